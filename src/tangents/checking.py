@@ -1,0 +1,178 @@
+"""check_grads: compare a function's derivatives with central finite differences in float64.
+
+Reverse mode is checked entry by entry (every input entry, or a random sample of
+``max_entries`` of them for large inputs) for a random output cotangent; forward mode entry
+by entry over the outputs for a random tangent; when both run, the transpose identity
+<J v, w> = <v, J^T w> ties them together.  ``order=2`` repeats the check on the derivative
+functions themselves."""
+from __future__ import annotations
+
+import numpy as np
+
+from . import tree as tree_util
+from .core.transforms import jvp, vjp
+
+__all__ = ["check_grads"]
+
+_DEFAULT_TOL = {  # (rtol, atol) by the lowest precision among the inputs
+    2: (5e-2, 5e-2), 4: (2e-3, 2e-3), 8: (1e-5, 1e-6),
+}
+
+
+def _flat_fun(fun, in_tree):
+    def f(*leaves):
+        out = fun(*tree_util.unflatten(in_tree, list(leaves)))
+        return tree_util.flatten(out)[0]
+    return f
+
+
+def _report(kind, rows, rtol, atol):
+    lines = [f"check_grads: {kind} derivative disagrees with central finite differences "
+             f"(rtol={rtol:g}, atol={atol:g}); worst entries:"]
+    for where, a, n, rel in rows:
+        lines.append(f"  {where}: analytic={a:.8g} numeric={n:.8g} relative error={rel:.3g}")
+    return AssertionError("\n".join(lines))
+
+
+def _compare(kind, analytic, numeric, labels, rtol, atol):
+    analytic = np.asarray(analytic, np.float64)
+    numeric = np.asarray(numeric, np.float64)
+    scale = max(1.0, float(np.max(np.abs(numeric), initial=0.0)))
+    err = np.abs(analytic - numeric)
+    bound = atol * scale + rtol * np.abs(numeric)
+    bad = ~(err <= bound)  # nan counts as bad
+    if bad.any():
+        rel = err / np.maximum(np.abs(numeric), 1e-300)
+        rel = np.where(np.isnan(rel), np.inf, rel)
+        order = np.argsort(-np.where(bad, rel, -1.0))[:5]
+        raise _report(kind, [(labels[i], analytic[i], numeric[i], rel[i])
+                             for i in order if bad[i]], rtol, atol)
+
+
+def _entry_label(leaf, index, nleaves):
+    idx = tuple(int(i) for i in index)
+    return f"input leaf {leaf} index {idx}" if nleaves > 1 else f"input index {idx}"
+
+
+def check_grads(fun, args, order=1, modes=("fwd", "rev"), eps=None, rtol=None, atol=None,
+                *, max_entries=200, seed=0):
+    """``check_grads(fun, args, order=1, modes=("fwd", "rev"), eps=None, rtol=None, atol=None)``
+
+    Raises ``AssertionError`` naming the worst entries (index, analytic, numeric, relative
+    error) when a derivative of ``fun`` at ``args`` disagrees with finite differences.
+
+    >>> check_grads(np.sin, (np.array([0.5, 1.0]),), order=2)
+    """
+    args = tuple(args)
+    flat, in_tree = tree_util.flatten(args)
+    flat = [np.asarray(x) for x in flat]
+    inexact = [x.dtype.kind in "fc" for x in flat]
+    if not any(inexact):
+        raise TypeError("check_grads: no floating-point argument to check")
+    itemsize = min(x.dtype.itemsize // (2 if x.dtype.kind == "c" else 1)
+                   for x, ok in zip(flat, inexact) if ok)
+    d_rtol, d_atol = _DEFAULT_TOL.get(itemsize, _DEFAULT_TOL[8])
+    rtol = d_rtol if rtol is None else rtol
+    atol = d_atol if atol is None else atol
+    eps = 1e-6 if eps is None else eps
+    rng = np.random.default_rng(seed)
+    f = _flat_fun(fun, in_tree)
+    _check(f, flat, inexact, order, tuple(modes), eps, rtol, atol, max_entries, rng)
+
+
+def _check(f, flat, inexact, order, modes, eps, rtol, atol, max_entries, rng):
+    def f_diff(*diff):
+        it = iter(diff)
+        return f(*[next(it) if ok else x for x, ok in zip(flat, inexact)])
+
+    xs = [x for x, ok in zip(flat, inexact) if ok]
+    outs = f_diff(*xs)
+    outs = [np.asarray(o) for o in outs]
+    w = [rng.standard_normal(o.shape).astype(o.dtype) if o.dtype.kind in "fc" else None
+         for o in outs]
+    v = [rng.standard_normal(x.shape).astype(x.dtype) for x in xs]
+
+    def f64(*diff):
+        return [np.asarray(o, np.float64) for o in f_diff(*[np.asarray(d, np.float64)
+                                                              for d in diff])]
+
+    jtw = jv = None
+    if "rev" in modes:
+        jtw = _check_rev(f_diff, f64, xs, outs, w, eps, rtol, atol, max_entries, rng)
+    if "fwd" in modes:
+        jv = _check_fwd(f_diff, f64, xs, v, eps, rtol, atol)
+    if jtw is not None and jv is not None:
+        lhs = sum(float(np.vdot(np.asarray(a, np.float64), np.asarray(b, np.float64)))
+                  for a, b in zip(jv, w) if b is not None)
+        rhs = sum(float(np.vdot(np.asarray(a, np.float64), np.asarray(b, np.float64)))
+                  for a, b in zip(v, jtw))
+        if not abs(lhs - rhs) <= atol * max(1.0, abs(lhs)) + rtol * abs(lhs):
+            raise AssertionError(f"check_grads: forward and reverse mode disagree: "
+                                 f"<J v, w> = {lhs:.10g} but <v, J^T w> = {rhs:.10g}")
+    if order > 1:
+        if "rev" in modes:
+            w_fixed = [o if o is not None else None for o in w]
+
+            def rev_fn(*diff):
+                out, pull = vjp(lambda *d: [o for o in f_diff(*d)], *diff)
+                return list(pull([c if c is not None else np.zeros(np.shape(o), o.dtype)
+                                  for c, o in zip(w_fixed, out)]))
+            _check(rev_fn, xs, [True] * len(xs), order - 1, modes, eps, rtol, atol,
+                   max_entries, rng)
+        if "fwd" in modes:
+            def fwd_fn(*diff):
+                return jvp(lambda *d: f_diff(*d), tuple(diff), tuple(v))[1]
+            _check(fwd_fn, xs, [True] * len(xs), order - 1, modes, eps, rtol, atol,
+                   max_entries, rng)
+
+
+def _check_rev(f_diff, f64, xs, outs, w, eps, rtol, atol, max_entries, rng):
+    seeds = [c if c is not None else np.zeros(o.shape, o.dtype) for c, o in zip(w, outs)]
+    _, pull = vjp(lambda *d: list(f_diff(*d)), *xs)
+    grads = [np.asarray(g) for g in pull(seeds)]
+    for g, x in zip(grads, xs):
+        if g.shape != x.shape or g.dtype != x.dtype:
+            raise AssertionError(f"check_grads: reverse-mode derivative has shape {g.shape} "
+                                 f"and dtype {g.dtype}; its input has {x.shape} {x.dtype}")
+    w64 = [None if c is None else np.asarray(c, np.float64) for c in w]
+
+    def scalar(*d):
+        return sum(float(np.sum(o * c)) for o, c in zip(f64(*d), w64) if c is not None)
+
+    entries = [(i, j) for i, x in enumerate(xs) for j in range(x.size)]
+    if len(entries) > max_entries:
+        pick = rng.choice(len(entries), max_entries, replace=False)
+        entries = [entries[k] for k in sorted(pick)]
+    base = [np.asarray(x, np.float64) for x in xs]
+    analytic, numeric, labels = [], [], []
+    for i, j in entries:
+        plus = [b.copy() for b in base]
+        minus = [b.copy() for b in base]
+        plus[i].flat[j] += eps
+        minus[i].flat[j] -= eps
+        numeric.append((scalar(*plus) - scalar(*minus)) / (2 * eps))
+        analytic.append(grads[i].flat[j].real)
+        labels.append(_entry_label(i, np.unravel_index(j, xs[i].shape), len(xs)))
+    _compare("reverse-mode", analytic, numeric, labels, rtol, atol)
+    return grads
+
+
+def _check_fwd(f_diff, f64, xs, v, eps, rtol, atol):
+    _, tangents = jvp(lambda *d: list(f_diff(*d)), tuple(xs), tuple(v))
+    tangents = [np.asarray(t) for t in tangents]
+    base = [np.asarray(x, np.float64) for x in xs]
+    plus = f64(*[b + eps * np.asarray(t, np.float64) for b, t in zip(base, v)])
+    minus = f64(*[b - eps * np.asarray(t, np.float64) for b, t in zip(base, v)])
+    analytic, numeric, labels = [], [], []
+    for k, (t, p, m) in enumerate(zip(tangents, plus, minus)):
+        if t.dtype.kind not in "fc":
+            continue
+        num = (p - m) / (2 * eps)
+        for j in range(t.size):
+            analytic.append(t.flat[j].real)
+            numeric.append(num.flat[j])
+            idx = tuple(int(i) for i in np.unravel_index(j, t.shape))
+            labels.append(f"output leaf {k} index {idx}" if len(tangents) > 1
+                          else f"output index {idx}")
+    _compare("forward-mode", analytic, numeric, labels, rtol, atol)
+    return tangents

@@ -1,0 +1,122 @@
+"""Batching (vmap): tracers carrying a value with one extra axis, ``bdim``, the batch axis.
+
+A primitive's batching rule takes the unwrapped values and their batch axes (None for an
+unbatched value) and returns ``(out, out_bdim)``.  The builders below cover the common
+shapes of rule: elementwise with broadcasting, and reductions/ops with an ``axis`` param.
+"""
+from __future__ import annotations
+
+from . import ops
+from .primitive import bind, registry
+from .reverse import LeakedTracerError
+from .tracer import Tracer
+
+__all__ = ["BatchTrace", "BatchTracer", "move_bdim", "batch_elementwise", "batch_axis_op",
+           "batch_unary"]
+
+
+class BatchTracer(Tracer):
+    __slots__ = ("val", "bdim")
+
+    def __init__(self, trace, val, bdim):
+        self._trace = trace
+        self.val = val
+        self.bdim = bdim
+
+    @property
+    def shape(self):
+        s = self.val.shape
+        return s[:self.bdim] + s[self.bdim + 1:]
+
+    @property
+    def dtype(self):
+        return self.val.dtype
+
+    def __bool__(self):
+        raise TypeError(
+            "the truth value of a batched (vmapped) value depends on the example; Python "
+            "control flow cannot branch per example inside vmap. Use np.where(cond, a, b).")
+
+    def __repr__(self):
+        return f"BatchTracer(level={self._trace.level}, bdim={self.bdim}, {self.val!r})"
+
+
+class BatchTrace:
+    __slots__ = ("level", "alive", "axis_size")
+
+    def __init__(self, level, axis_size):
+        self.level = level
+        self.alive = True
+        self.axis_size = axis_size
+
+    def process(self, prim, args, params):
+        if not self.alive:
+            raise LeakedTracerError(
+                f"{prim.name} was applied to a value traced by a vmap that has already returned.")
+        vals = []
+        bdims = []
+        for a in args:
+            if isinstance(a, BatchTracer) and a._trace is self:
+                vals.append(a.val)
+                bdims.append(a.bdim)
+            else:
+                vals.append(a)
+                bdims.append(None)
+        if prim.batch is None:
+            raise NotImplementedError(f"vmap has no batching rule for primitive {prim.name}")
+        out, out_bdim = prim.batch(vals, bdims, **params)
+        if prim.multiple_results:
+            return [o if b is None else BatchTracer(self, o, b) for o, b in zip(out, out_bdim)]
+        return out if out_bdim is None else BatchTracer(self, out, out_bdim)
+
+
+def move_bdim(x, src, dst=0):
+    """Move axis ``src`` of ``x`` to position ``dst``."""
+    nd = len(ops.shape_of(x))
+    if dst < 0:
+        dst += nd
+    if src == dst:
+        return x
+    perm = [i for i in range(nd) if i != src]
+    perm.insert(dst, src)
+    return bind(registry["transpose"], x, axes=tuple(perm))
+
+
+def _aligned(x, bdim, out_ndim):
+    """Batch axis to the front and singleton axes so that ``x`` broadcasts against the
+    other batched operands (per-example rank ``out_ndim``)."""
+    x = move_bdim(x, bdim, 0)
+    shape = ops.shape_of(x)
+    missing = out_ndim - (len(shape) - 1)
+    if missing:
+        x = bind(registry["reshape"], x, shape=(shape[0],) + (1,) * missing + shape[1:])
+    return x
+
+
+def batch_elementwise(prim):
+    """Batching rule for an n-ary broadcasting elementwise primitive: batch axis to 0."""
+    def rule(vals, bdims, **params):
+        out_ndim = 0
+        for v, b in zip(vals, bdims):
+            out_ndim = max(out_ndim, len(ops.shape_of(v)) - (b is not None))
+        if sum(b is not None for b in bdims) == 1 and len(vals) == 1:
+            return bind(prim, vals[0], **params), bdims[0]
+        args = [v if b is None else _aligned(v, b, out_ndim) for v, b in zip(vals, bdims)]
+        return bind(prim, *args, **params), 0
+    return rule
+
+
+def batch_unary(prim):
+    """Batching rule for a one-argument primitive that acts on every element alike."""
+    def rule(vals, bdims, **params):
+        return bind(prim, vals[0], **params), bdims[0]
+    return rule
+
+
+def batch_axis_op(prim, keeps_rank=False):
+    """Batching rule for a one-argument primitive with an ``axis`` tuple param of
+    non-negative ints (reductions, cumulative ops): batch axis to 0, axes shift by one."""
+    def rule(vals, bdims, *, axis, **params):
+        x = move_bdim(vals[0], bdims[0], 0)
+        return bind(prim, x, axis=tuple(a + 1 for a in axis), **params), 0
+    return rule

@@ -1,0 +1,50 @@
+"""Builders for the common shapes of rule, so most primitives declare only their math.
+
+* `elementwise`: partial derivatives only; JVP, VJP and batching follow.
+* `linear`: for a primitive linear in its (single) argument, its transpose only.
+* `nondifferentiable`: zero derivative or integer/bool result; computes on primal values.
+"""
+from __future__ import annotations
+
+from .batching import batch_elementwise, batch_unary
+from .primitive import Primitive, bind
+
+__all__ = ["elementwise", "linear", "nondifferentiable"]
+
+
+def elementwise(name, impl, *partials):
+    """A broadcasting elementwise primitive from ``partial_i(ans, *args) -> d ans / d arg_i``
+    (None where the argument is not differentiable)."""
+    prim = Primitive(name, impl)
+    vjps, jvps = [], []
+    for partial in partials:
+        if partial is None:
+            vjps.append(None)
+            jvps.append(None)
+            continue
+        vjps.append(lambda ct, ans, *args, _p=partial: ct * _p(ans, *args))
+        jvps.append(lambda t, ans, *args, _p=partial: t * _p(ans, *args))
+    prim.def_vjp(*vjps)
+    prim.def_jvp(*jvps)
+    prim.def_batch(batch_unary(prim) if len(partials) == 1 else batch_elementwise(prim))
+    return prim
+
+
+def linear(name, impl, transpose, batch=None):
+    """A primitive linear in its one array argument: ``jvp(t) = prim(t)``, ``vjp(ct) =
+    transpose(ct, x, **params)``."""
+    prim = Primitive(name, impl)
+    prim.def_jvp(lambda t, ans, x, **params: bind(prim, t, **params))
+    prim.def_vjp(lambda ct, ans, x, **params: transpose(ct, x, **params))
+    if batch is not None:
+        prim.def_batch(batch(prim))
+    return prim
+
+
+def nondifferentiable(name, impl, batch=None, nargs=None):
+    """A primitive whose result carries no derivative (integer/bool results, or a zero
+    derivative such as floor): transforms compute it on primal values only."""
+    prim = Primitive(name, impl, differentiable=False)
+    if batch is not None:
+        prim.def_batch(batch(prim))
+    return prim

@@ -1,0 +1,278 @@
+"""User-defined derivative rules (custom_vjp, custom_jvp), checkpoint and stop_gradient.
+
+A custom function is dispatched on the innermost trace among its arguments, like a
+primitive: reverse mode records one tape node that calls the user's rule, forward mode calls
+the user's JVP, and vmap calls a vmapped copy of the function and its rules."""
+from __future__ import annotations
+
+import functools
+
+from .. import tree as tree_util
+from . import ops
+from .batching import BatchTrace, BatchTracer, batch_unary, move_bdim
+from .forward import JVPTrace, JVPTracer
+from .primitive import Primitive, bind
+from .reverse import VJPTrace, VJPTracer
+from .tracer import Tracer
+
+__all__ = ["custom_vjp", "custom_jvp", "checkpoint", "stop_gradient"]
+
+
+def _top_trace(leaves):
+    top = None
+    for x in leaves:
+        if isinstance(x, Tracer) and (top is None or x._trace.level > top.level):
+            top = x._trace
+    return top
+
+
+class _CustomNode:
+    """Stands in for a primitive on the tape: one node whose VJP is the user's rule."""
+
+    multiple_results = True
+    vjps = None
+    differentiable = True
+
+    def __init__(self, name, vjp_joint):
+        self.name = name
+        self.vjp_joint = vjp_joint
+
+    def jvp_joint(self, *args, **kwargs):
+        raise NotImplementedError(f"linearize cannot push tangents through {self.name}, which "
+                                  "has only a reverse-mode rule; use tg.jvp instead")
+
+
+def _record(trace, name, flat, out_flat, rule):
+    """Append a custom node to ``trace``'s tape and wrap the outputs as its tracers."""
+    primals, parents = [], []
+    for x in flat:
+        if isinstance(x, VJPTracer) and x._trace is trace:
+            primals.append(x.primal)
+            parents.append(x.index if x.out < 0 else (x.index, x.out))
+        else:
+            primals.append(x)
+            parents.append(-1)
+    index = len(trace.tape)
+    trace.tape.append((_CustomNode(name, rule), primals, {}, out_flat, parents))
+    return [VJPTracer(trace, o, index, k) if ops.dtype_of(o).kind in "fc" else o
+            for k, o in enumerate(out_flat)]
+
+
+def _unwrap(flat, trace):
+    out = []
+    for x in flat:
+        if isinstance(x, VJPTracer) and x._trace is trace:
+            out.append(x.primal)
+        elif isinstance(x, JVPTracer) and x._trace is trace:
+            out.append(x.primal)
+        else:
+            out.append(x)
+    return out
+
+
+def _batched_axes(flat, trace):
+    vals, axes = [], []
+    for x in flat:
+        if isinstance(x, BatchTracer) and x._trace is trace:
+            vals.append(x.val)
+            axes.append(x.bdim)
+        else:
+            vals.append(x)
+            axes.append(None)
+    return vals, axes
+
+
+class custom_vjp:
+    """``@custom_vjp`` then ``f.defvjp(fwd, bwd)``: give ``f`` its own reverse-mode rule.
+
+    ``fwd(*args) -> (out, residuals)``; ``bwd(residuals, ct) -> tuple`` with one cotangent
+    per argument (None for zero).  Forward mode differentiates ``f`` itself.
+
+    >>> @custom_vjp
+    ... def clip_grad(x): return x
+    >>> clip_grad.defvjp(lambda x: (x, None), lambda res, ct: (np.clip(ct, -1, 1),))
+    """
+
+    def __init__(self, fun):
+        functools.update_wrapper(self, fun)
+        self.fun = fun
+        self.fwd = None
+        self.bwd = None
+
+    def defvjp(self, fwd, bwd):
+        self.fwd, self.bwd = fwd, bwd
+        return self
+
+    def __call__(self, *args, **kwargs):
+        if self.fwd is None:
+            raise TypeError(f"custom_vjp function {self.__name__} has no rule; call "
+                            "f.defvjp(fwd, bwd) first")
+        if kwargs:
+            return _with_kwargs(self, kwargs)(*args)
+        flat, in_tree = tree_util.flatten(args)
+        top = _top_trace(flat)
+        if top is None or isinstance(top, JVPTrace):
+            return self.fun(*args)
+        if isinstance(top, BatchTrace):
+            return self._batched(top, flat, in_tree)
+        primals = _unwrap(flat, top)
+        out, res = self.fwd(*tree_util.unflatten(in_tree, primals))
+        out_flat, out_tree = tree_util.flatten(out)
+        bwd = self.bwd
+
+        def rule(ct, ans, args, needed):
+            cts = bwd(res, tree_util.unflatten(out_tree, ct))
+            if not isinstance(cts, (tuple, list)) or len(cts) != len(args_tree_children):
+                raise TypeError(f"custom_vjp rule of {self.__name__} must return a tuple with "
+                                f"one cotangent per argument ({len(args_tree_children)})")
+            leaves = []
+            for c, sub in zip(cts, args_tree_children):
+                if c is None:
+                    leaves.extend([None] * sub.num_leaves)
+                else:
+                    leaves.extend(tree_util.flatten(c)[0])
+            return [None if c is None else c for c in leaves]
+
+        args_tree_children = in_tree.children
+        return tree_util.unflatten(out_tree, _record(top, self.__name__, flat, out_flat, rule))
+
+    def _batched(self, trace, flat, in_tree):
+        from .transforms import vmap
+
+        vals, axes = _batched_axes(flat, trace)
+        in_axes = tree_util.unflatten(in_tree, axes)
+        fwd, bwd = self.fwd, self.bwd
+
+        def bwd_b(res, ct):
+            cts = vmap(lambda r, c: tuple(bwd(r, c)))(res, ct)
+            out = []
+            for c, ax, sub in zip(cts, in_axes, in_tree.children):
+                out.append(None if c is None else tree_util.map(
+                    lambda ci, ai: None if ci is None else (
+                        bind_sum0(ci) if ai is None else move_bdim(ci, 0, ai)),
+                    c, ax))
+            return tuple(out)
+
+        new = custom_vjp(vmap(self.fun, in_axes=in_axes))
+        new.defvjp(vmap(fwd, in_axes=in_axes), bwd_b)
+        out = new(*tree_util.unflatten(in_tree, vals))
+        return tree_util.map(lambda o: BatchTracer(trace, o, 0), out)
+
+
+def bind_sum0(x):
+    from .primitive import registry
+    return bind(registry["sum"], x, axis=(0,), keepdims=False)
+
+
+def _with_kwargs(custom, kwargs):
+    """A copy of a custom function with keyword arguments fixed."""
+    new = type(custom)(functools.partial(custom.fun, **kwargs))
+    if isinstance(custom, custom_vjp):
+        new.defvjp(functools.partial(custom.fwd, **kwargs), custom.bwd)
+    else:
+        rule = custom.jvp_rule
+        new.defjvp(lambda p, t: rule(p, t, **kwargs))
+    return new
+
+
+class custom_jvp:
+    """``@custom_jvp`` then ``f.defjvp(rule)``: give ``f`` its own forward-mode rule.
+
+    ``rule(primals, tangents) -> (out, tangent_out)``, linear in ``tangents``; reverse mode
+    uses its transpose (computed by reverse mode through the rule).
+
+    >>> @custom_jvp
+    ... def f(x): return np.sin(x)
+    >>> f.defjvp(lambda p, t: (np.sin(p[0]), np.cos(p[0]) * t[0]))
+    """
+
+    def __init__(self, fun):
+        functools.update_wrapper(self, fun)
+        self.fun = fun
+        self.jvp_rule = None
+
+    def defjvp(self, rule):
+        self.jvp_rule = rule
+        return self
+
+    def __call__(self, *args, **kwargs):
+        if self.jvp_rule is None:
+            raise TypeError(f"custom_jvp function {self.__name__} has no rule; call "
+                            "f.defjvp(rule) first")
+        if kwargs:
+            return _with_kwargs(self, kwargs)(*args)
+        flat, in_tree = tree_util.flatten(args)
+        top = _top_trace(flat)
+        if top is None:
+            return self.fun(*args)
+        if isinstance(top, BatchTrace):
+            return self._batched(top, flat, in_tree)
+        primals = _unwrap(flat, top)
+        rule = self.jvp_rule
+        if isinstance(top, JVPTrace):
+            tangents = [x.tangent if isinstance(x, JVPTracer) and x._trace is top
+                        and x.tangent is not None
+                        else ops.zeros(ops.shape_of(p), ops.dtype_of(p))
+                        for x, p in zip(flat, primals)]
+            out, t_out = rule(tree_util.unflatten(in_tree, primals),
+                              tree_util.unflatten(in_tree, tangents))
+            out_flat, out_tree = tree_util.flatten(out)
+            t_flat = tree_util.flatten(t_out)[0]
+            return tree_util.unflatten(out_tree, [
+                JVPTracer(top, o, ops.cast(ops.broadcast(t, ops.shape_of(o)), ops.dtype_of(o)))
+                if ops.dtype_of(o).kind in "fc" else o for o, t in zip(out_flat, t_flat)])
+        out = self(*tree_util.unflatten(in_tree, primals))
+        out_flat, out_tree = tree_util.flatten(out)
+
+        def transpose_rule(ct, ans, args, needed):
+            from .transforms import vjp
+            zeros = [ops.zeros(ops.shape_of(p), ops.dtype_of(p)) for p in primals]
+            p_tree = tree_util.unflatten(in_tree, primals)
+            _, pull = vjp(lambda *ts: rule(p_tree, ts)[1],
+                          *tree_util.unflatten(in_tree, zeros))
+            return tree_util.flatten(pull(tree_util.unflatten(out_tree, list(ct))))[0]
+
+        return tree_util.unflatten(out_tree,
+                                   _record(top, self.__name__, flat, out_flat, transpose_rule))
+
+    def _batched(self, trace, flat, in_tree):
+        from .transforms import vmap
+
+        vals, axes = _batched_axes(flat, trace)
+        in_axes = tree_util.unflatten(in_tree, axes)
+        rule = self.jvp_rule
+        new = custom_jvp(vmap(self.fun, in_axes=in_axes))
+        new.defjvp(lambda p, t: vmap(lambda pp, tt: rule(pp, tt), in_axes=(in_axes, in_axes))(p, t))
+        out = new(*tree_util.unflatten(in_tree, vals))
+        return tree_util.map(lambda o: BatchTracer(trace, o, 0), out)
+
+
+def checkpoint(fun):
+    """``checkpoint(fun)``: the same function, but reverse mode stores only its inputs and
+    recomputes its intermediates during the backward pass (trading time for memory).
+
+    >>> f = checkpoint(lambda x: np.sin(np.sin(x)))
+    """
+    from .transforms import vjp
+
+    @functools.wraps(fun)
+    def inner(*args):
+        return fun(*args)
+
+    ckpt = custom_vjp(inner)
+    ckpt.defvjp(lambda *args: (fun(*args), args),
+                lambda args, ct: vjp(fun, *args)[1](ct))
+    return ckpt
+
+
+stop_gradient_p = Primitive("stop_gradient", lambda x: x, differentiable=False)
+stop_gradient_p.def_batch(batch_unary(stop_gradient_p))
+
+
+def stop_gradient(x):
+    """``stop_gradient(x)``: ``x`` (any pytree), treated as a constant by every transform.
+
+    >>> grad(lambda x: x * stop_gradient(x))(3.0)
+    3.0
+    """
+    return tree_util.map(lambda v: bind(stop_gradient_p, v), x)

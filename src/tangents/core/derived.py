@@ -1,0 +1,223 @@
+"""Transforms built from the basic ones: jacrev, jacfwd, hessian, hvp, elementwise_grad.
+
+Jacobians vmap a VJP (or JVP) over a basis of cotangents (tangents): one batched pass,
+never a Python loop over rows or columns."""
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from .. import tree as tree_util
+from . import ops
+from .transforms import _normalize_argnums, _partial_argnums, _vjp, grad, jvp, vmap
+
+__all__ = ["jacrev", "jacfwd", "jacobian", "hessian", "hvp", "elementwise_grad"]
+
+
+def _basis(shape, dtype, start, stop):
+    """Rows ``start:stop`` of the identity over ``shape``, shaped ``(rows,) + shape``."""
+    n = int(np.prod(shape))
+    rows = np.zeros((stop - start, n), dtype)
+    rows[np.arange(stop - start), np.arange(start, stop)] = 1
+    return rows.reshape((stop - start,) + tuple(shape))
+
+
+def _chunks(n, chunk_size):
+    step = n if not chunk_size else max(1, int(chunk_size))
+    return [(i, min(n, i + step)) for i in range(0, max(n, 1), step)] if n else [(0, 0)]
+
+
+def _concat_rows(parts):
+    from .. import numpy as tnp
+    return parts[0] if len(parts) == 1 else tnp.concatenate(parts, axis=0)
+
+
+def jacrev(fun, argnums=0, has_aux=False, *, chunk_size=None):
+    """``jacrev(fun, argnums=0, has_aux=False, *, chunk_size=None)``: Jacobian by reverse
+    mode, shaped ``out.shape + in.shape``; prefer it when outputs are fewer than inputs.
+
+    The VJP is vmapped over all rows of the identity at once (``chunk_size`` rows at a time
+    when given, to bound memory).
+
+    >>> jacrev(lambda x: x ** 2)(np.array([1.0, 2.0]))
+    array([[2., 0.],
+           [0., 4.]])
+    """
+    @functools.wraps(fun)
+    def jac_fn(*args, **kwargs):
+        single, nums = _normalize_argnums(argnums, len(args), "jacrev")
+        dyn = tuple(args[i] for i in nums)
+        out, vjp_fn, aux = _vjp(_partial_argnums(fun, args, kwargs, nums), dyn, "jacrev",
+                                has_aux, release=False)
+        out_flat, out_tree = tree_util.flatten(out)
+        in_flat, in_tree = tree_util.flatten(dyn)
+        per_out = []
+        for k, o in enumerate(out_flat):
+            oshape, odt = ops.shape_of(o), ops.dtype_of(o)
+            n = int(np.prod(oshape))
+            pieces = [[] for _ in in_flat]
+            for start, stop in _chunks(n, chunk_size):
+                basis = _basis(oshape, odt, start, stop)
+
+                def pull(row, k=k):
+                    cts = [row if j == k else ops.zeros(ops.shape_of(p), ops.dtype_of(p))
+                           for j, p in enumerate(out_flat)]
+                    return tree_util.leaves(vjp_fn(tree_util.unflatten(out_tree, cts)))
+
+                rows = vmap(pull)(basis)
+                for j, r in enumerate(rows):
+                    pieces[j].append(r)
+            leaves = [_concat_rows(p).reshape(oshape + ops.shape_of(x))
+                      for p, x in zip(pieces, in_flat)]
+            in_jac = tree_util.unflatten(in_tree, leaves)
+            per_out.append(in_jac[0] if single else in_jac)
+        jac = tree_util.unflatten(out_tree, per_out)
+        return (jac, aux) if has_aux else jac
+
+    return jac_fn
+
+
+jacobian = jacrev
+
+
+def jacfwd(fun, argnums=0, has_aux=False, *, chunk_size=None):
+    """``jacfwd(fun, argnums=0, has_aux=False, *, chunk_size=None)``: Jacobian by forward
+    mode, shaped ``out.shape + in.shape``; prefer it when inputs are fewer than outputs.
+
+    >>> jacfwd(lambda x: x ** 2)(np.array([1.0, 2.0]))
+    array([[2., 0.],
+           [0., 4.]])
+    """
+    @functools.wraps(fun)
+    def jac_fn(*args, **kwargs):
+        from .. import numpy as tnp
+
+        single, nums = _normalize_argnums(argnums, len(args), "jacfwd")
+        dyn = tuple(args[i] for i in nums)
+        f = _partial_argnums(fun, args, kwargs, nums)
+        in_flat, in_tree = tree_util.flatten(dyn)
+        in_flat = [x if hasattr(x, "shape") else np.asarray(x) for x in in_flat]
+        aux = None
+        per_in = []
+        out_tree = None
+        for k, x in enumerate(in_flat):
+            xshape, xdt = ops.shape_of(x), ops.dtype_of(x)
+            if xdt.kind not in "fc":
+                raise TypeError(f"jacfwd: input leaf {k} has dtype {xdt}; convert it with "
+                                "x.astype(float)")
+            n = int(np.prod(xshape))
+            pieces = None
+            for start, stop in _chunks(n, chunk_size):
+                basis = _basis(xshape, xdt, start, stop)
+
+                def push(col, k=k):
+                    ts = [col if j == k else ops.zeros(ops.shape_of(p), ops.dtype_of(p))
+                          for j, p in enumerate(in_flat)]
+                    res = jvp(f, tuple(tree_util.unflatten(in_tree, in_flat)),
+                              tuple(tree_util.unflatten(in_tree, ts)), has_aux=has_aux)
+                    return (res[1], res[2]) if has_aux else (res[1], None)
+
+                t_out, aux_b = vmap(push)(basis)
+                if has_aux:
+                    aux = tree_util.map(lambda a: a[0], aux_b)
+                t_flat, out_tree = tree_util.flatten(t_out)
+                pieces = [[] for _ in t_flat] if pieces is None else pieces
+                for j, t in enumerate(t_flat):
+                    pieces[j].append(t)
+            cols = []
+            for p in pieces:
+                t = _concat_rows(p)                       # (n,) + out_shape
+                oshape = ops.shape_of(t)[1:]
+                t = tnp.reshape(tnp.moveaxis(t, 0, -1), oshape + xshape)
+                cols.append(t)
+            per_in.append(cols)
+        # per_in[input][output] -> tree over outputs of trees over inputs
+        out_leaves = []
+        for j in range(len(per_in[0]) if per_in else 0):
+            in_jac = tree_util.unflatten(in_tree, [per_in[i][j] for i in range(len(in_flat))])
+            out_leaves.append(in_jac[0] if single else in_jac)
+        jac = tree_util.unflatten(out_tree, out_leaves)
+        return (jac, aux) if has_aux else jac
+
+    return jac_fn
+
+
+def hessian(fun, argnums=0):
+    """``hessian(fun, argnums=0)``: ``jacfwd(jacrev(fun))``, shaped ``in.shape + in.shape``.
+
+    >>> hessian(lambda x: (x ** 3).sum())(np.array([1.0, 2.0]))
+    array([[ 6.,  0.],
+           [ 0., 12.]])
+    """
+    return jacfwd(jacrev(fun, argnums), argnums)
+
+
+def hvp(fun, primals, tangents):
+    """``hvp(fun, primals, tangents)``: Hessian-vector product by forward-over-reverse,
+    without forming the Hessian; structured like ``primals[0]`` (a tuple for several).
+
+    >>> hvp(lambda x: (x ** 3).sum(), (np.array([1.0, 2.0]),), (np.ones(2),))
+    array([ 6., 12.])
+    """
+    primals, tangents = tuple(primals), tuple(tangents)
+    nums = tuple(range(len(primals)))
+    g = grad(fun, argnums=nums)
+    out = jvp(lambda *p: g(*p), primals, tangents)[1]
+    return out[0] if len(primals) == 1 else out
+
+
+def elementwise_grad(fun, argnums=0, check=True):
+    """``elementwise_grad(fun, argnums=0, check=True)``: ``d out[i] / d in[i]`` for a function
+    whose output element i depends only on input element i, in one forward-mode pass.
+
+    With ``check=True`` a second pass with a random tangent verifies that the Jacobian is
+    diagonal and raises ``ValueError`` otherwise (use ``jacrev`` or ``vmap(grad(f))`` then).
+
+    >>> elementwise_grad(np.tanh)(np.zeros(3))
+    array([1., 1., 1.])
+    """
+    @functools.wraps(fun)
+    def egrad(*args, **kwargs):
+        single, nums = _normalize_argnums(argnums, len(args), "elementwise_grad")
+        if not single:
+            raise TypeError("elementwise_grad takes a single argnum")
+        f = _partial_argnums(fun, args, kwargs, nums)
+        x = args[nums[0]]
+        x = x if hasattr(x, "shape") else np.asarray(x)
+        shape, dt = ops.shape_of(x), ops.dtype_of(x)
+        out, d = jvp(f, (x,), (np.ones(shape, dt),))
+        if ops.shape_of(out) != shape:
+            raise ValueError(
+                f"elementwise_grad: the output has shape {ops.shape_of(out)} but the input "
+                f"{shape}, so output i cannot depend on input i alone; use tg.jacrev for the "
+                "full Jacobian or tg.vmap(tg.grad(f)) over points")
+        if check and int(np.prod(shape)) > 1:
+            _check_diagonal(f, x, d, shape, dt)
+        return d
+
+    return egrad
+
+
+def _check_diagonal(f, x, d, shape, dt):
+    """For a diagonal Jacobian J, J v == diag(J) * v for every v; test a random v."""
+    v = np.random.default_rng(0).uniform(0.5, 1.5, shape).astype(dt)
+    jv = jvp(f, (x,), (v,))[1]
+    jv, dv = _concrete(jv), _concrete(d * v)
+    if jv is None or dv is None:
+        return
+    tol = (1e-4 if np.dtype(dt).itemsize <= 4 else 1e-9) * (np.max(np.abs(dv), initial=0) + 1)
+    err = np.abs(jv - dv)
+    if np.max(err, initial=0) > tol:
+        i = np.unravel_index(int(np.argmax(err)), shape)
+        raise ValueError(
+            "elementwise_grad: the function is not elementwise (output element "
+            f"{tuple(int(k) for k in i)} depends on other input elements); use tg.jacrev for "
+            "the full Jacobian or tg.vmap(tg.grad(f)) over points, or pass check=False if "
+            "this is intended")
+
+
+def _concrete(x):
+    """The plain array under ``x``, or None if it is still traced by a transform."""
+    from .tracer import Tracer
+    return None if isinstance(x, Tracer) else np.asarray(x)

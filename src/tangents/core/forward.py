@@ -1,0 +1,94 @@
+"""Forward mode: tracers carrying a primal and a tangent (None stands for a zero tangent)."""
+from __future__ import annotations
+
+from . import ops
+from .primitive import bind
+from .reverse import LeakedTracerError
+from .tracer import Tracer
+
+__all__ = ["JVPTrace", "JVPTracer", "apply_jvp"]
+
+
+class JVPTracer(Tracer):
+    __slots__ = ("primal", "tangent")
+
+    def __init__(self, trace, primal, tangent):
+        self._trace = trace
+        self.primal = primal
+        self.tangent = tangent
+
+    @property
+    def shape(self):
+        return self.primal.shape
+
+    @property
+    def dtype(self):
+        return self.primal.dtype
+
+    def __bool__(self):
+        return bool(self.primal)
+
+    def __repr__(self):
+        return f"JVPTracer(level={self._trace.level}, {self.primal!r})"
+
+
+def apply_jvp(prim, primals, tangents, ans, params):
+    """The output tangent(s) of ``prim`` given input tangents (None: zero)."""
+    if prim.jvps is not None:
+        out = None
+        for rule, t in zip(prim.jvps, tangents):
+            if t is None:
+                continue
+            if rule is None:
+                raise NotImplementedError(f"forward-mode derivative of {prim.name} is not defined")
+            c = rule(t, ans, *primals, **params)
+            out = c if out is None else ops.add(out, c)
+    else:
+        out = prim.jvp_joint(primals, tangents, ans, **params)
+    if out is None:
+        return None
+    if prim.multiple_results:
+        return [None if t is None else _fit(t, a) for t, a in zip(out, ans)]
+    return _fit(out, ans)
+
+
+def _fit(t, ans):
+    t = ops.broadcast(t, ops.shape_of(ans))
+    dt = ops.dtype_of(ans)
+    return t if ops.dtype_of(t) == dt else ops.cast(t, dt)
+
+
+class JVPTrace:
+    __slots__ = ("level", "alive")
+
+    def __init__(self, level):
+        self.level = level
+        self.alive = True
+
+    def process(self, prim, args, params):
+        if not self.alive:
+            raise LeakedTracerError(
+                f"{prim.name} was applied to a value traced by a transform that has already "
+                "returned (a tracer escaped). Pass values in as arguments instead.")
+        primals = []
+        tangents = []
+        for a in args:
+            if isinstance(a, JVPTracer) and a._trace is self:
+                primals.append(a.primal)
+                tangents.append(a.tangent)
+            else:
+                primals.append(a)
+                tangents.append(None)
+        ans = bind(prim, *primals, **params)
+        if not prim.differentiable:
+            return ans
+        if prim.multiple_results:
+            outs = apply_jvp(prim, primals, tangents, ans, params)
+            if outs is None:
+                return ans
+            return [a if t is None or ops.dtype_of(a).kind not in "fc" else JVPTracer(self, a, t)
+                    for a, t in zip(ans, outs)]
+        if ops.dtype_of(ans).kind not in "fc":
+            return ans
+        t = apply_jvp(prim, primals, tangents, ans, params)
+        return ans if t is None else JVPTracer(self, ans, t)

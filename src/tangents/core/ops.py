@@ -1,0 +1,60 @@
+"""The few array operations the interpreters themselves need (accumulating, reducing a
+broadcast cotangent back to its argument's shape, casting).  They bind primitives that the
+NumPy layer registers, so they are differentiable like everything else."""
+from __future__ import annotations
+
+import numpy as np
+
+from .primitive import bind, registry
+
+
+def shape_of(x):
+    return x.shape if hasattr(x, "shape") else np.shape(x)
+
+
+def dtype_of(x):
+    return x.dtype if hasattr(x, "dtype") else np.result_type(x)
+
+
+def add(x, y):
+    return bind(registry["add"], x, y)
+
+
+def unbroadcast(ct, shape):
+    """Sum ``ct`` over the axes along which a value of ``shape`` was broadcast."""
+    ct_shape = shape_of(ct)
+    if ct_shape == shape:
+        return ct
+    lead = len(ct_shape) - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, d in enumerate(shape) if d == 1 and ct_shape[lead + i] != 1)
+    if axes:
+        ct = bind(registry["sum"], ct, axis=axes, keepdims=False)
+    if shape_of(ct) != shape:
+        ct = bind(registry["reshape"], ct, shape=shape)
+    return ct
+
+
+def broadcast(t, shape):
+    """Broadcast a tangent up to the output's ``shape``."""
+    return t if shape_of(t) == shape else bind(registry["broadcast_to"], t, shape=shape)
+
+
+def cast(x, dtype):
+    """Cast a derivative to its primal's dtype (complex to real keeps the real part)."""
+    src = dtype_of(x)
+    if src == dtype:
+        return x
+    if src.kind == "c" and dtype.kind != "c":
+        x = bind(registry["real"], x)
+        if dtype_of(x) == dtype:
+            return x
+    return bind(registry["astype"], x, dtype=np.dtype(dtype))
+
+
+def zeros(shape, dtype):
+    return np.zeros(shape, dtype)
+
+
+def ones_like(x):
+    return np.ones(shape_of(x), dtype_of(x))

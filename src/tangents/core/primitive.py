@@ -1,0 +1,94 @@
+"""Primitives, the registry that holds them, and `bind`, the one entry point of every operation.
+
+A primitive is a name, a forward implementation on plain arrays, and one rule per
+interpretation, declared side by side:
+
+* ``vjps``   per-argument reverse rules ``vjp_i(ct, ans, *args, **params) -> ct_i``
+  (or ``vjp_joint(ct, ans, args, needed, **params) -> list``);
+* ``jvps``   per-argument forward rules ``jvp_i(t_i, ans, *args, **params) -> t_out``
+  (or ``jvp_joint(args, tangents, ans, **params) -> t_out``);
+* ``batch``  ``batch(args, bdims, **params) -> (out, out_bdim)``.
+
+Rules are written with differentiable operations, so derivatives of derivatives need
+nothing special.  Broadcasting of cotangents back to an argument's shape and casting to
+its dtype happen once, in the interpreters, never inside rules.
+"""
+from __future__ import annotations
+
+import itertools
+
+from .tracer import Tracer
+
+__all__ = ["Primitive", "bind", "registry", "new_level"]
+
+registry: dict[str, "Primitive"] = {}
+
+_levels = itertools.count(1)
+
+
+def new_level() -> int:
+    """A fresh trace level; later (more deeply nested) transforms get higher levels."""
+    return next(_levels)
+
+
+class Primitive:
+    """One operation and its rules.  Calling it binds it to its arguments."""
+
+    __slots__ = ("name", "impl", "vjps", "vjp_joint", "jvps", "jvp_joint", "batch",
+                 "differentiable", "multiple_results", "__weakref__")
+
+    def __init__(self, name, impl, *, differentiable=True, multiple_results=False):
+        if name in registry:
+            raise ValueError(f"primitive {name!r} is already registered")
+        self.name = name
+        self.impl = impl
+        self.vjps = None
+        self.vjp_joint = None
+        self.jvps = None
+        self.jvp_joint = None
+        self.batch = None
+        self.differentiable = differentiable
+        self.multiple_results = multiple_results
+        registry[name] = self
+
+    def __call__(self, *args, **params):
+        return bind(self, *args, **params)
+
+    def __repr__(self):
+        return f"<primitive {self.name}>"
+
+    # -- rule declaration -------------------------------------------------------------
+    def def_vjp(self, *vjps, joint=None):
+        """Declare reverse rules: one per argument (None: no derivative), or a joint one."""
+        if joint is not None:
+            self.vjp_joint = joint
+        else:
+            self.vjps = vjps
+        return self
+
+    def def_jvp(self, *jvps, joint=None):
+        """Declare forward rules: one per argument (None: no derivative), or a joint one."""
+        if joint is not None:
+            self.jvp_joint = joint
+        else:
+            self.jvps = jvps
+        return self
+
+    def def_batch(self, rule):
+        self.batch = rule
+        return self
+
+
+def bind(prim, *args, **params):
+    """Apply ``prim``: on plain values run its implementation, otherwise hand it to the
+    trace of the highest-level tracer among ``args`` (the innermost transform)."""
+    top = None
+    level = 0
+    for a in args:
+        if isinstance(a, Tracer):
+            t = a._trace
+            if t.level > level:
+                top, level = t, t.level
+    if top is None:
+        return prim.impl(*args, **params)
+    return top.process(prim, args, params)

@@ -1,0 +1,176 @@
+"""Reverse mode: a trace that records a tape, and the iterative backward pass over it.
+
+Each operation on a `VJPTracer` appends one node ``(prim, args, params, ans, parents)`` to
+its trace's tape, where ``args`` are the primal values (tracers of outer transforms or plain
+arrays) and ``parents`` the tape indices of the arguments that are traced here (-1 for
+constants).  The tape is in creation order, which is a topological order, so the backward
+pass is one loop from the output down, with no recursion (long chains cannot overflow the
+stack).  Nodes are released as soon as they are processed when the pass runs once.
+"""
+from __future__ import annotations
+
+from . import ops
+from .primitive import bind
+from .tracer import Tracer
+
+__all__ = ["VJPTrace", "VJPTracer", "backward", "forward_through_tape"]
+
+
+class LeakedTracerError(RuntimeError):
+    pass
+
+
+class VJPTracer(Tracer):
+    __slots__ = ("primal", "index", "out")
+
+    def __init__(self, trace, primal, index, out=-1):
+        self._trace = trace
+        self.primal = primal
+        self.index = index
+        self.out = out  # position among a multiple-result node's outputs, -1 if single
+
+    @property
+    def shape(self):
+        return self.primal.shape
+
+    @property
+    def dtype(self):
+        return self.primal.dtype
+
+    def __bool__(self):
+        return bool(self.primal)
+
+    def __repr__(self):
+        return f"VJPTracer(level={self._trace.level}, {self.primal!r})"
+
+
+class VJPTrace:
+    __slots__ = ("level", "tape", "alive")
+
+    def __init__(self, level):
+        self.level = level
+        self.tape = []
+        self.alive = True
+
+    def new_input(self, value):
+        self.tape.append((None, (), None, value, ()))
+        return VJPTracer(self, value, len(self.tape) - 1)
+
+    def process(self, prim, args, params):
+        if not self.alive:
+            raise LeakedTracerError(
+                f"{prim.name} was applied to a value traced by a transform that has already "
+                "returned (a tracer escaped, e.g. through a global or a closure). Pass values "
+                "in as arguments and return results instead.")
+        primals = []
+        parents = []
+        for a in args:
+            if isinstance(a, VJPTracer) and a._trace is self:
+                primals.append(a.primal)
+                parents.append(a.index if a.out < 0 else (a.index, a.out))
+            else:
+                primals.append(a)
+                parents.append(-1)
+        ans = bind(prim, *primals, **params)
+        if not prim.differentiable:
+            return ans
+        tape = self.tape
+        index = len(tape)
+        if prim.multiple_results:
+            tape.append((prim, primals, params, ans, parents))
+            return [VJPTracer(self, a, index, k) if _is_inexact(a) else a
+                    for k, a in enumerate(ans)]
+        if not _is_inexact(ans):
+            return ans
+        tape.append((prim, primals, params, ans, parents))
+        return VJPTracer(self, ans, index)
+
+
+def _is_inexact(x):
+    return ops.dtype_of(x).kind in "fc"
+
+
+def _accumulate(cts, key, ct):
+    old = cts.get(key)
+    cts[key] = ct if old is None else ops.add(old, ct)
+
+
+def backward(tape, seeds, release):
+    """Propagate cotangents from ``seeds`` (a list of (tracer, ct)) to the inputs.
+
+    Returns a dict from input tape index to its cotangent (absent: no path)."""
+    cts = {}
+    start = -1
+    for tracer, ct in seeds:
+        key = tracer.index if tracer.out < 0 else (tracer.index, tracer.out)
+        _accumulate(cts, key, ct)
+        start = max(start, tracer.index)
+    leaves = {}
+    for i in range(start, -1, -1):
+        node = tape[i]
+        if release:
+            tape[i] = None
+        prim, args, params, ans, parents = node
+        if prim is not None and prim.multiple_results:
+            outs = [cts.pop((i, k), None) for k in range(len(ans))]
+            if all(c is None for c in outs):
+                continue
+            ct = [ops.zeros(ops.shape_of(a), ops.dtype_of(a)) if c is None else c
+                  for a, c in zip(ans, outs)]
+        else:
+            ct = cts.pop(i, None)
+            if ct is None:
+                continue
+            if prim is None:
+                leaves[i] = ct
+                continue
+        if prim.vjps is not None:
+            vjps = prim.vjps
+            for j, p in enumerate(parents):
+                if p == -1:
+                    continue
+                rule = vjps[j]
+                if rule is None:
+                    raise NotImplementedError(
+                        f"reverse-mode derivative of {prim.name} with respect to argument {j} "
+                        "is not defined")
+                _accumulate(cts, p, _fit(rule(ct, ans, *args, **params), args[j]))
+        else:
+            needed = [p != -1 for p in parents]
+            arg_cts = prim.vjp_joint(ct, ans, args, needed, **params)
+            for j, p in enumerate(parents):
+                if p != -1 and arg_cts[j] is not None:
+                    _accumulate(cts, p, _fit(arg_cts[j], args[j]))
+    return leaves
+
+
+def _fit(ct, arg):
+    """Bring a cotangent to its argument's shape (summing broadcast axes) and dtype."""
+    ct = ops.unbroadcast(ct, ops.shape_of(arg))
+    dt = ops.dtype_of(arg)
+    return ct if ops.dtype_of(ct) == dt else ops.cast(ct, dt)
+
+
+def forward_through_tape(tape, input_tangents, out_tracers):
+    """Push tangents through a recorded tape with each node's forward rule (linearize)."""
+    from .forward import apply_jvp
+
+    tangents = dict(input_tangents)
+    stop = max((t.index for t in out_tracers), default=-1)
+    for i in range(stop + 1):
+        prim, args, params, ans, parents = tape[i]
+        if prim is None:
+            continue
+        ins = []
+        for p in parents:
+            ins.append(None if p == -1 else tangents.get(p))
+        if all(t is None for t in ins):
+            continue
+        out = apply_jvp(prim, args, ins, ans, params)
+        if prim.multiple_results:
+            for k, t in enumerate(out):
+                if t is not None:
+                    tangents[(i, k)] = t
+        elif out is not None:
+            tangents[i] = out
+    return [tangents.get(t.index if t.out < 0 else (t.index, t.out)) for t in out_tracers]

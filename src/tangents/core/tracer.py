@@ -1,0 +1,245 @@
+"""The traced-value base class: NumPy's dispatch protocols and array methods.
+
+Every tracer answers NumPy's ``__array_ufunc__`` / ``__array_function__`` protocols by
+looking the NumPy function up in two tables that the NumPy layer fills
+(``ufunc_handlers``, ``function_handlers``), so ``np.exp(x)``, ``x @ w`` and
+``x.sum(axis=1)`` on a tracer all land on the same differentiable function.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["Tracer", "TracerConversionError", "NoDerivativeRuleError",
+           "ufunc_handlers", "function_handlers"]
+
+ufunc_handlers: dict = {}
+function_handlers: dict = {}
+
+
+class TracerConversionError(TypeError):
+    """A traced value was turned into a concrete array or Python number."""
+
+
+class NoDerivativeRuleError(TypeError):
+    """A NumPy function without a derivative rule was applied to a traced value."""
+
+
+def _conversion_error(what):
+    return TracerConversionError(
+        f"{what} of a traced value inside a tangents transform would drop its derivative. "
+        "Keep the computation in NumPy operations on the traced value (use tangents.numpy or "
+        "np.* functions, not np.asarray/float/item); to build an array from traced values use "
+        "np.stack/np.concatenate or a buffer made with np.zeros_like(x); to use the value as a "
+        "constant on purpose, wrap it in tg.stop_gradient(x) and read it outside the transform.")
+
+
+def _ufunc(name):
+    uf = getattr(np, name)
+
+    def method(self, other):
+        return ufunc_handlers[uf](self, other)
+
+    def rmethod(self, other):
+        return ufunc_handlers[uf](other, self)
+
+    return method, rmethod
+
+
+class Tracer:
+    """Base class of every traced value; each subclass belongs to one kind of trace."""
+
+    __slots__ = ("_trace",)
+    __array_priority__ = 1000
+
+    # -- NumPy dispatch ---------------------------------------------------------------
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        handler = ufunc_handlers.get(ufunc) if method == "__call__" else None
+        if handler is None:
+            detail = f"numpy.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
+            raise NoDerivativeRuleError(
+                f"tangents has no derivative rule for {detail} on traced values. "
+                "Write it with supported operations, or give it a rule with tg.custom_vjp.")
+        if kwargs.get("out") is not None:
+            raise TypeError(f"numpy.{ufunc.__name__}(..., out=...) writes into a buffer; inside "
+                            "a tangents transform use the returned value instead of out=.")
+        kwargs.pop("out", None)
+        dtype = kwargs.pop("dtype", None)
+        if kwargs:
+            raise TypeError(f"numpy.{ufunc.__name__} on traced values does not support the "
+                            f"keyword(s) {sorted(kwargs)}")
+        ans = handler(*inputs)
+        return ans if dtype is None else ans.astype(dtype)
+
+    def __array_function__(self, func, types, args, kwargs):
+        handler = function_handlers.get(func)
+        if handler is None:
+            mod = getattr(func, "__module__", "numpy") or "numpy"
+            raise NoDerivativeRuleError(
+                f"tangents has no derivative rule for {mod}.{func.__name__} on traced values. "
+                "Write it with supported operations, or give it a rule with tg.custom_vjp.")
+        return handler(*args, **kwargs)
+
+    def __array__(self, dtype=None, copy=None):
+        raise _conversion_error("np.asarray (or writing into a plain ndarray)")
+
+    def __float__(self):
+        raise _conversion_error("float()")
+
+    def __int__(self):
+        raise _conversion_error("int()")
+
+    def __complex__(self):
+        raise _conversion_error("complex()")
+
+    def __index__(self):
+        raise _conversion_error("using as an index")
+
+    def item(self, *args):
+        raise _conversion_error(".item()")
+
+    def tolist(self):
+        raise _conversion_error(".tolist()")
+
+    # -- array attributes -------------------------------------------------------------
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    @property
+    def size(self):
+        n = 1
+        for d in self.shape:
+            n *= d
+        return n
+
+    def __len__(self):
+        if not self.shape:
+            raise TypeError("len() of unsized object")
+        return self.shape[0]
+
+    def __iter__(self):
+        if not self.shape:
+            raise TypeError("iteration over a 0-d array")
+        return (self[i] for i in range(self.shape[0]))
+
+    @property
+    def T(self):
+        return function_handlers[np.transpose](self)
+
+    @property
+    def mT(self):
+        return function_handlers[np.swapaxes](self, -1, -2)
+
+    @property
+    def real(self):
+        return function_handlers[np.real](self)
+
+    @property
+    def imag(self):
+        return function_handlers[np.imag](self)
+
+    def __getitem__(self, idx):
+        return function_handlers["getitem"](self, idx)
+
+    def __setitem__(self, idx, value):
+        raise TypeError("in-place assignment into a traced array is not supported yet; build "
+                        "the result with np.where, np.concatenate or tnp.at(x)[idx].set(v)")
+
+    # -- operators (same handlers as the ufuncs, without NumPy's dispatch round trip) -----
+    __add__, __radd__ = _ufunc("add")
+    __sub__, __rsub__ = _ufunc("subtract")
+    __mul__, __rmul__ = _ufunc("multiply")
+    __truediv__, __rtruediv__ = _ufunc("true_divide")
+    __floordiv__, __rfloordiv__ = _ufunc("floor_divide")
+    __mod__, __rmod__ = _ufunc("remainder")
+    __pow__, __rpow__ = _ufunc("power")
+    __matmul__, __rmatmul__ = _ufunc("matmul")
+    __lt__, _ = _ufunc("less")
+    __le__, _ = _ufunc("less_equal")
+    __gt__, _ = _ufunc("greater")
+    __ge__, _ = _ufunc("greater_equal")
+    __and__, __rand__ = _ufunc("logical_and")
+    __or__, __ror__ = _ufunc("logical_or")
+    __xor__, __rxor__ = _ufunc("logical_xor")
+    del _
+
+    def __eq__(self, other):
+        return ufunc_handlers[np.equal](self, other)
+
+    def __ne__(self, other):
+        return ufunc_handlers[np.not_equal](self, other)
+
+    __hash__ = object.__hash__
+
+    def __neg__(self):
+        return ufunc_handlers[np.negative](self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return ufunc_handlers[np.absolute](self)
+
+    def __invert__(self):
+        return ufunc_handlers[np.logical_not](self)
+
+    def __divmod__(self, other):
+        return self // other, self % other
+
+    # -- methods mirroring ndarray's --------------------------------------------------
+    def _call(name):  # noqa: N805 - class-body helper
+        fn = getattr(np, name)
+
+        def method(self, *args, **kwargs):
+            return function_handlers[fn](self, *args, **kwargs)
+
+        method.__name__ = name
+        return method
+
+    sum = _call("sum")
+    mean = _call("mean")
+    prod = _call("prod")
+    max = _call("max")
+    min = _call("min")
+    var = _call("var")
+    std = _call("std")
+    cumsum = _call("cumsum")
+    cumprod = _call("cumprod")
+    dot = _call("dot")
+    clip = _call("clip")
+    ravel = _call("ravel")
+    squeeze = _call("squeeze")
+    swapaxes = _call("swapaxes")
+    trace = _call("trace")
+    diagonal = _call("diagonal")
+    take = _call("take")
+    repeat = _call("repeat")
+    conj = _call("conj")
+    conjugate = _call("conjugate")
+    round = _call("round")
+    argmax = _call("argmax")
+    argmin = _call("argmin")
+    argsort = _call("argsort")
+    nonzero = _call("nonzero")
+    any = _call("any")
+    all = _call("all")
+    del _call
+
+    def reshape(self, *shape, order="C"):
+        if len(shape) == 1 and not isinstance(shape[0], int):
+            shape = shape[0]
+        return function_handlers[np.reshape](self, shape, order=order)
+
+    def transpose(self, *axes):
+        if len(axes) == 1 and (axes[0] is None or not isinstance(axes[0], int)):
+            axes = axes[0]
+        return function_handlers[np.transpose](self, axes or None)
+
+    def astype(self, dtype, copy=True):
+        return function_handlers["astype"](self, dtype)
+
+    def copy(self):
+        return function_handlers[np.copy](self)
+
+    def flatten(self):
+        return function_handlers[np.ravel](self)

@@ -1,0 +1,346 @@
+"""The public transforms: grad, value_and_grad, vjp, jvp, linearize, vmap, jacrev, jacfwd,
+hessian, hvp and elementwise_grad.  Each is written once over flat lists of leaves and lifted
+to pytrees and ``argnums`` by the helpers at the top."""
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from .. import tree as tree_util
+from . import ops
+from .batching import BatchTrace, BatchTracer, move_bdim
+from .forward import JVPTrace, JVPTracer
+from .primitive import new_level
+from .reverse import VJPTrace, VJPTracer, backward, forward_through_tape
+from .tracer import Tracer
+
+__all__ = ["grad", "value_and_grad", "vjp", "jvp", "linearize", "vmap"]
+
+
+# -- argument checking -------------------------------------------------------------------
+def _as_input(x, op, where, need_float):
+    """Validate one leaf of a transform's input and return it as an array (or tracer)."""
+    if isinstance(x, Tracer):
+        dt = x.dtype
+    else:
+        if isinstance(x, np.matrix):
+            raise TypeError(f"{op}: {where} is an np.matrix, whose * is a matrix product; "
+                            "convert it with np.asarray(x) first")
+        if not isinstance(x, (np.ndarray, np.generic, float, int, complex, bool)):
+            mod = type(x).__module__
+            if mod.startswith("dask"):
+                pass  # Dask arrays are kept lazy (backends)
+            elif hasattr(x, "__array__") or isinstance(x, (list, tuple)):
+                x = np.asarray(x)
+            else:
+                raise TypeError(f"{op}: {where} has type {type(x).__name__}, which is not an "
+                                "array; pass NumPy arrays, Python numbers or pytrees of them")
+        else:
+            x = np.asarray(x)
+        dt = x.dtype
+    if dt.kind in "OSUVMm":
+        raise TypeError(f"{op}: {where} has dtype {dt}, which cannot be differentiated; "
+                        "pass a numeric array (for ragged data, pad it to a rectangular array)")
+    if need_float and dt.kind not in "fc":
+        raise TypeError(f"{op}: {where} has dtype {dt}; derivatives need floating-point "
+                        f"inputs. Convert it with x.astype(float) (or np.float32).")
+    return x
+
+
+def _normalize_argnums(argnums, nargs, op):
+    single = isinstance(argnums, (int, np.integer))
+    nums = (argnums,) if single else tuple(argnums)
+    if not nums:
+        raise ValueError(f"{op}: argnums is empty")
+    out = []
+    for a in nums:
+        if not isinstance(a, (int, np.integer)):
+            raise TypeError(f"{op}: argnums must be an int or a tuple of ints, got {argnums!r}")
+        if not -nargs <= a < nargs:
+            raise ValueError(f"{op}: argnums={argnums!r} but the function was called with "
+                             f"{nargs} positional argument(s)")
+        out.append(int(a) % nargs)
+    return single, tuple(out)
+
+
+def _partial_argnums(fun, args, kwargs, nums):
+    """``fun`` as a function of the arguments at ``nums`` only."""
+    def partial(*dyn):
+        full = list(args)
+        for i, v in zip(nums, dyn):
+            full[i] = v
+        return fun(*full, **kwargs)
+    return partial
+
+
+def _unwrap_out(x, trace):
+    """The primal of an output leaf (a tracer of ``trace``) or the leaf itself."""
+    if isinstance(x, Tracer) and x._trace is trace:
+        return x.primal
+    return x
+
+
+# -- reverse mode ------------------------------------------------------------------------
+def _vjp(fun, primals, op, has_aux, release):
+    flat, in_tree = tree_util.flatten(primals)
+    flat = [_as_input(x, op, f"input leaf {i}", True) for i, x in enumerate(flat)]
+    trace = VJPTrace(new_level())
+    ins = [trace.new_input(x) for x in flat]
+    try:
+        out = fun(*tree_util.unflatten(in_tree, ins))
+    finally:
+        trace.alive = False
+    aux = None
+    if has_aux:
+        if not (isinstance(out, (tuple, list)) and len(out) == 2):
+            raise TypeError(f"{op} with has_aux=True needs the function to return a pair "
+                            f"(output, aux), got {type(out).__name__}")
+        out, aux = out
+        aux = tree_util.map(lambda a: _unwrap_out(a, trace), aux)
+    out_flat, out_tree = tree_util.flatten(out)
+    out_primals = [_unwrap_out(o, trace) for o in out_flat]
+
+    def vjp_fn(ct):
+        ct_flat, ct_tree = tree_util.flatten(ct)
+        if ct_tree != out_tree:
+            raise ValueError(f"vjp_fn: the cotangent's structure {ct_tree} does not match the "
+                             f"output's {out_tree}")
+        seeds = []
+        for k, (o, p, c) in enumerate(zip(out_flat, out_primals, ct_flat)):
+            if ops.shape_of(c) != ops.shape_of(p):
+                raise ValueError(f"vjp_fn: cotangent leaf {k} has shape {ops.shape_of(c)} but "
+                                 f"the output has shape {ops.shape_of(p)}")
+            if isinstance(o, VJPTracer) and o._trace is trace:
+                if ops.dtype_of(c) != o.dtype:
+                    c = ops.cast(c, o.dtype)
+                seeds.append((o, c))
+        cts = backward(trace.tape, seeds, release) if seeds else {}
+        return tree_util.unflatten(in_tree, [
+            cts[t.index] if t.index in cts else ops.zeros(ops.shape_of(x), ops.dtype_of(x))
+            for t, x in zip(ins, flat)])
+
+    return tree_util.unflatten(out_tree, out_primals), vjp_fn, aux
+
+
+def vjp(fun, *primals, has_aux=False):
+    """``vjp(fun, *primals, has_aux=False) -> (out, vjp_fn[, aux])``.
+
+    ``vjp_fn(ct)`` returns a tuple with one cotangent per primal and may be called many times.
+
+    >>> out, f_vjp = vjp(lambda x: x * 3.0, np.ones(2))
+    >>> f_vjp(np.ones(2))
+    (array([3., 3.]),)
+    """
+    out, fn, aux = _vjp(fun, primals, "vjp", has_aux, release=False)
+    return (out, fn, aux) if has_aux else (out, fn)
+
+
+def value_and_grad(fun, argnums=0, has_aux=False):
+    """``value_and_grad(fun, argnums=0, has_aux=False)``: returns ``(value, grad)``.
+
+    >>> value_and_grad(lambda x: (x ** 2).sum())(np.array([1.0, 2.0]))
+    (np.float64(5.0), array([2., 4.]))
+    """
+    @functools.wraps(fun)
+    def value_and_grad_fn(*args, **kwargs):
+        single, nums = _normalize_argnums(argnums, len(args), "grad")
+        dyn = tuple(args[i] for i in nums)
+        ans, vjp_fn, aux = _vjp(_partial_argnums(fun, args, kwargs, nums), dyn, "grad",
+                                has_aux, release=True)
+        if tree_util.structure(ans).kind != "leaf" or ops.shape_of(ans) != ():
+            shape = ops.shape_of(ans) if tree_util.structure(ans).kind == "leaf" else "a pytree"
+            raise TypeError(
+                f"grad requires a function with a scalar output, got shape {shape}. For "
+                "vector outputs use tg.jacrev (full Jacobian), tg.vjp (vector-Jacobian "
+                "product), or tg.elementwise_grad (output i depends only on input i).")
+        if ops.dtype_of(ans).kind == "c":
+            raise TypeError("grad requires a real-valued output; got a complex one. Take "
+                            "np.real/np.abs of it, or use tg.vjp.")
+        g = vjp_fn(ops.ones_like(ans))
+        g = g[0] if single else g
+        return ((ans, aux), g) if has_aux else (ans, g)
+
+    return value_and_grad_fn
+
+
+def grad(fun, argnums=0, has_aux=False):
+    """``grad(fun, argnums=0, has_aux=False)``: gradient of a scalar-valued function.
+
+    The gradient has the structure, shape and dtype of the argument(s) at ``argnums``.
+
+    >>> grad(lambda x: np.sin(x).sum())(np.zeros(3))
+    array([1., 1., 1.])
+    """
+    vg = value_and_grad(fun, argnums, has_aux)
+
+    @functools.wraps(fun)
+    def grad_fn(*args, **kwargs):
+        res = vg(*args, **kwargs)
+        if has_aux:
+            (_, aux), g = res
+            return g, aux
+        return res[1]
+
+    return grad_fn
+
+
+# -- forward mode ------------------------------------------------------------------------
+def jvp(fun, primals, tangents, has_aux=False):
+    """``jvp(fun, primals, tangents, has_aux=False) -> (out, tangent_out)``.
+
+    >>> jvp(np.sin, (np.zeros(2),), (np.ones(2),))
+    (array([0., 0.]), array([1., 1.]))
+    """
+    if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
+        raise TypeError("jvp: primals and tangents must be tuples, e.g. jvp(f, (x,), (v,))")
+    p_flat, p_tree = tree_util.flatten(tuple(primals))
+    t_flat, t_tree = tree_util.flatten(tuple(tangents))
+    if p_tree != t_tree:
+        raise ValueError(f"jvp: primals {p_tree} and tangents {t_tree} differ in structure")
+    p_flat = [_as_input(x, "jvp", f"primal leaf {i}", True) for i, x in enumerate(p_flat)]
+    trace = JVPTrace(new_level())
+    ins = []
+    for i, (p, t) in enumerate(zip(p_flat, t_flat)):
+        t = _as_input(t, "jvp", f"tangent leaf {i}", True)
+        if ops.shape_of(t) != ops.shape_of(p):
+            raise ValueError(f"jvp: tangent leaf {i} has shape {ops.shape_of(t)} but its primal "
+                             f"has shape {ops.shape_of(p)}")
+        ins.append(JVPTracer(trace, p, ops.cast(t, ops.dtype_of(p))))
+    try:
+        out = fun(*tree_util.unflatten(p_tree, ins))
+    finally:
+        trace.alive = False
+    aux = None
+    if has_aux:
+        out, aux = out
+        aux = tree_util.map(lambda a: _unwrap_out(a, trace), aux)
+    out_flat, out_tree = tree_util.flatten(out)
+    primals_out, tangents_out = [], []
+    for o in out_flat:
+        if isinstance(o, JVPTracer) and o._trace is trace:
+            primals_out.append(o.primal)
+            tangents_out.append(o.tangent)
+        else:
+            primals_out.append(o)
+            tangents_out.append(ops.zeros(ops.shape_of(o), ops.dtype_of(o)))
+    res = (tree_util.unflatten(out_tree, primals_out), tree_util.unflatten(out_tree, tangents_out))
+    return res + (aux,) if has_aux else res
+
+
+def linearize(fun, *primals):
+    """``linearize(fun, *primals) -> (out, jvp_fn)``: ``jvp_fn(*tangents)`` evaluates the
+    linearized function by pushing tangents through the recorded tape (no re-run of ``fun``).
+
+    >>> out, f_jvp = linearize(np.exp, np.zeros(2))
+    >>> f_jvp(np.ones(2))
+    array([1., 1.])
+    """
+    flat, in_tree = tree_util.flatten(primals)
+    flat = [_as_input(x, "linearize", f"input leaf {i}", True) for i, x in enumerate(flat)]
+    trace = VJPTrace(new_level())
+    ins = [trace.new_input(x) for x in flat]
+    try:
+        out = fun(*tree_util.unflatten(in_tree, ins))
+    finally:
+        trace.alive = False
+    out_flat, out_tree = tree_util.flatten(out)
+    out_primals = [_unwrap_out(o, trace) for o in out_flat]
+    traced = [o for o in out_flat if isinstance(o, VJPTracer) and o._trace is trace]
+
+    def jvp_fn(*tangents):
+        t_flat, t_tree = tree_util.flatten(tangents)
+        if t_tree != in_tree:
+            raise ValueError(f"linearize: tangents {t_tree} do not match primals {in_tree}")
+        seeds = {t.index: ops.cast(v, ops.dtype_of(x)) for t, v, x in zip(ins, t_flat, flat)}
+        outs = iter(forward_through_tape(trace.tape, seeds, traced))
+        res = []
+        for o, p in zip(out_flat, out_primals):
+            t = next(outs) if isinstance(o, VJPTracer) and o._trace is trace else None
+            res.append(ops.zeros(ops.shape_of(p), ops.dtype_of(p)) if t is None else t)
+        return tree_util.unflatten(out_tree, res)
+
+    return tree_util.unflatten(out_tree, out_primals), jvp_fn
+
+
+# -- vmap --------------------------------------------------------------------------------
+def _broadcast_prefix(prefix, tree, what):
+    """One axis spec per leaf of ``tree``, from a prefix tree of ints/None."""
+    if prefix is None or isinstance(prefix, (int, np.integer)):
+        return [prefix] * len(tree_util.leaves(tree))
+    if isinstance(prefix, (tuple, list)) and isinstance(tree, (tuple, list)):
+        if len(prefix) != len(tree):
+            raise ValueError(f"vmap: {what}={prefix!r} has {len(prefix)} entries but there are "
+                             f"{len(tree)} values")
+        return [a for p, t in zip(prefix, tree) for a in _broadcast_prefix(p, t, what)]
+    if isinstance(prefix, dict) and isinstance(tree, dict):
+        if set(prefix) != set(tree):
+            raise ValueError(f"vmap: {what} keys {sorted(prefix)} differ from {sorted(tree)}")
+        return [a for k in sorted(tree) for a in _broadcast_prefix(prefix[k], tree[k], what)]
+    raise ValueError(f"vmap: {what}={prefix!r} is not a prefix of the value's structure "
+                     f"{tree_util.structure(tree)}")
+
+
+def vmap(fun, in_axes=0, out_axes=0, *, axis_size=None):
+    """``vmap(fun, in_axes=0, out_axes=0, *, axis_size=None)``: map ``fun`` over an axis.
+
+    >>> vmap(lambda x: x @ x)(np.ones((3, 2)))
+    array([2., 2., 2.])
+    """
+    @functools.wraps(fun)
+    def batched(*args):
+        flat, in_tree = tree_util.flatten(args)
+        spec = tuple(in_axes) if isinstance(in_axes, list) else in_axes
+        if isinstance(spec, dict) and len(args) == 1:
+            spec = (spec,)
+        axes = _broadcast_prefix(spec, args, "in_axes")
+        size = axis_size
+        vals = []
+        for i, (x, ax) in enumerate(zip(flat, axes)):
+            if not isinstance(x, Tracer):
+                if isinstance(x, np.matrix):
+                    raise TypeError("vmap: np.matrix input; convert it with np.asarray(x)")
+                x = np.asarray(x)
+            if ax is not None:
+                nd = len(ops.shape_of(x))
+                if not -nd <= ax < nd:
+                    raise ValueError(f"vmap: in_axes {ax} is out of range for an input of "
+                                     f"shape {ops.shape_of(x)} (leaf {i})")
+                ax %= nd
+                n = ops.shape_of(x)[ax]
+                if size is None:
+                    size = n
+                elif n != size:
+                    raise ValueError(f"vmap: mapped axes have different sizes: {size} and {n} "
+                                     f"(input leaf {i}, shape {ops.shape_of(x)}, axis {ax})")
+            vals.append((x, ax))
+        if size is None:
+            raise ValueError("vmap: no input is mapped (all in_axes are None); pass axis_size=")
+        trace = BatchTrace(new_level(), size)
+        ins = [x if ax is None else BatchTracer(trace, x, ax) for x, ax in vals]
+        try:
+            out = fun(*tree_util.unflatten(in_tree, ins))
+        finally:
+            trace.alive = False
+        out_flat, out_tree = tree_util.flatten(out)
+        oaxes = _broadcast_prefix(out_axes, out, "out_axes")
+        res = []
+        for o, ax in zip(out_flat, oaxes):
+            if isinstance(o, BatchTracer) and o._trace is trace:
+                if ax is None:
+                    raise ValueError("vmap: out_axes=None for an output that varies along the "
+                                     "mapped axis")
+                nd = len(ops.shape_of(o.val))
+                res.append(move_bdim(o.val, o.bdim, ax % nd))
+            else:
+                if ax is None:
+                    res.append(o)
+                    continue
+                from .. import numpy as tnp
+                o = o if isinstance(o, Tracer) else np.asarray(o)
+                nd = len(ops.shape_of(o)) + 1
+                b = tnp.broadcast_to(tnp.expand_dims(o, 0), (size,) + ops.shape_of(o))
+                res.append(move_bdim(b, 0, ax % nd))
+        return tree_util.unflatten(out_tree, res)
+
+    return batched

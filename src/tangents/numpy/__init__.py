@@ -1,0 +1,14 @@
+"""tangents.numpy: NumPy's namespace, differentiable.
+
+Outside any transform these functions return plain ``numpy.ndarray``; inside one, they
+(and NumPy's own functions, through its dispatch protocols) record derivatives.
+Every name here is listed explicitly by its family module.
+"""
+from numpy import (e, euler_gamma, inf, nan, newaxis, pi, random,  # noqa: F401
+                   float16, float32, float64, complex64, complex128, int8, int16, int32,
+                   int64, uint8, bool_, dtype, finfo, iinfo, ndarray)
+
+from .creation import *  # noqa: F401,F403
+from .elementwise import *  # noqa: F401,F403
+from .reductions import *  # noqa: F401,F403
+from .shape import *  # noqa: F401,F403

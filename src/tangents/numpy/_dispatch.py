@@ -1,0 +1,71 @@
+"""Registration of tangents.numpy functions as the handlers NumPy's dispatch protocols call
+on tracers, and the small argument normalizers shared by the families."""
+from __future__ import annotations
+
+import operator
+
+import numpy as np
+
+from ..core.tracer import Tracer, function_handlers, ufunc_handlers
+
+__all__ = ["implements", "implements_ufunc", "normalize_axes", "normalize_axis", "is_traced",
+           "shape", "dtype", "ndim"]
+
+
+def implements(*np_funcs):
+    """Make the decorated function the handler of ``np_funcs`` on traced values."""
+    def register(fn):
+        for f in np_funcs:
+            function_handlers[f] = fn
+        return fn
+    return register
+
+
+def implements_ufunc(ufunc, name=None):
+    """Make the decorated function the handler of a NumPy ufunc on traced values."""
+    def register(fn):
+        ufunc_handlers[ufunc] = fn
+        return fn
+    return register
+
+
+def is_traced(*xs):
+    for x in xs:
+        if isinstance(x, Tracer):
+            return True
+    return False
+
+
+def shape(x):
+    return x.shape if hasattr(x, "shape") else np.shape(x)
+
+
+def dtype(x):
+    return x.dtype if hasattr(x, "dtype") else np.result_type(x)
+
+
+def ndim(x):
+    return len(shape(x))
+
+
+def normalize_axis(axis, nd, op):
+    try:
+        a = operator.index(axis)
+    except TypeError:
+        raise TypeError(f"{op}: axis must be an integer, got {axis!r}") from None
+    if not -nd <= a < nd:
+        raise np.exceptions.AxisError(f"{op}: axis {axis} is out of bounds for an array of "
+                                      f"dimension {nd}")
+    return a % nd
+
+
+def normalize_axes(axis, nd, op):
+    """``axis`` (None, int or tuple, negatives allowed) as a sorted tuple of non-negative ints."""
+    if axis is None:
+        return tuple(range(nd))
+    if isinstance(axis, (tuple, list)):
+        axes = tuple(normalize_axis(a, nd, op) for a in axis)
+        if len(set(axes)) != len(axes):
+            raise ValueError(f"{op}: repeated axis in {axis!r}")
+        return tuple(sorted(axes))
+    return (normalize_axis(axis, nd, op),)

@@ -1,0 +1,145 @@
+"""Array creation, conversion and dtype casting."""
+from __future__ import annotations
+
+__all__ = ['astype', 'real', 'zeros_like', 'ones_like', 'empty_like', 'full_like', 'copy',
+           'ndim', 'size', 'result_type', 'asarray', 'array']
+
+import numpy as np
+
+from ..core.batching import batch_unary
+from ..core.primitive import Primitive, bind
+from ..core.tracer import Tracer, function_handlers
+from ._dispatch import dtype, implements, shape
+
+# astype: the cotangent is cast back to the input's dtype by the interpreter.
+astype_p = Primitive("astype", lambda x, *, dtype: np.asarray(x).astype(dtype)
+                     if not isinstance(x, np.ndarray) else x.astype(dtype))
+astype_p.def_vjp(lambda ct, ans, x, *, dtype: ct)
+astype_p.def_jvp(lambda t, ans, x, *, dtype: bind(astype_p, t, dtype=dtype))
+astype_p.def_batch(batch_unary(astype_p))
+
+
+def astype(x, dtype, /, *, copy=True):
+    """``astype(x, dtype)``: cast; derivatives flow back in the input's dtype."""
+    dt = np.dtype(dtype)
+    if globals()["dtype"](x) == dt:
+        return x
+    return bind(astype_p, x, dtype=dt)
+
+
+function_handlers["astype"] = astype
+
+real_p = Primitive("real", np.real)
+real_p.def_vjp(lambda ct, ans, x: ct)
+real_p.def_jvp(lambda t, ans, x: bind(real_p, t))
+real_p.def_batch(batch_unary(real_p))
+
+
+@implements(np.real)
+def real(val):
+    """``real(val)``: the real part (the value itself for real input)."""
+    if dtype(val).kind != "c":
+        return val
+    return bind(real_p, val)
+
+
+@implements(np.zeros_like)
+def zeros_like(a, dtype=None, order="K", subok=True, shape=None):
+    """``zeros_like(a)``: a constant (plain ndarray) of zeros."""
+    return np.zeros(globals()["shape"](a) if shape is None else shape,
+                    globals()["dtype"](a) if dtype is None else dtype)
+
+
+@implements(np.ones_like)
+def ones_like(a, dtype=None, order="K", subok=True, shape=None):
+    """``ones_like(a)``: a constant (plain ndarray) of ones."""
+    return np.ones(globals()["shape"](a) if shape is None else shape,
+                   globals()["dtype"](a) if dtype is None else dtype)
+
+
+@implements(np.empty_like)
+def empty_like(a, dtype=None, order="K", subok=True, shape=None):
+    """``empty_like(a)``: like NumPy's, but filled with zeros."""
+    return zeros_like(a, dtype, shape=shape)
+
+
+@implements(np.full_like)
+def full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None):
+    """``full_like(a, fill_value)``; a traced ``fill_value`` is broadcast (differentiable)."""
+    from .shape import broadcast_to
+    shp = globals()["shape"](a) if shape is None else shape
+    dt = globals()["dtype"](a) if dtype is None else np.dtype(dtype)
+    if isinstance(fill_value, Tracer):
+        return broadcast_to(astype(fill_value, dt), shp)
+    return np.full(shp, fill_value, dt)
+
+
+@implements(np.copy)
+def copy(a, order="K", subok=False):
+    """``copy(a)``: traced values are immutable, so the value itself."""
+    return a if isinstance(a, Tracer) else np.copy(a)
+
+
+@implements(np.shape)
+def shape_(a):
+    return shape(a)
+
+
+@implements(np.ndim)
+def ndim(a):
+    return len(shape(a))
+
+
+@implements(np.size)
+def size(a, axis=None):
+    s = shape(a)
+    return int(np.prod(s)) if axis is None else s[axis]
+
+
+@implements(np.result_type)
+def result_type(*arrays_and_dtypes):
+    return np.result_type(*[dtype(a) if isinstance(a, Tracer) else a for a in arrays_and_dtypes])
+
+
+def _check_array_input(obj, op):
+    if isinstance(obj, np.matrix):
+        raise TypeError(f"{op}: np.matrix is not supported (its * is a matrix product); "
+                        "convert it with np.asarray(x)")
+
+
+@implements(np.asarray)
+def asarray(a, dtype=None, order=None, *, like=None, copy=None, device=None):
+    """``asarray(a, dtype=None)``: traced values pass through (cast if ``dtype`` is given);
+    lists mixing traced values are stacked differentiably."""
+    _check_array_input(a, "asarray")
+    if isinstance(a, Tracer):
+        return a if dtype is None else astype(a, dtype)
+    if isinstance(a, (list, tuple)) and _contains_tracer(a):
+        from .joining import stack
+        out = stack([asarray(x) for x in a])
+        return out if dtype is None else astype(out, dtype)
+    try:
+        return np.asarray(a, dtype=dtype)
+    except ValueError as e:
+        if "inhomogeneous" in str(e) or "sequence" in str(e):
+            raise ValueError(f"asarray: the nested sequence is ragged (rows of different "
+                             f"lengths), so it is not an array; pad it to a rectangular shape. "
+                             f"NumPy said: {e}") from None
+        raise
+
+
+def _contains_tracer(seq):
+    for x in seq:
+        if isinstance(x, Tracer) or (isinstance(x, (list, tuple)) and _contains_tracer(x)):
+            return True
+    return False
+
+
+@implements(np.array)
+def array(object, dtype=None, *, copy=True, order="K", subok=False, ndmin=0, like=None):
+    """``array(object, dtype=None)``: like `asarray`, always a new array for plain input."""
+    out = asarray(object, dtype)
+    if ndmin and len(shape(out)) < ndmin:
+        from .shape import reshape
+        out = reshape(out, (1,) * (ndmin - len(shape(out))) + shape(out))
+    return np.array(out, copy=True) if isinstance(out, np.ndarray) and copy else out

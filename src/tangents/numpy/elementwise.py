@@ -1,0 +1,271 @@
+"""Elementwise functions (NumPy ufuncs): each row declares the partial derivatives only;
+the builder derives the JVP, VJP and batching rule.  Kinks follow docs/conventions.md."""
+from __future__ import annotations
+
+__all__ = ['add', 'subtract', 'negative', 'positive', 'multiply', 'true_divide', 'divide',
+           'power', 'float_power', 'reciprocal', 'square', 'sqrt', 'cbrt', 'exp', 'exp2',
+           'expm1', 'log', 'log2', 'log10', 'log1p', 'logaddexp', 'logaddexp2', 'sin', 'cos',
+           'tan', 'arcsin', 'arccos', 'arctan', 'sinh', 'cosh', 'tanh', 'arcsinh', 'arccosh',
+           'arctanh', 'arctan2', 'deg2rad', 'rad2deg', 'radians', 'degrees', 'hypot',
+           'absolute', 'abs', 'maximum', 'minimum', 'fmax', 'fmin', 'remainder', 'mod', 'fmod',
+           'floor_divide', 'sign', 'floor', 'ceil', 'trunc', 'rint', 'heaviside', 'signbit',
+           'isnan', 'isinf', 'isfinite', 'equal', 'not_equal', 'less', 'less_equal', 'greater',
+           'greater_equal', 'logical_and', 'logical_or', 'logical_xor', 'logical_not',
+           'bitwise_and', 'bitwise_or', 'bitwise_xor', 'invert', 'where', 'clip']
+
+import numpy as np
+
+from ..core import builders
+from ..core.batching import batch_elementwise, batch_unary
+from ..core.primitive import Primitive, bind
+from ._dispatch import implements_ufunc
+
+_LN2 = np.log(2.0)
+_LN10 = np.log(10.0)
+
+
+def _unary(name, ufunc, partial, doc=None):
+    prim = builders.elementwise(name, ufunc, partial)
+
+    def fn(x):
+        return bind(prim, x)
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = doc or f"``{name}(x)``: NumPy's ``{ufunc.__name__}``, differentiable."
+    implements_ufunc(ufunc)(fn)
+    return fn, prim
+
+
+def _binary(name, ufunc, partial_x, partial_y, doc=None):
+    prim = builders.elementwise(name, ufunc, partial_x, partial_y)
+
+    def fn(x, y):
+        return bind(prim, x, y)
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = doc or f"``{name}(x, y)``: NumPy's ``{ufunc.__name__}`` with broadcasting."
+    implements_ufunc(ufunc)(fn)
+    return fn, prim
+
+
+def _nondiff(name, ufunc, nargs):
+    prim = builders.nondifferentiable(
+        name, ufunc, batch=batch_unary if nargs == 1 else batch_elementwise)
+
+    def fn(*args):
+        if len(args) != nargs:
+            raise TypeError(f"{name} takes {nargs} argument(s), got {len(args)}")
+        return bind(prim, *args)
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"``{name}``: NumPy's ``{ufunc.__name__}``; its result carries no derivative."
+    implements_ufunc(ufunc)(fn)
+    return fn
+
+
+# -- arithmetic --------------------------------------------------------------------------
+add_p = Primitive("add", np.add)
+add_p.def_vjp(lambda ct, ans, x, y: ct, lambda ct, ans, x, y: ct)
+add_p.def_jvp(lambda t, ans, x, y: t, lambda t, ans, x, y: t)
+add_p.def_batch(batch_elementwise(add_p))
+
+
+@implements_ufunc(np.add)
+def add(x, y):
+    """``add(x, y)``: ``x + y`` with broadcasting."""
+    return bind(add_p, x, y)
+
+
+subtract_p = Primitive("subtract", np.subtract)
+subtract_p.def_vjp(lambda ct, ans, x, y: ct, lambda ct, ans, x, y: -ct)
+subtract_p.def_jvp(lambda t, ans, x, y: t, lambda t, ans, x, y: -t)
+subtract_p.def_batch(batch_elementwise(subtract_p))
+
+
+@implements_ufunc(np.subtract)
+def subtract(x, y):
+    """``subtract(x, y)``: ``x - y`` with broadcasting."""
+    return bind(subtract_p, x, y)
+
+
+negative_p = builders.linear("negative", np.negative, lambda ct, x: -ct, batch_unary)
+
+
+@implements_ufunc(np.negative)
+def negative(x):
+    """``negative(x)``: ``-x``."""
+    return bind(negative_p, x)
+
+
+@implements_ufunc(np.positive)
+def positive(x):
+    """``positive(x)``: ``+x`` (the value itself)."""
+    return x
+
+
+multiply, multiply_p = _binary("multiply", np.multiply,
+                               lambda ans, x, y: y, lambda ans, x, y: x)
+true_divide, divide_p = _binary("divide", np.true_divide,
+                                lambda ans, x, y: 1 / y, lambda ans, x, y: -ans / y)
+divide = true_divide
+
+
+def _power_dx(ans, x, y):
+    # d x**y / dx = y x**(y-1); written to be 0 (not nan) at y == 0
+    return where(equal(y, 0), 0.0, y * power(x, y - 1))
+
+
+def _power_dy(ans, x, y):
+    # d x**y / dy = log(x) x**y; 0 at x == 0 (the limit for y > 0), nan for x < 0
+    safe_x = where(equal(x, 0), 1.0, x)
+    return where(equal(x, 0), 0.0, log(safe_x) * ans)
+
+
+power, power_p = _binary("power", np.power, _power_dx, _power_dy)
+float_power, float_power_p = _binary("float_power", np.float_power, _power_dx, _power_dy)
+reciprocal, reciprocal_p = _unary("reciprocal", np.reciprocal, lambda ans, x: -ans * ans)
+square, square_p = _unary("square", np.square, lambda ans, x: 2 * x)
+sqrt, sqrt_p = _unary("sqrt", np.sqrt, lambda ans, x: 0.5 / ans)
+cbrt, cbrt_p = _unary("cbrt", np.cbrt, lambda ans, x: 1 / (3 * ans * ans))
+
+# -- exponentials and logarithms ---------------------------------------------------------
+exp, exp_p = _unary("exp", np.exp, lambda ans, x: ans)
+exp2, exp2_p = _unary("exp2", np.exp2, lambda ans, x: ans * _LN2)
+expm1, expm1_p = _unary("expm1", np.expm1, lambda ans, x: ans + 1)
+log, log_p = _unary("log", np.log, lambda ans, x: 1 / x)
+log2, log2_p = _unary("log2", np.log2, lambda ans, x: 1 / (x * _LN2))
+log10, log10_p = _unary("log10", np.log10, lambda ans, x: 1 / (x * _LN10))
+log1p, log1p_p = _unary("log1p", np.log1p, lambda ans, x: 1 / (1 + x))
+logaddexp, logaddexp_p = _binary("logaddexp", np.logaddexp,
+                                 lambda ans, x, y: exp(x - ans), lambda ans, x, y: exp(y - ans))
+logaddexp2, logaddexp2_p = _binary("logaddexp2", np.logaddexp2,
+                                   lambda ans, x, y: exp2(x - ans), lambda ans, x, y: exp2(y - ans))
+
+# -- trigonometric and hyperbolic --------------------------------------------------------
+sin, sin_p = _unary("sin", np.sin, lambda ans, x: cos(x))
+cos, cos_p = _unary("cos", np.cos, lambda ans, x: -sin(x))
+tan, tan_p = _unary("tan", np.tan, lambda ans, x: 1 + ans * ans)
+arcsin, arcsin_p = _unary("arcsin", np.arcsin, lambda ans, x: 1 / sqrt(1 - x * x))
+arccos, arccos_p = _unary("arccos", np.arccos, lambda ans, x: -1 / sqrt(1 - x * x))
+arctan, arctan_p = _unary("arctan", np.arctan, lambda ans, x: 1 / (1 + x * x))
+sinh, sinh_p = _unary("sinh", np.sinh, lambda ans, x: cosh(x))
+cosh, cosh_p = _unary("cosh", np.cosh, lambda ans, x: sinh(x))
+tanh, tanh_p = _unary("tanh", np.tanh, lambda ans, x: 1 - ans * ans)
+arcsinh, arcsinh_p = _unary("arcsinh", np.arcsinh, lambda ans, x: 1 / sqrt(x * x + 1))
+arccosh, arccosh_p = _unary("arccosh", np.arccosh, lambda ans, x: 1 / sqrt(x * x - 1))
+arctanh, arctanh_p = _unary("arctanh", np.arctanh, lambda ans, x: 1 / (1 - x * x))
+arctan2, arctan2_p = _binary("arctan2", np.arctan2,
+                             lambda ans, y, x: x / (x * x + y * y),
+                             lambda ans, y, x: -y / (x * x + y * y))
+deg2rad, deg2rad_p = _unary("deg2rad", np.deg2rad, lambda ans, x: np.pi / 180)
+rad2deg, rad2deg_p = _unary("rad2deg", np.rad2deg, lambda ans, x: 180 / np.pi)
+radians, degrees = deg2rad, rad2deg
+
+
+def _safe_ratio(num, den):
+    # num / den, 0 where den == 0 (the hypot/norm convention at the origin)
+    zero = equal(den, 0)
+    return where(zero, 0.0, num / where(zero, 1.0, den))
+
+
+hypot, hypot_p = _binary("hypot", np.hypot,
+                         lambda ans, x, y: _safe_ratio(x, ans),
+                         lambda ans, x, y: _safe_ratio(y, ans))
+
+# -- kinks: ties share equally, 0 at the kink of abs/sign (docs/conventions.md) -----------
+absolute, absolute_p = _unary("absolute", np.absolute, lambda ans, x: sign(x))
+abs = absolute  # noqa: A001 - NumPy's name
+
+
+def _max_share(x, y):
+    # share of the cotangent that maximum(x, y) sends to x: 1, 1/2 on ties, 0
+    return greater(x, y) + 0.5 * equal(x, y)
+
+
+maximum, maximum_p = _binary("maximum", np.maximum,
+                             lambda ans, x, y: _max_share(x, y),
+                             lambda ans, x, y: _max_share(y, x))
+minimum, minimum_p = _binary("minimum", np.minimum,
+                             lambda ans, x, y: _max_share(y, x),
+                             lambda ans, x, y: _max_share(x, y))
+# fmax/fmin ignore NaN: the cotangent goes to the non-NaN argument
+fmax, fmax_p = _binary("fmax", np.fmax,
+                       lambda ans, x, y: _max_share(x, y) + isnan(y),
+                       lambda ans, x, y: _max_share(y, x) + isnan(x))
+fmin, fmin_p = _binary("fmin", np.fmin,
+                       lambda ans, x, y: _max_share(y, x) + isnan(y),
+                       lambda ans, x, y: _max_share(x, y) + isnan(x))
+
+# x mod y = x - floor(x / y) * y: derivative 1 in x and -floor(x / y) in y, away from jumps
+remainder, remainder_p = _binary("remainder", np.remainder,
+                                 lambda ans, x, y: 1.0, lambda ans, x, y: -floor_divide(x, y))
+mod = remainder
+fmod, fmod_p = _binary("fmod", np.fmod,
+                       lambda ans, x, y: 1.0, lambda ans, x, y: -trunc(true_divide(x, y)))
+
+# -- zero derivative and non-numeric results ---------------------------------------------
+floor_divide = _nondiff("floor_divide", np.floor_divide, 2)
+sign = _nondiff("sign", np.sign, 1)
+floor = _nondiff("floor", np.floor, 1)
+ceil = _nondiff("ceil", np.ceil, 1)
+trunc = _nondiff("trunc", np.trunc, 1)
+rint = _nondiff("rint", np.rint, 1)
+heaviside = _nondiff("heaviside", np.heaviside, 2)
+signbit = _nondiff("signbit", np.signbit, 1)
+isnan = _nondiff("isnan", np.isnan, 1)
+isinf = _nondiff("isinf", np.isinf, 1)
+isfinite = _nondiff("isfinite", np.isfinite, 1)
+equal = _nondiff("equal", np.equal, 2)
+not_equal = _nondiff("not_equal", np.not_equal, 2)
+less = _nondiff("less", np.less, 2)
+less_equal = _nondiff("less_equal", np.less_equal, 2)
+greater = _nondiff("greater", np.greater, 2)
+greater_equal = _nondiff("greater_equal", np.greater_equal, 2)
+logical_and = _nondiff("logical_and", np.logical_and, 2)
+logical_or = _nondiff("logical_or", np.logical_or, 2)
+logical_xor = _nondiff("logical_xor", np.logical_xor, 2)
+logical_not = _nondiff("logical_not", np.logical_not, 1)
+bitwise_and = _nondiff("bitwise_and", np.bitwise_and, 2)
+bitwise_or = _nondiff("bitwise_or", np.bitwise_or, 2)
+bitwise_xor = _nondiff("bitwise_xor", np.bitwise_xor, 2)
+invert = _nondiff("invert", np.invert, 1)
+
+
+# -- where -------------------------------------------------------------------------------
+where_p = Primitive("where", np.where)
+where_p.def_vjp(None,
+                lambda ct, ans, c, x, y: where(c, ct, 0.0),
+                lambda ct, ans, c, x, y: where(c, 0.0, ct))
+where_p.def_jvp(None,
+                lambda t, ans, c, x, y: where(c, t, 0.0),
+                lambda t, ans, c, x, y: where(c, 0.0, t))
+where_p.def_batch(batch_elementwise(where_p))
+
+
+def where(condition, x=None, y=None):
+    """``where(condition, x, y)``: elements of ``x`` where ``condition`` holds, else ``y``.
+
+    The branch not taken gets a zero cotangent; a branch that is inf/nan where it is not
+    taken still poisons second derivatives, so guard its input (docs/conventions.md).
+
+    >>> where(np.array([True, False]), 1.0, np.zeros(2))
+    array([1., 0.])
+    """
+    if x is None and y is None:
+        from .indexing import nonzero
+        return nonzero(condition)
+    if x is None or y is None:
+        raise ValueError("where: either both or neither of x and y should be given")
+    return bind(where_p, condition, x, y)
+
+
+def clip(a, a_min=None, a_max=None):
+    """``clip(a, a_min, a_max)``: ``minimum(maximum(a, a_min), a_max)``; at a bound the
+    cotangent is shared equally between ``a`` and the bound (as for maximum/minimum)."""
+    if a_min is None and a_max is None:
+        raise ValueError("clip: at least one of a_min and a_max must be given")
+    if a_min is not None:
+        a = maximum(a, a_min)
+    if a_max is not None:
+        a = minimum(a, a_max)
+    return a

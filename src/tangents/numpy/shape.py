@@ -1,0 +1,178 @@
+"""Shape functions: reshape, transpose, broadcast_to and the names built on them.  All are
+linear; each declares its transpose."""
+from __future__ import annotations
+
+__all__ = ['reshape', 'ravel', 'transpose', 'moveaxis', 'swapaxes', 'broadcast_to',
+           'expand_dims', 'squeeze']
+
+import numpy as np
+
+from ..core.batching import move_bdim
+from ..core.primitive import Primitive, bind
+from ._dispatch import implements, normalize_axes, normalize_axis, shape
+
+# -- reshape -----------------------------------------------------------------------------
+reshape_p = Primitive("reshape", lambda x, *, shape: np.reshape(x, shape))
+reshape_p.def_vjp(lambda ct, ans, x, *, shape: reshape(ct, np.shape(x) if not hasattr(x, "shape")
+                                                        else x.shape))
+reshape_p.def_jvp(lambda t, ans, x, *, shape: bind(reshape_p, t, shape=shape))
+
+
+def _reshape_batch(vals, bdims, *, shape):
+    x = move_bdim(vals[0], bdims[0], 0)
+    return bind(reshape_p, x, shape=(x.shape[0],) + shape), 0
+
+
+reshape_p.def_batch(_reshape_batch)
+
+
+@implements(np.reshape)
+def reshape(a, shape=None, order="C", *, newshape=None, copy=None):
+    """``reshape(a, shape, order="C")``.
+
+    >>> reshape(np.arange(6.0), (2, -1)).shape
+    (2, 3)
+    """
+    if shape is None:
+        shape = newshape
+    if order not in ("C", "A"):
+        raise NotImplementedError("reshape: only order='C' is supported on traced values")
+    src = globals()["shape"](a)
+    new = (shape,) if isinstance(shape, (int, np.integer)) else tuple(int(d) for d in shape)
+    size = int(np.prod(src))
+    if -1 in new:
+        known = int(np.prod([d for d in new if d != -1]))
+        if new.count(-1) > 1 or known == 0 or size % known:
+            raise ValueError(f"reshape: cannot reshape an array of shape {src} into {shape}")
+        new = tuple(size // known if d == -1 else d for d in new)
+    if int(np.prod(new)) != size:
+        raise ValueError(f"reshape: cannot reshape an array of shape {src} (size {size}) into "
+                         f"shape {new}")
+    if new == src:
+        return a
+    return bind(reshape_p, a, shape=new)
+
+
+@implements(np.ravel)
+def ravel(a, order="C"):
+    """``ravel(a)``: the elements as a 1-d array."""
+    return reshape(a, (-1,), order)
+
+
+# -- transpose ---------------------------------------------------------------------------
+transpose_p = Primitive("transpose", lambda x, *, axes: np.transpose(x, axes))
+transpose_p.def_vjp(lambda ct, ans, x, *, axes: bind(transpose_p, ct,
+                                                    axes=tuple(np.argsort(axes))))
+transpose_p.def_jvp(lambda t, ans, x, *, axes: bind(transpose_p, t, axes=axes))
+
+
+def _transpose_batch(vals, bdims, *, axes):
+    x = move_bdim(vals[0], bdims[0], 0)
+    return bind(transpose_p, x, axes=(0,) + tuple(a + 1 for a in axes)), 0
+
+
+transpose_p.def_batch(_transpose_batch)
+
+
+@implements(np.transpose)
+def transpose(a, axes=None):
+    """``transpose(a, axes=None)``: permute the axes (reverse them by default)."""
+    nd = len(shape(a))
+    if axes is None:
+        axes = tuple(range(nd - 1, -1, -1))
+    else:
+        axes = tuple(normalize_axis(ax, nd, "transpose") for ax in axes)
+        if sorted(axes) != list(range(nd)):
+            raise ValueError(f"transpose: axes {axes} are not a permutation of {nd} axes")
+    if axes == tuple(range(nd)):
+        return a
+    return bind(transpose_p, a, axes=axes)
+
+
+@implements(np.moveaxis)
+def moveaxis(a, source, destination):
+    """``moveaxis(a, source, destination)``."""
+    nd = len(shape(a))
+    src = normalize_axes(source, nd, "moveaxis") if not isinstance(source, int) else (
+        normalize_axis(source, nd, "moveaxis"),)
+    dst = normalize_axes(destination, nd, "moveaxis") if not isinstance(destination, int) else (
+        normalize_axis(destination, nd, "moveaxis"),)
+    if isinstance(source, (tuple, list)):
+        src = tuple(normalize_axis(s, nd, "moveaxis") for s in source)
+        dst = tuple(normalize_axis(d, nd, "moveaxis") for d in destination)
+    if len(src) != len(dst):
+        raise ValueError("moveaxis: source and destination need the same number of axes")
+    order = [n for n in range(nd) if n not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return transpose(a, order)
+
+
+@implements(np.swapaxes)
+def swapaxes(a, axis1, axis2):
+    """``swapaxes(a, axis1, axis2)``."""
+    nd = len(shape(a))
+    i, j = normalize_axis(axis1, nd, "swapaxes"), normalize_axis(axis2, nd, "swapaxes")
+    perm = list(range(nd))
+    perm[i], perm[j] = perm[j], perm[i]
+    return transpose(a, perm)
+
+
+# -- broadcast_to ------------------------------------------------------------------------
+def _broadcast_to_transpose(ct, x, *, shape):
+    from ..core.ops import unbroadcast
+    return unbroadcast(ct, globals()["shape"](x))
+
+
+broadcast_to_p = Primitive("broadcast_to", lambda x, *, shape: np.broadcast_to(x, shape))
+broadcast_to_p.def_vjp(lambda ct, ans, x, *, shape: _broadcast_to_transpose(ct, x, shape=shape))
+broadcast_to_p.def_jvp(lambda t, ans, x, *, shape: bind(broadcast_to_p, t, shape=shape))
+
+
+def _broadcast_to_batch(vals, bdims, *, shape):
+    x = move_bdim(vals[0], bdims[0], 0)
+    xs = x.shape
+    missing = len(shape) - (len(xs) - 1)
+    if missing:
+        x = bind(reshape_p, x, shape=(xs[0],) + (1,) * missing + xs[1:])
+    return bind(broadcast_to_p, x, shape=(xs[0],) + tuple(shape)), 0
+
+
+broadcast_to_p.def_batch(_broadcast_to_batch)
+
+
+@implements(np.broadcast_to)
+def broadcast_to(array, shape, subok=False):
+    """``broadcast_to(array, shape)``: a read-only broadcast view for plain arrays."""
+    shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
+    if globals()["shape"](array) == shape:
+        return array
+    np.broadcast_shapes(globals()["shape"](array), shape)  # raises NumPy's error if invalid
+    return bind(broadcast_to_p, array, shape=shape)
+
+
+@implements(np.expand_dims)
+def expand_dims(a, axis):
+    """``expand_dims(a, axis)``: insert axes of length one (``axis`` int or tuple)."""
+    src = shape(a)
+    axes = axis if isinstance(axis, (tuple, list)) else (axis,)
+    nd = len(src) + len(axes)
+    axes = normalize_axes(tuple(axes), nd, "expand_dims")
+    it = iter(src)
+    new = tuple(1 if i in axes else next(it) for i in range(nd))
+    return reshape(a, new)
+
+
+@implements(np.squeeze)
+def squeeze(a, axis=None):
+    """``squeeze(a, axis=None)``: remove axes of length one."""
+    src = shape(a)
+    if axis is None:
+        axes = tuple(i for i, d in enumerate(src) if d == 1)
+    else:
+        axes = normalize_axes(axis, len(src), "squeeze")
+        for i in axes:
+            if src[i] != 1:
+                raise ValueError(f"squeeze: cannot select an axis to squeeze out which has size "
+                                 f"not equal to one (axis {i} of shape {src})")
+    return reshape(a, tuple(d for i, d in enumerate(src) if i not in axes))

@@ -1,0 +1,147 @@
+"""Pytrees: nested tuples, lists, dicts (sorted keys), namedtuples and None, with arrays as leaves."""
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["flatten", "unflatten", "map", "leaves", "structure", "ravel", "TreeDef"]
+
+_map = map
+
+
+class TreeDef:
+    """The structure of a pytree: a node kind, its keys, and its children's structures."""
+
+    __slots__ = ("kind", "meta", "children", "num_leaves")
+
+    def __init__(self, kind, meta, children):
+        self.kind = kind          # "leaf", "none", tuple, list, dict or a namedtuple class
+        self.meta = meta          # dict keys (sorted) for dicts
+        self.children = children
+        self.num_leaves = 1 if kind == "leaf" else sum(c.num_leaves for c in children)
+
+    def __eq__(self, other):
+        return (isinstance(other, TreeDef) and self.kind == other.kind
+                and self.meta == other.meta and self.children == other.children)
+
+    def __hash__(self):
+        return hash((str(self.kind), self.meta, self.children))
+
+    def __repr__(self):
+        if self.kind == "leaf":
+            return "*"
+        if self.kind == "none":
+            return "None"
+        if self.kind is dict:
+            return "{" + ", ".join(f"{k!r}: {c!r}" for k, c in zip(self.meta, self.children)) + "}"
+        inner = ", ".join(_map(repr, self.children))
+        return f"[{inner}]" if self.kind is list else f"({inner})"
+
+
+_LEAF = TreeDef("leaf", None, ())
+_NONE = TreeDef("none", None, ())
+
+
+def _is_namedtuple(x):
+    return isinstance(x, tuple) and hasattr(type(x), "_fields")
+
+
+def _flatten(x, out):
+    if x is None:
+        return _NONE
+    t = type(x)
+    if t is tuple or t is list:
+        return TreeDef(t, None, tuple(_flatten(c, out) for c in x))
+    if t is dict:
+        keys = tuple(sorted(x))
+        return TreeDef(dict, keys, tuple(_flatten(x[k], out) for k in keys))
+    if _is_namedtuple(x):
+        return TreeDef(t, None, tuple(_flatten(c, out) for c in x))
+    out.append(x)
+    return _LEAF
+
+
+def flatten(tree):
+    """``flatten(tree) -> (leaves, treedef)``.
+
+    >>> flatten({"b": 2.0, "a": (1.0, None)})
+    ([1.0, 2.0], {'a': (*, None), 'b': *})
+    """
+    leaves_ = []
+    treedef = _flatten(tree, leaves_)
+    return leaves_, treedef
+
+
+def _build(treedef, it):
+    kind = treedef.kind
+    if kind == "leaf":
+        return next(it)
+    if kind == "none":
+        return None
+    children = [_build(c, it) for c in treedef.children]
+    if kind is dict:
+        return dict(zip(treedef.meta, children))
+    if kind is tuple or kind is list:
+        return kind(children)
+    return kind(*children)
+
+
+def unflatten(treedef, leaves_):
+    """Inverse of `flatten`: ``unflatten(treedef, leaves) -> tree``."""
+    leaves_ = list(leaves_)
+    if len(leaves_) != treedef.num_leaves:
+        raise ValueError(f"tree structure {treedef} has {treedef.num_leaves} leaves, "
+                         f"got {len(leaves_)}")
+    return _build(treedef, iter(leaves_))
+
+
+def leaves(tree):
+    return flatten(tree)[0]
+
+
+def structure(tree):
+    return flatten(tree)[1]
+
+
+def map(fun, tree, *rest):
+    """``map(fun, tree, *rest)``: apply ``fun`` leaf by leaf over trees of one structure.
+
+    >>> map(lambda a, b: a + b, {"w": 1.0}, {"w": 2.0})
+    {'w': 3.0}
+    """
+    flat, treedef = flatten(tree)
+    others = []
+    for r in rest:
+        rf, rd = flatten(r)
+        if rd != treedef:
+            raise ValueError(f"tree.map: structures differ: {treedef} vs {rd}")
+        others.append(rf)
+    return unflatten(treedef, [fun(*xs) for xs in zip(flat, *others)])
+
+
+def ravel(tree):
+    """``ravel(tree) -> (flat_vector, unravel)``: concatenate all leaves into one 1-d array.
+
+    >>> v, unravel = ravel({"w": np.ones((2, 2)), "b": np.zeros(2)})
+    >>> v.shape, unravel(v)["w"].shape
+    ((6,), (2, 2))
+    """
+    from . import numpy as tnp
+
+    flat, treedef = flatten(tree)
+    shapes = [np.shape(x) for x in flat]
+    sizes = [int(np.prod(s)) for s in shapes]
+    dtypes = [getattr(x, "dtype", np.result_type(x)) for x in flat]
+    dtype = np.result_type(*dtypes) if dtypes else np.float64
+    vec = (tnp.concatenate([tnp.ravel(x) for x in flat]).astype(dtype) if flat
+           else np.zeros(0, dtype))
+    offsets = np.cumsum([0] + sizes)
+
+    def unravel(v):
+        if np.shape(v) != (offsets[-1],):
+            raise ValueError(f"unravel expects a vector of shape ({offsets[-1]},), "
+                             f"got {np.shape(v)}")
+        parts = [tnp.reshape(v[offsets[i]:offsets[i + 1]], s).astype(dt)
+                 for i, (s, dt) in enumerate(zip(shapes, dtypes))]
+        return unflatten(treedef, parts)
+
+    return vec, unravel

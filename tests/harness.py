@@ -1,0 +1,139 @@
+"""The shared gradient-checking harness used by every rule family's tests.
+
+A family's test module lists `Case` rows (function, argument makers, order) and calls
+`check_case` from a parametrized test.  Each case is checked:
+
+* forward value equals plain NumPy's (``np_fun``, when given);
+* reverse mode against central finite differences in float64 (entry by entry) and forward
+  mode against reverse mode through <J v, w> = <v, J^T w> (``tg.check_grads``), to ``order``;
+* float32 inputs give float32 derivatives close to the float64 ones;
+* vmap over a new batch axis at every position equals stacking the unbatched results.
+
+Tolerances live in `TOL`, not in test bodies.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Callable
+
+import numpy as np
+
+import tangents as tg
+
+TOL = {  # dtype -> (rtol, atol) for value and derivative comparisons
+    np.float64: (1e-6, 1e-8),
+    np.float32: (2e-3, 2e-4),
+}
+
+# shape families: 0-d, 1-d, n-d and size-0
+SHAPES = [(), (3,), (2, 3), (2, 1, 4), (0, 3)]
+# broadcasting pairs (including 0-d and size-0)
+BROADCAST_PAIRS = [((), (3,)), ((2, 3), (2, 3)), ((2, 1), (1, 3)), ((3,), (2, 3)),
+                   ((4, 1, 3), (2, 1)), ((0, 3), (1, 3))]
+
+
+def rand(shape, low=-2.0, high=2.0, seed=0, dtype=np.float64):
+    """Uniform random array of ``shape`` in [low, high)."""
+    return np.random.default_rng(seed).uniform(low, high, shape).astype(dtype)
+
+
+def positive(shape, seed=0, dtype=np.float64):
+    return rand(shape, 0.5, 2.0, seed, dtype)
+
+
+def unit(shape, seed=0, dtype=np.float64):
+    return rand(shape, -0.9, 0.9, seed, dtype)
+
+
+@dataclasses.dataclass
+class Case:
+    """One row of a family's spec table."""
+    name: str
+    fun: Callable            # differentiable function of the arrays in args
+    args: tuple              # float64 example arguments (arrays)
+    np_fun: Callable | None = None   # plain NumPy reference for the forward value
+    order: int = 2           # highest derivative order checked
+    modes: tuple = ("fwd", "rev")
+    vmap: bool = True
+    float32: bool = True
+    rtol: float | None = None
+    atol: float | None = None
+
+    def __str__(self):
+        shapes = ",".join(str(np.shape(a)) for a in self.args)
+        return f"{self.name}[{shapes}]"
+
+
+def case_id(case):
+    return str(case)
+
+
+def check_case(case: Case):
+    check_value(case)
+    check_derivatives(case)
+    if case.float32:
+        check_float32(case)
+    if case.vmap:
+        check_vmap(case)
+
+
+def check_value(case: Case):
+    out = case.fun(*case.args)
+    leaves = tg.tree.leaves(out)
+    for leaf in leaves:
+        assert isinstance(leaf, (np.ndarray, np.generic, float, int, bool)), \
+            f"{case}: outside a transform the result must be a plain array, got {type(leaf)}"
+    if case.np_fun is not None:
+        ref = case.np_fun(*case.args)
+        for a, b in zip(leaves, tg.tree.leaves(ref)):
+            np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12, err_msg=str(case))
+            assert np.shape(a) == np.shape(b), f"{case}: shape {np.shape(a)} != {np.shape(b)}"
+
+
+def check_derivatives(case: Case):
+    tg.check_grads(case.fun, case.args, order=case.order, modes=case.modes,
+                   rtol=case.rtol, atol=case.atol)
+
+
+def check_float32(case: Case):
+    args32 = tuple(np.asarray(a, np.float32) if np.asarray(a).dtype == np.float64 else a
+                   for a in case.args)
+    if "rev" in case.modes:
+        out32 = case.fun(*args32)
+        leaves32 = tg.tree.leaves(out32)
+        if not all(np.asarray(o).dtype.kind == "f" for o in leaves32):
+            return
+        ref32 = tg.tree.leaves(case.np_fun(*args32)) if case.np_fun is not None else None
+        for k, o in enumerate(leaves32):
+            want = np.asarray(ref32[k]).dtype if ref32 is not None else np.float32
+            assert np.asarray(o).dtype == want, f"{case}: float32 in, {o.dtype} out"
+        seeds = lambda out: tg.tree.map(lambda o: np.ones(np.shape(o), np.asarray(o).dtype), out)
+        _, pull32 = tg.vjp(case.fun, *args32)
+        g32 = pull32(seeds(out32))
+        _, pull64 = tg.vjp(case.fun, *case.args)
+        g64 = pull64(seeds(case.fun(*case.args)))
+        rtol, atol = TOL[np.float32]
+        for a32, a, b in zip(args32, g32, g64):
+            assert np.asarray(a).dtype == np.asarray(a32).dtype, \
+                f"{case}: derivative dtype {np.asarray(a).dtype} for a {a32.dtype} input"
+            scale = max(1.0, float(np.max(np.abs(b), initial=0)))
+            np.testing.assert_allclose(a, b, rtol=rtol, atol=atol * scale, err_msg=str(case))
+
+
+def check_vmap(case: Case, batch=3):
+    """vmap over a new axis (at every position, in each argument) equals stacking."""
+    rng = np.random.default_rng(1)
+    for k, a in enumerate(case.args):
+        a = np.asarray(a)
+        if a.dtype.kind != "f":
+            continue
+        noise = [a + 0.01 * rng.standard_normal(a.shape) for _ in range(batch)]
+        expected = [case.fun(*case.args[:k], n, *case.args[k + 1:]) for n in noise]
+        for axis in range(a.ndim + 1):
+            stacked = np.stack(noise, axis=axis)
+            f = tg.vmap(lambda x: case.fun(*case.args[:k], x, *case.args[k + 1:]),
+                        in_axes=axis)
+            got = f(stacked)
+            for g, *e in zip(tg.tree.leaves(got), *[tg.tree.leaves(x) for x in expected]):
+                np.testing.assert_allclose(g, np.stack(e), rtol=1e-10, atol=1e-12,
+                                           err_msg=f"{case}: vmap over arg {k} axis {axis}")

@@ -1,0 +1,88 @@
+"""Elementwise family: every rule through the shared harness."""
+import numpy as np
+import pytest
+
+import tangents as tg
+import tangents.numpy as tnp
+from harness import BROADCAST_PAIRS, SHAPES, Case, case_id, check_case, positive, rand, unit
+
+UNARY = [  # (name, function, domain)
+    ("negative", tnp.negative, rand), ("reciprocal", tnp.reciprocal, positive),
+    ("square", tnp.square, rand), ("sqrt", tnp.sqrt, positive), ("cbrt", tnp.cbrt, positive),
+    ("exp", tnp.exp, rand), ("exp2", tnp.exp2, rand), ("expm1", tnp.expm1, rand),
+    ("log", tnp.log, positive), ("log2", tnp.log2, positive), ("log10", tnp.log10, positive),
+    ("log1p", tnp.log1p, positive), ("abs", tnp.abs, rand),
+    ("sin", tnp.sin, rand), ("cos", tnp.cos, rand), ("tan", tnp.tan, unit),
+    ("arcsin", tnp.arcsin, unit), ("arccos", tnp.arccos, unit), ("arctan", tnp.arctan, rand),
+    ("sinh", tnp.sinh, rand), ("cosh", tnp.cosh, rand), ("tanh", tnp.tanh, rand),
+    ("arcsinh", tnp.arcsinh, rand), ("arccosh", lambda x: tnp.arccosh(x + 1.5), positive),
+    ("arctanh", tnp.arctanh, unit), ("deg2rad", tnp.deg2rad, rand),
+    ("rad2deg", tnp.rad2deg, rand),
+]
+
+BINARY = [
+    ("add", tnp.add, rand, rand), ("subtract", tnp.subtract, rand, rand),
+    ("multiply", tnp.multiply, rand, rand), ("divide", tnp.divide, rand, positive),
+    ("power", tnp.power, positive, rand), ("float_power", tnp.float_power, positive, rand),
+    ("arctan2", tnp.arctan2, rand, positive), ("hypot", tnp.hypot, positive, rand),
+    ("logaddexp", tnp.logaddexp, rand, rand), ("logaddexp2", tnp.logaddexp2, rand, rand),
+    ("maximum", tnp.maximum, rand, lambda s, seed=0: rand(s, seed=seed + 7)),
+    ("minimum", tnp.minimum, rand, lambda s, seed=0: rand(s, seed=seed + 7)),
+    ("fmax", tnp.fmax, rand, lambda s, seed=0: rand(s, seed=seed + 7)),
+    ("fmin", tnp.fmin, rand, lambda s, seed=0: rand(s, seed=seed + 7)),
+    ("remainder", tnp.remainder, lambda s, seed=0: rand(s, 0.1, 0.9, seed),
+     lambda s, seed=0: rand(s, 1.2, 2.0, seed)),
+    ("fmod", tnp.fmod, lambda s, seed=0: rand(s, 0.1, 0.9, seed),
+     lambda s, seed=0: rand(s, 1.2, 2.0, seed)),
+]
+
+CASES = [Case(name, fn, (dom(s),), np_fun=getattr(np, name, None) if name != "arccosh" else None)
+         for name, fn, dom in UNARY for s in SHAPES]
+CASES += [Case(name, fn, (d1(s1), d2(s2, seed=3)), np_fun=getattr(np, name))
+          for name, fn, d1, d2 in BINARY for s1, s2 in BROADCAST_PAIRS]
+CASES += [Case("where", lambda c, x, y: tnp.where(c > 0, x, y),
+               (rand(s1), rand(s1, seed=1), rand(s2, seed=2)))
+          for s1, s2 in BROADCAST_PAIRS]
+
+
+@pytest.mark.parametrize("case", CASES, ids=case_id)
+def test_elementwise_rule(case):
+    check_case(case)
+
+
+def test_numpy_ufuncs_dispatch_to_the_same_rules():
+    x = rand((3,))
+    g_np = tg.grad(lambda x: np.sum(np.sin(x) * np.exp(x)))(x)
+    g_tnp = tg.grad(lambda x: tnp.sum(tnp.sin(x) * tnp.exp(x)))(x)
+    np.testing.assert_allclose(g_np, g_tnp)
+    np.testing.assert_allclose(g_np, (np.cos(x) + np.sin(x)) * np.exp(x))
+
+
+@pytest.mark.parametrize("fn", [tnp.floor, tnp.ceil, tnp.trunc, tnp.rint, tnp.sign])
+def test_zero_derivative_functions(fn):
+    x = rand((4,))
+    g = tg.grad(lambda x: tnp.sum(fn(x) * x))(x)
+    np.testing.assert_allclose(g, fn(x))
+    assert tg.grad(lambda x: tnp.sum(fn(x)))(x).tolist() == [0.0] * 4
+
+
+def test_comparisons_return_plain_boolean_arrays():
+    def f(x):
+        mask = x > 0
+        assert type(mask) is np.ndarray and mask.dtype == bool
+        return tnp.sum(tnp.where(mask, x, 0.0))
+    np.testing.assert_allclose(tg.grad(f)(np.array([-1.0, 2.0])), [0.0, 1.0])
+
+
+def test_power_with_negative_base_and_integer_exponent():
+    x = np.array([-2.0, -0.5, 3.0])
+    np.testing.assert_allclose(tg.grad(lambda x: tnp.sum(x ** 3))(x), 3 * x ** 2)
+    np.testing.assert_allclose(tg.grad(lambda x: tnp.sum(x ** -2))(x), -2 * x ** -3.0)
+    tg.check_grads(lambda x: x ** 3, (x,), order=3)
+
+
+def test_power_at_zero_is_finite():
+    g = tg.grad(lambda x: tnp.sum(x ** 2.0))(np.zeros(2))
+    np.testing.assert_array_equal(g, [0.0, 0.0])
+    gy = tg.grad(lambda y: tnp.sum(np.zeros(2) ** y))(2.0)
+    assert gy == 0.0
