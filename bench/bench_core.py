@@ -1,0 +1,118 @@
+"""Core overhead and an MLP training step: tangents against the hand-written NumPy floor.
+
+    python bench/bench_core.py [--target-s 2]
+"""
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+
+import tangents as tg
+import tangents.numpy as tnp
+from common import compare
+
+N_OPS = 300
+
+
+def chain(x, sin):
+    for i in range(N_OPS):
+        k = i % 3
+        x = sin(x) if k == 0 else (x * 1.001 if k == 1 else x + 0.1)
+    return x
+
+
+def chain_hand(x0):
+    cos, x = [], x0
+    for i in range(N_OPS):
+        k = i % 3
+        if k == 0:
+            cos.append(np.cos(x))
+            x = np.sin(x)
+        elif k == 1:
+            x = x * 1.001
+        else:
+            x = x + 0.1
+    g = np.ones_like(x)
+    for i in reversed(range(N_OPS)):
+        k = i % 3
+        if k == 0:
+            g = g * cos.pop()
+        elif k == 1:
+            g = g * 1.001
+    return g
+
+
+def mlp_data(dtype):
+    rng = np.random.default_rng(0)
+    sizes = [784, 256, 256, 10]
+    p = {}
+    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:]), 1):
+        p[f"W{i}"] = (rng.standard_normal((a, b)) / np.sqrt(a)).astype(dtype)
+        p[f"b{i}"] = np.zeros(b, dtype)
+    X = rng.standard_normal((128, 784)).astype(dtype)
+    Y = np.eye(10, dtype=dtype)[rng.integers(0, 10, 128)]
+    return p, X, Y
+
+
+def mlp_hand(p, X, Y):
+    h1 = np.tanh(X @ p["W1"] + p["b1"])
+    h2 = np.tanh(h1 @ p["W2"] + p["b2"])
+    z = h2 @ p["W3"] + p["b3"]
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    s = e / e.sum(axis=1, keepdims=True)
+    n = X.shape[0]
+    loss = -np.sum(Y * (z - np.log(e.sum(axis=1, keepdims=True)))) / n
+    dz = (s * Y.sum(axis=1, keepdims=True) - Y) / n
+    g = {"W3": h2.T @ dz, "b3": dz.sum(0)}
+    dh2 = (dz @ p["W3"].T) * (1 - h2 * h2)
+    g["W2"], g["b2"] = h1.T @ dh2, dh2.sum(0)
+    dh1 = (dh2 @ p["W2"].T) * (1 - h1 * h1)
+    g["W1"], g["b1"] = X.T @ dh1, dh1.sum(0)
+    return loss, g
+
+
+def mlp_loss(p, X, Y):
+    h = tnp.tanh(X @ p["W1"] + p["b1"])
+    h = tnp.tanh(h @ p["W2"] + p["b2"])
+    z = h @ p["W3"] + p["b3"]
+    z = z - tg.stop_gradient(tnp.max(z, axis=1, keepdims=True))
+    logp = z - tnp.log(tnp.sum(tnp.exp(z), axis=1, keepdims=True))
+    return -tnp.sum(Y * logp) / X.shape[0]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--target-s", type=float, default=2.0)
+    a = ap.parse_args()
+    x = np.random.default_rng(5).standard_normal(8)
+    g_tnp = tg.grad(lambda x: tnp.sum(chain(x, tnp.sin)))
+    g_np = tg.grad(lambda x: np.sum(chain(x, np.sin)))
+
+    def check(name, r):
+        np.testing.assert_allclose(r, chain_hand(x), rtol=1e-10, err_msg=name)
+
+    med = compare("grad of a chain of 300 elementwise ops on shape (8,)",
+                  {"numpy_hand": lambda: chain_hand(x), "tangents": lambda: g_tnp(x),
+                   "tangents[np-style]": lambda: g_np(x)}, target_s=a.target_s, check=check)
+    print(f"\nper-op overhead: {(med['tangents'] - med['numpy_hand']) / N_OPS * 1e6:.2f} us")
+    for dtype in (np.float64, np.float32):
+        p, X, Y = mlp_data(dtype)
+        vg = tg.value_and_grad(mlp_loss)
+        ref = mlp_hand(p, X, Y)
+
+        def check_mlp(name, r, ref=ref, dtype=dtype):
+            tol = 1e-9 if dtype == np.float64 else 1e-4
+            np.testing.assert_allclose(r[0], ref[0], rtol=tol)
+            for k in ref[1]:
+                np.testing.assert_allclose(r[1][k], ref[1][k], rtol=tol, atol=tol, err_msg=k)
+                assert r[1][k].dtype == dtype
+
+        compare(f"MLP step 784-256-256-10, batch 128 ({np.dtype(dtype).name})",
+                {"numpy_hand": lambda: mlp_hand(p, X, Y), "tangents": lambda: vg(p, X, Y)},
+                target_s=a.target_s, check=check_mlp)
+
+
+if __name__ == "__main__":
+    main()
