@@ -13,3 +13,4 @@ from .elementwise import *  # noqa: F401,F403
 from .reductions import *  # noqa: F401,F403
 from .shape import *  # noqa: F401,F403
 from .vectorize import *  # noqa: F401,F403
+from .contractions import *  # noqa: F401,F403
