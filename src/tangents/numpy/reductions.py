@@ -1,18 +1,35 @@
-"""Reductions along axes (axis int/tuple/None/negative, keepdims)."""
+"""Reductions and scans along axes (axis int/tuple/None/negative, keepdims): sum, prod,
+max/min, mean/var/std, cumsum/cumprod, and the non-differentiable argmax, any, all, ..."""
 from __future__ import annotations
 
-__all__ = ['sum', 'mean']
+__all__ = ['sum', 'prod', 'mean', 'var', 'std', 'max', 'min', 'amax', 'amin', 'cumsum',
+           'cumprod', 'argmax', 'argmin', 'any', 'all', 'count_nonzero']
+
+import builtins
 
 import numpy as np
 
+from ..core import builders
 from ..core.batching import batch_axis_op
 from ..core.primitive import Primitive, bind
-from ._dispatch import implements, normalize_axes, shape
-from .shape import broadcast_to, reshape
+from ._dispatch import dtype, implements, is_traced, normalize_axes, normalize_axis, shape
+from .creation import astype
+from .elementwise import equal, logical_and, maximum, minimum, not_equal, sqrt
+from .elementwise import where as _where
+from .shape import broadcast_to, ravel, reshape
 
 
 def _keepdims_shape(xshape, axis):
     return tuple(1 if i in axis else d for i, d in enumerate(xshape))
+
+
+def _reduced_shape(xshape, axis, keepdims):
+    return _keepdims_shape(xshape, axis) if keepdims else tuple(
+        d for i, d in enumerate(xshape) if i not in axis)
+
+
+def _size(xshape, axis):
+    return int(np.prod([xshape[i] for i in axis]))
 
 
 def expand_reduced(ct, xshape, axis, keepdims):
@@ -20,6 +37,25 @@ def expand_reduced(ct, xshape, axis, keepdims):
     if not keepdims:
         ct = reshape(ct, _keepdims_shape(xshape, axis))
     return broadcast_to(ct, xshape)
+
+
+def _kept(ans, xshape, axis, keepdims):
+    """A reduced value with its reduced axes kept (length one), to broadcast against x."""
+    return ans if keepdims else reshape(ans, _keepdims_shape(xshape, axis))
+
+
+def _no_out(name, out):
+    if out is not None:
+        raise TypeError(f"{name}: out= writes into a buffer; use the returned value instead")
+
+
+def _masked(a, where_, fill, name):
+    """``a`` with the entries outside ``where_`` replaced by the reduction's identity."""
+    if where_ is None or where_ is True:
+        return a
+    if fill is None:
+        raise ValueError(f"{name}: reduction with where= needs an initial= value")
+    return _where(where_, a, fill)
 
 
 # -- sum ---------------------------------------------------------------------------------
@@ -31,25 +67,384 @@ sum_p.def_batch(batch_axis_op(sum_p))
 
 @implements(np.sum)
 def sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):  # noqa: A001
-    """``sum(a, axis=None, dtype=None, keepdims=False)``.
+    """``sum(a, axis=None, dtype=None, keepdims=False, initial=None, where=None)``.
 
     >>> sum(np.ones((2, 3)), axis=-1)
     array([3., 3.])
     """
-    if out is not None or where is not None:
-        raise TypeError("sum: out= and where= are not supported on traced values")
+    _no_out("sum", out)
     if dtype is not None:
-        a = a.astype(dtype) if hasattr(a, "astype") else np.asarray(a, dtype)
+        a = astype(a, dtype)
+    a = _masked(a, where, 0, "sum")
     ans = bind(sum_p, a, axis=normalize_axes(axis, len(shape(a)), "sum"), keepdims=bool(keepdims))
     return ans if initial is None else ans + initial
 
 
+_sum = sum
+
+
 @implements(np.mean)
 def mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
-    """``mean(a, axis=None, dtype=None, keepdims=False)``: ``sum / count``."""
-    if out is not None or where is not None:
-        raise TypeError("mean: out= and where= are not supported on traced values")
+    """``mean(a, axis=None, dtype=None, keepdims=False, where=None)``: ``sum / count``.
+
+    >>> mean(np.array([[1.0, 2.0], [3.0, 5.0]]), axis=0)
+    array([2. , 3.5])
+    """
+    _no_out("mean", out)
     axes = normalize_axes(axis, len(shape(a)), "mean")
-    n = int(np.prod([shape(a)[i] for i in axes]))
+    if where is not None and where is not True:
+        count = _sum(broadcast_to(where, shape(a)), axes, keepdims=keepdims)
+        s = sum(a, axes, dtype=dtype, keepdims=keepdims, where=where)
+        return s / astype(count, globals()["dtype"](s))
+    n = _size(shape(a), axes)
     s = sum(a, axes, dtype=dtype, keepdims=keepdims)
     return s / n if n else s * np.nan
+
+
+_mean = mean
+
+
+# -- prod --------------------------------------------------------------------------------
+def _prod_others(ans, x, axis, keepdims):
+    # d prod / d x_i = product of the other entries of the slice, exact with zeros: ans / x_i
+    # away from zeros; at a zero, prod of the non-zeros times the other zero entries (1 for
+    # one zero, the other zero's value for two: exact to every order; more zeros: to order 2)
+    xshape = shape(x)
+    m = equal(x, 0)
+    z = _sum(m, axis, keepdims=True)
+    safe_x = _where(m, 1.0, x)
+    p_safe = bind(prod_p, safe_x, axis=axis, keepdims=True)
+    other_zero = _where(equal(z, 2), _sum(_where(m, x, 0.0), axis, keepdims=True) - x, 0.0)
+    at_zero = p_safe * _where(equal(z, 1), 1.0, other_zero)
+    return _where(m, at_zero, _kept(ans, xshape, axis, keepdims) / safe_x)
+
+
+prod_p = Primitive("prod", lambda x, *, axis, keepdims: np.prod(x, axis=axis, keepdims=keepdims))
+prod_p.def_vjp(lambda ct, ans, x, *, axis, keepdims: expand_reduced(ct, shape(x), axis, keepdims)
+               * _prod_others(ans, x, axis, keepdims))
+prod_p.def_jvp(lambda t, ans, x, *, axis, keepdims: bind(
+    sum_p, t * _prod_others(ans, x, axis, keepdims), axis=axis, keepdims=keepdims))
+prod_p.def_batch(batch_axis_op(prod_p))
+
+
+@implements(np.prod)
+def prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
+    """``prod(a, axis=None, dtype=None, keepdims=False, initial=None, where=None)``.
+
+    The derivative is exact where a slice holds zeros (the product of the other entries,
+    never ``ans / x``).
+
+    >>> prod(np.array([[1.0, 2.0], [3.0, 4.0]]), axis=-1)
+    array([ 2., 12.])
+    """
+    _no_out("prod", out)
+    if dtype is not None:
+        a = astype(a, dtype)
+    a = _masked(a, where, 1, "prod")
+    ans = bind(prod_p, a, axis=normalize_axes(axis, len(shape(a)), "prod"),
+               keepdims=bool(keepdims))
+    return ans if initial is None else ans * initial
+
+
+# -- max / min ---------------------------------------------------------------------------
+def _extremum_rules(prim):
+    # ties share equally: each of the k entries equal to the result gets 1/k (as maximum's 1/2)
+    def mask_count(ans, x, axis, keepdims):
+        mask = equal(x, _kept(ans, shape(x), axis, keepdims))
+        return mask, astype(_sum(mask, axis, keepdims=True), dtype(x))
+
+    def vjp(ct, ans, x, *, axis, keepdims):
+        mask, count = mask_count(ans, x, axis, keepdims)
+        return _where(mask, expand_reduced(ct, shape(x), axis, keepdims), 0.0) / count
+
+    def jvp(t, ans, x, *, axis, keepdims):
+        mask, count = mask_count(ans, x, axis, keepdims)
+        return _sum(_where(mask, t, 0.0) / count, axis, keepdims=keepdims)
+
+    prim.def_vjp(vjp)
+    prim.def_jvp(jvp)
+    prim.def_batch(batch_axis_op(prim))
+    return prim
+
+
+amax_p = _extremum_rules(Primitive(
+    "amax", lambda x, *, axis, keepdims: np.max(x, axis=axis, keepdims=keepdims)))
+amin_p = _extremum_rules(Primitive(
+    "amin", lambda x, *, axis, keepdims: np.min(x, axis=axis, keepdims=keepdims)))
+
+
+def _extremum(prim, combine, name, a, axis, out, keepdims, initial, where_):
+    _no_out(name, out)
+    axes = normalize_axes(axis, len(shape(a)), name)
+    if initial is not None and _size(shape(a), axes) == 0:
+        return np.full(_reduced_shape(shape(a), axes, keepdims), initial, dtype(a))
+    a = _masked(a, where_, initial, name)
+    ans = bind(prim, a, axis=axes, keepdims=bool(keepdims))
+    return ans if initial is None else combine(ans, initial)
+
+
+@implements(np.max)
+def max(a, axis=None, out=None, keepdims=False, initial=None, where=None):  # noqa: A001
+    """``max(a, axis=None, keepdims=False, initial=None, where=None)``.
+
+    Ties share the derivative equally: each of k entries equal to the maximum gets 1/k, which
+    agrees with ``maximum`` (1/2 to each of two equal arguments).
+
+    >>> max(np.array([[1.0, 5.0], [3.0, 2.0]]), axis=1)
+    array([5., 3.])
+    """
+    return _extremum(amax_p, maximum, "max", a, axis, out, keepdims, initial, where)
+
+
+@implements(np.amax)
+def amax(a, axis=None, out=None, keepdims=False, initial=None, where=None):
+    """``amax``: the same function as `max` (ties share the derivative equally).
+
+    >>> amax(np.array([1.0, 4.0, 4.0]))
+    np.float64(4.0)
+    """
+    return max(a, axis, out, keepdims, initial, where)
+
+
+@implements(np.min)
+def min(a, axis=None, out=None, keepdims=False, initial=None, where=None):  # noqa: A001
+    """``min(a, axis=None, keepdims=False, initial=None, where=None)``.
+
+    Ties share the derivative equally: each of k entries equal to the minimum gets 1/k, which
+    agrees with ``minimum``.
+
+    >>> min(np.array([[1.0, 5.0], [3.0, 2.0]]), axis=0)
+    array([1., 2.])
+    """
+    return _extremum(amin_p, minimum, "min", a, axis, out, keepdims, initial, where)
+
+
+@implements(np.amin)
+def amin(a, axis=None, out=None, keepdims=False, initial=None, where=None):
+    """``amin``: the same function as `min` (ties share the derivative equally).
+
+    >>> amin(np.array([1.0, 4.0, 1.0]))
+    np.float64(1.0)
+    """
+    return min(a, axis, out, keepdims, initial, where)
+
+
+# -- var / std (composites of mean and sum) ----------------------------------------------
+@implements(np.var)
+def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None, mean=None,
+        correction=None):
+    """``var(a, axis=None, dtype=None, ddof=0, keepdims=False, mean=None, correction=None)``:
+    ``sum((a - mean(a))**2) / (n - ddof)``.
+
+    >>> var(np.array([1.0, 2.0, 3.0, 4.0]), ddof=1)
+    np.float64(1.6666666666666667)
+    """
+    _no_out("var", out)
+    if where is not None and where is not True:
+        raise NotImplementedError("var: where= is not supported")
+    if correction is not None:
+        if ddof != 0:
+            raise ValueError("var: ddof and correction can't be provided simultaneously")
+        ddof = correction
+    if globals()["dtype"](a).kind == "c":
+        if is_traced(a):
+            raise NotImplementedError("var/std of complex traced values is not supported")
+        return np.var(a, axis, dtype, ddof=ddof, keepdims=keepdims)
+    axes = normalize_axes(axis, len(shape(a)), "var")
+    n = _size(shape(a), axes)
+    if dtype is not None:
+        a = astype(a, dtype)
+    d = a - (_mean(a, axes, keepdims=True) if mean is None else mean)
+    return _sum(d * d, axes, keepdims=keepdims) / builtins.max(n - ddof, 0)
+
+
+@implements(np.std)
+def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None, mean=None,
+        correction=None):
+    """``std``: ``sqrt(var(...))`` with `var`'s arguments.  Its derivative is 0 (not nan)
+    where the standard deviation is 0, e.g. for a constant slice.
+
+    >>> std(np.array([[1.0, 3.0], [2.0, 2.0]]), axis=1)
+    array([1., 0.])
+    """
+    v = var(a, axis, dtype, out, ddof, keepdims, where=where, mean=mean, correction=correction)
+    if globals()["dtype"](v).kind == "c":
+        return np.sqrt(v)
+    zero = equal(v, 0)
+    return _where(zero, 0.0, sqrt(_where(zero, 1.0, v)))
+
+
+# -- cumsum / cumprod (axis is a one-element tuple so that batch_axis_op applies) -----------
+def _cumsum_impl(x, *, axis, reverse):
+    (k,) = axis
+    if reverse:
+        return np.flip(np.cumsum(np.flip(x, k), axis=k), k)
+    return np.cumsum(x, axis=k)
+
+
+# cumsum is linear; its transpose is the reversed cumulative sum, and vice versa
+cumsum_p = builders.linear(
+    "cumsum", _cumsum_impl,
+    lambda ct, x, *, axis, reverse: bind(cumsum_p, ct, axis=axis, reverse=not reverse),
+    batch_axis_op)
+
+
+def _revcumsum(x, axis):
+    return bind(cumsum_p, x, axis=axis, reverse=True)
+
+
+def _cumprod_parts(x, axis):
+    m = equal(x, 0)
+    cz = bind(cumsum_p, m, axis=axis, reverse=False)  # zeros seen so far along the lane
+    first, second = equal(cz, 1), equal(cz, 2)
+    safe_x = _where(m, 1.0, x)
+    z1 = _sum(_where(logical_and(m, first), x, 0.0), axis, keepdims=True)
+    z2 = _sum(_where(logical_and(m, second), x, 0.0), axis, keepdims=True)
+    return m, first, second, safe_x, z1, z2
+
+
+# d ans_n / d x_k (k <= n) = prod_{j <= n, j != k} x_j: ans_n / x_k away from zeros; at the
+# first zero, cps_n (the cumprod of the non-zeros) times the second zero's value once n has
+# passed it; at the second zero, cps_n times the first zero's value.  Exact to every order
+# with at most two zeros per lane (to order 2 with more).
+def _cumprod_vjp(ct, ans, x, *, axis):
+    m, first, second, safe_x, z1, z2 = _cumprod_parts(x, axis)
+    c = ct * bind(cumprod_p, safe_x, axis=axis)
+    r1 = _revcumsum(_where(first, c, 0.0), axis)
+    r2 = _revcumsum(_where(second, c, 0.0), axis)
+    at_zero = _where(first, r1 + z2 * r2, _where(second, z1 * r2, 0.0))
+    return _where(m, at_zero, _revcumsum(ct * ans, axis) / safe_x)
+
+
+def _cumprod_jvp(t, ans, x, *, axis):
+    m, first, second, safe_x, z1, z2 = _cumprod_parts(x, axis)
+    t1 = _sum(_where(logical_and(m, first), t, 0.0), axis, keepdims=True)
+    t2 = _sum(_where(logical_and(m, second), t, 0.0), axis, keepdims=True)
+    at_zero = _where(first, t1, _where(second, z2 * t1 + z1 * t2, 0.0))
+    away = ans * bind(cumsum_p, _where(m, 0.0, t) / safe_x, axis=axis, reverse=False)
+    return away + bind(cumprod_p, safe_x, axis=axis) * at_zero
+
+
+cumprod_p = Primitive("cumprod", lambda x, *, axis: np.cumprod(x, axis=axis[0]))
+cumprod_p.def_vjp(_cumprod_vjp)
+cumprod_p.def_jvp(_cumprod_jvp)
+cumprod_p.def_batch(batch_axis_op(cumprod_p))
+
+
+def _scan_input(a, axis, dtype_, name):
+    if dtype_ is not None:
+        a = astype(a, dtype_)
+    if axis is None:
+        return ravel(a), (0,)
+    return a, (normalize_axis(axis, len(shape(a)), name),)
+
+
+@implements(np.cumsum)
+def cumsum(a, axis=None, dtype=None, out=None):
+    """``cumsum(a, axis=None, dtype=None)``: cumulative sum (of the flattened array for
+    ``axis=None``).
+
+    >>> cumsum(np.array([[1.0, 2.0], [3.0, 4.0]]), axis=-1)
+    array([[1., 3.],
+           [3., 7.]])
+    """
+    _no_out("cumsum", out)
+    a, axes = _scan_input(a, axis, dtype, "cumsum")
+    return bind(cumsum_p, a, axis=axes, reverse=False)
+
+
+@implements(np.cumprod)
+def cumprod(a, axis=None, dtype=None, out=None):
+    """``cumprod(a, axis=None, dtype=None)``: cumulative product; its derivative is exact
+    where the array holds zeros.
+
+    >>> cumprod(np.array([2.0, 0.0, 3.0]))
+    array([2., 0., 0.])
+    """
+    _no_out("cumprod", out)
+    a, axes = _scan_input(a, axis, dtype, "cumprod")
+    return bind(cumprod_p, a, axis=axes)
+
+
+# -- non-differentiable: integer and boolean results computed on primal values --------------
+def _arg_impl(fn):
+    return lambda x, *, axis, keepdims: fn(x, axis=axis[0], keepdims=keepdims)
+
+
+argmax_p = builders.nondifferentiable("argmax", _arg_impl(np.argmax), batch=batch_axis_op)
+argmin_p = builders.nondifferentiable("argmin", _arg_impl(np.argmin), batch=batch_axis_op)
+any_p = builders.nondifferentiable(
+    "any", lambda x, *, axis, keepdims: np.any(x, axis=axis, keepdims=keepdims),
+    batch=batch_axis_op)
+all_p = builders.nondifferentiable(
+    "all", lambda x, *, axis, keepdims: np.all(x, axis=axis, keepdims=keepdims),
+    batch=batch_axis_op)
+
+
+def _arg(prim, name, a, axis, out, keepdims):
+    _no_out(name, out)
+    nd = len(shape(a))
+    if axis is None:
+        ans = bind(prim, ravel(a), axis=(0,), keepdims=False)
+        return reshape(ans, (1,) * nd) if keepdims else ans
+    return bind(prim, a, axis=(normalize_axis(axis, nd, name),), keepdims=bool(keepdims))
+
+
+@implements(np.argmax)
+def argmax(a, axis=None, out=None, *, keepdims=False):
+    """``argmax(a, axis=None, keepdims=False)``: index of the (first) maximum; a plain
+    integer array.
+
+    >>> argmax(np.array([[1.0, 5.0], [3.0, 2.0]]), axis=1)
+    array([1, 0])
+    """
+    return _arg(argmax_p, "argmax", a, axis, out, keepdims)
+
+
+@implements(np.argmin)
+def argmin(a, axis=None, out=None, *, keepdims=False):
+    """``argmin(a, axis=None, keepdims=False)``: index of the (first) minimum; a plain
+    integer array.
+
+    >>> argmin(np.array([[1.0, 5.0], [3.0, 2.0]]), axis=0)
+    array([0, 1])
+    """
+    return _arg(argmin_p, "argmin", a, axis, out, keepdims)
+
+
+def _logical(prim, name, a, axis, out, keepdims, where_):
+    _no_out(name, out)
+    if where_ is not None and where_ is not True:
+        a = _where(where_, not_equal(a, 0), name == "all")  # outside where_: the identity
+    return bind(prim, a, axis=normalize_axes(axis, len(shape(a)), name),
+                keepdims=bool(keepdims))
+
+
+@implements(np.any)
+def any(a, axis=None, out=None, keepdims=False, *, where=None):  # noqa: A001
+    """``any(a, axis=None, keepdims=False, where=None)``: a plain boolean array.
+
+    >>> any(np.array([[0.0, 1.0], [0.0, 0.0]]), axis=1)
+    array([ True, False])
+    """
+    return _logical(any_p, "any", a, axis, out, keepdims, where)
+
+
+@implements(np.all)
+def all(a, axis=None, out=None, keepdims=False, *, where=None):  # noqa: A001
+    """``all(a, axis=None, keepdims=False, where=None)``: a plain boolean array.
+
+    >>> all(np.array([[1.0, 1.0], [0.0, 1.0]]), axis=1)
+    array([ True, False])
+    """
+    return _logical(all_p, "all", a, axis, out, keepdims, where)
+
+
+@implements(np.count_nonzero)
+def count_nonzero(a, axis=None, *, keepdims=False):
+    """``count_nonzero(a, axis=None, keepdims=False)``: a plain integer array.
+
+    >>> count_nonzero(np.array([[0.0, 1.0], [2.0, 3.0]]), axis=0)
+    array([1, 2])
+    """
+    return _sum(not_equal(a, 0), axis, keepdims=keepdims)
