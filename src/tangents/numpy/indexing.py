@@ -1,0 +1,350 @@
+"""Indexing: ``x[idx]`` (basic and advanced), its transpose (a scatter-add), ``take``, and
+the index-valued functions ``nonzero``, ``argwhere`` and ``flatnonzero``.
+
+An index is normalised once, in `getitem`, into a *template*: a tuple of ints, slices,
+None, Ellipsis, Python bools, integer ndarrays (boolean masks become their ``nonzero``
+arrays) and `_Dyn` placeholders that stand for integer index arrays traced by vmap, which
+travel as positional arguments of the primitives.
+"""
+from __future__ import annotations
+
+__all__ = ['getitem', 'take', 'nonzero', 'argwhere', 'flatnonzero']
+
+import operator
+
+import numpy as np
+
+from ..core import builders
+from ..core.batching import move_bdim
+from ..core.primitive import Primitive, bind
+from ..core.tracer import Tracer, function_handlers
+from ._dispatch import dtype, implements, normalize_axis, shape
+from .elementwise import clip
+from .shape import broadcast_to, expand_dims, ravel, reshape
+
+
+class _Dyn:
+    """Placeholder in an index template for the ``k``-th traced index array."""
+
+    __slots__ = ("k",)
+
+    def __init__(self, k):
+        self.k = k
+
+    def __repr__(self):
+        return f"_Dyn({self.k})"
+
+
+def _fill(idx, dyn):
+    """The concrete NumPy index: placeholders replaced by their arrays."""
+    if not dyn:
+        return idx
+    return tuple(dyn[e.k] if isinstance(e, _Dyn) else e for e in idx)
+
+
+def _is_array(e):
+    return isinstance(e, (np.ndarray, _Dyn, bool))
+
+
+def _consumed(e):
+    """How many operand axes one template entry indexes."""
+    return 0 if e is None or e is Ellipsis or isinstance(e, bool) else 1
+
+
+def _layout(idx, nd, dyn_shapes):
+    """Where NumPy puts the advanced-index dimensions of ``idx`` (operand rank ``nd``).
+
+    Returns ``(advanced, adjacent, first, lead, adv_nd)``: whether there are advanced entries
+    (arrays; integers count as advanced once an array is present), whether they are adjacent
+    (then their dims go in place, after ``lead`` output dims, else first), the template
+    position of the first of them, and the rank of their broadcast shape."""
+    arrays = [e for e in idx if _is_array(e)]
+    if not arrays:
+        return False, True, 0, 0, 0
+    pos = [i for i, e in enumerate(idx) if _is_array(e) or isinstance(e, int)]
+    adjacent = pos == list(range(pos[0], pos[-1] + 1))
+    ell = nd - sum(_consumed(e) for e in idx)
+    lead = sum(ell if e is Ellipsis else 1 for e in idx[:pos[0]])
+    shapes = [dyn_shapes[e.k] if isinstance(e, _Dyn) else (int(e),) if isinstance(e, bool)
+              else e.shape for e in arrays]
+    return True, adjacent, pos[0], lead, len(np.broadcast_shapes(*shapes))
+
+
+def _unbatched_shape(v, b):
+    s = shape(v)
+    return s if b is None else s[:b] + s[b + 1:]
+
+
+def _batch_size(vals, bdims):
+    return next(shape(v)[b] for v, b in zip(vals, bdims) if b is not None)
+
+
+def _batched_dyn(dyn, bdims, dyn_shapes, adv_nd, size):
+    """Batched index arrays with the batch axis first, padded so it broadcasts leftmost."""
+    out = []
+    for d, b, s in zip(dyn, bdims, dyn_shapes):
+        if b is not None:
+            d = reshape(move_bdim(d, b, 0), (size,) + (1,) * (adv_nd - len(s)) + s)
+        out.append(d)
+    return out
+
+
+def _batched_index(idx, nd, dyn, dbdims, size):
+    """``idx`` rewritten for the operand batched along one axis.
+
+    Returns ``(new_idx, new_dyn, x_axis, out_axis)``: the operand's batch axis must sit at
+    ``x_axis``; the result's batch axis is ``out_axis``."""
+    dyn_shapes = [_unbatched_shape(d, b) for d, b in zip(dyn, dbdims)]
+    advanced, adjacent, first, lead, adv_nd = _layout(idx, nd, dyn_shapes)
+    if all(b is None for b in dbdims):
+        # a full slice for the batch axis; it lands after the advanced dims if those go first
+        return (slice(None),) + idx, list(dyn), 0, adv_nd if advanced and not adjacent else 0
+    new_dyn = _batched_dyn(dyn, dbdims, dyn_shapes, adv_nd, size)
+    # the batch axis becomes one more advanced index, arange(size), broadcast leftmost
+    bidx = np.arange(size).reshape((size,) + (1,) * adv_nd)
+    if adjacent:
+        x_axis = sum(nd - sum(_consumed(e) for e in idx) if e is Ellipsis else _consumed(e)
+                     for e in idx[:first])
+        return idx[:first] + (bidx,) + idx[first:], new_dyn, x_axis, lead
+    return (bidx,) + idx, new_dyn, 0, 0
+
+
+# -- getitem and its transpose, add_at ---------------------------------------------------
+def _getitem_impl(x, *dyn, idx):
+    return x[_fill(idx, dyn)]
+
+
+def _add_at_impl(ct, *dyn, shape, idx):
+    out = np.zeros(shape, dtype(ct))
+    index = _fill(idx, dyn)
+    if any(_is_array(e) for e in idx):
+        np.add.at(out, index, ct)  # repeated indices accumulate
+    else:
+        out[index] = ct
+    return out
+
+
+getitem_p = Primitive("getitem", _getitem_impl)
+add_at_p = Primitive("add_at", _add_at_impl)
+
+# getitem and add_at (zeros, then add ct at idx) are each other's transposes.
+getitem_p.def_vjp(joint=lambda ct, ans, args, needed, *, idx: [
+    bind(add_at_p, ct, *args[1:], shape=shape(args[0]), idx=idx)] + [None] * (len(args) - 1))
+getitem_p.def_jvp(joint=lambda args, tangents, ans, *, idx: None if tangents[0] is None else
+                  bind(getitem_p, tangents[0], *args[1:], idx=idx))
+add_at_p.def_vjp(joint=lambda ct, ans, args, needed, *, shape, idx: [
+    bind(getitem_p, ct, *args[1:], idx=idx)] + [None] * (len(args) - 1))
+add_at_p.def_jvp(joint=lambda args, tangents, ans, *, shape, idx: None if tangents[0] is None
+                 else bind(add_at_p, tangents[0], *args[1:], shape=shape, idx=idx))
+
+
+def _getitem_batch(vals, bdims, *, idx):
+    x, dyn, xb, dbdims = vals[0], vals[1:], bdims[0], bdims[1:]
+    size = _batch_size(vals, bdims)
+    nd = len(_unbatched_shape(x, xb))
+    if xb is None:  # only the index arrays are batched: gather from the shared operand
+        dyn_shapes = [_unbatched_shape(d, b) for d, b in zip(dyn, dbdims)]
+        _, adjacent, _, lead, adv_nd = _layout(idx, nd, dyn_shapes)
+        new_dyn = _batched_dyn(dyn, dbdims, dyn_shapes, adv_nd, size)
+        return bind(getitem_p, x, *new_dyn, idx=idx), lead if adjacent else 0
+    new_idx, new_dyn, x_axis, out_axis = _batched_index(idx, nd, dyn, dbdims, size)
+    return bind(getitem_p, move_bdim(x, xb, x_axis), *new_dyn, idx=new_idx), out_axis
+
+
+def _add_at_batch(vals, bdims, *, shape, idx):
+    ct, dyn, cb, dbdims = vals[0], vals[1:], bdims[0], bdims[1:]
+    size = _batch_size(vals, bdims)
+    new_idx, new_dyn, x_axis, out_axis = _batched_index(idx, len(shape), dyn, dbdims, size)
+    if cb is None:
+        ct_shape = globals()["shape"](ct)
+        ct = broadcast_to(expand_dims(ct, out_axis),
+                          ct_shape[:out_axis] + (size,) + ct_shape[out_axis:])
+    else:
+        ct = move_bdim(ct, cb, out_axis)
+    new_shape = shape[:x_axis] + (size,) + shape[x_axis:]
+    return bind(add_at_p, ct, *new_dyn, shape=new_shape, idx=new_idx), x_axis
+
+
+getitem_p.def_batch(_getitem_batch)
+add_at_p.def_batch(_add_at_batch)
+
+
+def _normalize_index(key, xshape):
+    """A user's index as ``(template, traced_index_arrays)``."""
+    if not isinstance(key, tuple):
+        key = (key,)
+    entries, dyn = [], []
+    for e in key:
+        if e is None or e is Ellipsis:
+            entries.append(e)
+        elif isinstance(e, slice):
+            if any(isinstance(v, Tracer) for v in (e.start, e.stop, e.step)):
+                raise TypeError("slice bounds must be plain integers, not traced values; use "
+                                "np.take or a mask with np.where for value-dependent selection")
+            entries.append(e)
+        elif isinstance(e, (bool, np.bool_)):
+            entries.append(bool(e))
+        elif isinstance(e, (int, np.integer)):
+            entries.append(operator.index(e))
+        else:
+            if isinstance(e, (list, tuple)) and _contains_tracer(e):
+                from .creation import asarray
+                e = asarray(e)
+            if isinstance(e, Tracer):
+                kind = dtype(e).kind
+                if kind == "b":
+                    raise NotImplementedError(
+                        "indexing with a boolean mask traced by vmap is not supported: the "
+                        "result's shape would differ between examples. Use np.where(mask, x, 0) "
+                        "instead.")
+                if kind not in "iu":
+                    raise IndexError("arrays used as indices must be of integer (or boolean) "
+                                     f"type, got a traced {dtype(e)} array")
+                entries.append(_Dyn(len(dyn)))
+                dyn.append(e)
+                continue
+            arr = np.asarray(e)
+            if arr.dtype == bool:
+                entries.append(bool(arr) if arr.ndim == 0 else arr)
+            elif arr.dtype.kind in "iu" or arr.size == 0:
+                entries.append(operator.index(arr) if arr.ndim == 0 else arr.astype(np.intp))
+            else:
+                raise IndexError("only integers, slices (`:`), ellipsis (`...`), numpy.newaxis "
+                                 "(`None`) and integer or boolean arrays are valid indices")
+    if sum(e is Ellipsis for e in entries) > 1:
+        raise IndexError("an index can only have a single ellipsis ('...')")
+    width = [e.ndim if isinstance(e, np.ndarray) and e.dtype == bool else _consumed(e)
+             for e in entries]
+    nd = len(xshape)
+    if sum(width) > nd:
+        raise IndexError(f"too many indices for array: array is {nd}-dimensional, but "
+                         f"{sum(width)} were indexed")
+    template, axis = [], 0
+    for e, w in zip(entries, width):
+        if e is Ellipsis:
+            axis += nd - sum(width)
+        elif isinstance(e, np.ndarray) and e.dtype == bool:
+            if e.shape != xshape[axis:axis + w]:
+                raise IndexError(f"boolean index did not match indexed array: the mask has "
+                                 f"shape {e.shape} but the indexed dimensions are "
+                                 f"{xshape[axis:axis + w]}")
+            template.extend(np.nonzero(e))  # x[mask] == x[mask.nonzero()]
+            axis += w
+            continue
+        axis += w
+        template.append(e)
+    return tuple(template), dyn
+
+
+def _contains_tracer(seq):
+    return any(isinstance(x, Tracer) or (isinstance(x, (list, tuple)) and _contains_tracer(x))
+               for x in seq)
+
+
+def getitem(a, key):
+    """``a[key]``: basic (ints, slices, ``...``, ``None``) and advanced (integer arrays and
+    lists, boolean masks) indexing with NumPy's semantics; cotangents of repeated indices add.
+
+    >>> getitem(np.arange(5.0), [0, 0, -1])
+    array([0., 0., 4.])
+    """
+    if isinstance(a, Tracer) or _is_traced_key(key):
+        idx, dyn = _normalize_index(key, shape(a))
+        return bind(getitem_p, a, *dyn, idx=idx)
+    return np.asarray(a)[key]
+
+
+def _is_traced_key(key):
+    key = key if isinstance(key, tuple) else (key,)
+    return _contains_tracer(key)
+
+
+function_handlers["getitem"] = getitem
+
+
+@implements(np.take)
+def take(a, indices, axis=None, out=None, mode=None):
+    """``take(a, indices, axis=None, mode="raise")``: ``a`` indexed by ``indices`` along
+    ``axis`` (the flattened array when None); ``mode`` "wrap" or "clip" for out-of-range.
+
+    >>> take(np.arange(6.0).reshape(2, 3), [2, 0], axis=1)
+    array([[2., 0.],
+           [5., 3.]])
+    """
+    if out is not None:
+        raise TypeError("take: out= is not supported on traced values")
+    if axis is None:
+        a, axis = ravel(a), 0
+    axis = normalize_axis(axis, len(shape(a)), "take")
+    n = shape(a)[axis]
+    if mode in ("wrap", "clip"):
+        if not isinstance(indices, Tracer):
+            indices = np.asarray(indices)
+        if mode == "wrap":
+            indices = indices % n
+        else:
+            indices = clip(indices, 0, n - 1)
+    elif mode not in (None, "raise"):
+        raise ValueError(f"take: mode must be 'raise', 'wrap' or 'clip', got {mode!r}")
+    if not isinstance(indices, Tracer):
+        indices = np.asarray(indices)
+        if indices.dtype.kind not in "iu" and indices.size:
+            raise TypeError(f"take: indices must be integers, got dtype {indices.dtype}")
+        indices = indices.astype(np.intp)
+    return getitem(a, (slice(None),) * axis + (indices,))
+
+
+# -- index-valued functions (no derivative) ----------------------------------------------
+def _argwhere_batch(prim):
+    # the number of nonzero entries may differ between examples, so loop and stack
+    def rule(vals, bdims):
+        from .joining import stack
+        x = move_bdim(vals[0], bdims[0], 0)
+        rows = [bind(prim, x[i]) for i in range(shape(x)[0])]
+        if len({shape(r) for r in rows}) > 1:
+            raise ValueError(
+                "nonzero/argwhere inside vmap: examples have different numbers of nonzero "
+                f"entries ({[shape(r)[0] for r in rows]}), so the batched result would be "
+                "ragged. Use a mask (np.where) instead of indices.")
+        if not rows:
+            return np.zeros((0, 0, len(shape(x)) - 1), np.intp), 0
+        return stack(rows), 0
+    return rule
+
+
+argwhere_p = builders.nondifferentiable("argwhere", np.argwhere, batch=_argwhere_batch)
+
+
+@implements(np.argwhere)
+def argwhere(a):
+    """``argwhere(a)``: indices of the nonzero elements, one row each (no derivative).
+
+    >>> argwhere(np.array([[0.0, 1.0], [2.0, 0.0]]))
+    array([[0, 1],
+           [1, 0]])
+    """
+    return bind(argwhere_p, a)
+
+
+@implements(np.nonzero)
+def nonzero(a):
+    """``nonzero(a)``: a tuple of index arrays, one per axis (no derivative).
+
+    >>> nonzero(np.array([0.0, 3.0, 0.0, 1.0]))
+    (array([1, 3]),)
+    """
+    if len(shape(a)) == 0:
+        raise ValueError("Calling nonzero on 0d arrays is not allowed. Use "
+                         "np.atleast_1d(scalar).nonzero() instead.")
+    rows = argwhere(a)
+    return tuple(getitem(rows, (slice(None), k)) for k in range(len(shape(a))))
+
+
+@implements(np.flatnonzero)
+def flatnonzero(a):
+    """``flatnonzero(a)``: indices of the nonzero elements of ``ravel(a)`` (no derivative).
+
+    >>> flatnonzero(np.array([[0.0, 1.0], [2.0, 0.0]]))
+    array([1, 2])
+    """
+    return nonzero(ravel(a))[0]

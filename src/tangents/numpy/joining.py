@@ -1,0 +1,327 @@
+"""Joining and splitting: concatenate and split are each other's transposes; stack, hstack,
+vstack, dstack, column_stack, append, array_split, the atleast_* family and the rest are
+composed from them and reshapes.
+
+`split_p` exists next to `concatenate_p` (rather than one getitem per piece) so that the
+cotangent of k pieces is one concatenation, not k zero-padded full-size arrays.
+"""
+from __future__ import annotations
+
+__all__ = ['concatenate', 'stack', 'hstack', 'vstack', 'dstack', 'column_stack', 'append',
+           'split', 'array_split', 'hsplit', 'vsplit', 'dsplit', 'unstack',
+           'atleast_1d', 'atleast_2d', 'atleast_3d']
+
+import operator
+
+import numpy as np
+
+from ..core.batching import move_bdim
+from ..core.primitive import Primitive, bind
+from ..core.tracer import Tracer
+from ._dispatch import dtype, implements, normalize_axis, shape
+from .creation import asarray, astype
+from .indexing import getitem
+from .shape import broadcast_to, expand_dims, reshape
+
+
+# -- concatenate and split ---------------------------------------------------------------
+def _split_impl(x, *, axis, bounds):
+    lead = (slice(None),) * axis
+    return [x[lead + (slice(a, b),)] for a, b in bounds]
+
+
+def _bounds(sizes):
+    out, start = [], 0
+    for n in sizes:
+        out.append((start, start + n))
+        start += n
+    return tuple(out)
+
+
+concatenate_p = Primitive("concatenate", lambda *xs, axis: np.concatenate(xs, axis=axis))
+split_p = Primitive("split", _split_impl, multiple_results=True)
+
+
+def _concatenate_jvp(args, tangents, ans, *, axis):
+    if all(t is None for t in tangents):
+        return None
+    ts = [np.zeros(shape(x), dtype(ans)) if t is None else t for x, t in zip(args, tangents)]
+    return bind(concatenate_p, *ts, axis=axis)
+
+
+def _concatenate_vjp(ct, ans, args, needed, *, axis):
+    return bind(split_p, ct, axis=axis, bounds=_bounds(shape(x)[axis] for x in args))
+
+
+def _concatenate_batch(vals, bdims, *, axis):
+    size = next(shape(v)[b] for v, b in zip(vals, bdims) if b is not None)
+    xs = [broadcast_to(expand_dims(v, 0), (size,) + shape(v)) if b is None
+          else move_bdim(v, b, 0) for v, b in zip(vals, bdims)]
+    return bind(concatenate_p, *xs, axis=axis + 1), 0
+
+
+concatenate_p.def_jvp(joint=_concatenate_jvp)
+concatenate_p.def_vjp(joint=_concatenate_vjp)
+concatenate_p.def_batch(_concatenate_batch)
+
+# split_p's pieces tile the axis, so its transpose is concatenate (absent cts come as zeros).
+split_p.def_jvp(joint=lambda args, tangents, ans, *, axis, bounds: None if tangents[0] is None
+                else bind(split_p, tangents[0], axis=axis, bounds=bounds))
+split_p.def_vjp(joint=lambda ct, ans, args, needed, *, axis, bounds: [
+    bind(concatenate_p, *ct, axis=axis)])
+
+
+def _split_batch(vals, bdims, *, axis, bounds):
+    outs = bind(split_p, move_bdim(vals[0], bdims[0], 0), axis=axis + 1, bounds=bounds)
+    return outs, [0] * len(outs)
+
+
+split_p.def_batch(_split_batch)
+
+
+def _as_arrays(arrays, op):
+    if isinstance(arrays, (np.ndarray, Tracer)):
+        return [getitem(arrays, i) for i in range(shape(arrays)[0])]
+    arrays = [asarray(a) for a in arrays]
+    if not arrays:
+        raise ValueError(f"{op}: need at least one array to concatenate")
+    return arrays
+
+
+@implements(np.concatenate)
+def concatenate(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
+    """``concatenate(arrays, axis=0, dtype=None)``; ``axis=None`` joins the flattened arrays.
+
+    >>> concatenate([np.zeros(2), np.ones(1)])
+    array([0., 0., 1.])
+    """
+    if out is not None:
+        raise TypeError("concatenate: out= is not supported on traced values")
+    arrays = _as_arrays(arrays, "concatenate")
+    if axis is None:
+        arrays, axis = [reshape(a, (-1,)) for a in arrays], 0
+    nd = len(shape(arrays[0]))
+    if nd == 0:
+        raise ValueError("concatenate: zero-dimensional arrays cannot be concatenated")
+    axis = normalize_axis(axis, nd, "concatenate")
+    first = shape(arrays[0])
+    for k, a in enumerate(arrays[1:], 1):
+        s = shape(a)
+        if len(s) != nd or s[:axis] + s[axis + 1:] != first[:axis] + first[axis + 1:]:
+            raise ValueError(f"concatenate: array {k} has shape {s}, which does not match the "
+                             f"shape {first} of array 0 outside axis {axis}")
+    ans = bind(concatenate_p, *arrays, axis=axis)
+    return ans if dtype is None else astype(ans, dtype)
+
+
+@implements(np.stack)
+def stack(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
+    """``stack(arrays, axis=0)``: join equally shaped arrays along a new axis.
+
+    >>> stack([np.zeros(2), np.ones(2)], axis=1)
+    array([[0., 1.],
+           [0., 1.]])
+    """
+    arrays = _as_arrays(arrays, "stack")
+    first = shape(arrays[0])
+    for k, a in enumerate(arrays[1:], 1):
+        if shape(a) != first:
+            raise ValueError(f"stack: all input arrays must have the same shape; array {k} has "
+                             f"shape {shape(a)}, array 0 has {first}")
+    axis = normalize_axis(axis, len(first) + 1, "stack")
+    return concatenate([expand_dims(a, axis) for a in arrays], axis, out, dtype=dtype)
+
+
+@implements(np.hstack)
+def hstack(tup, *, dtype=None, casting="same_kind"):
+    """``hstack(tup)``: join along axis 1 (axis 0 for 1-d arrays).
+
+    >>> hstack([np.zeros(2), np.ones(1)])
+    array([0., 0., 1.])
+    """
+    arrays = _as_list(atleast_1d(*_as_arrays(tup, "hstack")))
+    return concatenate(arrays, 0 if len(shape(arrays[0])) == 1 else 1, dtype=dtype)
+
+
+@implements(np.vstack)
+def vstack(tup, *, dtype=None, casting="same_kind"):
+    """``vstack(tup)``: join along axis 0, 1-d arrays as rows.
+
+    >>> vstack([np.zeros(2), np.ones(2)]).shape
+    (2, 2)
+    """
+    return concatenate(_as_list(atleast_2d(*_as_arrays(tup, "vstack"))), 0, dtype=dtype)
+
+
+@implements(np.dstack)
+def dstack(tup):
+    """``dstack(tup)``: join along axis 2 (the depth).
+
+    >>> dstack([np.zeros(2), np.ones(2)]).shape
+    (1, 2, 2)
+    """
+    return concatenate(_as_list(atleast_3d(*_as_arrays(tup, "dstack"))), 2)
+
+
+@implements(np.column_stack)
+def column_stack(tup):
+    """``column_stack(tup)``: 1-d arrays as columns of a 2-d array, 2-d arrays as they are.
+
+    >>> column_stack([np.zeros(2), np.ones(2)])
+    array([[0., 1.],
+           [0., 1.]])
+    """
+    arrays = []
+    for a in _as_arrays(tup, "column_stack"):
+        s = shape(a)
+        arrays.append(reshape(a, (-1, 1) if len(s) == 1 else (1, 1)) if len(s) < 2 else a)
+    return concatenate(arrays, 1)
+
+
+@implements(np.append)
+def append(arr, values, axis=None):
+    """``append(arr, values, axis=None)``: ``concatenate`` of the two (flattened if None).
+
+    >>> append(np.zeros(2), [1.0])
+    array([0., 0., 1.])
+    """
+    arr, values = asarray(arr), asarray(values)
+    if axis is None:
+        return concatenate([reshape(arr, (-1,)), reshape(values, (-1,))], 0)
+    return concatenate([arr, values], axis)
+
+
+# -- splitting ---------------------------------------------------------------------------
+@implements(np.array_split)
+def array_split(ary, indices_or_sections, axis=0):
+    """``array_split(ary, indices_or_sections, axis=0)``: pieces along ``axis``; an int gives
+    that many pieces of sizes differing by at most one, a list the split points.
+
+    >>> [p.shape for p in array_split(np.zeros(5), 2)]
+    [(3,), (2,)]
+    """
+    ary = asarray(ary)
+    axis = normalize_axis(axis, len(shape(ary)), "array_split")
+    n = shape(ary)[axis]
+    try:
+        sections = operator.index(indices_or_sections)
+    except TypeError:
+        points = [0] + [operator.index(i) for i in indices_or_sections] + [n]
+    else:
+        if sections <= 0:
+            raise ValueError("array_split: number sections must be larger than 0")
+        each, extra = divmod(n, sections)
+        points = np.cumsum([0] + [each + 1] * extra + [each] * (sections - extra)).tolist()
+    slices = [slice(a, b) for a, b in zip(points[:-1], points[1:])]
+    bounds = [s.indices(n)[:2] for s in slices]
+    bounds = tuple((a, max(a, b)) for a, b in bounds)
+    if all(b[1] == c[0] for b, c in zip(bounds[:-1], bounds[1:])) and bounds[0][0] == 0 \
+            and bounds[-1][1] == n:
+        return list(bind(split_p, ary, axis=axis, bounds=bounds))
+    lead = (slice(None),) * axis
+    return [getitem(ary, lead + (s,)) for s in slices]  # overlapping or unordered points
+
+
+@implements(np.split)
+def split(ary, indices_or_sections, axis=0):
+    """``split(ary, indices_or_sections, axis=0)``: like `array_split`, but an int must divide
+    the axis evenly.
+
+    >>> [p.tolist() for p in split(np.arange(4.0), 2)]
+    [[0.0, 1.0], [2.0, 3.0]]
+    """
+    try:
+        sections = operator.index(indices_or_sections)
+    except TypeError:
+        pass
+    else:
+        n = shape(ary)[normalize_axis(axis, len(shape(ary)), "split")]
+        if sections <= 0 or n % sections:
+            raise ValueError("array split does not result in an equal division")
+    return array_split(ary, indices_or_sections, axis)
+
+
+@implements(np.hsplit)
+def hsplit(ary, indices_or_sections):
+    """``hsplit(ary, indices_or_sections)``: `split` along axis 1 (axis 0 for 1-d)."""
+    if len(shape(ary)) == 0:
+        raise ValueError("hsplit only works on arrays of 1 or more dimensions")
+    return split(ary, indices_or_sections, 1 if len(shape(ary)) > 1 else 0)
+
+
+@implements(np.vsplit)
+def vsplit(ary, indices_or_sections):
+    """``vsplit(ary, indices_or_sections)``: `split` along axis 0 (at least 2-d)."""
+    if len(shape(ary)) < 2:
+        raise ValueError("vsplit only works on arrays of 2 or more dimensions")
+    return split(ary, indices_or_sections, 0)
+
+
+@implements(np.dsplit)
+def dsplit(ary, indices_or_sections):
+    """``dsplit(ary, indices_or_sections)``: `split` along axis 2 (at least 3-d)."""
+    if len(shape(ary)) < 3:
+        raise ValueError("dsplit only works on arrays of 3 or more dimensions")
+    return split(ary, indices_or_sections, 2)
+
+
+@implements(np.unstack)
+def unstack(x, /, *, axis=0):
+    """``unstack(x, axis=0)``: the slices along ``axis``, as a tuple.
+
+    >>> [p.tolist() for p in unstack(np.arange(4.0).reshape(2, 2))]
+    [[0.0, 1.0], [2.0, 3.0]]
+    """
+    nd = len(shape(x))
+    if nd == 0:
+        raise ValueError("Input array must be at least 1-d.")
+    axis = normalize_axis(axis, nd, "unstack")
+    s = shape(x)
+    parts = bind(split_p, x, axis=axis, bounds=_bounds([1] * s[axis]))
+    return tuple(reshape(p, s[:axis] + s[axis + 1:]) for p in parts)
+
+
+# -- atleast_nd ----------------------------------------------------------------------------
+def _as_list(res):
+    return list(res) if isinstance(res, tuple) else [res]
+
+
+def _atleast(arys, new_shape):
+    out = []
+    for a in arys:
+        a = asarray(a)
+        s = shape(a)
+        out.append(reshape(a, new_shape(s)) if new_shape(s) != s else a)
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+@implements(np.atleast_1d)
+def atleast_1d(*arys):
+    """``atleast_1d(*arys)``: 0-d arrays become shape (1,); a tuple for several arguments.
+
+    >>> atleast_1d(1.0)
+    array([1.])
+    """
+    return _atleast(arys, lambda s: s or (1,))
+
+
+@implements(np.atleast_2d)
+def atleast_2d(*arys):
+    """``atleast_2d(*arys)``: shape (n,) becomes (1, n), 0-d becomes (1, 1).
+
+    >>> atleast_2d(np.zeros(3)).shape
+    (1, 3)
+    """
+    return _atleast(arys, lambda s: (1,) * (2 - len(s)) + s if len(s) < 2 else s)
+
+
+@implements(np.atleast_3d)
+def atleast_3d(*arys):
+    """``atleast_3d(*arys)``: shape (n,) becomes (1, n, 1), (m, n) becomes (m, n, 1).
+
+    >>> atleast_3d(np.zeros((2, 3))).shape
+    (2, 3, 1)
+    """
+    def new_shape(s):
+        return {0: (1, 1, 1), 1: (1,) + s + (1,), 2: s + (1,)}.get(len(s), s)
+    return _atleast(arys, new_shape)
