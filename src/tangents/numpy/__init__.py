@@ -14,3 +14,4 @@ from .reductions import *  # noqa: F401,F403
 from .shape import *  # noqa: F401,F403
 from .vectorize import *  # noqa: F401,F403
 from .contractions import *  # noqa: F401,F403
+from .indexing import *  # noqa: F401,F403
