@@ -15,3 +15,4 @@ from .shape import *  # noqa: F401,F403
 from .vectorize import *  # noqa: F401,F403
 from .contractions import *  # noqa: F401,F403
 from .indexing import *  # noqa: F401,F403
+from .joining import *  # noqa: F401,F403
