@@ -11,6 +11,7 @@ from .core.derived import elementwise_grad, hessian, hvp, jacfwd, jacobian, jacr
 from .core.tracer import NoDerivativeRuleError, TracerConversionError
 from .core.transforms import grad, jvp, linearize, value_and_grad, vjp, vmap
 from .checking import check_grads
+from . import nn, optim  # noqa: E402,F401
 
 __version__ = "0.1.0"
 

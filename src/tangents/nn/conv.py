@@ -1,0 +1,375 @@
+"""Convolutions and pooling on NHWC inputs with HWIO filters (the layout of ``tf.nn.conv2d``).
+
+One primitive, ``conv_p``, covers strided, padded (negative padding crops), input-dilated
+("transposed"), filter-dilated and grouped convolution.  Its forward pass is sliding windows
+(``sliding_window_view``) and one tensor contraction.  Both VJPs are themselves ``conv_p``
+(as in JAX's ``conv_general_dilated``): the input cotangent is the convolution of the
+stride-dilated cotangent with the flipped, in/out-transposed filter, and the filter cotangent
+the convolution of the input with the cotangent, so derivatives of every order work.
+Max pooling routes cotangents to the first maximum of each window through a gather/scatter
+pair of primitives that are each other's transposes.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from .. import numpy as tnp
+from ..core.batching import move_bdim
+from ..core.primitive import Primitive, bind
+from ..numpy._dispatch import dtype, shape
+
+__all__ = ["conv2d", "conv1d", "conv_transpose2d", "max_pool2d", "avg_pool2d"]
+
+
+def _dilated(n, d):
+    return 0 if n == 0 else (n - 1) * d + 1
+
+
+def _dilate_pad(x, lhs_dilation, padding, fill=0.0):
+    """Spatial axes 1, 2 of ``x`` with ``d - 1`` zeros between elements, then padded with
+    ``fill`` (negative padding crops)."""
+    n, h, w, c = x.shape
+    a1, a2 = lhs_dilation
+    if a1 != 1 or a2 != 1:
+        y = np.zeros((n, _dilated(h, a1), _dilated(w, a2), c), x.dtype)
+        y[:, ::a1, ::a2] = x
+        x = y
+    pads = [(0, 0)] + [(max(lo, 0), max(hi, 0)) for lo, hi in padding] + [(0, 0)]
+    if any(p != (0, 0) for p in pads):
+        x = np.pad(x, pads, constant_values=fill)
+    crop = [slice(None)] + [slice(max(-lo, 0), x.shape[i + 1] - max(-hi, 0))
+                            for i, (lo, hi) in enumerate(padding)] + [slice(None)]
+    return x[tuple(crop)]
+
+
+def _windows(x, ksize, strides, padding, lhs_dilation=(1, 1), rhs_dilation=(1, 1), fill=0.0):
+    """``(N, OH, OW, C, kh, kw)`` view of the windows a convolution contracts."""
+    xp = _dilate_pad(x, lhs_dilation, padding, fill)
+    eff = [_dilated(k, d) for k, d in zip(ksize, rhs_dilation)]
+    out = [(p - e) // s + 1 if p >= e > 0 else 0 for p, e, s in zip(xp.shape[1:3], eff, strides)]
+    if 0 in out:
+        return np.zeros((x.shape[0], out[0], out[1], x.shape[3]) + tuple(ksize), x.dtype)
+    win = sliding_window_view(xp, eff, axis=(1, 2))
+    return win[:, ::strides[0], ::strides[1], :, ::rhs_dilation[0], ::rhs_dilation[1]]
+
+
+# -- conv_p ---------------------------------------------------------------------------------
+def _conv_impl(x, w, *, strides, padding, lhs_dilation, rhs_dilation, groups):
+    x, w = np.asarray(x), np.asarray(w)
+    kh, kw, cin, cout = w.shape
+    win = _windows(x, (kh, kw), strides, padding, lhs_dilation, rhs_dilation)
+    n, oh, ow = win.shape[:3]
+    dt = np.result_type(x, w)
+    if groups == 1:
+        out = np.tensordot(win, w, axes=([3, 4, 5], [2, 0, 1]))
+    else:
+        win = win.reshape(n, oh, ow, groups, cin, kh, kw)
+        out = np.einsum("nhwgcij,ijcgo->nhwgo", win, w.reshape(kh, kw, cin, groups, -1),
+                        optimize=True).reshape(n, oh, ow, cout)
+    return out.astype(dt, copy=False)
+
+
+conv_p = Primitive("conv", _conv_impl)
+
+
+def _flip_hw(w):
+    return bind(flip_hw_p, w)
+
+
+def _conv_vjp_x(ct, ans, x, w, *, strides, padding, lhs_dilation, rhs_dilation, groups):
+    # d x = conv(ct dilated by the strides, flipped filter with in/out channels swapped)
+    kh, kw, cin, cout = shape(w)
+    xs, os = shape(x)[1:3], shape(ct)[1:3]
+    pad = []
+    for i, k in enumerate((kh, kw)):
+        lhs_d = _dilated(xs[i], lhs_dilation[i])
+        rhs_d = _dilated(k, rhs_dilation[i])
+        out_d = _dilated(os[i], strides[i])
+        before = rhs_d - padding[i][0] - 1
+        pad.append((before, lhs_d + rhs_d - 1 - out_d - before))
+    wt = tnp.reshape(w, (kh, kw, cin, groups, cout // groups))
+    wt = tnp.reshape(tnp.transpose(wt, (0, 1, 4, 3, 2)), (kh, kw, cout // groups, cin * groups))
+    return bind(conv_p, ct, _flip_hw(wt), strides=lhs_dilation, padding=tuple(pad),
+                lhs_dilation=strides, rhs_dilation=rhs_dilation, groups=groups)
+
+
+def _conv_vjp_w(ct, ans, x, w, *, strides, padding, lhs_dilation, rhs_dilation, groups):
+    # d w = conv(x with batch and channels swapped, ct as the filter), per group
+    kh, kw, cin, cout = shape(w)
+    n, h, wd, c = shape(x)
+    os = shape(ct)[1:3]
+    pad = []
+    for i, k in enumerate((kh, kw)):
+        lhs_d = _dilated((h, wd)[i], lhs_dilation[i])
+        rhs_d = _dilated(k, rhs_dilation[i])
+        out_d = _dilated(os[i], strides[i])
+        lo = padding[i][0]
+        pad.append((lo, out_d - lhs_d + rhs_d - lo - 1))
+    xt = tnp.reshape(x, (n, h, wd, groups, cin))
+    xt = tnp.reshape(tnp.transpose(xt, (4, 1, 2, 3, 0)), (cin, h, wd, groups * n))
+    ctt = tnp.transpose(ct, (1, 2, 0, 3))
+    out = bind(conv_p, xt, ctt, strides=rhs_dilation, padding=tuple(pad),
+               lhs_dilation=lhs_dilation, rhs_dilation=strides, groups=groups)
+    return tnp.transpose(out, (1, 2, 0, 3))
+
+
+conv_p.def_vjp(_conv_vjp_x, _conv_vjp_w)
+conv_p.def_jvp(lambda t, ans, x, w, **p: bind(conv_p, t, w, **p),
+               lambda t, ans, x, w, **p: bind(conv_p, x, t, **p))
+
+
+def _conv_batch(vals, bdims, *, groups, **params):
+    x, w = vals
+    bx, bw = bdims
+    if bw is None:  # fold the batch into N
+        x = move_bdim(x, bx, 0)
+        b, n = shape(x)[:2]
+        out = bind(conv_p, tnp.reshape(x, (b * n,) + shape(x)[2:]), w, groups=groups, **params)
+        return tnp.reshape(out, (b, n) + shape(out)[1:]), 0
+    # a batch of filters: one convolution with B * groups groups, batch next to channels
+    w = move_bdim(w, bw, 3)
+    kh, kw, cin, b, cout = shape(w)
+    if bx is None:
+        n, h, wd, c = shape(x)
+        x = tnp.broadcast_to(tnp.reshape(x, (n, h, wd, 1, c)), (n, h, wd, b, c))
+    else:
+        x = move_bdim(x, bx, 3)
+    n, h, wd = shape(x)[:3]
+    out = bind(conv_p, tnp.reshape(x, (n, h, wd, -1)), tnp.reshape(w, (kh, kw, cin, b * cout)),
+               groups=groups * b, **params)
+    return tnp.reshape(out, shape(out)[:3] + (b, cout)), 3
+
+
+conv_p.def_batch(_conv_batch)
+
+# -- flip of the two leading (spatial filter) axes: linear and its own transpose -------------
+flip_hw_p = Primitive("nn_flip_hw", lambda w, *, axes=(0, 1): np.flip(w, axes))
+flip_hw_p.def_vjp(lambda ct, ans, w, *, axes=(0, 1): bind(flip_hw_p, ct, axes=axes))
+flip_hw_p.def_jvp(lambda t, ans, w, *, axes=(0, 1): bind(flip_hw_p, t, axes=axes))
+flip_hw_p.def_batch(lambda vals, bdims, *, axes=(0, 1): (
+    bind(flip_hw_p, vals[0], axes=tuple(a + (a >= bdims[0]) for a in axes)), bdims[0]))
+
+
+# -- argument normalisation -------------------------------------------------------------------
+def _pair(v, name):
+    if isinstance(v, (int, np.integer)):
+        return (int(v), int(v))
+    v = tuple(int(a) for a in v)
+    if len(v) != 2:
+        raise ValueError(f"{name} must be an int or a pair, got {v!r}")
+    return v
+
+
+def _padding(padding, in_hw, ksize, strides, rhs_dilation):
+    if isinstance(padding, str):
+        mode = padding.upper()
+        if mode == "VALID":
+            return ((0, 0), (0, 0))
+        if mode != "SAME":
+            raise ValueError(f"padding must be 'VALID', 'SAME' or explicit, got {padding!r}")
+        pads = []
+        for n, k, s, d in zip(in_hw, ksize, strides, rhs_dilation):
+            out = -(-n // s)
+            total = max((out - 1) * s + _dilated(k, d) - n, 0)
+            pads.append((total // 2, total - total // 2))
+        return tuple(pads)
+    if isinstance(padding, (int, np.integer)):
+        return ((int(padding),) * 2,) * 2
+    padding = tuple(padding)
+    if all(isinstance(p, (int, np.integer)) for p in padding):
+        return tuple((int(p), int(p)) for p in _pair(padding, "padding"))
+    return tuple((int(lo), int(hi)) for lo, hi in padding)
+
+
+def _check_4d(x, w, op):
+    if len(shape(x)) != 4 or len(shape(w)) != 4:
+        raise ValueError(f"{op}: expected x of shape (N, H, W, C) and w of shape "
+                         f"(kh, kw, C_in, C_out), got {shape(x)} and {shape(w)}")
+
+
+def conv2d(x, w, stride=1, padding="VALID", dilation=1, groups=1):
+    """``conv2d(x, w, stride=1, padding="VALID", dilation=1, groups=1)``: cross-correlation of
+    NHWC ``x`` with HWIO filters ``w`` (as ``tf.nn.conv2d``); ``padding`` is "VALID", "SAME",
+    an int, a pair, or ``((top, bottom), (left, right))``.  With ``groups`` > 1 the channels
+    split into groups and ``w`` has shape ``(kh, kw, C // groups, C_out)``.
+
+    >>> conv2d(np.ones((1, 3, 3, 1)), np.ones((2, 2, 1, 1))).shape
+    (1, 2, 2, 1)
+    """
+    _check_4d(x, w, "conv2d")
+    kh, kw, cin, cout = shape(w)
+    c = shape(x)[3]
+    if c != cin * groups or cout % groups:
+        raise ValueError(f"conv2d: x has {c} channels, w expects {cin} per group x {groups} "
+                         f"groups and {cout} outputs (divisible by groups)")
+    strides, dil = _pair(stride, "stride"), _pair(dilation, "dilation")
+    pad = _padding(padding, shape(x)[1:3], (kh, kw), strides, dil)
+    return bind(conv_p, x, w, strides=strides, padding=pad, lhs_dilation=(1, 1),
+                rhs_dilation=dil, groups=int(groups))
+
+
+def conv1d(x, w, stride=1, padding="VALID", dilation=1, groups=1):
+    """``conv1d(x, w, stride=1, padding="VALID", dilation=1, groups=1)``: NLC input, (k, C_in,
+    C_out) filters.
+
+    >>> conv1d(np.ones((1, 5, 1)), np.ones((3, 1, 2))).shape
+    (1, 3, 2)
+    """
+    if len(shape(x)) != 3 or len(shape(w)) != 3:
+        raise ValueError(f"conv1d: expected x (N, L, C) and w (k, C_in, C_out), got {shape(x)} "
+                         f"and {shape(w)}")
+    n, length, c = shape(x)
+    if not isinstance(padding, str):
+        padding = ((0, 0), _pair(padding, "padding") if not isinstance(padding, (int, np.integer))
+                   else (int(padding),) * 2)
+    out = conv2d(tnp.reshape(x, (n, 1, length, c)), tnp.reshape(w, (1,) + shape(w)),
+                 (1, stride), padding, (1, dilation), groups)
+    return tnp.reshape(out, (n,) + shape(out)[2:])
+
+
+def conv_transpose2d(x, w, stride=1, padding="VALID", dilation=1):
+    """``conv_transpose2d(x, w, stride=1, padding="VALID", dilation=1)``: the upsampling
+    ("fractionally strided") convolution with filters ``(kh, kw, C_in, C_out)``: a
+    convolution of ``x`` with ``stride - 1`` zeros inserted between its elements.  Output size
+    ``H * stride`` ("SAME") or ``H * stride + max(k - stride, 0)`` ("VALID"), as
+    ``tf.nn.conv2d_transpose``/``jax.lax.conv_transpose``.
+
+    >>> conv_transpose2d(np.ones((1, 2, 2, 1)), np.ones((3, 3, 1, 1)), stride=2).shape
+    (1, 5, 5, 1)
+    """
+    _check_4d(x, w, "conv_transpose2d")
+    strides, dil = _pair(stride, "stride"), _pair(dilation, "dilation")
+    pads = []
+    for k, s, d in zip(shape(w)[:2], strides, dil):
+        k = _dilated(k, d)
+        if isinstance(padding, str) and padding.upper() == "SAME":
+            total = k + s - 2
+            lo = k - 1 if s > k - 1 else -(-total // 2)
+        elif isinstance(padding, str) and padding.upper() == "VALID":
+            total = k + s - 2 + max(k - s, 0)
+            lo = k - 1
+        else:
+            raise ValueError("conv_transpose2d: padding must be 'SAME' or 'VALID'")
+        pads.append((lo, total - lo))
+    return bind(conv_p, x, w, strides=(1, 1), padding=tuple(pads), lhs_dilation=strides,
+                rhs_dilation=dil, groups=1)
+
+
+# -- pooling ------------------------------------------------------------------------------------
+def _pool_args(x, window, stride, padding):
+    if len(shape(x)) != 4:
+        raise ValueError(f"pooling expects x of shape (N, H, W, C), got {shape(x)}")
+    window = _pair(window, "window")
+    strides = window if stride is None else _pair(stride, "stride")
+    return window, strides, _padding(padding, shape(x)[1:3], window, strides, (1, 1))
+
+
+def avg_pool2d(x, window=2, stride=None, padding="VALID"):
+    """``avg_pool2d(x, window=2, stride=None, padding="VALID")``: window means (``stride``
+    defaults to ``window``); with "SAME" padding the padded cells are not counted (as TF).
+
+    >>> avg_pool2d(np.arange(16.0).reshape(1, 4, 4, 1))[0, :, :, 0]
+    array([[ 2.5,  4.5],
+           [10.5, 12.5]])
+    """
+    window, strides, pad = _pool_args(x, window, stride, padding)
+    c = shape(x)[3]
+    dt = np.dtype(dtype(x))
+    ones = np.ones(window + (1, c), dt)
+    kw = dict(strides=strides, padding=pad, lhs_dilation=(1, 1), rhs_dilation=(1, 1), groups=c)
+    total = bind(conv_p, x, ones, **kw)
+    if all(p == (0, 0) for p in pad):
+        return total * dt.type(1.0 / (window[0] * window[1]))
+    count = _conv_impl(np.ones((1,) + shape(x)[1:3] + (1,), dt), np.ones(window + (1, 1), dt),
+                       **dict(kw, groups=1))
+    return total / count
+
+
+def _pool_mask(x, window, strides, padding):
+    """One-hot mask (N, OH, OW, C, kh, kw) of the first maximum of each window."""
+    win = _windows(np.asarray(x), window, strides, padding, fill=-np.inf)
+    flat = win.reshape(win.shape[:4] + (-1,))
+    idx = np.argmax(flat, axis=-1) if flat.shape[-1] else np.zeros(flat.shape[:4], int)
+    mask = np.zeros(flat.shape, bool)
+    np.put_along_axis(mask, idx[..., None], True, axis=-1)
+    return mask.reshape(win.shape)
+
+
+def _pool_gather_impl(y, x, *, window, strides, padding):
+    # each window's entry of y at the position of x's first maximum
+    mask = _pool_mask(x, window, strides, padding)
+    win = _windows(np.asarray(y), window, strides, padding)
+    return np.sum(np.where(mask, win, 0), axis=(-2, -1)).astype(np.result_type(y), copy=False)
+
+
+def _pool_scatter_impl(ct, x, *, window, strides, padding):
+    # transpose of the gather: ct added at the position of each window's first maximum
+    x, ct = np.asarray(x), np.asarray(ct)
+    mask = _pool_mask(x, window, strides, padding)
+    n, h, w, c = x.shape
+    (t, b), (lft, r) = padding
+    out = np.zeros((n, h + max(t, 0) + max(b, 0), w + max(lft, 0) + max(r, 0), c),
+                   np.result_type(ct))
+    oh, ow = mask.shape[1:3]
+    for i in range(window[0] if oh and ow else 0):  # one vectorised scatter per kernel offset
+        for j in range(window[1]):
+            out[:, i:i + strides[0] * (oh - 1) + 1:strides[0],
+                j:j + strides[1] * (ow - 1) + 1:strides[1]] += np.where(mask[..., i, j], ct, 0)
+    return out[:, max(t, 0):max(t, 0) + h, max(lft, 0):max(lft, 0) + w]
+
+
+def _zero(ct, ans, y, x, **params):
+    return np.zeros(shape(x), dtype(x))
+
+
+def _zero_t(t, ans, y, x, **params):
+    return np.zeros(shape(ans), dtype(ans))
+
+
+def _pool_batch(prim):
+    def rule(vals, bdims, **params):
+        size = next(shape(v)[b] for v, b in zip(vals, bdims) if b is not None)
+        args = []
+        for v, b in zip(vals, bdims):
+            if b is None:
+                v = tnp.broadcast_to(v, (size,) + shape(v))
+            else:
+                v = move_bdim(v, b, 0)
+            args.append(tnp.reshape(v, (-1,) + shape(v)[2:]))
+        out = bind(prim, *args, **params)
+        return tnp.reshape(out, (size, -1) + shape(out)[1:]), 0
+    return rule
+
+
+pool_gather_p = Primitive("nn_pool_gather", _pool_gather_impl)
+pool_scatter_p = Primitive("nn_pool_scatter", _pool_scatter_impl)
+pool_gather_p.def_vjp(lambda ct, ans, y, x, **p: bind(pool_scatter_p, ct, x, **p), _zero)
+pool_gather_p.def_jvp(lambda t, ans, y, x, **p: bind(pool_gather_p, t, x, **p), _zero_t)
+pool_gather_p.def_batch(_pool_batch(pool_gather_p))
+pool_scatter_p.def_vjp(lambda ct, ans, y, x, **p: bind(pool_gather_p, ct, x, **p), _zero)
+pool_scatter_p.def_jvp(lambda t, ans, y, x, **p: bind(pool_scatter_p, t, x, **p), _zero_t)
+pool_scatter_p.def_batch(_pool_batch(pool_scatter_p))
+
+
+def _max_pool_impl(x, *, window, strides, padding):
+    win = _windows(np.asarray(x), window, strides, padding, fill=-np.inf)
+    return np.max(win, axis=(-2, -1)) if win.size else np.zeros(win.shape[:4], win.dtype)
+
+
+max_pool_p = Primitive("nn_max_pool", _max_pool_impl)
+max_pool_p.def_vjp(lambda ct, ans, x, **p: bind(pool_scatter_p, ct, x, **p))
+max_pool_p.def_jvp(lambda t, ans, x, **p: bind(pool_gather_p, t, x, **p))
+max_pool_p.def_batch(_pool_batch(max_pool_p))
+
+
+def max_pool2d(x, window=2, stride=None, padding="VALID"):
+    """``max_pool2d(x, window=2, stride=None, padding="VALID")``: window maxima (``stride``
+    defaults to ``window``).  The derivative goes to the first maximum of each window.
+
+    >>> max_pool2d(np.arange(16.0).reshape(1, 4, 4, 1))[0, :, :, 0]
+    array([[ 5.,  7.],
+           [13., 15.]])
+    """
+    window, strides, pad = _pool_args(x, window, stride, padding)
+    return bind(max_pool_p, x, window=window, strides=strides, padding=pad)

@@ -1,0 +1,230 @@
+"""Numerically stable activations and normalisers along any axis, with closed-form rules.
+
+`softmax`, `log_softmax` and `logsumexp` are primitives: their forward pass shifts by the
+maximum (no overflow for logits of any magnitude) and their derivatives are the closed forms
+(softmax VJP ``s * (g - sum(g * s))``), written with differentiable operations so that every
+order works.  The elementwise activations are compositions of stable tangents.numpy
+operations.  Kink conventions: ``relu'(0) = 0``, ``leaky_relu'(0) = negative_slope``,
+``elu'(0) = alpha``.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .. import numpy as tnp
+from ..core import builders
+from ..core.batching import batch_axis_op
+from ..core.primitive import Primitive, bind
+from ..numpy._dispatch import normalize_axes, shape
+
+__all__ = ["softmax", "log_softmax", "logsumexp", "sigmoid", "log_sigmoid", "softplus", "relu",
+           "leaky_relu", "elu", "gelu", "silu", "tanh", "normal_cdf"]
+
+
+def _stable_shift(x, axis):
+    m = np.max(x, axis=axis, keepdims=True) if np.size(x) else np.zeros(())
+    return np.where(np.isfinite(m), m, 0).astype(np.result_type(x), copy=False)
+
+
+def _expand(y, xshape, axis, keepdims):
+    """A value reduced over ``axis`` reshaped so that it broadcasts against ``xshape``."""
+    if keepdims:
+        return y
+    return tnp.reshape(y, tuple(1 if i in axis else d for i, d in enumerate(xshape)))
+
+
+def _sum_keep(x, axis):
+    return tnp.sum(x, axis=axis, keepdims=True)
+
+
+# -- softmax: s = exp(x - lse);  VJP s * (g - sum(g s));  JVP s * (t - sum(t s)) ------------
+def _softmax_impl(x, *, axis):
+    e = np.exp(x - _stable_shift(x, axis))
+    return e / np.sum(e, axis=axis, keepdims=True)
+
+
+softmax_p = Primitive("softmax", _softmax_impl)
+softmax_p.def_vjp(lambda ct, ans, x, *, axis: ans * (ct - _sum_keep(ct * ans, axis)))
+softmax_p.def_jvp(lambda t, ans, x, *, axis: ans * (t - _sum_keep(t * ans, axis)))
+softmax_p.def_batch(batch_axis_op(softmax_p))
+
+
+# -- log_softmax: x - lse;  VJP g - exp(ans) sum(g);  JVP t - sum(exp(ans) t) ----------------
+def _log_softmax_impl(x, *, axis):
+    z = x - _stable_shift(x, axis)
+    return z - np.log(np.sum(np.exp(z), axis=axis, keepdims=True))
+
+
+log_softmax_p = Primitive("log_softmax", _log_softmax_impl)
+log_softmax_p.def_vjp(lambda ct, ans, x, *, axis: ct - tnp.exp(ans) * _sum_keep(ct, axis))
+log_softmax_p.def_jvp(lambda t, ans, x, *, axis: t - _sum_keep(tnp.exp(ans) * t, axis))
+log_softmax_p.def_batch(batch_axis_op(log_softmax_p))
+
+
+# -- logsumexp: VJP g softmax(x);  JVP sum(t softmax(x)) ------------------------------------
+def _logsumexp_impl(x, *, axis, keepdims):
+    m = _stable_shift(x, axis)
+    with np.errstate(divide="ignore"):
+        out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
+    return out if keepdims else np.squeeze(out, axis=axis)[()]
+
+
+logsumexp_p = Primitive("logsumexp", _logsumexp_impl)
+logsumexp_p.def_vjp(lambda ct, ans, x, *, axis, keepdims:
+                    _expand(ct, shape(x), axis, keepdims) * bind(softmax_p, x, axis=axis))
+logsumexp_p.def_jvp(lambda t, ans, x, *, axis, keepdims:
+                    tnp.sum(t * bind(softmax_p, x, axis=axis), axis=axis, keepdims=keepdims))
+logsumexp_p.def_batch(batch_axis_op(logsumexp_p))
+
+
+def _axes(x, axis, op):
+    return normalize_axes(axis, len(shape(x)), op)
+
+
+def _float(x):
+    return x if hasattr(x, "dtype") and np.dtype(x.dtype).kind in "fc" else np.asarray(x, float)
+
+
+def softmax(x, axis=-1):
+    """``softmax(x, axis=-1)``: ``exp(x) / sum(exp(x), axis)``, stable for any magnitude;
+    ``axis`` may be an int or a tuple.
+
+    >>> softmax(np.array([1000.0, 1000.0]))
+    array([0.5, 0.5])
+    """
+    x = _float(x)
+    return bind(softmax_p, x, axis=_axes(x, axis, "softmax"))
+
+
+def log_softmax(x, axis=-1):
+    """``log_softmax(x, axis=-1)``: ``x - logsumexp(x, axis, keepdims=True)``.
+
+    >>> log_softmax(np.array([0.0, 0.0]))
+    array([-0.69314718, -0.69314718])
+    """
+    x = _float(x)
+    return bind(log_softmax_p, x, axis=_axes(x, axis, "log_softmax"))
+
+
+def logsumexp(x, axis=None, keepdims=False):
+    """``logsumexp(x, axis=None, keepdims=False)``: ``log(sum(exp(x), axis))`` without overflow.
+
+    >>> logsumexp(np.array([1000.0, 1000.0]))
+    np.float64(1000.6931471805599)
+    """
+    x = _float(x)
+    return bind(logsumexp_p, x, axis=_axes(x, axis, "logsumexp"), keepdims=bool(keepdims))
+
+
+# -- elementwise activations --------------------------------------------------------------
+def sigmoid(x):
+    """``sigmoid(x) = 1 / (1 + exp(-x))``, as ``(1 + tanh(x / 2)) / 2`` (no overflow).
+
+    >>> sigmoid(np.array([0.0, 1e3, -1e3]))
+    array([0.5, 1. , 0. ])
+    """
+    return 0.5 * (tnp.tanh(0.5 * x) + 1.0)
+
+
+def softplus(x):
+    """``softplus(x) = log(1 + exp(x))``, as ``logaddexp(x, 0)``.
+
+    >>> softplus(np.array([0.0]))
+    array([0.69314718])
+    """
+    return tnp.logaddexp(x, 0.0)
+
+
+def log_sigmoid(x):
+    """``log_sigmoid(x) = -softplus(-x)``.
+
+    >>> log_sigmoid(np.array([0.0]))
+    array([-0.69314718])
+    """
+    return -softplus(-x)
+
+
+def relu(x):
+    """``relu(x) = max(x, 0)``; its derivative at 0 is 0 (not the 1/2 of ``np.maximum``).
+
+    >>> relu(np.array([-1.0, 2.0]))
+    array([0., 2.])
+    """
+    return tnp.where(x > 0, x, 0.0)
+
+
+def leaky_relu(x, negative_slope=0.01):
+    """``leaky_relu(x) = x if x > 0 else negative_slope * x``; derivative ``negative_slope``
+    at 0.
+
+    >>> leaky_relu(np.array([-1.0, 2.0]))
+    array([-0.01,  2.  ])
+    """
+    return tnp.where(x > 0, x, negative_slope * x)
+
+
+def elu(x, alpha=1.0):
+    """``elu(x) = x if x > 0 else alpha * (exp(x) - 1)``.
+
+    >>> elu(np.array([0.0, 1.0]))
+    array([0., 1.])
+    """
+    pos = x > 0
+    return tnp.where(pos, x, alpha * tnp.expm1(tnp.where(pos, 0.0, x)))
+
+
+def _ndtr_impl(x):
+    try:
+        from scipy.special import ndtr
+        return ndtr(x)
+    except ImportError:  # pragma: no cover - scipy is optional
+        erfc = np.frompyfunc(lambda v: 0.5 * math.erfc(-v / math.sqrt(2.0)), 1, 1)
+        return erfc(x).astype(np.result_type(x, np.float32))
+
+
+# Phi'(x) = phi(x), the standard normal density
+normal_cdf_p = builders.elementwise(
+    "nn_normal_cdf", _ndtr_impl,
+    lambda ans, x: tnp.exp(-0.5 * x * x) * (1.0 / math.sqrt(2.0 * math.pi)))
+
+
+def normal_cdf(x):
+    """``normal_cdf(x)``: the standard normal CDF ``(1 + erf(x / sqrt(2))) / 2``.
+
+    >>> normal_cdf(np.array([0.0]))
+    array([0.5])
+    """
+    return bind(normal_cdf_p, _float(x))
+
+
+def gelu(x, approximate=False):
+    """``gelu(x) = x * Phi(x)`` (exact), or with ``approximate=True`` the tanh form
+    ``x/2 * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3)))``.
+
+    >>> gelu(np.array([0.0, 1e3]))
+    array([   0., 1000.])
+    """
+    if approximate:
+        c = math.sqrt(2.0 / math.pi)
+        return 0.5 * x * (1.0 + tnp.tanh(c * (x + 0.044715 * (x * x * x))))
+    return x * normal_cdf(x)
+
+
+def silu(x):
+    """``silu(x) = x * sigmoid(x)`` (swish).
+
+    >>> silu(np.array([0.0]))
+    array([0.])
+    """
+    return x * sigmoid(x)
+
+
+def tanh(x):
+    """``tanh(x)``.
+
+    >>> tanh(np.array([0.0]))
+    array([0.])
+    """
+    return tnp.tanh(x)

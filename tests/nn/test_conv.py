@@ -1,0 +1,145 @@
+"""Convolutions and pooling: values against direct loops, derivatives against finite
+differences (order 2), vmap against stacking."""
+import numpy as np
+import pytest
+from harness import Case, case_id, check_case, rand
+
+import tangents as tg
+from tangents import nn
+
+
+def conv_ref(x, w, stride, pad, dil, groups):
+    """Direct loop over output pixels, channels and kernel taps."""
+    (t, b), (lft, r) = pad
+    xp = np.pad(x, ((0, 0), (t, b), (lft, r), (0, 0)))
+    kh, kw, ci, co = w.shape
+    n, h, wd, _ = xp.shape
+    oh = (h - (kh - 1) * dil[0] - 1) // stride[0] + 1
+    ow = (wd - (kw - 1) * dil[1] - 1) // stride[1] + 1
+    out = np.zeros((n, oh, ow, co))
+    per = co // groups
+    for i in range(oh):
+        for j in range(ow):
+            for o in range(co):
+                g = o // per
+                for a in range(kh):
+                    for c in range(kw):
+                        patch = xp[:, i * stride[0] + a * dil[0], j * stride[1] + c * dil[1],
+                                   g * ci:(g + 1) * ci]
+                        out[:, i, j, o] += patch @ w[a, c, :, o]
+    return out
+
+
+def pool_ref(x, window, stride, op):
+    n, h, w, c = x.shape
+    oh, ow = (h - window) // stride + 1, (w - window) // stride + 1
+    out = np.zeros((n, oh, ow, c))
+    for i in range(oh):
+        for j in range(ow):
+            out[:, i, j] = op(x[:, i * stride:i * stride + window, j * stride:j * stride + window],
+                              axis=(1, 2))
+    return out
+
+
+CONVS = [  # x shape, w shape, stride, padding, dilation, groups
+    ((2, 5, 6, 2), (3, 2, 2, 3), 1, "VALID", 1, 1),
+    ((1, 5, 5, 2), (3, 3, 2, 2), 2, "SAME", 1, 1),
+    ((1, 6, 5, 2), (2, 3, 2, 2), (2, 1), ((1, 2), (0, 1)), (1, 2), 1),
+    ((1, 5, 5, 4), (3, 3, 2, 4), 1, 1, 1, 2),
+    ((1, 7, 7, 1), (3, 3, 1, 2), 1, "SAME", 2, 1),
+]
+
+CASES = [Case(f"conv2d(s={s},p={p},d={d},g={g})",
+              lambda x, w, s=s, p=p, d=d, g=g: nn.conv2d(x, w, s, p, d, g),
+              (rand(xs), rand(ws, seed=1)), vmap=True)
+         for xs, ws, s, p, d, g in CONVS]
+CASES += [
+    Case("conv1d", lambda x, w: nn.conv1d(x, w, 2, "SAME"),
+         (rand((2, 7, 2)), rand((3, 2, 2), seed=1))),
+    Case("conv_transpose2d(VALID)", lambda x, w: nn.conv_transpose2d(x, w, 2),
+         (rand((1, 3, 3, 2)), rand((3, 3, 2, 1), seed=1))),
+    Case("conv_transpose2d(SAME)", lambda x, w: nn.conv_transpose2d(x, w, 2, "SAME"),
+         (rand((1, 3, 2, 1)), rand((2, 2, 1, 2), seed=1))),
+    Case("max_pool2d", lambda x: nn.max_pool2d(x, 2), (rand((2, 4, 6, 2)),)),
+    Case("max_pool2d(3,1,SAME)", lambda x: nn.max_pool2d(x, 3, 1, "SAME"), (rand((1, 4, 5, 2)),)),
+    Case("avg_pool2d", lambda x: nn.avg_pool2d(x, 2), (rand((2, 4, 6, 2)),)),
+    Case("avg_pool2d(3,2,SAME)", lambda x: nn.avg_pool2d(x, 3, 2, "SAME"), (rand((1, 5, 5, 2)),)),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=case_id)
+def test_conv_family(case):
+    check_case(case)
+
+
+@pytest.mark.parametrize("xs,ws,s,p,d,g", CONVS)
+def test_conv2d_matches_loop(xs, ws, s, p, d, g):
+    x, w = rand(xs), rand(ws, seed=1)
+    s2, d2 = (s, s) if isinstance(s, int) else s, (d, d) if isinstance(d, int) else d
+    if p == "VALID":
+        pad = ((0, 0), (0, 0))
+    elif p == "SAME":
+        pad = []
+        for n, k, st, dd in zip(xs[1:3], ws[:2], s2, d2):
+            total = max((-(-n // st) - 1) * st + (k - 1) * dd + 1 - n, 0)
+            pad.append((total // 2, total - total // 2))
+    elif isinstance(p, int):
+        pad = ((p, p), (p, p))
+    else:
+        pad = p
+    np.testing.assert_allclose(nn.conv2d(x, w, s, p, d, g), conv_ref(x, w, s2, pad, d2, g),
+                               atol=1e-12)
+
+
+def test_same_padding_keeps_size_and_matches_tf_convention():
+    x = rand((1, 5, 5, 1))
+    assert nn.conv2d(x, rand((3, 3, 1, 4)), 1, "SAME").shape == (1, 5, 5, 4)
+    assert nn.conv2d(x, rand((3, 3, 1, 4)), 2, "SAME").shape == (1, 3, 3, 4)
+
+
+def test_pools_match_loops():
+    x = rand((2, 6, 6, 3))
+    np.testing.assert_allclose(nn.max_pool2d(x, 2), pool_ref(x, 2, 2, np.max))
+    np.testing.assert_allclose(nn.max_pool2d(x, 3, 1), pool_ref(x, 3, 1, np.max))
+    np.testing.assert_allclose(nn.avg_pool2d(x, 3, 2), pool_ref(x, 3, 2, np.mean))
+
+
+def test_avg_pool_same_excludes_padding():
+    x = np.ones((1, 3, 3, 1))
+    np.testing.assert_allclose(nn.avg_pool2d(x, 2, 1, "SAME"), np.ones((1, 3, 3, 1)))
+
+
+def test_max_pool_gradient_goes_to_the_maximum():
+    x = np.array([1.0, 5.0, 3.0, 2.0]).reshape(1, 2, 2, 1)
+    g = tg.grad(lambda x: np.sum(nn.max_pool2d(x, 2)))(x)
+    np.testing.assert_array_equal(g.ravel(), [0, 1, 0, 0])
+
+
+def test_conv_transpose_is_the_input_gradient_of_conv():
+    # <conv(x, w), y> = <x, conv_transpose(y, flipped w)>: adjointness
+    x, w = rand((1, 5, 5, 2)), rand((3, 3, 2, 3), seed=1)
+    y = rand((1, 2, 2, 3), seed=2)
+    _, pull = tg.vjp(lambda x: nn.conv2d(x, w, 2), x)
+    wt = np.flip(w, (0, 1)).transpose(0, 1, 3, 2)
+    ct = nn.conv_transpose2d(y, wt, 2)  # (1, 5, 5, 2) for VALID: 2*2 + max(3-2, 0) = 5
+    np.testing.assert_allclose(pull(y)[0], ct, atol=1e-12)
+
+
+def test_conv_float32():
+    x, w = rand((1, 4, 4, 2), dtype=np.float32), rand((2, 2, 2, 3), dtype=np.float32)
+    gx, gw = tg.grad(lambda x, w: np.sum(nn.conv2d(x, w) ** 2), argnums=(0, 1))(x, w)
+    assert nn.conv2d(x, w).dtype == gx.dtype == gw.dtype == np.float32
+
+
+def test_vmap_over_filters_and_grad():
+    x, ws = rand((2, 5, 5, 2)), rand((3, 3, 3, 2, 4), seed=1)
+    f = lambda w: np.sum(nn.conv2d(x, w, 1, "SAME") ** 2)
+    got = tg.vmap(tg.grad(f))(ws)
+    np.testing.assert_allclose(got, np.stack([tg.grad(f)(w) for w in ws]), atol=1e-10)
+
+
+def test_shape_errors():
+    with pytest.raises(ValueError, match="channels"):
+        nn.conv2d(np.ones((1, 4, 4, 3)), np.ones((2, 2, 2, 1)))
+    with pytest.raises(ValueError, match="padding"):
+        nn.conv2d(np.ones((1, 4, 4, 1)), np.ones((2, 2, 1, 1)), padding="FULL")
