@@ -56,7 +56,7 @@ def _parser():
         prog="python -m tangents demo",
         description="Train a small CNN on scikit-learn's 8x8 digits with tangents and "
                     "tangents.optim.adam; write a PNG of the training curves and predictions.")
-    p.add_argument("--epochs", type=int, default=12, help="training epochs (default 12)")
+    p.add_argument("--epochs", type=int, default=8, help="training epochs (default 8)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--output", default="tangents_demo.png",
                    help="where to write the PNG (default tangents_demo.png)")
