@@ -155,3 +155,21 @@ def test_contraction_errors():
         tnp.trace(rand((3, 3)), 0, 1, -1)
     with pytest.raises(ValueError):
         tg.grad(lambda x: (x @ rand((2, 2))).sum())(rand((2, 3)))
+
+
+def test_jacobians_through_matmul_use_exact_diagonal_scaling():
+    # jacrev/jacfwd start from an identity basis; after an elementwise scaling it is diagonal
+    # and the batched matmul takes the row/column-scaling path: check it is exact both ways.
+    rng = np.random.default_rng(0)
+    n = 24
+    W1, W2 = rng.standard_normal((n, n)), rng.standard_normal((n, n))
+    x = rng.standard_normal(n)
+    h = np.tanh(W1 @ x)
+    y = np.tanh(W2 @ h)
+    expected = ((1 - y * y)[:, None] * W2) @ ((1 - h * h)[:, None] * W1)
+    f = lambda x: tnp.tanh(W2 @ tnp.tanh(W1 @ x))
+    np.testing.assert_allclose(tg.jacrev(f)(x), expected, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(tg.jacfwd(f)(x), expected, rtol=1e-12, atol=1e-12)
+    # a basis that is not diagonal goes through the general matmul
+    B = rng.standard_normal((n, n))
+    np.testing.assert_allclose(tg.vmap(lambda r: r @ W2)(B), B @ W2, rtol=1e-12)

@@ -78,6 +78,15 @@ def _matmul_vjp_y(ct, ans, x, y):
     return bind(matmul_p, _swap(x), ct)
 
 
+def _diagonal_of(v):
+    """The diagonal of ``v`` if it is a concrete square matrix with no nonzero entry off
+    its diagonal (as a basis of one-hot rows is after a diagonal scaling), else None."""
+    if type(v) is not np.ndarray or v.ndim != 2 or v.shape[0] != v.shape[1] or v.shape[0] < 16:
+        return None
+    d = np.diagonal(v)
+    return d if np.count_nonzero(v) == np.count_nonzero(d) else None
+
+
 def _matmul_batch(vals, bdims):
     x, y = vals
     bx, by = bdims
@@ -86,6 +95,9 @@ def _matmul_batch(vals, bdims):
         if yn <= 2:  # a vector or matrix y acts on x's last axis only; bdim stays put
             if bx == xn:
                 x, bx = move_bdim(x, bx, 0), 0
+            d = _diagonal_of(x) if xn == 1 and yn == 2 else None
+            if d is not None:  # Jacobian bases: diag(d) @ y is a row scaling, not a GEMM
+                return d[:, None] * y, bx
             return bind(matmul_p, x, y), bx
         x = move_bdim(x, bx, 0)
         if xn == 1:  # rows of x against a stack of matrices
@@ -99,7 +111,11 @@ def _matmul_batch(vals, bdims):
             y = move_bdim(y, by, 0)
             return (bind(matmul_p, y, x) if yn == 1 else bind(matmul_p, x, y)), 0
         if yn == 1:  # x @ (k, B): the batch axis comes out last
-            return bind(matmul_p, x, move_bdim(y, by, 1)), xn - 1
+            y = move_bdim(y, by, 1)
+            d = _diagonal_of(y) if xn == 2 else None
+            if d is not None:  # x @ diag(d) is a column scaling
+                return x * d, xn - 1
+            return bind(matmul_p, x, y), xn - 1
         return bind(matmul_p, x, _pad_after_batch(move_bdim(y, by, 0), xn - yn)), 0
     x, y = move_bdim(x, bx, 0), move_bdim(y, by, 0)
     if xn == 1:
@@ -115,7 +131,18 @@ def _matmul_batch(vals, bdims):
     return out, 0
 
 
-matmul_p = Primitive("matmul", np.matmul)
+def _matmul_impl(x, y):
+    # A stack of matrices times one matrix is one GEMM on the stacked rows: NumPy would
+    # otherwise loop over the stack (slow for the thin slices that batched VJPs produce).
+    if getattr(y, "ndim", 0) == 2 and getattr(x, "ndim", 0) > 2 and x.size:
+        k, n = y.shape
+        rows = x.reshape(-1, x.shape[-1]) if x.shape[-1] == k else None
+        if rows is not None:
+            return np.matmul(rows, y).reshape(x.shape[:-1] + (n,))
+    return np.matmul(x, y)
+
+
+matmul_p = Primitive("matmul", _matmul_impl)
 matmul_p.def_vjp(_matmul_vjp_x, _matmul_vjp_y)
 matmul_p.def_jvp(lambda t, ans, x, y: bind(matmul_p, t, y),
                  lambda t, ans, x, y: bind(matmul_p, x, t))
