@@ -1,0 +1,530 @@
+"""tangents.numpy.linalg: NumPy's linear algebra, differentiable and batched over leading
+dimensions like NumPy 2 (matrices are the last two axes).
+
+The factorizations and solves (solve, inv, cholesky, eigh, eigvalsh, svd, svdvals, qr) live
+in `_linalg_factor`; here are det (through the adjugate, so singular matrices are fine),
+slogdet, pinv, the vector norm primitive, and everything composed from them.
+"""
+from __future__ import annotations
+
+__all__ = ['solve', 'inv', 'pinv', 'det', 'slogdet', 'cholesky', 'eigh', 'eigvalsh', 'svd',
+           'svdvals', 'qr', 'lstsq', 'matrix_power', 'multi_dot', 'norm', 'vector_norm',
+           'matrix_norm', 'matrix_rank', 'cond', 'tensorsolve', 'tensorinv',
+           'matrix_transpose', 'matmul', 'tensordot', 'diagonal', 'trace', 'outer', 'vecdot',
+           'LinAlgError']
+
+import operator
+from collections import namedtuple
+
+import numpy as np
+from numpy.linalg import LinAlgError
+
+from ..core import builders
+from ..core.batching import batch_axis_op
+from ..core.primitive import Primitive, bind
+from ._dispatch import dtype, implements, normalize_axes, normalize_axis, shape
+from ._linalg_factor import (
+    _T,
+    _batch_unary,
+    _col,
+    _diag,
+    _diagm,
+    _eye,
+    _row,
+    _tnp,
+    cholesky,
+    eigh,
+    eigvalsh,
+    inv,
+    inv_p,
+    qr,
+    solve,
+    solve_p,
+    svd,
+    svd_p,
+    svdvals,
+)
+from .reductions import expand_reduced
+
+SlogdetResult = namedtuple("SlogdetResult", ["sign", "logabsdet"])
+
+
+# -- det (through the adjugate) ----------------------------------------------------------
+def _adjugate_impl(x):
+    # adj(U S V^T) = det(U) det(V) V adj(S) U^T, adj(S) = diag(prod_{k != i} s_k): any rank
+    u, s, vh = np.linalg.svd(x)
+    n = s.shape[-1]
+    q = np.prod(np.where(np.eye(n, dtype=bool), 1, s[..., None, :]), axis=-1)
+    c = np.sign(np.linalg.det(u) * np.linalg.det(vh))[..., None, None]
+    return c * (np.swapaxes(vh, -1, -2) * q[..., None, :]) @ np.swapaxes(u, -1, -2)
+
+
+_det_sign_p = builders.nondifferentiable("linalg_det_sign",
+                                         lambda x: np.sign(np.linalg.det(x)))
+_det_sign_p.def_batch(_batch_unary(_det_sign_p))
+
+
+def _adjugate_frame(x):
+    """U, V, c = det(U) det(V), P_ij = prod_{k != i, j} s_k (0 on the diagonal), and which
+    matrices are near singular (s_min <= eps^(1/3) s_max) with a safe stand-in for them."""
+    tnp = _tnp()
+    u, s, vh = bind(svd_p, x)
+    n = shape(s)[-1]
+    eye = np.eye(n, dtype=bool)
+    mask = eye[:, None, :] | eye[None, :, :]  # [i, j, k]: k == i or k == j
+    p = tnp.prod(tnp.where(mask, 1.0, tnp.expand_dims(s, (-3, -2))), axis=-1)
+    c = tnp.expand_dims(bind(_det_sign_p, u) * bind(_det_sign_p, vh), (-2, -1))
+    cut = np.finfo(dtype(x)).eps ** (1 / 3) * s[..., 0]
+    near = tnp.expand_dims(s[..., -1] <= cut, (-2, -1))
+    safe = tnp.where(near, _eye(x), x)
+    return u, _T(vh), c, p * (1 - _eye(x)), near, safe
+
+
+def _adjugate_map(p_off, e):
+    # d adj(S)[E] at diagonal S: -E_ij P_ij off the diagonal, sum_{k != i} E_kk P_ik on it;
+    # this map is self-adjoint
+    return -(e * p_off) + _diagm(_tnp().sum(p_off * _row(_diag(e)), axis=-1))
+
+
+# d adj(A)[E] = c V dadj(S)[U^T E V] U^T from the SVD A = U S V^T (exact for any rank, but
+# its own derivative needs distinct singular values), and for nonsingular A the smooth
+# d adj = adj tr(A^-1 E) - A^-1 E adj, used wherever A is not near singular
+def _adjugate_jvp(t, ans, x):
+    tnp = _tnp()
+    u, v, c, p_off, near, safe = _adjugate_frame(x)
+    y = bind(solve_p, safe, t)
+    smooth = ans * tnp.expand_dims(tnp.sum(_diag(y), axis=-1), (-2, -1)) - y @ ans
+    return tnp.where(near, c * (v @ _adjugate_map(p_off, _T(u) @ t @ v) @ _T(u)), smooth)
+
+
+def _adjugate_vjp(ct, ans, x):
+    tnp = _tnp()
+    u, v, c, p_off, near, safe = _adjugate_frame(x)
+    g_adj = tnp.expand_dims(tnp.sum(ct * ans, axis=(-2, -1)), (-2, -1))
+    smooth = bind(solve_p, _T(safe), g_adj * _eye(x) - ct @ _T(ans))
+    return tnp.where(near, c * (u @ _adjugate_map(p_off, _T(v) @ ct @ u) @ _T(v)), smooth)
+
+
+adjugate_p = Primitive("linalg_adjugate", _adjugate_impl)
+adjugate_p.def_vjp(_adjugate_vjp)
+adjugate_p.def_jvp(_adjugate_jvp)
+adjugate_p.def_batch(_batch_unary(adjugate_p))
+
+det_p = Primitive("linalg_det", np.linalg.det)
+# d det(A) = tr(adj(A) dA), exact for singular A too
+det_p.def_vjp(lambda ct, ans, x: _tnp().expand_dims(ct, (-2, -1)) * _T(bind(adjugate_p, x)))
+det_p.def_jvp(lambda t, ans, x: _tnp().sum(_T(bind(adjugate_p, x)) * t, axis=(-2, -1)))
+det_p.def_batch(_batch_unary(det_p))
+
+
+@implements(np.linalg.det)
+def det(a):
+    """``det(a)``: determinant.  Its derivative is the adjugate (computed from the SVD),
+    exact for singular matrices too; for nonsingular matrices every order is exact, for
+    (near-)singular ones orders up to two (higher ones go through the SVD's derivative and
+    need distinct singular values).
+
+    >>> float(det(np.array([[1.0, 2.0], [3.0, 4.0]])))
+    -2.0000000000000004
+    """
+    return bind(det_p, a)
+
+
+# -- slogdet -----------------------------------------------------------------------------
+slogdet_p = Primitive("linalg_slogdet", lambda x: list(np.linalg.slogdet(x)),
+                      multiple_results=True)
+# d log|det A| = tr(A^-1 dA); the sign is piecewise constant
+slogdet_p.def_vjp(lambda ct, ans, x: _tnp().expand_dims(ct[1], (-2, -1)) * _T(bind(inv_p, x)))
+slogdet_p.def_jvp(lambda t, ans, x: [None, _tnp().sum(_diag(bind(solve_p, x, t)), axis=-1)])
+slogdet_p.def_batch(_batch_unary(slogdet_p))
+
+
+@implements(np.linalg.slogdet)
+def slogdet(a):
+    """``slogdet(a)``: ``(sign, logabsdet)`` of the determinant; ``sign`` carries no
+    derivative.
+
+    >>> float(slogdet(2 * np.eye(2)).logabsdet)
+    1.3862943611198906
+    """
+    return SlogdetResult(*bind(slogdet_p, a))
+
+
+# -- pinv --------------------------------------------------------------------------------
+def _pinv_jvp(t, ans, x, **params):
+    # constant-rank derivative (Golub & Pereyra 1973):
+    # dA+ = -A+ dA A+ + A+ A+^T dA^T (I - A A+) + (I - A+ A) dA^T A+^T A+
+    tt = _T(t)
+    return (-(ans @ t @ ans) + ans @ (_T(ans) @ tt) @ (_eye(x, shape(x)[-2]) - x @ ans)
+            + (_eye(x) - ans @ x) @ (tt @ _T(ans)) @ ans)
+
+
+def _pinv_vjp(ct, ans, x, **params):
+    # the transpose of _pinv_jvp
+    cta = _T(ct)
+    return (-(_T(ans) @ ct @ _T(ans)) + (_eye(x, shape(x)[-2]) - x @ ans) @ cta @ (ans @ _T(ans))
+            + (_T(ans) @ ans) @ cta @ (_eye(x) - ans @ x))
+
+
+pinv_p = Primitive("linalg_pinv", lambda x, **params: np.linalg.pinv(x, **params))
+pinv_p.def_vjp(_pinv_vjp)
+pinv_p.def_jvp(_pinv_jvp)
+pinv_p.def_batch(_batch_unary(pinv_p))
+
+
+@implements(np.linalg.pinv)
+def pinv(a, rcond=None, hermitian=False, *, rtol=np._NoValue):
+    """``pinv(a, rcond=None, hermitian=False, *, rtol)``: Moore-Penrose pseudo-inverse.
+    The derivative assumes the rank is locally constant (true away from the cutoff).
+
+    >>> pinv(np.array([[2.0, 0.0]]))
+    array([[0.5],
+           [0. ]])
+    """
+    params = {"hermitian": bool(hermitian)}
+    if rcond is not None:
+        params["rcond"] = rcond
+    if rtol is not np._NoValue:
+        params["rtol"] = rtol
+    return bind(pinv_p, a, **params)
+
+
+@implements(np.linalg.lstsq)
+def lstsq(a, b, rcond=None):
+    """``lstsq(a, b, rcond=None)``: ``(x, residuals, rank, s)``, the minimum-norm
+    least-squares solution, computed as ``pinv(a, rcond) @ b`` (so its derivative is
+    pinv's: exact while the rank is constant).  Like NumPy's, for one 2-d ``a`` (under
+    vmap the residuals' shape would depend on each example's rank).
+
+    >>> lstsq(np.array([[1.0], [1.0]]), np.array([1.0, 3.0]))[0]
+    array([2.])
+    """
+    tnp = _tnp()
+    m, n = shape(a)[-2:]
+    if rcond is None:
+        rcond = np.finfo(dtype(a)).eps * max(m, n)
+    x = pinv(a, rcond=rcond) @ b
+    s = svdvals(a)
+    rank = matrix_rank(a, rtol=rcond)  # gelsd's cutoff: s <= rcond * max(s) is zero
+    if m > n and int(rank) == n:
+        r = b - a @ x
+        residuals = tnp.sum(r * r, axis=0)
+        residuals = tnp.reshape(residuals, (1,)) if len(shape(b)) == 1 else residuals
+    else:
+        residuals = np.empty((0,), dtype(x))
+    return x, residuals, rank, s
+
+
+# -- composites --------------------------------------------------------------------------
+@implements(np.linalg.matrix_power)
+def matrix_power(a, n):
+    """``matrix_power(a, n)``: ``a @ a @ ... @ a`` by repeated squaring; ``n < 0`` uses
+    ``inv(a)``, ``n == 0`` the identity (a constant).
+
+    >>> float(matrix_power(2 * np.eye(2), 3)[0, 0])
+    8.0
+    """
+    n = operator.index(n)
+    s = shape(a)
+    if len(s) < 2 or s[-1] != s[-2]:
+        raise LinAlgError("matrix_power: the last two dimensions must be square")
+    if n == 0:
+        return np.broadcast_to(_eye(a), s).copy()
+    if n < 0:
+        a, n = inv(a), -n
+    out = None
+    while n:
+        if n & 1:
+            out = a if out is None else out @ a
+        n >>= 1
+        if n:
+            a = a @ a
+    return out
+
+
+@implements(np.linalg.multi_dot)
+def multi_dot(arrays, *, out=None):
+    """``multi_dot(arrays)``: the chained product in the cheapest order (first and last
+    may be vectors).
+
+    >>> float(multi_dot([np.ones(2), np.eye(2), np.ones(2)]))
+    2.0
+    """
+    if out is not None:
+        raise TypeError("multi_dot: out= is not supported")
+    tnp = _tnp()
+    arrays = list(arrays)
+    if len(arrays) < 2:
+        raise ValueError("multi_dot: expecting at least two arrays")
+    first_vec, last_vec = len(shape(arrays[0])) == 1, len(shape(arrays[-1])) == 1
+    if first_vec:
+        arrays[0] = tnp.reshape(arrays[0], (1, -1))
+    if last_vec:
+        arrays[-1] = tnp.reshape(arrays[-1], (-1, 1))
+    dims = [shape(arrays[0])[0]] + [shape(x)[1] for x in arrays]
+    k = len(arrays)
+    cost = [[0] * k for _ in range(k)]
+    split = [[0] * k for _ in range(k)]
+    for length in range(1, k):  # matrix-chain order by dynamic programming
+        for i in range(k - length):
+            j = i + length
+            cost[i][j] = np.inf
+            for c in range(i, j):
+                q = cost[i][c] + cost[c + 1][j] + dims[i] * dims[c + 1] * dims[j + 1]
+                if q < cost[i][j]:
+                    cost[i][j], split[i][j] = q, c
+
+    def chain(i, j):
+        if i == j:
+            return arrays[i]
+        return chain(i, split[i][j]) @ chain(split[i][j] + 1, j)
+
+    res = chain(0, k - 1)
+    if first_vec and last_vec:
+        return tnp.reshape(res, ())
+    if first_vec or last_vec:
+        return tnp.reshape(res, shape(res)[1:] if first_vec else shape(res)[:-1])
+    return res
+
+
+@implements(np.linalg.tensorsolve)
+def tensorsolve(a, b, axes=None):
+    """``tensorsolve(a, b, axes=None)``: ``x`` with ``tensordot(a, x, x.ndim) == b``.
+
+    >>> tensorsolve(np.eye(4).reshape(2, 2, 2, 2), np.ones((2, 2))).shape
+    (2, 2)
+    """
+    tnp = _tnp()
+    an = len(shape(a))
+    if axes is not None:
+        order = [k for k in range(an) if k not in [normalize_axis(x, an, "tensorsolve")
+                                                  for x in axes]]
+        order += [normalize_axis(x, an, "tensorsolve") for x in axes]
+        a = tnp.transpose(a, order)
+    oldshape = shape(a)[-(an - len(shape(b))):]
+    size = int(np.prod(oldshape))
+    if int(np.prod(shape(a))) != size ** 2:
+        raise LinAlgError("Input arrays must satisfy the requirement "
+                          "prod(a.shape[b.ndim:]) == prod(a.shape[:b.ndim])")
+    x = solve(tnp.reshape(a, (size, size)), tnp.reshape(b, (-1,)))
+    return tnp.reshape(x, oldshape)
+
+
+@implements(np.linalg.tensorinv)
+def tensorinv(a, ind=2):
+    """``tensorinv(a, ind=2)``: the inverse with respect to ``tensordot(..., ind)``.
+
+    >>> tensorinv(np.eye(4).reshape(4, 2, 2), ind=1).shape
+    (2, 2, 4)
+    """
+    if ind <= 0:
+        raise ValueError("Invalid ind argument.")
+    tnp = _tnp()
+    s = shape(a)
+    size = int(np.prod(s[ind:]))
+    return tnp.reshape(inv(tnp.reshape(a, (size, -1))), s[ind:] + s[:ind])
+
+
+def _matrix_rank_impl(x, *, tol, hermitian, rtol):
+    return np.linalg.matrix_rank(x, tol=tol, hermitian=hermitian, rtol=rtol)
+
+
+matrix_rank_p = builders.nondifferentiable("linalg_matrix_rank", _matrix_rank_impl)
+matrix_rank_p.def_batch(_batch_unary(matrix_rank_p))
+
+
+@implements(np.linalg.matrix_rank)
+def matrix_rank(A, tol=None, hermitian=False, *, rtol=None):
+    """``matrix_rank(A, tol=None, hermitian=False, *, rtol=None)``: an integer, not
+    differentiable.
+
+    >>> int(matrix_rank(np.diag([1.0, 0.0])))
+    1
+    """
+    if len(shape(A)) < 2:
+        return int(not np.all(A == 0))
+    return bind(matrix_rank_p, A, tol=tol, hermitian=hermitian, rtol=rtol)
+
+
+@implements(np.linalg.cond)
+def cond(x, p=None):
+    """``cond(x, p=None)``: condition number; ``p`` in (None, 2, -2) from the singular
+    values, otherwise ``norm(x, p) * norm(inv(x), p)`` (which raises ``LinAlgError`` for an
+    exactly singular matrix, where NumPy returns inf).
+
+    >>> float(cond(np.diag([1.0, 4.0])))
+    4.0
+    """
+    if p is None or p in (2, -2):
+        s = svdvals(x)
+        return s[..., -1] / s[..., 0] if p == -2 else s[..., 0] / s[..., -1]
+    return norm(x, p, axis=(-2, -1)) * norm(inv(x), p, axis=(-2, -1))
+
+
+# -- norms -------------------------------------------------------------------------------
+def _vector_norm_impl(x, *, ord, axis, keepdims):
+    if ord == 2:
+        return np.sqrt(np.sum(x * x, axis=axis, keepdims=keepdims))
+    return np.sum(np.abs(x) ** ord, axis=axis, keepdims=keepdims) ** (1 / ord)
+
+
+def _vector_norm_grad(ans, x, ord, axis, keepdims):
+    # d ||x||_p / dx = sign(x) (|x| / n)^(p-1); 0 at x == 0 (never nan)
+    tnp = _tnp()
+    n = ans if keepdims else tnp.reshape(ans, tuple(1 if i in axis else d
+                                                   for i, d in enumerate(shape(x))))
+    zero_n = n == 0
+    safe_n = tnp.where(zero_n, 1.0, n)
+    if ord == 2:
+        return x / safe_n
+    skip = (x == 0) | zero_n
+    base = tnp.where(skip, 1.0, tnp.abs(x) / safe_n)
+    return tnp.where(skip, 0.0, tnp.sign(x) * base ** (ord - 1))
+
+
+vector_norm_p = Primitive("linalg_vector_norm", _vector_norm_impl)
+vector_norm_p.def_vjp(lambda ct, ans, x, *, ord, axis, keepdims: expand_reduced(
+    ct, shape(x), axis, keepdims) * _vector_norm_grad(ans, x, ord, axis, keepdims))
+vector_norm_p.def_jvp(lambda t, ans, x, *, ord, axis, keepdims: _tnp().sum(
+    t * _vector_norm_grad(ans, x, ord, axis, keepdims), axis=axis, keepdims=keepdims))
+vector_norm_p.def_batch(batch_axis_op(vector_norm_p))
+
+
+def _vector_norm(x, ord, axis, keepdims):
+    """A vector norm over the (canonical) ``axis`` tuple, as NumPy computes it."""
+    tnp = _tnp()
+    if ord == np.inf:
+        return tnp.max(tnp.abs(x), axis=axis, keepdims=keepdims)
+    if ord == -np.inf:
+        return tnp.min(tnp.abs(x), axis=axis, keepdims=keepdims)
+    if ord == 0:
+        return tnp.sum(tnp.astype(x != 0, dtype(x)), axis=axis, keepdims=keepdims)
+    if ord == 1:
+        return tnp.sum(tnp.abs(x), axis=axis, keepdims=keepdims)
+    if ord is None:
+        ord = 2
+    if isinstance(ord, str):
+        raise ValueError("Invalid norm order for vectors.")
+    return bind(vector_norm_p, x, ord=float(ord), axis=axis, keepdims=bool(keepdims))
+
+
+def _matrix_norm(x, ord, row, col, keepdims):
+    tnp = _tnp()
+    if ord in (2, -2, "nuc"):
+        s = svdvals(tnp.moveaxis(x, (row, col), (-2, -1)))
+        ret = (tnp.max(s, axis=-1) if ord == 2 else tnp.min(s, axis=-1) if ord == -2
+               else tnp.sum(s, axis=-1))
+    elif ord in (1, -1, np.inf, -np.inf):
+        if ord in (np.inf, -np.inf):
+            row, col = col, row
+        red = tnp.max if ord > 0 else tnp.min
+        ret = red(tnp.sum(tnp.abs(x), axis=row), axis=col - 1 if col > row else col)
+    elif ord in (None, "fro", "f"):
+        ret = bind(vector_norm_p, x, ord=2.0, axis=tuple(sorted((row, col))), keepdims=False)
+    else:
+        raise ValueError("Invalid norm order for matrices.")
+    if keepdims:
+        s = list(shape(x))
+        s[row] = s[col] = 1
+        ret = tnp.reshape(ret, tuple(s))
+    return ret
+
+
+@implements(np.linalg.norm)
+def norm(x, ord=None, axis=None, keepdims=False):
+    """``norm(x, ord=None, axis=None, keepdims=False)``: every vector and matrix norm of
+    NumPy.  At zero (and at the kinks of 1-, inf- and nuclear norms) the derivative is 0,
+    never nan; ties in max/min-based norms share the derivative equally.
+
+    >>> float(norm(np.array([3.0, 4.0])))
+    5.0
+    """
+    tnp = _tnp()
+    if dtype(x).kind not in "fc":
+        x = tnp.astype(x, float)
+    nd = len(shape(x))
+    if axis is None:
+        if ord is None or (ord in ("f", "fro") and nd == 2) or (ord == 2 and nd == 1):
+            ret = bind(vector_norm_p, x, ord=2.0, axis=tuple(range(nd)), keepdims=bool(keepdims))
+            return ret
+        axis = tuple(range(nd))
+    elif not isinstance(axis, (tuple, list)):
+        axis = (axis,)
+    axis = tuple(normalize_axis(a, nd, "norm") for a in axis)
+    if len(axis) == 1:
+        return _vector_norm(x, ord, axis, keepdims)
+    if len(axis) == 2:
+        if axis[0] == axis[1]:
+            raise ValueError("Duplicate axes given.")
+        return _matrix_norm(x, ord, axis[0], axis[1], keepdims)
+    raise ValueError("Improper number of dimensions to norm.")
+
+
+@implements(np.linalg.vector_norm)
+def vector_norm(x, /, *, axis=None, keepdims=False, ord=2):
+    """``vector_norm(x, axis=None, keepdims=False, ord=2)``: the norm over ``axis`` (any
+    number of axes) as one flattened vector.
+
+    >>> float(vector_norm(np.ones((2, 2))))
+    2.0
+    """
+    tnp = _tnp()
+    if dtype(x).kind not in "fc":
+        x = tnp.astype(x, float)
+    axes = normalize_axes(axis, len(shape(x)), "vector_norm")
+    if ord in (np.inf, -np.inf, 0, 1) or isinstance(ord, str):
+        return _vector_norm(x, ord, axes, keepdims)
+    return bind(vector_norm_p, x, ord=float(ord), axis=axes, keepdims=bool(keepdims))
+
+
+@implements(np.linalg.matrix_norm)
+def matrix_norm(x, /, *, keepdims=False, ord="fro"):
+    """``matrix_norm(x, keepdims=False, ord="fro")``: `norm` over the last two axes.
+
+    >>> float(matrix_norm(np.eye(2), ord="nuc"))
+    2.0
+    """
+    return norm(x, ord, axis=(-2, -1), keepdims=keepdims)
+
+
+# -- the array-API names that are contractions or shape functions ------------------------
+@implements(np.linalg.matrix_transpose)
+def matrix_transpose(x, /):
+    """``matrix_transpose(x)``: swap the last two axes."""
+    return _T(x)
+
+
+@implements(np.linalg.matmul)
+def matmul(x1, x2, /):
+    """``matmul(x1, x2)``: ``x1 @ x2``."""
+    return _tnp().matmul(x1, x2)
+
+
+@implements(np.linalg.tensordot)
+def tensordot(x1, x2, /, *, axes=2):
+    """``tensordot(x1, x2, axes=2)``."""
+    return _tnp().tensordot(x1, x2, axes)
+
+
+@implements(np.linalg.diagonal)
+def diagonal(x, /, *, offset=0):
+    """``diagonal(x, offset=0)``: the diagonals of the last two axes."""
+    return _tnp().diagonal(x, offset, -2, -1)
+
+
+@implements(np.linalg.trace)
+def trace(x, /, *, offset=0, dtype=None):
+    """``trace(x, offset=0)``: the traces of the last two axes."""
+    return _tnp().trace(x, offset, -2, -1, dtype)
+
+
+@implements(np.linalg.outer)
+def outer(x1, x2, /):
+    """``outer(x1, x2)``: of two vectors."""
+    return _col(x1) * x2
+
+
+@implements(np.linalg.vecdot)
+def vecdot(x1, x2, /, *, axis=-1):
+    """``vecdot(x1, x2, axis=-1)``: ``sum(x1 * x2, axis)`` (real input)."""
+    return _tnp().sum(x1 * x2, axis=axis)
