@@ -16,3 +16,4 @@ from .vectorize import *  # noqa: F401,F403
 from .contractions import *  # noqa: F401,F403
 from .indexing import *  # noqa: F401,F403
 from .joining import *  # noqa: F401,F403
+from . import linalg  # noqa: F401
