@@ -27,22 +27,44 @@ def _top_trace(leaves):
 
 
 class _CustomNode:
-    """Stands in for a primitive on the tape: one node whose VJP is the user's rule."""
+    """Stands in for a primitive on the tape: one node whose VJP is the user's rule and
+    whose JVP (used by linearize) is ``jvp_joint(args, tangents, ans) -> list``."""
 
     multiple_results = True
     vjps = None
+    jvps = None
     differentiable = True
 
-    def __init__(self, name, vjp_joint):
+    def __init__(self, name, vjp_joint, jvp_joint):
         self.name = name
         self.vjp_joint = vjp_joint
-
-    def jvp_joint(self, *args, **kwargs):
-        raise NotImplementedError(f"linearize cannot push tangents through {self.name}, which "
-                                  "has only a reverse-mode rule; use tg.jvp instead")
+        self.jvp_joint = jvp_joint
 
 
-def _record(trace, name, flat, out_flat, rule):
+def _zero_tangents(args, tangents):
+    return [ops.zeros(ops.shape_of(a), ops.dtype_of(a)) if t is None else t
+            for a, t in zip(args, tangents)]
+
+
+def _jvp_of(fun, in_tree):
+    """A joint JVP rule over flat leaves that differentiates ``fun`` itself in forward mode."""
+    def jvp_joint(args, tangents, ans):
+        from .transforms import jvp
+        idx = [i for i, a in enumerate(args) if ops.dtype_of(a).kind in "fc"]
+        ts = _zero_tangents(args, tangents)
+
+        def f(*dyn):
+            full = list(args)
+            for i, d in zip(idx, dyn):
+                full[i] = d
+            return fun(*tree_util.unflatten(in_tree, full))
+
+        t_out = jvp(f, tuple(args[i] for i in idx), tuple(ts[i] for i in idx))[1]
+        return tree_util.flatten(t_out)[0]
+    return jvp_joint
+
+
+def _record(trace, name, flat, out_flat, rule, jvp_rule):
     """Append a custom node to ``trace``'s tape and wrap the outputs as its tracers."""
     primals, parents = [], []
     for x in flat:
@@ -53,7 +75,7 @@ def _record(trace, name, flat, out_flat, rule):
             primals.append(x)
             parents.append(-1)
     index = len(trace.tape)
-    trace.tape.append((_CustomNode(name, rule), primals, {}, out_flat, parents))
+    trace.tape.append((_CustomNode(name, rule, jvp_rule), primals, {}, out_flat, parents))
     return [VJPTracer(trace, o, index, k) if ops.dtype_of(o).kind in "fc" else o
             for k, o in enumerate(out_flat)]
 
@@ -95,6 +117,7 @@ class custom_vjp:
 
     def __init__(self, fun):
         functools.update_wrapper(self, fun)
+        self.__name__ = getattr(fun, "__name__", type(self).__name__)
         self.fun = fun
         self.fwd = None
         self.bwd = None
@@ -134,7 +157,8 @@ class custom_vjp:
             return [None if c is None else c for c in leaves]
 
         args_tree_children = in_tree.children
-        return tree_util.unflatten(out_tree, _record(top, self.__name__, flat, out_flat, rule))
+        return tree_util.unflatten(out_tree, _record(top, self.__name__, flat, out_flat, rule,
+                                                     _jvp_of(self.fun, in_tree)))
 
     def _batched(self, trace, flat, in_tree):
         from .transforms import vmap
@@ -188,6 +212,7 @@ class custom_jvp:
 
     def __init__(self, fun):
         functools.update_wrapper(self, fun)
+        self.__name__ = getattr(fun, "__name__", type(self).__name__)
         self.fun = fun
         self.jvp_rule = None
 
@@ -225,15 +250,30 @@ class custom_jvp:
         out_flat, out_tree = tree_util.flatten(out)
 
         def transpose_rule(ct, ans, args, needed):
+            # the rule is linear in the tangents: reverse mode through it, with respect to
+            # the floating-point tangents only (integer arguments keep zero tangents)
             from .transforms import vjp
             zeros = [ops.zeros(ops.shape_of(p), ops.dtype_of(p)) for p in primals]
+            idx = [i for i, p in enumerate(primals) if ops.dtype_of(p).kind in "fc"]
             p_tree = tree_util.unflatten(in_tree, primals)
-            _, pull = vjp(lambda *ts: rule(p_tree, ts)[1],
-                          *tree_util.unflatten(in_tree, zeros))
-            return tree_util.flatten(pull(tree_util.unflatten(out_tree, list(ct))))[0]
 
-        return tree_util.unflatten(out_tree,
-                                   _record(top, self.__name__, flat, out_flat, transpose_rule))
+            def tangent_out(*dyn):
+                ts = list(zeros)
+                for i, d in zip(idx, dyn):
+                    ts[i] = d
+                return rule(p_tree, tree_util.unflatten(in_tree, ts))[1]
+
+            _, pull = vjp(tangent_out, *[zeros[i] for i in idx])
+            cts = dict(zip(idx, pull(tree_util.unflatten(out_tree, list(ct)))))
+            return [cts.get(i) for i in range(len(primals))]
+
+        def jvp_rule(args, tangents, ans):
+            t_out = rule(tree_util.unflatten(in_tree, args),
+                         tree_util.unflatten(in_tree, _zero_tangents(args, tangents)))[1]
+            return tree_util.flatten(t_out)[0]
+
+        return tree_util.unflatten(out_tree, _record(top, self.__name__, flat, out_flat,
+                                                     transpose_rule, jvp_rule))
 
     def _batched(self, trace, flat, in_tree):
         from .transforms import vmap
@@ -256,12 +296,31 @@ def checkpoint(fun):
     from .transforms import vjp
 
     @functools.wraps(fun)
-    def inner(*args):
-        return fun(*args)
+    def inner(*args, **kwargs):
+        return fun(*args, **kwargs)
+
+    def fwd(*args, **kwargs):
+        return fun(*args, **kwargs), (args, kwargs)
+
+    def bwd(res, ct):
+        args, kwargs = res
+        flat, in_tree = tree_util.flatten(args)
+        idx = [i for i, x in enumerate(flat) if ops.dtype_of(x).kind in "fc"]
+
+        def f(*dyn):
+            full = list(flat)
+            for i, d in zip(idx, dyn):
+                full[i] = d
+            return fun(*tree_util.unflatten(in_tree, full), **kwargs)
+
+        # integer arguments are constants: they get zeros, which the tape ignores
+        cts = dict(zip(idx, vjp(f, *[flat[i] for i in idx])[1](ct)))
+        return tuple(tree_util.unflatten(in_tree, [
+            cts[i] if i in cts else ops.zeros(ops.shape_of(x), ops.dtype_of(x))
+            for i, x in enumerate(flat)]))
 
     ckpt = custom_vjp(inner)
-    ckpt.defvjp(lambda *args: (fun(*args), args),
-                lambda args, ct: vjp(fun, *args)[1](ct))
+    ckpt.defvjp(fwd, bwd)
     return ckpt
 
 

@@ -82,6 +82,7 @@ class JVPTrace:
         ans = bind(prim, *primals, **params)
         if not prim.differentiable:
             return ans
+        primals = [ops.rule_arg(a) for a in primals]
         if prim.multiple_results:
             outs = apply_jvp(prim, primals, tangents, ans, params)
             if outs is None:

@@ -16,6 +16,12 @@ def dtype_of(x):
     return x.dtype if hasattr(x, "dtype") else np.result_type(x)
 
 
+def rule_arg(x):
+    """A Python scalar as the NumPy scalar it stands for, so that rules compute with NumPy's
+    semantics (``1 / y`` at ``y = 0.0`` is inf, never a ZeroDivisionError); other values as is."""
+    return np.asarray(x)[()] if type(x) in (float, int, complex, bool) else x
+
+
 def add(x, y):
     return bind(registry["add"], x, y)
 

@@ -74,6 +74,7 @@ class VJPTrace:
         ans = bind(prim, *primals, **params)
         if not prim.differentiable:
             return ans
+        primals = [ops.rule_arg(a) for a in primals]
         tape = self.tape
         index = len(tape)
         if prim.multiple_results:

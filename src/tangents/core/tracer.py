@@ -191,7 +191,12 @@ class Tracer:
         fn = getattr(np, name)
 
         def method(self, *args, **kwargs):
-            return function_handlers[fn](self, *args, **kwargs)
+            handler = function_handlers.get(fn)
+            if handler is None:
+                raise NoDerivativeRuleError(
+                    f"tangents has no derivative rule for ndarray.{name} on traced values. "
+                    "Write it with supported operations, or give it a rule with tg.custom_vjp.")
+            return handler(self, *args, **kwargs)
 
         method.__name__ = name
         return method

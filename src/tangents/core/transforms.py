@@ -50,7 +50,11 @@ def _as_input(x, op, where, need_float):
 
 def _normalize_argnums(argnums, nargs, op):
     single = isinstance(argnums, (int, np.integer))
-    nums = (argnums,) if single else tuple(argnums)
+    try:
+        nums = (argnums,) if single else tuple(argnums)
+    except TypeError:
+        raise TypeError(f"{op}: argnums must be an int or a tuple of ints, "
+                        f"got {argnums!r}") from None
     if not nums:
         raise ValueError(f"{op}: argnums is empty")
     out = []
@@ -61,6 +65,8 @@ def _normalize_argnums(argnums, nargs, op):
             raise ValueError(f"{op}: argnums={argnums!r} but the function was called with "
                              f"{nargs} positional argument(s)")
         out.append(int(a) % nargs)
+    if len(set(out)) != len(out):
+        raise ValueError(f"{op}: argnums={argnums!r} names the same argument twice")
     return single, tuple(out)
 
 
@@ -213,6 +219,9 @@ def jvp(fun, primals, tangents, has_aux=False):
         trace.alive = False
     aux = None
     if has_aux:
+        if not (isinstance(out, (tuple, list)) and len(out) == 2):
+            raise TypeError("jvp with has_aux=True needs the function to return a pair "
+                            f"(output, aux), got {type(out).__name__}")
         out, aux = out
         aux = tree_util.map(lambda a: _unwrap_out(a, trace), aux)
     out_flat, out_tree = tree_util.flatten(out)
@@ -252,7 +261,13 @@ def linearize(fun, *primals):
         t_flat, t_tree = tree_util.flatten(tangents)
         if t_tree != in_tree:
             raise ValueError(f"linearize: tangents {t_tree} do not match primals {in_tree}")
-        seeds = {t.index: ops.cast(v, ops.dtype_of(x)) for t, v, x in zip(ins, t_flat, flat)}
+        seeds = {}
+        for i, (t, v, x) in enumerate(zip(ins, t_flat, flat)):
+            v = _as_input(v, "linearize", f"tangent leaf {i}", True)
+            if ops.shape_of(v) != ops.shape_of(x):
+                raise ValueError(f"linearize: tangent leaf {i} has shape {ops.shape_of(v)} but "
+                                 f"its primal has shape {ops.shape_of(x)}")
+            seeds[t.index] = ops.cast(v, ops.dtype_of(x))
         outs = iter(forward_through_tape(trace.tape, seeds, traced))
         res = []
         for o, p in zip(out_flat, out_primals):

@@ -1,0 +1,212 @@
+"""Errors name the operation and say what to do instead."""
+import numpy as np
+import pytest
+
+import tangents as tg
+from tangents.core.tracer import function_handlers, ufunc_handlers
+
+X = np.array([0.3, -0.7, 1.2])
+
+TRANSFORMS = {  # name -> a call of the transform on a function of one argument
+    "grad": lambda fun, x: tg.grad(lambda a: np.sum(fun(a)))(x),
+    "jvp": lambda fun, x: tg.jvp(fun, (x,), (x,)),
+    "vjp": lambda fun, x: tg.vjp(fun, x),
+    "linearize": lambda fun, x: tg.linearize(fun, x),
+    "vmap": lambda fun, x: tg.vmap(fun)(x),
+}
+
+
+@pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")
+@pytest.mark.parametrize("name", sorted(TRANSFORMS))
+def test_matrix_argument_names_asarray(name):
+    m = np.matrix([[1.0, 2.0], [3.0, 4.0]])
+    with pytest.raises(TypeError, match=r"matrix.*np\.asarray"):
+        TRANSFORMS[name](lambda a: a * 2.0, m)
+
+
+def test_grad_of_non_scalar_output_suggests_alternatives():
+    with pytest.raises(TypeError) as e:
+        tg.grad(lambda x: x * 2.0)(X)
+    msg = str(e.value)
+    assert "scalar" in msg and "(3,)" in msg
+    for fix in ("jacrev", "vjp", "elementwise_grad"):
+        assert fix in msg
+    with pytest.raises(TypeError, match="jacrev"):
+        tg.grad(lambda x: (np.sum(x), np.sum(x)))(X)
+
+
+def test_grad_of_complex_output():
+    with pytest.raises(TypeError, match="real"):
+        tg.grad(lambda x: x * 1j)(1.0)
+
+
+@pytest.mark.parametrize("arg", [3, np.arange(3), np.array(True), [1, 2], np.int32(2)],
+                         ids=["int", "int-array", "bool", "int-list", "int32"])
+def test_integer_or_bool_argument_suggests_astype(arg):
+    with pytest.raises(TypeError, match=r"astype\(float\)"):
+        tg.grad(lambda x: np.sum(x * 2.0))(arg)
+    with pytest.raises(TypeError, match=r"astype\(float\)"):
+        tg.jvp(lambda x: x * 2.0, (arg,), (arg,))
+    with pytest.raises(TypeError, match=r"astype\(float\)"):
+        tg.vjp(lambda x: x * 2.0, arg)
+
+
+def test_integer_argument_not_differentiated_is_fine():
+    assert tg.grad(lambda x, n: x ** n)(2.0, 3) == pytest.approx(12.0)
+
+
+@pytest.mark.parametrize("arg", [np.array([1.0, None], dtype=object), np.array(["a", "b"]),
+                                 np.array([b"a"]), "text", object()],
+                         ids=["object", "str", "bytes", "python-str", "object()"])
+def test_object_and_string_arguments_raise_type_error(arg):
+    with pytest.raises(TypeError, match="grad"):
+        tg.grad(lambda x: x)(arg)
+
+
+def test_argnums_out_of_range_is_value_error():
+    with pytest.raises(ValueError, match=r"argnums=2.*2 positional"):
+        tg.grad(lambda a, b: a * b, argnums=2)(1.0, 2.0)
+    with pytest.raises(ValueError, match="argnums"):
+        tg.value_and_grad(lambda a: a, argnums=-2)(1.0)
+    with pytest.raises(ValueError, match="argnums"):
+        tg.jacrev(lambda a: a, argnums=1)(X)
+    with pytest.raises(ValueError, match="argnums"):
+        tg.jacfwd(lambda a: a, argnums=(0, 1))(X)
+
+
+def _first_unregistered(table, candidates):
+    for c in candidates:
+        if c not in table:
+            return c
+    pytest.fail(f"every candidate {candidates} now has a rule; pick another unsupported one")
+
+
+def test_numpy_function_without_rule_names_it_and_custom_vjp():
+    fn = _first_unregistered(function_handlers, [np.polyfit, np.unwrap, np.i0, np.piecewise])
+    args = {np.polyfit: lambda x: (x, x, 1), np.unwrap: lambda x: (x,), np.i0: lambda x: (x,),
+            np.piecewise: lambda x: (x, [x > 0], [1.0])}[fn]
+    for call in TRANSFORMS.values():
+        with pytest.raises(tg.NoDerivativeRuleError) as e:
+            call(lambda a: fn(*args(a)), X)
+        msg = str(e.value)
+        assert f"numpy.{fn.__name__}" in msg and "tg.custom_vjp" in msg
+
+
+def test_ufunc_without_rule_names_it():
+    uf = _first_unregistered(ufunc_handlers, [np.spacing, np.nextafter, np.ldexp, np.frexp])
+    args = {np.spacing: lambda x: (x,), np.nextafter: lambda x: (x, x), np.frexp: lambda x: (x,),
+            np.ldexp: lambda x: (x, 2)}[uf]
+    with pytest.raises(tg.NoDerivativeRuleError, match=rf"numpy\.{uf.__name__}.*custom_vjp"):
+        tg.grad(lambda a: np.sum(uf(*args(a))))(X)
+    with pytest.raises(tg.NoDerivativeRuleError, match=r"numpy\.hypot\.accumulate"):
+        tg.grad(lambda a: np.sum(np.hypot.accumulate(a)))(X)
+
+
+def test_array_method_without_rule_names_it(monkeypatch):
+    monkeypatch.delitem(function_handlers, np.clip, raising=False)
+    with pytest.raises(tg.NoDerivativeRuleError, match=r"ndarray\.clip.*custom_vjp"):
+        tg.grad(lambda a: np.sum(a.clip(0.0, 1.0)))(X)
+
+
+def test_no_derivative_rule_error_is_a_type_error():
+    assert issubclass(tg.NoDerivativeRuleError, TypeError)
+    assert issubclass(tg.TracerConversionError, TypeError)
+
+
+CONVERSIONS = {
+    "np.asarray": lambda x: np.asarray(x),
+    "np.array": lambda x: np.array(x),
+    "float": lambda x: float(np.sum(x)),
+    "int": lambda x: int(np.sum(x)),
+    ".item": lambda x: np.sum(x).item(),
+    ".tolist": lambda x: x.tolist(),
+    "slice write": lambda x: _write_slice(x),
+    "row write": lambda x: _write_row(x),
+}
+
+
+def _write_slice(x):
+    buf = np.zeros(3)
+    buf[:] = x
+    return buf
+
+
+def _write_row(x):
+    buf = np.zeros((2, 3))
+    buf[0] = x
+    return buf
+
+
+@pytest.mark.parametrize("name", sorted(CONVERSIONS))
+@pytest.mark.parametrize("transform", ["grad", "jvp", "vmap"])
+def test_tracer_conversion_error_explains_fix(name, transform):
+    conv = CONVERSIONS[name]
+    fun = lambda x: np.sum(x * conv(x))
+    with pytest.raises(tg.TracerConversionError) as e:
+        if transform == "grad":
+            tg.grad(fun)(X)
+        elif transform == "jvp":
+            tg.jvp(fun, (X,), (X,))
+        else:
+            tg.vmap(fun)(np.stack([X, X]))
+    msg = str(e.value)
+    assert "derivative" in msg and "stop_gradient" in msg and "np.stack" in msg
+
+
+def test_writing_a_traced_scalar_into_an_ndarray_element():
+    # NumPy's element assignment replaces the error with "setting an array element with a
+    # sequence" (any object with __getitem__ counts as a sequence there); our explanation
+    # stays attached as its cause, shown first in the traceback.
+    def fun(x):
+        buf = np.zeros(3)
+        buf[0] = x
+        return np.sum(buf)
+    with pytest.raises((tg.TracerConversionError, ValueError)) as e:
+        tg.grad(fun)(1.0)
+    err = e.value
+    if not isinstance(err, tg.TracerConversionError):
+        assert isinstance(err.__cause__, tg.TracerConversionError)
+        assert "stop_gradient" in str(err.__cause__)
+
+
+def test_setitem_on_tracer_is_not_silent():
+    # either differentiated correctly (in-place support) or a clear error; never a wrong value
+    def fun(x):
+        y = x * 1.0
+        y[0] = 5.0
+        return np.sum(y * x)
+    try:
+        g = tg.grad(fun)(X)
+    except TypeError as e:
+        assert "np.where" in str(e) or "at(" in str(e)
+    else:
+        np.testing.assert_allclose(g, [5.0, 2 * X[1], 2 * X[2]])
+
+
+def test_vmap_errors():
+    with pytest.raises(ValueError, match="different sizes"):
+        tg.vmap(lambda a, b: a + b)(np.ones(2), np.ones(3))
+    with pytest.raises(ValueError, match="axis_size"):
+        tg.vmap(lambda a: a, in_axes=None)(np.ones(2))
+    with pytest.raises(ValueError, match="out of range"):
+        tg.vmap(lambda a: a, in_axes=2)(np.ones((2, 3)))
+    with pytest.raises(ValueError, match="in_axes"):
+        tg.vmap(lambda a, b: a, in_axes=(0, 0, 0))(np.ones(2), np.ones(2))
+    with pytest.raises(ValueError, match="out_axes=None"):
+        tg.vmap(lambda a: a, out_axes=None)(np.ones(2))
+    with pytest.raises(TypeError, match="np.where"):
+        tg.vmap(lambda a: a if a > 0 else -a)(np.ones(2))
+
+
+def test_custom_rule_errors():
+    with pytest.raises(TypeError, match="defvjp"):
+        tg.custom_vjp(lambda x: x)(1.0)
+    with pytest.raises(TypeError, match="defjvp"):
+        tg.custom_jvp(lambda x: x)(1.0)
+
+    @tg.custom_vjp
+    def bad(x):
+        return x
+    bad.defvjp(lambda x: (x, None), lambda res, ct: ct)
+    with pytest.raises(TypeError, match="bad.*one cotangent per argument"):
+        tg.grad(bad)(1.0)
