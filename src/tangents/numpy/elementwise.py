@@ -18,7 +18,7 @@ import numpy as np
 from ..core import builders
 from ..core.batching import batch_elementwise, batch_unary
 from ..core.primitive import Primitive, bind
-from ._dispatch import implements_ufunc
+from ._dispatch import implements, implements_ufunc
 
 _LN2 = np.log(2.0)
 _LN10 = np.log(10.0)
@@ -111,8 +111,10 @@ divide = true_divide
 
 
 def _power_dx(ans, x, y):
-    # d x**y / dx = y x**(y-1); written to be 0 (not nan) at y == 0
-    return where(equal(y, 0), 0.0, y * power(x, y - 1))
+    # d x**y / dx = y x**(y-1); 0 (not nan) at y == 0, also in the branch not taken
+    zero = equal(y, 0)
+    safe_y = where(zero, 1.0, y)
+    return where(zero, 0.0, safe_y * power(x, safe_y - 1))
 
 
 def _power_dy(ans, x, y):
@@ -242,6 +244,7 @@ where_p.def_jvp(None,
 where_p.def_batch(batch_elementwise(where_p))
 
 
+@implements(np.where)
 def where(condition, x=None, y=None):
     """``where(condition, x, y)``: elements of ``x`` where ``condition`` holds, else ``y``.
 
@@ -259,9 +262,14 @@ def where(condition, x=None, y=None):
     return bind(where_p, condition, x, y)
 
 
-def clip(a, a_min=None, a_max=None):
+@implements(np.clip)
+def clip(a, a_min=None, a_max=None, out=None, *, min=None, max=None, **kwargs):  # noqa: A002
     """``clip(a, a_min, a_max)``: ``minimum(maximum(a, a_min), a_max)``; at a bound the
     cotangent is shared equally between ``a`` and the bound (as for maximum/minimum)."""
+    if out is not None or kwargs:
+        raise TypeError("clip: out= and ufunc keywords are not supported on traced values")
+    a_min = min if a_min is None else a_min
+    a_max = max if a_max is None else a_max
     if a_min is None and a_max is None:
         raise ValueError("clip: at least one of a_min and a_max must be given")
     if a_min is not None:
