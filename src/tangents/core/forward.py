@@ -72,17 +72,20 @@ class JVPTrace:
                 "returned (a tracer escaped). Pass values in as arguments instead.")
         primals = []
         tangents = []
+        scalars = False
         for a in args:
-            if isinstance(a, JVPTracer) and a._trace is self:
+            if type(a) is JVPTracer and a._trace is self:
                 primals.append(a.primal)
                 tangents.append(a.tangent)
             else:
+                scalars = scalars or type(a) in ops.PY_SCALARS
                 primals.append(a)
                 tangents.append(None)
         ans = bind(prim, *primals, **params)
         if not prim.differentiable:
             return ans
-        primals = [ops.rule_arg(a) for a in primals]
+        if scalars:
+            primals = ops.rule_args(primals, ans)
         if prim.multiple_results:
             outs = apply_jvp(prim, primals, tangents, ans, params)
             if outs is None:

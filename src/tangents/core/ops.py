@@ -16,10 +16,22 @@ def dtype_of(x):
     return x.dtype if hasattr(x, "dtype") else np.result_type(x)
 
 
-def rule_arg(x):
-    """A Python scalar as the NumPy scalar it stands for, so that rules compute with NumPy's
-    semantics (``1 / y`` at ``y = 0.0`` is inf, never a ZeroDivisionError); other values as is."""
-    return np.asarray(x)[()] if type(x) in (float, int, complex, bool) else x
+PY_SCALARS = (float, int, complex, bool)
+
+
+def rule_args(primals, like):
+    """Python scalars among ``primals`` as NumPy scalars, so that rules compute with NumPy's
+    semantics (``1 / y`` at ``y = 0.0`` is inf, never a ZeroDivisionError).  They take the
+    dtype of the result ``like`` when it is inexact, as NumPy's weak promotion did in the
+    forward pass (``x * 1.001`` on float32 stays float32 in its rules too)."""
+    dt = dtype_of(like[0] if isinstance(like, (list, tuple)) else like)
+    out = []
+    for a in primals:
+        if type(a) in PY_SCALARS:
+            a = dt.type(a) if dt.kind == "c" or (dt.kind == "f" and type(a) is not complex) \
+                else np.asarray(a)[()]
+        out.append(a)
+    return out
 
 
 def add(x, y):

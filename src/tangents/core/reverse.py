@@ -64,17 +64,20 @@ class VJPTrace:
                 "in as arguments and return results instead.")
         primals = []
         parents = []
+        scalars = False
         for a in args:
-            if isinstance(a, VJPTracer) and a._trace is self:
+            if type(a) is VJPTracer and a._trace is self:
                 primals.append(a.primal)
                 parents.append(a.index if a.out < 0 else (a.index, a.out))
             else:
+                scalars = scalars or type(a) in ops.PY_SCALARS
                 primals.append(a)
                 parents.append(-1)
         ans = bind(prim, *primals, **params)
         if not prim.differentiable:
             return ans
-        primals = [ops.rule_arg(a) for a in primals]
+        if scalars:
+            primals = ops.rule_args(primals, ans)
         tape = self.tape
         index = len(tape)
         if prim.multiple_results:
@@ -88,7 +91,8 @@ class VJPTrace:
 
 
 def _is_inexact(x):
-    return ops.dtype_of(x).kind in "fc"
+    dt = getattr(x, "dtype", None)
+    return (dt if dt is not None else ops.dtype_of(x)).kind in "fc"
 
 
 def _accumulate(cts, key, ct):
@@ -135,7 +139,13 @@ def backward(tape, seeds, release):
                     raise NotImplementedError(
                         f"reverse-mode derivative of {prim.name} with respect to argument {j} "
                         "is not defined")
-                _accumulate(cts, p, _fit(rule(ct, ans, *args, **params), args[j]))
+                g = rule(ct, ans, *args, **params)
+                a = args[j]
+                try:
+                    fits = g.shape == a.shape and g.dtype == a.dtype
+                except AttributeError:
+                    fits = False
+                _accumulate(cts, p, g if fits else _fit(g, a))
         else:
             needed = [p != -1 for p in parents]
             arg_cts = prim.vjp_joint(ct, ans, args, needed, **params)
