@@ -1,0 +1,391 @@
+"""Discrete Fourier transforms (``numpy.fft``): every transform is linear and is built from
+three primitives (``fft``: complex-to-complex over axes, ``rfft``/``irfft``: real-input and
+real-output along one axis) plus a crop-or-zero-pad primitive for ``n``/``s``.
+
+Complex derivatives.  A VJP in tangents is the plain transpose of the JVP, for complex values
+as for real ones (no conjugation; JAX's convention).  For a real loss ``L`` of ``z = a + ib``
+the cotangent of ``z`` is therefore ``dL/da - i dL/db``, with ``dL = Re(sum(ct * dz))``;
+holomorphic rules keep their real form ``ct * f'(z)``, and a real input receives the real
+part of what reaches it (the interpreters' cast).  ``grad`` with respect to a complex input
+is the conjugate of the steepest-ascent direction.  Under this convention every DFT matrix
+is symmetric, so each complex transform (with its ``norm``) is its own transpose.
+"""
+from __future__ import annotations
+
+__all__ = ['fft', 'ifft', 'rfft', 'irfft', 'hfft', 'ihfft', 'fft2', 'ifft2', 'rfft2',
+           'irfft2', 'fftn', 'ifftn', 'rfftn', 'irfftn', 'fftshift', 'ifftshift', 'fftfreq',
+           'rfftfreq']
+
+import operator
+import warnings
+
+import numpy as np
+from numpy.fft import fftfreq, rfftfreq
+
+from ..core.primitive import Primitive, bind
+from ._dispatch import dtype, implements, is_traced, normalize_axis, shape
+from .complex import conj as _conj
+
+_DUAL = {"backward": "forward", "ortho": "ortho", "forward": "backward"}
+
+
+def _norm(norm):
+    norm = "backward" if norm is None else norm
+    if norm not in _DUAL:
+        raise ValueError(f'Invalid norm value {norm}; should be "backward", "ortho" or '
+                         '"forward".')
+    return norm
+
+
+def _batch_axes(prim, key):
+    """Batching rule for a one-argument primitive with an axis (int or tuple) param: the
+    batch axis stays where it is and the transformed axes step over it."""
+    def rule(vals, bdims, **params):
+        b = bdims[0]
+        ax = params[key]
+        params[key] = (tuple(a + (a >= b) for a in ax) if isinstance(ax, tuple)
+                       else ax + (ax >= b))
+        return bind(prim, vals[0], **params), b
+    return rule
+
+
+# -- crop or zero-pad at the end of each axis (n= and s=) ---------------------------------
+
+
+def _resize_impl(x, *, shape):
+    x = np.asarray(x)
+    out = np.zeros(shape, x.dtype)
+    common = tuple(slice(0, min(a, b)) for a, b in zip(x.shape, shape, strict=True))
+    out[common] = x[common]
+    return out
+
+
+resize_p = Primitive("fft_resize", _resize_impl)
+resize_p.def_vjp(lambda ct, ans, x, *, shape: _resize(ct, globals()["shape"](x)))
+resize_p.def_jvp(lambda t, ans, x, *, shape: bind(resize_p, t, shape=shape))
+
+
+def _resize_batch(vals, bdims, *, shape):
+    x, b = vals[0], bdims[0]
+    return bind(resize_p, x, shape=shape[:b] + (x.shape[b],) + shape[b:]), b
+
+
+resize_p.def_batch(_resize_batch)
+
+
+def _resize(x, new_shape):
+    new_shape = tuple(new_shape)
+    return x if tuple(shape(x)) == new_shape else bind(resize_p, x, shape=new_shape)
+
+
+# -- complex-to-complex over axes: the DFT matrices are symmetric, so each is its own
+#    transpose (module docstring) --------------------------------------------------------
+fft_p = Primitive("fft", lambda x, *, axes, inverse, norm:
+                  (np.fft.ifftn if inverse else np.fft.fftn)(x, axes=axes, norm=norm))
+fft_p.def_vjp(lambda ct, ans, x, **params: bind(fft_p, ct, **params))
+fft_p.def_jvp(lambda t, ans, x, **params: bind(fft_p, t, **params))
+fft_p.def_batch(_batch_axes(fft_p, "axes"))
+
+
+# -- real-input and real-output transforms along one axis ---------------------------------
+def _hermitian_weights(n, axis, nd, dt):
+    """How many bins of the full length-``n`` spectrum each half-spectrum bin stands for:
+    1 for bin 0 (and n/2 when n is even), 2 for bins k and n - k."""
+    m = n // 2 + 1
+    w = np.full(m, 2.0, np.finfo(dt).dtype)
+    w[0] = 1.0
+    if n % 2 == 0:
+        w[-1] = 1.0
+    return w.reshape((m,) + (1,) * (nd - axis - 1))
+
+
+# rfft = crop(fft(x)) on real x, so ct_x = Re(fft(pad(ct))) = n * irfft(conj(ct) / w): the
+# transpose is irfft with the opposite norm, given the bins it doubles at half weight.
+rfft_p = Primitive("rfft", lambda x, *, axis, norm: np.fft.rfft(x, axis=axis, norm=norm))
+rfft_p.def_vjp(lambda ct, ans, x, *, axis, norm: bind(
+    irfft_p, _conj(ct) / _hermitian_weights(shape(x)[axis], axis, len(shape(x)), dtype(ans)),
+    axis=axis, n=shape(x)[axis], norm=_DUAL[norm]))
+rfft_p.def_jvp(lambda t, ans, x, *, axis, norm: bind(rfft_p, t, axis=axis, norm=norm))
+rfft_p.def_batch(_batch_axes(rfft_p, "axis"))
+
+# irfft(d) = Re(sum_k w_k d_k e^{2 pi i k j / n}) / n, so ct_d = w * conj(rfft(ct)) with the
+# opposite norm.
+irfft_p = Primitive("irfft", lambda x, *, axis, n, norm:
+                    np.fft.irfft(x, n, axis=axis, norm=norm))
+irfft_p.def_vjp(lambda ct, ans, x, *, axis, n, norm: _conj(
+    bind(rfft_p, ct, axis=axis, norm=_DUAL[norm])) * _hermitian_weights(
+        n, axis, len(shape(x)), dtype(ct)))
+irfft_p.def_jvp(lambda t, ans, x, *, axis, n, norm: bind(irfft_p, t, axis=axis, n=n, norm=norm))
+irfft_p.def_batch(_batch_axes(irfft_p, "axis"))
+
+
+# -- argument handling (NumPy's _cook_nd_args) --------------------------------------------
+def _no_out(out, op):
+    if out is not None:
+        raise TypeError(f"{op}: out= is not supported; use the returned value")
+
+
+def _cook(a, s, axes, op, invreal=False):
+    """``(s, axes)`` as lists, axes non-negative, ``s`` filled in as NumPy does."""
+    xs = shape(a)
+    nd = len(xs)
+    if axes is not None:
+        axes = [normalize_axis(ax, nd, op) for ax in
+                ((axes,) if isinstance(axes, (int, np.integer)) else axes)]
+    if s is None:
+        shapeless = True
+        s = [xs[ax] for ax in axes] if axes is not None else list(xs)
+    else:
+        shapeless = False
+        s = [s] if isinstance(s, (int, np.integer)) else list(s)
+    if axes is None:
+        if not shapeless:
+            warnings.warn("`axes` should not be `None` if `s` is not `None` (Deprecated in "
+                          "NumPy 2.0); pass the axes explicitly.", DeprecationWarning,
+                          stacklevel=4)
+        if len(s) > nd:
+            raise ValueError(f"{op}: s has {len(s)} entries for an array of dimension {nd}")
+        axes = list(range(nd - len(s), nd))
+    if len(s) != len(axes):
+        raise ValueError("Shape and axes have different lengths.")
+    if invreal and (shapeless or s[-1] is None):
+        s[-1] = (xs[axes[-1]] - 1) * 2
+    s = [xs[ax] if n is None or n == -1 else operator.index(n)
+         for n, ax in zip(s, axes, strict=True)]
+    for n in s:
+        if n < 1:
+            raise ValueError(f"Invalid number of FFT data points ({n}) specified.")
+    return s, axes
+
+
+def _resized(xs, s, axes):
+    new = list(xs)
+    for n, ax in zip(s, axes, strict=True):
+        new[ax] = n
+    return tuple(new)
+
+
+def _repeated(axes):
+    return len(set(axes)) < len(axes)
+
+
+def _c2c(a, s, axes, norm, inverse, out, op):
+    _no_out(out, op)
+    norm = _norm(norm)
+    s, axes = _cook(a, s, axes, op)
+    if _repeated(axes):  # NumPy transforms a repeated axis again, last axis first
+        for n, ax in reversed(list(zip(s, axes, strict=True))):
+            a = _c2c(a, [n], [ax], norm, inverse, None, op)
+        return a
+    a = _resize(a, _resized(shape(a), s, axes))
+    if not axes:
+        return a
+    return bind(fft_p, a, axes=tuple(sorted(axes)), inverse=inverse, norm=norm)
+
+
+def _r2c(a, s, axes, norm, out, op):
+    _no_out(out, op)
+    norm = _norm(norm)
+    if dtype(a).kind == "c":
+        raise TypeError(f"{op}: the input must be real; for complex input use fft/fftn")
+    s, axes = _cook(a, s, axes, op)
+    if _repeated(axes):
+        a = _r2c(a, s[-1:], axes[-1:], norm, None, op)
+        for n, ax in reversed(list(zip(s[:-1], axes[:-1], strict=True))):
+            a = _c2c(a, [n], [ax], norm, False, None, op)
+        return a
+    a = bind(rfft_p, _resize(a, _resized(shape(a), s, axes)), axis=axes[-1], norm=norm)
+    return _c2c(a, None, axes[:-1], norm, False, None, op)
+
+
+def _c2r(a, s, axes, norm, out, op):
+    _no_out(out, op)
+    norm = _norm(norm)
+    s, axes = _cook(a, s, axes, op, invreal=True)
+    if _repeated(axes):
+        for n, ax in zip(s[:-1], axes[:-1], strict=True):
+            a = _c2c(a, [n], [ax], norm, True, None, op)
+        return _c2r(a, s[-1:], axes[-1:], norm, None, op)
+    n = s[-1]
+    a = _resize(a, _resized(shape(a), s[:-1] + [n // 2 + 1], axes))
+    a = _c2c(a, None, axes[:-1], norm, True, None, op)
+    return bind(irfft_p, a, axis=axes[-1], n=n, norm=norm)
+
+
+def _one(n):
+    return None if n is None else [n]
+
+
+# -- public functions ---------------------------------------------------------------------
+@implements(np.fft.fft)
+def fft(a, n=None, axis=-1, norm=None, out=None):
+    """``fft(a, n=None, axis=-1, norm=None)``: the one-dimensional DFT.
+
+    >>> fft(np.array([1.0, 0.0, 0.0, 0.0]))
+    array([1.+0.j, 1.+0.j, 1.+0.j, 1.+0.j])
+    """
+    return _c2c(a, _one(n), [axis], norm, False, out, "fft")
+
+
+@implements(np.fft.ifft)
+def ifft(a, n=None, axis=-1, norm=None, out=None):
+    """``ifft(a, n=None, axis=-1, norm=None)``: the one-dimensional inverse DFT.
+
+    >>> ifft(np.ones(4)).real
+    array([1., 0., 0., 0.])
+    """
+    return _c2c(a, _one(n), [axis], norm, True, out, "ifft")
+
+
+@implements(np.fft.rfft)
+def rfft(a, n=None, axis=-1, norm=None, out=None):
+    """``rfft(a, n=None, axis=-1, norm=None)``: the DFT of real input, bins 0..n//2.
+
+    >>> rfft(np.ones(4))
+    array([4.+0.j, 0.+0.j, 0.+0.j])
+    """
+    return _r2c(a, _one(n), [axis], norm, out, "rfft")
+
+
+@implements(np.fft.irfft)
+def irfft(a, n=None, axis=-1, norm=None, out=None):
+    """``irfft(a, n=None, axis=-1, norm=None)``: the inverse of `rfft` (real output of
+    length ``n``, by default ``2 * (m - 1)``).
+
+    >>> irfft(np.array([4.0, 0.0, 0.0]))
+    array([1., 1., 1., 1.])
+    """
+    return _c2r(a, _one(n), [axis], norm, out, "irfft")
+
+
+@implements(np.fft.hfft)
+def hfft(a, n=None, axis=-1, norm=None, out=None):
+    """``hfft(a, n=None, axis=-1, norm=None)``: the DFT of a Hermitian-symmetric signal given
+    by its first half (real output): ``irfft(conj(a), n)`` with the opposite norm.
+
+    >>> hfft(np.array([1.0, 0.0, 0.0]))
+    array([1., 1., 1., 1.])
+    """
+    _no_out(out, "hfft")
+    if n is None:
+        n = (shape(a)[normalize_axis(axis, len(shape(a)), "hfft")] - 1) * 2
+    return irfft(_conj(a), n, axis, _DUAL[_norm(norm)])
+
+
+@implements(np.fft.ihfft)
+def ihfft(a, n=None, axis=-1, norm=None, out=None):
+    """``ihfft(a, n=None, axis=-1, norm=None)``: the inverse of `hfft`:
+    ``conj(rfft(a, n))`` with the opposite norm.
+
+    >>> ihfft(np.ones(4))
+    array([1.-0.j, 0.-0.j, 0.-0.j])
+    """
+    _no_out(out, "ihfft")
+    return _conj(rfft(a, n, axis, _DUAL[_norm(norm)]))
+
+
+@implements(np.fft.fft2)
+def fft2(a, s=None, axes=(-2, -1), norm=None, out=None):
+    """``fft2(a, s=None, axes=(-2, -1), norm=None)``: the two-dimensional DFT.
+
+    >>> fft2(np.ones((2, 2))).real
+    array([[4., 0.],
+           [0., 0.]])
+    """
+    return _c2c(a, s, axes, norm, False, out, "fft2")
+
+
+@implements(np.fft.ifft2)
+def ifft2(a, s=None, axes=(-2, -1), norm=None, out=None):
+    """``ifft2(a, s=None, axes=(-2, -1), norm=None)``: the two-dimensional inverse DFT."""
+    return _c2c(a, s, axes, norm, True, out, "ifft2")
+
+
+@implements(np.fft.fftn)
+def fftn(a, s=None, axes=None, norm=None, out=None):
+    """``fftn(a, s=None, axes=None, norm=None)``: the DFT over ``axes`` (all by default).
+
+    >>> fftn(np.ones((2, 2, 2)))[0, 0, 0]
+    np.complex128(8+0j)
+    """
+    return _c2c(a, s, axes, norm, False, out, "fftn")
+
+
+@implements(np.fft.ifftn)
+def ifftn(a, s=None, axes=None, norm=None, out=None):
+    """``ifftn(a, s=None, axes=None, norm=None)``: the inverse DFT over ``axes``."""
+    return _c2c(a, s, axes, norm, True, out, "ifftn")
+
+
+@implements(np.fft.rfft2)
+def rfft2(a, s=None, axes=(-2, -1), norm=None, out=None):
+    """``rfft2(a, s=None, axes=(-2, -1), norm=None)``: `rfftn` over two axes."""
+    return _r2c(a, s, axes, norm, out, "rfft2")
+
+
+@implements(np.fft.irfft2)
+def irfft2(a, s=None, axes=(-2, -1), norm=None, out=None):
+    """``irfft2(a, s=None, axes=(-2, -1), norm=None)``: `irfftn` over two axes."""
+    return _c2r(a, s, axes, norm, out, "irfft2")
+
+
+@implements(np.fft.rfftn)
+def rfftn(a, s=None, axes=None, norm=None, out=None):
+    """``rfftn(a, s=None, axes=None, norm=None)``: `rfft` along the last of ``axes``, then
+    `fft` along the others.
+
+    >>> rfftn(np.ones((2, 4))).shape
+    (2, 3)
+    """
+    return _r2c(a, s, axes, norm, out, "rfftn")
+
+
+@implements(np.fft.irfftn)
+def irfftn(a, s=None, axes=None, norm=None, out=None):
+    """``irfftn(a, s=None, axes=None, norm=None)``: the inverse of `rfftn`."""
+    return _c2r(a, s, axes, norm, out, "irfftn")
+
+
+# -- fftshift / ifftshift: a cyclic roll, whose transpose rolls back ----------------------
+roll_p = Primitive("fft_roll", lambda x, *, shifts, axes: np.roll(x, shifts, axes))
+roll_p.def_vjp(lambda ct, ans, x, *, shifts, axes: bind(
+    roll_p, ct, shifts=tuple(-k for k in shifts), axes=axes))
+roll_p.def_jvp(lambda t, ans, x, *, shifts, axes: bind(roll_p, t, shifts=shifts, axes=axes))
+roll_p.def_batch(_batch_axes(roll_p, "axes"))
+
+
+def _roll_half(x, axes, sign, op):
+    xs = shape(x)
+    nd = len(xs)
+    if axes is None:
+        axes = range(nd)
+    elif isinstance(axes, (int, np.integer)):
+        axes = (axes,)
+    shifts = {}
+    for ax in axes:
+        ax = normalize_axis(ax, nd, op)
+        shifts[ax] = shifts.get(ax, 0) + sign * (xs[ax] // 2)
+    keep = sorted((ax, k % xs[ax]) for ax, k in shifts.items() if xs[ax] and k % xs[ax])
+    if not keep:
+        return x if is_traced(x) else np.asarray(x)
+    return bind(roll_p, x, shifts=tuple(k for _, k in keep), axes=tuple(ax for ax, _ in keep))
+
+
+@implements(np.fft.fftshift)
+def fftshift(x, axes=None):
+    """``fftshift(x, axes=None)``: move the zero-frequency bin to the centre.
+
+    >>> fftshift(np.arange(5.0))
+    array([3., 4., 0., 1., 2.])
+    """
+    return _roll_half(x, axes, 1, "fftshift")
+
+
+@implements(np.fft.ifftshift)
+def ifftshift(x, axes=None):
+    """``ifftshift(x, axes=None)``: the inverse of `fftshift`.
+
+    >>> ifftshift(np.array([3.0, 4.0, 0.0, 1.0, 2.0]))
+    array([0., 1., 2., 3., 4.])
+    """
+    return _roll_half(x, axes, -1, "ifftshift")

@@ -1,0 +1,248 @@
+"""scipy.special, differentiable: forward values come from SciPy, each function is an
+elementwise primitive declaring its partial derivatives (or a stable composite), and the
+SciPy ufuncs themselves dispatch here on traced values, so ``scipy.special.erf(x)`` inside a
+transform is differentiated too (once this module is imported).
+
+Conventions: ``xlogy(x, y)`` and ``xlog1py`` have a y-derivative of 0 (not nan) where
+``x == 0``; ``i1'(0) = i1e'(0) = 1/2`` (the limit).  ``softmax``, ``log_softmax`` and
+``logsumexp`` without ``b`` are `tangents.nn`'s primitives (shifted by the maximum).
+"""
+from __future__ import annotations
+
+__all__ = ['logsumexp', 'softmax', 'log_softmax', 'xlogy', 'xlog1py', 'expit', 'logit', 'erf',
+           'erfc', 'erfinv', 'erfcx', 'gammaln', 'digamma', 'psi', 'polygamma', 'gamma', 'beta',
+           'betaln', 'multigammaln', 'entr', 'rel_entr', 'kl_div', 'log_ndtr', 'ndtr', 'ndtri',
+           'i0', 'i1', 'i0e', 'i1e']
+
+import math
+
+import numpy as np
+
+try:
+    import scipy.special as _sc
+except ImportError as e:  # pragma: no cover - SciPy is optional
+    raise ImportError("tangents.scipy.special needs SciPy: pip install tangents[scipy]") from e
+
+from .. import numpy as tnp
+from ..core import builders
+from ..core.batching import move_bdim
+from ..core.primitive import Primitive, bind
+from ..nn import functions as _nn
+from ..numpy._dispatch import dtype, implements_ufunc, is_traced, normalize_axes, shape
+
+_SQRT_PI = math.sqrt(math.pi)
+_SQRT_2PI = math.sqrt(2 * math.pi)
+_LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
+
+
+def _safe(ufunc, name, *partials):
+    """An elementwise primitive with SciPy's ``ufunc`` as its forward pass, also registered
+    as the handler of ``ufunc`` on traced values."""
+    prim = builders.elementwise(f"special.{name}", ufunc, *partials)
+    nargs = len(partials)
+
+    def fn(*args):
+        if len(args) != nargs:
+            raise TypeError(f"{name} takes {nargs} argument(s), got {len(args)}")
+        return bind(prim, *args)
+
+    fn.__name__ = fn.__qualname__ = name
+    example = ", ".join(["0.5"] * nargs)
+    fn.__doc__ = (f"``{name}({', '.join('xy'[:nargs])})``: ``scipy.special.{name}``, "
+                  f"differentiable.\n\n    >>> {name}({example})\n"
+                  f"    {ufunc(*[0.5] * nargs)!r}\n")
+    implements_ufunc(ufunc)(fn)
+    return fn
+
+
+def _where_zero(x, y, bad):
+    """``y`` with 1 where ``x == 0`` and ``y == bad`` (so that ``x / y`` is 0 there)."""
+    return tnp.where(tnp.logical_and(x == 0, y == bad), 1.0, y)
+
+
+def _over_x(num, x, at_zero):
+    """``num / x``, ``at_zero`` where ``x == 0`` (never nan)."""
+    zero = x == 0
+    return tnp.where(zero, at_zero, num / tnp.where(zero, 1.0, x))
+
+
+# -- logistic -----------------------------------------------------------------------------
+expit = _safe(_sc.expit, "expit", lambda ans, x: ans * (1 - ans))
+logit = _safe(_sc.logit, "logit", lambda ans, x: 1 / (x * (1 - x)))
+
+# -- error functions: erf' = 2/sqrt(pi) exp(-x^2) ------------------------------------------
+erf = _safe(_sc.erf, "erf", lambda ans, x: (2 / _SQRT_PI) * tnp.exp(-x * x))
+erfc = _safe(_sc.erfc, "erfc", lambda ans, x: (-2 / _SQRT_PI) * tnp.exp(-x * x))
+erfinv = _safe(_sc.erfinv, "erfinv", lambda ans, x: (_SQRT_PI / 2) * tnp.exp(ans * ans))
+# erfcx = exp(x^2) erfc(x): erfcx' = 2 x erfcx - 2/sqrt(pi)
+erfcx = _safe(_sc.erfcx, "erfcx", lambda ans, x: 2 * x * ans - 2 / _SQRT_PI)
+
+# -- normal distribution: ndtr' = phi, ndtri' = 1/phi(ndtri), log_ndtr' = exp(log phi - ans) --
+ndtr = _safe(_sc.ndtr, "ndtr", lambda ans, x: tnp.exp(-0.5 * x * x) / _SQRT_2PI)
+ndtri = _safe(_sc.ndtri, "ndtri", lambda ans, x: _SQRT_2PI * tnp.exp(0.5 * ans * ans))
+log_ndtr = _safe(_sc.log_ndtr, "log_ndtr",
+                 lambda ans, x: tnp.exp(-0.5 * x * x - _LOG_SQRT_2PI - ans))
+
+# -- gamma family: gammaln' = digamma, psi^(n)' = psi^(n+1) ---------------------------------
+_polygamma_p = builders.elementwise(
+    "special.polygamma", _sc.polygamma, None, lambda ans, n, x: polygamma(n + 1, x))
+
+
+def polygamma(n, x):
+    """``polygamma(n, x)``: the ``n``-th derivative of `digamma` (``n`` integer, not
+    differentiated).
+
+    >>> polygamma(1, 1.0)  # pi^2 / 6
+    np.float64(1.6449340668482264)
+    """
+    if is_traced(n):
+        raise TypeError("polygamma: the order n must be a constant integer")
+    return bind(_polygamma_p, np.asarray(n), x)
+
+
+gammaln = _safe(_sc.gammaln, "gammaln", lambda ans, x: digamma(x))
+digamma = _safe(_sc.digamma, "digamma", lambda ans, x: polygamma(1, x))
+psi = digamma
+gamma = _safe(_sc.gamma, "gamma", lambda ans, x: ans * digamma(x))
+beta = _safe(_sc.beta, "beta", lambda ans, a, b: ans * (digamma(a) - digamma(a + b)),
+             lambda ans, a, b: ans * (digamma(b) - digamma(a + b)))
+betaln = _safe(_sc.betaln, "betaln", lambda ans, a, b: digamma(a) - digamma(a + b),
+               lambda ans, a, b: digamma(b) - digamma(a + b))
+
+
+def multigammaln(a, d):
+    """``multigammaln(a, d)``: the log of the multivariate gamma function of dimension ``d``,
+    ``d (d-1)/4 log(pi) + sum_j gammaln(a - j/2)`` for j in 0..d-1.
+
+    >>> multigammaln(3.0, 1) == scipy.special.gammaln(3.0)
+    np.True_
+    """
+    d = int(d)
+    if d < 1:
+        raise ValueError("multigammaln: d should be a positive integer (dimension)")
+    if not is_traced(a) and np.any(np.asarray(a) <= 0.5 * (d - 1)):
+        raise ValueError(f"multigammaln: condition a ({a}) > 0.5 * (d-1) ({0.5 * (d - 1)}) "
+                         "not met")
+    out = gammaln(a)
+    for j in range(1, d):
+        out = out + gammaln(a - 0.5 * j)
+    return out + d * (d - 1) * 0.25 * math.log(math.pi)
+
+
+# -- entropies: y-derivatives are 0 where x == 0 --------------------------------------------
+xlogy = _safe(_sc.xlogy, "xlogy", lambda ans, x, y: tnp.log(y),
+              lambda ans, x, y: x / _where_zero(x, y, 0.0))
+xlog1py = _safe(_sc.xlog1py, "xlog1py", lambda ans, x, y: tnp.log1p(y),
+                lambda ans, x, y: x / (1 + _where_zero(x, y, -1.0)))
+entr = _safe(_sc.entr, "entr", lambda ans, x: -(tnp.log(x) + 1))
+rel_entr = _safe(_sc.rel_entr, "rel_entr", lambda ans, x, y: tnp.log(x) - tnp.log(y) + 1,
+                 lambda ans, x, y: -x / _where_zero(x, y, 0.0))
+kl_div = _safe(_sc.kl_div, "kl_div", lambda ans, x, y: tnp.log(x) - tnp.log(y),
+               lambda ans, x, y: 1 - x / _where_zero(x, y, 0.0))
+
+# -- modified Bessel functions: i0' = i1, i1' = i0 - i1/x, e-scaled: minus sign(x) * ans ----
+i0 = _safe(_sc.i0, "i0", lambda ans, x: i1(x))
+i1 = _safe(_sc.i1, "i1", lambda ans, x: i0(x) - _over_x(ans, x, 0.5))
+i0e = _safe(_sc.i0e, "i0e", lambda ans, x: i1e(x) - tnp.sign(x) * ans)
+i1e = _safe(_sc.i1e, "i1e", lambda ans, x: i0e(x) - _over_x(ans, x, 0.5) - tnp.sign(x) * ans)
+
+
+# -- logsumexp with weights b: log|sum(b exp(a))| -------------------------------------------
+def _lse_impl(a, b, *, axis, keepdims, return_sign):
+    out = _sc.logsumexp(a, axis=axis, b=b, keepdims=keepdims, return_sign=return_sign)
+    return out[0] if return_sign else out
+
+
+def _lse_batch(prim):
+    def rule(vals, bdims, *, axis, **params):
+        args = [v if d is None else move_bdim(v, d, 0) for v, d in zip(vals, bdims, strict=True)]
+        return bind(prim, *args, axis=tuple(ax + 1 for ax in axis), **params), 0
+    return rule
+
+
+def _lse_weights(ans, a, b, axis, keepdims, return_sign):
+    """``exp(a - ans) * sign(S)`` = ``exp(a) / S`` broadcast over the reduced axes, where
+    ``S = sum(b exp(a))``, so that d ans / d a = b * this and d ans / d b = this."""
+    full = np.broadcast_shapes(shape(a), shape(b))
+    ans_k = ans if keepdims else tnp.reshape(
+        ans, tuple(1 if i in axis else d for i, d in enumerate(full)))
+    ans_k = tnp.where(ans_k == -np.inf, 0.0, ans_k)
+    e = tnp.exp(a - ans_k)
+    if return_sign:
+        e = e * tnp.sign(tnp.sum(b * e, axis=axis, keepdims=True))
+    return e, ans_k
+
+
+def _lse_expand(ct, ans_k, keepdims):
+    return ct if keepdims else tnp.reshape(ct, shape(ans_k))
+
+
+def _lse_vjp(ct, ans, args, needed, *, axis, keepdims, return_sign):
+    a, b = args
+    e, ans_k = _lse_weights(ans, a, b, axis, keepdims, return_sign)
+    ct = _lse_expand(ct, ans_k, keepdims) * e
+    return [ct * b if needed[0] else None, ct if needed[1] else None]
+
+
+def _lse_jvp(primals, tangents, ans, *, axis, keepdims, return_sign):
+    a, b = primals
+    ta, tb = tangents
+    e, _ = _lse_weights(ans, a, b, axis, keepdims, return_sign)
+    t = 0.0
+    if ta is not None:
+        t = t + ta * b
+    if tb is not None:
+        t = t + tb
+    return tnp.sum(t * e, axis=axis, keepdims=keepdims)
+
+
+_lse_p = Primitive("special.logsumexp", _lse_impl)
+_lse_p.def_vjp(joint=_lse_vjp)
+_lse_p.def_jvp(joint=_lse_jvp)
+_lse_p.def_batch(_lse_batch(_lse_p))
+
+_lse_sign_p = builders.nondifferentiable(
+    "special.logsumexp_sign",
+    lambda a, b, *, axis, keepdims: _sc.logsumexp(a, axis=axis, b=b, keepdims=keepdims,
+                                                  return_sign=True)[1],
+    batch=_lse_batch)
+
+
+def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
+    """``logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False)``:
+    ``log(sum(b * exp(a), axis))`` without overflow; with ``return_sign`` the pair
+    ``(log|sum|, sign(sum))`` (the sign is a constant).
+
+    >>> logsumexp(np.array([1000.0, 1000.0]))
+    np.float64(1000.6931471805599)
+    """
+    if b is None:
+        out = _nn.logsumexp(a, normalize_axes(axis, len(shape(a)), "logsumexp"), keepdims)
+        return (out, np.ones(shape(out), dtype(out))) if return_sign else out
+    full = np.broadcast_shapes(shape(a), shape(b))
+    a = tnp.broadcast_to(_nn._float(a), full)
+    b = tnp.broadcast_to(_nn._float(b), full)
+    axes = normalize_axes(axis, len(full), "logsumexp")
+    out = bind(_lse_p, a, b, axis=axes, keepdims=bool(keepdims), return_sign=bool(return_sign))
+    if not return_sign:
+        return out
+    return out, bind(_lse_sign_p, a, b, axis=axes, keepdims=bool(keepdims))
+
+
+def softmax(x, axis=None):
+    """``softmax(x, axis=None)``: ``exp(x - logsumexp(x, axis, keepdims=True))`` (over all
+    entries by default, as SciPy's).
+
+    >>> softmax(np.array([1000.0, 1000.0]))
+    array([0.5, 0.5])
+    """
+    return _nn.softmax(x, normalize_axes(axis, len(shape(x)), "softmax"))
+
+
+def log_softmax(x, axis=None):
+    """``log_softmax(x, axis=None)``: ``x - logsumexp(x, axis, keepdims=True)``.
+
+    >>> log_softmax(np.array([0.0, 0.0]))
+    array([-0.69314718, -0.69314718])
+    """
+    return _nn.log_softmax(x, normalize_axes(axis, len(shape(x)), "log_softmax"))
