@@ -1,0 +1,869 @@
+"""Array manipulation and assorted numerical routines: differences and gradients, padding,
+rolling, flipping, tiling and repeating, triangles and diagonals, cross products,
+convolution, polynomials, interpolation, grids, and the special functions sinc and i0.
+
+All are composites of differentiable operations (slicing, gathers, concatenation,
+reshapes), except `i0` (with its derivative, a private ``i1``) and the zero-derivative
+`round`, which are primitives.
+"""
+from __future__ import annotations
+
+__all__ = ['diff', 'ediff1d', 'gradient', 'pad', 'roll', 'flip', 'fliplr', 'flipud', 'rot90',
+           'tile', 'repeat', 'tril', 'triu', 'diag', 'diagflat', 'cross', 'convolve',
+           'correlate', 'polyval', 'vander', 'interp', 'linspace', 'arange', 'meshgrid',
+           'block', 'insert', 'delete', 'sinc', 'i0', 'nan_to_num', 'round', 'around']
+
+import operator
+import warnings
+
+import numpy as np
+
+from ..core import builders
+from ..core.batching import batch_elementwise, batch_unary
+from ..core.primitive import bind
+from ..core.tracer import Tracer
+from ._dispatch import dtype, implements, normalize_axes, normalize_axis, shape
+from .complex import conj, imag
+from .contractions import diagonal, matmul
+from .creation import asarray, astype, real
+from .elementwise import abs as _abs
+from .elementwise import clip, equal, isnan, sin, where
+from .indexing import getitem, take
+from .joining import concatenate, stack
+from .reductions import cumprod
+from .shape import broadcast_to, moveaxis, ravel, reshape, transpose
+from .sorting import _scalar, argsort, searchsorted
+
+_NoValue = np._NoValue
+
+
+def _along(axis, index):
+    return (slice(None),) * axis + (index,)
+
+
+def _float(x):
+    return x if dtype(x).kind in "fc" else astype(x, np.float64)
+
+
+# -- differences and gradients -------------------------------------------------------------
+@implements(np.diff)
+def diff(a, n=1, axis=-1, prepend=_NoValue, append=_NoValue):
+    """``diff(a, n=1, axis=-1, prepend=, append=)``: the n-th forward difference.
+
+    >>> diff(np.array([1.0, 4.0, 9.0]))
+    array([3., 5.])
+    """
+    if n == 0:
+        return a
+    if n < 0:
+        raise ValueError(f"order must be non-negative but got {n!r}")
+    a = asarray(a)
+    nd = len(shape(a))
+    if nd == 0:
+        raise ValueError("diff requires input that is at least one dimensional")
+    axis = normalize_axis(axis, nd, "diff")
+    parts = []
+    for extra in (prepend, None, append):
+        if extra is None:
+            parts.append(a)
+        elif extra is not _NoValue:
+            extra = asarray(extra)
+            if len(shape(extra)) == 0:
+                extra = broadcast_to(extra, shape(a)[:axis] + (1,) + shape(a)[axis + 1:])
+            parts.append(extra)
+    if len(parts) > 1:
+        a = concatenate(parts, axis)
+    for _ in range(n):
+        hi = getitem(a, _along(axis, slice(1, None)))
+        lo = getitem(a, _along(axis, slice(None, -1)))
+        a = (hi != lo) if dtype(a).kind == "b" else hi - lo
+    return a
+
+
+@implements(np.ediff1d)
+def ediff1d(ary, to_end=None, to_begin=None):
+    """``ediff1d(ary, to_end=None, to_begin=None)``: differences of the flattened array.
+
+    >>> ediff1d(np.array([1.0, 2.0, 4.0]), to_begin=0.0)
+    array([0., 1., 2.])
+    """
+    a = ravel(asarray(ary))
+    parts = [] if to_begin is None else [astype(ravel(asarray(to_begin)), dtype(a))]
+    parts.append(getitem(a, slice(1, None)) - getitem(a, slice(None, -1)))
+    if to_end is not None:
+        parts.append(astype(ravel(asarray(to_end)), dtype(a)))
+    return concatenate(parts) if len(parts) > 1 else parts[0]
+
+
+def _coefs(c, axis, nd):
+    return reshape(c, tuple(-1 if d == axis else 1 for d in range(nd)))
+
+
+def _gradient_axis(f, axis, h, edge_order):
+    """One axis of `gradient`: central differences inside, one-sided ones at the edges."""
+    nd = len(shape(f))
+    n = shape(f)[axis]
+    if n < edge_order + 1:
+        raise ValueError("Shape of array too small to calculate a numerical gradient, at "
+                         "least (edge_order + 1) elements are required.")
+
+    def sl(start, stop=None):
+        return getitem(f, _along(axis, slice(start, stop)))
+
+    def el(i):
+        return getitem(f, _along(axis, slice(i, i + 1 if i != -1 else None)))
+
+    if len(shape(h)) == 0:  # uniform spacing
+        mid = (sl(2) - sl(0, -2)) / (2.0 * h)
+        if edge_order == 1:
+            first, last = (el(1) - el(0)) / h, (el(-1) - el(-2)) / h
+        else:
+            first = (-1.5 * el(0) + 2.0 * el(1) - 0.5 * el(2)) / h
+            last = (0.5 * el(-3) - 2.0 * el(-2) + 1.5 * el(-1)) / h
+        return concatenate([first, mid, last], axis)
+    if shape(h) != (n,):
+        raise ValueError("when 1d, distances must match the length of the corresponding "
+                         "dimension")
+    dx = diff(_float(h))
+    dx1, dx2 = getitem(dx, slice(None, -1)), getitem(dx, slice(1, None))
+    a = _coefs(-dx2 / (dx1 * (dx1 + dx2)), axis, nd)
+    b = _coefs((dx2 - dx1) / (dx1 * dx2), axis, nd)
+    c = _coefs(dx1 / (dx2 * (dx1 + dx2)), axis, nd)
+    mid = a * sl(0, -2) + b * sl(1, -1) + c * sl(2)
+    if edge_order == 1:
+        first = (el(1) - el(0)) / getitem(dx, slice(0, 1))
+        last = (el(-1) - el(-2)) / getitem(dx, slice(-1, None))
+    else:
+        d1, d2 = getitem(dx, 0), getitem(dx, 1)
+        first = (-(2.0 * d1 + d2) / (d1 * (d1 + d2)) * el(0) + (d1 + d2) / (d1 * d2) * el(1)
+                 - d1 / (d2 * (d1 + d2)) * el(2))
+        d1, d2 = getitem(dx, -2), getitem(dx, -1)
+        last = (d2 / (d1 * (d1 + d2)) * el(-3) - (d2 + d1) / (d1 * d2) * el(-2)
+                + (2.0 * d2 + d1) / (d2 * (d1 + d2)) * el(-1))
+    return concatenate([first, mid, last], axis)
+
+
+@implements(np.gradient)
+def gradient(f, *varargs, axis=None, edge_order=1):
+    """``gradient(f, *varargs, axis=None, edge_order=1)``: second-order central differences
+    inside, first- or second-order one-sided differences at the edges; spacings are scalars
+    or coordinate arrays (which may be traced).  A tuple for several axes.
+
+    >>> gradient(np.array([1.0, 4.0, 9.0, 16.0]))
+    array([3., 4., 6., 7.])
+    """
+    f = _float(asarray(f))
+    nd = len(shape(f))
+    if axis is None:
+        axes = list(range(nd))
+    else:
+        axes = [normalize_axis(ax, nd, "gradient") for ax in
+                (axis if isinstance(axis, (tuple, list)) else (axis,))]
+    if edge_order not in (1, 2):
+        raise ValueError("'edge_order' greater than 2 not supported")
+    if len(varargs) == 0:
+        spacing = [1.0] * len(axes)
+    elif len(varargs) == 1 and len(shape(varargs[0])) == 0:
+        spacing = list(varargs) * len(axes)
+    elif len(varargs) == len(axes):
+        spacing = list(varargs)
+    else:
+        raise TypeError("invalid number of arguments")
+    out = tuple(_gradient_axis(f, ax, asarray(h) if not isinstance(h, float) else h, edge_order)
+                for ax, h in zip(axes, spacing, strict=True))
+    return out[0] if len(out) == 1 else out
+
+
+# -- padding, rolling, flipping, tiling, repeating -------------------------------------------
+@implements(np.pad)
+def pad(array, pad_width, mode="constant", **kwargs):
+    """``pad(array, pad_width, mode="constant", **kwargs)`` for the modes constant
+    (``constant_values``, may be a traced scalar), edge, reflect, symmetric, wrap (and empty,
+    padded with zeros); ``pad_width`` as int, (n,), (before, after) or one pair per axis.
+
+    >>> pad(np.array([1.0, 2.0]), (1, 2), mode="reflect")
+    array([2., 1., 2., 1., 2.])
+    """
+    a = asarray(array)
+    nd = len(shape(a))
+    pw = np.asarray(pad_width)
+    if pw.dtype.kind not in "iu":
+        raise TypeError("`pad_width` must be of integral type.")
+    pw = np.broadcast_to(pw, (nd, 2))
+    if (pw < 0).any():
+        raise ValueError("index can't contain negative values")
+    if mode in ("constant", "empty"):
+        cv = kwargs.pop("constant_values", 0) if mode == "constant" else 0
+        traced = isinstance(cv, Tracer)
+        if not traced:
+            cv = np.broadcast_to(np.asarray(cv), (nd, 2))
+        for ax in range(nd):
+            parts = []
+            for side, width in enumerate(pw[ax]):
+                if width:
+                    s = shape(a)[:ax] + (int(width),) + shape(a)[ax + 1:]
+                    fill = broadcast_to(astype(cv, dtype(a)), s) if traced else \
+                        np.full(s, cv[ax, side], dtype(a))
+                    parts.append(fill)
+                if side == 0:
+                    parts.append(a)
+            if len(parts) > 1:
+                a = concatenate(parts, ax)
+    elif mode in ("edge", "reflect", "symmetric", "wrap"):
+        if kwargs.pop("reflect_type", "even") != "even":
+            raise NotImplementedError("pad: reflect_type='odd' is not supported")
+        for ax in range(nd):
+            if pw[ax].any():
+                # the source position of every padded entry: NumPy's own pad of the positions
+                a = take(a, np.pad(np.arange(shape(a)[ax]), tuple(pw[ax]), mode=mode), axis=ax)
+    else:
+        raise NotImplementedError(f"pad: mode {mode!r} is not supported on traced values "
+                                  "(use constant, edge, reflect, symmetric or wrap)")
+    if kwargs:
+        raise ValueError(f"unsupported keyword arguments for mode '{mode}': {set(kwargs)}")
+    return a
+
+
+@implements(np.roll)
+def roll(a, shift, axis=None):
+    """``roll(a, shift, axis=None)``: shift and axis may be tuples (shifts on one axis add).
+
+    >>> roll(np.array([1.0, 2.0, 3.0]), 1)
+    array([3., 1., 2.])
+    """
+    a = asarray(a)
+    if axis is None:
+        return reshape(roll(ravel(a), shift, 0), shape(a))
+    nd = len(shape(a))
+    axes, shifts = np.broadcast_arrays(np.atleast_1d(axis), np.atleast_1d(shift))
+    total = {}
+    for ax, sh in zip(axes.ravel(), shifts.ravel(), strict=True):
+        ax = normalize_axis(int(ax), nd, "roll")
+        total[ax] = total.get(ax, 0) + int(sh)
+    for ax, sh in total.items():
+        n = shape(a)[ax]
+        k = sh % n if n else 0
+        if k:
+            a = concatenate([getitem(a, _along(ax, slice(n - k, None))),
+                             getitem(a, _along(ax, slice(None, n - k)))], ax)
+    return a
+
+
+@implements(np.flip)
+def flip(m, axis=None):
+    """``flip(m, axis=None)``: reverse the order along the given axes (all by default).
+
+    >>> flip(np.array([1.0, 2.0, 3.0]))
+    array([3., 2., 1.])
+    """
+    m = asarray(m)
+    axes = normalize_axes(axis, len(shape(m)), "flip")
+    return getitem(m, tuple(slice(None, None, -1) if d in axes else slice(None)
+                            for d in range(len(shape(m)))))
+
+
+@implements(np.fliplr)
+def fliplr(m):
+    """``fliplr(m)``: flip along axis 1.
+
+    >>> fliplr(np.array([[1.0, 2.0]]))
+    array([[2., 1.]])
+    """
+    if len(shape(m)) < 2:
+        raise ValueError("Input must be >= 2-d.")
+    return flip(m, 1)
+
+
+@implements(np.flipud)
+def flipud(m):
+    """``flipud(m)``: flip along axis 0.
+
+    >>> flipud(np.array([1.0, 2.0]))
+    array([2., 1.])
+    """
+    if len(shape(m)) < 1:
+        raise ValueError("Input must be >= 1-d.")
+    return flip(m, 0)
+
+
+@implements(np.rot90)
+def rot90(m, k=1, axes=(0, 1)):
+    """``rot90(m, k=1, axes=(0, 1))``: rotate by 90 degrees ``k`` times in the plane
+    ``axes``, from the first axis towards the second.
+
+    >>> rot90(np.array([[1.0, 2.0], [3.0, 4.0]]))
+    array([[2., 4.],
+           [1., 3.]])
+    """
+    axes = tuple(axes)
+    if len(axes) != 2:
+        raise ValueError("len(axes) must be 2.")
+    m = asarray(m)
+    nd = len(shape(m))
+    if axes[0] == axes[1] or abs(axes[0] - axes[1]) == nd:
+        raise ValueError("Axes must be different.")
+    if not all(-nd <= ax < nd for ax in axes):
+        raise ValueError(f"Axes={axes} out of range for array of ndim={nd}.")
+    k %= 4
+    if k == 0:
+        return m
+    if k == 2:
+        return flip(flip(m, axes[0]), axes[1])
+    perm = list(range(nd))
+    perm[axes[0]], perm[axes[1]] = perm[axes[1]], perm[axes[0]]
+    return transpose(flip(m, axes[1]), perm) if k == 1 else flip(transpose(m, perm), axes[1])
+
+
+@implements(np.tile)
+def tile(A, reps):
+    """``tile(A, reps)``: repeat the whole array ``reps`` times along each axis.
+
+    >>> tile(np.array([1.0, 2.0]), 2)
+    array([1., 2., 1., 2.])
+    """
+    reps = tuple(reps) if np.iterable(reps) else (reps,)
+    A = asarray(A)
+    nd = max(len(reps), len(shape(A)))
+    ashape = (1,) * (nd - len(shape(A))) + shape(A)
+    reps = (1,) * (nd - len(reps)) + tuple(operator.index(r) for r in reps)
+    interleaved = reshape(A, sum(((1, s) for s in ashape), ()))
+    wide = broadcast_to(interleaved, sum(((r, s) for r, s in zip(reps, ashape, strict=True)), ()))
+    return reshape(wide, tuple(r * s for r, s in zip(reps, ashape, strict=True)))
+
+
+@implements(np.repeat)
+def repeat(a, repeats, axis=None):
+    """``repeat(a, repeats, axis=None)``: each element repeated (``repeats`` an int or one
+    count per element); cotangents of the copies add.
+
+    >>> repeat(np.array([1.0, 2.0]), [1, 2])
+    array([1., 2., 2.])
+    """
+    a = asarray(a)
+    if axis is None:
+        a, axis = ravel(a), 0
+    axis = normalize_axis(axis, len(shape(a)), "repeat")
+    s = shape(a)
+    if np.ndim(repeats) == 0 or np.size(repeats) == 1:
+        r = int(np.ravel(repeats)[0]) if np.ndim(repeats) else operator.index(repeats)
+        if r < 0:
+            raise ValueError("repeats may not contain negative values.")
+        wide = broadcast_to(reshape(a, s[:axis + 1] + (1,) + s[axis + 1:]),
+                            s[:axis + 1] + (r,) + s[axis + 1:])
+        return reshape(wide, s[:axis] + (s[axis] * r,) + s[axis + 1:])
+    return take(a, np.repeat(np.arange(s[axis]), repeats), axis=axis)
+
+
+# -- triangles and diagonals ---------------------------------------------------------------
+def _tri_mask(m, k, lower):
+    s = shape(m)
+    rows, cols = (s[-2], s[-1]) if len(s) >= 2 else (s[0], s[0])
+    tri = np.tri(rows, cols, k if lower else k - 1, dtype=bool)
+    return tri if lower else ~tri
+
+
+@implements(np.tril)
+def tril(m, k=0):
+    """``tril(m, k=0)``: zeros above the k-th diagonal of the last two axes.
+
+    >>> tril(np.ones((2, 2)))
+    array([[1., 0.],
+           [1., 1.]])
+    """
+    m = asarray(m)
+    return where(_tri_mask(m, k, True), m, np.zeros((), dtype(m)))
+
+
+@implements(np.triu)
+def triu(m, k=0):
+    """``triu(m, k=0)``: zeros below the k-th diagonal of the last two axes.
+
+    >>> triu(np.ones((2, 2)))
+    array([[1., 1.],
+           [0., 1.]])
+    """
+    m = asarray(m)
+    return where(_tri_mask(m, k, False), m, np.zeros((), dtype(m)))
+
+
+@implements(np.diag)
+def diag(v, k=0):
+    """``diag(v, k=0)``: a 1-d ``v`` placed on the k-th diagonal of a square 2-d array, or
+    the k-th diagonal of a 2-d ``v``.
+
+    >>> diag(np.array([1.0, 2.0]), 1)
+    array([[0., 1., 0.],
+           [0., 0., 2.],
+           [0., 0., 0.]])
+    """
+    v = asarray(v)
+    s = shape(v)
+    if len(s) == 2:
+        return diagonal(v, k)
+    if len(s) != 1:
+        raise ValueError("Input must be 1- or 2-d.")
+    n = s[0] + abs(k)
+    vp = concatenate([v, np.zeros(abs(k), dtype(v))]) if k else v
+    # k >= 0: out[i, i + k] = v[i] (row i holds v[i]); k < 0: out[j - k, j] = v[j] (column j)
+    vp = reshape(vp, (n, 1) if k >= 0 else (1, n))
+    return where(np.eye(n, k=k, dtype=bool), vp, np.zeros((), dtype(v)))
+
+
+@implements(np.diagflat)
+def diagflat(v, k=0):
+    """``diagflat(v, k=0)``: `diag` of the flattened input.
+
+    >>> diagflat(np.array([[1.0, 2.0]]))
+    array([[1., 0.],
+           [0., 2.]])
+    """
+    return diag(ravel(asarray(v)), k)
+
+
+# -- cross products, convolution, polynomials -----------------------------------------------
+@implements(np.cross)
+def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    """``cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None)`` of 2- and 3-vectors (with
+    broadcasting); two 2-vectors give the scalar z-component.
+
+    >>> cross(np.array([1.0, 0.0, 0.0]), np.array([0.0, 1.0, 0.0]))
+    array([0., 0., 1.])
+    """
+    if axis is not None:
+        axisa = axisb = axisc = axis
+    a, b = asarray(a), asarray(b)
+    a = moveaxis(a, normalize_axis(axisa, len(shape(a)), "cross"), -1)
+    b = moveaxis(b, normalize_axis(axisb, len(shape(b)), "cross"), -1)
+    na, nb = shape(a)[-1], shape(b)[-1]
+    if na not in (2, 3) or nb not in (2, 3):
+        raise ValueError("incompatible dimensions for cross product\n"
+                         "(dimension must be 2 or 3)")
+    if na == 2 or nb == 2:
+        warnings.warn("Arrays of 2-dimensional vectors are deprecated. Use arrays of "
+                      "3-dimensional vectors instead. (deprecated in NumPy 2.0)",
+                      DeprecationWarning, stacklevel=2)
+    a0, a1 = getitem(a, (Ellipsis, 0)), getitem(a, (Ellipsis, 1))
+    b0, b1 = getitem(b, (Ellipsis, 0)), getitem(b, (Ellipsis, 1))
+    c2 = a0 * b1 - a1 * b0
+    if na == 2 and nb == 2:
+        return c2
+    a2 = getitem(a, (Ellipsis, 2)) if na == 3 else 0.0
+    b2 = getitem(b, (Ellipsis, 2)) if nb == 3 else 0.0
+    c0, c1 = a1 * b2 - a2 * b1, a2 * b0 - a0 * b2
+    out_shape = np.broadcast_shapes(shape(c0), shape(c1), shape(c2))
+    cp = stack([broadcast_to(c, out_shape) for c in (c0, c1, c2)], axis=-1)
+    return moveaxis(cp, -1, normalize_axis(axisc, len(out_shape) + 1, "cross"))
+
+
+def _correlate_core(x, y, mode):
+    """NumPy's un-conjugated 1-d correlation of ``x`` with the (not longer) ``y``:
+    ``out[i] = sum_j xp[i + off + j] y[j]``, ``xp`` being ``x`` zero-padded by m-1."""
+    n, m = shape(x)[0], shape(y)[0]
+    if mode == "full":
+        off, length = 0, n + m - 1
+    elif mode == "same":
+        off, length = m - 1 - m // 2, n
+    elif mode == "valid":
+        off, length = m - 1, n - m + 1
+    else:
+        raise ValueError(f"mode must be one of 'valid', 'same', or 'full' (got {mode!r})")
+    xp = pad(x, (m - 1, m - 1))
+    window = getitem(xp, np.arange(length)[:, None] + off + np.arange(m)[None, :])
+    return matmul(window, y)
+
+
+def _vectors(a, v):
+    a, v = asarray(a), asarray(v)
+    a = reshape(a, (1,)) if len(shape(a)) == 0 else a
+    v = reshape(v, (1,)) if len(shape(v)) == 0 else v
+    if len(shape(a)) != 1 or len(shape(v)) != 1:
+        raise ValueError("object too deep for desired array")
+    if shape(a)[0] == 0:
+        raise ValueError("a cannot be empty")
+    if shape(v)[0] == 0:
+        raise ValueError("v cannot be empty")
+    return a, v
+
+
+@implements(np.convolve)
+def convolve(a, v, mode="full"):
+    """``convolve(a, v, mode="full")``: discrete linear convolution of 1-d arrays (modes
+    full, same, valid).
+
+    >>> convolve(np.array([1.0, 2.0]), np.array([1.0, 1.0, 1.0]))
+    array([1., 3., 3., 2.])
+    """
+    a, v = _vectors(a, v)
+    if shape(v)[0] > shape(a)[0]:
+        a, v = v, a
+    return _correlate_core(a, flip(v), mode)
+
+
+@implements(np.correlate)
+def correlate(a, v, mode="valid"):
+    """``correlate(a, v, mode="valid")``: ``c[k] = sum_n a[n + k] conj(v[n])`` of 1-d
+    arrays (modes valid, same, full).
+
+    >>> correlate(np.array([1.0, 2.0, 3.0]), np.array([0.0, 1.0]))
+    array([2., 3.])
+    """
+    a, v = _vectors(a, v)
+    v = conj(v)
+    if shape(v)[0] > shape(a)[0]:  # NumPy swaps the arguments and reverses the result
+        return flip(_correlate_core(v, a, mode))
+    return _correlate_core(a, v, mode)
+
+
+@implements(np.polyval)
+def polyval(p, x):
+    """``polyval(p, x)``: ``p[0] x**(n-1) + ... + p[n-1]`` by Horner's rule.
+
+    >>> polyval(np.array([1.0, 0.0, -1.0]), np.array([2.0, 3.0]))
+    array([3., 8.])
+    """
+    p, x = asarray(p), asarray(x)
+    y = np.zeros(shape(x), dtype(x))
+    for i in range(shape(p)[0]):
+        y = y * x + getitem(p, i)
+    return y
+
+
+@implements(np.vander)
+def vander(x, N=None, increasing=False):
+    """``vander(x, N=None, increasing=False)``: columns are powers of ``x`` (cumulative
+    products, so the derivative is exact at 0).
+
+    >>> vander(np.array([2.0, 3.0]), 3)
+    array([[4., 2., 1.],
+           [9., 3., 1.]])
+    """
+    x = asarray(x)
+    if len(shape(x)) != 1:
+        raise ValueError("x must be a one-dimensional array or sequence.")
+    n = shape(x)[0]
+    N = n if N is None else N
+    x = astype(x, np.promote_types(dtype(x), int))
+    cols = [np.ones((n, min(N, 1)), dtype(x))]
+    if N > 1:
+        cols.append(cumprod(broadcast_to(reshape(x, (n, 1)), (n, N - 1)), axis=1))
+    v = concatenate(cols, axis=1) if len(cols) > 1 else cols[0]
+    return v if increasing else flip(v, 1)
+
+
+# -- interpolation and grids ---------------------------------------------------------------
+@implements(np.interp)
+def interp(x, xp, fp, left=None, right=None, period=None):
+    """``interp(x, xp, fp, left=None, right=None, period=None)``: piecewise-linear
+    interpolation, differentiable in ``x``, ``fp`` and ``xp``.  At a knot the derivative in
+    ``x`` is the slope of the segment to its right (of the last segment at ``xp[-1]``).
+
+    >>> interp(np.array([0.5, 3.0]), np.array([0.0, 1.0]), np.array([0.0, 2.0]))
+    array([1., 2.])
+    """
+    x, xp, fp = asarray(x), _float(asarray(xp)), asarray(fp)
+    if len(shape(xp)) != 1 or len(shape(fp)) != 1:
+        raise ValueError("object too deep for desired array")
+    if shape(xp)[0] != shape(fp)[0]:
+        raise ValueError("fp and xp are not of the same length.")
+    if shape(xp)[0] == 0:
+        raise ValueError("array of sample points is empty")
+    out_dt = np.complex128 if dtype(fp).kind == "c" else np.float64
+    x, xp, fp = astype(x, np.float64), astype(xp, np.float64), astype(fp, out_dt)
+    if period is not None:
+        if period == 0:
+            raise ValueError("period must be a non-zero value")
+        period = abs(period)
+        left = right = None
+        x, xp = x % period, xp % period
+        order = argsort(xp)
+        xp, fp = take(xp, order), take(fp, order)
+        xp = concatenate([getitem(xp, slice(-1, None)) - period, xp,
+                          getitem(xp, slice(0, 1)) + period])
+        fp = concatenate([getitem(fp, slice(-1, None)), fp, getitem(fp, slice(0, 1))])
+    n = shape(xp)[0]
+    if n == 1:
+        val = broadcast_to(getitem(fp, 0), shape(x))
+    else:
+        j = clip(searchsorted(xp, x, side="right") - 1, 0, n - 2)
+        xj, fj = take(xp, j), take(fp, j)
+        slope = (take(fp, j + 1) - fj) / (take(xp, j + 1) - xj)
+        val = slope * (x - xj) + fj
+    lo = getitem(fp, 0) if left is None else left
+    hi = getitem(fp, -1) if right is None else right
+    val = where(x < getitem(xp, 0), lo, where(x > getitem(xp, -1), hi, val))
+    return _scalar(astype(val, out_dt))
+
+
+@implements(np.linspace)
+def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0, *,
+             device=None):
+    """``linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0)``:
+    differentiable in ``start`` and ``stop`` (entry i moves by ``1 - i/div`` and ``i/div``).
+
+    >>> linspace(0.0, 1.0, 3)
+    array([0. , 0.5, 1. ])
+    """
+    num = operator.index(num)
+    if num < 0:
+        raise ValueError(f"Number of samples, {num}, must be non-negative.")
+    div = (num - 1) if endpoint else num
+    dt = np.result_type(*[globals()["dtype"](v) if isinstance(v, Tracer) else v
+                          for v in (start, stop)], float(num))
+    start, stop = asarray(start), asarray(stop)
+    start, stop = astype(start, dt), astype(stop, dt)
+    delta = stop - start
+    t = np.arange(num, dtype=dt).reshape((-1,) + (1,) * len(shape(delta)))
+    step = delta / div if div > 0 else delta * np.nan
+    y = (t * step if div > 0 else t * delta) + start
+    if endpoint and num > 1:
+        y = concatenate([getitem(y, slice(None, -1)), reshape(stop, (1,) + shape(stop))])
+    if axis != 0:
+        y = moveaxis(y, 0, axis)
+    if dtype is not None:
+        if np.dtype(dtype).kind in "iu":
+            from .elementwise import floor
+            y = floor(y)
+        y = astype(y, dtype)
+    return (y, step) if retstep else y
+
+
+def _arange_len_batch(vals, bdims):
+    out, _ = batch_elementwise(arange_len_p)(vals, bdims)
+    if isinstance(out, Tracer) or np.size(out) == 0 or not (out == np.ravel(out)[0]).all():
+        raise ValueError("arange inside vmap: the number of elements differs between "
+                         "examples, so the batched result would be ragged")
+    return np.ravel(out)[0], None
+
+
+arange_len_p = builders.nondifferentiable(
+    "arange_len", lambda start, stop, step: np.maximum(
+        np.ceil((stop - start) / step), 0).astype(np.intp))
+arange_len_p.def_batch(_arange_len_batch)
+
+
+@implements(np.arange)
+def arange(start, stop=None, step=None, dtype=None, *, device=None, like=None):
+    """``arange(start, stop=None, step=None, dtype=None)``: traced ``start``/``step`` give a
+    differentiable ``start + step * i`` (``stop`` only decides the length).
+
+    >>> arange(1.0, 2.0, 0.5)
+    array([1. , 1.5])
+    """
+    if stop is None:
+        start, stop = 0, start
+    step = 1 if step is None else step
+    if not any(isinstance(v, Tracer) for v in (start, stop, step)):
+        return np.arange(start, stop, step, dtype=dtype)
+    n = int(bind(arange_len_p, start, stop, step))
+    dt = np.result_type(*[globals()["dtype"](v) if isinstance(v, Tracer) else v
+                          for v in (start, stop, step)]) if dtype is None else np.dtype(dtype)
+    return astype(astype(start, dt) + astype(step, dt) * np.arange(n, dtype=dt), dt)
+
+
+@implements(np.meshgrid)
+def meshgrid(*xi, copy=True, sparse=False, indexing="xy"):
+    """``meshgrid(*xi, copy=True, sparse=False, indexing="xy")``: coordinate grids, a tuple.
+
+    >>> [g.shape for g in meshgrid(np.zeros(2), np.zeros(3))]
+    [(3, 2), (3, 2)]
+    """
+    if indexing not in ("xy", "ij"):
+        raise ValueError("Valid values for `indexing` are 'xy' and 'ij'.")
+    nd = len(xi)
+    ones = (1,) * nd
+    out = [reshape(asarray(x), ones[:i] + (-1,) + ones[i + 1:]) for i, x in enumerate(xi)]
+    if indexing == "xy" and nd > 1:
+        out[0] = reshape(out[0], (1, -1) + ones[2:])
+        out[1] = reshape(out[1], (-1, 1) + ones[2:])
+    if not sparse:
+        full = np.broadcast_shapes(*[shape(o) for o in out])
+        out = [broadcast_to(o, full) for o in out]
+    return tuple(out)
+
+
+def _block_depth(arrays, where_=()):
+    if isinstance(arrays, tuple):
+        raise TypeError(f"arrays{''.join(f'[{i}]' for i in where_)} is a tuple. Only lists can "
+                        "be used to arrange blocks, and np.block does not allow implicit "
+                        "conversion from tuple to ndarray.")
+    if not isinstance(arrays, list):
+        return 0
+    if not arrays:
+        raise ValueError(f"List at arrays{''.join(f'[{i}]' for i in where_)} cannot be empty")
+    depths = {_block_depth(a, where_ + (i,)) for i, a in enumerate(arrays)}
+    if len(depths) > 1:
+        raise ValueError("List depths are mismatched.")
+    return 1 + depths.pop()
+
+
+def _block_leaves(arrays):
+    return [x for a in arrays for x in _block_leaves(a)] if isinstance(arrays, list) \
+        else [arrays]
+
+
+@implements(np.block)
+def block(arrays):
+    """``block(arrays)``: assemble an array from nested lists of blocks (the innermost lists
+    join along the last axis).
+
+    >>> block([[np.eye(2), np.zeros((2, 1))]]).shape
+    (2, 3)
+    """
+    depth = _block_depth(arrays)
+    ndim = max([depth] + [len(shape(asarray(a))) for a in _block_leaves(arrays)])
+
+    def rec(arr, level):
+        if level < depth:
+            return concatenate([rec(a, level + 1) for a in arr], axis=-(depth - level))
+        arr = asarray(arr)
+        return reshape(arr, (1,) * (ndim - len(shape(arr))) + shape(arr))
+
+    return rec(arrays, 0)
+
+
+# -- insert and delete: NumPy's own routine on position tags, then one gather --------------
+@implements(np.insert)
+def insert(arr, obj, values, axis=None):
+    """``insert(arr, obj, values, axis=None)``: NumPy's semantics; every output entry is
+    gathered from ``arr`` or ``values`` (both differentiable).
+
+    >>> insert(np.array([1.0, 2.0]), 1, 5.0)
+    array([1., 5., 2.])
+    """
+    arr, values = asarray(arr), asarray(values)
+    size = int(np.prod(shape(arr)))
+    tags = np.arange(size).reshape(shape(arr))
+    vtags = -1 - np.arange(int(np.prod(shape(values)))).reshape(shape(values))
+    out = np.insert(tags, obj, vtags, axis)
+    src = concatenate([ravel(arr), ravel(astype(values, dtype(arr)))])
+    return getitem(src, np.where(out >= 0, out, size - 1 - out))
+
+
+@implements(np.delete)
+def delete(arr, obj, axis=None):
+    """``delete(arr, obj, axis=None)``: NumPy's semantics, as one gather.
+
+    >>> delete(np.array([1.0, 2.0, 3.0]), [0, 2])
+    array([2.])
+    """
+    arr = asarray(arr)
+    tags = np.delete(np.arange(int(np.prod(shape(arr)))).reshape(shape(arr)), obj, axis)
+    return getitem(ravel(arr), tags)
+
+
+# -- special functions ----------------------------------------------------------------------
+_SINC_TAYLOR = [(-1.0) ** k / float(np.prod(np.arange(1, 2 * k + 2, dtype=float)))
+                for k in range(12)]
+
+
+@implements(np.sinc)
+def sinc(x):
+    """``sinc(x)``: ``sin(pi x) / (pi x)``, 1 at 0; near 0 its Taylor series, so every
+    derivative is exact there.
+
+    >>> sinc(np.array([0.0, 0.5]))
+    array([1.        , 0.63661977])
+    """
+    x = _float(asarray(x))
+    y = np.pi * x
+    small = _abs(y) < 0.5
+    ys = where(small, 1.0, y)
+    u = where(small, y, 0.0)
+    u = u * u
+    taylor = 0.0
+    for c in reversed(_SINC_TAYLOR):  # sum_k (-u)^k / (2k+1)!
+        taylor = taylor * u + c
+    return _scalar(where(small, taylor, sin(ys) / ys))
+
+
+def _i1_impl(x):
+    """Modified Bessel function of the first kind, order 1: its power series (positive
+    terms) for |x| <= 30, the asymptotic expansion beyond; relative error ~1e-15."""
+    x = np.asarray(x)
+    ax = np.abs(x).astype(np.float64)
+    small = np.minimum(ax, 30.0)
+    h2 = (small / 2) ** 2
+    term = small / 2
+    series = term.copy()
+    for k in range(90):
+        term = term * h2 / ((k + 1) * (k + 2))
+        series = series + term
+    big = np.maximum(ax, 30.0)
+    c = np.ones_like(big)
+    asym = np.ones_like(big)
+    for k in range(1, 40):  # I_1(x) ~ e^x / sqrt(2 pi x) * sum_k c_k, mu = 4
+        c = -c * (4.0 - (2 * k - 1) ** 2) / (k * 8.0 * big)
+        asym = asym + c
+    with np.errstate(over="ignore"):
+        asym = np.exp(big) / np.sqrt(2 * np.pi * big) * asym
+    out = np.sign(x) * np.where(ax <= 30.0, series, asym)
+    return out.astype(x.dtype) if x.dtype.kind == "f" else out
+
+
+def _i0_impl(x):
+    return np.asarray(np.i0(x))
+
+
+# i0' = i1 and i1' = i0 - i1 / x (1/2 at 0)
+i0_p = builders.elementwise("i0", _i0_impl, lambda ans, x: _i1(x))
+i1_p = builders.elementwise(
+    "i1", _i1_impl,
+    lambda ans, x: where(equal(x, 0), 0.5, i0(x) - ans / where(equal(x, 0), 1.0, x)))
+
+
+def _i1(x):
+    return bind(i1_p, x)
+
+
+@implements(np.i0)
+def i0(x):
+    """``i0(x)``: NumPy's modified Bessel function of order 0; its derivative is ``i1``
+    (series / asymptotic expansion, accurate to ~1e-15).
+
+    >>> i0(np.array([0.0, 1.0]))
+    array([1.        , 1.26606588])
+    """
+    x = asarray(x)
+    if dtype(x).kind == "c":
+        raise TypeError("i0 is not supported for complex values")
+    return bind(i0_p, _float(x))
+
+
+@implements(np.nan_to_num)
+def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
+    """``nan_to_num(x, nan=0.0, posinf=None, neginf=None)``: the derivative is 1 at finite
+    entries and 0 at replaced ones.
+
+    >>> nan_to_num(np.array([np.nan, 1.0, np.inf]), posinf=9.0)
+    array([0., 1., 9.])
+    """
+    x = asarray(x)
+    dt = dtype(x)
+    if dt.kind == "c":
+        parts = [nan_to_num(p, nan=nan, posinf=posinf, neginf=neginf) for p in (real(x), imag(x))]
+        return astype(parts[0], dt) + astype(parts[1], dt) * 1j
+    if dt.kind != "f":
+        return x
+    big = np.finfo(dt).max
+    x = where(isnan(x), nan, x)
+    x = where(equal(x, np.inf), big if posinf is None else posinf, x)
+    return where(equal(x, -np.inf), -big if neginf is None else neginf, x)
+
+
+round_p = builders.nondifferentiable(
+    "round", lambda x, *, decimals: np.round(x, decimals), batch=batch_unary)
+
+
+@implements(np.round, np.around)
+def round(a, decimals=0, out=None):  # noqa: A001 - NumPy's name
+    """``round(a, decimals=0)``: round half to even; zero derivative (piecewise constant).
+
+    >>> round(np.array([0.5, 1.25]), 1)
+    array([0.5, 1.2])
+    """
+    if out is not None:
+        raise TypeError("round: out= writes into a buffer; use the returned value instead")
+    return bind(round_p, a, decimals=operator.index(decimals))
+
+
+around = round

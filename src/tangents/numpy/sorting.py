@@ -1,0 +1,637 @@
+"""Sorting, searching, order statistics and NaN-ignoring reductions.
+
+`sort` is a gather through the permutation ``argsort(kind="stable")`` finds on the primal
+values, so its derivative follows that permutation; tied values are interchangeable and the
+stable order decides which tied entry lands where.  `median`, `quantile` and `percentile`
+sort and interpolate, so their cotangent goes to the stable-sorted neighbour(s) with the
+interpolation weights.  The index-valued functions (argsort, searchsorted, lexsort, unique's
+indices) are computed on primal values and carry no derivative.
+"""
+from __future__ import annotations
+
+__all__ = ['sort', 'argsort', 'searchsorted', 'lexsort', 'unique', 'take_along_axis',
+           'put_along_axis', 'median', 'percentile', 'quantile', 'nanmedian',
+           'nanpercentile', 'nanquantile', 'nansum', 'nanprod', 'nanmean', 'nanvar', 'nanstd',
+           'nanmax', 'nanmin', 'nanargmax', 'nanargmin', 'nancumsum', 'nancumprod']
+
+import operator
+
+import numpy as np
+
+from ..core import builders
+from ..core.batching import batch_axis_op
+from ..core.primitive import Primitive, bind
+from ..core.tracer import Tracer
+from ._dispatch import dtype, implements, normalize_axes, normalize_axis, shape
+from .creation import asarray, astype
+from .elementwise import ceil, clip, equal, floor, isnan, logical_not, maximum, rint, sqrt
+from .elementwise import where as _where
+from .indexing import getitem, take
+from .reductions import all as _all
+from .reductions import argmax, argmin, cumprod, cumsum, prod
+from .reductions import max as _max
+from .reductions import min as _min
+from .reductions import sum as _sum
+from .shape import broadcast_to, moveaxis, ravel, reshape
+
+
+def _no_out(name, out):
+    if out is not None:
+        raise TypeError(f"{name}: out= writes into a buffer; use the returned value instead")
+
+
+def _scalar(x):
+    """A plain 0-d result as the NumPy scalar NumPy's own function returns."""
+    return x[()] if isinstance(x, np.ndarray) and x.ndim == 0 else x
+
+
+def _loop_batch(prim):
+    """Batching rule that applies ``prim`` example by example and stacks the results (for
+    index-valued primitives whose batched form NumPy has no vectorised call for)."""
+    def rule(vals, bdims, **params):
+        from .joining import stack
+        size = next(shape(v)[b] for v, b in zip(vals, bdims, strict=True) if b is not None)
+        rows = [bind(prim, *[v if b is None else getitem(v, (slice(None),) * b + (i,))
+                             for v, b in zip(vals, bdims, strict=True)], **params)
+                for i in range(size)]
+        return stack(rows), 0
+    return rule
+
+
+# -- argsort, searchsorted, lexsort: integer results on primal values ---------------------
+argsort_p = builders.nondifferentiable(
+    "argsort", lambda x, *, axis, kind: np.argsort(x, axis=axis[0], kind=kind),
+    batch=batch_axis_op)
+
+
+@implements(np.argsort)
+def argsort(a, axis=-1, kind=None, order=None, *, stable=None):
+    """``argsort(a, axis=-1, kind=None, stable=None)``: the sorting permutation (plain
+    integers, no derivative); ``axis=None`` sorts the flattened array.
+
+    >>> argsort(np.array([3.0, 1.0, 2.0]))
+    array([1, 2, 0])
+    """
+    if order is not None:
+        raise NotImplementedError("argsort: order= (structured arrays) is not supported")
+    if stable:
+        kind = "stable"
+    if axis is None:
+        a, axis = ravel(a), 0
+    return bind(argsort_p, a, axis=(normalize_axis(axis, len(shape(a)), "argsort"),),
+                kind=kind)
+
+
+def _searchsorted_batch(vals, bdims, *, side):
+    if bdims[0] is None:  # elementwise in v: search each example's values in the shared a
+        return bind(searchsorted_p, vals[0], vals[1], side=side), bdims[1]
+    return _loop_batch(searchsorted_p)(vals, bdims, side=side)
+
+
+searchsorted_p = builders.nondifferentiable(
+    "searchsorted", lambda a, v, *, side: np.searchsorted(a, v, side=side))
+searchsorted_p.def_batch(_searchsorted_batch)
+
+
+@implements(np.searchsorted)
+def searchsorted(a, v, side="left", sorter=None):
+    """``searchsorted(a, v, side="left", sorter=None)``: insertion indices of ``v`` in the
+    sorted 1-d ``a`` (plain integers, no derivative).
+
+    >>> searchsorted(np.array([1.0, 2.0, 3.0]), np.array([2.5, 0.0]))
+    array([2, 0])
+    """
+    if side not in ("left", "right"):
+        raise ValueError(f"side must be 'left' or 'right' (got {side!r})")
+    if len(shape(a)) != 1:
+        raise ValueError("searchsorted: a must be 1-d")
+    if sorter is not None:
+        a = take(a, sorter)
+    return bind(searchsorted_p, a, v, side=side)
+
+
+lexsort_p = builders.nondifferentiable(
+    "lexsort", lambda *keys, axis: np.lexsort(keys, axis=axis), batch=_loop_batch)
+
+
+@implements(np.lexsort)
+def lexsort(keys, axis=-1):
+    """``lexsort(keys, axis=-1)``: indirect stable sort on several keys, the last key
+    primary (plain integers, no derivative).
+
+    >>> lexsort((np.array([2.0, 1.0, 0.0]), np.array([1.0, 0.0, 1.0])))
+    array([1, 2, 0])
+    """
+    if isinstance(keys, (np.ndarray, Tracer)):
+        keys = [getitem(keys, i) for i in range(shape(keys)[0])]
+    keys = [asarray(k) for k in keys]
+    if not keys:
+        raise TypeError("need sequence of keys with len(keys) > 0 in lexsort")
+    return bind(lexsort_p, *keys, axis=operator.index(axis))
+
+
+# -- unique: values gathered at the first occurrences, so they stay differentiable ---------
+def _unique_impl(x, *, axis, equal_nan):
+    _, index, inverse, counts = np.unique(x, return_index=True, return_inverse=True,
+                                          return_counts=True, axis=axis, equal_nan=equal_nan)
+    return [index, inverse, counts]
+
+
+def _unique_batch(vals, bdims, **params):
+    raise ValueError("unique inside vmap: the number of unique values differs between "
+                     "examples, so the batched result would be ragged. Use np.sort, or "
+                     "compare against a fixed set of values with a mask, instead.")
+
+
+unique_p = Primitive("unique", _unique_impl, differentiable=False, multiple_results=True)
+unique_p.def_batch(_unique_batch)
+
+
+@implements(np.unique)
+def unique(ar, return_index=False, return_inverse=False, return_counts=False, axis=None, *,
+           equal_nan=True, sorted=True):
+    """``unique(ar, return_index=False, return_inverse=False, return_counts=False,
+    axis=None, equal_nan=True)``.
+
+    The unique values are gathered from the first occurrence of each (the one
+    ``return_index`` names), so that entry receives their cotangent; the index arrays carry
+    no derivative.  Not available inside vmap (the result's length varies).
+
+    >>> unique(np.array([2.0, 1.0, 2.0]), return_counts=True)
+    (array([1., 2.]), array([1, 2]))
+    """
+    if not sorted:
+        raise NotImplementedError("unique: sorted=False is not supported")
+    ar = asarray(ar)
+    if axis is None:
+        x, ax = ravel(ar), 0
+    else:
+        x, ax = ar, normalize_axis(axis, len(shape(ar)), "unique")
+    index, inverse, counts = bind(unique_p, ar, axis=None if axis is None else ax,
+                                  equal_nan=bool(equal_nan))
+    values = take(x, index, axis=ax)
+    extra = [r for r, want in ((index, return_index), (inverse, return_inverse),
+                               (counts, return_counts)) if want]
+    return tuple([values] + extra) if extra else values
+
+
+# -- sort, take_along_axis, put_along_axis ------------------------------------------------
+def _along_axis_key(xshape, indices, axis):
+    """The advanced index that picks ``indices`` along ``axis`` and every position along the
+    other axes (NumPy's ``take_along_axis`` fancy index)."""
+    nd = len(xshape)
+    if len(shape(indices)) != nd:
+        raise ValueError("`indices` and `arr` must have the same number of dimensions")
+    if not isinstance(indices, Tracer):
+        indices = np.asarray(indices)
+        if indices.dtype.kind not in "iu":
+            raise IndexError("`indices` must be an integer array")
+    return tuple(indices if d == axis else
+                 np.arange(xshape[d]).reshape([-1 if e == d else 1 for e in range(nd)])
+                 for d in range(nd))
+
+
+@implements(np.take_along_axis)
+def take_along_axis(arr, indices, axis=-1):
+    """``take_along_axis(arr, indices, axis=-1)``: ``arr`` gathered at ``indices`` along
+    ``axis`` (``axis=None``: the flattened array); cotangents of repeated indices add.
+
+    >>> take_along_axis(np.array([[3.0, 1.0], [0.0, 2.0]]), np.array([[1], [0]]), axis=1)
+    array([[1.],
+           [0.]])
+    """
+    if axis is None:
+        arr, axis = ravel(arr), 0
+    axis = normalize_axis(axis, len(shape(arr)), "take_along_axis")
+    return getitem(arr, _along_axis_key(shape(arr), indices, axis))
+
+
+def put_along_axis(arr, indices, values, axis):
+    """``put_along_axis(arr, indices, values, axis)``: a *new* array equal to ``arr`` with
+    ``values`` written at ``indices`` along ``axis`` (NumPy's writes into ``arr`` in place
+    and returns None).  Where an index repeats, the last value written wins and alone
+    receives the cotangent; ``arr`` receives it everywhere else.  ``indices`` must be a plain
+    (not vmapped) integer array.
+
+    >>> put_along_axis(np.zeros((2, 2)), np.array([[1], [0]]), 5.0, axis=1)
+    array([[0., 5.],
+           [5., 0.]])
+    """
+    if isinstance(indices, Tracer):
+        raise NotImplementedError("put_along_axis: indices traced by vmap are not supported; "
+                                  "compute them outside vmap or use np.where with a mask")
+    if axis is None:
+        out_shape = shape(arr)
+        arr, axis = ravel(arr), 0
+    else:
+        out_shape = None
+    xshape = shape(arr)
+    axis = normalize_axis(axis, len(xshape), "put_along_axis")
+    key = _along_axis_key(xshape, indices, axis)
+    key = tuple(k % xshape[d] if d == axis else k for d, k in enumerate(key))
+    key = np.broadcast_arrays(*key)
+    flat_pos = np.ravel_multi_index(key, xshape).ravel()
+    # for each written position, the last entry of the (broadcast) values written there
+    last = np.full(int(np.prod(xshape)), -1, np.intp)
+    last[flat_pos] = np.arange(flat_pos.size)
+    mask = (last >= 0).reshape(xshape)
+    src = np.where(last >= 0, last, 0)
+    vals = ravel(broadcast_to(astype(asarray(values), dtype(arr)), key[0].shape))
+    out = _where(mask, reshape(getitem(vals, src), xshape), arr)
+    return out if out_shape is None else reshape(out, out_shape)
+
+
+@implements(np.put_along_axis)
+def _put_along_axis_inplace(arr, indices, values, axis):
+    raise TypeError("np.put_along_axis writes into its argument in place, which a traced "
+                    "array cannot be; use the functional tangents.numpy.put_along_axis(arr, "
+                    "indices, values, axis), which returns the updated array")
+
+
+@implements(np.sort)
+def sort(a, axis=-1, kind=None, order=None, *, stable=None):
+    """``sort(a, axis=-1, kind=None, stable=None)`` (``axis=None``: the flattened array).
+
+    The derivative follows the permutation of ``argsort(a, kind="stable")``: tied values are
+    interchangeable, and the stable order decides which tied entry receives which cotangent.
+
+    >>> sort(np.array([[3.0, 1.0], [0.0, 2.0]]), axis=0)
+    array([[0., 1.],
+           [3., 2.]])
+    """
+    if order is not None:
+        raise NotImplementedError("sort: order= (structured arrays) is not supported")
+    a = asarray(a)
+    if axis is None:
+        a, axis = ravel(a), 0
+    axis = normalize_axis(axis, len(shape(a)), "sort")
+    return take_along_axis(a, argsort(a, axis, kind="stable"), axis)
+
+
+# -- quantiles -----------------------------------------------------------------------------
+_CONTINUOUS = {"linear": (1.0, 1.0), "weibull": (0.0, 0.0), "hazen": (0.5, 0.5),
+               "interpolated_inverted_cdf": (0.0, 1.0), "median_unbiased": (1 / 3, 1 / 3),
+               "normal_unbiased": (3 / 8, 3 / 8)}
+_DISCRETE = {"lower": floor, "higher": ceil, "nearest": rint}
+
+
+def _gather_last(s, idx):
+    """``out[..., r] = s[r, idx[..., r]]`` for ``s`` of shape ``rest + (n,)`` and ``idx`` of
+    shape ``qshape + rest``."""
+    rest = shape(s)[:-1]
+    key = tuple(np.arange(r).reshape((r,) + (1,) * (len(rest) - 1 - d))
+                for d, r in enumerate(rest))
+    return getitem(s, key + (idx,))
+
+
+def _lerp(a, b, t):
+    # NumPy's _lerp: a + (b - a) t, computed from b's side where t >= 0.5
+    d = b - a
+    return _where(t >= 0.5, b - d * (1 - t), a + d * t)
+
+
+def _quantile_sorted(s, q, count, method, rdt):
+    """Quantiles ``q`` of each slice of ``s`` (sorted along its last axis, NaNs last) whose
+    first ``count`` entries are valid; the result has shape ``q.shape + s.shape[:-1]``."""
+    rest = shape(s)[:-1]
+    qb = reshape(q, shape(q) + (1,) * len(rest))
+    top = count - 1
+    if method in _DISCRETE:
+        idx = astype(clip(_DISCRETE[method](qb * top), 0, maximum(top, 0)), np.intp)
+        return _gather_last(s, idx)
+    if method == "midpoint":
+        v = 0.5 * (floor(qb * top) + ceil(qb * top))
+    elif method in _CONTINUOUS:
+        alpha, beta = _CONTINUOUS[method]
+        v = qb * top if method == "linear" else (
+            count * qb + (alpha + qb * (1 - alpha - beta)) - 1)
+    else:
+        raise ValueError(f"{method!r} is not a valid method. Use one of: "
+                         f"{sorted(list(_CONTINUOUS) + list(_DISCRETE) + ['midpoint'])}")
+    hi_end = maximum(top, 0)
+    prev = clip(floor(v), 0, hi_end)
+    nxt = clip(floor(v) + 1, 0, hi_end)  # below 0 or above the top: both ends at the bound
+    gamma = astype(clip(v - floor(v), 0, 1), rdt)
+    if method == "midpoint":
+        gamma = _where(equal(v, floor(v)), 0.0, 0.5)
+        gamma = astype(gamma, rdt)
+    lo = _gather_last(s, astype(prev, np.intp))
+    hi = _gather_last(s, astype(nxt, np.intp))
+    return _lerp(lo, hi, gamma)
+
+
+def _prepare_slices(a, axis):
+    """``a`` with the reduced axes merged into one trailing axis, and those axes."""
+    nd = len(shape(a))
+    axes = normalize_axes(axis, nd, "quantile")
+    kept = [d for d in range(nd) if d not in axes]
+    x = moveaxis(a, axes, tuple(range(len(kept), nd))) if axes else a
+    n = int(np.prod([shape(a)[d] for d in axes]))
+    return reshape(x, tuple(shape(a)[d] for d in kept) + (n,)), axes, n
+
+
+def _quantile(a, q, axis, method, keepdims, ignore_nan, name):
+    a = asarray(a)
+    if dtype(a).kind not in "fc":
+        a = astype(a, np.float64)
+    if isinstance(q, Tracer):
+        rdt = np.result_type(dtype(a), dtype(q))
+    else:
+        if not isinstance(q, (int, float)):
+            q = np.asarray(q)
+        rdt = np.result_type(dtype(a), q)
+        q = np.asarray(q)
+        if not (np.all(q >= 0) and np.all(q <= 1)):
+            raise ValueError("Quantiles must be in the range [0, 1]")
+    if method in _DISCRETE:  # a selection: NumPy keeps the array's dtype
+        rdt = dtype(a)
+    a = astype(a, rdt)
+    x, axes, n = _prepare_slices(a, axis)
+    if n == 0:
+        raise IndexError(f"{name}: cannot take a quantile over an empty axis")
+    s = sort(x, axis=-1)
+    if ignore_nan:
+        count = _sum(logical_not(isnan(x)), axis=-1)
+        out = _quantile_sorted(s, q, count, method, rdt)
+        out = _where(equal(count, 0), np.nan, out)
+    else:
+        out = _quantile_sorted(s, q, n, method, rdt)
+        out = _where(isnan(getitem(s, (Ellipsis, -1))), np.nan, out)
+    out = astype(out, rdt)
+    if keepdims:
+        out = reshape(out, shape(q) + tuple(1 if d in axes else k
+                                            for d, k in enumerate(shape(a))))
+    return _scalar(out)
+
+
+def _method(method, interpolation):
+    return method if interpolation is None else interpolation
+
+
+@implements(np.quantile)
+def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
+             keepdims=False, *, weights=None, interpolation=None):
+    """``quantile(a, q, axis=None, method="linear", keepdims=False)``: NumPy's quantile
+    (methods linear, lower, higher, nearest, midpoint, weibull, hazen,
+    interpolated_inverted_cdf, median_unbiased, normal_unbiased); ``q`` may be traced.
+
+    The cotangent goes to the two stable-sorted neighbours of the virtual index with the
+    interpolation weights (tied values: the stable sort order decides which entries those
+    are).  A slice holding NaN gives NaN and a zero derivative.
+
+    >>> quantile(np.array([1.0, 2.0, 4.0, 8.0]), 0.5)
+    np.float64(3.0)
+    """
+    _no_out("quantile", out)
+    if weights is not None:
+        raise NotImplementedError("quantile: weights= is not supported")
+    return _quantile(a, q, axis, _method(method, interpolation), keepdims, False, "quantile")
+
+
+@implements(np.percentile)
+def percentile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
+               keepdims=False, *, weights=None, interpolation=None):
+    """``percentile(a, q, ...)``: `quantile` at ``q / 100``.
+
+    >>> percentile(np.array([1.0, 2.0, 3.0]), 50)
+    np.float64(2.0)
+    """
+    _no_out("percentile", out)
+    if weights is not None:
+        raise NotImplementedError("percentile: weights= is not supported")
+    return _quantile(a, _percent(q), axis, _method(method, interpolation), keepdims, False,
+                     "percentile")
+
+
+def _percent(q):
+    if isinstance(q, (Tracer, int, float)):
+        return q / 100
+    return np.true_divide(q, 100)
+
+
+@implements(np.median)
+def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
+    """``median(a, axis=None, keepdims=False)``: `quantile` at 0.5; for an even count the
+    cotangent is split 1/2 : 1/2 between the two middle entries of the stable sort (with ties
+    among them, the stable order picks which entries those are).
+
+    >>> median(np.array([3.0, 1.0, 2.0, 10.0]))
+    np.float64(2.5)
+    """
+    _no_out("median", out)
+    return _quantile(a, 0.5, axis, "linear", keepdims, False, "median")
+
+
+@implements(np.nanquantile)
+def nanquantile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
+                keepdims=False, *, weights=None, interpolation=None):
+    """``nanquantile``: `quantile` ignoring NaNs (NaN entries get a zero derivative; an
+    all-NaN slice gives NaN).
+
+    >>> nanquantile(np.array([1.0, np.nan, 3.0]), 0.5)
+    np.float64(2.0)
+    """
+    _no_out("nanquantile", out)
+    if weights is not None:
+        raise NotImplementedError("nanquantile: weights= is not supported")
+    return _quantile(a, q, axis, _method(method, interpolation), keepdims, True, "nanquantile")
+
+
+@implements(np.nanpercentile)
+def nanpercentile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
+                  keepdims=False, *, weights=None, interpolation=None):
+    """``nanpercentile``: `nanquantile` at ``q / 100``.
+
+    >>> nanpercentile(np.array([1.0, np.nan, 3.0]), 100)
+    np.float64(3.0)
+    """
+    _no_out("nanpercentile", out)
+    if weights is not None:
+        raise NotImplementedError("nanpercentile: weights= is not supported")
+    return _quantile(a, _percent(q), axis, _method(method, interpolation), keepdims, True,
+                     "nanpercentile")
+
+
+@implements(np.nanmedian)
+def nanmedian(a, axis=None, out=None, overwrite_input=False, keepdims=False):
+    """``nanmedian``: `median` ignoring NaNs (zero derivative at NaN entries).
+
+    >>> nanmedian(np.array([1.0, np.nan, 3.0, 4.0]))
+    np.float64(3.0)
+    """
+    _no_out("nanmedian", out)
+    return _quantile(a, 0.5, axis, "linear", keepdims, True, "nanmedian")
+
+
+# -- NaN-ignoring reductions: NaN entries replaced by the identity, so they get zero ------
+def _nan_filled(a, fill):
+    a = asarray(a)
+    return _where(isnan(a), fill, a) if dtype(a).kind in "fc" else a
+
+
+def _count(a, axes, keepdims, dt):
+    c = _sum(logical_not(isnan(a)), axes, keepdims=keepdims) if dtype(a).kind in "fc" else \
+        np.full(_keep_shape(shape(a), axes, keepdims), int(np.prod([shape(a)[i] for i in axes])))
+    return astype(c, dt)
+
+
+def _keep_shape(xshape, axes, keepdims):
+    return tuple(1 if i in axes else d for i, d in enumerate(xshape)) if keepdims else tuple(
+        d for i, d in enumerate(xshape) if i not in axes)
+
+
+@implements(np.nansum)
+def nansum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
+    """``nansum``: `sum` with NaNs counted as zero (they get a zero derivative).
+
+    >>> nansum(np.array([1.0, np.nan, 2.0]))
+    np.float64(3.0)
+    """
+    return _sum(_nan_filled(a, 0), axis, dtype, out, keepdims, initial, where)
+
+
+@implements(np.nanprod)
+def nanprod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
+    """``nanprod``: `prod` with NaNs counted as one (they get a zero derivative).
+
+    >>> nanprod(np.array([2.0, np.nan, 3.0]))
+    np.float64(6.0)
+    """
+    return prod(_nan_filled(a, 1), axis, dtype, out, keepdims, initial, where)
+
+
+@implements(np.nancumsum)
+def nancumsum(a, axis=None, dtype=None, out=None):
+    """``nancumsum``: `cumsum` with NaNs counted as zero.
+
+    >>> nancumsum(np.array([1.0, np.nan, 2.0]))
+    array([1., 1., 3.])
+    """
+    return cumsum(_nan_filled(a, 0), axis, dtype, out)
+
+
+@implements(np.nancumprod)
+def nancumprod(a, axis=None, dtype=None, out=None):
+    """``nancumprod``: `cumprod` with NaNs counted as one.
+
+    >>> nancumprod(np.array([2.0, np.nan, 3.0]))
+    array([2., 2., 6.])
+    """
+    return cumprod(_nan_filled(a, 1), axis, dtype, out)
+
+
+def _nan_extremum(a, axis, out, keepdims, initial, where_, fill, reduce, name):
+    _no_out(name, out)
+    a = asarray(a)
+    if dtype(a).kind not in "fc":
+        return reduce(a, axis, None, keepdims, initial, where_)
+    ans = reduce(_where(isnan(a), fill, a), axis, None, keepdims, initial, where_)
+    if initial is not None:
+        return ans
+    return _scalar(_where(_all(isnan(a), axis, keepdims=keepdims), np.nan, ans))
+
+
+@implements(np.nanmax)
+def nanmax(a, axis=None, out=None, keepdims=False, initial=None, where=None):
+    """``nanmax``: `max` ignoring NaNs (ties share the derivative as in `max`; NaN entries
+    get zero; an all-NaN slice gives NaN).
+
+    >>> nanmax(np.array([1.0, np.nan, 3.0]))
+    np.float64(3.0)
+    """
+    return _nan_extremum(a, axis, out, keepdims, initial, where, -np.inf, _max, "nanmax")
+
+
+@implements(np.nanmin)
+def nanmin(a, axis=None, out=None, keepdims=False, initial=None, where=None):
+    """``nanmin``: `min` ignoring NaNs (see `nanmax`).
+
+    >>> nanmin(np.array([1.0, np.nan, 3.0]))
+    np.float64(1.0)
+    """
+    return _nan_extremum(a, axis, out, keepdims, initial, where, np.inf, _min, "nanmin")
+
+
+@implements(np.nanargmax)
+def nanargmax(a, axis=None, out=None, *, keepdims=False):
+    """``nanargmax``: index of the maximum ignoring NaNs (plain integers).
+
+    >>> nanargmax(np.array([1.0, np.nan, 3.0]))
+    np.int64(2)
+    """
+    return argmax(_nan_filled(a, -np.inf), axis, out, keepdims=keepdims)
+
+
+@implements(np.nanargmin)
+def nanargmin(a, axis=None, out=None, *, keepdims=False):
+    """``nanargmin``: index of the minimum ignoring NaNs (plain integers).
+
+    >>> nanargmin(np.array([1.0, np.nan, 3.0]))
+    np.int64(0)
+    """
+    return argmin(_nan_filled(a, np.inf), axis, out, keepdims=keepdims)
+
+
+@implements(np.nanmean)
+def nanmean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
+    """``nanmean``: the mean of the non-NaN entries (NaN entries get a zero derivative).
+
+    >>> nanmean(np.array([1.0, np.nan, 3.0]))
+    np.float64(2.0)
+    """
+    _no_out("nanmean", out)
+    if where is not None and where is not True:
+        raise NotImplementedError("nanmean: where= is not supported")
+    a = asarray(a)
+    if globals()["dtype"](a).kind not in "fc":
+        from .reductions import mean
+        return mean(a, axis, dtype, keepdims=keepdims)
+    axes = normalize_axes(axis, len(shape(a)), "nanmean")
+    s = nansum(a, axes, dtype, keepdims=keepdims)
+    return _scalar(s / _count(a, axes, keepdims, globals()["dtype"](s)))
+
+
+@implements(np.nanvar)
+def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None,
+           mean=None, correction=None):
+    """``nanvar``: the variance of the non-NaN entries, ``sum((a - nanmean)**2) /
+    (count - ddof)``; NaN where ``count <= ddof``.
+
+    >>> nanvar(np.array([1.0, np.nan, 3.0]))
+    np.float64(1.0)
+    """
+    _no_out("nanvar", out)
+    if where is not None and where is not True:
+        raise NotImplementedError("nanvar: where= is not supported")
+    if correction is not None:
+        if ddof != 0:
+            raise ValueError("nanvar: ddof and correction can't be provided simultaneously")
+        ddof = correction
+    a = asarray(a)
+    if dtype is not None:
+        a = astype(a, dtype)
+    if globals()["dtype"](a).kind not in "f":
+        from .reductions import var
+        return var(a, axis, None, None, ddof, keepdims, mean=mean)
+    axes = normalize_axes(axis, len(shape(a)), "nanvar")
+    m = nanmean(a, axes, keepdims=True) if mean is None else mean
+    d = _where(isnan(a), 0.0, a - m)
+    s = _sum(d * d, axes, keepdims=keepdims)
+    dof = _count(a, axes, keepdims, globals()["dtype"](s)) - ddof
+    bad = dof <= 0
+    return _scalar(_where(bad, np.nan, s / _where(bad, 1.0, dof)))
+
+
+@implements(np.nanstd)
+def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None,
+           mean=None, correction=None):
+    """``nanstd``: ``sqrt(nanvar(...))``, with a zero derivative where it is 0.
+
+    >>> nanstd(np.array([1.0, np.nan, 3.0]))
+    np.float64(1.0)
+    """
+    v = nanvar(a, axis, dtype, out, ddof, keepdims, where=where, mean=mean,
+               correction=correction)
+    zero = equal(v, 0)
+    return _scalar(_where(zero, 0.0, sqrt(_where(zero, 1.0, v))))
+
