@@ -16,7 +16,8 @@ __all__ = ["BatchTrace", "BatchTracer", "move_bdim", "batch_elementwise", "batch
 
 
 class BatchTracer(Tracer):
-    __slots__ = ("val", "bdim")
+    __slots__ = ()
+    val, bdim = Tracer._s0, Tracer._s1
 
     def __init__(self, trace, val, bdim):
         self._trace = trace
@@ -36,6 +37,10 @@ class BatchTracer(Tracer):
         raise TypeError(
             "the truth value of a batched (vmapped) value depends on the example; Python "
             "control flow cannot branch per example inside vmap. Use np.where(cond, a, b).")
+
+    def _full_like(self, fill):
+        from ..numpy.creation import full_like
+        return BatchTracer(self._trace, full_like(self.val, fill), self.bdim)
 
     def __repr__(self):
         return f"BatchTracer(level={self._trace.level}, bdim={self.bdim}, {self.val!r})"

@@ -10,7 +10,8 @@ __all__ = ["JVPTrace", "JVPTracer", "apply_jvp"]
 
 
 class JVPTracer(Tracer):
-    __slots__ = ("primal", "tangent")
+    __slots__ = ()
+    primal, tangent = Tracer._s0, Tracer._s1
 
     def __init__(self, trace, primal, tangent):
         self._trace = trace
@@ -27,6 +28,11 @@ class JVPTracer(Tracer):
 
     def __bool__(self):
         return bool(self.primal)
+
+    def _full_like(self, fill):
+        from ..numpy.creation import full_like
+        p = full_like(self.primal, fill)
+        return JVPTracer(self._trace, p, ops.zeros(ops.shape_of(p), ops.dtype_of(p)))
 
     def __repr__(self):
         return f"JVPTracer(level={self._trace.level}, {self.primal!r})"

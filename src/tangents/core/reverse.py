@@ -21,7 +21,8 @@ class LeakedTracerError(RuntimeError):
 
 
 class VJPTracer(Tracer):
-    __slots__ = ("primal", "index", "out")
+    __slots__ = ()
+    primal, index, out = Tracer._s0, Tracer._s1, Tracer._s2
 
     def __init__(self, trace, primal, index, out=-1):
         self._trace = trace
@@ -40,6 +41,10 @@ class VJPTracer(Tracer):
     def __bool__(self):
         return bool(self.primal)
 
+    def _full_like(self, fill):
+        from ..numpy.creation import full_like
+        return self._trace.const(full_like(self.primal, fill))
+
     def __repr__(self):
         return f"VJPTracer(level={self._trace.level}, {self.primal!r})"
 
@@ -55,6 +60,8 @@ class VJPTrace:
     def new_input(self, value):
         self.tape.append((None, (), None, value, ()))
         return VJPTracer(self, value, len(self.tape) - 1)
+
+    const = new_input  # a constant is a leaf nobody reads the cotangent of
 
     def process(self, prim, args, params):
         if not self.alive:

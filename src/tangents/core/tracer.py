@@ -48,8 +48,25 @@ def _ufunc(name):
 class Tracer:
     """Base class of every traced value; each subclass belongs to one kind of trace."""
 
-    __slots__ = ("_trace",)
+    # One slot layout for every kind of tracer (subclasses alias _s0.._s2 under their own
+    # names), so that an in-place update can turn a tracer into the updated value's tracer,
+    # whatever its kind, by reassigning ``__class__`` (see `_become`).
+    __slots__ = ("_trace", "_s0", "_s1", "_s2", "__weakref__")
     __array_priority__ = 1000
+
+    def _become(self, new):
+        """Make this object stand for ``new`` (a tracer): NumPy's in-place semantics, where
+        every reference to the array sees the update."""
+        if not isinstance(new, Tracer):
+            raise TypeError("an in-place update of a traced array produced an untraced value")
+        self.__class__ = new.__class__
+        self._trace = new._trace
+        for name in ("_s0", "_s1", "_s2"):
+            try:
+                setattr(self, name, getattr(new, name))
+            except AttributeError:
+                pass
+        return self
 
     # -- NumPy dispatch ---------------------------------------------------------------
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
@@ -78,6 +95,10 @@ class Tracer:
                 f"tangents has no derivative rule for {mod}.{func.__name__} on traced values. "
                 "Write it with supported operations, or give it a rule with tg.custom_vjp.")
         return handler(*args, **kwargs)
+
+    def __array_namespace__(self, *, api_version=None):
+        from .. import numpy as tnp  # the Array API namespace of traced values
+        return tnp
 
     def __array__(self, dtype=None, copy=None):
         raise _conversion_error("np.asarray (or writing into a plain ndarray)")
@@ -142,8 +163,25 @@ class Tracer:
         return function_handlers["getitem"](self, idx)
 
     def __setitem__(self, idx, value):
-        raise TypeError("in-place assignment into a traced array is not supported yet; build "
-                        "the result with np.where, np.concatenate or tnp.at(x)[idx].set(v)")
+        self._become(function_handlers["setitem"](self, idx, value))
+
+    def _inplace(name):  # noqa: N805 - class-body helper
+        uf = getattr(np, name)
+
+        def method(self, other):
+            return self._become(ufunc_handlers[uf](self, other))
+
+        return method
+
+    __iadd__ = _inplace("add")
+    __isub__ = _inplace("subtract")
+    __imul__ = _inplace("multiply")
+    __itruediv__ = _inplace("true_divide")
+    __ipow__ = _inplace("power")
+    __imatmul__ = _inplace("matmul")
+    __ifloordiv__ = _inplace("floor_divide")
+    __imod__ = _inplace("remainder")
+    del _inplace
 
     # -- operators (same handlers as the ufuncs, without NumPy's dispatch round trip) -----
     __add__, __radd__ = _ufunc("add")

@@ -93,6 +93,7 @@ def _vjp(fun, primals, op, has_aux, release):
     flat = [_as_input(x, op, f"input leaf {i}", True) for i, x in enumerate(flat)]
     trace = VJPTrace(new_level())
     ins = [trace.new_input(x) for x in flat]
+    in_index = [t.index for t in ins]  # read now: fun may update its inputs in place
     try:
         out = fun(*tree_util.unflatten(in_tree, ins))
     finally:
@@ -123,8 +124,8 @@ def _vjp(fun, primals, op, has_aux, release):
                 seeds.append((o, c))
         cts = backward(trace.tape, seeds, release) if seeds else {}
         return tree_util.unflatten(in_tree, [
-            cts[t.index] if t.index in cts else ops.zeros(ops.shape_of(x), ops.dtype_of(x))
-            for t, x in zip(ins, flat)])
+            cts[i] if i in cts else ops.zeros(ops.shape_of(x), ops.dtype_of(x))
+            for i, x in zip(in_index, flat)])
 
     return tree_util.unflatten(out_tree, out_primals), vjp_fn, aux
 
@@ -249,6 +250,7 @@ def linearize(fun, *primals):
     flat = [_as_input(x, "linearize", f"input leaf {i}", True) for i, x in enumerate(flat)]
     trace = VJPTrace(new_level())
     ins = [trace.new_input(x) for x in flat]
+    in_index = [t.index for t in ins]  # read now: fun may update its inputs in place
     try:
         out = fun(*tree_util.unflatten(in_tree, ins))
     finally:
@@ -262,12 +264,12 @@ def linearize(fun, *primals):
         if t_tree != in_tree:
             raise ValueError(f"linearize: tangents {t_tree} do not match primals {in_tree}")
         seeds = {}
-        for i, (t, v, x) in enumerate(zip(ins, t_flat, flat)):
+        for i, (index, v, x) in enumerate(zip(in_index, t_flat, flat)):
             v = _as_input(v, "linearize", f"tangent leaf {i}", True)
             if ops.shape_of(v) != ops.shape_of(x):
                 raise ValueError(f"linearize: tangent leaf {i} has shape {ops.shape_of(v)} but "
                                  f"its primal has shape {ops.shape_of(x)}")
-            seeds[t.index] = ops.cast(v, ops.dtype_of(x))
+            seeds[index] = ops.cast(v, ops.dtype_of(x))
         outs = iter(forward_through_tape(trace.tape, seeds, traced))
         res = []
         for o, p in zip(out_flat, out_primals):

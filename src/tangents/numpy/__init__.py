@@ -16,4 +16,10 @@ from .vectorize import *  # noqa: F401,F403
 from .contractions import *  # noqa: F401,F403
 from .indexing import *  # noqa: F401,F403
 from .joining import *  # noqa: F401,F403
+from .sorting import *  # noqa: F401,F403
+from .complex import *  # noqa: F401,F403
+from .manipulation import *  # noqa: F401,F403
+from . import fft  # noqa: F401
 from . import linalg  # noqa: F401
+from .array_api import *  # noqa: F401,F403
+from .updates import *  # noqa: F401,F403

@@ -43,16 +43,33 @@ def real(val):
     return bind(real_p, val)
 
 
+def _buffer(a, fill, dtype):
+    """A traced constant shaped like the traced ``a``: a buffer that can receive traced
+    values in place (``buf[i] = y``) with derivatives flowing through."""
+    buf = a._full_like(fill)
+    return buf if dtype is None else astype(buf, dtype)
+
+
+def _traced_buffer(a, dtype, shape):
+    return isinstance(a, Tracer) and shape is None and (
+        dtype is None or np.dtype(dtype).kind in "fc")
+
+
 @implements(np.zeros_like)
 def zeros_like(a, dtype=None, order="K", subok=True, shape=None):
-    """``zeros_like(a)``: a constant (plain ndarray) of zeros."""
+    """``zeros_like(a)``: zeros; for a traced ``a``, a traced buffer that accepts in-place
+    writes of traced values."""
+    if _traced_buffer(a, dtype, shape):
+        return _buffer(a, 0, dtype)
     return np.zeros(globals()["shape"](a) if shape is None else shape,
                     globals()["dtype"](a) if dtype is None else dtype)
 
 
 @implements(np.ones_like)
 def ones_like(a, dtype=None, order="K", subok=True, shape=None):
-    """``ones_like(a)``: a constant (plain ndarray) of ones."""
+    """``ones_like(a)``: ones; a traced buffer for a traced ``a`` (see `zeros_like`)."""
+    if _traced_buffer(a, dtype, shape):
+        return _buffer(a, 1, dtype)
     return np.ones(globals()["shape"](a) if shape is None else shape,
                    globals()["dtype"](a) if dtype is None else dtype)
 
@@ -65,19 +82,29 @@ def empty_like(a, dtype=None, order="K", subok=True, shape=None):
 
 @implements(np.full_like)
 def full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None):
-    """``full_like(a, fill_value)``; a traced ``fill_value`` is broadcast (differentiable)."""
+    """``full_like(a, fill_value)``; a traced ``fill_value`` is broadcast (differentiable),
+    and a traced ``a`` gives a traced buffer (see `zeros_like`)."""
     from .shape import broadcast_to
     shp = globals()["shape"](a) if shape is None else shape
     dt = globals()["dtype"](a) if dtype is None else np.dtype(dtype)
     if isinstance(fill_value, Tracer):
         return broadcast_to(astype(fill_value, dt), shp)
+    if _traced_buffer(a, dtype, shape):
+        return _buffer(a, fill_value, dtype)
     return np.full(shp, fill_value, dt)
+
+
+# copy: a new traced value (so that an in-place update of the copy leaves the original)
+copy_p = Primitive("copy", lambda x: x)
+copy_p.def_vjp(lambda ct, ans, x: ct)
+copy_p.def_jvp(lambda t, ans, x: t)
+copy_p.def_batch(batch_unary(copy_p))
 
 
 @implements(np.copy)
 def copy(a, order="K", subok=False):
-    """``copy(a)``: traced values are immutable, so the value itself."""
-    return a if isinstance(a, Tracer) else np.copy(a)
+    """``copy(a)``: a new array; for a traced ``a``, a new traced value."""
+    return bind(copy_p, a) if isinstance(a, Tracer) else np.copy(a)
 
 
 @implements(np.shape)
@@ -142,4 +169,6 @@ def array(object, dtype=None, *, copy=True, order="K", subok=False, ndmin=0, lik
     if ndmin and len(shape(out)) < ndmin:
         from .shape import reshape
         out = reshape(out, (1,) * (ndmin - len(shape(out))) + shape(out))
+    if copy and out is object:
+        return globals()["copy"](out)
     return np.array(out, copy=True) if isinstance(out, np.ndarray) and copy else out

@@ -1,0 +1,186 @@
+"""In-place updates of traced arrays and their functional form.
+
+``x[idx] = v``, ``x[idx] -= v``, ``x += v``, ``np.fill_diagonal``, ``np.copyto`` and
+``np.put`` on a traced array rebind that array (every reference sees the update, as with
+NumPy); ``tnp.at(x)[idx].set(v)`` / ``.add(v)`` / ``.multiply(v)`` return a new array.
+All are compositions of getitem's transpose (``add_at``) with constant masks:
+
+    set(x, idx, v) = where(keep, x, 0) + add_at(v * last, idx)
+
+where ``keep`` is False at the written entries and ``last`` keeps, for an index that names an
+entry several times, only the last write (NumPy's behaviour for repeated indices).
+Views are not tracked: updating ``x[0:2]`` after ``y = x[0:2]`` changes ``x``, not ``y``.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..core.primitive import bind
+from ..core.tracer import Tracer, TracerConversionError, function_handlers
+from ._dispatch import dtype, implements, shape
+from .creation import astype
+from .elementwise import where
+from .indexing import _normalize_index, add_at_p, getitem
+from .shape import broadcast_to, ravel
+
+__all__ = ["at", "fill_diagonal", "copyto", "put"]
+
+
+def _plan(xshape, key):
+    """(template index, shape of x[key], mask of last writes or None, keep mask)."""
+    idx, dyn = _normalize_index(key, xshape)
+    if dyn:
+        raise NotImplementedError(
+            "assigning through index arrays that vary under vmap is not supported; use "
+            "np.where with a mask, or index with plain integer arrays")
+    positions = np.arange(int(np.prod(xshape)), dtype=np.intp).reshape(xshape)[idx]
+    keep = np.ones(xshape, bool)
+    keep[idx] = False
+    last = None
+    if any(isinstance(e, np.ndarray) for e in idx) and positions.size:
+        flat = positions.ravel()
+        rev_first = np.unique(flat[::-1], return_index=True)[1]
+        if len(rev_first) != flat.size:  # repeated targets: only the last write lands
+            last = np.zeros(flat.size, bool)
+            last[flat.size - 1 - rev_first] = True
+            last = last.reshape(positions.shape)
+    return idx, positions.shape, last, keep
+
+
+def _scatter(x, key, v):
+    """(x with zeros at key, v placed at key on zeros): the two halves of set/add."""
+    xs, dt = shape(x), dtype(x)
+    idx, sel, last, keep = _plan(xs, key)
+    v = astype(v, dt) if isinstance(v, Tracer) else np.asarray(v, dt)
+    v = broadcast_to(v, sel)
+    if last is not None:
+        v = where(last, v, 0.0)
+    return idx, keep, bind(add_at_p, v, shape=xs, idx=idx)
+
+
+def set_at(x, key, v):
+    """``x`` with ``x[key]`` replaced by ``v`` (a new array)."""
+    _, keep, placed = _scatter(x, key, v)
+    return where(keep, x, 0.0) + placed
+
+
+def add_at(x, key, v):
+    """``x`` with ``v`` added at ``key``; repeated indices accumulate (like ``np.add.at``)."""
+    xs, dt = shape(x), dtype(x)
+    idx, dyn = _normalize_index(key, xs)
+    if dyn:
+        raise NotImplementedError("add through index arrays that vary under vmap is not "
+                                  "supported")
+    sel = np.empty(xs, bool)[idx].shape
+    v = astype(v, dt) if isinstance(v, Tracer) else np.asarray(v, dt)
+    return x + bind(add_at_p, broadcast_to(v, sel), shape=xs, idx=idx)
+
+
+def _setitem(x, key, v):
+    return set_at(x, key, v)
+
+
+function_handlers["setitem"] = _setitem
+
+
+class _AtIndex:
+    __slots__ = ("x", "key")
+
+    def __init__(self, x, key):
+        self.x, self.key = x, key
+
+    def get(self):
+        return getitem(self.x, self.key)
+
+    def set(self, v):
+        return set_at(self.x, self.key, v)
+
+    def add(self, v):
+        return add_at(self.x, self.key, v)
+
+    def multiply(self, v):
+        return set_at(self.x, self.key, getitem(self.x, self.key) * v)
+
+
+class _At:
+    __slots__ = ("x",)
+
+    def __init__(self, x):
+        self.x = x
+
+    def __getitem__(self, key):
+        return _AtIndex(self.x, key)
+
+
+def at(x):
+    """``at(x)[idx].set(v)`` / ``.add(v)`` / ``.multiply(v)`` / ``.get()``: functional updates
+    returning a new array (``x`` is left unchanged); ``.add`` accumulates repeated indices.
+
+    >>> at(np.zeros(3))[[0, 0, 2]].add(1.0)
+    array([2., 0., 1.])
+    """
+    if not isinstance(x, Tracer):
+        x = np.asarray(x)
+    return _At(x)
+
+
+def _require_traced_target(a, op):
+    if not isinstance(a, Tracer):
+        raise TracerConversionError(
+            f"{op} would write a traced value into a plain ndarray, dropping its derivative. "
+            "Make the buffer from a traced array (np.zeros_like(x), x.copy()) or use "
+            "tnp.at(buffer)[idx].set(value), which returns a new array.")
+
+
+def _cyclic(values, n):
+    """``values`` repeated cyclically to length ``n`` (how NumPy's flat writes fill)."""
+    if isinstance(values, Tracer) or np.ndim(values):
+        flat = ravel(values)
+        m = shape(flat)[0]
+        return flat if m == n else getitem(flat, np.arange(n) % max(m, 1))
+    return values
+
+
+@implements(np.fill_diagonal)
+def fill_diagonal(a, val, wrap=False):
+    """``fill_diagonal(a, val, wrap=False)``: in place, as NumPy (``a`` must be traced when
+    ``val`` is)."""
+    _require_traced_target(a, "np.fill_diagonal")
+    s = shape(a)
+    if len(s) < 2:
+        raise ValueError("fill_diagonal: array must be at least 2-d")
+    if len(s) == 2:
+        step, end = s[1] + 1, (None if wrap else s[1] * s[1])
+    else:
+        if len(set(s)) != 1:
+            raise ValueError("fill_diagonal: all dimensions of input must be of equal length")
+        step, end = 1 + int(np.cumprod(s[:-1]).sum()), None
+    flat = np.arange(int(np.prod(s)))[:end:step]
+    a[np.unravel_index(flat, s)] = _cyclic(val, flat.size)
+
+
+@implements(np.copyto)
+def copyto(dst, src, casting="same_kind", where=True):
+    """``copyto(dst, src, where=True)``: in place into a traced ``dst``."""
+    _require_traced_target(dst, "np.copyto")
+    if where is True:
+        dst[...] = src
+    else:
+        from .elementwise import where as where_
+        dst[...] = where_(where, src, dst)
+
+
+@implements(np.put)
+def put(a, ind, v, mode="raise"):
+    """``put(a, ind, v, mode="raise")``: in place into a traced ``a`` at flat indices."""
+    _require_traced_target(a, "np.put")
+    s = shape(a)
+    n = int(np.prod(s))
+    ind = np.asarray(ind, np.intp).ravel()
+    if mode == "wrap":
+        ind = ind % n
+    elif mode == "clip":
+        ind = np.clip(ind, 0, n - 1)
+    elif ((ind < -n) | (ind >= n)).any():
+        raise IndexError(f"put: index out of bounds for an array of size {n}")
+    a[np.unravel_index(ind % n, s)] = _cyclic(v, ind.size)

@@ -1,0 +1,196 @@
+"""In-place updates of traced arrays and tnp.at: through the harness and against NumPy."""
+import numpy as np
+import pytest
+
+import tangents as tg
+import tangents.numpy as tnp
+from harness import Case, case_id, check_case, rand
+
+
+def _inplace(key, value_of):
+    """f(x): a copy of x with copy[key] = value_of(x), then a nonlinear read-out."""
+    def f(x):
+        y = x.copy()
+        y[key] = value_of(x)
+        return y * y
+    return f
+
+
+def _inplace_np(key, value_of):
+    def f(x):
+        y = x.copy()
+        y[key] = value_of(x)
+        return y * y
+    return f
+
+
+KEYS = [
+    (0, lambda x: tnp.sin(x[1])),
+    (slice(1, None), lambda x: x[:-1] * 2.0),
+    ((Ellipsis, -1), lambda x: tnp.exp(x[..., 0])),
+    (np.array([0, 2]), lambda x: x[1] * 3.0),
+    (np.array([2, 0, 2]), lambda x: tnp.cos(x[0:3])),  # repeated target: last write wins
+    (np.array([True, False, True, False]), lambda x: 1.5),
+    ((slice(None), None), lambda x: x[:, None] + 1.0),
+]
+SHAPES = {0: (4,), 1: (4,), 2: (2, 3), 3: (4,), 4: (4,), 5: (4,), 6: (4,)}
+CASES = []
+for k, (key, val) in enumerate(KEYS):
+    x = rand(SHAPES[k], seed=k)
+    CASES.append(Case(f"setitem[{k}]", _inplace(key, val), (x,), np_fun=_inplace_np(
+        key, lambda x, val=val: np.asarray(val(x)))))
+
+
+@pytest.mark.parametrize("case", CASES, ids=case_id)
+def test_setitem_rule(case):
+    check_case(case)
+
+
+AUGMENTED = [
+    ("iadd_slice", lambda x: _aug(x, slice(0, 2), "add")),
+    ("isub_fancy", lambda x: _aug(x, np.array([1, 3]), "sub")),
+    ("imul_all", lambda x: _aug(x, Ellipsis, "mul")),
+]
+
+
+def _aug(x, key, op):
+    y = x.copy()
+    v = np.sin(x[key]) if key is not Ellipsis else np.cos(x)
+    if op == "add":
+        y[key] += v
+    elif op == "sub":
+        y[key] -= v
+    else:
+        y *= v
+    return y
+
+
+@pytest.mark.parametrize("name,fun", AUGMENTED, ids=[a[0] for a in AUGMENTED])
+def test_augmented_assignment(name, fun):
+    check_case(Case(name, fun, (rand((4,)),), np_fun=fun))
+
+
+def test_repeated_index_assignment_matches_numpy():
+    x = rand((4,))
+    idx = np.array([1, 1, 3, 1])
+    vals = np.array([10.0, 20.0, 30.0, 40.0])
+    ref = x.copy()
+    ref[idx] = vals
+    np.testing.assert_array_equal(tnp.at(x)[idx].set(vals), ref)
+    # the gradient goes only to the write that lands
+    g = tg.grad(lambda v: tnp.sum(tnp.at(x)[idx].set(v) * np.arange(4.0)))(vals)
+    np.testing.assert_array_equal(g, [0.0, 0.0, 3.0, 1.0])
+
+
+def test_at_add_accumulates_repeated_indices_and_multiply():
+    x = rand((5,))
+    idx = [0, 0, 4]
+    ref = x.copy()
+    np.add.at(ref, idx, 1.5)
+    np.testing.assert_allclose(tnp.at(x)[idx].add(1.5), ref)
+    check_case(Case("at.add", lambda x, v: tnp.at(x)[idx].add(v) ** 2,
+                    (x, rand((3,), seed=2))))
+    check_case(Case("at.multiply", lambda x, v: tnp.at(x)[1:3].multiply(v) ** 2,
+                    (x, rand((2,), seed=3))))
+    check_case(Case("at.set", lambda x, v: tnp.at(x)[::2].set(v) ** 2,
+                    (x, rand((3,), seed=4))))
+    assert (tnp.at(x)[1].get() == x[1]).all()
+    np.testing.assert_array_equal(x, rand((5,)))  # functional: x is unchanged
+
+
+def test_buffers_from_traced_arrays_receive_traced_values():
+    def f(x):
+        for make in (np.zeros_like, np.ones_like):
+            buf = make(x)
+            buf[1:] = np.tanh(x[:-1])
+            x = x + buf
+        empty = np.empty_like(x)
+        empty[:] = np.sin(x)
+        x = x * empty
+        full = np.full_like(x, 2.0)
+        full[0] = x[0] ** 2
+        return np.sum(full * x)
+    tg.check_grads(f, (rand((5,)),), order=2)
+    g = tg.vmap(tg.grad(f))(rand((3, 5)))
+    np.testing.assert_allclose(g[1], tg.grad(f)(rand((3, 5))[1]))
+
+
+def test_copy_is_independent_of_its_source():
+    def f(x):
+        y = x.copy()
+        z = tnp.array(x)  # np.array itself cannot dispatch: NumPy calls __array__
+        y[0] = 0.0
+        z[1] = 0.0
+        return np.sum(x) + 2 * np.sum(y) + 4 * np.sum(z)
+    np.testing.assert_allclose(tg.grad(f)(rand((3,))), [5.0, 3.0, 7.0])
+
+
+def test_inplace_update_of_an_input_keeps_its_gradient():
+    def f(x):
+        x += 1.0
+        x *= x
+        return np.sum(x)
+    x = rand((3,))
+    np.testing.assert_allclose(tg.grad(f)(x), 2 * (x + 1))
+    np.testing.assert_allclose(tg.jvp(f, (x,), (np.ones(3),))[1], np.sum(2 * (x + 1)))
+    out, f_jvp = tg.linearize(f, x)
+    np.testing.assert_allclose(f_jvp(np.ones(3)), np.sum(2 * (x + 1)))
+
+
+def test_seed_style_batched_jacobian_with_diagonal_overwrite():
+    """Build a batched softmax-like Jacobian by broadcasting, overwrite its diagonal with
+    J[:, iy, ix] = s * (1 - s), then contract it with einsum."""
+    def loss(z, w):
+        s = 1 / (1 + np.exp(-z))                       # (B, n)
+        n = s.shape[1]
+        J = -s[:, :, None] * s[:, None, :]             # traced (B, n, n)
+        iy, ix = np.diag_indices(n)
+        J[:, iy, ix] = s * (1 - s)
+        return np.einsum("bij,bj,i->", J, z, w)
+
+    z, w = rand((4, 3)), rand((3,), seed=1)
+
+    def reference(z):
+        s = 1 / (1 + np.exp(-z))
+        J = -s[:, :, None] * s[:, None, :]
+        J[:, np.arange(3), np.arange(3)] = s * (1 - s)
+        return np.einsum("bij,bj,i->", J, z, w)
+    np.testing.assert_allclose(loss(z, w), reference(z))
+    tg.check_grads(loss, (z, w), order=2)
+
+
+def test_fill_diagonal_copyto_put():
+    def f(x):
+        A = np.zeros_like(x[:, None] * x[None, :])
+        np.fill_diagonal(A, x ** 2)
+        B = np.ones_like(A)
+        np.copyto(B, A * 3.0, where=np.eye(3, dtype=bool))
+        np.put(B, [1, 5], np.sin(x[:2]))
+        return np.sum(B @ x)
+
+    def reference(x):
+        A = np.zeros((3, 3))
+        np.fill_diagonal(A, x ** 2)
+        B = np.ones_like(A)
+        np.copyto(B, A * 3.0, where=np.eye(3, dtype=bool))
+        np.put(B, [1, 5], np.sin(x[:2]))
+        return np.sum(B @ x)
+    x = rand((3,))
+    np.testing.assert_allclose(f(x), reference(x))
+    tg.check_grads(f, (x,), order=2)
+
+
+def test_writing_traced_values_into_plain_arrays_raises_clearly():
+    def f(x):
+        buf = np.zeros((3, 3))
+        np.fill_diagonal(buf, x)
+        return np.sum(buf)
+    with pytest.raises(tg.TracerConversionError, match="zeros_like"):
+        tg.grad(f)(rand((3,)))
+
+    def g(x):
+        buf = np.zeros(3)
+        buf[1:] = x[:2]
+        return np.sum(buf)
+    with pytest.raises(tg.TracerConversionError):
+        tg.grad(g)(rand((3,)))
