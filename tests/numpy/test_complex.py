@@ -111,8 +111,6 @@ def test_real_inputs_and_the_origin():
     np.testing.assert_allclose(tg.grad(f)(x), [3.0, 3.0, 3.0])
 
 
-@pytest.mark.xfail(strict=True, reason="elementwise absolute uses sign(z) for complex z; the "
-                   "derivative of |z| is conj(z) / |z| under the convention (reported to lead)")
 def test_abs_of_complex():
     f = lambda z: tnp.sum(tnp.abs(z) ** 3)
     z = crand((2, 3))

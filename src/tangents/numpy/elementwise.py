@@ -18,7 +18,7 @@ import numpy as np
 from ..core import builders
 from ..core.batching import batch_elementwise, batch_unary
 from ..core.primitive import Primitive, bind
-from ._dispatch import implements, implements_ufunc
+from ._dispatch import dtype, implements, implements_ufunc
 
 _LN2 = np.log(2.0)
 _LN10 = np.log(10.0)
@@ -175,7 +175,17 @@ hypot, hypot_p = _binary("hypot", np.hypot,
                          lambda ans, x, y: _safe_ratio(y, ans))
 
 # -- kinks: ties share equally, 0 at the kink of abs/sign (docs/conventions.md) -----------
-absolute, absolute_p = _unary("absolute", np.absolute, lambda ans, x: sign(x))
+def _abs_partial(ans, x):
+    # d|x| = sign(x) for real x (0 at 0); for complex z, conj(z) / |z| under tangents'
+    # (JAX's) convention that a VJP is the plain transpose of the JVP; 0 at z == 0
+    if dtype(x).kind != "c":
+        return sign(x)
+    from .complex import conj
+    zero = equal(ans, 0)
+    return where(zero, 0.0, conj(x) / where(zero, 1.0, ans))
+
+
+absolute, absolute_p = _unary("absolute", np.absolute, _abs_partial)
 abs = absolute  # noqa: A001 - NumPy's name
 
 
