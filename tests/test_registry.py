@@ -1,8 +1,16 @@
 """Every registered primitive declares all of its rules side by side."""
 import pytest
 
+import importlib
+
 import tangents  # noqa: F401  (registers everything)
 from tangents.core.primitive import registry
+
+for _optional in ("tangents.scipy.special", "tangents.scipy.linalg", "tangents.scipy.stats"):
+    try:  # SciPy is an optional extra; its families register primitives when present
+        importlib.import_module(_optional)
+    except ImportError:
+        pass
 
 PRIMS = sorted(registry)
 

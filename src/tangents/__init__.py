@@ -8,6 +8,7 @@ from . import numpy  # noqa: F401  (registers the NumPy rules)
 from . import tree
 from .core.custom import checkpoint, custom_jvp, custom_vjp, stop_gradient
 from .core.derived import elementwise_grad, hessian, hvp, jacfwd, jacobian, jacrev
+from .core.reverse import LeakedTracerError
 from .core.tracer import NoDerivativeRuleError, TracerConversionError
 from .core.transforms import grad, jvp, linearize, value_and_grad, vjp, vmap
 from .checking import check_grads
@@ -18,4 +19,4 @@ __version__ = "0.1.0"
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "linearize", "vmap", "jacrev", "jacfwd",
            "jacobian", "hessian", "hvp", "elementwise_grad", "custom_vjp", "custom_jvp",
            "checkpoint", "stop_gradient", "check_grads", "tree", "numpy",
-           "NoDerivativeRuleError", "TracerConversionError"]
+           "NoDerivativeRuleError", "TracerConversionError", "LeakedTracerError"]

@@ -210,3 +210,32 @@ def test_custom_rule_errors():
     bad.defvjp(lambda x: (x, None), lambda res, ct: ct)
     with pytest.raises(TypeError, match="bad.*one cotangent per argument"):
         tg.grad(bad)(1.0)
+
+
+def test_np_vectorize_on_traced_values_points_to_tnp_vectorize():
+    with pytest.raises(tg.TracerConversionError, match="tangents.numpy.vectorize"):
+        tg.grad(lambda x: np.sum(np.vectorize(lambda a: a * 2.0)(x)))(np.ones(3))
+
+
+def test_scipy_ufunc_without_rule_is_named_as_scipy():
+    sp = pytest.importorskip("scipy.special")
+    with pytest.raises(tg.NoDerivativeRuleError, match="scipy.special.struve"):
+        tg.grad(lambda x: np.sum(sp.struve(1, x)))(np.ones(2))
+
+
+def test_scipy_ufunc_dispatches_without_importing_tangents_scipy_first():
+    sp = pytest.importorskip("scipy.special")
+    g = tg.grad(lambda x: np.sum(sp.erf(x)))(np.zeros(2))
+    np.testing.assert_allclose(g, 2 / np.sqrt(np.pi))
+
+
+def test_vmap_maps_keyword_arguments_along_axis_0():
+    out = tg.vmap(lambda x, *, scale: x * scale)(np.ones((3, 2)), scale=np.arange(3.0))
+    np.testing.assert_allclose(out, np.arange(3.0)[:, None] * np.ones((3, 2)))
+
+
+def test_leaked_tracer_error_is_public():
+    leaked = []
+    tg.grad(lambda x: leaked.append(x) or np.sum(x))(np.ones(2))
+    with pytest.raises(tg.LeakedTracerError):
+        np.sin(leaked[0])

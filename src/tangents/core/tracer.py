@@ -29,8 +29,26 @@ def _conversion_error(what):
         f"{what} of a traced value inside a tangents transform would drop its derivative. "
         "Keep the computation in NumPy operations on the traced value (use tangents.numpy or "
         "np.* functions, not np.asarray/float/item); to build an array from traced values use "
-        "np.stack/np.concatenate or a buffer made with np.zeros_like(x); to use the value as a "
+        "np.stack/np.concatenate or a buffer made with np.zeros_like(x); to index a plain "
+        "array with a traced index use tnp.take(table, i, axis=0); to use the value as a "
         "constant on purpose, wrap it in tg.stop_gradient(x) and read it outside the transform.")
+
+
+def _called_from_np_vectorize():
+    import sys
+    frame = sys._getframe(2)
+    for _ in range(6):
+        if frame is None:
+            return False
+        if frame.f_code.co_name in ("_vectorize_call", "_get_ufunc_and_otypes",
+                                    "_vectorize_call_with_signature"):
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _is_scipy_ufunc(ufunc):
+    return getattr(np, ufunc.__name__, None) is not ufunc
 
 
 def _ufunc(name):
@@ -71,8 +89,12 @@ class Tracer:
     # -- NumPy dispatch ---------------------------------------------------------------
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         handler = ufunc_handlers.get(ufunc) if method == "__call__" else None
+        if handler is None and method == "__call__" and _is_scipy_ufunc(ufunc):
+            import tangents.scipy.special  # noqa: F401  (registers SciPy's ufuncs)
+            handler = ufunc_handlers.get(ufunc)
         if handler is None:
-            detail = f"numpy.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
+            owner = "scipy.special" if _is_scipy_ufunc(ufunc) else "numpy"
+            detail = f"{owner}.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
             raise NoDerivativeRuleError(
                 f"tangents has no derivative rule for {detail} on traced values. "
                 "Write it with supported operations, or give it a rule with tg.custom_vjp.")
@@ -100,7 +122,21 @@ class Tracer:
         from .. import numpy as tnp  # the Array API namespace of traced values
         return tnp
 
+    @property
+    def device(self):
+        return "cpu"
+
+    def to_device(self, device, /, *, stream=None):
+        if device != "cpu":
+            raise ValueError(f"traced values live on the 'cpu' device, got {device!r}")
+        return self
+
     def __array__(self, dtype=None, copy=None):
+        if _called_from_np_vectorize():
+            raise TracerConversionError(
+                "np.vectorize cannot be intercepted on traced values (it loops in Python over "
+                "plain arrays); use tangents.numpy.vectorize(pyfunc, signature=...), which "
+                "runs the function once through vmap and is differentiable")
         raise _conversion_error("np.asarray (or writing into a plain ndarray)")
 
     def __float__(self):

@@ -305,7 +305,14 @@ def vmap(fun, in_axes=0, out_axes=0, *, axis_size=None):
     array([2., 2., 2.])
     """
     @functools.wraps(fun)
-    def batched(*args):
+    def batched(*args, **kwargs):
+        if kwargs:  # keyword arguments are mapped along their axis 0 (as in JAX)
+            keys = sorted(kwargs)
+            n = len(args)
+            spec = (tuple(in_axes) + (0,) * len(keys)) if isinstance(in_axes, (tuple, list)) \
+                else in_axes
+            return vmap(lambda *a: fun(*a[:n], **dict(zip(keys, a[n:]))), spec, out_axes,
+                        axis_size=axis_size)(*args, *[kwargs[k] for k in keys])
         flat, in_tree = tree_util.flatten(args)
         spec = tuple(in_axes) if isinstance(in_axes, list) else in_axes
         if isinstance(spec, dict) and len(args) == 1:
