@@ -41,12 +41,26 @@ def _sum_keep(x, axis):
 
 # -- softmax: s = exp(x - lse);  VJP s * (g - sum(g s));  JVP s * (t - sum(t s)) ------------
 def _softmax_impl(x, *, axis):
-    e = np.exp(x - _stable_shift(x, axis))
-    return e / np.sum(e, axis=axis, keepdims=True)
+    e = x - _stable_shift(x, axis)
+    np.exp(e, out=e)
+    e /= np.sum(e, axis=axis, keepdims=True)
+    return e
+
+
+def _plain(*xs):
+    return all(type(x) is np.ndarray for x in xs)
+
+
+def _softmax_vjp(ct, ans, x, *, axis):
+    if _plain(ct, ans):  # nothing traces this: fused in place (two temporaries, not three)
+        out = ct * ans
+        out -= ans * np.sum(out, axis=axis, keepdims=True)
+        return out
+    return ans * (ct - _sum_keep(ct * ans, axis))
 
 
 softmax_p = Primitive("softmax", _softmax_impl)
-softmax_p.def_vjp(lambda ct, ans, x, *, axis: ans * (ct - _sum_keep(ct * ans, axis)))
+softmax_p.def_vjp(_softmax_vjp)
 softmax_p.def_jvp(lambda t, ans, x, *, axis: ans * (t - _sum_keep(t * ans, axis)))
 softmax_p.def_batch(batch_axis_op(softmax_p))
 
@@ -54,11 +68,21 @@ softmax_p.def_batch(batch_axis_op(softmax_p))
 # -- log_softmax: x - lse;  VJP g - exp(ans) sum(g);  JVP t - sum(exp(ans) t) ----------------
 def _log_softmax_impl(x, *, axis):
     z = x - _stable_shift(x, axis)
-    return z - np.log(np.sum(np.exp(z), axis=axis, keepdims=True))
+    z -= np.log(np.sum(np.exp(z), axis=axis, keepdims=True))
+    return z
+
+
+def _log_softmax_vjp(ct, ans, x, *, axis):
+    if _plain(ct, ans):  # nothing traces this: fused in place (one temporary)
+        out = np.exp(ans)
+        out *= np.sum(ct, axis=axis, keepdims=True)
+        np.subtract(ct, out, out=out)
+        return out
+    return ct - tnp.exp(ans) * _sum_keep(ct, axis)
 
 
 log_softmax_p = Primitive("log_softmax", _log_softmax_impl)
-log_softmax_p.def_vjp(lambda ct, ans, x, *, axis: ct - tnp.exp(ans) * _sum_keep(ct, axis))
+log_softmax_p.def_vjp(_log_softmax_vjp)
 log_softmax_p.def_jvp(lambda t, ans, x, *, axis: t - _sum_keep(tnp.exp(ans) * t, axis))
 log_softmax_p.def_batch(batch_axis_op(log_softmax_p))
 
