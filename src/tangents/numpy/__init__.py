@@ -22,3 +22,4 @@ from .manipulation import *  # noqa: F401,F403
 from . import fft  # noqa: F401
 from . import linalg  # noqa: F401
 from .updates import *  # noqa: F401,F403
+from .array_api import *  # noqa: F401,F403

@@ -1,0 +1,482 @@
+"""The Array API standard's names that NumPy's main namespace lacks or spells differently,
+so that ``tangents.numpy`` is itself an Array API namespace (the one traced values name in
+``__array_namespace__``): aliases, thin compositions of the differentiable functions, the
+dtype and device helpers, and ``__array_namespace_info__``.
+
+Libraries written against the standard (SciPy with ``SCIPY_ARRAY_API=1``, array-api-extra)
+then run on traced values through this namespace and are differentiated as written.
+"""
+from __future__ import annotations
+
+__all__ = ['__array_api_version__', '__array_namespace_info__', 'acos', 'acosh', 'asin',
+           'asinh', 'atan', 'atan2', 'atanh', 'pow', 'bitwise_invert', 'bitwise_left_shift',
+           'bitwise_right_shift', 'copysign', 'nextafter', 'concat', 'permute_dims',
+           'matrix_transpose', 'vecdot', 'asarray', 'astype', 'isdtype', 'can_cast', 'finfo',
+           'iinfo', 'unique_all', 'unique_counts', 'unique_inverse', 'unique_values', 'isin',
+           'cumulative_sum', 'cumulative_prod', 'broadcast_arrays', 'broadcast_shapes',
+           'from_dlpack', 'zeros', 'ones', 'empty', 'full', 'eye', 'bool', 'uint16',
+           'uint32', 'uint64', 'special']
+
+import builtins
+import importlib
+from typing import NamedTuple
+
+import numpy as np
+
+from ..core import builders
+from ..core.batching import batch_elementwise, move_bdim
+from ..core.primitive import bind
+from ..core.tracer import Tracer
+from . import creation, linalg as _linalg
+from ._dispatch import dtype, implements, implements_ufunc, normalize_axis, shape
+from .complex import conj
+from .elementwise import (arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, equal,
+                          invert, power, signbit, where)
+from .joining import concatenate, stack
+from .reductions import cumprod, cumsum, sum as _sum
+from .shape import broadcast_to, transpose
+from .sorting import unique
+
+__array_api_version__ = "2024.12"
+
+bool = np.bool  # noqa: A001 - the standard's name for the boolean dtype
+uint16, uint32, uint64 = np.uint16, np.uint32, np.uint64
+broadcast_shapes = np.broadcast_shapes
+from_dlpack = np.from_dlpack
+
+# -- the standard's spellings of NumPy's ufuncs ------------------------------------------
+acos, acosh, asin, asinh = arccos, arccosh, arcsin, arcsinh
+atan, atan2, atanh = arctan, arctan2, arctanh
+pow = power  # noqa: A001 - the standard's name
+bitwise_invert = invert
+
+
+def _shift(name, ufunc):
+    prim = builders.nondifferentiable(name, ufunc, batch=batch_elementwise)
+
+    def fn(x1, x2, /):
+        return bind(prim, x1, x2)
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"``{name}(x1, x2)``: NumPy's ``{ufunc.__name__}`` (integer result)."
+    implements_ufunc(ufunc)(fn)
+    return fn
+
+
+bitwise_left_shift = _shift("bitwise_left_shift", np.left_shift)
+bitwise_right_shift = _shift("bitwise_right_shift", np.right_shift)
+
+# d copysign(x, y) / dx = +-1 (+1 where the signs already agree); 0 in y away from y = 0
+copysign_p = builders.elementwise(
+    "copysign", np.copysign,
+    lambda ans, x, y: where(equal(signbit(x), signbit(y)), 1.0, -1.0), lambda ans, x, y: 0.0)
+
+
+@implements_ufunc(np.copysign)
+def copysign(x1, x2, /):
+    """``copysign(x1, x2)``: the magnitude of ``x1`` with the sign of ``x2``.
+
+    >>> copysign(np.array([1.0, -2.0]), -1.0)
+    array([-1., -2.])
+    """
+    return bind(copysign_p, x1, x2)
+
+
+# nextafter(x, y) moves x by one ulp: derivative 1 in x (as for x itself), 0 in y
+nextafter_p = builders.elementwise("nextafter", np.nextafter, lambda ans, x, y: 1.0,
+                                   lambda ans, x, y: 0.0)
+
+
+@implements_ufunc(np.nextafter)
+def nextafter(x1, x2, /):
+    """``nextafter(x1, x2)``: the next representable value after ``x1`` towards ``x2``.
+
+    >>> nextafter(np.array([1.0]), 2.0) - 1
+    array([2.22044605e-16])
+    """
+    return bind(nextafter_p, x1, x2)
+
+
+# -- manipulation and linear algebra -----------------------------------------------------
+def concat(arrays, /, *, axis=0):
+    """``concat(arrays, axis=0)``: `concatenate` (``axis=None`` joins flattened arrays).
+
+    >>> concat([np.zeros(2), np.ones(1)])
+    array([0., 0., 1.])
+    """
+    return concatenate(arrays, axis=axis)
+
+
+def permute_dims(x, /, axes):
+    """``permute_dims(x, axes)``: `transpose` with the axes given.
+
+    >>> permute_dims(np.zeros((2, 3, 4)), (2, 0, 1)).shape
+    (4, 2, 3)
+    """
+    return transpose(x, tuple(axes))
+
+
+@implements(np.matrix_transpose)
+def matrix_transpose(x, /):
+    """``matrix_transpose(x)``: swap the last two axes.
+
+    >>> matrix_transpose(np.zeros((5, 2, 3))).shape
+    (5, 3, 2)
+    """
+    if len(shape(x)) < 2:
+        raise ValueError("matrix_transpose: x must have at least two dimensions")
+    return _linalg.matrix_transpose(x)
+
+
+@implements_ufunc(np.vecdot)
+def vecdot(x1, x2, /, *, axis=-1):
+    """``vecdot(x1, x2, axis=-1)``: ``sum(conj(x1) * x2, axis)`` after broadcasting.
+
+    >>> vecdot(np.array([1.0, 2.0]), np.array([[3.0, 4.0]]))
+    array([11.])
+    """
+    nd = max(len(shape(x1)), len(shape(x2)))
+    axis = normalize_axis(axis, nd, "vecdot")
+    if shape(x1)[axis - nd] != shape(x2)[axis - nd]:
+        raise ValueError(f"vecdot: x1 and x2 differ in length along axis {axis - nd}")
+    if dtype(x1).kind == "c":
+        x1 = conj(x1)
+    return _sum(x1 * x2, axis=axis)
+
+
+@implements(np.broadcast_arrays)
+def broadcast_arrays(*arrays, subok=False):
+    """``broadcast_arrays(*arrays)``: the arrays broadcast to their common shape (a tuple).
+
+    >>> [a.shape for a in broadcast_arrays(np.zeros(3), np.zeros((2, 1)))]
+    [(2, 3), (2, 3)]
+    """
+    common = np.broadcast_shapes(*(shape(a) for a in arrays))
+    return tuple(broadcast_to(a, common) for a in arrays)
+
+
+def _scan(op, name, initial, x, axis, dtype_, include_initial):
+    nd = len(shape(x))
+    if axis is None:
+        if nd > 1:
+            raise ValueError(f"{name}: axis must be given for arrays of more than one "
+                             "dimension")
+        axis = 0
+    if nd == 0:
+        raise ValueError(f"{name}: x must have at least one dimension")
+    axis = normalize_axis(axis, nd, name)
+    ans = op(x, axis=axis, dtype=dtype_)
+    if include_initial:
+        first = list(shape(ans))
+        first[axis] = 1
+        ans = concatenate([np.full(first, initial, dtype(ans)), ans], axis=axis)
+    return ans
+
+
+@implements(np.cumulative_sum)
+def cumulative_sum(x, /, *, axis=None, dtype=None, include_initial=False):
+    """``cumulative_sum(x, axis=None, dtype=None, include_initial=False)``: `cumsum`,
+    optionally starting with a 0.
+
+    >>> cumulative_sum(np.array([1.0, 2.0, 3.0]), include_initial=True)
+    array([0., 1., 3., 6.])
+    """
+    return _scan(cumsum, "cumulative_sum", 0, x, axis, dtype, include_initial)
+
+
+@implements(np.cumulative_prod)
+def cumulative_prod(x, /, *, axis=None, dtype=None, include_initial=False):
+    """``cumulative_prod(x, axis=None, dtype=None, include_initial=False)``: `cumprod`,
+    optionally starting with a 1.
+
+    >>> cumulative_prod(np.array([1.0, 2.0, 3.0]))
+    array([1., 2., 6.])
+    """
+    return _scan(cumprod, "cumulative_prod", 1, x, axis, dtype, include_initial)
+
+
+# -- sets: the values are a differentiable gather; indices and counts carry no derivative -
+class UniqueAllResult(NamedTuple):
+    values: object
+    indices: object
+    inverse_indices: object
+    counts: object
+
+
+class UniqueCountsResult(NamedTuple):
+    values: object
+    counts: object
+
+
+class UniqueInverseResult(NamedTuple):
+    values: object
+    inverse_indices: object
+
+
+@implements(np.unique_all)
+def unique_all(x, /):
+    """``unique_all(x)``: (values, indices, inverse_indices, counts); NaNs are distinct.
+
+    >>> unique_all(np.array([2.0, 1.0, 2.0])).counts
+    array([1, 2])
+    """
+    values, index, inverse, counts = unique(x, True, True, True, equal_nan=False)
+    return UniqueAllResult(values, index, np.reshape(inverse, shape(x)), counts)
+
+
+@implements(np.unique_counts)
+def unique_counts(x, /):
+    """``unique_counts(x)``: (values, counts); NaNs are distinct.
+
+    >>> unique_counts(np.array([2.0, 1.0, 2.0])).values
+    array([1., 2.])
+    """
+    values, counts = unique(x, return_counts=True, equal_nan=False)
+    return UniqueCountsResult(values, counts)
+
+
+@implements(np.unique_inverse)
+def unique_inverse(x, /):
+    """``unique_inverse(x)``: (values, inverse_indices shaped like ``x``).
+
+    >>> unique_inverse(np.array([2.0, 1.0, 2.0])).inverse_indices
+    array([1, 0, 1])
+    """
+    values, inverse = unique(x, return_inverse=True, equal_nan=False)
+    return UniqueInverseResult(values, np.reshape(inverse, shape(x)))
+
+
+@implements(np.unique_values)
+def unique_values(x, /):
+    """``unique_values(x)``: the sorted distinct values; NaNs are distinct.
+
+    >>> unique_values(np.array([2.0, 1.0, 2.0]))
+    array([1., 2.])
+    """
+    return unique(x, equal_nan=False)
+
+
+def _isin_impl(x1, x2, *, invert):
+    return np.isin(x1, x2, invert=invert)
+
+
+def _isin_batch(vals, bdims, *, invert):
+    x1, x2 = vals
+    b1, b2 = bdims
+    if b2 is None:
+        return bind(isin_p, x1, x2, invert=invert), b1
+    # a set per example: one call per example
+    x2 = move_bdim(x2, b2, 0)
+    if b1 is not None:
+        x1 = move_bdim(x1, b1, 0)
+    rows = [bind(isin_p, x1 if b1 is None else x1[i], x2[i], invert=invert)
+            for i in range(shape(x2)[0])]
+    return stack(rows), 0
+
+
+isin_p = builders.nondifferentiable("isin", _isin_impl)
+isin_p.def_batch(_isin_batch)
+
+
+@implements(np.isin)
+def isin(element, test_elements, assume_unique=False, invert=False, *, kind=None):
+    """``isin(x1, x2, invert=False)``: whether each element of ``x1`` is in ``x2``.
+
+    >>> isin(np.array([1.0, 2.0, 3.0]), np.array([3.0, 1.0]))
+    array([ True, False,  True])
+    """
+    return bind(isin_p, element, test_elements, invert=builtins.bool(invert))
+
+
+# -- conversion and dtypes -----------------------------------------------------------------
+def asarray(obj, /, *, dtype=None, device=None, copy=None):
+    """``asarray(obj, dtype=None, device=None, copy=None)``: `creation.asarray` with the
+    standard's ``copy``: ``copy=True`` gives a new traced value, so that an in-place update
+    of the result (``xpx.at(x, i).set(v, copy=True)``) leaves ``obj`` as it was.
+
+    >>> asarray([1.0, 2.0], dtype=np.float32)
+    array([1., 2.], dtype=float32)
+    """
+    _check_device(device, "asarray")
+    if isinstance(obj, Tracer):
+        ans = obj if dtype is None else creation.astype(obj, dtype)
+        return creation.copy(ans) if copy and ans is obj else ans
+    if copy is False:
+        return np.asarray(obj, dtype=dtype, copy=False)
+    ans = creation.asarray(obj, dtype=dtype)
+    return np.array(ans, copy=True) if copy and isinstance(ans, np.ndarray) else ans
+
+
+def astype(x, dtype, /, *, copy=True, device=None):
+    """``astype(x, dtype, copy=True, device=None)``: cast; derivatives flow back in the
+    input's dtype.
+
+    >>> astype(np.array([1.5]), np.float32)
+    array([1.5], dtype=float32)
+    """
+    _check_device(device, "astype")
+    ans = creation.astype(x, dtype)
+    return creation.copy(ans) if copy and ans is x else ans
+
+
+implements(np.astype)(astype)
+
+
+def _dtype_of(x):
+    """The dtype of an array (traced or not), or ``x`` itself (a dtype or scalar type)."""
+    return x.dtype if isinstance(x, (Tracer, np.ndarray, np.generic)) else x
+
+
+def isdtype(dtype, kind):
+    """``isdtype(dtype, kind)``: whether ``dtype`` is of ``kind`` (a dtype, a kind name such
+    as ``"real floating"``, or a tuple of them).
+
+    >>> isdtype(np.float32, ("integral", "real floating"))
+    True
+    """
+    return np.isdtype(np.dtype(dtype), kind)
+
+
+def can_cast(from_, to, /):
+    """``can_cast(from_, to)``: whether ``from_`` (a dtype or an array) casts safely.
+
+    >>> can_cast(np.zeros(2, np.float32), np.float64)
+    True
+    """
+    return np.can_cast(np.dtype(_dtype_of(from_)), to)
+
+
+def finfo(type, /):  # noqa: A002 - the standard's name
+    """``finfo(type)``: machine limits of a floating dtype (or of an array's dtype).
+
+    >>> finfo(np.float32).bits
+    32
+    """
+    return np.finfo(_dtype_of(type))
+
+
+def iinfo(type, /):  # noqa: A002 - the standard's name
+    """``iinfo(type)``: machine limits of an integer dtype (or of an array's dtype).
+
+    >>> iinfo(np.int8).max
+    127
+    """
+    return np.iinfo(_dtype_of(type))
+
+
+# -- creation from shapes (constants: plain arrays) ---------------------------------------
+def _check_device(device, op):
+    if device not in (None, "cpu"):
+        raise ValueError(f"{op}: tangents.numpy arrays live on the 'cpu' device, got "
+                         f"{device!r}")
+
+
+def zeros(shape, *, dtype=None, device=None):
+    """``zeros(shape, dtype=None, device=None)``: a constant array of zeros.
+
+    >>> zeros(2)
+    array([0., 0.])
+    """
+    _check_device(device, "zeros")
+    return np.zeros(shape, dtype)
+
+
+def ones(shape, *, dtype=None, device=None):
+    """``ones(shape, dtype=None, device=None)``: a constant array of ones.
+
+    >>> ones(2)
+    array([1., 1.])
+    """
+    _check_device(device, "ones")
+    return np.ones(shape, dtype)
+
+
+def empty(shape, *, dtype=None, device=None):
+    """``empty(shape, dtype=None, device=None)``: like NumPy's, but filled with zeros.
+
+    >>> empty(2)
+    array([0., 0.])
+    """
+    _check_device(device, "empty")
+    return np.zeros(shape, dtype)
+
+
+def full(shape, fill_value, *, dtype=None, device=None):
+    """``full(shape, fill_value, dtype=None, device=None)``; a traced ``fill_value`` is
+    broadcast (differentiable).
+
+    >>> full(2, 3.0)
+    array([3., 3.])
+    """
+    _check_device(device, "full")
+    if isinstance(fill_value, Tracer):
+        out = broadcast_to(fill_value, (shape,) if isinstance(shape, int) else tuple(shape))
+        return out if dtype is None else creation.astype(out, dtype)
+    return np.full(shape, fill_value, dtype)
+
+
+def eye(n_rows, n_cols=None, /, *, k=0, dtype=None, device=None):
+    """``eye(n_rows, n_cols=None, k=0, dtype=None, device=None)``: ones on diagonal ``k``.
+
+    >>> eye(2)
+    array([[1., 0.],
+           [0., 1.]])
+    """
+    _check_device(device, "eye")
+    return np.eye(n_rows, n_cols, k=k, dtype=dtype)
+
+
+# -- inspection --------------------------------------------------------------------------
+class _Info:
+    """What ``__array_namespace_info__()`` returns: tangents.numpy's capabilities, its one
+    device ("cpu") and its dtypes (NumPy's)."""
+
+    __module__ = "tangents.numpy"
+
+    def capabilities(self):
+        return {"boolean indexing": True, "data-dependent shapes": True,
+                "max dimensions": 64}
+
+    def default_device(self):
+        return "cpu"
+
+    def devices(self):
+        return ["cpu"]
+
+    def default_dtypes(self, *, device=None):
+        _check_device(device, "default_dtypes")
+        return {"real floating": np.dtype(np.float64), "complex floating":
+                np.dtype(np.complex128), "integral": np.dtype(np.int64),
+                "indexing": np.dtype(np.intp)}
+
+    def dtypes(self, *, device=None, kind=None):
+        _check_device(device, "dtypes")
+        names = ["bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32",
+                 "uint64", "float32", "float64", "complex64", "complex128"]
+        return {n: np.dtype(n) for n in names
+                if kind is None or np.isdtype(np.dtype(n), kind)}
+
+
+def __array_namespace_info__():
+    """The namespace's inspection object (capabilities, devices, default and all dtypes).
+
+    >>> __array_namespace_info__().default_dtypes()["real floating"]
+    dtype('float64')
+    """
+    return _Info()
+
+
+# -- xp.special: SciPy's array-API dispatch looks here for elementwise special functions -
+class _LazySpecial:
+    """``tangents.scipy.special``, imported on first use (SciPy is optional)."""
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(importlib.import_module("tangents.scipy.special"), name)
+
+    def __repr__(self):
+        return "<tangents.scipy.special (imported on first use)>"
+
+
+special = _LazySpecial()
