@@ -92,12 +92,10 @@ def test_numpy_function_without_rule_names_it_and_custom_vjp():
         assert f"numpy.{fn.__name__}" in msg and "tg.custom_vjp" in msg
 
 
-def test_ufunc_without_rule_names_it():
-    uf = _first_unregistered(ufunc_handlers, [np.spacing, np.nextafter, np.ldexp, np.frexp])
-    args = {np.spacing: lambda x: (x,), np.nextafter: lambda x: (x, x), np.frexp: lambda x: (x,),
-            np.ldexp: lambda x: (x, 2)}[uf]
-    with pytest.raises(tg.NoDerivativeRuleError, match=rf"numpy\.{uf.__name__}.*custom_vjp"):
-        tg.grad(lambda a: np.sum(uf(*args(a))))(X)
+def test_ufunc_without_rule_names_it(monkeypatch):
+    monkeypatch.delitem(ufunc_handlers, np.spacing, raising=False)  # as if it had no rule
+    with pytest.raises(tg.NoDerivativeRuleError, match=r"numpy\.spacing.*custom_vjp"):
+        tg.grad(lambda a: np.sum(np.spacing(a)))(X)
     with pytest.raises(tg.NoDerivativeRuleError, match=r"numpy\.hypot\.accumulate"):
         tg.grad(lambda a: np.sum(np.hypot.accumulate(a)))(X)
 

@@ -21,5 +21,6 @@ from .complex import *  # noqa: F401,F403
 from .manipulation import *  # noqa: F401,F403
 from . import fft  # noqa: F401
 from . import linalg  # noqa: F401
-from .updates import *  # noqa: F401,F403
 from .array_api import *  # noqa: F401,F403
+from .extras import *  # noqa: F401,F403
+from .updates import *  # noqa: F401,F403
