@@ -6,6 +6,7 @@ from harness import Case, case_id, check_case, rand
 
 import tangents as tg
 from tangents import nn
+from tangents.nn.conv import conv2d_dw_p, conv2d_dx_p, conv2d_p, conv_p, fold_p, patches_p
 
 
 def conv_ref(x, w, stride, pad, dil, groups):
@@ -80,7 +81,7 @@ def test_conv2d_matches_loop(xs, ws, s, p, d, g):
         pad = ((0, 0), (0, 0))
     elif p == "SAME":
         pad = []
-        for n, k, st, dd in zip(xs[1:3], ws[:2], s2, d2):
+        for n, k, st, dd in zip(xs[1:3], ws[:2], s2, d2, strict=True):
             total = max((-(-n // st) - 1) * st + (k - 1) * dd + 1 - n, 0)
             pad.append((total // 2, total - total // 2))
     elif isinstance(p, int):
@@ -143,3 +144,130 @@ def test_shape_errors():
         nn.conv2d(np.ones((1, 4, 4, 3)), np.ones((2, 2, 2, 1)))
     with pytest.raises(ValueError, match="padding"):
         nn.conv2d(np.ones((1, 4, 4, 1)), np.ones((2, 2, 1, 1)), padding="FULL")
+
+
+# -- the im2col primitives: patches/fold and conv2d with its two transposes -----------------
+
+GEOMS = [  # x shape, kernel, params (strides, padding, dilation)
+    ((2, 5, 6, 2), (3, 2), dict(strides=(1, 1), padding=((0, 0), (0, 0)), dilation=(1, 1))),
+    ((1, 6, 5, 3), (2, 3), dict(strides=(2, 1), padding=((1, 2), (0, 1)), dilation=(1, 2))),
+    ((1, 7, 6, 4), (3, 3), dict(strides=(2, 3), padding=((-1, 1), (2, -1)), dilation=(2, 1))),
+    ((2, 4, 4, 5), (3, 3), dict(strides=(1, 1), padding=((1, 1), (1, 1)), dilation=(1, 1))),
+]
+
+
+def _geom(xs, k, p, cout=3):
+    """Example x, w, and a cotangent y of the convolution's output shape."""
+    x = rand(xs)
+    w = rand(k + (xs[3], cout), seed=1)
+    y = rand(conv2d_p(x, w, **p).shape, seed=2)
+    return x, w, y
+
+
+GEOM_IDS = [f"{xs}-{k}-s{p['strides']}-p{p['padding']}-d{p['dilation']}" for xs, k, p in GEOMS]
+
+
+@pytest.mark.parametrize("xs,k,p", GEOMS, ids=GEOM_IDS)
+def test_conv2d_p_matches_general_conv(xs, k, p):
+    # negative (cropping) padding included, which the loop reference cannot express
+    x, w, _ = _geom(xs, k, p)
+    ref = conv_p(x, w, strides=p["strides"], padding=p["padding"], lhs_dilation=(1, 1),
+                 rhs_dilation=p["dilation"], groups=1)
+    np.testing.assert_allclose(conv2d_p(x, w, **p), ref, atol=1e-12)
+
+
+@pytest.mark.parametrize("xs,k,p", GEOMS, ids=GEOM_IDS)
+def test_transpose_identities(xs, k, p):
+    # <patches(x), c> = <x, fold(c)>;  <conv(x, w), y> = <x, dx(y, w)> = <w, dw(x, y)>
+    x, w, y = _geom(xs, k, p)
+    cols = patches_p(x, kernel=k, **p)
+    c = rand(cols.shape, seed=3)
+    back = fold_p(c, input_shape=xs, kernel=k, **p)
+    assert back.shape == xs
+    np.testing.assert_allclose(np.vdot(cols, c), np.vdot(x, back), rtol=1e-12)
+    conv = np.vdot(conv2d_p(x, w, **p), y)
+    np.testing.assert_allclose(np.vdot(x, conv2d_dx_p(y, w, input_shape=xs, **p)), conv,
+                               rtol=1e-12)
+    np.testing.assert_allclose(np.vdot(w, conv2d_dw_p(x, y, kernel=k, **p)), conv, rtol=1e-12)
+
+
+def _prim_cases():
+    out = []
+    for (xs, k, p), gid in zip(GEOMS, GEOM_IDS, strict=True):
+        x, w, y = _geom(xs, k, p)
+        cols = patches_p(x, kernel=k, **p)
+        out += [
+            Case(f"patches[{gid}]", lambda x, k=k, p=p: patches_p(x, kernel=k, **p), (x,)),
+            Case(f"fold[{gid}]", lambda c, xs=xs, k=k, p=p: fold_p(c, input_shape=xs, kernel=k,
+                                                                     **p),
+                 (rand(cols.shape, seed=3),)),
+            Case(f"conv2d_p[{gid}]", lambda x, w, p=p: conv2d_p(x, w, **p), (x, w)),
+            Case(f"conv2d_dx[{gid}]",
+                 lambda y, w, xs=xs, p=p: conv2d_dx_p(y, w, input_shape=xs, **p), (y, w)),
+            Case(f"conv2d_dw[{gid}]", lambda x, y, k=k, p=p: conv2d_dw_p(x, y, kernel=k, **p),
+                 (x, y)),
+        ]
+    return out
+
+
+@pytest.mark.parametrize("case", _prim_cases(), ids=case_id)
+def test_im2col_primitives(case):
+    check_case(case)
+
+
+def test_conv2d_third_order():
+    x, w = rand((1, 4, 4, 2)), rand((2, 2, 2, 2), seed=1)
+    tg.check_grads(lambda x, w: np.sum(np.tanh(nn.conv2d(x, w, 1, "SAME"))), (x, w), order=3)
+
+
+@pytest.mark.parametrize("axes", [(0, 0), (1, 2), (3, 4), (4, 0)])
+@pytest.mark.parametrize("xs,k,p", GEOMS[:3], ids=GEOM_IDS[:3])
+def test_vmap_both_arguments_batched(xs, k, p, axes):
+    x, w, y = _geom(xs, k, p)
+    b = 3
+    xb = np.stack([x + 0.1 * i for i in range(b)], axes[0])
+    wb = np.stack([w - 0.1 * i for i in range(b)], axes[1])
+    yb = np.stack([y * (1 + i) for i in range(b)], axes[1])
+    take = lambda a, ax, i: np.take(a, i, axis=ax)
+    for fun, args in [
+            (lambda x, w: conv2d_p(x, w, **p), (xb, wb)),
+            (lambda y, w: conv2d_dx_p(y, w, input_shape=xs, **p), (yb, wb)),
+            (lambda x, y: conv2d_dw_p(x, y, kernel=k, **p), (xb, yb))]:
+        in_axes = (axes[0] if args[0] is xb else axes[1], axes[1])
+        got = tg.vmap(fun, in_axes=in_axes)(*args)
+        want = np.stack([fun(take(args[0], in_axes[0], i), take(args[1], in_axes[1], i))
+                         for i in range(b)])
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
+
+
+def test_vmap_of_second_derivatives():
+    # per-example Hessian-vector products of a small CNN loss: batch rules of the
+    # transposes under reverse-over-reverse
+    x, w = rand((3, 1, 5, 5, 2)), rand((3, 3, 2, 2), seed=1)  # 3 examples
+    v = rand(w.shape, seed=2)
+
+    def loss(w, x):
+        return np.sum(np.tanh(nn.conv2d(x, w, 1, "SAME")) ** 2)
+
+    hvp = lambda x: tg.jvp(lambda w: tg.grad(loss)(w, x), (w,), (v,))[1]
+    got = tg.vmap(hvp)(x)
+    np.testing.assert_allclose(got, np.stack([hvp(xi) for xi in x]), rtol=1e-9, atol=1e-12)
+    gx = tg.grad(lambda x: np.sum(tg.grad(loss)(w, x) * v))
+    np.testing.assert_allclose(tg.vmap(gx)(x), np.stack([gx(xi) for xi in x]), rtol=1e-9,
+                               atol=1e-12)
+
+
+def test_small_cnn_float32_stays_float32():
+    x = rand((4, 8, 8, 1), dtype=np.float32)
+    w1, w2 = rand((3, 3, 1, 4), seed=1, dtype=np.float32), rand((3, 3, 4, 5), seed=2,
+                                                                  dtype=np.float32)
+
+    def loss(w1, w2, x):
+        h = nn.relu(nn.conv2d(x, w1))
+        return np.mean(nn.relu(nn.conv2d(h, w2)))
+    v, (g1, g2) = tg.value_and_grad(loss, argnums=(0, 1))(w1, w2, x)
+    assert np.asarray(v).dtype == g1.dtype == g2.dtype == np.float32
+    v64, (h1, h2) = tg.value_and_grad(loss, argnums=(0, 1))(*(a.astype(np.float64)
+                                                              for a in (w1, w2, x)))
+    np.testing.assert_allclose(g1, h1, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(g2, h2, rtol=1e-4, atol=1e-6)

@@ -1,13 +1,21 @@
 """Convolutions and pooling on NHWC inputs with HWIO filters (the layout of ``tf.nn.conv2d``).
 
-One primitive, ``conv_p``, covers strided, padded (negative padding crops), input-dilated
-("transposed"), filter-dilated and grouped convolution.  Its forward pass is sliding windows
-(``sliding_window_view``) and one tensor contraction.  Both VJPs are themselves ``conv_p``
-(as in JAX's ``conv_general_dilated``): the input cotangent is the convolution of the
-stride-dilated cotangent with the flipped, in/out-transposed filter, and the filter cotangent
-the convolution of the input with the cotangent, so derivatives of every order work.
-Max pooling routes cotangents to the first maximum of each window through a gather/scatter
-pair of primitives that are each other's transposes.
+``conv2d`` (and ``conv1d``) is im2col: ``conv2d_p(x, w) = patches(x) @ W`` with ``patches``
+the contiguous ``(N, OH, OW, kh*kw*C)`` window rows and ``W`` the ``(kh*kw*C, C_out)``
+filter matrix, one GEMM.  Its two transposes are primitives too: ``conv2d_dx_p`` (the input
+cotangent ``fold(ct @ W^T)``, computed one kernel tap at a time straight into the fold, never
+forming the large column matrix) and ``conv2d_dw_p`` (``patches(x)^T @ ct``); the three are
+bilinear and each one's derivatives are the other two, so every order works.  ``patches_p``
+(im2col) and ``fold_p`` (col2im) are linear and each other's transposes; grouped convolution
+and the batching rules use them with ``einsum``/``matmul``.
+
+``conv_p`` covers the rest (input dilation for ``conv_transpose2d``, the depthwise sums of
+``avg_pool2d``): sliding windows and one tensor contraction, with VJPs that are themselves
+``conv_p`` (as JAX's ``conv_general_dilated``): the input cotangent is the convolution of the
+stride-dilated cotangent with the flipped, in/out-transposed filter, the filter cotangent the
+convolution of the input with the cotangent.  Max pooling routes cotangents to the first
+maximum of each window through a gather/scatter pair of primitives that are each other's
+transposes.
 """
 from __future__ import annotations
 
@@ -46,8 +54,9 @@ def _dilate_pad(x, lhs_dilation, padding, fill=0.0):
 def _windows(x, ksize, strides, padding, lhs_dilation=(1, 1), rhs_dilation=(1, 1), fill=0.0):
     """``(N, OH, OW, C, kh, kw)`` view of the windows a convolution contracts."""
     xp = _dilate_pad(x, lhs_dilation, padding, fill)
-    eff = [_dilated(k, d) for k, d in zip(ksize, rhs_dilation)]
-    out = [(p - e) // s + 1 if p >= e > 0 else 0 for p, e, s in zip(xp.shape[1:3], eff, strides)]
+    eff = [_dilated(k, d) for k, d in zip(ksize, rhs_dilation, strict=True)]
+    out = [(p - e) // s + 1 if p >= e > 0 else 0
+           for p, e, s in zip(xp.shape[1:3], eff, strides, strict=True)]
     if 0 in out:
         return np.zeros((x.shape[0], out[0], out[1], x.shape[3]) + tuple(ksize), x.dtype)
     win = sliding_window_view(xp, eff, axis=(1, 2))
@@ -151,6 +160,211 @@ flip_hw_p.def_batch(lambda vals, bdims, *, axes=(0, 1): (
     bind(flip_hw_p, vals[0], axes=tuple(a + (a >= bdims[0]) for a in axes)), bdims[0]))
 
 
+# -- patches_p / fold_p: im2col and its transpose col2im ----------------------------------------
+def _out_size(n, k, stride, pad, dil):
+    size = n + pad[0] + pad[1] - _dilated(k, dil)
+    return size // stride + 1 if size >= 0 and k > 0 else 0
+
+
+def _patches_impl(x, *, kernel, strides, padding, dilation):
+    x = np.asarray(x)
+    n, h, w, c = x.shape
+    (kh, kw), (s1, s2), (d1, d2) = kernel, strides, dilation
+    oh, ow = (_out_size(m, k, s, p, d) for m, k, s, p, d in
+              zip((h, w), kernel, strides, padding, dilation, strict=True))
+    out = np.empty((n, oh, ow, kh, kw, c), x.dtype)  # every entry is written below
+    if out.size:
+        xp = _dilate_pad(x, (1, 1), padding)
+        if c >= 4:  # one strided copy out of the window view
+            win = sliding_window_view(xp, (_dilated(kh, d1), _dilated(kw, d2)), axis=(1, 2))
+            out[...] = win[:, ::s1, ::s2, :, ::d1, ::d2][:, :oh, :ow].transpose(0, 1, 2, 4, 5, 3)
+        else:  # few channels: one slice copy per kernel tap has far longer inner loops
+            for i in range(kh):
+                for j in range(kw):
+                    out[:, :, :, i, j] = xp[:, i * d1:i * d1 + s1 * (oh - 1) + 1:s1,
+                                            j * d2:j * d2 + s2 * (ow - 1) + 1:s2]
+    return out.reshape(n, oh, ow, kh * kw * c)
+
+
+def _fold_taps(tap, out_hw, input_shape, kernel, strides, padding, dilation, dt):
+    """col2im: ``tap(i, j)`` (the (N, OH, OW, C) block of kernel tap i, j) added back at its
+    strided window positions of the padded input, then the padding transposed away."""
+    n, h, w, c = input_shape
+    (kh, kw), (s1, s2), (d1, d2) = kernel, strides, dilation
+    (t, b), (lft, r) = padding
+    oh, ow = out_hw
+    buf = np.zeros((n, h + t + b, w + lft + r, c), dt)
+    if n * oh * ow * c:
+        for i in range(kh):
+            for j in range(kw):
+                buf[:, i * d1:i * d1 + s1 * (oh - 1) + 1:s1,
+                    j * d2:j * d2 + s2 * (ow - 1) + 1:s2] += tap(i, j)
+    # transpose of the padding (negative padding cropped: put zeros back)
+    buf = buf[:, max(t, 0):buf.shape[1] - max(b, 0), max(lft, 0):buf.shape[2] - max(r, 0)]
+    pads = ((0, 0), (max(-t, 0), max(-b, 0)), (max(-lft, 0), max(-r, 0)), (0, 0))
+    return np.pad(buf, pads) if any(p != (0, 0) for p in pads) else buf
+
+
+def _fold_impl(cols, *, input_shape, kernel, strides, padding, dilation):
+    cols = np.asarray(cols)
+    n, oh, ow = cols.shape[:3]
+    blocks = cols.reshape(n, oh, ow, kernel[0], kernel[1], input_shape[3])
+    return _fold_taps(lambda i, j: blocks[:, :, :, i, j], (oh, ow), input_shape, kernel,
+                      strides, padding, dilation, cols.dtype)
+
+
+patches_p = Primitive("nn_patches", _patches_impl)
+fold_p = Primitive("nn_fold", _fold_impl)
+patches_p.def_vjp(lambda ct, ans, x, **p: bind(fold_p, ct, input_shape=shape(x), **p))
+patches_p.def_jvp(lambda t, ans, x, **p: bind(patches_p, t, **p))
+fold_p.def_vjp(lambda ct, ans, cols, *, input_shape, **p: bind(patches_p, ct, **p))
+fold_p.def_jvp(lambda t, ans, cols, **p: bind(fold_p, t, **p))
+
+
+def _patches_batch(vals, bdims, **params):
+    x = move_bdim(vals[0], bdims[0], 0)
+    b, n = shape(x)[:2]
+    out = bind(patches_p, tnp.reshape(x, (b * n,) + shape(x)[2:]), **params)
+    return tnp.reshape(out, (b, n) + shape(out)[1:]), 0
+
+
+def _fold_batch(vals, bdims, *, input_shape, **params):
+    cols = move_bdim(vals[0], bdims[0], 0)
+    s = shape(cols)
+    out = bind(fold_p, tnp.reshape(cols, (s[0] * s[1],) + s[2:]),
+               input_shape=(s[0] * input_shape[0],) + input_shape[1:], **params)
+    return tnp.reshape(out, (s[0],) + input_shape), 0
+
+
+patches_p.def_batch(_patches_batch)
+fold_p.def_batch(_fold_batch)
+
+
+# -- conv2d_p and its two transposes, closed under differentiation -----------------------------
+# For y = conv(x, w) = patches(x) @ W (W = w as a (kh*kw*C, C_out) matrix) the cotangents are
+# dx = fold(ct @ W^T) (conv2d_dx_p) and dw = patches(x)^T @ ct (conv2d_dw_p).  All three are
+# bilinear, and each one's derivatives are the other two, by <conv(x, w), y> =
+# <x, dx(y, w)> = <w, dw(x, y)>.  dx never materialises ct @ W^T: one small product per
+# kernel tap goes straight into the fold.
+def _conv2d_impl(x, w, *, strides, padding, dilation):
+    w = np.asarray(w)
+    cols = _patches_impl(x, kernel=w.shape[:2], strides=strides, padding=padding,
+                         dilation=dilation)
+    n, oh, ow, k = cols.shape
+    cout = w.shape[3]
+    return np.matmul(cols.reshape(n * oh * ow, k), w.reshape(k, cout)).reshape(n, oh, ow, cout)
+
+
+def _conv2d_dx_impl(y, w, *, input_shape, strides, padding, dilation):
+    y, w = np.asarray(y), np.asarray(w)
+    dt = np.result_type(y, w)
+    n, oh, ow, cout = y.shape
+    rows = y.reshape(n * oh * ow, cout).astype(dt, copy=False)
+    wt = w.astype(dt, copy=False).transpose(0, 1, 3, 2)
+    tmp = np.empty((n * oh * ow, w.shape[2]), dt)
+    tap4 = tmp.reshape(n, oh, ow, w.shape[2])
+
+    def tap(i, j):
+        np.matmul(rows, wt[i, j], out=tmp)
+        return tap4
+    return _fold_taps(tap, (oh, ow), input_shape, w.shape[:2], strides, padding, dilation, dt)
+
+
+def _conv2d_dw_impl(x, y, *, kernel, strides, padding, dilation):
+    y = np.asarray(y)
+    cols = _patches_impl(x, kernel=kernel, strides=strides, padding=padding, dilation=dilation)
+    n, oh, ow, k = cols.shape
+    out = np.matmul(cols.reshape(n * oh * ow, k).T, y.reshape(n * oh * ow, y.shape[3]))
+    return out.reshape(kernel + (np.shape(x)[3], y.shape[3]))
+
+
+conv2d_p = Primitive("nn_conv2d", _conv2d_impl)
+conv2d_dx_p = Primitive("nn_conv2d_dx", _conv2d_dx_impl)
+conv2d_dw_p = Primitive("nn_conv2d_dw", _conv2d_dw_impl)
+
+conv2d_p.def_vjp(
+    lambda ct, ans, x, w, **p: bind(conv2d_dx_p, ct, w, input_shape=shape(x), **p),
+    lambda ct, ans, x, w, **p: bind(conv2d_dw_p, x, ct, kernel=shape(w)[:2], **p))
+conv2d_p.def_jvp(lambda t, ans, x, w, **p: bind(conv2d_p, t, w, **p),
+                 lambda t, ans, x, w, **p: bind(conv2d_p, x, t, **p))
+conv2d_dx_p.def_vjp(
+    lambda ct, ans, y, w, *, input_shape, **p: bind(conv2d_p, ct, w, **p),
+    lambda ct, ans, y, w, *, input_shape, **p: bind(conv2d_dw_p, ct, y, kernel=shape(w)[:2],
+                                                    **p))
+conv2d_dx_p.def_jvp(lambda t, ans, y, w, **p: bind(conv2d_dx_p, t, w, **p),
+                    lambda t, ans, y, w, **p: bind(conv2d_dx_p, y, t, **p))
+conv2d_dw_p.def_vjp(
+    lambda ct, ans, x, y, *, kernel, **p: bind(conv2d_dx_p, y, ct, input_shape=shape(x), **p),
+    lambda ct, ans, x, y, *, kernel, **p: bind(conv2d_p, x, ct, **p))
+conv2d_dw_p.def_jvp(lambda t, ans, x, y, **p: bind(conv2d_dw_p, t, y, **p),
+                    lambda t, ans, x, y, **p: bind(conv2d_dw_p, x, t, **p))
+
+
+def _batch_size(vals, bdims):
+    return next(shape(v)[b] for v, b in zip(vals, bdims, strict=True) if b is not None)
+
+
+def _batched_rows(v, bdim, size):
+    """``v`` with its batch axis (broadcast if None) folded into its leading axis."""
+    v = tnp.broadcast_to(v, (size,) + shape(v)) if bdim is None else move_bdim(v, bdim, 0)
+    return tnp.reshape(v, (size * shape(v)[1],) + shape(v)[2:])
+
+
+def _batched_patches(x, bx, size, kernel, p):
+    """Patches of a batched (or broadcast) ``x`` as a (B, N, OH, OW, K) stack."""
+    cols = bind(patches_p, _batched_rows(x, bx, size), kernel=kernel, **p)
+    return tnp.reshape(cols, (size, -1) + shape(cols)[1:])
+
+
+def _conv2d_batch(vals, bdims, **p):
+    (x, w), (bx, bw) = vals, bdims
+    if bw is None:  # fold the batch into N
+        b = shape(x)[bx]
+        out = bind(conv2d_p, _batched_rows(x, bx, b), w, **p)
+        return tnp.reshape(out, (b, -1) + shape(out)[1:]), 0
+    w = move_bdim(w, bw, 0)
+    b, kh, kw, cin, cout = shape(w)
+    cols = _batched_patches(x, bx, b, (kh, kw), p)  # a batch of filters: (B, M, K) @ (B, K, O)
+    m = int(np.prod(shape(cols)[1:4]))
+    out = tnp.matmul(tnp.reshape(cols, (b, m, kh * kw * cin)),
+                     tnp.reshape(w, (b, kh * kw * cin, cout)))
+    return tnp.reshape(out, shape(cols)[:4] + (cout,)), 0
+
+
+def _conv2d_dx_batch(vals, bdims, *, input_shape, **p):
+    (y, w), (by, bw) = vals, bdims
+    b = _batch_size(vals, bdims)
+    y = _batched_rows(y, by, b)
+    full = (b * input_shape[0],) + input_shape[1:]
+    if bw is None:
+        out = bind(conv2d_dx_p, y, w, input_shape=full, **p)
+    else:  # a batch of filters: the (B, M, K) column cotangents, folded
+        w = move_bdim(w, bw, 0)
+        kh, kw, cin, cout = shape(w)[1:]
+        rows = tnp.reshape(y, (b, int(np.prod(shape(y)[:3])) // b, cout))
+        wt = tnp.transpose(tnp.reshape(w, (b, kh * kw * cin, cout)), (0, 2, 1))
+        cols = tnp.reshape(tnp.matmul(rows, wt), shape(y)[:3] + (kh * kw * cin,))
+        out = bind(fold_p, cols, input_shape=full, kernel=(kh, kw), **p)
+    return tnp.reshape(out, (b,) + input_shape), 0
+
+
+def _conv2d_dw_batch(vals, bdims, *, kernel, **p):
+    (x, y), (bx, by) = vals, bdims
+    b = _batch_size(vals, bdims)
+    cols = _batched_patches(x, bx, b, kernel, p)
+    m = int(np.prod(shape(cols)[1:4]))
+    cols = tnp.reshape(cols, (b, m, shape(cols)[4]))
+    y = _batched_rows(y, by, b)
+    cout = shape(y)[3]
+    out = tnp.matmul(tnp.transpose(cols, (0, 2, 1)), tnp.reshape(y, (b, m, cout)))
+    return tnp.reshape(out, (b,) + kernel + (shape(out)[1] // (kernel[0] * kernel[1]), cout)), 0
+
+
+conv2d_p.def_batch(_conv2d_batch)
+conv2d_dx_p.def_batch(_conv2d_dx_batch)
+conv2d_dw_p.def_batch(_conv2d_dw_batch)
+
+
 # -- argument normalisation -------------------------------------------------------------------
 def _pair(v, name):
     if isinstance(v, (int, np.integer)):
@@ -169,7 +383,7 @@ def _padding(padding, in_hw, ksize, strides, rhs_dilation):
         if mode != "SAME":
             raise ValueError(f"padding must be 'VALID', 'SAME' or explicit, got {padding!r}")
         pads = []
-        for n, k, s, d in zip(in_hw, ksize, strides, rhs_dilation):
+        for n, k, s, d in zip(in_hw, ksize, strides, rhs_dilation, strict=True):
             out = -(-n // s)
             total = max((out - 1) * s + _dilated(k, d) - n, 0)
             pads.append((total // 2, total - total // 2))
@@ -205,8 +419,14 @@ def conv2d(x, w, stride=1, padding="VALID", dilation=1, groups=1):
                          f"groups and {cout} outputs (divisible by groups)")
     strides, dil = _pair(stride, "stride"), _pair(dilation, "dilation")
     pad = _padding(padding, shape(x)[1:3], (kh, kw), strides, dil)
-    return bind(conv_p, x, w, strides=strides, padding=pad, lhs_dilation=(1, 1),
-                rhs_dilation=dil, groups=int(groups))
+    if groups == 1:
+        return bind(conv2d_p, x, w, strides=strides, padding=pad, dilation=dil)
+    # rows (kh*kw, groups, C_in) of each patch against each group's filters
+    cols = bind(patches_p, x, kernel=(kh, kw), strides=strides, padding=pad, dilation=dil)
+    n, oh, ow, k = shape(cols)
+    out = tnp.einsum("mkgc,kcgo->mgo", tnp.reshape(cols, (n * oh * ow, kh * kw, groups, cin)),
+                     tnp.reshape(w, (kh * kw, cin, groups, cout // groups)))
+    return tnp.reshape(out, (n, oh, ow, cout))
 
 
 def conv1d(x, w, stride=1, padding="VALID", dilation=1, groups=1):
@@ -241,7 +461,7 @@ def conv_transpose2d(x, w, stride=1, padding="VALID", dilation=1):
     _check_4d(x, w, "conv_transpose2d")
     strides, dil = _pair(stride, "stride"), _pair(dilation, "dilation")
     pads = []
-    for k, s, d in zip(shape(w)[:2], strides, dil):
+    for k, s, d in zip(shape(w)[:2], strides, dil, strict=True):
         k = _dilated(k, d)
         if isinstance(padding, str) and padding.upper() == "SAME":
             total = k + s - 2
@@ -329,9 +549,9 @@ def _zero_t(t, ans, y, x, **params):
 
 def _pool_batch(prim):
     def rule(vals, bdims, **params):
-        size = next(shape(v)[b] for v, b in zip(vals, bdims) if b is not None)
+        size = next(shape(v)[b] for v, b in zip(vals, bdims, strict=True) if b is not None)
         args = []
-        for v, b in zip(vals, bdims):
+        for v, b in zip(vals, bdims, strict=True):
             if b is None:
                 v = tnp.broadcast_to(v, (size,) + shape(v))
             else:
