@@ -14,7 +14,7 @@ Tolerances live in `TOL`, not in test bodies.
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

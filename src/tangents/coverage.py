@@ -12,7 +12,7 @@ import warnings
 
 import numpy as np
 
-from .core.tracer import Tracer, function_handlers, ufunc_handlers
+from .core.tracer import function_handlers, ufunc_handlers
 
 __all__ = ["classify", "table"]
 

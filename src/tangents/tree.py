@@ -1,4 +1,4 @@
-"""Pytrees: nested tuples, lists, dicts (sorted keys), namedtuples and None, with arrays as leaves."""
+"""Pytrees: nested tuples, lists, dicts (sorted keys), namedtuples and None; arrays are leaves."""
 from __future__ import annotations
 
 import numpy as np

@@ -1,8 +1,16 @@
 """Every registered primitive declares all of its rules side by side (STYLE.md, point 2)."""
+import importlib
+
 import pytest
 
 import tangents  # noqa: F401  (registers every family)
 from tangents.core.primitive import registry
+
+for _optional in ("tangents.scipy.special", "tangents.scipy.linalg", "tangents.scipy.stats"):
+    try:  # SciPy is an optional extra; its families register primitives when present
+        importlib.import_module(_optional)
+    except ImportError:
+        pass
 
 NAMES = sorted(registry)
 

@@ -4,10 +4,10 @@ computes; the names the standard adds to NumPy's are differentiable where they s
 (through the shared harness)."""
 import numpy as np
 import pytest
+from harness import Case, case_id, check_case, positive, rand, unit
 
 import tangents as tg
 import tangents.numpy as tnp
-from harness import Case, case_id, check_case, positive, rand, unit
 
 # -- the standard's names --------------------------------------------------------------
 _STRICT_ONLY = {"ArrayAPIStrictFlags", "Device", "ModuleType", "get_array_api_strict_flags",

@@ -1,10 +1,10 @@
 """Contractions family: matmul, einsum, diagonal and the composites on them."""
 import numpy as np
 import pytest
+from harness import Case, case_id, check_case, rand
 
 import tangents as tg
 import tangents.numpy as tnp
-from harness import Case, case_id, check_case, rand
 
 MATMUL_PAIRS = [((3,), (3,)), ((3,), (3, 4)), ((2, 3), (3,)), ((2, 3), (3, 4)),
                 ((5, 2, 3), (3, 4)), ((5, 2, 3), (1, 3, 4)), ((0, 3), (3, 2)), ((2, 0), (0, 3)),

@@ -1,10 +1,10 @@
 """Elementwise family: every rule through the shared harness."""
 import numpy as np
 import pytest
+from harness import BROADCAST_PAIRS, SHAPES, Case, case_id, check_case, positive, rand, unit
 
 import tangents as tg
 import tangents.numpy as tnp
-from harness import BROADCAST_PAIRS, SHAPES, Case, case_id, check_case, positive, rand, unit
 
 UNARY = [  # (name, function, domain)
     ("negative", tnp.negative, rand), ("reciprocal", tnp.reciprocal, positive),

@@ -1,10 +1,10 @@
 """Indexing family: getitem (basic and advanced), take, and the index-valued functions."""
 import numpy as np
 import pytest
+from harness import Case, case_id, check_case, rand
 
 import tangents as tg
 import tangents.numpy as tnp
-from harness import Case, case_id, check_case, rand
 
 M3 = np.array([[True, False, True, True], [False, False, True, False], [True] * 4])
 M45 = np.arange(20).reshape(4, 5) % 3 == 0

@@ -1,10 +1,10 @@
 """Joining and splitting family: concatenate/stack/split and the names built on them."""
 import numpy as np
 import pytest
+from harness import Case, case_id, check_case, rand
 
 import tangents as tg
 import tangents.numpy as tnp
-from harness import Case, case_id, check_case, rand
 
 
 def _case(name, fn, np_fn, *shapes, **kw):

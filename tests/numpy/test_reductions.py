@@ -6,10 +6,10 @@ import itertools
 
 import numpy as np
 import pytest
+from harness import Case, case_id, check_case, check_value, check_vmap, rand
 
 import tangents as tg
 import tangents.numpy as tnp
-from harness import Case, case_id, check_case, check_value, check_vmap, rand
 
 # (shape, axis) pairs: 0-d, 1-d, n-d and size-0; None, int, negative and tuple axes
 AXES = [((), None), ((), ()), ((3,), None), ((3,), 0), ((3,), -1), ((2, 3, 4), None),

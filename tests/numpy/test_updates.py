@@ -1,10 +1,10 @@
 """In-place updates of traced arrays and tnp.at: through the harness and against NumPy."""
 import numpy as np
 import pytest
+from harness import Case, case_id, check_case, rand
 
 import tangents as tg
 import tangents.numpy as tnp
-from harness import Case, case_id, check_case, rand
 
 
 def _inplace(key, value_of):

@@ -1,10 +1,10 @@
 """apply_along_axis, apply_over_axes and vectorize through vmap."""
 import numpy as np
 import pytest
+from harness import Case, case_id, check_case, rand
 
 import tangents as tg
 import tangents.numpy as tnp
-from harness import Case, case_id, check_case, rand
 
 ROW_FUNS = [("sum_sq", lambda r: tnp.sum(r * r)), ("scale", lambda r: tnp.sin(r) * 2.0)]
 

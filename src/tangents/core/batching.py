@@ -12,7 +12,7 @@ from .reverse import LeakedTracerError
 from .tracer import Tracer
 
 __all__ = ["BatchTrace", "BatchTracer", "move_bdim", "batch_elementwise", "batch_axis_op",
-           "batch_unary"]
+           "batch_unary", "batch_matrices"]
 
 
 class BatchTracer(Tracer):
@@ -124,4 +124,24 @@ def batch_axis_op(prim, keeps_rank=False):
     def rule(vals, bdims, *, axis, **params):
         x = move_bdim(vals[0], bdims[0], 0)
         return bind(prim, x, axis=tuple(a + 1 for a in axis), **params), 0
+    return rule
+
+
+def batch_matrices(prim, core_ndim=2):
+    """Batching rule for a primitive over stacks of matrices whose impl broadcasts the
+    leading (stack) dimensions: batch axis to 0 in each batched argument, aligned by rank."""
+    def rule(vals, bdims, **params):
+        nbatch = max(len(ops.shape_of(v)) - (b is not None) - core_ndim
+                     for v, b in zip(vals, bdims))
+        args = []
+        for v, b in zip(vals, bdims):
+            if b is not None:
+                v = move_bdim(v, b, 0)
+                s = ops.shape_of(v)
+                missing = nbatch - (len(s) - 1 - core_ndim)
+                if missing:
+                    v = bind(registry["reshape"], v, shape=s[:1] + (1,) * missing + s[1:])
+            args.append(v)
+        out = bind(prim, *args, **params)
+        return out, ([0] * len(out) if prim.multiple_results else 0)
     return rule

@@ -12,7 +12,7 @@ from . import ops
 from .batching import BatchTrace, BatchTracer, batch_unary, move_bdim
 from .forward import JVPTrace, JVPTracer
 from .primitive import Primitive, bind
-from .reverse import VJPTrace, VJPTracer
+from .reverse import VJPTracer
 from .tracer import Tracer
 
 __all__ = ["custom_vjp", "custom_jvp", "checkpoint", "stop_gradient"]
@@ -170,7 +170,7 @@ class custom_vjp:
         def bwd_b(res, ct):
             cts = vmap(lambda r, c: tuple(bwd(r, c)))(res, ct)
             out = []
-            for c, ax, sub in zip(cts, in_axes, in_tree.children):
+            for c, ax in zip(cts, in_axes):
                 out.append(None if c is None else tree_util.map(
                     lambda ci, ai: None if ci is None else (
                         bind_sum0(ci) if ai is None else move_bdim(ci, 0, ai)),

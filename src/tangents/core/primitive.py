@@ -21,7 +21,7 @@ from .tracer import Tracer
 
 __all__ = ["Primitive", "bind", "registry", "new_level"]
 
-registry: dict[str, "Primitive"] = {}
+registry: dict[str, Primitive] = {}
 
 _levels = itertools.count(1)
 

@@ -14,7 +14,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from ..core.batching import move_bdim
+from ..core.batching import batch_matrices, move_bdim
 from ..core.primitive import Primitive, bind
 from ..core.tracer import Tracer
 from ._dispatch import dtype, implements, shape
@@ -98,24 +98,10 @@ def _solve_jvp(args, tangents, ans):
     return bind(solve_p, a, rhs)
 
 
-def _solve_batch(vals, bdims):
-    nbatch = max(len(shape(v)) - (b is not None) - 2 for v, b in zip(vals, bdims, strict=True))
-    args = []
-    for v, b in zip(vals, bdims, strict=True):
-        if b is not None:
-            v = move_bdim(v, b, 0)
-            s = shape(v)
-            missing = nbatch - (len(s) - 3)
-            if missing:
-                v = _tnp().reshape(v, s[:1] + (1,) * missing + s[1:])
-        args.append(v)
-    return bind(solve_p, *args), 0
-
-
 solve_p = Primitive("linalg_solve", np.linalg.solve)  # b always (..., M, K) here
 solve_p.def_vjp(joint=_solve_vjp)
 solve_p.def_jvp(joint=_solve_jvp)
-solve_p.def_batch(_solve_batch)
+solve_p.def_batch(batch_matrices(solve_p))
 
 
 @implements(np.linalg.solve)

@@ -27,13 +27,27 @@ from ..core import builders
 from ..core.batching import batch_elementwise, move_bdim
 from ..core.primitive import bind
 from ..core.tracer import Tracer
-from . import creation, linalg as _linalg
+from . import creation
+from . import linalg as _linalg
 from ._dispatch import dtype, implements, implements_ufunc, normalize_axis, shape
 from .complex import conj
-from .elementwise import (arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, equal,
-                          invert, power, signbit, where)
+from .elementwise import (
+    arccos,
+    arccosh,
+    arcsin,
+    arcsinh,
+    arctan,
+    arctan2,
+    arctanh,
+    equal,
+    invert,
+    power,
+    signbit,
+    where,
+)
 from .joining import concatenate, stack
-from .reductions import cumprod, cumsum, sum as _sum
+from .reductions import cumprod, cumsum
+from .reductions import sum as _sum
 from .shape import broadcast_to, transpose
 from .sorting import unique
 

@@ -22,7 +22,7 @@ except ImportError as e:  # pragma: no cover - SciPy is optional
 
 from .. import numpy as tnp
 from ..core import builders
-from ..core.batching import move_bdim
+from ..core.batching import batch_matrices, move_bdim
 from ..core.primitive import Primitive, bind
 from ..numpy._dispatch import dtype, shape
 
@@ -50,25 +50,6 @@ def _broadcast_batch(*xs):
     """Plain arrays broadcast to their common leading (batch) shape."""
     batch = np.broadcast_shapes(*[x.shape[:-2] for x in xs])
     return [np.broadcast_to(x, batch + x.shape[-2:]) for x in xs]
-
-
-def _batch_matrices(prim):
-    """Batching rule for a primitive of matrix arguments whose impl broadcasts their leading
-    dimensions: batch axis to 0 in each batched argument, aligned by rank."""
-    def rule(vals, bdims, **params):
-        nbatch = max(len(shape(v)) - (b is not None) - 2 for v, b in zip(vals, bdims, strict=True))
-        args = []
-        for v, b in zip(vals, bdims, strict=True):
-            if b is not None:
-                v = move_bdim(v, b, 0)
-                s = shape(v)
-                missing = nbatch - (len(s) - 3)
-                if missing:
-                    v = tnp.reshape(v, s[:1] + (1,) * missing + s[1:])
-            args.append(v)
-        out = bind(prim, *args, **params)
-        return out, ([0] * len(out) if prim.multiple_results else 0)
-    return rule
 
 
 def _as_matrix_rhs(b):
@@ -109,7 +90,7 @@ def _tri_jvp(args, tangents, ans, *, lower, trans, unit_diagonal):
 tri_p = Primitive("scipy.solve_triangular", _tri_impl)
 tri_p.def_vjp(joint=_tri_vjp)
 tri_p.def_jvp(joint=_tri_jvp)
-tri_p.def_batch(_batch_matrices(tri_p))
+tri_p.def_batch(batch_matrices(tri_p))
 
 _TRANS = {0: 0, 1: 1, 2: 1, "N": 0, "T": 1, "C": 1}
 
@@ -232,7 +213,7 @@ lu_factor_p = Primitive("scipy.lu_factor", lambda a: list(_sl.lu_factor(a)),
                         multiple_results=True)
 lu_factor_p.def_vjp(_lu_vjp)
 lu_factor_p.def_jvp(_lu_jvp)
-lu_factor_p.def_batch(_batch_matrices(lu_factor_p))
+lu_factor_p.def_batch(batch_matrices(lu_factor_p))
 
 
 def lu_factor(a, overwrite_a=False, check_finite=True):
@@ -282,7 +263,7 @@ def _frechet(a, e):
 expm_p = Primitive("scipy.expm", _sl.expm)
 expm_p.def_jvp(lambda t, ans, a: _frechet(a, t))
 expm_p.def_vjp(lambda ct, ans, a: _frechet(_T(a), ct))  # the adjoint of L(A, .) is L(A^T, .)
-expm_p.def_batch(_batch_matrices(expm_p))
+expm_p.def_batch(batch_matrices(expm_p))
 
 
 def expm(A):
@@ -335,7 +316,7 @@ def _sylvester_jvp(args, tangents, ans):
 sylvester_p = Primitive("scipy.solve_sylvester", _sylvester_impl)
 sylvester_p.def_vjp(joint=_sylvester_vjp)
 sylvester_p.def_jvp(joint=_sylvester_jvp)
-sylvester_p.def_batch(_batch_matrices(sylvester_p))
+sylvester_p.def_batch(batch_matrices(sylvester_p))
 
 
 def solve_sylvester(a, b, q):
@@ -354,7 +335,7 @@ sqrtm_p = Primitive("scipy.sqrtm", _sl.sqrtm)
 # X dX + dX X = dA; the adjoint solves X^T G + G X^T = ct
 sqrtm_p.def_jvp(lambda t, ans, a: bind(sylvester_p, ans, ans, t))
 sqrtm_p.def_vjp(lambda ct, ans, a: bind(sylvester_p, _T(ans), _T(ans), ct))
-sqrtm_p.def_batch(_batch_matrices(sqrtm_p))
+sqrtm_p.def_batch(batch_matrices(sqrtm_p))
 
 
 def sqrtm(A, disp=True, blocksize=64):
