@@ -118,27 +118,31 @@ def test_sorting_rule(case):
 
 
 # -- ties: the stable sort order decides (documented in sort/median/quantile) -------------
-def test_sort_ties_follow_the_stable_permutation():
+def test_sort_ties_share_equally_like_max():
     x = np.array([2.0, 1.0, 2.0, 0.0, 2.0])
     w = np.arange(5.0)
     g = tg.grad(lambda x: tnp.sum(tnp.sort(x) * w))(x)
-    # stable order: x3, x1, x0, x2, x4 -> positions 0..4
-    np.testing.assert_array_equal(g, [2.0, 1.0, 3.0, 0.0, 4.0])
+    # sorted: x3, x1, then the three 2s share positions 2..4: (2 + 3 + 4) / 3 each
+    np.testing.assert_allclose(g, [3.0, 1.0, 3.0, 0.0, 3.0])
     t = tg.jvp(tnp.sort, (x,), (np.arange(5.0),))[1]
-    np.testing.assert_array_equal(t, [3.0, 1.0, 0.0, 2.0, 4.0])
+    np.testing.assert_allclose(t, [3.0, 1.0, 2.0, 2.0, 2.0])  # tangents 0, 2, 4 averaged
+    for f in (lambda x: tnp.sort(x)[-1], tnp.max, lambda x: tnp.quantile(x, 1.0)):
+        np.testing.assert_allclose(tg.grad(f)(x), [1 / 3, 0.0, 1 / 3, 0.0, 1 / 3])
+    tg.check_grads(lambda x: tnp.sort(x) ** 2, (rand((6,)),), order=2)
+    np.testing.assert_allclose(tg.vmap(tg.grad(lambda x: tnp.sort(x)[-1]))(np.stack([x, -x])),
+                               [[1 / 3, 0, 1 / 3, 0, 1 / 3], [0, 0, 0, 1, 0]])
 
 
-def test_median_and_quantile_ties_go_to_the_stable_neighbours():
-    x = np.array([3.0, 1.0, 1.0, 1.0])  # sorted (stable): x1, x2, x3, x0
-    np.testing.assert_array_equal(tg.grad(tnp.median)(x), [0.0, 0.0, 0.5, 0.5])
-    # odd count: the middle of the stable order y4, y0, y1, y2, y3 is y1 (first of the ties)
+def test_median_and_quantile_ties_share_equally():
+    x = np.array([3.0, 1.0, 1.0, 1.0])  # the three 1s share the median's cotangent
+    np.testing.assert_allclose(tg.grad(tnp.median)(x), [0.0, 1 / 3, 1 / 3, 1 / 3])
     y = np.array([1.0, 2.0, 2.0, 2.0, 0.0])
-    np.testing.assert_array_equal(tg.grad(tnp.median)(y), [0.0, 1.0, 0.0, 0.0, 0.0])
-    # interpolation weights: v = 0.3 * 4 = 1.2 -> 0.8 to sorted[1] = y0, 0.2 to sorted[2] = y1
+    np.testing.assert_allclose(tg.grad(tnp.median)(y), [0.0, 1 / 3, 1 / 3, 1 / 3, 0.0])
+    # v = 0.3 * 4 = 1.2: 0.8 to sorted[1] = y0, 0.2 to sorted[2], one of the tied 2s
     np.testing.assert_allclose(tg.grad(lambda y: tnp.quantile(y, 0.3))(y),
-                               [0.8, 0.2, 0.0, 0.0, 0.0])
+                               [0.8, 0.2 / 3, 0.2 / 3, 0.2 / 3, 0.0])
     np.testing.assert_allclose(tg.grad(lambda y: tnp.percentile(y, 80))(y),
-                               [0.0, 0.0, 0.8, 0.2, 0.0])  # v = 3.2: sorted[3] = y2, [4] = y3
+                               [0.0, 1 / 3, 1 / 3, 1 / 3, 0.0])  # both neighbours are tied
 
 
 def test_nan_entries_get_zero_derivative():

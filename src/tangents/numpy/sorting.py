@@ -252,8 +252,9 @@ def _put_along_axis_inplace(arr, indices, values, axis):
 def sort(a, axis=-1, kind=None, order=None, *, stable=None):
     """``sort(a, axis=-1, kind=None, stable=None)`` (``axis=None``: the flattened array).
 
-    The derivative follows the permutation of ``argsort(a, kind="stable")``: tied values are
-    interchangeable, and the stable order decides which tied entry receives which cotangent.
+    The derivative follows the permutation of ``argsort(a, kind="stable")``, averaged over
+    tied values: k equal entries share their cotangents equally (as ``max`` does), so
+    ``median``, ``quantile`` and ``sort(x)[-1]`` agree with ``max`` on ties.
 
     >>> sort(np.array([[3.0, 1.0], [0.0, 2.0]]), axis=0)
     array([[0., 1.],
@@ -265,7 +266,57 @@ def sort(a, axis=-1, kind=None, order=None, *, stable=None):
     if axis is None:
         a, axis = ravel(a), 0
     axis = normalize_axis(axis, len(shape(a)), "sort")
-    return take_along_axis(a, argsort(a, axis, kind="stable"), axis)
+    out = take_along_axis(a, argsort(a, axis, kind="stable"), axis)
+    return bind(tie_average_p, out, axis=(axis,)) if isinstance(out, Tracer) else out
+
+
+# -- ties: the derivative of sort averages over each run of equal sorted values -----------
+# tie_average is the identity on sorted values s (averaging a run of equal values changes
+# nothing) whose derivative is the linear projection P that replaces a (co)tangent by its
+# mean over each run.  P is symmetric, so it is its own transpose: with it, k tied maxima of
+# sort share the cotangent 1/k each, as max does, and median/quantile inherit the rule.
+def _tie_bounds_impl(s, *, axis):
+    ax = axis[0]
+    v = np.moveaxis(np.asarray(s), ax, -1)
+    n = v.shape[-1]
+    pos = np.broadcast_to(np.arange(n), v.shape)
+    new_run = np.ones(v.shape, bool)
+    new_run[..., 1:] = v[..., 1:] != v[..., :-1]
+    start = np.maximum.accumulate(np.where(new_run, pos, 0), axis=-1)
+    last = np.ones(v.shape, bool)
+    last[..., :-1] = new_run[..., 1:]
+    end = np.flip(np.minimum.accumulate(np.flip(np.where(last, pos, n - 1), -1), -1), -1)
+    return [np.moveaxis(start, -1, ax), np.moveaxis(end, -1, ax)]
+
+
+tie_bounds_p = builders.nondifferentiable("tie_bounds", _tie_bounds_impl)
+tie_bounds_p.multiple_results = True
+
+
+def _tie_bounds_batch(vals, bdims, *, axis):
+    from ..core.batching import move_bdim
+    return bind(tie_bounds_p, move_bdim(vals[0], bdims[0], 0), axis=(axis[0] + 1,)), [0, 0]
+
+
+tie_bounds_p.def_batch(_tie_bounds_batch)
+
+
+def _tie_mean(v, s, axis):
+    """``v`` averaged over each run of equal values of the sorted ``s`` along ``axis``."""
+    ax = axis[0]
+    start, end = bind(tie_bounds_p, s, axis=axis)
+    c = cumsum(v, axis=ax)
+    total = take_along_axis(c, end, ax)
+    before = take_along_axis(c, np.maximum(start - 1, 0) if not isinstance(start, Tracer)
+                             else maximum(start - 1, 0), ax)
+    before = _where(start > 0, before, 0.0)
+    return (total - before) / (end - start + 1)
+
+
+tie_average_p = Primitive("tie_average", lambda s, *, axis: s)
+tie_average_p.def_vjp(lambda ct, ans, s, *, axis: _tie_mean(ct, s, axis))
+tie_average_p.def_jvp(lambda t, ans, s, *, axis: _tie_mean(t, s, axis))
+tie_average_p.def_batch(batch_axis_op(tie_average_p))
 
 
 # -- quantiles -----------------------------------------------------------------------------
