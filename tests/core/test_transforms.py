@@ -270,3 +270,21 @@ def test_stop_gradient_pytree_and_plain_values():
     g = tg.grad(lambda p: p["a"] * tg.stop_gradient(p)["a"] + np.sum(tg.stop_gradient(p["b"][0])))(
         tree)
     assert g["a"] == pytest.approx(1.0) and not np.any(g["b"][0])
+
+
+def test_grad_holomorphic_gives_the_complex_derivative():
+    z = np.array(0.3 + 0.7j)
+    np.testing.assert_allclose(tg.grad(lambda z: np.sin(z) * z, holomorphic=True)(z),
+                               np.cos(z) * z + np.sin(z))
+    np.testing.assert_allclose(
+        tg.grad(tg.grad(np.exp, holomorphic=True), holomorphic=True)(z), np.exp(z))
+    with pytest.raises(TypeError, match="holomorphic=True"):
+        tg.grad(lambda z: z * z)(z)
+    with pytest.raises(TypeError, match="complex inputs"):
+        tg.grad(lambda z: z * z, holomorphic=True)(0.5)
+
+
+def test_grad_of_real_function_of_complex_input_follows_the_convention():
+    # L(z) = |z|^2 = a^2 + b^2: cotangent dL/da - i dL/db = 2a - 2ib = 2 conj(z)
+    z = np.array([0.3 + 0.7j, -1.0 + 0.2j])
+    np.testing.assert_allclose(tg.grad(lambda z: np.sum(np.abs(z) ** 2))(z), 2 * np.conj(z))

@@ -86,3 +86,20 @@ def test_power_at_zero_is_finite():
     np.testing.assert_array_equal(g, [0.0, 0.0])
     gy = tg.grad(lambda y: tnp.sum(np.zeros(2) ** y))(2.0)
     assert gy == 0.0
+
+
+def test_where_at_the_boundary_and_the_double_where_helper():
+    x = np.array([0.0, 2.0, -3.0])
+    # plain where: the untaken branch's inf derivative poisons the gradient (0 * inf)
+    with np.errstate(all="ignore"):
+        g = tg.grad(lambda x: tnp.sum(tnp.where(x > 0, tnp.log(x), 0.0)))(x)
+    assert np.isnan(g[0])
+    f1 = lambda x: tnp.sum(tnp.safe_where(x > 0, x, tnp.log, lambda x: 0.0 * x))
+    np.testing.assert_allclose(tg.grad(f1)(x), [0.0, 0.5, 0.0])
+    np.testing.assert_allclose(tg.hessian(f1)(x), np.diag([0.0, -0.25, 0.0]))
+    # where(x >= 0, x, sqrt(-x)) at 0: the sqrt branch (untaken at 0) must not poison it
+    f2 = lambda x: tnp.sum(tnp.safe_where(x >= 0, x, lambda x: x,
+                                          lambda x: tnp.sqrt(-x), false_at=-1.0))
+    np.testing.assert_allclose(tg.grad(f2)(x), [1.0, 1.0, -0.5 / np.sqrt(3.0)])
+    assert np.isfinite(tg.hessian(f2)(x)).all()
+    tg.check_grads(f2, (np.array([0.5, -2.0]),), order=2)

@@ -143,8 +143,10 @@ def vjp(fun, *primals, has_aux=False):
     return (out, fn, aux) if has_aux else (out, fn)
 
 
-def value_and_grad(fun, argnums=0, has_aux=False):
-    """``value_and_grad(fun, argnums=0, has_aux=False)``: returns ``(value, grad)``.
+def value_and_grad(fun, argnums=0, has_aux=False, holomorphic=False):
+    """``value_and_grad(fun, argnums=0, has_aux=False, holomorphic=False)``: returns
+    ``(value, grad)``.  With ``holomorphic=True`` (complex inputs, complex output) the
+    gradient is the complex derivative ``f'(z)``.
 
     >>> value_and_grad(lambda x: (x ** 2).sum())(np.array([1.0, 2.0]))
     (np.float64(5.0), array([2., 4.]))
@@ -153,6 +155,11 @@ def value_and_grad(fun, argnums=0, has_aux=False):
     def value_and_grad_fn(*args, **kwargs):
         single, nums = _normalize_argnums(argnums, len(args), "grad")
         dyn = tuple(args[i] for i in nums)
+        if holomorphic:
+            for i, leaf in enumerate(tree_util.leaves(dyn)):
+                if ops.dtype_of(leaf if hasattr(leaf, "dtype") else np.asarray(leaf)).kind != "c":
+                    raise TypeError(f"grad with holomorphic=True needs complex inputs; input leaf "
+                                    f"{i} is real. Convert it with x.astype(complex).")
         ans, vjp_fn, aux = _vjp(_partial_argnums(fun, args, kwargs, nums), dyn, "grad",
                                 has_aux, release=True)
         if tree_util.structure(ans).kind != "leaf" or ops.shape_of(ans) != ():
@@ -161,9 +168,10 @@ def value_and_grad(fun, argnums=0, has_aux=False):
                 f"grad requires a function with a scalar output, got shape {shape}. For "
                 "vector outputs use tg.jacrev (full Jacobian), tg.vjp (vector-Jacobian "
                 "product), or tg.elementwise_grad (output i depends only on input i).")
-        if ops.dtype_of(ans).kind == "c":
+        if ops.dtype_of(ans).kind == "c" and not holomorphic:
             raise TypeError("grad requires a real-valued output; got a complex one. Take "
-                            "np.real/np.abs of it, or use tg.vjp.")
+                            "np.real/np.abs of it, pass holomorphic=True for a holomorphic "
+                            "function (the complex derivative), or use tg.vjp.")
         g = vjp_fn(ops.ones_like(ans))
         g = g[0] if single else g
         return ((ans, aux), g) if has_aux else (ans, g)
@@ -171,15 +179,18 @@ def value_and_grad(fun, argnums=0, has_aux=False):
     return value_and_grad_fn
 
 
-def grad(fun, argnums=0, has_aux=False):
-    """``grad(fun, argnums=0, has_aux=False)``: gradient of a scalar-valued function.
+def grad(fun, argnums=0, has_aux=False, holomorphic=False):
+    """``grad(fun, argnums=0, has_aux=False, holomorphic=False)``: gradient of a
+    scalar-valued function.
 
     The gradient has the structure, shape and dtype of the argument(s) at ``argnums``.
+    For a real function of complex inputs it is ``dL/da - i dL/db`` (docs/conventions.md);
+    ``holomorphic=True`` gives the complex derivative of a holomorphic function.
 
     >>> grad(lambda x: np.sin(x).sum())(np.zeros(3))
     array([1., 1., 1.])
     """
-    vg = value_and_grad(fun, argnums, has_aux)
+    vg = value_and_grad(fun, argnums, has_aux, holomorphic)
 
     @functools.wraps(fun)
     def grad_fn(*args, **kwargs):

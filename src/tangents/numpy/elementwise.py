@@ -11,7 +11,7 @@ __all__ = ['add', 'subtract', 'negative', 'positive', 'multiply', 'true_divide',
            'floor_divide', 'sign', 'floor', 'ceil', 'trunc', 'rint', 'heaviside', 'signbit',
            'isnan', 'isinf', 'isfinite', 'equal', 'not_equal', 'less', 'less_equal', 'greater',
            'greater_equal', 'logical_and', 'logical_or', 'logical_xor', 'logical_not',
-           'bitwise_and', 'bitwise_or', 'bitwise_xor', 'invert', 'where', 'clip']
+           'bitwise_and', 'bitwise_or', 'bitwise_xor', 'invert', 'where', 'safe_where', 'clip']
 
 import numpy as np
 
@@ -270,6 +270,24 @@ def where(condition, x=None, y=None):
     if x is None or y is None:
         raise ValueError("where: either both or neither of x and y should be given")
     return bind(where_p, condition, x, y)
+
+
+def safe_where(condition, x, true_fn, false_fn, *, true_at=1.0, false_at=1.0):
+    """``where(condition, true_fn(x), false_fn(x))`` whose derivatives are never poisoned by
+    the branch not taken.
+
+    ``where`` gives the untaken branch a zero cotangent, but ``0 * inf`` is still nan: at
+    ``x = 0``, ``where(x > 0, log(x), 0)`` has a nan gradient because ``log``'s derivative
+    is inf there.  The fix is the double-where pattern, which this function packages: each
+    branch is evaluated only where it is taken, and at a safe point (``true_at``,
+    ``false_at``, where that branch is finite) elsewhere.
+
+    >>> safe_where(np.array([2.0, 0.0]) > 0, np.array([2.0, 0.0]), log, lambda x: x * 0)
+    array([0.69314718, 0.        ])
+    """
+    x_true = where(condition, x, true_at)
+    x_false = where(condition, false_at, x)
+    return where(condition, true_fn(x_true), false_fn(x_false))
 
 
 @implements(np.clip)
