@@ -78,16 +78,20 @@ class JVPTrace:
                 "returned (a tracer escaped). Pass values in as arguments instead.")
         primals = []
         tangents = []
-        scalars = False
+        scalars = nested = False
         for a in args:
             if type(a) is JVPTracer and a._trace is self:
-                primals.append(a.primal)
+                p = a.primal
+                nested = nested or isinstance(p, Tracer)
+                primals.append(p)
                 tangents.append(a.tangent)
             else:
                 scalars = scalars or type(a) in ops.PY_SCALARS
+                nested = nested or isinstance(a, Tracer)
                 primals.append(a)
                 tangents.append(None)
-        ans = bind(prim, *primals, **params)
+        # outer transforms only see this operation if a primal is theirs
+        ans = bind(prim, *primals, **params) if nested else prim.impl(*primals, **params)
         if not prim.differentiable:
             return ans
         if scalars:

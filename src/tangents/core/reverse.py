@@ -71,16 +71,20 @@ class VJPTrace:
                 "in as arguments and return results instead.")
         primals = []
         parents = []
-        scalars = False
+        scalars = nested = False
         for a in args:
             if type(a) is VJPTracer and a._trace is self:
-                primals.append(a.primal)
+                p = a.primal
+                nested = nested or isinstance(p, Tracer)
+                primals.append(p)
                 parents.append(a.index if a.out < 0 else (a.index, a.out))
             else:
                 scalars = scalars or type(a) in ops.PY_SCALARS
+                nested = nested or isinstance(a, Tracer)
                 primals.append(a)
                 parents.append(-1)
-        ans = bind(prim, *primals, **params)
+        # outer transforms only see this operation if a primal is theirs
+        ans = bind(prim, *primals, **params) if nested else prim.impl(*primals, **params)
         if not prim.differentiable:
             return ans
         if scalars:
