@@ -122,3 +122,12 @@ def test_relu_derivative_at_zero_is_zero():
 def test_logsumexp_of_minus_inf():
     assert nn.logsumexp(np.array([-np.inf, -np.inf])) == -np.inf
     np.testing.assert_allclose(tg.grad(nn.logsumexp)(np.array([-np.inf, 0.0])), [0.0, 1.0])
+
+
+def test_softmax_family_third_derivatives():
+    x = np.random.default_rng(3).standard_normal((2, 3))
+    w = np.random.default_rng(4).standard_normal((2, 3))
+    for f in (lambda x: tg.nn.softmax(x, axis=-1) * w,
+              lambda x: tg.nn.log_softmax(x, axis=0) * w,
+              lambda x: tg.nn.logsumexp(x, axis=1) * w[:, 0]):
+        tg.check_grads(f, (x,), order=3)
