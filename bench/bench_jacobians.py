@@ -10,10 +10,10 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
+from common import compare
 
 import tangents as tg
 import tangents.numpy as tnp
-from common import compare
 
 
 def peers():

@@ -8,10 +8,10 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
+from common import compare
 
 import tangents as tg
 import tangents.numpy as tnp
-from common import compare
 
 
 def softmax_vjp(target_s):
