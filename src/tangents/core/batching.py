@@ -12,7 +12,7 @@ from .reverse import LeakedTracerError
 from .tracer import Tracer
 
 __all__ = ["BatchTrace", "BatchTracer", "move_bdim", "batch_elementwise", "batch_axis_op",
-           "batch_unary", "batch_matrices"]
+           "batch_unary", "batch_matrices", "batch_by_loop"]
 
 
 class BatchTracer(Tracer):
@@ -144,4 +144,25 @@ def batch_matrices(prim, core_ndim=2):
             args.append(v)
         out = bind(prim, *args, **params)
         return out, ([0] * len(out) if prim.multiple_results else 0)
+    return rule
+
+
+def batch_by_loop(prim):
+    """Batching rule applying ``prim`` example by example and stacking the results: for
+    primitives NumPy has no batched call for (index-valued results, data-dependent shapes)."""
+    def rule(vals, bdims, **params):
+        size = next(ops.shape_of(v)[b] for v, b in zip(vals, bdims) if b is not None)
+        vals = [v if b is None else move_bdim(v, b, 0) for v, b in zip(vals, bdims)]
+        rows = []
+        for i in range(size):
+            args = [v if b is None else bind(registry["getitem"], v, idx=(i,))
+                    for v, b in zip(vals, bdims)]
+            rows.append(bind(prim, *args, **params))
+
+        def stack(parts):
+            parts = [bind(registry["reshape"], r, shape=(1,) + ops.shape_of(r)) for r in parts]
+            return bind(registry["concatenate"], *parts, axis=0)
+        if prim.multiple_results:
+            return [stack(list(r)) for r in zip(*rows)], [0] * len(rows[0])
+        return stack(rows), 0
     return rule

@@ -23,4 +23,6 @@ from . import fft  # noqa: F401
 from . import linalg  # noqa: F401
 from .array_api import *  # noqa: F401,F403
 from .extras import *  # noqa: F401,F403
+from .polynomials import *  # noqa: F401,F403
+from .counting import *  # noqa: F401,F403
 from .updates import *  # noqa: F401,F403

@@ -19,7 +19,7 @@ import operator
 import numpy as np
 
 from ..core import builders
-from ..core.batching import batch_axis_op
+from ..core.batching import batch_axis_op, batch_by_loop
 from ..core.primitive import Primitive, bind
 from ..core.tracer import Tracer
 from ._dispatch import dtype, implements, normalize_axes, normalize_axis, shape
@@ -43,19 +43,6 @@ def _no_out(name, out):
 def _scalar(x):
     """A plain 0-d result as the NumPy scalar NumPy's own function returns."""
     return x[()] if isinstance(x, np.ndarray) and x.ndim == 0 else x
-
-
-def _loop_batch(prim):
-    """Batching rule that applies ``prim`` example by example and stacks the results (for
-    index-valued primitives whose batched form NumPy has no vectorised call for)."""
-    def rule(vals, bdims, **params):
-        from .joining import stack
-        size = next(shape(v)[b] for v, b in zip(vals, bdims, strict=True) if b is not None)
-        rows = [bind(prim, *[v if b is None else getitem(v, (slice(None),) * b + (i,))
-                             for v, b in zip(vals, bdims, strict=True)], **params)
-                for i in range(size)]
-        return stack(rows), 0
-    return rule
 
 
 # -- argsort, searchsorted, lexsort: integer results on primal values ---------------------
@@ -85,7 +72,7 @@ def argsort(a, axis=-1, kind=None, order=None, *, stable=None):
 def _searchsorted_batch(vals, bdims, *, side):
     if bdims[0] is None:  # elementwise in v: search each example's values in the shared a
         return bind(searchsorted_p, vals[0], vals[1], side=side), bdims[1]
-    return _loop_batch(searchsorted_p)(vals, bdims, side=side)
+    return batch_by_loop(searchsorted_p)(vals, bdims, side=side)
 
 
 searchsorted_p = builders.nondifferentiable(
@@ -111,7 +98,7 @@ def searchsorted(a, v, side="left", sorter=None):
 
 
 lexsort_p = builders.nondifferentiable(
-    "lexsort", lambda *keys, axis: np.lexsort(keys, axis=axis), batch=_loop_batch)
+    "lexsort", lambda *keys, axis: np.lexsort(keys, axis=axis), batch=batch_by_loop)
 
 
 @implements(np.lexsort)

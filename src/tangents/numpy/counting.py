@@ -1,0 +1,267 @@
+"""Counting, binning and sets: bincount, digitize, histograms (differentiable in their
+weights), intersect1d/union1d/setxor1d (values from the first occurrence), windows."""
+from __future__ import annotations
+
+__all__ = ['bincount', 'digitize', 'histogram', 'histogram2d', 'histogramdd', 'intersect1d',
+           'union1d', 'setxor1d', 'kaiser', 'bartlett', 'blackman', 'hamming', 'hanning']
+
+import builtins
+import operator
+
+import numpy as np
+
+from .. import numpy as tnp  # the package namespace; read only at call time
+from ..core import builders
+from ..core.batching import batch_by_loop
+from ..core.primitive import Primitive, bind
+from ..core.tracer import Tracer
+from ._dispatch import (
+    dtype,
+    implements,
+    ndim,
+    shape,
+)
+from .extras import _as_bool, _concrete  # noqa: F401
+
+
+# -- counting, binning, sets --------------------------------------------------------------
+@implements(np.bincount)
+def bincount(x, weights=None, minlength=0):
+    """``bincount(x, weights=None, minlength=0)``: counts of each integer in ``x``; with
+    ``weights`` the weighted sums, linear (differentiable) in the weights.
+
+    >>> bincount(np.array([0, 2, 2]), weights=np.array([1.0, 2.0, 3.0]))
+    array([1., 0., 5.])
+    """
+    if dtype(x).kind not in "iub":
+        raise TypeError(f"bincount: cannot cast array data from {dtype(x)} to int64 "
+                        "according to the rule 'safe'")
+    x = _concrete(x, "bincount with traced integers")
+    if x.ndim != 1:
+        raise ValueError("object too deep for desired array")
+    if x.size and x.min() < 0:
+        raise ValueError("'list' argument must have no negative elements")
+    n = builtins.max(int(x.max()) + 1 if x.size else 0, operator.index(minlength))
+    onehot = (x[:, None] == np.arange(n)).astype(np.float64)
+    if weights is None:
+        return np.bincount(x, minlength=minlength)
+    if shape(weights) != x.shape:
+        raise ValueError("The weights and list don't have the same length.")
+    return tnp.astype(weights, np.float64) @ onehot
+
+
+digitize_p = builders.nondifferentiable(
+    "digitize", lambda x, bins, *, right: np.digitize(x, bins, right))
+digitize_p.def_batch(lambda vals, bdims, **kw: (
+    (bind(digitize_p, *vals, **kw), bdims[0]) if bdims[1] is None
+    else batch_by_loop(digitize_p)(vals, bdims, **kw)))
+
+
+@implements(np.digitize)
+def digitize(x, bins, right=False):
+    """``digitize(x, bins, right=False)``: bin indices (plain integers)."""
+    return bind(digitize_p, x, bins, right=builtins.bool(right))
+
+
+def _histogram_index_impl(*args, ndim):
+    # flat index of each sample's bin (edges inclusive at the last edge), -1 outside
+    cols, edges = args[:ndim], args[ndim:]
+    nbins = [len(e) - 1 for e in edges]
+    flat = np.zeros(np.shape(cols[0]), np.intp)
+    inside = np.ones(np.shape(cols[0]), bool)
+    for c, e, nb in zip(cols, edges, nbins, strict=True):
+        k = np.searchsorted(e, c, side="right") - 1
+        k[c == e[-1]] = nb - 1
+        inside &= (k >= 0) & (k < nb)
+        flat = flat * nb + np.clip(k, 0, builtins.max(nb - 1, 0))
+    return np.where(inside, flat, -1)
+
+
+histogram_index_p = builders.nondifferentiable("histogram_index", _histogram_index_impl)
+histogram_index_p.def_batch(batch_by_loop(histogram_index_p))
+
+
+def _edges(col, bins, rng, name):
+    if isinstance(bins, str):
+        raise NotImplementedError(f"{name}: string bin rules are not supported on traced "
+                                  "values; pass the number of bins or the edges")
+    if np.ndim(bins) == 1:
+        return tnp.asarray(bins)
+    nb = operator.index(bins)
+    if nb < 1:
+        raise ValueError("`bins` must be positive, when an integer")
+    if rng is not None:
+        first, last = float(rng[0]), float(rng[1])
+        if first > last:
+            raise ValueError("max must be larger than min in range parameter.")
+        if first == last:
+            first, last = first - 0.5, last + 0.5
+    elif shape(col)[0] == 0:
+        first, last = 0.0, 1.0
+    else:
+        first, last = tnp.min(col), tnp.max(col)
+        same = tnp.equal(first, last)
+        first, last = tnp.where(same, first - 0.5, first), tnp.where(same, last + 0.5, last)
+    return tnp.linspace(first, last, nb + 1)
+
+
+def _histogram(cols, edges, density, weights, float_counts):
+    nbins = tuple(shape(e)[0] - 1 for e in edges)
+    idx = bind(histogram_index_p, *cols, *edges, ndim=len(cols))
+    onehot = tnp.equal(tnp.expand_dims(idx, -1), np.arange(int(np.prod(nbins))))
+    if weights is None:
+        hist = tnp.sum(onehot, axis=0)
+        if float_counts or density:
+            hist = tnp.astype(hist, np.float64)
+    else:
+        w = tnp.ravel(weights)
+        if float_counts:  # histogramdd counts through bincount, in float64
+            w = tnp.astype(w, np.float64)
+        hist = w @ tnp.astype(onehot, dtype(w))
+    hist = tnp.reshape(hist, nbins)
+    if density:
+        total = tnp.sum(hist)
+        for k, e in enumerate(edges):
+            width = tnp.astype(tnp.diff(e), np.result_type(dtype(e), float))
+            hist = hist / tnp.reshape(width, tuple(-1 if j == k else 1
+                                                   for j in range(len(edges))))
+        hist = hist / total
+    return hist
+
+
+@implements(np.histogram)
+def histogram(a, bins=10, range=None, density=None, weights=None):  # noqa: A002
+    """``histogram(a, bins=10, range=None, density=None, weights=None)``: ``(hist,
+    bin_edges)``; counts carry no derivative, weighted counts are linear in ``weights``,
+    densities and computed edges are differentiable.
+
+    >>> histogram(np.array([0.0, 1.0, 1.0]), bins=2)[0]
+    array([1, 2])
+    """
+    a = tnp.ravel(a)
+    if weights is not None and shape(weights) != shape(a) and \
+            int(np.prod(shape(weights))) != shape(a)[0]:
+        raise ValueError("weights should have the same shape as a.")
+    edges = _edges(a, bins, range, "histogram")
+    return _histogram([a], [edges], density, weights, False), edges
+
+
+@implements(np.histogramdd)
+def histogramdd(sample, bins=10, range=None, density=None, weights=None):  # noqa: A002
+    """``histogramdd(sample, bins=10, range=None, density=None, weights=None)``: ``(hist,
+    edges)`` of ``(N, D)`` samples (or a sequence of D arrays); as `histogram`.
+
+    >>> histogramdd(np.array([[0.0, 0.0], [1.0, 1.0]]), bins=2)[0]
+    array([[1., 0.],
+           [0., 1.]])
+    """
+    if isinstance(sample, (list, tuple)):
+        cols = [tnp.ravel(c) for c in sample]
+    else:
+        sample = tnp.asarray(sample)
+        if ndim(sample) == 1:
+            cols = [sample]
+        else:
+            cols = [sample[:, k] for k in builtins.range(shape(sample)[1])]
+    d = len(cols)
+    bins = [bins] * d if np.ndim(bins) == 0 else list(bins)
+    if len(bins) != d:
+        raise ValueError("The dimension of bins must be equal to the dimension of the sample x.")
+    rng = [None] * d if range is None else list(range)
+    edges = [_edges(c, b, r, "histogramdd") for c, b, r in zip(cols, bins, rng, strict=True)]
+    return _histogram(cols, edges, density, weights, True), edges
+
+
+@implements(np.histogram2d)
+def histogram2d(x, y, bins=10, range=None, density=None, weights=None):  # noqa: A002
+    """``histogram2d(x, y, bins=10, range=None, density=None, weights=None)``: ``(hist,
+    xedges, yedges)``; as `histogramdd` of ``[x, y]``."""
+    if np.ndim(bins) == 1 and len(bins) != 2 or np.ndim(bins) == 2:
+        bins = [bins, bins]
+    hist, edges = histogramdd([x, y], bins, range, density, weights)
+    return hist, edges[0], edges[1]
+
+
+def _intersect_impl(a1, a2, *, assume_unique):
+    return list(np.intersect1d(a1, a2, assume_unique=assume_unique, return_indices=True)[1:])
+
+
+def _ragged_batch(vals, bdims, **params):
+    raise ValueError("set operations inside vmap: the number of values differs between "
+                     "examples, so the batched result would be ragged")
+
+
+intersect_p = Primitive("intersect1d_indices", _intersect_impl, differentiable=False,
+                        multiple_results=True)
+intersect_p.def_batch(_ragged_batch)
+
+
+@implements(np.intersect1d)
+def intersect1d(ar1, ar2, assume_unique=False, return_indices=False):
+    """``intersect1d(ar1, ar2, assume_unique=False, return_indices=False)``: the sorted
+    common values, gathered from their first occurrence in ``ar1``.
+
+    >>> intersect1d(np.array([3.0, 1.0, 2.0]), np.array([2.0, 3.0]))
+    array([2., 3.])
+    """
+    a1, a2 = tnp.ravel(ar1), tnp.ravel(ar2)
+    i1, i2 = bind(intersect_p, a1, a2, assume_unique=builtins.bool(assume_unique))
+    values = tnp.take(a1, i1)
+    return (values, i1, i2) if return_indices else values
+
+
+@implements(np.union1d)
+def union1d(ar1, ar2):
+    """``union1d(ar1, ar2)``: the sorted unique values of both, from their first occurrence
+    (in ``ar1`` before ``ar2``)."""
+    return tnp.unique(tnp.concatenate([tnp.ravel(ar1), tnp.ravel(ar2)]))
+
+
+@implements(np.setxor1d)
+def setxor1d(ar1, ar2, assume_unique=False):
+    """``setxor1d(ar1, ar2, assume_unique=False)``: sorted values in exactly one input."""
+    if not assume_unique:
+        ar1, ar2 = tnp.unique(ar1), tnp.unique(ar2)
+    vals, counts = tnp.unique(tnp.concatenate([tnp.ravel(ar1), tnp.ravel(ar2)]),
+                              return_counts=True)
+    return tnp.take(vals, np.nonzero(_concrete(counts, "setxor1d") == 1)[0])
+
+
+# -- windows ------------------------------------------------------------------------------
+def _window(name):
+    fn_np = getattr(np, name)
+
+    def fn(M):
+        return fn_np(_window_length(M, name))
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"``{name}(M)``: NumPy's window of integer length ``M`` (a constant)."
+    return implements(fn_np)(fn)
+
+
+def _window_length(M, name):
+    if isinstance(M, Tracer):
+        raise TypeError(f"{name}: the window length M must be a concrete integer, not a "
+                        "traced value")
+    return M
+
+
+bartlett, blackman, hamming, hanning = (_window(n) for n in
+                                        ("bartlett", "blackman", "hamming", "hanning"))
+
+
+@implements(np.kaiser)
+def kaiser(M, beta):
+    """``kaiser(M, beta)``: the Kaiser window, differentiable in ``beta``.
+
+    >>> kaiser(3, 0.0)
+    array([1., 1., 1.])
+    """
+    M = _window_length(M, "kaiser")
+    if M < 1:
+        return np.array([], np.result_type(0.0, M, dtype(beta)))
+    if M == 1:
+        return np.ones(1, np.result_type(0.0, M, dtype(beta)))
+    n = np.arange(0, M)
+    alpha = (M - 1) / 2.0
+    return tnp.i0(beta * np.sqrt(1 - ((n - alpha) / alpha) ** 2.0)) / tnp.i0(beta)

@@ -1,0 +1,236 @@
+"""Polynomials (poly, polyadd/sub/mul/der/int/div, polyfit, roots), composed from the
+families so that every coefficient and root is differentiable."""
+from __future__ import annotations
+
+__all__ = ['poly', 'polyadd', 'polysub', 'polymul', 'polyder', 'polyint', 'polydiv', 'polyfit',
+           'roots']
+
+import operator
+
+import numpy as np
+
+from .. import numpy as tnp  # the package namespace; read only at call time
+from ..core.tracer import Tracer
+from ._dispatch import (
+    dtype,
+    implements,
+    ndim,
+    shape,
+)
+from .extras import _as_bool, _concrete, allclose, eigvals  # noqa: F401
+
+
+# -- polynomials --------------------------------------------------------------------------
+def _poly1d_check(*ps):
+    for p in ps:
+        if isinstance(p, np.poly1d):
+            raise NotImplementedError("poly1d objects are not supported on traced values")
+
+
+@implements(np.poly)
+def poly(seq_of_zeros):
+    """``poly(seq_of_zeros)``: coefficients of the monic polynomial with these roots (or
+    the characteristic polynomial of a square matrix), differentiable in the roots.
+
+    >>> poly(np.array([1.0, 2.0]))
+    array([ 1., -3.,  2.])
+    """
+    z = tnp.atleast_1d(seq_of_zeros)
+    sh = shape(z)
+    if len(sh) == 2 and sh[0] == sh[1] and sh[0] != 0:
+        z = eigvals(z)
+    elif len(sh) != 1:
+        raise ValueError("input must be 1d or non-empty square 2d array.")
+    if sh[0] == 0:
+        return 1.0
+    a = np.ones((1,), dtype(z))
+    for k in range(shape(z)[0]):
+        zero = np.zeros((1,), dtype(z))
+        a = tnp.concatenate([a, zero]) - z[k] * tnp.concatenate([zero, a])
+    if dtype(a).kind == "c":
+        r = tnp.sort(tnp.astype(z, complex))
+        pairs = tnp.all(tnp.equal(r, tnp.sort(tnp.conj(r))))
+        if not isinstance(pairs, Tracer) and pairs:
+            a = tnp.real(a)
+    return a
+
+
+def _padded_sum(a1, a2, sign):
+    a1, a2 = tnp.atleast_1d(a1), tnp.atleast_1d(a2)
+    d = shape(a2)[0] - shape(a1)[0]
+    if d > 0:
+        a1 = tnp.concatenate([np.zeros(d, dtype(a1)), a1])
+    elif d < 0:
+        a2 = tnp.concatenate([np.zeros(-d, dtype(a2)), a2])
+    return a1 + a2 if sign > 0 else a1 - a2
+
+
+@implements(np.polyadd)
+def polyadd(a1, a2):
+    """``polyadd(a1, a2)``: sum of two polynomials (highest power first).
+
+    >>> polyadd(np.array([1.0, 2.0]), np.array([1.0]))
+    array([1., 3.])
+    """
+    _poly1d_check(a1, a2)
+    return _padded_sum(a1, a2, 1)
+
+
+@implements(np.polysub)
+def polysub(a1, a2):
+    """``polysub(a1, a2)``: difference of two polynomials (highest power first)."""
+    _poly1d_check(a1, a2)
+    return _padded_sum(a1, a2, -1)
+
+
+@implements(np.polymul)
+def polymul(a1, a2):
+    """``polymul(a1, a2)``: product of two polynomials, ``convolve(a1, a2)``.
+
+    >>> polymul(np.array([1.0, 1.0]), np.array([1.0, -1.0]))
+    array([ 1.,  0., -1.])
+    """
+    _poly1d_check(a1, a2)
+    return tnp.convolve(tnp.atleast_1d(a1), tnp.atleast_1d(a2))
+
+
+@implements(np.polyder)
+def polyder(p, m=1):
+    """``polyder(p, m=1)``: the ``m``-th derivative's coefficients.
+
+    >>> polyder(np.array([1.0, 1.0, 1.0]))
+    array([2., 1.])
+    """
+    _poly1d_check(p)
+    m = operator.index(m)
+    if m < 0:
+        raise ValueError("Order of derivative must be positive (see polyint)")
+    p = tnp.asarray(p)
+    for _ in range(m):
+        n = shape(p)[0] - 1
+        p = p[:-1] * np.arange(n, 0, -1)
+    return p
+
+
+@implements(np.polyint)
+def polyint(p, m=1, k=None):
+    """``polyint(p, m=1, k=None)``: the ``m``-th antiderivative, integration constants ``k``.
+
+    >>> polyint(np.array([2.0, 1.0]))
+    array([1., 1., 0.])
+    """
+    _poly1d_check(p)
+    m = operator.index(m)
+    if m < 0:
+        raise ValueError("Order of integral must be positive (see polyder)")
+    k = np.zeros(m, float) if k is None else tnp.atleast_1d(k)
+    if shape(k)[0] == 1 and m > 1:
+        k = k[0] * np.ones(m, float)
+    if shape(k)[0] < m:
+        raise ValueError("k must be a scalar or a rank-1 array of length 1 or >m.")
+    p = tnp.asarray(p)
+    for j in range(m):
+        p = tnp.concatenate([p / np.arange(shape(p)[0], 0, -1),
+                             tnp.reshape(tnp.asarray(k[j]), (1,))])
+    return p
+
+
+@implements(np.polydiv)
+def polydiv(u, v):
+    """``polydiv(u, v)``: ``(quotient, remainder)`` by long division, differentiable in
+    ``u`` and ``v``; leading remainder terms that are ~0 are trimmed on primal values.
+
+    >>> polydiv(np.array([1.0, 0.0, -1.0]), np.array([1.0, 1.0]))
+    (array([ 1., -1.]), array([0.]))
+    """
+    _poly1d_check(u, v)
+    u, v = tnp.atleast_1d(u) + 0.0, tnp.atleast_1d(v) + 0.0
+    m, n = shape(u)[0] - 1, shape(v)[0] - 1
+    scale = 1.0 / v[0]
+    r = [u[i] for i in range(m + 1)]
+    q = []
+    for k in range(m - n + 1):
+        d = scale * r[k]
+        q.append(d)
+        for i in range(n + 1):
+            r[k + i] = r[k + i] - d * v[i]
+    q = tnp.stack(q) if q else np.zeros(1, np.result_type(dtype(u), dtype(v)))
+    r = tnp.stack(r)
+    while shape(r)[0] > 1 and _as_bool(allclose(r[0], 0, rtol=1e-14)):
+        r = r[1:]
+    return q, r
+
+
+@implements(np.polyfit)
+def polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False):
+    """``polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False)``: least-squares
+    coefficients through ``tnp.linalg.lstsq`` (pinv), differentiable in ``x``, ``y``, ``w``.
+
+    >>> polyfit(np.array([0.0, 1.0, 2.0]), np.array([1.0, 3.0, 5.0]), 1).round(6)
+    array([2., 1.])
+    """
+    order = int(deg) + 1
+    x, y = tnp.asarray(x) + 0.0, tnp.asarray(y) + 0.0
+    if deg < 0:
+        raise ValueError("expected deg >= 0")
+    if ndim(x) != 1 or shape(x)[0] == 0:
+        raise TypeError("expected non-empty 1D vector for x")
+    if ndim(y) < 1 or ndim(y) > 2:
+        raise TypeError("expected 1D or 2D array for y")
+    if shape(x)[0] != shape(y)[0]:
+        raise TypeError("expected x and y to have same length")
+    if rcond is None:
+        rcond = shape(x)[0] * np.finfo(dtype(x)).eps
+    lhs, rhs = tnp.vander(x, order), y
+    if w is not None:
+        w = tnp.asarray(w) + 0.0
+        lhs = lhs * tnp.expand_dims(w, 1)
+        rhs = rhs * (tnp.expand_dims(w, 1) if ndim(rhs) == 2 else w)
+    scale = tnp.sqrt(tnp.sum(lhs * lhs, axis=0))
+    lhs = lhs / scale
+    if full or cov:
+        c, resids, rank, s = tnp.linalg.lstsq(lhs, rhs, rcond)
+    else:  # lstsq's solution alone, which also batches under vmap
+        c = tnp.linalg.pinv(lhs, rcond=rcond) @ rhs
+    c = tnp.transpose(tnp.transpose(c) / scale)
+    if full:
+        return c, resids, rank, s, rcond
+    if cov:
+        vbase = tnp.linalg.inv(tnp.transpose(lhs) @ lhs) / tnp.outer(scale, scale)
+        if cov == "unscaled":
+            fac = 1
+        else:
+            if shape(x)[0] <= order:
+                raise ValueError("the number of data points must exceed order to scale the "
+                                 "covariance matrix")
+            fac = resids / (shape(x)[0] - order)
+        return c, (vbase * fac if ndim(y) == 1 else tnp.expand_dims(vbase, 2) * fac)
+    return c
+
+
+@implements(np.roots)
+def roots(p):
+    """``roots(p)``: eigenvalues of the companion matrix (via `linalg.eigvals`), so
+    differentiable in ``p`` at simple roots; complex unless every root is real.
+
+    >>> roots(np.array([1.0, -3.0, 2.0]))
+    array([2., 1.])
+    """
+    p = tnp.atleast_1d(p)
+    if ndim(p) != 1:
+        raise ValueError("Input must be a rank-1 array.")
+    nz = _concrete(tnp.nonzero(p)[0], "roots")
+    if nz.size == 0:
+        return np.array([])
+    trailing = shape(p)[0] - int(nz[-1]) - 1
+    p = p[int(nz[0]):int(nz[-1]) + 1]
+    if dtype(p).kind not in "fc":
+        p = tnp.astype(p, float)
+    n = shape(p)[0]
+    if n > 1:
+        first = tnp.expand_dims(-p[1:] / p[0], 0)
+        rest = np.eye(n - 2, n - 1, dtype=dtype(p))
+        r = eigvals(tnp.concatenate([first, rest]))
+    else:
+        r = np.array([], dtype(p))
+    return tnp.concatenate([r, np.zeros(trailing, dtype(r))]) if trailing else r
