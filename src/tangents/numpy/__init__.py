@@ -19,6 +19,8 @@ from .joining import *  # noqa: F401,F403
 from .sorting import *  # noqa: F401,F403
 from .complex import *  # noqa: F401,F403
 from .manipulation import *  # noqa: F401,F403
+from .interpolation import *  # noqa: F401,F403
+from .scalar_math import *  # noqa: F401,F403
 from . import fft  # noqa: F401
 from . import linalg  # noqa: F401
 from .array_api import *  # noqa: F401,F403
