@@ -35,6 +35,7 @@ _NOT_MATH = {
     "ascontiguousarray", "asarray_chkfinite", "astype", "copyto", "putmask", "place", "put",
     "fill_diagonal", "from_dlpack", "frompyfunc", "vectorize", "piecewise", "setdiff1d",
     "einsum_path", "histogram_bin_edges", "eye", "identity", "ones", "zeros", "empty",
+    "bartlett", "blackman", "hamming", "hanning",  # windows of an integer length
     "full", "tri", "arange", "geomspace", "logspace", "linspace", "meshgrid", "mgrid",
     "ogrid", "r_", "c_", "s_", "index_exp", "fftfreq", "rfftfreq",
 }
