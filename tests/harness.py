@@ -45,6 +45,17 @@ def unit(shape, seed=0, dtype=np.float64):
     return rand(shape, -0.9, 0.9, seed, dtype)
 
 
+def spd(shape, seed=0):
+    """A well-conditioned symmetric positive definite matrix (or stack of them)."""
+    x = np.random.default_rng(seed).standard_normal(shape)
+    return x @ np.swapaxes(x, -1, -2) / shape[-1] + np.eye(shape[-1])
+
+
+def sym(a):
+    """The symmetric part of a matrix (or stack of them)."""
+    return (a + np.swapaxes(a, -1, -2)) / 2
+
+
 @dataclasses.dataclass
 class Case:
     """One row of a family's spec table."""

@@ -2,7 +2,7 @@
 on 1x1, 3x3 and batched (2, 3, 3) inputs, plus singular, degenerate and zero points."""
 import numpy as np
 import pytest
-from harness import Case, case_id, check_case, rand
+from harness import Case, case_id, check_case, rand, spd, sym
 
 import tangents as tg
 import tangents.numpy as tnp
@@ -14,15 +14,6 @@ def general(shape, seed=0, sign=1.0):
     """A well-conditioned random square matrix (stack): noise plus n I."""
     n = shape[-1]
     return sign * (np.random.default_rng(seed).standard_normal(shape) * 0.5 + n * np.eye(n))
-
-
-def spd(shape, seed=0):
-    x = np.random.default_rng(seed).standard_normal(shape)
-    return x @ np.swapaxes(x, -1, -2) / shape[-1] + np.eye(shape[-1])
-
-
-def sym(a):
-    return (a + np.swapaxes(a, -1, -2)) / 2
 
 
 def pair(name, make, args, **kw):

@@ -6,7 +6,7 @@ import pytest
 
 sl = pytest.importorskip("scipy.linalg")
 
-from harness import Case, case_id, check_case, rand  # noqa: E402
+from harness import Case, case_id, check_case, rand  # noqa: E402, spd, sym
 
 import tangents as tg  # noqa: E402
 import tangents.numpy as tnp  # noqa: E402
@@ -17,15 +17,6 @@ def general(shape, seed=0):
     """A well-conditioned random square matrix (stack): noise plus n I."""
     n = shape[-1]
     return np.random.default_rng(seed).standard_normal(shape) * 0.5 + n * np.eye(n)
-
-
-def spd(shape, seed=0):
-    x = np.random.default_rng(seed).standard_normal(shape)
-    return x @ np.swapaxes(x, -1, -2) / shape[-1] + np.eye(shape[-1])
-
-
-def sym(a):
-    return (a + np.swapaxes(a, -1, -2)) / 2
 
 
 def pair(name, make, args, **kw):
