@@ -6,7 +6,7 @@ import pytest
 
 sl = pytest.importorskip("scipy.linalg")
 
-from harness import Case, case_id, check_case, rand  # noqa: E402, spd, sym
+from harness import Case, case_id, check_case, rand, spd, sym  # noqa: E402
 
 import tangents as tg  # noqa: E402
 import tangents.numpy as tnp  # noqa: E402
