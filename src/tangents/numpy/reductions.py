@@ -230,6 +230,18 @@ def amin(a, axis=None, out=None, keepdims=False, initial=None, where=None):
 
 
 # -- var / std (composites of mean and sum) ----------------------------------------------
+def variance_args(name, out, where, ddof, correction):
+    """Validate var/std-style keywords; returns the effective ``ddof``."""
+    _no_out(name, out)
+    if where is not None and where is not True:
+        raise NotImplementedError(f"{name}: where= is not supported")
+    if correction is not None:
+        if ddof != 0:
+            raise ValueError(f"{name}: ddof and correction can't be provided simultaneously")
+        ddof = correction
+    return ddof
+
+
 @implements(np.var)
 def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None, mean=None,
         correction=None):
@@ -239,13 +251,7 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Non
     >>> var(np.array([1.0, 2.0, 3.0, 4.0]), ddof=1)
     np.float64(1.6666666666666667)
     """
-    _no_out("var", out)
-    if where is not None and where is not True:
-        raise NotImplementedError("var: where= is not supported")
-    if correction is not None:
-        if ddof != 0:
-            raise ValueError("var: ddof and correction can't be provided simultaneously")
-        ddof = correction
+    ddof = variance_args("var", out, where, ddof, correction)
     if globals()["dtype"](a).kind == "c":
         if is_traced(a):
             raise NotImplementedError("var/std of complex traced values is not supported")

@@ -28,7 +28,7 @@ from .elementwise import ceil, clip, equal, floor, isnan, logical_not, maximum, 
 from .elementwise import where as _where
 from .indexing import getitem, take
 from .reductions import all as _all
-from .reductions import argmax, argmin, cumprod, cumsum, prod
+from .reductions import argmax, argmin, cumprod, cumsum, prod, variance_args
 from .reductions import max as _max
 from .reductions import min as _min
 from .reductions import sum as _sum
@@ -638,13 +638,7 @@ def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=
     >>> nanvar(np.array([1.0, np.nan, 3.0]))
     np.float64(1.0)
     """
-    _no_out("nanvar", out)
-    if where is not None and where is not True:
-        raise NotImplementedError("nanvar: where= is not supported")
-    if correction is not None:
-        if ddof != 0:
-            raise ValueError("nanvar: ddof and correction can't be provided simultaneously")
-        ddof = correction
+    ddof = variance_args("nanvar", out, where, ddof, correction)
     a = asarray(a)
     if dtype is not None:
         a = astype(a, dtype)
