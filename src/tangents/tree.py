@@ -17,7 +17,10 @@ class TreeDef:
         self.kind = kind          # "leaf", "none", tuple, list, dict or a namedtuple class
         self.meta = meta          # dict keys (sorted) for dicts
         self.children = children
-        self.num_leaves = 1 if kind == "leaf" else sum(c.num_leaves for c in children)
+        n = 1 if kind == "leaf" else 0
+        for c in children:
+            n += c.num_leaves
+        self.num_leaves = n
 
     def __eq__(self, other):
         return (isinstance(other, TreeDef) and self.kind == other.kind
@@ -45,17 +48,24 @@ def _is_namedtuple(x):
     return isinstance(x, tuple) and hasattr(type(x), "_fields")
 
 
+# leaf types that can be told apart by type alone (the common case, kept off the slow path)
+_PLAIN_LEAVES = frozenset([np.ndarray, float, int, complex, bool, np.float64, np.float32])
+
+
 def _flatten(x, out):
-    if x is None:
-        return _NONE
     t = type(x)
-    if t is tuple or t is list:
-        return TreeDef(t, None, tuple(_flatten(c, out) for c in x))
+    if t in _PLAIN_LEAVES:
+        out.append(x)
+        return _LEAF
     if t is dict:
         keys = tuple(sorted(x))
-        return TreeDef(dict, keys, tuple(_flatten(x[k], out) for k in keys))
+        return TreeDef(dict, keys, tuple([_flatten(x[k], out) for k in keys]))
+    if t is tuple or t is list:
+        return TreeDef(t, None, tuple([_flatten(c, out) for c in x]))
+    if x is None:
+        return _NONE
     if _is_namedtuple(x):
-        return TreeDef(t, None, tuple(_flatten(c, out) for c in x))
+        return TreeDef(t, None, tuple([_flatten(c, out) for c in x]))
     out.append(x)
     return _LEAF
 
@@ -77,7 +87,7 @@ def _build(treedef, it):
         return next(it)
     if kind == "none":
         return None
-    children = [_build(c, it) for c in treedef.children]
+    children = [next(it) if c is _LEAF else _build(c, it) for c in treedef.children]
     if kind is dict:
         return dict(zip(treedef.meta, children))
     if kind is tuple or kind is list:
@@ -87,7 +97,8 @@ def _build(treedef, it):
 
 def unflatten(treedef, leaves_):
     """Inverse of `flatten`: ``unflatten(treedef, leaves) -> tree``."""
-    leaves_ = list(leaves_)
+    if type(leaves_) is not list:
+        leaves_ = list(leaves_)
     if len(leaves_) != treedef.num_leaves:
         raise ValueError(f"tree structure {treedef} has {treedef.num_leaves} leaves, "
                          f"got {len(leaves_)}")

@@ -70,7 +70,7 @@ def _record(trace, name, flat, out_flat, rule, jvp_rule):
     for x in flat:
         if isinstance(x, VJPTracer) and x._trace is trace:
             primals.append(x.primal)
-            parents.append(x.index if x.out < 0 else (x.index, x.out))
+            parents.append(x.key)
         else:
             primals.append(x)
             parents.append(-1)

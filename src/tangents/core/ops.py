@@ -44,11 +44,17 @@ def unbroadcast(ct, shape):
     if ct_shape == shape:
         return ct
     lead = len(ct_shape) - len(shape)
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, d in enumerate(shape) if d == 1 and ct_shape[lead + i] != 1)
+    if lead < 0:  # fewer axes than the argument: only leading ones of length one are missing
+        return bind(registry["reshape"], ct, shape=shape)
+    axes = list(range(lead))
+    kept = True  # the summed axes are exactly the leading ones: no reshape needed after
+    for i, d in enumerate(shape):
+        if d == 1 and ct_shape[lead + i] != 1:
+            axes.append(lead + i)
+            kept = False
     if axes:
-        ct = bind(registry["sum"], ct, axis=axes, keepdims=False)
-    if shape_of(ct) != shape:
+        ct = bind(registry["sum"], ct, axis=tuple(axes), keepdims=False)
+    if not kept:
         ct = bind(registry["reshape"], ct, shape=shape)
     return ct
 

@@ -9,6 +9,8 @@ stack).  Nodes are released as soon as they are processed when the pass runs onc
 """
 from __future__ import annotations
 
+import numpy as np
+
 from . import ops
 from .primitive import bind
 from .tracer import Tracer
@@ -22,13 +24,15 @@ class LeakedTracerError(RuntimeError):
 
 class VJPTracer(Tracer):
     __slots__ = ()
-    primal, index, out = Tracer._s0, Tracer._s1, Tracer._s2
+    primal, index, key = Tracer._s0, Tracer._s1, Tracer._s2
 
     def __init__(self, trace, primal, index, out=-1):
         self._trace = trace
         self.primal = primal
         self.index = index
-        self.out = out  # position among a multiple-result node's outputs, -1 if single
+        # the key of its cotangent: the tape index, or (index, position) for one of a
+        # multiple-result node's outputs
+        self.key = index if out < 0 else (index, out)
 
     @property
     def shape(self):
@@ -75,12 +79,16 @@ class VJPTrace:
         for a in args:
             if type(a) is VJPTracer and a._trace is self:
                 p = a.primal
-                nested = nested or isinstance(p, Tracer)
+                if type(p) is not np.ndarray and isinstance(p, Tracer):
+                    nested = True
                 primals.append(p)
-                parents.append(a.index if a.out < 0 else (a.index, a.out))
+                parents.append(a.key)
             else:
-                scalars = scalars or type(a) in ops.PY_SCALARS
-                nested = nested or isinstance(a, Tracer)
+                if type(a) is not np.ndarray:
+                    if type(a) in ops.PY_SCALARS:
+                        scalars = True
+                    elif isinstance(a, Tracer):
+                        nested = True
                 primals.append(a)
                 parents.append(-1)
         # outer transforms only see this operation if a primal is theirs
@@ -95,7 +103,10 @@ class VJPTrace:
             tape.append((prim, primals, params, ans, parents))
             return [VJPTracer(self, a, index, k) if _is_inexact(a) else a
                     for k, a in enumerate(ans)]
-        if not _is_inexact(ans):
+        if type(ans) is np.ndarray:
+            if ans.dtype.kind not in "fc":
+                return ans
+        elif not _is_inexact(ans):
             return ans
         tape.append((prim, primals, params, ans, parents))
         return VJPTracer(self, ans, index)
@@ -118,8 +129,7 @@ def backward(tape, seeds, release):
     cts = {}
     start = -1
     for tracer, ct in seeds:
-        key = tracer.index if tracer.out < 0 else (tracer.index, tracer.out)
-        _accumulate(cts, key, ct)
+        _accumulate(cts, tracer.key, ct)
         start = max(start, tracer.index)
     leaves = {}
     for i in range(start, -1, -1):
@@ -142,7 +152,9 @@ def backward(tape, seeds, release):
                 continue
         if prim.vjps is not None:
             vjps = prim.vjps
-            for j, p in enumerate(parents):
+            j = -1
+            for p in parents:
+                j += 1
                 if p == -1:
                     continue
                 rule = vjps[j]
@@ -156,7 +168,10 @@ def backward(tape, seeds, release):
                     fits = g.shape == a.shape and g.dtype == a.dtype
                 except AttributeError:
                     fits = False
-                _accumulate(cts, p, g if fits else _fit(g, a))
+                if not fits:
+                    g = _fit(g, a)
+                old = cts.get(p)
+                cts[p] = g if old is None else ops.add(old, g)
         else:
             needed = [p != -1 for p in parents]
             arg_cts = prim.vjp_joint(ct, ans, args, needed, **params)
@@ -195,4 +210,4 @@ def forward_through_tape(tape, input_tangents, out_tracers):
                     tangents[(i, k)] = t
         elif out is not None:
             tangents[i] = out
-    return [tangents.get(t.index if t.out < 0 else (t.index, t.out)) for t in out_tracers]
+    return [tangents.get(t.key) for t in out_tracers]

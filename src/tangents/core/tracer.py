@@ -88,6 +88,10 @@ class Tracer:
 
     # -- NumPy dispatch ---------------------------------------------------------------
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        if not kwargs and method == "__call__":  # the common case: x * y, np.exp(x)
+            handler = ufunc_handlers.get(ufunc)
+            if handler is not None:
+                return handler(*inputs)
         handler = ufunc_handlers.get(ufunc) if method == "__call__" else None
         if handler is None and method == "__call__" and _is_scipy_ufunc(ufunc):
             import tangents.scipy.special  # noqa: F401  (registers SciPy's ufuncs)

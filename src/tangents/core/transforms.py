@@ -21,6 +21,8 @@ __all__ = ["grad", "value_and_grad", "vjp", "jvp", "linearize", "vmap"]
 # -- argument checking -------------------------------------------------------------------
 def _as_input(x, op, where, need_float):
     """Validate one leaf of a transform's input and return it as an array (or tracer)."""
+    if type(x) is np.ndarray and x.dtype.kind in "fc":
+        return x
     if isinstance(x, Tracer):
         dt = x.dtype
     else:
@@ -49,6 +51,8 @@ def _as_input(x, op, where, need_float):
 
 
 def _normalize_argnums(argnums, nargs, op):
+    if type(argnums) is int and 0 <= argnums < nargs:
+        return True, (argnums,)
     single = isinstance(argnums, (int, np.integer))
     try:
         nums = (argnums,) if single else tuple(argnums)
@@ -88,12 +92,17 @@ def _unwrap_out(x, trace):
 
 
 # -- reverse mode ------------------------------------------------------------------------
-def _vjp(fun, primals, op, has_aux, release):
+def _trace_vjp(fun, primals, op, has_aux):
+    """Run ``fun`` on reverse-mode tracers of the leaves of ``primals``.
+
+    Returns ``(trace, flat_inputs, in_tree, out_flat, out_tree, out_primals, aux)``; the
+    inputs are the first ``len(flat_inputs)`` nodes of the trace's tape."""
     flat, in_tree = tree_util.flatten(primals)
-    flat = [_as_input(x, op, f"input leaf {i}", True) for i, x in enumerate(flat)]
+    for i, x in enumerate(flat):
+        if not (type(x) is np.ndarray and x.dtype.kind in "fc"):
+            flat[i] = _as_input(x, op, f"input leaf {i}", True)
     trace = VJPTrace(new_level())
     ins = [trace.new_input(x) for x in flat]
-    in_index = [t.index for t in ins]  # read now: fun may update its inputs in place
     try:
         out = fun(*tree_util.unflatten(in_tree, ins))
     finally:
@@ -107,6 +116,19 @@ def _vjp(fun, primals, op, has_aux, release):
         aux = tree_util.map(lambda a: _unwrap_out(a, trace), aux)
     out_flat, out_tree = tree_util.flatten(out)
     out_primals = [_unwrap_out(o, trace) for o in out_flat]
+    return trace, flat, in_tree, out_flat, out_tree, out_primals, aux
+
+
+def _input_cotangents(cts, flat):
+    """The cotangent of each input leaf (input ``i`` is tape node ``i``); zeros where no
+    path reached it."""
+    return [cts[i] if i in cts else ops.zeros(ops.shape_of(x), ops.dtype_of(x))
+            for i, x in enumerate(flat)]
+
+
+def _vjp(fun, primals, op, has_aux, release):
+    trace, flat, in_tree, out_flat, out_tree, out_primals, aux = _trace_vjp(
+        fun, primals, op, has_aux)
 
     def vjp_fn(ct):
         ct_flat, ct_tree = tree_util.flatten(ct)
@@ -123,9 +145,7 @@ def _vjp(fun, primals, op, has_aux, release):
                     c = ops.cast(c, o.dtype)
                 seeds.append((o, c))
         cts = backward(trace.tape, seeds, release) if seeds else {}
-        return tree_util.unflatten(in_tree, [
-            cts[i] if i in cts else ops.zeros(ops.shape_of(x), ops.dtype_of(x))
-            for i, x in zip(in_index, flat)])
+        return tree_util.unflatten(in_tree, _input_cotangents(cts, flat))
 
     return tree_util.unflatten(out_tree, out_primals), vjp_fn, aux
 
@@ -160,10 +180,12 @@ def value_and_grad(fun, argnums=0, has_aux=False, holomorphic=False):
                 if ops.dtype_of(leaf if hasattr(leaf, "dtype") else np.asarray(leaf)).kind != "c":
                     raise TypeError(f"grad with holomorphic=True needs complex inputs; input leaf "
                                     f"{i} is real. Convert it with x.astype(complex).")
-        ans, vjp_fn, aux = _vjp(_partial_argnums(fun, args, kwargs, nums), dyn, "grad",
-                                has_aux, release=True)
-        if tree_util.structure(ans).kind != "leaf" or ops.shape_of(ans) != ():
-            shape = ops.shape_of(ans) if tree_util.structure(ans).kind == "leaf" else "a pytree"
+        trace, flat, in_tree, out_flat, out_tree, out_primals, aux = _trace_vjp(
+            _partial_argnums(fun, args, kwargs, nums), dyn, "grad", has_aux)
+        is_leaf = out_tree.kind == "leaf"
+        ans = out_primals[0] if is_leaf else tree_util.unflatten(out_tree, out_primals)
+        if not is_leaf or ops.shape_of(ans) != ():
+            shape = ops.shape_of(ans) if is_leaf else "a pytree"
             raise TypeError(
                 f"grad requires a function with a scalar output, got shape {shape}. For "
                 "vector outputs use tg.jacrev (full Jacobian), tg.vjp (vector-Jacobian "
@@ -172,7 +194,12 @@ def value_and_grad(fun, argnums=0, has_aux=False, holomorphic=False):
             raise TypeError("grad requires a real-valued output; got a complex one. Take "
                             "np.real/np.abs of it, pass holomorphic=True for a holomorphic "
                             "function (the complex derivative), or use tg.vjp.")
-        g = vjp_fn(ops.ones_like(ans))
+        out = out_flat[0]
+        if isinstance(out, VJPTracer) and out._trace is trace:
+            cts = backward(trace.tape, [(out, ops.ones_like(ans))], True)
+        else:
+            cts = {}
+        g = tree_util.unflatten(in_tree, _input_cotangents(cts, flat))
         g = g[0] if single else g
         return ((ans, aux), g) if has_aux else (ans, g)
 

@@ -24,8 +24,12 @@ __all__ = ["softmax", "log_softmax", "logsumexp", "sigmoid", "log_sigmoid", "sof
 
 
 def _stable_shift(x, axis):
-    m = np.max(x, axis=axis, keepdims=True) if np.size(x) else np.zeros(())
-    return np.where(np.isfinite(m), m, 0).astype(np.result_type(x), copy=False)
+    """The maximum along ``axis`` (kept), with non-finite maxima replaced by 0."""
+    if not np.size(x):
+        return np.zeros((), np.result_type(x))
+    m = np.maximum.reduce(np.asarray(x), axis=axis, keepdims=True)
+    finite = np.isfinite(m)
+    return m if finite.all() else np.where(finite, m, np.zeros((), m.dtype))
 
 
 def _expand(y, xshape, axis, keepdims):
@@ -43,7 +47,7 @@ def _sum_keep(x, axis):
 def _softmax_impl(x, *, axis):
     e = np.asarray(x - _stable_shift(x, axis))
     np.exp(e, out=e)
-    e /= np.sum(e, axis=axis, keepdims=True)
+    e /= np.add.reduce(e, axis=axis, keepdims=True)
     return e
 
 
@@ -54,7 +58,7 @@ def _plain(*xs):
 def _softmax_vjp(ct, ans, x, *, axis):
     if _plain(ct, ans):  # nothing traces this: fused in place (two temporaries, not three)
         out = ct * ans
-        out -= ans * np.sum(out, axis=axis, keepdims=True)
+        out -= ans * np.add.reduce(out, axis=axis, keepdims=True)
         return out
     return ans * (ct - _sum_keep(ct * ans, axis))
 
@@ -68,14 +72,14 @@ softmax_p.def_batch(batch_axis_op(softmax_p))
 # -- log_softmax: x - lse;  VJP g - exp(ans) sum(g);  JVP t - sum(exp(ans) t) ----------------
 def _log_softmax_impl(x, *, axis):
     z = np.asarray(x - _stable_shift(x, axis))
-    z -= np.log(np.sum(np.exp(z), axis=axis, keepdims=True))
+    z -= np.log(np.add.reduce(np.exp(z), axis=axis, keepdims=True))
     return z
 
 
 def _log_softmax_vjp(ct, ans, x, *, axis):
     if _plain(ct, ans):  # nothing traces this: fused in place (one temporary)
         out = np.exp(ans)
-        out *= np.sum(ct, axis=axis, keepdims=True)
+        out *= np.add.reduce(ct, axis=axis, keepdims=True)
         np.subtract(ct, out, out=out)
         return out
     return ct - tnp.exp(ans) * _sum_keep(ct, axis)
@@ -91,7 +95,7 @@ log_softmax_p.def_batch(batch_axis_op(log_softmax_p))
 def _logsumexp_impl(x, *, axis, keepdims):
     m = _stable_shift(x, axis)
     with np.errstate(divide="ignore"):
-        out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
+        out = np.log(np.add.reduce(np.exp(x - m), axis=axis, keepdims=True)) + m
     return out if keepdims else np.squeeze(out, axis=axis)[()]
 
 
@@ -108,7 +112,8 @@ def _axes(x, axis, op):
 
 
 def _float(x):
-    return x if hasattr(x, "dtype") and np.dtype(x.dtype).kind in "fc" else np.asarray(x, float)
+    dt = getattr(x, "dtype", None)
+    return x if dt is not None and dt.kind in "fc" else np.asarray(x, float)
 
 
 def softmax(x, axis=-1):

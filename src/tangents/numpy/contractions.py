@@ -58,6 +58,8 @@ def _pad_after_batch(x, n):
 # row (x) or column (y) vector whose length-one axis is dropped from the result.
 def _matmul_vjp_x(ct, ans, x, y):
     xn, yn = _ndim(x), _ndim(y)
+    if xn == yn == 2:
+        return bind(matmul_p, ct, bind(transpose_p, y, axes=(1, 0)))
     if yn == 1:
         return ct * y if xn == 1 else _insert_one(ct, -1) * y
     if xn == 1:
@@ -69,6 +71,8 @@ def _matmul_vjp_x(ct, ans, x, y):
 
 def _matmul_vjp_y(ct, ans, x, y):
     xn, yn = _ndim(x), _ndim(y)
+    if xn == yn == 2:
+        return bind(matmul_p, bind(transpose_p, x, axes=(1, 0)), ct)
     if xn == 1:
         return ct * x if yn == 1 else _insert_one(x, -1) * _insert_one(ct, -2)
     if yn == 1:
@@ -134,7 +138,7 @@ def _matmul_batch(vals, bdims):
 def _matmul_impl(x, y):
     # A stack of matrices times one matrix is one GEMM on the stacked rows: NumPy would
     # otherwise loop over the stack (slow for the thin slices that batched VJPs produce).
-    if getattr(y, "ndim", 0) == 2 and getattr(x, "ndim", 0) > 2 and x.size:
+    if getattr(x, "ndim", 0) > 2 and getattr(y, "ndim", 0) == 2 and x.size:
         k, n = y.shape
         rows = x.reshape(-1, x.shape[-1]) if x.shape[-1] == k else None
         if rows is not None:

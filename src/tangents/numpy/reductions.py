@@ -16,7 +16,7 @@ from ._dispatch import dtype, implements, is_traced, normalize_axes, normalize_a
 from .creation import astype
 from .elementwise import equal, logical_and, maximum, minimum, not_equal, sqrt
 from .elementwise import where as _where
-from .shape import broadcast_to, ravel, reshape
+from .shape import broadcast_to, broadcast_to_p, ravel, reshape, reshape_p
 
 
 def _keepdims_shape(xshape, axis):
@@ -34,9 +34,9 @@ def _size(xshape, axis):
 
 def expand_reduced(ct, xshape, axis, keepdims):
     """A reduced cotangent brought back to ``xshape`` by broadcasting along ``axis``."""
-    if not keepdims:
-        ct = reshape(ct, _keepdims_shape(xshape, axis))
-    return broadcast_to(ct, xshape)
+    if not keepdims and shape(ct):  # a 0-d cotangent broadcasts as it is
+        ct = bind(reshape_p, ct, shape=_keepdims_shape(xshape, axis))
+    return ct if xshape == shape(ct) else bind(broadcast_to_p, ct, shape=xshape)
 
 
 def _kept(ans, xshape, axis, keepdims):
@@ -59,7 +59,13 @@ def _masked(a, where_, fill, name):
 
 
 # -- sum ---------------------------------------------------------------------------------
-sum_p = Primitive("sum", lambda x, *, axis, keepdims: np.sum(x, axis=axis, keepdims=keepdims))
+def _sum_impl(x, *, axis, keepdims):
+    if type(x) is np.ndarray and axis:  # np.sum's Python wrapper costs more than a small sum
+        return np.add.reduce(x, axis=axis, keepdims=keepdims)
+    return np.sum(x, axis=axis, keepdims=keepdims)
+
+
+sum_p = Primitive("sum", _sum_impl)
 sum_p.def_vjp(lambda ct, ans, x, *, axis, keepdims: expand_reduced(ct, shape(x), axis, keepdims))
 sum_p.def_jvp(lambda t, ans, x, *, axis, keepdims: bind(sum_p, t, axis=axis, keepdims=keepdims))
 sum_p.def_batch(batch_axis_op(sum_p))

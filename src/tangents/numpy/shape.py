@@ -5,6 +5,9 @@ from __future__ import annotations
 __all__ = ['reshape', 'ravel', 'transpose', 'moveaxis', 'swapaxes', 'broadcast_to',
            'expand_dims', 'squeeze']
 
+import math
+import operator
+
 import numpy as np
 
 from ..core.batching import move_bdim
@@ -12,7 +15,11 @@ from ..core.primitive import Primitive, bind
 from ._dispatch import implements, normalize_axes, normalize_axis, shape
 
 # -- reshape -----------------------------------------------------------------------------
-reshape_p = Primitive("reshape", lambda x, *, shape: np.reshape(x, shape))
+def _reshape_impl(x, *, shape):
+    return x.reshape(shape) if type(x) is np.ndarray else np.reshape(x, shape)
+
+
+reshape_p = Primitive("reshape", _reshape_impl)
 reshape_p.def_vjp(lambda ct, ans, x, *, shape: reshape(ct, np.shape(x) if not hasattr(x, "shape")
                                                         else x.shape))
 reshape_p.def_jvp(lambda t, ans, x, *, shape: bind(reshape_p, t, shape=shape))
@@ -38,14 +45,15 @@ def reshape(a, shape=None, order="C", *, newshape=None, copy=None):
     if order not in ("C", "A"):
         raise NotImplementedError("reshape: only order='C' is supported on traced values")
     src = globals()["shape"](a)
-    new = (shape,) if isinstance(shape, (int, np.integer)) else tuple(int(d) for d in shape)
-    size = int(np.prod(src))
+    new = (operator.index(shape),) if isinstance(shape, (int, np.integer)) else tuple(
+        map(operator.index, shape))
+    size = math.prod(src)
     if -1 in new:
-        known = int(np.prod([d for d in new if d != -1]))
+        known = math.prod([d for d in new if d != -1])
         if new.count(-1) > 1 or known == 0 or size % known:
             raise ValueError(f"reshape: cannot reshape an array of shape {src} into {shape}")
         new = tuple(size // known if d == -1 else d for d in new)
-    if int(np.prod(new)) != size:
+    if math.prod(new) != size or min(new, default=0) < 0:
         raise ValueError(f"reshape: cannot reshape an array of shape {src} (size {size}) into "
                          f"shape {new}")
     if new == src:
@@ -60,7 +68,8 @@ def ravel(a, order="C"):
 
 
 # -- transpose ---------------------------------------------------------------------------
-transpose_p = Primitive("transpose", lambda x, *, axes: np.transpose(x, axes))
+transpose_p = Primitive("transpose", lambda x, *, axes: x.transpose(axes)
+                        if type(x) is np.ndarray else np.transpose(x, axes))
 transpose_p.def_vjp(lambda ct, ans, x, *, axes: bind(transpose_p, ct,
                                                     axes=tuple(np.argsort(axes))))
 transpose_p.def_jvp(lambda t, ans, x, *, axes: bind(transpose_p, t, axes=axes))
@@ -124,7 +133,22 @@ def _broadcast_to_transpose(ct, x, *, shape):
     return unbroadcast(ct, globals()["shape"](x))
 
 
-broadcast_to_p = Primitive("broadcast_to", lambda x, *, shape: np.broadcast_to(x, shape))
+def _broadcast_to_impl(x, *, shape):
+    # A read-only view with zero strides along the broadcast axes, as np.broadcast_to makes,
+    # built directly for contiguous arrays (np.broadcast_to's Python wrapper costs ~5 us).
+    if isinstance(x, np.generic):
+        x = np.asarray(x)
+    if type(x) is np.ndarray and x.flags.c_contiguous:
+        lead = len(shape) - x.ndim
+        strides = tuple(0 if i < lead or x.shape[i - lead] == 1 else x.strides[i - lead]
+                        for i in range(len(shape)))
+        view = np.ndarray(shape, x.dtype, buffer=x, strides=strides)
+        view.flags.writeable = False
+        return view
+    return np.broadcast_to(x, shape)
+
+
+broadcast_to_p = Primitive("broadcast_to", _broadcast_to_impl)
 broadcast_to_p.def_vjp(lambda ct, ans, x, *, shape: _broadcast_to_transpose(ct, x, shape=shape))
 broadcast_to_p.def_jvp(lambda t, ans, x, *, shape: bind(broadcast_to_p, t, shape=shape))
 
@@ -145,9 +169,13 @@ broadcast_to_p.def_batch(_broadcast_to_batch)
 def broadcast_to(array, shape, subok=False):
     """``broadcast_to(array, shape)``: a read-only broadcast view for plain arrays."""
     shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
-    if globals()["shape"](array) == shape:
+    src = globals()["shape"](array)
+    if src == shape:
         return array
-    np.broadcast_shapes(globals()["shape"](array), shape)  # raises NumPy's error if invalid
+    if len(src) > len(shape) or any(
+            s != 1 and s != d for s, d in zip(src[::-1], shape[::-1])) or min(shape, default=0) < 0:
+        np.broadcast_shapes(src, shape)  # raises NumPy's error
+        raise ValueError(f"broadcast_to: cannot broadcast shape {src} to {shape}")
     return bind(broadcast_to_p, array, shape=shape)
 
 
