@@ -20,6 +20,8 @@ TREES = [
     (1.0, [2.0, None], {"b": 3.0, "a": (4.0,)}),
     {"w": np.ones((2, 2)), "b": np.zeros(2), "nested": [Point(1.0, np.arange(2.0)), None]},
     [Point(x=(1.0, 2.0), y={"k": 3.0})],
+    collections.OrderedDict([("z", 1.0), ("a", (2.0, None))]),
+    collections.defaultdict(list, {"b": 1.0, "a": np.ones(2)}),
 ]
 
 
@@ -126,3 +128,24 @@ def test_ravel_is_differentiable():
     want, _ = tree.ravel({"w": 2 * t["w"], "b": 3 * t["b"] ** 2})
     np.testing.assert_allclose(g, want, rtol=1e-12)
     tg.check_grads(lambda v: unravel(v), (vec,), order=2)
+
+
+def test_ordered_dict_keeps_insertion_order_and_defaultdict_its_factory():
+    od = collections.OrderedDict([("z", 1.0), ("a", 2.0)])
+    leaves, treedef = tree.flatten(od)
+    assert leaves == [1.0, 2.0]                                 # insertion order, not sorted
+    assert treedef != tree.structure({"z": 1.0, "a": 2.0})       # a dict is another kind
+    assert treedef != tree.structure(collections.OrderedDict([("a", 2.0), ("z", 1.0)]))
+    dd = tree.unflatten(tree.structure(collections.defaultdict(list, {"k": 0.0})), [5.0])
+    assert type(dd) is collections.defaultdict and dd.default_factory is list
+    assert dd["k"] == 5.0 and dd["missing"] == []
+    assert tree.structure(collections.defaultdict(list, {"k": 0.0})) != tree.structure(
+        collections.defaultdict(dict, {"k": 0.0}))
+
+
+def test_grad_over_ordered_dict_params():
+    params = collections.OrderedDict([("w", np.array([1.0, 2.0])), ("b", np.array(0.5))])
+    g = tg.grad(lambda p: np.sum(p["w"] ** 2) + 3 * p["b"])(params)
+    assert type(g) is collections.OrderedDict and list(g) == ["w", "b"]
+    np.testing.assert_allclose(g["w"], 2 * params["w"])
+    np.testing.assert_allclose(g["b"], 3.0)

@@ -1,5 +1,8 @@
-"""Pytrees: nested tuples, lists, dicts (sorted keys), namedtuples and None; arrays are leaves."""
+"""Pytrees: nested tuples, lists, dicts (sorted keys), OrderedDicts (insertion order),
+defaultdicts (sorted keys, same factory), namedtuples and None; arrays are leaves."""
 from __future__ import annotations
+
+import collections
 
 import numpy as np
 
@@ -14,8 +17,8 @@ class TreeDef:
     __slots__ = ("kind", "meta", "children", "num_leaves")
 
     def __init__(self, kind, meta, children):
-        self.kind = kind          # "leaf", "none", tuple, list, dict or a namedtuple class
-        self.meta = meta          # dict keys (sorted) for dicts
+        self.kind = kind          # "leaf", "none", tuple, list, a dict class or a namedtuple class
+        self.meta = meta          # the keys for dicts; (factory, keys) for defaultdicts
         self.children = children
         n = 1 if kind == "leaf" else 0
         for c in children:
@@ -34,12 +37,15 @@ class TreeDef:
             return "*"
         if self.kind == "none":
             return "None"
-        if self.kind is dict:
-            return "{" + ", ".join(f"{k!r}: {c!r}" for k, c in zip(self.meta, self.children)) + "}"
+        if self.kind in _DICTS:
+            keys = self.meta[1] if self.kind is collections.defaultdict else self.meta
+            inner = ", ".join(f"{k!r}: {c!r}" for k, c in zip(keys, self.children))
+            return "{" + inner + "}" if self.kind is dict else f"{self.kind.__name__}({{{inner}}})"
         inner = ", ".join(_map(repr, self.children))
         return f"[{inner}]" if self.kind is list else f"({inner})"
 
 
+_DICTS = (dict, collections.OrderedDict, collections.defaultdict)
 _LEAF = TreeDef("leaf", None, ())
 _NONE = TreeDef("none", None, ())
 
@@ -64,6 +70,12 @@ def _flatten(x, out):
         return TreeDef(t, None, tuple([_flatten(c, out) for c in x]))
     if x is None:
         return _NONE
+    if t is collections.OrderedDict:
+        keys = tuple(x)
+        return TreeDef(t, keys, tuple([_flatten(x[k], out) for k in keys]))
+    if t is collections.defaultdict:
+        keys = tuple(sorted(x))
+        return TreeDef(t, (x.default_factory, keys), tuple([_flatten(x[k], out) for k in keys]))
     if _is_namedtuple(x):
         return TreeDef(t, None, tuple([_flatten(c, out) for c in x]))
     out.append(x)
@@ -88,8 +100,11 @@ def _build(treedef, it):
     if kind == "none":
         return None
     children = [next(it) if c is _LEAF else _build(c, it) for c in treedef.children]
-    if kind is dict:
-        return dict(zip(treedef.meta, children))
+    if kind is dict or kind is collections.OrderedDict:
+        return kind(zip(treedef.meta, children))
+    if kind is collections.defaultdict:
+        factory, keys = treedef.meta
+        return kind(factory, zip(keys, children))
     if kind is tuple or kind is list:
         return kind(children)
     return kind(*children)
