@@ -25,12 +25,14 @@ def rule_args(primals, like):
     dtype of the result ``like`` when it is inexact, as NumPy's weak promotion did in the
     forward pass (``x * 1.001`` on float32 stays float32 in its rules too)."""
     dt = dtype_of(like[0] if isinstance(like, (list, tuple)) else like)
-    out = []
-    for a in primals:
-        if type(a) in PY_SCALARS:
-            a = dt.type(a) if dt.kind == "c" or (dt.kind == "f" and type(a) is not complex) \
-                else np.asarray(a)[()]
-        out.append(a)
+    kind = dt.kind
+    out = list(primals)
+    for i, a in enumerate(out):
+        t = type(a)
+        if t is float or t is int or t is bool:
+            out[i] = dt.type(a) if kind == "f" or kind == "c" else np.asarray(a)[()]
+        elif t is complex:
+            out[i] = dt.type(a) if kind == "c" else np.asarray(a)[()]
     return out
 
 
