@@ -23,13 +23,25 @@ __all__ = ["softmax", "log_softmax", "logsumexp", "sigmoid", "log_sigmoid", "sof
            "leaky_relu", "elu", "gelu", "silu", "tanh", "normal_cdf"]
 
 
+def _sum_kept(x, axis):
+    # NumPy arrays take the ufunc's own reduce (np.sum's wrapper costs more than a small
+    # sum); other array types (Dask, ...) implement np.sum lazily
+    if type(x) is np.ndarray:
+        return np.add.reduce(x, axis=axis, keepdims=True)
+    return np.sum(x, axis=axis, keepdims=True)
+
+
 def _stable_shift(x, axis):
     """The maximum along ``axis`` (kept), with non-finite maxima replaced by 0."""
-    if not np.size(x):
+    size = x.size if hasattr(x, "size") else np.size(x)
+    if not size:
         return np.zeros((), np.result_type(x))
-    m = np.maximum.reduce(np.asarray(x), axis=axis, keepdims=True)
-    finite = np.isfinite(m)
-    return m if finite.all() else np.where(finite, m, np.zeros((), m.dtype))
+    if type(x) is np.ndarray:
+        m = np.maximum.reduce(x, axis=axis, keepdims=True)
+        finite = np.isfinite(m)
+        return m if finite.all() else np.where(finite, m, np.zeros((), m.dtype))
+    m = np.max(x, axis=axis, keepdims=True)
+    return np.where(np.isfinite(m), m, np.zeros((), m.dtype))
 
 
 def _expand(y, xshape, axis, keepdims):
@@ -45,9 +57,12 @@ def _sum_keep(x, axis):
 
 # -- softmax: s = exp(x - lse);  VJP s * (g - sum(g s));  JVP s * (t - sum(t s)) ------------
 def _softmax_impl(x, *, axis):
-    e = np.asarray(x - _stable_shift(x, axis))
+    e = x - _stable_shift(x, axis)
+    if type(e) is not np.ndarray:  # a NumPy scalar, or a lazy array type such as Dask's
+        e = np.exp(e)
+        return e / _sum_kept(e, axis)
     np.exp(e, out=e)
-    e /= np.add.reduce(e, axis=axis, keepdims=True)
+    e /= _sum_kept(e, axis)
     return e
 
 
@@ -58,7 +73,7 @@ def _plain(*xs):
 def _softmax_vjp(ct, ans, x, *, axis):
     if _plain(ct, ans):  # nothing traces this: fused in place (two temporaries, not three)
         out = ct * ans
-        out -= ans * np.add.reduce(out, axis=axis, keepdims=True)
+        out -= ans * _sum_kept(out, axis)
         return out
     return ans * (ct - _sum_keep(ct * ans, axis))
 
@@ -71,15 +86,17 @@ softmax_p.def_batch(batch_axis_op(softmax_p))
 
 # -- log_softmax: x - lse;  VJP g - exp(ans) sum(g);  JVP t - sum(exp(ans) t) ----------------
 def _log_softmax_impl(x, *, axis):
-    z = np.asarray(x - _stable_shift(x, axis))
-    z -= np.log(np.add.reduce(np.exp(z), axis=axis, keepdims=True))
+    z = x - _stable_shift(x, axis)
+    if type(z) is not np.ndarray:
+        return z - np.log(_sum_kept(np.exp(z), axis))
+    z -= np.log(_sum_kept(np.exp(z), axis))
     return z
 
 
 def _log_softmax_vjp(ct, ans, x, *, axis):
     if _plain(ct, ans):  # nothing traces this: fused in place (one temporary)
         out = np.exp(ans)
-        out *= np.add.reduce(ct, axis=axis, keepdims=True)
+        out *= _sum_kept(ct, axis)
         np.subtract(ct, out, out=out)
         return out
     return ct - tnp.exp(ans) * _sum_keep(ct, axis)
@@ -95,7 +112,7 @@ log_softmax_p.def_batch(batch_axis_op(log_softmax_p))
 def _logsumexp_impl(x, *, axis, keepdims):
     m = _stable_shift(x, axis)
     with np.errstate(divide="ignore"):
-        out = np.log(np.add.reduce(np.exp(x - m), axis=axis, keepdims=True)) + m
+        out = np.log(_sum_kept(np.exp(x - m), axis)) + m
     return out if keepdims else np.squeeze(out, axis=axis)[()]
 
 

@@ -12,8 +12,8 @@ from ..core.tracer import Tracer, function_handlers
 from ._dispatch import dtype, implements, shape
 
 # astype: the cotangent is cast back to the input's dtype by the interpreter.
-astype_p = Primitive("astype", lambda x, *, dtype: np.asarray(x).astype(dtype)
-                     if not isinstance(x, np.ndarray) else x.astype(dtype))
+astype_p = Primitive("astype", lambda x, *, dtype: x.astype(dtype)
+                     if hasattr(x, "astype") else np.asarray(x).astype(dtype))
 astype_p.def_vjp(lambda ct, ans, x, *, dtype: ct)
 astype_p.def_jvp(lambda t, ans, x, *, dtype: bind(astype_p, t, dtype=dtype))
 astype_p.def_batch(batch_unary(astype_p))

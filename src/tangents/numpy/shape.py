@@ -14,6 +14,7 @@ from ..core.batching import move_bdim
 from ..core.primitive import Primitive, bind
 from ._dispatch import implements, normalize_axes, normalize_axis, shape
 
+
 # -- reshape -----------------------------------------------------------------------------
 def _reshape_impl(x, *, shape):
     return x.reshape(shape) if type(x) is np.ndarray else np.reshape(x, shape)
