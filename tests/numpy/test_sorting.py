@@ -1,6 +1,7 @@
-"""Sorting family: sort, take/put_along_axis, unique, median/quantile/percentile and the
-NaN-ignoring reductions through the shared harness; the tie rule (stable sort order), NaN
-entries (zero derivative) and the index-valued functions (argsort, searchsorted, lexsort)."""
+"""Sorting family: sort, take/put_along_axis, unique and the NaN-ignoring reductions through
+the shared harness; the tie rule (ties share equally), NaN entries (zero derivative), the
+index-valued functions (argsort, searchsorted, lexsort) and structured-array order=.
+Quantiles: test_quantiles.py."""
 import functools
 import warnings
 
@@ -48,32 +49,6 @@ CASES += [Case("unique", tnp.unique, (rand((2, 3)),), np_fun=np.unique, vmap=Fal
           Case("unique-axis", P(tnp.unique, axis=-1), (rand((2, 3)),),
                np_fun=P(np.unique, axis=-1), vmap=False)]
 
-# quantiles: (shape, axis, q) with scalar and array q, None/int/negative/tuple axes
-Q_AXES = [((), None, 0.3), ((5,), None, 0.5), ((4,), 0, np.array([0.0, 0.25, 0.9, 1.0])),
-          ((3, 4), -1, 0.5), ((3, 4), 0, np.array([[0.1, 0.6]])), ((2, 3, 4), (0, -1), 0.7),
-          ((0, 3), 1, 0.5)]
-for s, ax, q in Q_AXES:
-    for kd in (False, True):
-        CASES.append(Case(f"quantile-axis{ax}-kd{kd}", P(tnp.quantile, q=q, axis=ax, keepdims=kd),
-                          (rand(s),), np_fun=P(np.quantile, q=q, axis=ax, keepdims=kd)))
-CASES += [Case(f"quantile-{m}", P(tnp.quantile, q=np.array([0.05, 0.3, 0.95]), axis=1, method=m),
-               (rand((2, 5)),), np_fun=P(np.quantile, q=np.array([0.05, 0.3, 0.95]), axis=1,
-                                         method=m))
-          for m in ["linear", "lower", "higher", "nearest", "midpoint", "weibull", "hazen",
-                    "interpolated_inverted_cdf", "median_unbiased", "normal_unbiased"]]
-CASES += [
-    Case("quantile-traced-q", lambda x, q: tnp.quantile(x, q, axis=0),
-         (rand((5, 2)), rand((3,), 0.1, 0.9, seed=4)),
-         np_fun=lambda x, q: np.quantile(x, q, axis=0)),
-    Case("percentile", P(tnp.percentile, q=[10, 50], axis=-1), (rand((2, 4)),),
-         np_fun=P(np.percentile, q=[10, 50], axis=-1)),
-    Case("median-odd", tnp.median, (rand((5,)),), np_fun=np.median),
-    Case("median-even-axis", P(tnp.median, axis=-2, keepdims=True), (rand((4, 3)),),
-         np_fun=P(np.median, axis=-2, keepdims=True)),
-    Case("median-tuple", P(tnp.median, axis=(0, 2)), (rand((2, 3, 2)),),
-         np_fun=P(np.median, axis=(0, 2))),
-]
-
 # NaN-ignoring functions: NaNs inserted at fixed positions; FD in those entries gives 0,
 # which the analytic derivative must match
 _NAN = np.array([[False, True, False, False], [False, False, False, False],
@@ -89,7 +64,7 @@ def _with_nans(fn, mask, **kw):
 NAN_FUNS = [("nansum", tnp.nansum, np.nansum), ("nanprod", tnp.nanprod, np.nanprod),
             ("nanmean", tnp.nanmean, np.nanmean), ("nanvar", tnp.nanvar, np.nanvar),
             ("nanstd", tnp.nanstd, np.nanstd), ("nanmax", tnp.nanmax, np.nanmax),
-            ("nanmin", tnp.nanmin, np.nanmin), ("nanmedian", tnp.nanmedian, np.nanmedian),
+            ("nanmin", tnp.nanmin, np.nanmin),
             ("nancumsum", tnp.nancumsum, np.nancumsum),
             ("nancumprod", tnp.nancumprod, np.nancumprod)]
 for name, fn, np_fn in NAN_FUNS:
@@ -102,11 +77,6 @@ for name, fn, np_fn in NAN_FUNS:
                           np_fun=_with_nans(np_fn, mask, axis=ax)))
 CASES += [Case("nanvar-ddof", _with_nans(tnp.nanvar, _NAN_ROWOK, axis=1, ddof=1),
                (rand((2, 4), 0.5, 2.0),), np_fun=_with_nans(np.nanvar, _NAN_ROWOK, axis=1, ddof=1)),
-          Case("nanquantile", _with_nans(tnp.nanquantile, _NAN_ROWOK, q=[0.2, 0.9], axis=1),
-               (rand((2, 4)),),
-               np_fun=_with_nans(np.nanquantile, _NAN_ROWOK, q=[0.2, 0.9], axis=1)),
-          Case("nanpercentile", _with_nans(tnp.nanpercentile, _NAN_ROWOK, q=40, axis=None),
-               (rand((2, 4)),), np_fun=_with_nans(np.nanpercentile, _NAN_ROWOK, q=40, axis=None)),
           Case("nansum-noNaN", P(tnp.nansum, axis=0), (rand((2, 3)),), np_fun=P(np.nansum, axis=0))]
 
 
@@ -131,18 +101,6 @@ def test_sort_ties_share_equally_like_max():
     tg.check_grads(lambda x: tnp.sort(x) ** 2, (rand((6,)),), order=2)
     np.testing.assert_allclose(tg.vmap(tg.grad(lambda x: tnp.sort(x)[-1]))(np.stack([x, -x])),
                                [[1 / 3, 0, 1 / 3, 0, 1 / 3], [0, 0, 0, 1, 0]])
-
-
-def test_median_and_quantile_ties_share_equally():
-    x = np.array([3.0, 1.0, 1.0, 1.0])  # the three 1s share the median's cotangent
-    np.testing.assert_allclose(tg.grad(tnp.median)(x), [0.0, 1 / 3, 1 / 3, 1 / 3])
-    y = np.array([1.0, 2.0, 2.0, 2.0, 0.0])
-    np.testing.assert_allclose(tg.grad(tnp.median)(y), [0.0, 1 / 3, 1 / 3, 1 / 3, 0.0])
-    # v = 0.3 * 4 = 1.2: 0.8 to sorted[1] = y0, 0.2 to sorted[2], one of the tied 2s
-    np.testing.assert_allclose(tg.grad(lambda y: tnp.quantile(y, 0.3))(y),
-                               [0.8, 0.2 / 3, 0.2 / 3, 0.2 / 3, 0.0])
-    np.testing.assert_allclose(tg.grad(lambda y: tnp.percentile(y, 80))(y),
-                               [0.0, 1 / 3, 1 / 3, 1 / 3, 0.0])  # both neighbours are tied
 
 
 def test_nan_entries_get_zero_derivative():
@@ -212,8 +170,16 @@ def test_numpy_dispatch_and_put_along_axis_in_place_error():
         tg.grad(lambda x: np.put_along_axis(x, np.zeros((2, 1), int), 0.0, 1))(x)
 
 
-def test_quantile_errors():
-    with pytest.raises(ValueError, match="range"):
-        tnp.quantile(np.ones(3), 1.5)
-    with pytest.raises(ValueError, match="not a valid method"):
-        tnp.quantile(np.ones(3), 0.5, method="bogus")
+def test_order_sorts_plain_structured_arrays_and_rejects_traced_ones():
+    rec = np.array([(1, 2.0), (0, 3.0), (1, 1.0)], dtype=[("i", int), ("f", float)])
+    for fn, np_fn in ((tnp.sort, np.sort), (tnp.argsort, np.argsort)):
+        for order in ("f", ["i", "f"]):
+            np.testing.assert_array_equal(fn(rec, order=order), np_fn(rec, order=order))
+    np.testing.assert_array_equal(tnp.partition(rec, 1, order="f"),
+                                  np.partition(rec, 1, order="f"))
+    np.testing.assert_array_equal(tnp.argpartition(rec, 1, order="i"),
+                                  np.argpartition(rec, 1, order="i"))
+    for call in (lambda x: np.sort(x, order="f"), lambda x: np.argsort(x, order="f"),
+                 lambda x: np.partition(x, 1, order="f"), lambda x: tnp.sort(x, order=["f"])):
+        with pytest.raises(TypeError, match=r"order=.*has no fields.*take_along_axis"):
+            tg.grad(lambda x, call=call: np.sum(call(x) * 1.0))(rand((3,)))

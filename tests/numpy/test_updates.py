@@ -194,3 +194,89 @@ def test_writing_traced_values_into_plain_arrays_raises_clearly():
         return np.sum(buf)
     with pytest.raises(tg.TracerConversionError):
         tg.grad(g)(rand((3,)))
+
+
+# -- writes through a boolean mask that varies per example under vmap: where(mask, v, x) ----
+def _mask_full(x):  # full-shape mask, traced scalar value
+    y = x.copy()
+    y[x > 0.3] = np.sum(np.sin(x))
+    return y * y
+
+
+def _mask_rows(x):  # mask over the leading axis, one value per trailing position
+    y = x * 1.0
+    y[x[:, 0] > 0.0] = np.cos(x[0])
+    return np.tanh(y)
+
+
+def _mask_ellipsis(x):  # mask over the last axis after an Ellipsis
+    y = x.copy()
+    y[..., x[0] < 0.5] = 2.0 * x[1, 0]
+    return y * x
+
+
+def _mask_slice(x):  # x[:, mask] = v with v of shape (rows, 1)
+    y = x.copy()
+    y[:, x[1] > -0.5] = np.exp(x[:, :1])
+    return y ** 2
+
+
+def _mask_scalar(x):  # 0-d: relu written as a masked write
+    y = np.copy(x)  # a 0-d array even for a NumPy scalar
+    y[y < 0] = 0.0
+    return y * y + x
+
+
+def _mask_at(x):  # functional add and multiply through a traced mask
+    m = x[:, 0] > 0.0
+    y = tnp.at(x)[m].add(np.sin(x[0]))
+    return tnp.at(y)[m, ...].multiply(x[-1]) ** 2
+
+
+MASKED = [("full", _mask_full, (2, 3), 0.3), ("rows", _mask_rows, (3, 4), 0.0),
+          ("ellipsis", _mask_ellipsis, (2, 3), 0.5), ("slice", _mask_slice, (2, 3), -0.5),
+          ("scalar", _mask_scalar, (), 0.0), ("at", _mask_at, (3, 3), 0.0)]
+
+
+def _away_from(threshold, shape, seed=0):
+    x = rand(shape, seed=seed)
+    return np.where(np.abs(x - threshold) < 0.1, x + 0.25, x)  # no entry near the threshold
+
+
+@pytest.mark.parametrize("name,fun,shape,thr", MASKED, ids=[m[0] for m in MASKED])
+def test_masked_write_under_vmap(name, fun, shape, thr):
+    x = _away_from(thr, shape, seed=3)
+    check_case(Case(f"masked-{name}", fun, (x,), np_fun=fun))
+    batch = np.stack([_away_from(thr, shape, seed=s) for s in (3, 5, 6)])
+    loss = lambda x: np.sum(fun(x) * np.cos(x))
+    want_g = np.stack([tg.grad(loss)(b) for b in batch])
+    want_h = np.stack([tg.hessian(loss)(b) for b in batch])
+    for axis in range(len(shape) + 1):
+        xb = np.moveaxis(batch, 0, axis)
+        np.testing.assert_allclose(tg.vmap(tg.grad(loss), in_axes=axis)(xb), want_g,
+                                   rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(tg.vmap(tg.hessian(loss), in_axes=axis)(xb), want_h,
+                                   rtol=1e-12, atol=1e-14)
+        jv = tg.vmap(lambda x: tg.jvp(fun, (x,), (np.ones_like(x),))[1], in_axes=axis)(xb)
+        np.testing.assert_allclose(jv, np.stack([tg.jvp(fun, (b,), (np.ones_like(b),))[1]
+                                                 for b in batch]), rtol=1e-12, atol=1e-14)
+
+
+def test_masked_write_with_data_dependent_values_raises_clearly():
+    def per_entry(x):
+        y = x.copy()
+        y[x > 0] = np.arange(3.0)  # needs exactly 3 selected entries in every example
+        return y
+
+    def mixed(x):
+        y = x.copy()
+        y[0, x[0] > 0] = 1.0
+        return y
+    x = np.array([[1.0, -1.0, 2.0, 3.0], [-1.0, 1.0, 1.0, 1.0]])
+    np.testing.assert_array_equal(per_entry(x[0]), [0.0, -1.0, 1.0, 2.0])  # NumPy's answer
+    with pytest.raises(ValueError, match="data-dependent"):
+        tg.vmap(per_entry)(x)
+    with pytest.raises(NotImplementedError, match="np.where"):
+        tg.vmap(mixed)(np.stack([x, x]))
+    with pytest.raises(IndexError, match="did not match"):
+        tg.vmap(lambda x: tnp.at(x)[x[0] > 0].set(0.0))(np.ones((2, 3, 4)))

@@ -83,12 +83,23 @@ _SCRIPT = textwrap.dedent("""
             report[name] = None
         except Exception as e:
             report[name] = f"{type(e).__name__}: {e}"[:400]
-    # vmap of a gradient through SciPy's logsumexp equals the per-row gradients
+    # vmap of derivatives through SciPy's logsumexp (writes through per-example boolean
+    # masks) over either axis equals the per-row results and the closed forms
     try:
-        g = tg.vmap(tg.grad(lambda r: sp.logsumexp(r)))(x0)
-        want = np.stack([tg.grad(lambda r: sp.logsumexp(r))(r) for r in x0])
-        np.testing.assert_allclose(g, want, rtol=1e-12)
-        np.testing.assert_allclose(g, sp.softmax(x0, axis=1), rtol=1e-12)
+        lse = lambda r: sp.logsumexp(r)
+        lse_b = lambda r: sp.logsumexp(r, b=r[::-1])
+        for ax in (0, 1):
+            rows = np.moveaxis(x0, ax, 0)
+            s = sp.softmax(rows, axis=1)
+            np.testing.assert_allclose(tg.vmap(tg.grad(lse), in_axes=ax)(x0), s, rtol=1e-12)
+            h = tg.vmap(tg.hessian(lse), in_axes=ax)(x0)
+            hess = np.stack([np.diag(r) - np.outer(r, r) for r in s])
+            np.testing.assert_allclose(h, hess, rtol=1e-10, atol=1e-12)
+            t = tg.vmap(lambda r: tg.jvp(lse, (r,), (np.ones_like(r),))[1], in_axes=ax)(x0)
+            np.testing.assert_allclose(t, np.ones(len(rows)), rtol=1e-12)
+            gb = tg.vmap(tg.grad(lse_b), in_axes=ax)(x0)
+            np.testing.assert_allclose(gb, np.stack([tg.grad(lse_b)(r) for r in rows]),
+                                       rtol=1e-12)
         report["vmap-grad-logsumexp"] = None
     except Exception as e:
         report["vmap-grad-logsumexp"] = f"{type(e).__name__}: {e}"[:400]
@@ -109,12 +120,8 @@ def report():
     return json.loads(lines[-1][len("REPORT"):])
 
 
-# logsumexp writes through a boolean mask (xpx.at(a, a == max).set(-inf)); assigning through
-# a mask that varies under vmap is not supported by the in-place updates yet (updates.py)
-_VMAP = pytest.param("vmap-grad-logsumexp", marks=pytest.mark.xfail(
-    strict=True, reason="setitem through a vmap-traced boolean mask (updates.py)"))
-
-
-@pytest.mark.parametrize("name", sorted(CASES) + [_VMAP])
+# logsumexp writes through a boolean mask (xpx.at(a, a == max).set(-inf)) that varies per
+# example under vmap: a full-shape mask write is where(mask, v, x) (numpy/updates.py)
+@pytest.mark.parametrize("name", sorted(CASES) + ["vmap-grad-logsumexp"])
 def test_scipy_array_api_function_differentiates(report, name):
     assert report[name] is None, report[name]

@@ -24,11 +24,15 @@ UNARY = [  # (name, domain)
     ("erfinv", unit), ("erfcx", rand), ("gammaln", positive), ("digamma", positive),
     ("gamma", positive), ("entr", positive), ("log_ndtr", rand), ("ndtr", rand),
     ("ndtri", _between(0.1, 0.9)), ("i0", rand), ("i1", rand), ("i0e", rand), ("i1e", rand),
+    ("exp2", rand), ("exp10", rand), ("log_expit", _between(-30.0, 30.0)),
 ]
 BINARY = [
     ("xlogy", rand, positive), ("xlog1py", rand, positive), ("beta", positive, positive),
     ("betaln", positive, positive), ("rel_entr", positive, positive),
     ("kl_div", positive, positive),
+    # Box-Cox in x and lmbda (lmbda in [-2, 2]); the inverses need 1 + lmbda y > 0
+    ("boxcox", positive, rand), ("boxcox1p", _between(-0.5, 2.0), rand),
+    ("inv_boxcox", _between(-0.4, 0.4), rand), ("inv_boxcox1p", _between(-0.4, 0.4), rand),
 ]
 
 CASES = [Case(name, getattr(tss, name), (dom(s),), np_fun=getattr(sc, name))
@@ -145,6 +149,54 @@ def test_scipy_ufuncs_dispatch_on_traced_values(name):
     g_sc = tg.grad(lambda x: np.sum(getattr(sc, name)(x)))(x)
     g_tss = tg.grad(lambda x: tnp.sum(getattr(tss, name)(x)))(x)
     np.testing.assert_array_equal(g_sc, g_tss)
+
+
+BOXCOX = ["boxcox", "boxcox1p", "inv_boxcox", "inv_boxcox1p"]
+
+
+@pytest.mark.parametrize("name", ["exp2", "exp10", "log_expit", "expm1", "log1p", "cbrt"]
+                         + BOXCOX)
+def test_scipy_ufuncs_of_this_family_dispatch(name):
+    x, lmbda = _between(0.2, 0.8)((3,)), np.array([0.0, 0.3, -1.2])
+    args = (x, lmbda) if name in BOXCOX else (x,)
+    g_sc = tg.grad(lambda *a: np.sum(getattr(sc, name)(*a)), argnums=tuple(range(len(args))))
+    fn = getattr(tss, name, None) or getattr(tnp, name)
+    g_tss = tg.grad(lambda *a: tnp.sum(fn(*a)), argnums=tuple(range(len(args))))
+    for a, b in zip(g_sc(*args), g_tss(*args), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_boxcox_at_and_near_lmbda_zero():
+    x = np.array([0.3, 1.0, 2.5])
+    L = np.log(x)
+    for name, at in (("boxcox", x), ("boxcox1p", x - 1)):
+        f = getattr(tss, name)
+        d1 = tg.elementwise_grad(lambda lam: f(at, lam))(np.zeros(3))
+        d2 = tg.elementwise_grad(tg.elementwise_grad(lambda lam: f(at, lam)))(np.zeros(3))
+        np.testing.assert_allclose(f(at, 0.0), L)
+        np.testing.assert_allclose(d1, L ** 2 / 2, rtol=1e-14)  # expm1(l L) / l = L + l L^2 / 2
+        np.testing.assert_allclose(d2, L ** 3 / 3, rtol=1e-14, atol=1e-15)
+        np.testing.assert_allclose(tg.elementwise_grad(lambda x: f(x, 0.0))(at), 1 / x)
+    y = np.array([-0.4, 0.2, 0.9])
+    for name, shift in (("inv_boxcox", 0.0), ("inv_boxcox1p", 1.0)):
+        f = getattr(tss, name)
+        d1 = tg.elementwise_grad(lambda lam: f(y, lam))(np.zeros(3))
+        d2 = tg.elementwise_grad(tg.elementwise_grad(lambda lam: f(y, lam)))(np.zeros(3))
+        np.testing.assert_allclose(f(y, 0.0) + shift, np.exp(y))
+        np.testing.assert_allclose(d1, -np.exp(y) * y ** 2 / 2, rtol=1e-14)
+        np.testing.assert_allclose(d2, np.exp(y) * (y ** 4 / 4 + 2 * y ** 3 / 3), rtol=1e-13)
+    # the series (small |lmbda log x|) and the closed form meet smoothly
+    for name, at, edge in (("boxcox", 2.0, 0.5 / np.log(2.0)), ("inv_boxcox", 0.5, 0.5)):
+        f = getattr(tss, name)
+        for order in (1, 2):
+            d = lambda lam: f(at, lam)
+            for _ in range(order):
+                d = tg.grad(d)
+            below, above = d(edge * (1 - 1e-9)), d(edge * (1 + 1e-9))
+            np.testing.assert_allclose(below, above, rtol=1e-7)
+    # at x == 0 (boxcox(0, l) = -1 / l for l > 0) the lmbda-derivative is finite: 1 / l^2
+    with np.errstate(divide="ignore"):  # log(0) = -inf
+        np.testing.assert_allclose(tg.grad(lambda lam: tss.boxcox(0.0, lam))(0.5), 4.0)
 
 
 def test_vmap_of_grad():

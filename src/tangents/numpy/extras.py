@@ -1,41 +1,32 @@
-"""The rest of NumPy's namespace, composed from the families: statistics (average, cov,
-corrcoef, ptp, trapezoid), selection (select, choose, compress, extract, partition), small
-elementwise functions (fabs, divmod, modf, frexp, ldexp, spacing), comparisons (isclose,
-array_equal, ...), and non-symmetric eig/eigvals.  Polynomials and counting/sets live in
-polynomials.py and counting.py.
+"""The rest of NumPy's namespace: small elementwise functions (fabs, divmod, modf, frexp,
+ldexp, spacing, gcd, ...), comparisons and type tests (isclose, array_equal, ...), and
+assorted reshaping helpers (resize, rollaxis, unwrap, trim_zeros, ...).  Statistics,
+selection and non-symmetric eig live in statistics.py, selection.py and _linalg_eig.py;
+polynomials and counting/sets in polynomials.py and counting.py.
 
 Integer and boolean results are computed on primal values (a few primitives marked
 non-differentiable, batched example by example where NumPy has no batched call).
 """
 from __future__ import annotations
 
-__all__ = ['average', 'cov', 'corrcoef', 'trapezoid', 'ptp', 'select', 'choose', 'compress',
-           'extract', 'resize', 'rollaxis', 'row_stack', 'fabs', 'divmod', 'modf', 'frexp',
-           'ldexp', 'spacing', 'fix', 'real_if_close', 'asanyarray', 'unwrap', 'sort_complex',
-           'trim_zeros', 'partition', 'argpartition', 'matvec', 'vecmat', 'allclose',
-           'isclose', 'array_equal', 'array_equiv', 'isneginf', 'isposinf', 'isreal',
-           'iscomplex', 'iscomplexobj', 'isrealobj', 'gcd', 'lcm', 'bitwise_count']
+__all__ = ['resize', 'rollaxis', 'row_stack', 'fabs', 'divmod', 'modf', 'frexp', 'ldexp',
+           'spacing', 'fix', 'real_if_close', 'asanyarray', 'unwrap', 'sort_complex',
+           'trim_zeros', 'matvec', 'vecmat', 'allclose', 'isclose', 'array_equal',
+           'array_equiv', 'isneginf', 'isposinf', 'isreal', 'iscomplex', 'iscomplexobj',
+           'isrealobj', 'gcd', 'lcm', 'bitwise_count']
 
 import builtins
 import operator
-from collections import namedtuple
 
 import numpy as np
 
 from .. import numpy as tnp  # the package namespace; read only at call time
 from ..core import builders
 from ..core.batching import batch_elementwise, batch_unary, move_bdim
-from ..core.primitive import Primitive, bind
+from ..core.primitive import bind
 from ..core.tracer import Tracer
-from ._dispatch import (
-    dtype,
-    implements,
-    implements_ufunc,
-    ndim,
-    normalize_axes,
-    normalize_axis,
-    shape,
-)
+from ._dispatch import dtype, implements, implements_ufunc, ndim, normalize_axis, shape
+from ._linalg_eig import eigvals  # noqa: F401  (polynomials.py imports it from here)
 
 
 def _as_bool(x):
@@ -48,6 +39,10 @@ def _concrete(x, name):
         raise ValueError(f"{name} inside vmap: the result's shape depends on each example's "
                          "values, so the batched result would be ragged")
     return np.asarray(x)
+
+
+def _dt(x):
+    return dtype(x) if hasattr(x, "dtype") else np.asarray(x).dtype
 
 
 # -- elementwise -------------------------------------------------------------------------
@@ -259,245 +254,8 @@ def isrealobj(x):
     return dtype(x).kind != "c"
 
 
-# -- statistics ---------------------------------------------------------------------------
-@implements(np.ptp)
-def ptp(a, axis=None, out=None, keepdims=False):
-    """``ptp(a, axis=None, keepdims=False)``: ``max - min`` (ties share as in max/min).
 
-    >>> ptp(np.array([1.0, 4.0, 2.0]))
-    np.float64(3.0)
-    """
-    if out is not None:
-        raise TypeError("ptp: out= is not supported on traced values")
-    return (tnp.max(a, axis=axis, keepdims=keepdims)
-            - tnp.min(a, axis=axis, keepdims=keepdims))
-
-
-@implements(np.average)
-def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
-    """``average(a, axis=None, weights=None, returned=False, keepdims=False)``:
-    ``sum(a * w) / sum(w)``, differentiable in ``a`` and ``weights``.
-
-    >>> average(np.array([1.0, 3.0]), weights=np.array([3.0, 1.0]))
-    np.float64(1.5)
-    """
-    a = tnp.asarray(a)
-    nd = ndim(a)
-    axes = None if axis is None else normalize_axes(axis, nd, "average")
-    if weights is None:
-        avg = tnp.mean(a, axis=axes, keepdims=keepdims)
-        scl = np.asarray(max(np.prod(shape(a)), 0) / max(np.prod(shape(avg)), 1),
-                         dtype(avg))
-    else:
-        w = tnp.asarray(weights)
-        rdt = np.result_type(dtype(a), dtype(w), *(["f8"] if dtype(a).kind in "iub" else []))
-        if shape(w) != shape(a):
-            if axes is None:
-                raise TypeError("Axis must be specified when shapes of a and weights differ.")
-            if shape(w) != tuple(shape(a)[k] for k in axes):
-                raise ValueError("Shape of weights must be consistent with shape of a "
-                                 "along specified axis.")
-            w = tnp.reshape(w, tuple(shape(a)[k] if k in axes else 1 for k in range(nd)))
-        w = tnp.astype(w, rdt)
-        scl = tnp.sum(tnp.broadcast_to(w, shape(a)), axis=axes, keepdims=keepdims)
-        zero = tnp.any(tnp.equal(scl, 0.0))
-        if not isinstance(zero, Tracer) and zero:
-            raise ZeroDivisionError("Weights sum to zero, can't be normalized")
-        avg = tnp.sum(a * w, axis=axes, keepdims=keepdims) / scl
-    if returned:
-        if shape(scl) != shape(avg):
-            scl = tnp.broadcast_to(scl, shape(avg)) + tnp.zeros_like(avg)
-        return avg, scl
-    return avg
-
-
-@implements(np.cov)
-def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None, *,
-        dtype=None):
-    """``cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None)``:
-    the covariance matrix of the rows (variables) of ``m``, differentiable in ``m``, ``y``
-    and ``aweights``.
-
-    >>> cov(np.array([[0.0, 1.0, 2.0], [2.0, 1.0, 0.0]]))
-    array([[ 1., -1.],
-           [-1.,  1.]])
-    """
-    if ddof is not None and ddof != int(ddof):
-        raise ValueError("ddof must be integer")
-    m = tnp.asarray(m)
-    if ndim(m) > 2 or (y is not None and ndim(y) > 2):
-        raise ValueError("m has more than 2 dimensions")
-    if dtype is None:
-        dtype = np.result_type(_dt(m), *([_dt(y)] if y is not None else []), np.float64)
-    x = tnp.atleast_2d(tnp.astype(m, dtype))
-    if not rowvar and ndim(m) != 1:
-        x = tnp.transpose(x)
-    if shape(x)[0] == 0:
-        return np.array([]).reshape(0, 0)
-    if y is not None:
-        y2 = tnp.atleast_2d(tnp.astype(tnp.asarray(y), dtype))
-        if not rowvar and shape(y2)[0] != 1:
-            y2 = tnp.transpose(y2)
-        x = tnp.concatenate([x, y2], axis=0)
-    if ddof is None:
-        ddof = 0 if bias else 1
-    w = None
-    if fweights is not None:
-        w = np.asarray(fweights, dtype=float)
-        if not np.all(fweights == np.around(fweights)):
-            raise TypeError("fweights must be integer")
-        if np.any(w < 0):
-            raise ValueError("fweights cannot be negative")
-    if aweights is not None:
-        aw = tnp.astype(tnp.asarray(aweights), np.result_type(_dt(aweights), float))
-        w = aw if w is None else w * aw
-    n = shape(x)[1]
-    if w is not None and shape(w) != (n,):
-        raise RuntimeError("incompatible numbers of samples and weights")
-    avg, w_sum = average(x, axis=1, weights=w, returned=True)
-    w_sum = w_sum[0]
-    if w is None:
-        fact = n - ddof
-    elif ddof == 0:
-        fact = w_sum
-    elif aweights is None:
-        fact = w_sum - ddof
-    else:
-        fact = w_sum - ddof * tnp.sum(w * aw) / w_sum
-    if not isinstance(fact, Tracer) and fact <= 0:
-        fact = 0.0
-    x = x - tnp.expand_dims(avg, 1)
-    xt = tnp.transpose(x if w is None else x * w)
-    c = tnp.matmul(x, tnp.conj(xt)) * (1 / fact if not isinstance(fact, float) or fact
-                                        else np.inf)
-    return tnp.squeeze(c)
-
-
-def _dt(x):
-    return dtype(x) if hasattr(x, "dtype") else np.asarray(x).dtype
-
-
-@implements(np.corrcoef)
-def corrcoef(x, y=None, rowvar=True, *, dtype=None):
-    """``corrcoef(x, y=None, rowvar=True)``: ``cov / sqrt(outer(diag, diag))``.
-
-    >>> corrcoef(np.array([[0.0, 1.0, 2.0], [2.0, 1.0, 0.5]]))[0, 1].round(3)
-    np.float64(-0.982)
-    """
-    c = cov(x, y, rowvar, dtype=dtype)
-    if ndim(c) == 0:
-        return c / c
-    std = tnp.sqrt(tnp.real(tnp.diagonal(c)))
-    return c / tnp.expand_dims(std, 1) / tnp.expand_dims(std, 0)
-
-
-@implements(np.trapezoid)
-def trapezoid(y, x=None, dx=1.0, axis=-1):
-    """``trapezoid(y, x=None, dx=1.0, axis=-1)``: the trapezoidal rule, differentiable in
-    ``y``, ``x`` and ``dx``.
-
-    >>> trapezoid(np.array([1.0, 2.0, 3.0]))
-    np.float64(4.0)
-    """
-    y = tnp.asarray(y)
-    nd = ndim(y)
-    axis = normalize_axis(axis, nd, "trapezoid")
-    if x is None:
-        d = dx
-    else:
-        x = tnp.asarray(x)
-        if ndim(x) == 1:
-            d = tnp.diff(x)
-            d = tnp.reshape(d, tuple(shape(d)[0] if k == axis else 1 for k in range(nd)))
-        else:
-            d = tnp.diff(x, axis=axis)
-    lo = (slice(None),) * axis + (slice(None, -1),)
-    hi = (slice(None),) * axis + (slice(1, None),)
-    return tnp.sum(d * (tnp.getitem(y, hi) + tnp.getitem(y, lo)) / 2.0, axis=axis)
-
-
-# -- selection ----------------------------------------------------------------------------
-@implements(np.select)
-def select(condlist, choicelist, default=0):
-    """``select(condlist, choicelist, default=0)``: the choice of the first true condition;
-    the cotangent goes to that choice.
-
-    >>> select([np.array([True, False])], [np.array([1.0, 2.0])], 5.0)
-    array([1., 5.])
-    """
-    if len(condlist) != len(choicelist):
-        raise ValueError("list of cases must be same length as list of conditions")
-    if len(choicelist) == 0:
-        raise ValueError("select with an empty condition list is not possible")
-    rdt = np.result_type(*[c if type(c) in (int, float, complex) else _dt(c)
-                           for c in list(choicelist) + [default]])
-    out = tnp.astype(tnp.asarray(default), rdt)
-    for cond, choice in reversed(list(zip(condlist, choicelist, strict=True))):
-        if _dt(cond) != np.bool_:
-            raise TypeError("invalid entry in condlist: should be boolean ndarray")
-        out = tnp.where(cond, choice, out)
-    shp = np.broadcast_shapes(*[shape(c) for c in condlist], *[shape(c) for c in choicelist],
-                              shape(default))
-    return out if shape(out) == shp else tnp.broadcast_to(out, shp) + np.zeros(shp, rdt)
-
-
-@implements(np.choose)
-def choose(a, choices, out=None, mode="raise"):
-    """``choose(a, choices, mode="raise")``: ``choices[a]`` elementwise (``mode``: raise,
-    wrap or clip); the cotangent goes to the chosen entries.
-
-    >>> choose(np.array([1, 0]), [np.array([1.0, 2.0]), np.array([3.0, 4.0])])
-    array([3., 2.])
-    """
-    if out is not None:
-        raise TypeError("choose: out= is not supported on traced values")
-    choices = list(choices)
-    n = len(choices)
-    if mode == "wrap":
-        a = tnp.remainder(a, n)
-    elif mode == "clip":
-        a = tnp.clip(a, 0, n - 1)
-    elif not isinstance(a, Tracer) and (np.any(np.asarray(a) < 0) or np.any(np.asarray(a) >= n)):
-        raise ValueError("invalid entry in choice array")
-    res = choices[-1]
-    for k in range(n - 2, -1, -1):
-        res = tnp.where(tnp.equal(a, k), choices[k], res)
-    shp = np.broadcast_shapes(shape(a), *[shape(c) for c in choices])
-    return res if shape(res) == shp else tnp.broadcast_to(res, shp) + np.zeros(shp, dtype(res))
-
-
-@implements(np.compress)
-def compress(condition, a, axis=None, out=None):
-    """``compress(condition, a, axis=None)``: the slices where ``condition`` holds.
-
-    >>> compress([True, False, True], np.array([1.0, 2.0, 3.0]))
-    array([1., 3.])
-    """
-    if out is not None:
-        raise TypeError("compress: out= is not supported on traced values")
-    cond = _concrete(tnp.not_equal(condition, 0), "compress")
-    if cond.ndim != 1:
-        raise ValueError("condition must be a 1-d array")
-    if axis is None:
-        a, axis = tnp.ravel(a), 0
-    idx = np.nonzero(cond)[0]
-    if idx.size and idx[-1] >= shape(a)[axis]:
-        raise IndexError(f"index {idx[-1]} is out of bounds for axis {axis} with size "
-                         f"{shape(a)[axis]}")
-    return tnp.take(a, idx, axis=axis)
-
-
-@implements(np.extract)
-def extract(condition, arr):
-    """``extract(condition, arr)``: the elements of ``arr`` where ``condition`` is nonzero.
-
-    >>> extract(np.array([1, 0, 1]), np.array([1.0, 2.0, 3.0]))
-    array([1., 3.])
-    """
-    idx = _concrete(tnp.nonzero(tnp.ravel(condition))[0], "extract")
-    return tnp.take(tnp.ravel(arr), idx)
-
-
+# -- reshaping and assorted ---------------------------------------------------------------
 @implements(np.resize)
 def resize(a, new_shape):
     """``resize(a, new_shape)``: the flattened ``a`` repeated cyclically to ``new_shape``.
@@ -622,129 +380,3 @@ def trim_zeros(filt, trim="fb", axis=None):
         key = (slice(None),) * axis + (slice(start[axis], stop[axis]),)
     return tnp.getitem(filt, key)
 
-
-argpartition_p = builders.nondifferentiable(
-    "argpartition",
-    lambda x, *, kth, axis, kind: np.argpartition(x, kth, axis=axis[0], kind=kind),
-    batch=lambda prim: lambda vals, bdims, *, axis, **kw: (
-        bind(prim, move_bdim(vals[0], bdims[0], 0), axis=(axis[0] + 1,), **kw), 0))
-
-
-@implements(np.argpartition)
-def argpartition(a, kth, axis=-1, kind="introselect", order=None):
-    """``argpartition(a, kth, axis=-1)``: the partitioning permutation (plain integers)."""
-    if order is not None:
-        raise NotImplementedError("argpartition: order= is not supported")
-    if axis is None:
-        a, axis = tnp.ravel(a), 0
-    kth = tuple(int(k) for k in np.atleast_1d(kth))
-    return bind(argpartition_p, a, kth=kth, axis=(normalize_axis(axis, ndim(a),
-                                                                 "argpartition"),), kind=kind)
-
-
-@implements(np.partition)
-def partition(a, kth, axis=-1, kind="introselect", order=None):
-    """``partition(a, kth, axis=-1)``: ``a`` gathered through `argpartition`'s permutation,
-    so the derivative follows the entries (as for sort).
-
-    >>> partition(np.array([3.0, 1.0, 2.0]), 1)[1]
-    np.float64(2.0)
-    """
-    if axis is None:
-        a, axis = tnp.ravel(a), 0
-    return tnp.take_along_axis(a, argpartition(a, kth, axis, kind, order), axis=axis)
-
-
-# -- linalg: cross, eig, eigvals ------------------------------------------------------------
-@implements(np.linalg.cross)
-def linalg_cross(x1, x2, /, *, axis=-1):
-    """``linalg.cross(x1, x2, axis=-1)``: cross product of 3-vectors."""
-    if shape(x1)[axis] != 3 or shape(x2)[axis] != 3:
-        raise ValueError("Both input arrays must be (arrays of) 3-dimensional vectors, but "
-                         f"they are {shape(x1)[axis]} and {shape(x2)[axis]} dimensional "
-                         "instead.")
-    return tnp.cross(x1, x2, axis=axis)
-
-
-EigResult = namedtuple("EigResult", ["eigenvalues", "eigenvectors"])
-
-
-def _eig_impl(x):
-    w, v = np.linalg.eig(x)
-    c = np.result_type(x.dtype, np.complex64)
-    return [w.astype(c), v.astype(c)]
-
-
-def _eig_parts(w, v):
-    # (V^-1, F) with F_ij = 1 / (w_j - w_i), 0 on the diagonal and for (near-)equal pairs
-    n = shape(w)[-1]
-    d = tnp.expand_dims(w, -2) - tnp.expand_dims(w, -1)
-    scale = tnp.max(tnp.absolute(w), axis=-1, keepdims=True, initial=0.0)
-    small = tnp.less_equal(tnp.absolute(d), n * np.finfo(dtype(w)).eps
-                           * tnp.expand_dims(scale, -1))
-    return tnp.linalg.inv(v), tnp.where(small, 0.0, 1 / tnp.where(small, 1.0, d))
-
-
-def _eig_jvp(t, ans, x):
-    # dw = diag(V^-1 dA V); dV = V (F o V^-1 dA V), minus V Re(diag(V^H dV)) (unit columns)
-    w, v = ans
-    vinv, f = _eig_parts(w, v)
-    p = vinv @ t @ v
-    du = v @ (f * p)
-    keep = tnp.real(tnp.sum(tnp.conj(v) * du, axis=-2))
-    return [tnp.sum(p * np.eye(shape(w)[-1]), axis=-1), du - v * tnp.expand_dims(keep, -2)]
-
-
-def _eig_vjp(ct, ans, x):
-    # the transpose of _eig_jvp under the pairing Re(sum(a * b))
-    w, v = ans
-    ct_w, ct_v = ct
-    vinv, f = _eig_parts(w, v)
-    c = tnp.real(tnp.sum(ct_v * v, axis=-2))
-    ct_du = ct_v - tnp.conj(v) * tnp.expand_dims(c, -2)
-    ct_p = f * (tnp.swapaxes(v, -1, -2) @ ct_du) + tnp.expand_dims(ct_w, -1) * np.eye(
-        shape(w)[-1])
-    return tnp.swapaxes(vinv, -1, -2) @ ct_p @ tnp.swapaxes(v, -1, -2)
-
-
-eig_p = Primitive("linalg_eig", _eig_impl, multiple_results=True)
-eig_p.def_vjp(_eig_vjp)
-eig_p.def_jvp(_eig_jvp)
-eig_p.def_batch(lambda vals, bdims: (bind(eig_p, move_bdim(vals[0], bdims[0], 0)), [0, 0]))
-
-
-def _eig(a):
-    if ndim(a) < 2 or shape(a)[-1] != shape(a)[-2]:
-        raise np.linalg.LinAlgError("Last 2 dimensions of the array must be square")
-    w, v = bind(eig_p, tnp.asarray(a))
-    if dtype(a).kind != "c":
-        real = tnp.all(tnp.equal(tnp.imag(w), 0))
-        if not isinstance(real, Tracer) and real:  # NumPy: real results when all are real
-            w, v = tnp.real(w), tnp.real(v)
-    return w, v
-
-
-@implements(np.linalg.eig)
-def eig(a):
-    """``linalg.eig(a)``: ``(eigenvalues, eigenvectors)`` of a general square matrix
-    (complex unless every eigenvalue is real; always complex under vmap).
-
-    ``dw_i = (V^-1 dA V)_ii``; ``dV = V (F o V^-1 dA V)`` with ``F_ij = 1 / (w_j - w_i)``,
-    projected to keep unit columns.  Exact for distinct eigenvalues; eigenvectors are
-    defined up to a phase, so only phase-invariant functions of complex eigenvectors match
-    finite differences.
-
-    >>> eig(np.diag([2.0, 1.0])).eigenvalues
-    array([2., 1.])
-    """
-    return EigResult(*_eig(a))
-
-
-@implements(np.linalg.eigvals)
-def eigvals(a):
-    """``linalg.eigvals(a)``: the eigenvalues of `eig`.
-
-    >>> eigvals(np.diag([2.0, 1.0]))
-    array([2., 1.])
-    """
-    return _eig(a)[0]

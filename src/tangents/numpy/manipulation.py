@@ -1,4 +1,4 @@
-"""Array manipulation and assorted numerical routines: differences and gradients, padding,
+"""Array manipulation and assorted numerical routines: differences and gradients,
 rolling, flipping, tiling and repeating, triangles and diagonals, cross products,
 convolution, polynomials, interpolation, grids, and the special functions sinc and i0.
 
@@ -8,7 +8,7 @@ reshapes), except `i0` (with its derivative, a private ``i1``) and the zero-deri
 """
 from __future__ import annotations
 
-__all__ = ['diff', 'ediff1d', 'gradient', 'pad', 'roll', 'flip', 'fliplr', 'flipud', 'rot90',
+__all__ = ['diff', 'ediff1d', 'gradient', 'roll', 'flip', 'fliplr', 'flipud', 'rot90',
            'tile', 'repeat', 'tril', 'triu', 'diag', 'diagflat', 'cross', 'convolve',
            'correlate', 'polyval', 'vander', 'insert', 'delete']
 
@@ -17,7 +17,6 @@ import warnings
 
 import numpy as np
 
-from ..core.tracer import Tracer
 from ._dispatch import dtype, implements, normalize_axes, normalize_axis, shape
 from .complex import conj
 from .contractions import diagonal, matmul
@@ -25,6 +24,7 @@ from .creation import asarray, astype
 from .elementwise import where
 from .indexing import getitem, take
 from .joining import concatenate, stack
+from .padding import pad
 from .reductions import cumprod
 from .shape import broadcast_to, moveaxis, ravel, reshape, transpose
 
@@ -168,56 +168,7 @@ def gradient(f, *varargs, axis=None, edge_order=1):
     return out[0] if len(out) == 1 else out
 
 
-# -- padding, rolling, flipping, tiling, repeating -------------------------------------------
-@implements(np.pad)
-def pad(array, pad_width, mode="constant", **kwargs):
-    """``pad(array, pad_width, mode="constant", **kwargs)`` for the modes constant
-    (``constant_values``, may be a traced scalar), edge, reflect, symmetric, wrap (and empty,
-    padded with zeros); ``pad_width`` as int, (n,), (before, after) or one pair per axis.
-
-    >>> pad(np.array([1.0, 2.0]), (1, 2), mode="reflect")
-    array([2., 1., 2., 1., 2.])
-    """
-    a = asarray(array)
-    nd = len(shape(a))
-    pw = np.asarray(pad_width)
-    if pw.dtype.kind not in "iu":
-        raise TypeError("`pad_width` must be of integral type.")
-    pw = np.broadcast_to(pw, (nd, 2))
-    if (pw < 0).any():
-        raise ValueError("index can't contain negative values")
-    if mode in ("constant", "empty"):
-        cv = kwargs.pop("constant_values", 0) if mode == "constant" else 0
-        traced = isinstance(cv, Tracer)
-        if not traced:
-            cv = np.broadcast_to(np.asarray(cv), (nd, 2))
-        for ax in range(nd):
-            parts = []
-            for side, width in enumerate(pw[ax]):
-                if width:
-                    s = shape(a)[:ax] + (int(width),) + shape(a)[ax + 1:]
-                    fill = broadcast_to(astype(cv, dtype(a)), s) if traced else \
-                        np.full(s, cv[ax, side], dtype(a))
-                    parts.append(fill)
-                if side == 0:
-                    parts.append(a)
-            if len(parts) > 1:
-                a = concatenate(parts, ax)
-    elif mode in ("edge", "reflect", "symmetric", "wrap"):
-        if kwargs.pop("reflect_type", "even") != "even":
-            raise NotImplementedError("pad: reflect_type='odd' is not supported")
-        for ax in range(nd):
-            if pw[ax].any():
-                # the source position of every padded entry: NumPy's own pad of the positions
-                a = take(a, np.pad(np.arange(shape(a)[ax]), tuple(pw[ax]), mode=mode), axis=ax)
-    else:
-        raise NotImplementedError(f"pad: mode {mode!r} is not supported on traced values "
-                                  "(use constant, edge, reflect, symmetric or wrap)")
-    if kwargs:
-        raise ValueError(f"unsupported keyword arguments for mode '{mode}': {set(kwargs)}")
-    return a
-
-
+# -- rolling, flipping, tiling, repeating (padding: padding.py) -----------------------------
 @implements(np.roll)
 def roll(a, shift, axis=None):
     """``roll(a, shift, axis=None)``: shift and axis may be tuples (shifts on one axis add).

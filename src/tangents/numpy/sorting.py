@@ -1,18 +1,16 @@
-"""Sorting, searching, order statistics and NaN-ignoring reductions.
+"""Sorting, searching and NaN-ignoring reductions (order statistics: quantiles.py).
 
 `sort` is a gather through the permutation ``argsort(kind="stable")`` finds on the primal
-values, so its derivative follows that permutation; tied values are interchangeable and the
-stable order decides which tied entry lands where.  `median`, `quantile` and `percentile`
-sort and interpolate, so their cotangent goes to the stable-sorted neighbour(s) with the
-interpolation weights.  The index-valued functions (argsort, searchsorted, lexsort, unique's
-indices) are computed on primal values and carry no derivative.
+values, followed by `tie_average`, whose derivative averages over each run of tied values,
+so k tied entries share their cotangents equally (as for ``max``).  The index-valued
+functions (argsort, searchsorted, lexsort, unique's indices) are computed on primal values
+and carry no derivative.
 """
 from __future__ import annotations
 
 __all__ = ['sort', 'argsort', 'searchsorted', 'lexsort', 'unique', 'take_along_axis',
-           'put_along_axis', 'median', 'percentile', 'quantile', 'nanmedian',
-           'nanpercentile', 'nanquantile', 'nansum', 'nanprod', 'nanmean', 'nanvar', 'nanstd',
-           'nanmax', 'nanmin', 'nanargmax', 'nanargmin', 'nancumsum', 'nancumprod']
+           'put_along_axis', 'nansum', 'nanprod', 'nanmean', 'nanvar', 'nanstd', 'nanmax',
+           'nanmin', 'nanargmax', 'nanargmin', 'nancumsum', 'nancumprod']
 
 import operator
 
@@ -24,7 +22,7 @@ from ..core.primitive import Primitive, bind
 from ..core.tracer import Tracer
 from ._dispatch import dtype, implements, normalize_axes, normalize_axis, shape
 from .creation import asarray, astype
-from .elementwise import ceil, clip, equal, floor, isnan, logical_not, maximum, rint, sqrt
+from .elementwise import equal, isnan, logical_not, maximum, sqrt
 from .elementwise import where as _where
 from .indexing import getitem, take
 from .reductions import all as _all
@@ -32,7 +30,7 @@ from .reductions import argmax, argmin, cumprod, cumsum, prod, variance_args
 from .reductions import max as _max
 from .reductions import min as _min
 from .reductions import sum as _sum
-from .shape import broadcast_to, moveaxis, ravel, reshape
+from .shape import broadcast_to, ravel, reshape
 
 
 def _no_out(name, out):
@@ -51,6 +49,18 @@ argsort_p = builders.nondifferentiable(
     batch=batch_axis_op)
 
 
+def _by_fields(np_fn, name, a, axis, kind, order, stable):
+    """``order=`` names fields of a structured array: NumPy's own function on a plain one;
+    a traced array is a plain numeric array and has no fields."""
+    if isinstance(a, Tracer):
+        raise TypeError(
+            f"{name}(..., order={order!r}) sorts a structured array by its fields, but a traced "
+            f"array (shape {shape(a)}, dtype {dtype(a)}) has no fields. Sort by a key instead: "
+            "tnp.take_along_axis(a, tnp.argsort(key, axis), axis), or tnp.lexsort((key2, "
+            "key1)) for several keys.")
+    return np_fn(a, axis=axis, kind=kind, order=order, stable=stable)
+
+
 @implements(np.argsort)
 def argsort(a, axis=-1, kind=None, order=None, *, stable=None):
     """``argsort(a, axis=-1, kind=None, stable=None)``: the sorting permutation (plain
@@ -60,7 +70,7 @@ def argsort(a, axis=-1, kind=None, order=None, *, stable=None):
     array([1, 2, 0])
     """
     if order is not None:
-        raise NotImplementedError("argsort: order= (structured arrays) is not supported")
+        return _by_fields(np.argsort, "argsort", a, axis, kind, order, stable)
     if stable:
         kind = "stable"
     if axis is None:
@@ -248,7 +258,7 @@ def sort(a, axis=-1, kind=None, order=None, *, stable=None):
            [3., 2.]])
     """
     if order is not None:
-        raise NotImplementedError("sort: order= (structured arrays) is not supported")
+        return _by_fields(np.sort, "sort", a, axis, kind, order, stable)
     a = asarray(a)
     if axis is None:
         a, axis = ravel(a), 0
@@ -304,201 +314,6 @@ tie_average_p = Primitive("tie_average", lambda s, *, axis: s)
 tie_average_p.def_vjp(lambda ct, ans, s, *, axis: _tie_mean(ct, s, axis))
 tie_average_p.def_jvp(lambda t, ans, s, *, axis: _tie_mean(t, s, axis))
 tie_average_p.def_batch(batch_axis_op(tie_average_p))
-
-
-# -- quantiles -----------------------------------------------------------------------------
-_CONTINUOUS = {"linear": (1.0, 1.0), "weibull": (0.0, 0.0), "hazen": (0.5, 0.5),
-               "interpolated_inverted_cdf": (0.0, 1.0), "median_unbiased": (1 / 3, 1 / 3),
-               "normal_unbiased": (3 / 8, 3 / 8)}
-_DISCRETE = {"lower": floor, "higher": ceil, "nearest": rint}
-
-
-def _gather_last(s, idx):
-    """``out[..., r] = s[r, idx[..., r]]`` for ``s`` of shape ``rest + (n,)`` and ``idx`` of
-    shape ``qshape + rest``."""
-    rest = shape(s)[:-1]
-    key = tuple(np.arange(r).reshape((r,) + (1,) * (len(rest) - 1 - d))
-                for d, r in enumerate(rest))
-    return getitem(s, key + (idx,))
-
-
-def _lerp(a, b, t):
-    # NumPy's _lerp: a + (b - a) t, computed from b's side where t >= 0.5
-    d = b - a
-    return _where(t >= 0.5, b - d * (1 - t), a + d * t)
-
-
-def _quantile_sorted(s, q, count, method, rdt):
-    """Quantiles ``q`` of each slice of ``s`` (sorted along its last axis, NaNs last) whose
-    first ``count`` entries are valid; the result has shape ``q.shape + s.shape[:-1]``."""
-    rest = shape(s)[:-1]
-    qb = reshape(q, shape(q) + (1,) * len(rest))
-    top = count - 1
-    if method in _DISCRETE:
-        idx = astype(clip(_DISCRETE[method](qb * top), 0, maximum(top, 0)), np.intp)
-        return _gather_last(s, idx)
-    if method == "midpoint":
-        v = 0.5 * (floor(qb * top) + ceil(qb * top))
-    elif method in _CONTINUOUS:
-        alpha, beta = _CONTINUOUS[method]
-        v = qb * top if method == "linear" else (
-            count * qb + (alpha + qb * (1 - alpha - beta)) - 1)
-    else:
-        raise ValueError(f"{method!r} is not a valid method. Use one of: "
-                         f"{sorted(list(_CONTINUOUS) + list(_DISCRETE) + ['midpoint'])}")
-    hi_end = maximum(top, 0)
-    prev = clip(floor(v), 0, hi_end)
-    nxt = clip(floor(v) + 1, 0, hi_end)  # below 0 or above the top: both ends at the bound
-    gamma = astype(clip(v - floor(v), 0, 1), rdt)
-    if method == "midpoint":
-        gamma = _where(equal(v, floor(v)), 0.0, 0.5)
-        gamma = astype(gamma, rdt)
-    lo = _gather_last(s, astype(prev, np.intp))
-    hi = _gather_last(s, astype(nxt, np.intp))
-    return _lerp(lo, hi, gamma)
-
-
-def _prepare_slices(a, axis):
-    """``a`` with the reduced axes merged into one trailing axis, and those axes."""
-    nd = len(shape(a))
-    axes = normalize_axes(axis, nd, "quantile")
-    kept = [d for d in range(nd) if d not in axes]
-    x = moveaxis(a, axes, tuple(range(len(kept), nd))) if axes else a
-    n = int(np.prod([shape(a)[d] for d in axes]))
-    return reshape(x, tuple(shape(a)[d] for d in kept) + (n,)), axes, n
-
-
-def _quantile(a, q, axis, method, keepdims, ignore_nan, name):
-    a = asarray(a)
-    if dtype(a).kind not in "fc":
-        a = astype(a, np.float64)
-    if isinstance(q, Tracer):
-        rdt = np.result_type(dtype(a), dtype(q))
-    else:
-        if not isinstance(q, (int, float)):
-            q = np.asarray(q)
-        rdt = np.result_type(dtype(a), q)
-        q = np.asarray(q)
-        if not (np.all(q >= 0) and np.all(q <= 1)):
-            raise ValueError("Quantiles must be in the range [0, 1]")
-    if method in _DISCRETE:  # a selection: NumPy keeps the array's dtype
-        rdt = dtype(a)
-    a = astype(a, rdt)
-    x, axes, n = _prepare_slices(a, axis)
-    if n == 0:
-        raise IndexError(f"{name}: cannot take a quantile over an empty axis")
-    s = sort(x, axis=-1)
-    if ignore_nan:
-        count = _sum(logical_not(isnan(x)), axis=-1)
-        out = _quantile_sorted(s, q, count, method, rdt)
-        out = _where(equal(count, 0), np.nan, out)
-    else:
-        out = _quantile_sorted(s, q, n, method, rdt)
-        out = _where(isnan(getitem(s, (Ellipsis, -1))), np.nan, out)
-    out = astype(out, rdt)
-    if keepdims:
-        out = reshape(out, shape(q) + tuple(1 if d in axes else k
-                                            for d, k in enumerate(shape(a))))
-    return _scalar(out)
-
-
-def _method(method, interpolation):
-    return method if interpolation is None else interpolation
-
-
-@implements(np.quantile)
-def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
-             keepdims=False, *, weights=None, interpolation=None):
-    """``quantile(a, q, axis=None, method="linear", keepdims=False)``: NumPy's quantile
-    (methods linear, lower, higher, nearest, midpoint, weibull, hazen,
-    interpolated_inverted_cdf, median_unbiased, normal_unbiased); ``q`` may be traced.
-
-    The cotangent goes to the two stable-sorted neighbours of the virtual index with the
-    interpolation weights (tied values: the stable sort order decides which entries those
-    are).  A slice holding NaN gives NaN and a zero derivative.
-
-    >>> quantile(np.array([1.0, 2.0, 4.0, 8.0]), 0.5)
-    np.float64(3.0)
-    """
-    _no_out("quantile", out)
-    if weights is not None:
-        raise NotImplementedError("quantile: weights= is not supported")
-    return _quantile(a, q, axis, _method(method, interpolation), keepdims, False, "quantile")
-
-
-@implements(np.percentile)
-def percentile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
-               keepdims=False, *, weights=None, interpolation=None):
-    """``percentile(a, q, ...)``: `quantile` at ``q / 100``.
-
-    >>> percentile(np.array([1.0, 2.0, 3.0]), 50)
-    np.float64(2.0)
-    """
-    _no_out("percentile", out)
-    if weights is not None:
-        raise NotImplementedError("percentile: weights= is not supported")
-    return _quantile(a, _percent(q), axis, _method(method, interpolation), keepdims, False,
-                     "percentile")
-
-
-def _percent(q):
-    if isinstance(q, (Tracer, int, float)):
-        return q / 100
-    return np.true_divide(q, 100)
-
-
-@implements(np.median)
-def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
-    """``median(a, axis=None, keepdims=False)``: `quantile` at 0.5; for an even count the
-    cotangent is split 1/2 : 1/2 between the two middle entries of the stable sort (with ties
-    among them, the stable order picks which entries those are).
-
-    >>> median(np.array([3.0, 1.0, 2.0, 10.0]))
-    np.float64(2.5)
-    """
-    _no_out("median", out)
-    return _quantile(a, 0.5, axis, "linear", keepdims, False, "median")
-
-
-@implements(np.nanquantile)
-def nanquantile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
-                keepdims=False, *, weights=None, interpolation=None):
-    """``nanquantile``: `quantile` ignoring NaNs (NaN entries get a zero derivative; an
-    all-NaN slice gives NaN).
-
-    >>> nanquantile(np.array([1.0, np.nan, 3.0]), 0.5)
-    np.float64(2.0)
-    """
-    _no_out("nanquantile", out)
-    if weights is not None:
-        raise NotImplementedError("nanquantile: weights= is not supported")
-    return _quantile(a, q, axis, _method(method, interpolation), keepdims, True, "nanquantile")
-
-
-@implements(np.nanpercentile)
-def nanpercentile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
-                  keepdims=False, *, weights=None, interpolation=None):
-    """``nanpercentile``: `nanquantile` at ``q / 100``.
-
-    >>> nanpercentile(np.array([1.0, np.nan, 3.0]), 100)
-    np.float64(3.0)
-    """
-    _no_out("nanpercentile", out)
-    if weights is not None:
-        raise NotImplementedError("nanpercentile: weights= is not supported")
-    return _quantile(a, _percent(q), axis, _method(method, interpolation), keepdims, True,
-                     "nanpercentile")
-
-
-@implements(np.nanmedian)
-def nanmedian(a, axis=None, out=None, overwrite_input=False, keepdims=False):
-    """``nanmedian``: `median` ignoring NaNs (zero derivative at NaN entries).
-
-    >>> nanmedian(np.array([1.0, np.nan, 3.0, 4.0]))
-    np.float64(3.0)
-    """
-    _no_out("nanmedian", out)
-    return _quantile(a, 0.5, axis, "linear", keepdims, True, "nanmedian")
 
 
 # -- NaN-ignoring reductions: NaN entries replaced by the identity, so they get zero ------

@@ -9,6 +9,9 @@ All are compositions of getitem's transpose (``add_at``) with constant masks:
 
 where ``keep`` is False at the written entries and ``last`` keeps, for an index that names an
 entry several times, only the last write (NumPy's behaviour for repeated indices).
+A boolean mask that varies per example under vmap cannot become index arrays (their length
+would differ between examples); a write through it is ``where(mask, v, x)``, which needs
+``v`` to broadcast without the masked axes (a scalar, or one value per trailing position).
 Views are not tracked: updating ``x[0:2]`` after ``y = x[0:2]`` changes ``x``, not ``y``.
 """
 from __future__ import annotations
@@ -21,7 +24,7 @@ from ._dispatch import dtype, implements, shape
 from .creation import astype
 from .elementwise import where
 from .indexing import _normalize_index, add_at_p, getitem
-from .shape import broadcast_to, ravel
+from .shape import broadcast_to, ravel, reshape
 
 __all__ = ["at", "fill_diagonal", "copyto", "put"]
 
@@ -58,14 +61,66 @@ def _scatter(x, key, v):
     return idx, keep, bind(add_at_p, v, shape=xs, idx=idx)
 
 
+def _traced_mask(key):
+    """Whether ``key`` holds a boolean mask that is traced (varies per example under vmap)."""
+    entries = key if isinstance(key, tuple) else (key,)
+    return any(isinstance(e, Tracer) and dtype(e) == np.bool_ for e in entries)
+
+
+def _masked(x, key, v, op):
+    """``(mask, v)`` broadcast against ``x`` for a write through the traced boolean mask in
+    ``key``: ``x[mask] = v`` is ``where(mask, v, x)`` when ``v`` has no extent along the
+    (data-dependent) axis of the selected entries."""
+    entries = key if isinstance(key, tuple) else (key,)
+    k = next(i for i, e in enumerate(entries) if isinstance(e, Tracer))
+    mask, before, after = entries[k], entries[:k], entries[k + 1:]
+    others = before + after
+    if (sum(e is Ellipsis for e in others) > 1 or not all(
+            e is Ellipsis or (isinstance(e, slice) and e == slice(None)) for e in others)):
+        raise NotImplementedError(
+            f"{op} through a boolean mask traced by vmap supports the mask alone or with full "
+            f"slices and one Ellipsis (x[mask], x[:, mask], x[..., mask]); got the index "
+            f"{key!r}. Write np.where(mask, value, x) with a mask shaped like x instead.")
+    xs, m = shape(x), len(shape(mask))
+    n_after = sum(e is not Ellipsis for e in after)
+    start = len(xs) - m - n_after if Ellipsis in before else len(before)
+    if start < 0 or start + m + n_after > len(xs) or shape(mask) != xs[start:start + m]:
+        raise IndexError(f"boolean index did not match indexed array: the mask has shape "
+                         f"{shape(mask)} but the array has shape {xs} (index {key!r})")
+    lead, trail = xs[:start], xs[start + m:]
+    v = astype(v, dtype(x)) if isinstance(v, Tracer) else np.asarray(v, dtype(x))
+    rank = len(lead) + 1 + len(trail)
+    vs = shape(v)
+    padded = (1,) * (rank - len(vs)) + vs
+    if len(vs) > rank or padded[len(lead)] != 1:
+        raise ValueError(
+            f"{op}: x[mask] = v with v of shape {vs} needs one value per selected entry, but "
+            f"the number of entries mask selects varies between examples under vmap (mask "
+            f"of shape {shape(mask)} on x of shape {xs}), so the write is data-dependent. Give "
+            "v without that axis (a scalar, or shape x.shape[mask.ndim:]) or lay the values "
+            "out like x and use np.where(mask, values, x).")
+    target = padded[:len(lead)] + (1,) * m + padded[len(lead) + 1:]
+    if np.broadcast_shapes(target, xs) != xs:
+        raise ValueError(f"{op}: shape mismatch: value array of shape {vs} could not be "
+                         f"broadcast to the indexing result of x (shape {xs}) at mask "
+                         f"{shape(mask)}")
+    return reshape(mask, shape(mask) + (1,) * len(trail)), reshape(v, target)
+
+
 def set_at(x, key, v):
     """``x`` with ``x[key]`` replaced by ``v`` (a new array)."""
+    if _traced_mask(key):
+        mask, v = _masked(x, key, v, "assignment")
+        return where(mask, v, x)
     _, keep, placed = _scatter(x, key, v)
     return where(keep, x, 0.0) + placed
 
 
 def add_at(x, key, v):
     """``x`` with ``v`` added at ``key``; repeated indices accumulate (like ``np.add.at``)."""
+    if _traced_mask(key):
+        mask, v = _masked(x, key, v, "at[...].add")
+        return x + where(mask, v, 0.0)
     xs, dt = shape(x), dtype(x)
     idx, dyn = _normalize_index(key, xs)
     if dyn:
@@ -99,6 +154,9 @@ class _AtIndex:
         return add_at(self.x, self.key, v)
 
     def multiply(self, v):
+        if _traced_mask(self.key):
+            mask, v = _masked(self.x, self.key, v, "at[...].multiply")
+            return where(mask, self.x * v, self.x)
         return set_at(self.x, self.key, getitem(self.x, self.key) * v)
 
 

@@ -4,7 +4,9 @@ SciPy ufuncs themselves dispatch here on traced values, so ``scipy.special.erf(x
 transform is differentiated too (once this module is imported).
 
 Conventions: ``xlogy(x, y)`` and ``xlog1py`` have a y-derivative of 0 (not nan) where
-``x == 0``; ``i1'(0) = i1e'(0) = 1/2`` (the limit).  ``softmax``, ``log_softmax`` and
+``x == 0``; ``i1'(0) = i1e'(0) = 1/2`` (the limit); the Box-Cox family is differentiable in
+``lmbda`` at and near 0 (series there, so no cancellation: ``d boxcox / d lmbda = log(x)^2
+/ 2`` at ``lmbda == 0``).  ``softmax``, ``log_softmax`` and
 ``logsumexp`` without ``b`` are `tangents.nn`'s primitives (shifted by the maximum).
 """
 from __future__ import annotations
@@ -12,7 +14,8 @@ from __future__ import annotations
 __all__ = ['logsumexp', 'softmax', 'log_softmax', 'xlogy', 'xlog1py', 'expit', 'logit', 'erf',
            'erfc', 'erfinv', 'erfcx', 'gammaln', 'digamma', 'psi', 'polygamma', 'gamma', 'beta',
            'betaln', 'multigammaln', 'entr', 'rel_entr', 'kl_div', 'log_ndtr', 'ndtr', 'ndtri',
-           'i0', 'i1', 'i0e', 'i1e']
+           'i0', 'i1', 'i0e', 'i1e', 'exp2', 'exp10', 'log_expit', 'boxcox', 'boxcox1p',
+           'inv_boxcox', 'inv_boxcox1p']
 
 import math
 
@@ -30,6 +33,7 @@ from ..core.primitive import Primitive, bind
 from ..nn import functions as _nn
 from ..numpy._dispatch import dtype, implements_ufunc, is_traced, normalize_axes, shape
 
+_LN2, _LN10 = math.log(2), math.log(10)
 _SQRT_PI = math.sqrt(math.pi)
 _SQRT_2PI = math.sqrt(2 * math.pi)
 _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
@@ -69,6 +73,13 @@ def _over_x(num, x, at_zero):
 # -- logistic -----------------------------------------------------------------------------
 expit = _safe(_sc.expit, "expit", lambda ans, x: ans * (1 - ans))
 logit = _safe(_sc.logit, "logit", lambda ans, x: 1 / (x * (1 - x)))
+log_expit = _safe(_sc.log_expit, "log_expit", lambda ans, x: expit(-x))  # 1 - expit(x)
+
+# -- exponentials: SciPy's exp2/exp10 (and expm1, log1p, cbrt) are ufuncs of their own ------
+exp2 = _safe(_sc.exp2, "exp2", lambda ans, x: ans * _LN2)
+exp10 = _safe(_sc.exp10, "exp10", lambda ans, x: ans * _LN10)
+for _name in ("expm1", "log1p", "cbrt"):
+    implements_ufunc(getattr(_sc, _name))(getattr(tnp, _name))
 
 # -- error functions: erf' = 2/sqrt(pi) exp(-x^2) ------------------------------------------
 erf = _safe(_sc.erf, "erf", lambda ans, x: (2 / _SQRT_PI) * tnp.exp(-x * x))
@@ -92,8 +103,8 @@ def polygamma(n, x):
     """``polygamma(n, x)``: the ``n``-th derivative of `digamma` (``n`` integer, not
     differentiated).
 
-    >>> polygamma(1, 1.0)  # pi^2 / 6
-    np.float64(1.6449340668482264)
+    >>> polygamma(1, 1.0)  # pi^2 / 6, a 0-d array as SciPy's
+    array(1.64493407)
     """
     if is_traced(n):
         raise TypeError("polygamma: the order n must be a constant integer")
@@ -145,6 +156,57 @@ i0 = _safe(_sc.i0, "i0", lambda ans, x: i1(x))
 i1 = _safe(_sc.i1, "i1", lambda ans, x: i0(x) - _over_x(ans, x, 0.5))
 i0e = _safe(_sc.i0e, "i0e", lambda ans, x: i1e(x) - tnp.sign(x) * ans)
 i1e = _safe(_sc.i1e, "i1e", lambda ans, x: i0e(x) - _over_x(ans, x, 0.5) - tnp.sign(x) * ans)
+
+
+# -- Box-Cox: y = (x**l - 1) / l = expm1(l L) / l with L = log(x) (log1p(x) for boxcox1p) --
+def _horner(u, coefs):
+    out = coefs[-1]
+    for c in coefs[-2::-1]:
+        out = out * u + c
+    return out
+
+
+# g(u) = ((u - 1) e^u + 1) / u^2 = sum_{m >= 2} (m - 1) u^(m-2) / m!, so that
+# d/dl expm1(l L) / l = L^2 g(l L); the closed form cancels near u = 0
+_G = [(m - 1) / math.factorial(m) for m in range(2, 19)]
+
+
+def _boxcox_dlmbda(L, lmbda):
+    u = lmbda * L
+    small = tnp.absolute(u) < 0.5
+    series = tnp.square(tnp.where(small, L, 0.0)) * _horner(tnp.where(small, u, 0.0), _G)
+    # (u - 1) e^u + 1 over l^2 (not L^2 over u^2: finite where L = -inf, i.e. at x = 0);
+    # below u = -700 e^u is 0 and u is clamped so that (u - 1) e^u is 0, not nan
+    ul = tnp.where(small, 1.0, tnp.maximum(u, -700.0))
+    lam = tnp.where(small, 1.0, lmbda)
+    return tnp.where(small, series, ((ul - 1) * tnp.exp(ul) + 1) / (lam * lam))
+
+
+boxcox = _safe(_sc.boxcox, "boxcox", lambda ans, x, lmbda: tnp.power(x, lmbda - 1),
+               lambda ans, x, lmbda: _boxcox_dlmbda(tnp.log(x), lmbda))
+boxcox1p = _safe(_sc.boxcox1p, "boxcox1p", lambda ans, x, lmbda: tnp.power(1 + x, lmbda - 1),
+                 lambda ans, x, lmbda: _boxcox_dlmbda(tnp.log1p(x), lmbda))
+
+
+# inverse: x = exp(y h(v)), v = l y, h(v) = log1p(v) / v; d/dl [y h(l y)] = y^2 h'(v) with
+# h'(v) = (v / (1 + v) - log1p(v)) / v^2 = sum_{k >= 1} (-1)^k k v^(k-1) / (k + 1)
+_H1 = [(-1) ** k * k / (k + 1) for k in range(1, 32)]
+
+
+def _inv_boxcox_dlmbda(y, lmbda):
+    v = lmbda * y
+    small = tnp.absolute(v) < 0.25
+    series = tnp.square(tnp.where(small, y, 0.0)) * _horner(tnp.where(small, v, 0.0), _H1)
+    vl, lam = tnp.where(small, 1.0, v), tnp.where(small, 1.0, lmbda)
+    return tnp.where(small, series, (vl / (1 + vl) - tnp.log1p(vl)) / (lam * lam))
+
+
+inv_boxcox = _safe(_sc.inv_boxcox, "inv_boxcox",
+                   lambda ans, y, lmbda: ans / (1 + lmbda * y),
+                   lambda ans, y, lmbda: ans * _inv_boxcox_dlmbda(y, lmbda))
+inv_boxcox1p = _safe(_sc.inv_boxcox1p, "inv_boxcox1p",
+                     lambda ans, y, lmbda: (ans + 1) / (1 + lmbda * y),
+                     lambda ans, y, lmbda: (ans + 1) * _inv_boxcox_dlmbda(y, lmbda))
 
 
 # -- logsumexp with weights b: log|sum(b exp(a))| -------------------------------------------
