@@ -6,6 +6,10 @@
 """
 from __future__ import annotations
 
+import sys
+
+import numpy as np
+
 from .batching import batch_elementwise, batch_unary
 from .primitive import Primitive, bind
 
@@ -22,12 +26,23 @@ def elementwise(name, impl, *partials):
             vjps.append(None)
             jvps.append(None)
             continue
-        vjps.append(lambda ct, ans, *args, _p=partial: ct * _p(ans, *args))
-        jvps.append(lambda t, ans, *args, _p=partial: t * _p(ans, *args))
+        vjps.append(lambda ct, ans, *args, _p=partial: _times(ct, _p(ans, *args)))
+        jvps.append(lambda t, ans, *args, _p=partial: _times(t, _p(ans, *args)))
     prim.def_vjp(*vjps)
     prim.def_jvp(*jvps)
     prim.def_batch(batch_unary(prim) if len(partials) == 1 else batch_elementwise(prim))
     return prim
+
+
+def _times(t, partial):
+    """``t * partial``, written into ``partial`` when it is a temporary nothing else holds
+    (a fresh array owning its data, whose reference count of 2 counts only this function's
+    name and getrefcount's argument), as NumPy itself elides temporaries."""
+    if (type(partial) is np.ndarray and type(t) is np.ndarray and sys.getrefcount(partial) <= 2
+            and partial.shape == t.shape and partial.dtype == np.result_type(t, partial)
+            and partial.flags.owndata and partial.flags.writeable):
+        return np.multiply(t, partial, out=partial)
+    return t * partial
 
 
 def linear(name, impl, transpose, batch=None):
