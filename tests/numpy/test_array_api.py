@@ -35,6 +35,9 @@ V = rand((3,), seed=2)
 I = np.array([[3, 1, 2], [0, 7, 5]])  # noqa: E741
 J = np.array([[1, 2, 1], [2, 0, 3]])
 B = X > 0
+Z1 = X + 1j * Y
+Z2 = Y - 2j * X
+TIES = np.array([[1.0, 2.0, 2.0, 3.0, 2.0], [0.0, 0.0, -1.0, 0.0, 5.0]])
 SQ = rand((3, 3), seed=3)
 SPD = SQ @ SQ.T + 3 * np.eye(3)
 
@@ -60,7 +63,13 @@ _CALLS = {
     "arange": [lambda xp, a: xp.arange(5), lambda xp, a: xp.arange(1.0, 3.0, 0.5)],
     "argmax": [lambda xp, a: xp.argmax(a(X), axis=1, keepdims=True)],
     "argmin": [lambda xp, a: xp.argmin(a(X), axis=0)],
-    "argsort": [lambda xp, a: xp.argsort(a(X), axis=1)],
+    "argsort": [lambda xp, a: xp.argsort(a(X), axis=1),
+                lambda xp, a: xp.argsort(a(X), axis=0, descending=True),
+                # stable (the default): equal elements keep their order, either way
+                lambda xp, a: xp.argsort(a(TIES), axis=-1, descending=True),
+                lambda xp, a: xp.argsort(a(TIES), axis=0, descending=True),
+                # stable by default (NumPy's quicksort reorders ties past 16 elements)
+                lambda xp, a: xp.argsort(a(np.tile([2.0, 1.0], 20)))],
     "asarray": [lambda xp, a: xp.asarray([1.0, 2.0], dtype=xp.float32),
                 lambda xp, a: xp.asarray(a(X), copy=True)],
     "astype": [lambda xp, a: xp.astype(a(X), xp.float32),
@@ -77,7 +86,10 @@ _CALLS = {
     "cumulative_prod": [lambda xp, a: xp.cumulative_prod(a(X), axis=1),
                         lambda xp, a: xp.cumulative_prod(a(V), include_initial=True)],
     "cumulative_sum": [lambda xp, a: xp.cumulative_sum(a(X), axis=0, include_initial=True),
-                       lambda xp, a: xp.cumulative_sum(a(V))],
+                       lambda xp, a: xp.cumulative_sum(a(V)),
+                       # dtype= is kept (the sum wraps around in uint8)
+                       lambda xp, a: xp.cumulative_sum(a((I * 40).astype(np.uint8)), axis=1,
+                                                       dtype=xp.uint8, include_initial=True)],
     "diff": [lambda xp, a: xp.diff(a(X), axis=0), lambda xp, a: xp.diff(a(V), n=2)],
     "empty": [lambda xp, a: xp.empty((2, 3)).shape],
     "empty_like": [lambda xp, a: xp.empty_like(a(X)).shape],
@@ -112,7 +124,8 @@ _CALLS = {
     "roll": [lambda xp, a: xp.roll(a(X), 1, axis=1)],
     "searchsorted": [lambda xp, a: xp.searchsorted(a(np.sort(V)), a(X[0]), side="right")],
     "sort": [lambda xp, a: xp.sort(a(X), axis=0),
-             lambda xp, a: xp.sort(a(X), axis=1, descending=True)],
+             lambda xp, a: xp.sort(a(X), axis=1, descending=True),
+             lambda xp, a: xp.sort(a(TIES), axis=0, descending=True)],
     "squeeze": [lambda xp, a: xp.squeeze(a(X[:1]), axis=0)],
     "stack": [lambda xp, a: xp.stack([a(X), a(Y)], axis=1)],
     "std": [lambda xp, a: xp.std(a(X), axis=1, correction=1)],
@@ -129,7 +142,10 @@ _CALLS = {
     "unique_values": [lambda xp, a: xp.unique_values(a(I % 3))],
     "unstack": [lambda xp, a: xp.unstack(a(X), axis=1)],
     "var": [lambda xp, a: xp.var(a(X), axis=0)],
-    "vecdot": [lambda xp, a: xp.vecdot(a(X), a(Y)), lambda xp, a: xp.vecdot(a(V), a(X))],
+    "vecdot": [lambda xp, a: xp.vecdot(a(X), a(Y)), lambda xp, a: xp.vecdot(a(V), a(X)),
+               lambda xp, a: xp.vecdot(a(Z1), a(Z2)),  # conj(x1)
+               # the promoted dtype of the inputs (not the wider dtype of a sum)
+               lambda xp, a: xp.vecdot(a(I.astype(np.uint8)), a(J.astype(np.uint8)))],
     "where": [lambda xp, a: xp.where(a(B), a(X), a(Y))],
     "zeros": [lambda xp, a: xp.zeros((2, 1))],
     "zeros_like": [lambda xp, a: xp.zeros_like(a(X))],
@@ -160,7 +176,8 @@ _LINALG = {
     "svdvals": [lambda xp, a: xp.linalg.svdvals(a(X))],
     "tensordot": [lambda xp, a: xp.linalg.tensordot(a(X), a(Y), axes=([0, 1], [0, 1]))],
     "trace": [lambda xp, a: xp.linalg.trace(a(SQ), offset=-1)],
-    "vecdot": [lambda xp, a: xp.linalg.vecdot(a(X), a(Y), axis=-2)],
+    "vecdot": [lambda xp, a: xp.linalg.vecdot(a(X), a(Y), axis=-2),
+               lambda xp, a: xp.linalg.vecdot(a(Z1), a(Z2))],
     "vector_norm": [lambda xp, a: xp.linalg.vector_norm(a(X), axis=1, ord=1)],
 }
 _FFT = {
@@ -217,8 +234,10 @@ def _calls():
 
 
 # gaps in the modules that own these names (reported; remove a row when it is filled)
-_KNOWN_GAPS = {("", "sort", 1): "sorting.sort has no descending=",
-               ("linalg.", "cross", 0): "tangents.numpy.linalg has no cross"}
+_KNOWN_GAPS = {("linalg.", "cross", 0): "tangents.numpy.linalg has no cross",
+               ("linalg.", "vecdot", 1): "tangents.numpy.linalg.vecdot does not conjugate "
+                                         "complex x1"}
+_MISSING_LINALG = {"cross"}
 
 
 def _rows():
@@ -244,7 +263,7 @@ def test_every_standard_name_is_present_and_exercised(xp):
     missing = [n for n in names if not hasattr(tnp, n)]
     assert not missing, f"tangents.numpy lacks the standard's names {missing}"
     missing_linalg = {n for n in xp.linalg.__all__ if not hasattr(tnp.linalg, n)}
-    assert missing_linalg == {n for p, n, _ in _KNOWN_GAPS if p == "linalg."}
+    assert missing_linalg == _MISSING_LINALG
     assert not [n for n in xp.fft.__all__ if not hasattr(tnp.fft, n)]
     constants = {"e", "inf", "nan", "pi", "newaxis"}
     dtypes = {n for n in names if hasattr(getattr(xp, n), "_np_dtype")}
@@ -319,7 +338,21 @@ CASES = [
          np_fun=lambda x: np.transpose(x, (2, 0, 1))),
     Case("matrix_transpose", tnp.matrix_transpose, (rand((2, 1, 4)),),
          np_fun=np.matrix_transpose),
+    Case("sort", lambda x: tnp.sort(x, descending=True), (rand((2, 3)),),
+         np_fun=lambda x: np.flip(np.sort(x, -1), -1)),
+    Case("sort", lambda x: tnp.sort(x, axis=-3, descending=True), (rand((2, 1, 4)),),
+         np_fun=lambda x: np.flip(np.sort(x, 0), 0)),
+    Case("sort", lambda x: tnp.sort(x, axis=0, descending=True), (rand((0, 3)),),
+         np_fun=lambda x: np.sort(x, 0)),
+    Case("sort", lambda x: tnp.sort(x, axis=None, descending=True), (rand((2, 3)),),
+         np_fun=lambda x: np.sort(x, None)[::-1]),
+    Case("expand_dims", tnp.expand_dims, (rand((2, 3)),),
+         np_fun=lambda x: np.expand_dims(x, 0)),
     Case("vecdot", tnp.vecdot, (rand((2, 3)), rand((3,), seed=1)), np_fun=np.vecdot),
+    # complex x1 is conjugated: imag(vecdot(a + ib, b)) = -sum(b * b)
+    Case("vecdot", lambda a, b: tnp.imag(tnp.vecdot(a + 1j * b, b)),
+         (rand((2, 3)), rand((3,), seed=1)),
+         np_fun=lambda a, b: np.imag(np.vecdot(a + 1j * b, b))),
     Case("vecdot", lambda x, y: tnp.vecdot(x, y, axis=0), (rand((3, 2)), rand((3, 1))),
          np_fun=lambda x, y: np.vecdot(x, y, axis=0)),
     Case("cumulative_sum", _cumsum_initial, (rand((2, 3)),),
@@ -387,3 +420,46 @@ def test_dtype_helpers_accept_traced_arrays():
         return tnp.sum(x)
 
     assert tg.grad(f)(V.astype(np.float32)).dtype == np.float32
+
+
+def test_sort_descending_under_transforms():
+    # argsort(descending=True) has no derivative and batches: vmap equals the loop
+    got = tg.vmap(lambda r: tnp.argsort(r, descending=True))(TIES)
+    np.testing.assert_array_equal(got, [[3, 1, 2, 4, 0], [4, 0, 1, 3, 2]])
+    # the values' derivative follows the order: weight w_k goes to the k-th largest
+    w = np.array([0.0, 1.0, 2.0, 3.0])
+    g = tg.grad(lambda x: tnp.sum(tnp.sort(x, descending=True) * w))(np.array([3.0, 1, 4, 2]))
+    np.testing.assert_array_equal(g, [1.0, 3.0, 0.0, 2.0])
+    with pytest.raises(TypeError, match="order="):
+        tnp.sort(np.zeros(2), order="f", descending=True)
+
+
+def test_like_functions_take_the_cpu_device():
+    for fn, extra in ((tnp.zeros_like, ()), (tnp.ones_like, ()), (tnp.empty_like, ()),
+                      (tnp.full_like, (2.0,))):
+        out = fn(X, *extra, device="cpu")
+        assert out.shape == X.shape and out.dtype == X.dtype, fn.__name__
+        with pytest.raises(ValueError, match="cpu"):
+            fn(X, *extra, device="gpu")
+    # traced: the device keyword changes nothing about the buffer or its derivative
+    g = tg.grad(lambda x: tnp.sum(tnp.full_like(x, 1.0, device="cpu") * x))(V)
+    np.testing.assert_array_equal(g, np.ones(3))
+
+
+def test_expand_dims_default_axis_and_vecdot_errors():
+    assert tnp.expand_dims(X).shape == (1, 2, 3)
+    assert tnp.expand_dims(X, axis=-1).shape == (2, 3, 1)
+    with pytest.raises(ValueError, match="same length along axis -1"):
+        tnp.vecdot(np.ones(1), np.ones(3))  # no broadcasting of the contracted axis
+    with pytest.raises(ValueError, match="out of range"):
+        tnp.vecdot(V, X, axis=-2)
+
+
+def test_finfo_fields_are_python_floats():
+    info = tnp.finfo(np.float32)
+    for name in ("eps", "max", "min", "smallest_normal"):
+        assert type(getattr(info, name)) is float, name
+        assert getattr(info, name) == getattr(np.finfo(np.float32), name), name
+    assert info.bits == 32 and info.dtype == np.float32
+    assert info.tiny == np.finfo(np.float32).tiny  # NumPy's other fields are kept
+    assert tnp.finfo(np.complex64).dtype == np.float32

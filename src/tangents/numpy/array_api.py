@@ -15,7 +15,7 @@ __all__ = ['__array_api_version__', '__array_namespace_info__', 'acos', 'acosh',
            'iinfo', 'unique_all', 'unique_counts', 'unique_inverse', 'unique_values', 'isin',
            'cumulative_sum', 'cumulative_prod', 'broadcast_arrays', 'broadcast_shapes',
            'from_dlpack', 'zeros', 'ones', 'empty', 'full', 'eye', 'bool', 'uint16',
-           'uint32', 'uint64', 'special']
+           'uint32', 'uint64', 'special', 'sort', 'argsort', 'expand_dims']
 
 import builtins
 import importlib
@@ -46,12 +46,17 @@ from .elementwise import (
     where,
 )
 from .joining import concatenate, stack
+from .manipulation import flip
 from .reductions import cumprod, cumsum
 from .reductions import sum as _sum
-from .shape import broadcast_to, transpose
+from .shape import broadcast_to, ravel, transpose
+from .shape import expand_dims as _expand_dims
+from .sorting import argsort as _argsort
+from .sorting import sort as _sort
 from .sorting import unique
 
 __array_api_version__ = "2024.12"
+_check_device = creation.check_device
 
 bool = np.bool  # noqa: A001 - the standard's name for the boolean dtype
 uint16, uint32, uint64 = np.uint16, np.uint32, np.uint64
@@ -144,18 +149,84 @@ def matrix_transpose(x, /):
 
 @implements_ufunc(np.vecdot)
 def vecdot(x1, x2, /, *, axis=-1):
-    """``vecdot(x1, x2, axis=-1)``: ``sum(conj(x1) * x2, axis)`` after broadcasting.
+    """``vecdot(x1, x2, axis=-1)``: ``sum(conj(x1) * x2, axis)`` after broadcasting, in the
+    promoted dtype of ``x1`` and ``x2`` (as for every binary operation: uint8 stays uint8).
 
     >>> vecdot(np.array([1.0, 2.0]), np.array([[3.0, 4.0]]))
     array([11.])
     """
-    nd = max(len(shape(x1)), len(shape(x2)))
+    n1, n2 = len(shape(x1)), len(shape(x2))
+    if not -min(n1, n2) <= axis < max(n1, n2) or min(n1, n2) == 0:
+        raise ValueError(f"vecdot: axis {axis} is out of range for arrays of shapes "
+                         f"{shape(x1)} and {shape(x2)} (it must name a dimension of both)")
+    nd = max(n1, n2)
     axis = normalize_axis(axis, nd, "vecdot")
-    if shape(x1)[axis - nd] != shape(x2)[axis - nd]:
-        raise ValueError(f"vecdot: x1 and x2 differ in length along axis {axis - nd}")
+    if axis - nd < -min(n1, n2) or shape(x1)[axis - nd] != shape(x2)[axis - nd]:
+        raise ValueError(f"vecdot: x1 {shape(x1)} and x2 {shape(x2)} must have the same "
+                         f"length along axis {axis - nd}")
     if dtype(x1).kind == "c":
         x1 = conj(x1)
-    return _sum(x1 * x2, axis=axis)
+    ans = _sum(x1 * x2, axis=axis)
+    # sum of small integers widens to the default integer; the standard keeps the dtype
+    res = np.result_type(dtype(x1), dtype(x2))
+    return ans if dtype(ans) == res else creation.astype(ans, res)
+
+
+def expand_dims(a, /, axis=0):
+    """``expand_dims(x, axis=0)``: NumPy's `expand_dims`, with the standard's default axis.
+
+    >>> expand_dims(np.zeros(3)).shape
+    (1, 3)
+    """
+    return _expand_dims(a, axis)
+
+
+def _descending_argsort(a, axis, kind):
+    # stable descending order from an ascending sort of the reversed axis: reversing
+    # puts later equal elements first, so flipping that order back and mapping its
+    # positions to n - 1 - i keeps ties in their original order
+    n = shape(a)[axis]
+    return (n - 1) - flip(_argsort(flip(a, axis), axis, kind=kind), axis)
+
+
+def sort(a, axis=-1, kind=None, order=None, *, descending=False, stable=None):
+    """``sort(a, axis=-1, kind=None, order=None, *, descending=False, stable=None)``:
+    `sorting.sort` plus the standard's ``descending`` (ties keep their order).
+
+    >>> sort(np.array([1.0, 3.0, 2.0]), descending=True)
+    array([3., 2., 1.])
+    """
+    if not descending:
+        return _sort(a, axis, kind, order, stable=stable)
+    if order is not None:
+        raise TypeError("sort: descending=True does not combine with order= (sort by "
+                        "fields ascending, then reverse)")
+    if axis is None:
+        a, axis = ravel(a), 0
+    axis = normalize_axis(axis, len(shape(a)), "sort")
+    return flip(_sort(a, axis, kind, stable=stable), axis)
+
+
+def argsort(a, axis=-1, kind=None, order=None, *, descending=False, stable=None):
+    """``argsort(a, axis=-1, kind=None, order=None, *, descending=False, stable=None)``:
+    `sorting.argsort` plus the standard's ``descending``.  Stable unless ``kind`` or
+    ``stable=False`` says otherwise (the standard's default; NumPy leaves the order of
+    ties unspecified): equal elements keep their original order, in either direction.
+
+    >>> argsort(np.array([1.0, 2.0, 2.0, 3.0]), descending=True)
+    array([3, 1, 2, 0])
+    """
+    if kind is None and stable is None:
+        stable = True
+    if not descending:
+        return _argsort(a, axis, kind, order, stable=stable)
+    if order is not None:
+        raise TypeError("argsort: descending=True does not combine with order= (sort by "
+                        "fields ascending, then reverse)")
+    if axis is None:
+        a, axis = ravel(a), 0
+    axis = normalize_axis(axis, len(shape(a)), "argsort")
+    return _descending_argsort(a, axis, "stable" if stable else kind)
 
 
 @implements(np.broadcast_arrays)
@@ -180,6 +251,10 @@ def _scan(op, name, initial, x, axis, dtype_, include_initial):
         raise ValueError(f"{name}: x must have at least one dimension")
     axis = normalize_axis(axis, nd, name)
     ans = op(x, axis=axis, dtype=dtype_)
+    if dtype_ is not None and dtype(ans) != np.dtype(dtype_):
+        # cumsum/cumprod widen small integers even with dtype= given; the cast back keeps
+        # the (modular) values of an accumulation in dtype_
+        ans = creation.astype(ans, dtype_)
     if include_initial:
         first = list(shape(ans))
         first[axis] = 1
@@ -360,13 +435,33 @@ def can_cast(from_, to, /):
     return np.can_cast(np.dtype(_dtype_of(from_)), to)
 
 
-def finfo(type, /):  # noqa: A002 - the standard's name
-    """``finfo(type)``: machine limits of a floating dtype (or of an array's dtype).
+class _FInfo:
+    """NumPy's ``finfo`` with the standard's attributes as Python floats (NumPy gives
+    NumPy scalars); every other attribute is NumPy's."""
 
-    >>> finfo(np.float32).bits
-    32
+    def __init__(self, info):
+        self._info = info
+        self.bits, self.dtype = int(info.bits), info.dtype
+        self.eps, self.max, self.min = float(info.eps), float(info.max), float(info.min)
+        self.smallest_normal = float(info.smallest_normal)
+
+    def __getattr__(self, name):
+        if name.startswith("__") or name == "_info":  # copy/pickle probe before __init__
+            raise AttributeError(name)
+        return getattr(self._info, name)
+
+    def __repr__(self):
+        return repr(self._info)
+
+
+def finfo(type, /):  # noqa: A002 - the standard's name
+    """``finfo(type)``: machine limits of a floating dtype (or of an array's dtype), with
+    ``eps``, ``max``, ``min`` and ``smallest_normal`` as Python floats.
+
+    >>> finfo(np.float32).bits, type(finfo(np.float32).eps)
+    (32, <class 'float'>)
     """
-    return np.finfo(_dtype_of(type))
+    return _FInfo(np.finfo(_dtype_of(type)))
 
 
 def iinfo(type, /):  # noqa: A002 - the standard's name
@@ -379,12 +474,6 @@ def iinfo(type, /):  # noqa: A002 - the standard's name
 
 
 # -- creation from shapes (constants: plain arrays) ---------------------------------------
-def _check_device(device, op):
-    if device not in (None, "cpu"):
-        raise ValueError(f"{op}: tangents.numpy arrays live on the 'cpu' device, got "
-                         f"{device!r}")
-
-
 def zeros(shape, *, dtype=None, device=None):
     """``zeros(shape, dtype=None, device=None)``: a constant array of zeros.
 

@@ -50,15 +50,28 @@ def _buffer(a, fill, dtype):
     return buf if dtype is None else astype(buf, dtype)
 
 
+def check_device(device, op):
+    """tangents.numpy arrays live on NumPy's one device, "cpu": any other is an error."""
+    if device not in (None, "cpu"):
+        raise ValueError(f"{op}: tangents.numpy arrays live on the 'cpu' device, got "
+                         f"{device!r}")
+
+
 def _traced_buffer(a, dtype, shape):
     return isinstance(a, Tracer) and shape is None and (
         dtype is None or np.dtype(dtype).kind in "fc")
 
 
 @implements(np.zeros_like)
-def zeros_like(a, dtype=None, order="K", subok=True, shape=None):
+def zeros_like(a, dtype=None, order="K", subok=True, shape=None, *, device=None):
     """``zeros_like(a)``: zeros; for a traced ``a``, a traced buffer that accepts in-place
-    writes of traced values."""
+    writes of traced values.  ``device`` may only be None or "cpu".
+
+    >>> zeros_like(np.ones((2, 1)), device="cpu")
+    array([[0.],
+           [0.]])
+    """
+    check_device(device, "zeros_like")
     if _traced_buffer(a, dtype, shape):
         return _buffer(a, 0, dtype)
     return np.zeros(globals()["shape"](a) if shape is None else shape,
@@ -66,8 +79,9 @@ def zeros_like(a, dtype=None, order="K", subok=True, shape=None):
 
 
 @implements(np.ones_like)
-def ones_like(a, dtype=None, order="K", subok=True, shape=None):
+def ones_like(a, dtype=None, order="K", subok=True, shape=None, *, device=None):
     """``ones_like(a)``: ones; a traced buffer for a traced ``a`` (see `zeros_like`)."""
+    check_device(device, "ones_like")
     if _traced_buffer(a, dtype, shape):
         return _buffer(a, 1, dtype)
     return np.ones(globals()["shape"](a) if shape is None else shape,
@@ -75,15 +89,18 @@ def ones_like(a, dtype=None, order="K", subok=True, shape=None):
 
 
 @implements(np.empty_like)
-def empty_like(a, dtype=None, order="K", subok=True, shape=None):
+def empty_like(a, dtype=None, order="K", subok=True, shape=None, *, device=None):
     """``empty_like(a)``: like NumPy's, but filled with zeros."""
+    check_device(device, "empty_like")
     return zeros_like(a, dtype, shape=shape)
 
 
 @implements(np.full_like)
-def full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None):
+def full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None, *,
+              device=None):
     """``full_like(a, fill_value)``; a traced ``fill_value`` is broadcast (differentiable),
     and a traced ``a`` gives a traced buffer (see `zeros_like`)."""
+    check_device(device, "full_like")
     from .shape import broadcast_to
     shp = globals()["shape"](a) if shape is None else shape
     dt = globals()["dtype"](a) if dtype is None else np.dtype(dtype)
