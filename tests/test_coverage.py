@@ -17,3 +17,10 @@ def test_coverage_table_is_current():
                     "namespace it lists differs")
     assert text == table(), (
         "docs/coverage.md is stale: run `python -m tangents.coverage docs/coverage.md`")
+
+
+@pytest.mark.parametrize("sub", ["linalg", "fft"])
+def test_every_numpy_linalg_and_fft_name_is_in_tangents(sub):
+    import tangents.numpy as tnp
+    missing = [n for n in getattr(np, sub).__all__ if not hasattr(getattr(tnp, sub), n)]
+    assert not missing, f"tangents.numpy.{sub} lacks {missing}"

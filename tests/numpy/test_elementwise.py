@@ -43,6 +43,19 @@ CASES += [Case(name, fn, (d1(s1), d2(s2, seed=3)), np_fun=getattr(np, name))
 CASES += [Case("where", lambda c, x, y: tnp.where(c > 0, x, y),
                (rand(s1), rand(s1, seed=1), rand(s2, seed=2)))
           for s1, s2 in BROADCAST_PAIRS]
+# clip: the bounds are differentiable arguments too (values away from the bounds: no ties)
+CASES += [Case("clip", lambda x, lo, hi: tnp.clip(x, lo, hi),
+               (rand(s1), rand(s2, -1.0, -0.1, seed=1), rand(s2, 0.1, 1.0, seed=2)),
+               np_fun=np.clip)
+          for s1, s2 in BROADCAST_PAIRS]
+CASES += [Case("clip_min_max", lambda x, lo: tnp.clip(x, min=lo, max=0.5), (rand(s), -0.3),
+               np_fun=lambda x, lo: np.clip(x, min=lo, max=0.5)) for s in SHAPES]
+CASES += [Case("clip_lower", lambda x: tnp.clip(x, -0.5), (rand(s),),
+               np_fun=lambda x: np.clip(x, -0.5, None)) for s in SHAPES]
+CASES += [Case("clip_upper", lambda x: np.clip(x, max=0.5), (rand(s),),
+               np_fun=lambda x: np.clip(x, max=0.5)) for s in SHAPES]
+CASES += [Case("clip_none", lambda x: tnp.clip(x) * x, (rand(s),),
+               np_fun=lambda x: np.clip(x) * x) for s in SHAPES]
 
 
 @pytest.mark.parametrize("case", CASES, ids=case_id)
@@ -103,3 +116,53 @@ def test_where_at_the_boundary_and_the_double_where_helper():
     np.testing.assert_allclose(tg.grad(f2)(x), [1.0, 1.0, -0.5 / np.sqrt(3.0)])
     assert np.isfinite(tg.hessian(f2)(x)).all()
     tg.check_grads(f2, (np.array([0.5, -2.0]),), order=2)
+
+
+NONDIFF_BINARY = ["bitwise_and", "bitwise_or", "bitwise_xor", "equal", "not_equal", "greater",
+                  "greater_equal", "less", "less_equal", "logical_and", "logical_or",
+                  "logical_xor", "floor_divide", "heaviside"]
+NONDIFF_UNARY = ["sign", "floor", "ceil", "trunc", "rint", "signbit", "isnan", "isinf",
+                 "isfinite", "logical_not", "invert"]
+
+
+@pytest.mark.parametrize("name", NONDIFF_BINARY + NONDIFF_UNARY)
+def test_nondifferentiable_ufuncs_have_the_ufunc_positional_signature(name):
+    import inspect
+    fn, ufunc = getattr(tnp, name), getattr(np, name)
+    params = list(inspect.signature(fn).parameters.values())
+    want = ["x1", "x2"] if name in NONDIFF_BINARY else ["x"]
+    assert [p.name for p in params] == want
+    assert all(p.kind is inspect.Parameter.POSITIONAL_ONLY for p in params)
+    assert list(inspect.signature(ufunc).parameters)[:len(want)] == want  # NumPy's names
+    args = [np.array([3, 5]), np.array([1, 6])][:len(want)]
+    np.testing.assert_array_equal(fn(*args), ufunc(*args))
+    # a wrong number of arguments names the function
+    with pytest.raises(TypeError, match=rf"^{name}\(\) takes {len(want)} positional"):
+        fn(*args, args[0])
+    with pytest.raises(TypeError, match=rf"^{name}\(\) missing 1 required positional"):
+        fn(*args[1:])
+
+
+def test_clip_without_bounds_keywords_and_ties():
+    x = np.array([-1.0, 0.5, 2.0])
+    out = tnp.clip(x)
+    np.testing.assert_array_equal(out, x)
+    assert type(out) is np.ndarray and out is not x  # a new array, as NumPy's
+    assert tnp.clip(x, None, None) is not x
+    np.testing.assert_array_equal(tnp.clip(x, min=0.0, max=1.0), np.clip(x, min=0.0, max=1.0))
+    np.testing.assert_array_equal(tnp.clip(x, 0.0, max=1.0), [0.0, 0.5, 1.0])
+    with pytest.raises(TypeError, match="a_min and min"):
+        tnp.clip(x, 0.0, min=1.0)
+    with pytest.raises(TypeError, match="a_max and max"):
+        tnp.clip(x, a_max=0.0, max=1.0)
+
+    # no bound: the identity, and an in-place update of the result leaves x alone
+    def f(x):
+        y = tnp.clip(x)
+        y[0] = 0.0
+        return tnp.sum(x * x) + tnp.sum(y)
+    np.testing.assert_allclose(tg.grad(f)(x), 2 * x + np.array([0.0, 1.0, 1.0]))
+    # at a bound the cotangent is shared equally between x and the bound (conventions.md)
+    g = tg.grad(lambda x, lo: tnp.sum(tnp.clip(x, min=lo, max=2.0)), argnums=(0, 1))(x, -1.0)
+    np.testing.assert_allclose(g[0], [0.5, 1.0, 0.5])
+    np.testing.assert_allclose(g[1], 0.5)

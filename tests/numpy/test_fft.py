@@ -187,3 +187,21 @@ def test_invalid_arguments_raise_like_numpy(call, err):
 
 def test_abs_of_complex_result():
     tg.check_grads(lambda x: np.abs(np.fft.fft(x)) ** 2, (rand((5,)),), order=1)
+
+
+@pytest.mark.parametrize("name", ["fftfreq", "rfftfreq"])
+def test_sample_frequencies_take_dtype_and_device(name):
+    fn, np_fn = getattr(tnp.fft, name), getattr(np.fft, name)
+    for n, d in [(1, 1.0), (4, 0.5), (7, 2.5)]:
+        np.testing.assert_array_equal(fn(n, d), np_fn(n, d))
+        out = fn(n, d=d, dtype=np.float32)
+        assert out.dtype == np.float32
+        np.testing.assert_array_equal(out, np_fn(n, d).astype(np.float32))
+        assert fn(n, d, device="cpu", dtype=np.float64).dtype == np.float64
+    with pytest.raises(ValueError, match="real floating"):
+        fn(4, dtype=np.complex64)
+    with pytest.raises(ValueError, match="cpu"):
+        fn(4, device="gpu")
+    # d may be traced: f = k / (n d), so df/dd = -f / d
+    f = lambda d: tnp.sum(fn(6, d, dtype=np.float64) * np.arange(1.0, 7.0)[:len(np_fn(6))])
+    np.testing.assert_allclose(tg.grad(f)(0.5), -f(0.5) / 0.5)

@@ -119,6 +119,32 @@ CASES += [pair("norm_all", lambda L: lambda x: L.norm(x, keepdims=True), (rand((
           pair("vector_norm_all", lambda L: L.vector_norm, (rand((2, 3)),))]
 
 
+def _cplx(make):
+    """``make(L)`` applied to the complex array ``a + ib`` built from two real arguments."""
+    return lambda L: lambda a, b: make(L)(a + 1j * b)
+
+
+# complex input: the norm of the moduli (real), differentiated through real a and b
+for o in [2, 1, 3, 0.5, -1, np.inf, 0]:
+    CASES += [pair(f"vector_norm_complex_{o}", _cplx(lambda L, o=o: lambda z: L.vector_norm(
+        z, axis=-1, ord=o)), (rand((2, 3), seed=70), rand((2, 3), seed=71)))]
+CASES += [pair("vector_norm_complex_all", _cplx(lambda L: L.vector_norm),
+               (rand((2, 3), seed=72), rand((2, 3), seed=73))),
+          pair("norm_complex", _cplx(lambda L: lambda z: L.norm(z, axis=0, keepdims=True)),
+               (rand((3, 2), seed=74), rand((3, 2), seed=75))),
+          pair("matrix_norm_complex_fro", _cplx(lambda L: L.matrix_norm),
+               (rand((2, 3, 3), seed=76), rand((2, 3, 3), seed=77))),
+          pair("cross", lambda L: L.cross, (rand((2, 3), seed=80), rand((3,), seed=81))),
+          pair("cross_axis0", lambda L: lambda a, b: L.cross(a, b, axis=0),
+               (rand((3, 2), seed=82), rand((3, 1), seed=83))),
+          pair("vecdot", lambda L: lambda a, b: L.vecdot(a, b, axis=0),
+               (rand((3, 2), seed=84), rand((3, 1), seed=85))),
+          # complex x1 is conjugated: both parts of sum(conj(a + ib) (b - ia))
+          pair("vecdot_complex", lambda L: lambda a, b: (
+              lambda v: (v.real, v.imag))(L.vecdot(a + 1j * b, b - 1j * a)),
+               (rand((2, 3), seed=86), rand((3,), seed=87)))]
+
+
 @pytest.mark.parametrize("case", CASES, ids=case_id)
 def test_linalg_rule(case):
     check_case(case)
@@ -220,3 +246,68 @@ def test_non_differentiable_forms_raise_clearly():
     # eigvals is differentiable (numpy/extras.py); a complex result needs a real loss
     with pytest.raises(TypeError, match="real-valued output"):
         tg.grad(lambda a: np.sum(np.linalg.eigvals(a) * (1 + 1j)))(rand((3, 3)))
+
+
+EPS = 1e-6
+
+
+def _fd_grad(f, z):
+    """dL/da - i dL/db of a real loss L of z = a + ib, by central differences."""
+    out = np.zeros(z.shape, np.complex128)
+    for j in range(z.size):
+        e = np.zeros(z.shape, np.complex128)
+        e.flat[j] = EPS
+        out.flat[j] = ((f(z + e) - f(z - e)) - 1j * (f(z + 1j * e) - f(z - 1j * e))) / (2 * EPS)
+    return out
+
+
+@pytest.mark.parametrize("o", [2, 1, 3, 0.5, np.inf])
+def test_vector_norm_of_complex_input_is_real_with_the_documented_derivative(o):
+    z = rand((2, 3), seed=90) + 1j * rand((2, 3), seed=91)
+    for dt, real in ((np.complex128, np.float64), (np.complex64, np.float32)):
+        out = tnp.linalg.vector_norm(z.astype(dt), axis=1, ord=o)
+        assert out.dtype == real
+        np.testing.assert_allclose(out, np.linalg.vector_norm(z.astype(dt), axis=1, ord=o),
+                                   rtol=1e-6)
+    w = np.array([1.0, -2.0])
+
+    def f(z):
+        return tnp.sum(w * tnp.linalg.vector_norm(z, axis=1, ord=o))
+    g = tg.grad(f)(z)  # the convention: dL/da - i dL/db (docs/conventions.md)
+    np.testing.assert_allclose(g, _fd_grad(f, z), rtol=1e-6, atol=1e-8)
+    if o == 2:
+        np.testing.assert_allclose(g, w[:, None] * np.conj(z)
+                                   / np.linalg.norm(z, axis=1, keepdims=True))
+    v = rand((2, 3), seed=92) + 1j * rand((2, 3), seed=93)
+    t = tg.jvp(f, (z,), (v,))[1]  # forward mode: Re(sum(g v))
+    np.testing.assert_allclose(t, (f(z + EPS * v) - f(z - EPS * v)) / (2 * EPS), rtol=1e-6)
+    np.testing.assert_allclose(t, np.real(np.sum(g * v)), rtol=1e-10)
+    hv = tg.jvp(tg.grad(f), (z,), (v,))[1]  # second order
+    np.testing.assert_allclose(hv, (tg.grad(f)(z + EPS * v) - tg.grad(f)(z - EPS * v))
+                               / (2 * EPS), rtol=1e-5, atol=1e-6)
+
+
+def test_vector_norm_of_complex_input_at_zero_entries():
+    z = np.array([0.0, 3.0 + 4.0j, -1.0j])
+    for o in (2, 3, 0.5, 1):
+        g = tg.grad(lambda z: tnp.linalg.vector_norm(z, ord=o))(z)
+        assert np.all(np.isfinite(g)) and g[0] == 0
+    g = tg.grad(lambda z: tnp.linalg.vector_norm(z))(np.zeros(3, complex))
+    np.testing.assert_array_equal(g, np.zeros(3))
+
+
+def test_linalg_vecdot_and_cross_are_the_standard_functions():
+    z1 = rand((2, 3)) + 1j * rand((2, 3), seed=1)
+    z2 = rand((3,), seed=2) - 1j * rand((3,), seed=3)
+    np.testing.assert_allclose(tnp.linalg.vecdot(z1, z2), np.linalg.vecdot(z1, z2), rtol=1e-14)
+    np.testing.assert_allclose(tnp.linalg.vecdot(z1, z2), np.sum(np.conj(z1) * z2, axis=-1),
+                               rtol=1e-14)
+    i1, i2 = np.array([[200, 3, 7]], np.uint8), np.array([2, 1, 1], np.uint8)
+    out = tnp.linalg.vecdot(i1, i2)  # 410 wraps around in uint8, as NumPy's
+    assert out.dtype == np.uint8 and out.tolist() == np.linalg.vecdot(i1, i2).tolist() == [154]
+    with pytest.raises(ValueError, match="same length"):
+        tnp.linalg.vecdot(rand((2, 3)), rand((2,)), axis=-1)
+    a, b = rand((4, 3)), rand((4, 3), seed=1)
+    np.testing.assert_allclose(tnp.linalg.cross(a, b), np.linalg.cross(a, b))
+    with pytest.raises(ValueError, match="3-dimensional vectors"):
+        tnp.linalg.cross(rand((2,)), rand((2,)))

@@ -306,6 +306,32 @@ def test_integer_and_boolean_reductions(name, fn, np_fn, x):
     check_vmap(case)
 
 
+_SMALL = np.array([[100, 100, 3], [-7, 120, 90]], np.int8)
+
+
+@pytest.mark.parametrize("name", ["sum", "prod", "cumsum", "cumprod"])
+@pytest.mark.parametrize("dt", [np.int8, np.uint8, np.int16, np.int32, np.float32, np.bool_])
+def test_dtype_keyword_is_the_result_dtype(name, dt):
+    # NumPy keeps a small integer dtype= (wrapping around); a plain sum widens it
+    fn, np_fn = getattr(tnp, name), getattr(np, name)
+    for kw in [{}, {"axis": 1}, {"axis": 0}] + ([{"keepdims": True, "initial": 5}]
+                                              if name in ("sum", "prod") else []):
+        with np.errstate(over="ignore"):
+            ref = np_fn(_SMALL, dtype=dt, **kw)
+        out = fn(_SMALL, dtype=dt, **kw)
+        assert np.asarray(out).dtype == ref.dtype == dt, (kw, np.asarray(out).dtype)
+        np.testing.assert_array_equal(out, ref)
+
+    def uses(x):  # on traced values too (the integer result carries no derivative)
+        out = fn(x, dtype=np.int8, axis=-1)
+        assert out.dtype == np.int8
+        return tnp.sum(x * out)
+    x = np.array([[100.0, 100.0, 3.0]])
+    with np.errstate(over="ignore"):
+        ref = np_fn(x.astype(np.int8), dtype=np.int8, axis=-1).astype(float)
+    np.testing.assert_array_equal(tg.grad(uses)(x), np.broadcast_to(ref, x.shape))
+
+
 def test_argmax_selects_inside_a_differentiated_function():
     x = rand((3, 4), seed=9)
 

@@ -166,10 +166,8 @@ def vecdot(x1, x2, /, *, axis=-1):
                          f"length along axis {axis - nd}")
     if dtype(x1).kind == "c":
         x1 = conj(x1)
-    ans = _sum(x1 * x2, axis=axis)
-    # sum of small integers widens to the default integer; the standard keeps the dtype
-    res = np.result_type(dtype(x1), dtype(x2))
-    return ans if dtype(ans) == res else creation.astype(ans, res)
+    # dtype= keeps small integers (a plain sum widens them to the default integer)
+    return _sum(x1 * x2, axis=axis, dtype=np.result_type(dtype(x1), dtype(x2)))
 
 
 def expand_dims(a, /, axis=0):
@@ -251,10 +249,6 @@ def _scan(op, name, initial, x, axis, dtype_, include_initial):
         raise ValueError(f"{name}: x must have at least one dimension")
     axis = normalize_axis(axis, nd, name)
     ans = op(x, axis=axis, dtype=dtype_)
-    if dtype_ is not None and dtype(ans) != np.dtype(dtype_):
-        # cumsum/cumprod widen small integers even with dtype= given; the cast back keeps
-        # the (modular) values of an accumulation in dtype_
-        ans = creation.astype(ans, dtype_)
     if include_initial:
         first = list(shape(ans))
         first[axis] = 1

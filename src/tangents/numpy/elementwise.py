@@ -13,11 +13,14 @@ __all__ = ['add', 'subtract', 'negative', 'positive', 'multiply', 'true_divide',
            'greater_equal', 'logical_and', 'logical_or', 'logical_xor', 'logical_not',
            'bitwise_and', 'bitwise_or', 'bitwise_xor', 'invert', 'where', 'safe_where', 'clip']
 
+import sys
+
 import numpy as np
 
 from ..core import builders
 from ..core.batching import batch_elementwise, batch_unary
 from ..core.primitive import Primitive, bind
+from ..core.tracer import Tracer
 from ._dispatch import dtype, implements, implements_ufunc
 
 _LN2 = np.log(2.0)
@@ -51,12 +54,17 @@ def _binary(name, ufunc, partial_x, partial_y, doc=None):
 def _nondiff(name, ufunc, nargs):
     prim = builders.nondifferentiable(
         name, ufunc, batch=batch_unary if nargs == 1 else batch_elementwise)
+    if nargs == 1:
+        def fn(x, /):
+            return bind(prim, x)
+    else:
+        def fn(x1, x2, /):
+            return bind(prim, x1, x2)
 
-    def fn(*args):
-        if len(args) != nargs:
-            raise TypeError(f"{name} takes {nargs} argument(s), got {len(args)}")
-        return bind(prim, *args)
-
+    # the ufunc's positional signature; Python's own arity error then names the op too
+    # ("equal() takes 2 positional arguments but 3 were given")
+    names = {"co_name": name, **({"co_qualname": name} if sys.version_info >= (3, 11) else {})}
+    fn.__code__ = fn.__code__.replace(**names)
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = f"``{name}``: NumPy's ``{ufunc.__name__}``; its result carries no derivative."
     implements_ufunc(ufunc)(fn)
@@ -292,14 +300,26 @@ def safe_where(condition, x, true_fn, false_fn, *, true_at=1.0, false_at=1.0):
 
 @implements(np.clip)
 def clip(a, a_min=None, a_max=None, out=None, *, min=None, max=None, **kwargs):  # noqa: A002
-    """``clip(a, a_min, a_max)``: ``minimum(maximum(a, a_min), a_max)``; at a bound the
-    cotangent is shared equally between ``a`` and the bound (as for maximum/minimum)."""
+    """``clip(a, a_min=None, a_max=None, *, min=None, max=None)``:
+    ``minimum(maximum(a, a_min), a_max)``; the standard's ``min``/``max`` keywords name the
+    same bounds.  At a bound the cotangent is shared equally between ``a`` and the bound (as
+    for maximum/minimum); with neither bound, the values of ``a`` unchanged (as NumPy 2).
+
+    >>> clip(np.array([-2.0, 0.5, 3.0]), min=0.0, max=1.0)
+    array([0. , 0.5, 1. ])
+    """
     if out is not None or kwargs:
         raise TypeError("clip: out= and ufunc keywords are not supported on traced values")
+    for pos, kw, bound in (("a_min", "min", min), ("a_max", "max", max)):
+        if bound is not None and (a_min if pos == "a_min" else a_max) is not None:
+            raise TypeError(f"clip: {pos} and {kw} name the same bound; give one of them")
     a_min = min if a_min is None else a_min
     a_max = max if a_max is None else a_max
     if a_min is None and a_max is None:
-        raise ValueError("clip: at least one of a_min and a_max must be given")
+        if isinstance(a, Tracer):
+            from .creation import copy
+            return copy(a)  # a new traced value, as NumPy returns a new array
+        return np.clip(a)
     if a_min is not None:
         a = maximum(a, a_min)
     if a_max is not None:

@@ -26,7 +26,6 @@ from ..core.batching import batch_elementwise, batch_unary, move_bdim
 from ..core.primitive import bind
 from ..core.tracer import Tracer
 from ._dispatch import dtype, implements, implements_ufunc, ndim, normalize_axis, shape
-from ._linalg_eig import eigvals  # noqa: F401  (polynomials.py imports it from here)
 
 
 def _as_bool(x):

@@ -20,11 +20,11 @@ import operator
 import warnings
 
 import numpy as np
-from numpy.fft import fftfreq, rfftfreq
 
 from ..core.primitive import Primitive, bind
 from ._dispatch import dtype, implements, is_traced, normalize_axis, shape
 from .complex import conj as _conj
+from .creation import astype, check_device
 
 _DUAL = {"backward": "forward", "ortho": "ortho", "forward": "backward"}
 
@@ -389,3 +389,34 @@ def ifftshift(x, axes=None):
     array([0., 1., 2., 3., 4.])
     """
     return _roll_half(x, axes, -1, "ifftshift")
+
+
+def _freq(np_fn, name, n, d, device, dtype_):
+    check_device(device, name)
+    ans = np_fn(n, d)  # d may be traced: the frequencies are (integers) / (n d)
+    if dtype_ is None:
+        return ans
+    dt = np.dtype(dtype_)
+    if dt.kind != "f":
+        raise ValueError(f"{name}: dtype must be a real floating dtype, got {dt}")
+    return astype(ans, dt)  # computed in float64, then rounded once
+
+
+def fftfreq(n, d=1.0, device=None, *, dtype=None):
+    """``fftfreq(n, d=1.0, device=None, *, dtype=None)``: the sample frequencies of `fft`,
+    ``[0, 1, ..., -1] / (n d)``, in ``dtype`` (the standard's keyword; default float64).
+
+    >>> fftfreq(4, d=0.5, dtype=np.float32)
+    array([ 0. ,  0.5, -1. , -0.5], dtype=float32)
+    """
+    return _freq(np.fft.fftfreq, "fftfreq", n, d, device, dtype)
+
+
+def rfftfreq(n, d=1.0, device=None, *, dtype=None):
+    """``rfftfreq(n, d=1.0, device=None, *, dtype=None)``: the sample frequencies of `rfft`,
+    ``[0, 1, ..., n // 2] / (n d)``, in ``dtype`` (default float64).
+
+    >>> rfftfreq(4)
+    array([0.  , 0.25, 0.5 ])
+    """
+    return _freq(np.fft.rfftfreq, "rfftfreq", n, d, device, dtype)

@@ -11,7 +11,7 @@ __all__ = ['solve', 'inv', 'pinv', 'det', 'slogdet', 'cholesky', 'eigh', 'eigval
            'svdvals', 'qr', 'lstsq', 'matrix_power', 'multi_dot', 'norm', 'vector_norm',
            'matrix_norm', 'matrix_rank', 'cond', 'tensorsolve', 'tensorinv',
            'matrix_transpose', 'matmul', 'tensordot', 'diagonal', 'trace', 'outer', 'vecdot',
-           'LinAlgError']
+           'cross', 'eig', 'eigvals', 'LinAlgError']
 
 import operator
 from collections import namedtuple
@@ -23,6 +23,8 @@ from ..core import builders
 from ..core.batching import batch_axis_op
 from ..core.primitive import Primitive, bind
 from ._dispatch import dtype, implements, normalize_axes, normalize_axis, shape
+from ._linalg_eig import eig, eigvals  # non-symmetric eigendecomposition
+from ._linalg_eig import linalg_cross as cross  # the standard's linalg.cross
 from ._linalg_factor import (
     _T,
     _batch_unary,
@@ -363,23 +365,29 @@ def cond(x, p=None):
 
 # -- norms -------------------------------------------------------------------------------
 def _vector_norm_impl(x, *, ord, axis, keepdims):
+    if dtype(x).kind == "c":
+        x = np.abs(x)  # the norm of the moduli: a real result
     if ord == 2:
         return np.sqrt(np.sum(x * x, axis=axis, keepdims=keepdims))
     return np.sum(np.abs(x) ** ord, axis=axis, keepdims=keepdims) ** (1 / ord)
 
 
 def _vector_norm_grad(ans, x, ord, axis, keepdims):
-    # d ||x||_p / dx = sign(x) (|x| / n)^(p-1); 0 at x == 0 (never nan)
+    # d ||x||_p / dx = d|x| (|x| / n)^(p-1) with d|x| = sign(x), or conj(x) / |x| for complex
+    # x (abs's partial under the plain-transpose convention); 0 at x == 0 (never nan)
     tnp = _tnp()
     n = ans if keepdims else tnp.reshape(ans, tuple(1 if i in axis else d
                                                    for i, d in enumerate(shape(x))))
     zero_n = n == 0
     safe_n = tnp.where(zero_n, 1.0, n)
-    if ord == 2:
-        return x / safe_n
+    is_complex = dtype(x).kind == "c"
+    if ord == 2:  # d|x| |x| / n = x / n, or conj(x) / n
+        return (tnp.conj(x) if is_complex else x) / safe_n
     skip = (x == 0) | zero_n
-    base = tnp.where(skip, 1.0, tnp.abs(x) / safe_n)
-    return tnp.where(skip, 0.0, tnp.sign(x) * base ** (ord - 1))
+    mod = tnp.abs(x)
+    base = tnp.where(skip, 1.0, mod / safe_n)
+    d_abs = tnp.conj(x) / tnp.where(skip, 1.0, mod) if is_complex else tnp.sign(x)
+    return tnp.where(skip, 0.0, d_abs * base ** (ord - 1))
 
 
 vector_norm_p = Primitive("linalg_vector_norm", _vector_norm_impl)
@@ -397,8 +405,9 @@ def _vector_norm(x, ord, axis, keepdims):
         return tnp.max(tnp.abs(x), axis=axis, keepdims=keepdims)
     if ord == -np.inf:
         return tnp.min(tnp.abs(x), axis=axis, keepdims=keepdims)
-    if ord == 0:
-        return tnp.sum(tnp.astype(x != 0, dtype(x)), axis=axis, keepdims=keepdims)
+    if ord == 0:  # a count, in the real dtype of x
+        return tnp.sum(tnp.astype(x != 0, np.finfo(dtype(x)).dtype), axis=axis,
+                       keepdims=keepdims)
     if ord == 1:
         return tnp.sum(tnp.abs(x), axis=axis, keepdims=keepdims)
     if ord is None:
@@ -526,5 +535,11 @@ def outer(x1, x2, /):
 
 @implements(np.linalg.vecdot)
 def vecdot(x1, x2, /, *, axis=-1):
-    """``vecdot(x1, x2, axis=-1)``: ``sum(x1 * x2, axis)`` (real input)."""
-    return _tnp().sum(x1 * x2, axis=axis)
+    """``vecdot(x1, x2, axis=-1)``: ``sum(conj(x1) * x2, axis)``, the same function as the
+    namespace's `vecdot` (promoted dtype, broadcasting, checked lengths).
+
+    >>> vecdot(np.array([1j, 2.0]), np.array([1j, 1.0]))
+    np.complex128(3+0j)
+    """
+    from .array_api import vecdot as _vecdot  # array_api.py imports this module
+    return _vecdot(x1, x2, axis=axis)

@@ -17,7 +17,8 @@ from ._dispatch import (
     ndim,
     shape,
 )
-from .extras import _as_bool, _concrete, allclose, eigvals  # noqa: F401
+from ._linalg_eig import eigvals
+from .extras import _as_bool, _concrete, allclose
 
 
 # -- polynomials --------------------------------------------------------------------------

@@ -49,6 +49,13 @@ def _no_out(name, out):
         raise TypeError(f"{name}: out= writes into a buffer; use the returned value instead")
 
 
+def _in_dtype(ans, dtype_):
+    """``ans`` in the ``dtype=`` asked for: NumPy's add/multiply reductions and scans widen
+    small integers to the default integer even when the input was cast to ``dtype_``; the
+    cast back is exact (integer arithmetic is modular)."""
+    return ans if dtype_ is None or dtype(ans) == np.dtype(dtype_) else astype(ans, dtype_)
+
+
 def _masked(a, where_, fill, name):
     """``a`` with the entries outside ``where_`` replaced by the reduction's identity."""
     if where_ is None or where_ is True:
@@ -83,7 +90,7 @@ def sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=
         a = astype(a, dtype)
     a = _masked(a, where, 0, "sum")
     ans = bind(sum_p, a, axis=normalize_axes(axis, len(shape(a)), "sum"), keepdims=bool(keepdims))
-    return ans if initial is None else ans + initial
+    return _in_dtype(ans if initial is None else ans + initial, dtype)
 
 
 _sum = sum
@@ -149,7 +156,7 @@ def prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where
     a = _masked(a, where, 1, "prod")
     ans = bind(prod_p, a, axis=normalize_axes(axis, len(shape(a)), "prod"),
                keepdims=bool(keepdims))
-    return ans if initial is None else ans * initial
+    return _in_dtype(ans if initial is None else ans * initial, dtype)
 
 
 # -- max / min ---------------------------------------------------------------------------
@@ -362,7 +369,7 @@ def cumsum(a, axis=None, dtype=None, out=None):
     """
     _no_out("cumsum", out)
     a, axes = _scan_input(a, axis, dtype, "cumsum")
-    return bind(cumsum_p, a, axis=axes, reverse=False)
+    return _in_dtype(bind(cumsum_p, a, axis=axes, reverse=False), dtype)
 
 
 @implements(np.cumprod)
@@ -375,7 +382,7 @@ def cumprod(a, axis=None, dtype=None, out=None):
     """
     _no_out("cumprod", out)
     a, axes = _scan_input(a, axis, dtype, "cumprod")
-    return bind(cumprod_p, a, axis=axes)
+    return _in_dtype(bind(cumprod_p, a, axis=axes), dtype)
 
 
 # -- non-differentiable: integer and boolean results computed on primal values --------------
