@@ -121,9 +121,17 @@ def _trace_vjp(fun, primals, op, has_aux):
 
 def _input_cotangents(cts, flat):
     """The cotangent of each input leaf (input ``i`` is tape node ``i``); zeros where no
-    path reached it."""
-    return [cts[i] if i in cts else ops.zeros(ops.shape_of(x), ops.dtype_of(x))
-            for i, x in enumerate(flat)]
+    path reached it.  Read-only views (a broadcast cotangent, as ``sum`` gives) are copied:
+    a gradient is an ordinary array the caller may update in place."""
+    out = []
+    for i, x in enumerate(flat):
+        c = cts.get(i)
+        if c is None:
+            c = ops.zeros(ops.shape_of(x), ops.dtype_of(x))
+        elif type(c) is np.ndarray and not c.flags.writeable:
+            c = c.copy()
+        out.append(c)
+    return out
 
 
 def _vjp(fun, primals, op, has_aux, release):

@@ -139,7 +139,7 @@ def _broadcast_to_impl(x, *, shape):
     # built directly for contiguous arrays (np.broadcast_to's Python wrapper costs ~5 us).
     if isinstance(x, np.generic):
         x = np.asarray(x)
-    if type(x) is np.ndarray and x.flags.c_contiguous:
+    if type(x) is np.ndarray and x.flags.c_contiguous and not x.dtype.hasobject:
         lead = len(shape) - x.ndim
         strides = tuple(0 if i < lead or x.shape[i - lead] == 1 else x.strides[i - lead]
                         for i in range(len(shape)))
