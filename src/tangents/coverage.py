@@ -16,7 +16,8 @@ from .core.tracer import function_handlers, ufunc_handlers
 
 __all__ = ["classify", "table"]
 
-# names that take no array to differentiate: configuration, I/O, printing, types, testing
+# names that take no array to differentiate: configuration, I/O, printing, types, testing,
+# creation from sizes, index expressions
 _NOT_MATH = {
     "add_docstring", "add_newdoc", "add_newdoc_ufunc", "asmatrix", "bmat", "busday_count",
     "busday_offset", "datetime_as_string", "datetime_data", "fromfile", "fromfunction",
@@ -30,14 +31,12 @@ _NOT_MATH = {
     "common_type", "mintypecode", "typename", "isdtype", "issubdtype", "iterable",
     "isscalar", "isfortran", "broadcast_shapes", "ndim", "shape", "size", "get_array_wrap",
     "packbits", "unpackbits", "ravel_multi_index", "unravel_index", "indices", "mask_indices",
-    "diag_indices", "tril_indices", "triu_indices", "diag_indices_from", "tril_indices_from",
-    "triu_indices_from", "ix_", "nested_iters", "require", "asfortranarray",
-    "ascontiguousarray", "asarray_chkfinite", "astype", "copyto", "putmask", "place", "put",
-    "fill_diagonal", "from_dlpack", "frompyfunc", "vectorize", "piecewise", "setdiff1d",
-    "einsum_path", "histogram_bin_edges", "eye", "identity", "ones", "zeros", "empty",
+    "diag_indices", "tril_indices", "triu_indices", "ix_", "nested_iters", "astype",
+    "from_dlpack", "frompyfunc", "vectorize", "einsum_path", "eye", "identity", "ones",
+    "zeros", "empty",
     "bartlett", "blackman", "hamming", "hanning",  # windows of an integer length
-    "full", "tri", "arange", "geomspace", "logspace", "linspace", "meshgrid", "mgrid",
-    "ogrid", "r_", "c_", "s_", "index_exp", "fftfreq", "rfftfreq",
+    "full", "tri", "mgrid", "ogrid", "r_", "c_", "s_", "index_exp", "fftfreq",
+    "rfftfreq",
 }
 
 
@@ -47,6 +46,16 @@ def _probe_args(x):
             (x, (9,)), (x, (3, 3)), (x, idx, 0), (x, idx, x, 0), (x[0], x[0]), (x[0],),
             (x[0], x[0], x[0]), ([x, x],), ((x, x),), (x, x, x), (np.sum, 0, x),
             (np.sum, x, [0])]
+
+
+def _call(fun, args):
+    """``fun(*args)``; for an in-place writer (it returns None), its array argument after
+    the write (the probe's array is copied first, so the probe stays as it was)."""
+    first = args[0]
+    if hasattr(first, "shape") and hasattr(first, "copy"):
+        first = first.copy()
+    out = fun(first, *args[1:])
+    return first if out is None and first is not args[0] else out
 
 
 def _differentiates(fun, x):
@@ -60,7 +69,7 @@ def _differentiates(fun, x):
         try:
             with warnings.catch_warnings(), np.errstate(all="ignore"):
                 warnings.simplefilter("ignore")
-                ref = fun(*args)
+                ref = _call(fun, args)
         except Exception:
             continue
         leaves = ref if isinstance(ref, (tuple, list)) else (ref,)
@@ -76,7 +85,7 @@ def _differentiates(fun, x):
                 call = ([y if a is x else a for a in args[0]],) + args[1:]
             else:
                 call = tuple(y if a is point else a for a in args)
-            out = fun(*call)
+            out = _call(fun, call)
             outs = out if isinstance(out, (tuple, list)) else (out,)
             return sum(tnp.sum(tnp.real(o) * 0.5) for o in outs
                        if getattr(o, "dtype", np.dtype(int)).kind in "fc")

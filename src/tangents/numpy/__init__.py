@@ -2,11 +2,61 @@
 
 Outside any transform these functions return plain ``numpy.ndarray``; inside one, they
 (and NumPy's own functions, through its dispatch protocols) record derivatives.
-Every name here is listed explicitly by its family module.
+Every name here is listed explicitly: by its family module (the functions that compute
+with arrays), or below, in ``_PASSTHROUGH_NAMES``, for NumPy's own objects re-exported as
+they are (constants, dtypes and scalar types, type helpers, errstate and printing, I/O,
+datetime, index helpers returning plain integer arrays, classes).  NumPy's submodules
+other than ``linalg``, ``fft`` and ``random`` (``ma``, ``testing``, ``polynomial``, ...)
+are NumPy's own too, imported on first use as NumPy itself does (``_PASSTHROUGH_MODULES``);
+``dir()`` lists them.  So ``import tangents.numpy as np`` has every public name of
+NumPy's main namespace, and no name reaches NumPy by reflection.
 """
-from numpy import (e, euler_gamma, inf, nan, newaxis, pi, random,  # noqa: F401
-                   float16, float32, float64, complex64, complex128, int8, int16, int32,
-                   int64, uint8, bool_, dtype, finfo, iinfo, ndarray)
+import numpy as _np
+
+# NumPy's own objects, re-exported as they are (a family module defining one of these
+# names overrides it, and a test then asks to drop it from this list)
+_PASSTHROUGH_NAMES = (
+    # constants and flags
+    "e", "euler_gamma", "inf", "nan", "newaxis", "pi", "little_endian", "False_", "True_",
+    "ScalarType", "sctypeDict", "typecodes",
+    # dtypes, scalar types and their abstract bases
+    "dtype", "ndarray", "generic", "number", "integer", "signedinteger", "unsignedinteger",
+    "inexact", "floating", "complexfloating", "flexible", "character", "bool_", "int8",
+    "int16", "int32", "int64", "uint8", "float16", "float32", "float64", "float128",
+    "complex64", "complex128", "complex256", "byte", "short", "intc", "int_", "intp", "long",
+    "longlong", "ubyte", "ushort", "uintc", "uint", "uintp", "ulong", "ulonglong", "half",
+    "single", "double", "longdouble", "csingle", "cdouble", "clongdouble", "object_",
+    "bytes_", "str_", "void", "record", "datetime64", "timedelta64",
+    # type helpers
+    "issubdtype", "promote_types", "min_scalar_type", "mintypecode", "typename",
+    "isscalar", "iterable", "isfortran", "may_share_memory", "shares_memory",
+    # classes
+    "ufunc", "broadcast", "flatiter", "nditer", "nested_iters", "ndenumerate", "ndindex",
+    "matrix", "asmatrix", "bmat", "memmap", "recarray", "poly1d", "busdaycalendar",
+    # floating-point errors, buffers, printing
+    "errstate", "geterr", "seterr", "geterrcall", "seterrcall", "getbufsize", "setbufsize",
+    "printoptions", "get_printoptions", "set_printoptions", "array2string", "array_repr",
+    "array_str", "format_float_positional", "format_float_scientific", "base_repr",
+    "binary_repr",
+    # input and output
+    "load", "save", "savez", "savez_compressed", "loadtxt", "savetxt", "genfromtxt",
+    "fromfile", "fromregex", "fromstring", "frombuffer", "fromiter", "fromfunction",
+    "frompyfunc",
+    # datetime
+    "busday_count", "busday_offset", "is_busday", "datetime_as_string", "datetime_data",
+    "isnat",
+    # index helpers (plain integer arrays and index expressions)
+    "indices", "ix_", "diag_indices", "tril_indices", "triu_indices", "mask_indices",
+    "ravel_multi_index", "unravel_index", "packbits", "unpackbits", "r_", "c_", "s_",
+    "index_exp", "mgrid", "ogrid",
+    # configuration and help
+    "get_include", "info", "show_config", "show_runtime", "test",
+)
+_PASSTHROUGH_MODULES = ("char", "core", "ctypeslib", "dtypes", "emath", "exceptions", "f2py",
+                        "lib", "ma", "polynomial", "rec", "strings", "testing", "typing")
+# float128/complex256 exist on some platforms only
+globals().update({_n: getattr(_np, _n) for _n in _PASSTHROUGH_NAMES if hasattr(_np, _n)})
+from numpy import random  # noqa: E402
 
 from .creation import *  # noqa: F401,F403
 from .elementwise import *  # noqa: F401,F403
@@ -32,3 +82,14 @@ from .selection import *  # noqa: F401,F403
 from .polynomials import *  # noqa: F401,F403
 from .counting import *  # noqa: F401,F403
 from .updates import *  # noqa: F401,F403
+from .namespace_extras import *  # noqa: F401,F403
+
+
+def __getattr__(name):
+    if name in _PASSTHROUGH_MODULES:  # NumPy's submodule, imported on first use
+        return getattr(_np, name)
+    raise AttributeError(f"module 'tangents.numpy' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_PASSTHROUGH_MODULES))

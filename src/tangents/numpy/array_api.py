@@ -372,7 +372,7 @@ def isin(element, test_elements, assume_unique=False, invert=False, *, kind=None
 
 
 # -- conversion and dtypes -----------------------------------------------------------------
-def asarray(obj, /, *, dtype=None, device=None, copy=None):
+def asarray(obj, /, dtype=None, order=None, *, device=None, copy=None, like=None):
     """``asarray(obj, dtype=None, device=None, copy=None)``: `creation.asarray` with the
     standard's ``copy``: ``copy=True`` gives a new traced value, so that an in-place update
     of the result (``xpx.at(x, i).set(v, copy=True)``) leaves ``obj`` as it was.
@@ -387,6 +387,8 @@ def asarray(obj, /, *, dtype=None, device=None, copy=None):
     if copy is False:
         return np.asarray(obj, dtype=dtype, copy=False)
     ans = creation.asarray(obj, dtype=dtype)
+    if order is not None and isinstance(ans, np.ndarray):
+        ans = np.asarray(ans, order=order)
     return np.array(ans, copy=True) if copy and isinstance(ans, np.ndarray) else ans
 
 
@@ -468,39 +470,42 @@ def iinfo(type, /):  # noqa: A002 - the standard's name
 
 
 # -- creation from shapes (constants: plain arrays) ---------------------------------------
-def zeros(shape, *, dtype=None, device=None):
-    """``zeros(shape, dtype=None, device=None)``: a constant array of zeros.
+# NumPy's signatures (positional dtype, order, like), which accept every call the standard
+# allows: tangents.numpy stays a drop-in for NumPy
+def zeros(shape, dtype=None, order="C", *, device=None, like=None):
+    """``zeros(shape, dtype=None, order="C", *, device=None)``: a constant array of zeros.
 
-    >>> zeros(2)
-    array([0., 0.])
+    >>> zeros(2, np.float32)
+    array([0., 0.], dtype=float32)
     """
     _check_device(device, "zeros")
-    return np.zeros(shape, dtype)
+    return np.zeros(shape, dtype, order)
 
 
-def ones(shape, *, dtype=None, device=None):
-    """``ones(shape, dtype=None, device=None)``: a constant array of ones.
+def ones(shape, dtype=None, order="C", *, device=None, like=None):
+    """``ones(shape, dtype=None, order="C", *, device=None)``: a constant array of ones.
 
     >>> ones(2)
     array([1., 1.])
     """
     _check_device(device, "ones")
-    return np.ones(shape, dtype)
+    return np.ones(shape, dtype, order)
 
 
-def empty(shape, *, dtype=None, device=None):
-    """``empty(shape, dtype=None, device=None)``: like NumPy's, but filled with zeros.
+def empty(shape, dtype=None, order="C", *, device=None, like=None):
+    """``empty(shape, dtype=None, order="C", *, device=None)``: like NumPy's, but filled
+    with zeros.
 
     >>> empty(2)
     array([0., 0.])
     """
     _check_device(device, "empty")
-    return np.zeros(shape, dtype)
+    return np.zeros(shape, dtype, order)
 
 
-def full(shape, fill_value, *, dtype=None, device=None):
-    """``full(shape, fill_value, dtype=None, device=None)``; a traced ``fill_value`` is
-    broadcast (differentiable).
+def full(shape, fill_value, dtype=None, order="C", *, device=None, like=None):
+    """``full(shape, fill_value, dtype=None, order="C", *, device=None)``; a traced
+    ``fill_value`` is broadcast (differentiable).
 
     >>> full(2, 3.0)
     array([3., 3.])
@@ -509,18 +514,19 @@ def full(shape, fill_value, *, dtype=None, device=None):
     if isinstance(fill_value, Tracer):
         out = broadcast_to(fill_value, (shape,) if isinstance(shape, int) else tuple(shape))
         return out if dtype is None else creation.astype(out, dtype)
-    return np.full(shape, fill_value, dtype)
+    return np.full(shape, fill_value, dtype, order)
 
 
-def eye(n_rows, n_cols=None, /, *, k=0, dtype=None, device=None):
-    """``eye(n_rows, n_cols=None, k=0, dtype=None, device=None)``: ones on diagonal ``k``.
+def eye(N, M=None, k=0, dtype=float, order="C", *, device=None, like=None):  # noqa: N803
+    """``eye(N, M=None, k=0, dtype=float, order="C", *, device=None)``: ones on diagonal
+    ``k`` (NumPy's names; the standard's ``n_rows``/``n_cols`` are the same positions).
 
     >>> eye(2)
     array([[1., 0.],
            [0., 1.]])
     """
     _check_device(device, "eye")
-    return np.eye(n_rows, n_cols, k=k, dtype=dtype)
+    return np.eye(N, M, k=k, dtype=float if dtype is None else dtype, order=order)
 
 
 # -- inspection --------------------------------------------------------------------------

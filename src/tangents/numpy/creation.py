@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 __all__ = ['astype', 'real', 'zeros_like', 'ones_like', 'empty_like', 'full_like', 'copy',
-           'ndim', 'size', 'result_type', 'asarray', 'array']
+           'ndim', 'size', 'result_type', 'asarray', 'array', 'identity', 'tri']
 
 import numpy as np
 
@@ -189,3 +189,26 @@ def array(object, dtype=None, *, copy=True, order="K", subok=False, ndmin=0, lik
     if copy and out is object:
         return globals()["copy"](out)
     return np.array(out, copy=True) if isinstance(out, np.ndarray) and copy else out
+
+
+# -- constants from integer sizes ------------------------------------------------------------
+@implements(np.identity)
+def identity(n, dtype=None, *, like=None):
+    """``identity(n, dtype=None)``: the ``n`` x ``n`` identity matrix (a constant).
+
+    >>> identity(2)
+    array([[1., 0.],
+           [0., 1.]])
+    """
+    return np.identity(n, dtype)
+
+
+@implements(np.tri)
+def tri(N, M=None, k=0, dtype=float, *, like=None):  # noqa: N803 - NumPy's names
+    """``tri(N, M=None, k=0, dtype=float)``: ones at and below diagonal ``k`` (a constant).
+
+    >>> tri(2, 3, 1, int)
+    array([[1, 1, 0],
+           [1, 1, 1]])
+    """
+    return np.tri(N, M, k, dtype)

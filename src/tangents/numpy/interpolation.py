@@ -88,7 +88,8 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
     step = delta / div if div > 0 else delta * np.nan
     y = (t * step if div > 0 else t * delta) + start
     if endpoint and num > 1:
-        y = concatenate([getitem(y, slice(None, -1)), reshape(stop, (1,) + shape(stop))])
+        last = broadcast_to(stop, shape(delta))  # the endpoints may differ in shape
+        y = concatenate([getitem(y, slice(None, -1)), reshape(last, (1,) + shape(delta))])
     if axis != 0:
         y = moveaxis(y, 0, axis)
     if dtype is not None:

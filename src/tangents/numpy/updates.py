@@ -182,6 +182,11 @@ def at(x):
     return _At(x)
 
 
+def _plain_write(a, *values):
+    """Nothing is traced: NumPy's own in-place function does the write."""
+    return not isinstance(a, Tracer) and not any(isinstance(v, Tracer) for v in values)
+
+
 def _require_traced_target(a, op):
     if not isinstance(a, Tracer):
         raise TracerConversionError(
@@ -203,6 +208,8 @@ def _cyclic(values, n):
 def fill_diagonal(a, val, wrap=False):
     """``fill_diagonal(a, val, wrap=False)``: in place, as NumPy (``a`` must be traced when
     ``val`` is)."""
+    if _plain_write(a, val):
+        return np.fill_diagonal(a, val, wrap)
     _require_traced_target(a, "np.fill_diagonal")
     s = shape(a)
     if len(s) < 2:
@@ -220,6 +227,8 @@ def fill_diagonal(a, val, wrap=False):
 @implements(np.copyto)
 def copyto(dst, src, casting="same_kind", where=True):
     """``copyto(dst, src, where=True)``: in place into a traced ``dst``."""
+    if _plain_write(dst, src, where):
+        return np.copyto(dst, src, casting, where)
     _require_traced_target(dst, "np.copyto")
     if where is True:
         dst[...] = src
@@ -231,6 +240,8 @@ def copyto(dst, src, casting="same_kind", where=True):
 @implements(np.put)
 def put(a, ind, v, mode="raise"):
     """``put(a, ind, v, mode="raise")``: in place into a traced ``a`` at flat indices."""
+    if _plain_write(a, ind, v):
+        return np.put(a, ind, v, mode)
     _require_traced_target(a, "np.put")
     s = shape(a)
     n = int(np.prod(s))
