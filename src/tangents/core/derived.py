@@ -187,25 +187,32 @@ def elementwise_grad(fun, argnums=0, check=True):
         x = args[nums[0]]
         x = x if hasattr(x, "shape") else np.asarray(x)
         shape, dt = ops.shape_of(x), ops.dtype_of(x)
-        out, d = jvp(f, (x,), (np.ones(shape, dt),))
+        # checked where the input is concrete: inside an outer transform (nested
+        # elementwise_grad) the outer call's check covers the composite
+        checked = check and int(np.prod(shape)) > 1 and _concrete(x) is not None
+        if checked:
+            # J 1 and J v for a random v in one pass: the primal computed once, the two
+            # tangents batched
+            v = np.random.default_rng(0).uniform(0.5, 1.5, shape).astype(dt)
+            out, (d, jv) = vmap(lambda t: jvp(f, (x,), (t,)), out_axes=(None, 0))(
+                np.stack([np.ones(shape, dt), v]))
+        else:
+            out, d = jvp(f, (x,), (np.ones(shape, dt),))
         if ops.shape_of(out) != shape:
             raise ValueError(
                 f"elementwise_grad: the output has shape {ops.shape_of(out)} but the input "
                 f"{shape}, so output i cannot depend on input i alone; use tg.jacrev for the "
                 "full Jacobian or tg.vmap(tg.grad(f)) over points")
-        if check and int(np.prod(shape)) > 1 and _concrete(x) is not None:
-            # checked where the input is concrete: inside an outer transform (nested
-            # elementwise_grad) the outer call's check covers the composite
-            _check_diagonal(f, x, d, shape, dt)
+        if checked:
+            _check_diagonal(d, v, jv, shape, dt)
         return d
 
     return egrad
 
 
-def _check_diagonal(f, x, d, shape, dt):
-    """For a diagonal Jacobian J, J v == diag(J) * v for every v; test a random v."""
-    v = np.random.default_rng(0).uniform(0.5, 1.5, shape).astype(dt)
-    jv = jvp(f, (x,), (v,))[1]
+def _check_diagonal(d, v, jv, shape, dt):
+    """For a diagonal Jacobian J, J v == diag(J) * v for every v; ``jv`` is J v for a
+    random ``v`` and ``d`` is J 1."""
     jv, dv = _concrete(jv), _concrete(d * v)
     if jv is None or dv is None:
         return
