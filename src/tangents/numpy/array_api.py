@@ -187,6 +187,16 @@ def _descending_argsort(a, axis, kind):
     return (n - 1) - flip(_argsort(flip(a, axis), axis, kind=kind), axis)
 
 
+def _descending_axis(a, axis, order, op):
+    """``(a, axis)`` for a descending sort: a flattened ``a`` for ``axis=None``."""
+    if order is not None:
+        raise TypeError(f"{op}: descending=True does not combine with order= (sort by "
+                        "fields ascending, then reverse)")
+    if axis is None:
+        return ravel(a), 0
+    return a, normalize_axis(axis, len(shape(a)), op)
+
+
 def sort(a, axis=-1, kind=None, order=None, *, descending=False, stable=None):
     """``sort(a, axis=-1, kind=None, order=None, *, descending=False, stable=None)``:
     `sorting.sort` plus the standard's ``descending`` (ties keep their order).
@@ -196,12 +206,7 @@ def sort(a, axis=-1, kind=None, order=None, *, descending=False, stable=None):
     """
     if not descending:
         return _sort(a, axis, kind, order, stable=stable)
-    if order is not None:
-        raise TypeError("sort: descending=True does not combine with order= (sort by "
-                        "fields ascending, then reverse)")
-    if axis is None:
-        a, axis = ravel(a), 0
-    axis = normalize_axis(axis, len(shape(a)), "sort")
+    a, axis = _descending_axis(a, axis, order, "sort")
     return flip(_sort(a, axis, kind, stable=stable), axis)
 
 
@@ -218,12 +223,7 @@ def argsort(a, axis=-1, kind=None, order=None, *, descending=False, stable=None)
         stable = True
     if not descending:
         return _argsort(a, axis, kind, order, stable=stable)
-    if order is not None:
-        raise TypeError("argsort: descending=True does not combine with order= (sort by "
-                        "fields ascending, then reverse)")
-    if axis is None:
-        a, axis = ravel(a), 0
-    axis = normalize_axis(axis, len(shape(a)), "argsort")
+    a, axis = _descending_axis(a, axis, order, "argsort")
     return _descending_argsort(a, axis, "stable" if stable else kind)
 
 
