@@ -16,14 +16,6 @@ def _inplace(key, value_of):
     return f
 
 
-def _inplace_np(key, value_of):
-    def f(x):
-        y = x.copy()
-        y[key] = value_of(x)
-        return y * y
-    return f
-
-
 KEYS = [
     (0, lambda x: tnp.sin(x[1])),
     (slice(1, None), lambda x: x[:-1] * 2.0),
@@ -37,7 +29,7 @@ SHAPES = {0: (4,), 1: (4,), 2: (2, 3), 3: (4,), 4: (4,), 5: (4,), 6: (4,)}
 CASES = []
 for k, (key, val) in enumerate(KEYS):
     x = rand(SHAPES[k], seed=k)
-    CASES.append(Case(f"setitem[{k}]", _inplace(key, val), (x,), np_fun=_inplace_np(
+    CASES.append(Case(f"setitem[{k}]", _inplace(key, val), (x,), np_fun=_inplace(
         key, lambda x, val=val: np.asarray(val(x)))))
 
 

@@ -39,7 +39,7 @@ def _times(t, partial):
     (a fresh array owning its data, whose reference count of 2 counts only this function's
     name and getrefcount's argument), as NumPy itself elides temporaries."""
     if (type(partial) is np.ndarray and type(t) is np.ndarray and sys.getrefcount(partial) <= 2
-            and partial.shape == t.shape and partial.dtype == np.result_type(t, partial)
+            and partial.shape == t.shape and partial.dtype == t.dtype
             and partial.flags.owndata and partial.flags.writeable):
         return np.multiply(t, partial, out=partial)
     return t * partial

@@ -98,9 +98,7 @@ def _trace_vjp(fun, primals, op, has_aux):
     Returns ``(trace, flat_inputs, in_tree, out_flat, out_tree, out_primals, aux)``; the
     inputs are the first ``len(flat_inputs)`` nodes of the trace's tape."""
     flat, in_tree = tree_util.flatten(primals)
-    for i, x in enumerate(flat):
-        if not (type(x) is np.ndarray and x.dtype.kind in "fc"):
-            flat[i] = _as_input(x, op, f"input leaf {i}", True)
+    flat = [_as_input(x, op, f"input leaf {i}", True) for i, x in enumerate(flat)]
     trace = VJPTrace(new_level())
     ins = [trace.new_input(x) for x in flat]
     try:

@@ -18,17 +18,10 @@ from ..core import builders
 from ..core.batching import batch_axis_op
 from ..core.primitive import Primitive, bind
 from ..numpy._dispatch import normalize_axes, shape
+from ..numpy.reductions import sum_p
 
 __all__ = ["softmax", "log_softmax", "logsumexp", "sigmoid", "log_sigmoid", "softplus", "relu",
            "leaky_relu", "elu", "gelu", "silu", "tanh", "normal_cdf"]
-
-
-def _sum_kept(x, axis):
-    # NumPy arrays take the ufunc's own reduce (np.sum's wrapper costs more than a small
-    # sum); other array types (Dask, ...) implement np.sum lazily
-    if type(x) is np.ndarray:
-        return np.add.reduce(x, axis=axis, keepdims=True)
-    return np.sum(x, axis=axis, keepdims=True)
 
 
 def _stable_shift(x, axis):
@@ -36,12 +29,13 @@ def _stable_shift(x, axis):
     size = x.size if hasattr(x, "size") else np.size(x)
     if not size:
         return np.zeros((), np.result_type(x))
-    if type(x) is np.ndarray:
-        m = np.maximum.reduce(x, axis=axis, keepdims=True)
-        finite = np.isfinite(m)
-        return m if finite.all() else np.where(finite, m, np.zeros((), m.dtype))
-    m = np.max(x, axis=axis, keepdims=True)
-    return np.where(np.isfinite(m), m, np.zeros((), m.dtype))
+    # NumPy arrays: the ufunc's own reduce (cheaper than np.max's wrapper); lazy array
+    # types (Dask) keep their np.max and are not asked whether the maxima are finite
+    plain = type(x) is np.ndarray
+    m = np.maximum.reduce(x, axis=axis, keepdims=True) if plain else np.max(
+        x, axis=axis, keepdims=True)
+    finite = np.isfinite(m)
+    return m if plain and finite.all() else np.where(finite, m, np.zeros((), m.dtype))
 
 
 def _expand(y, xshape, axis, keepdims):
@@ -55,14 +49,20 @@ def _sum_keep(x, axis):
     return tnp.sum(x, axis=axis, keepdims=True)
 
 
+def _plain_sum_keep(x, axis):
+    """`_sum_keep` of an untraced array (in implementations and first-order fast paths):
+    the sum primitive's own implementation, without the NumPy-facing wrapper."""
+    return sum_p.impl(x, axis=axis, keepdims=True)
+
+
 # -- softmax: s = exp(x - lse);  VJP s * (g - sum(g s));  JVP s * (t - sum(t s)) ------------
 def _softmax_impl(x, *, axis):
     e = x - _stable_shift(x, axis)
     if type(e) is not np.ndarray:  # a NumPy scalar, or a lazy array type such as Dask's
         e = np.exp(e)
-        return e / _sum_kept(e, axis)
+        return e / _plain_sum_keep(e, axis)
     np.exp(e, out=e)
-    e /= _sum_kept(e, axis)
+    e /= _plain_sum_keep(e, axis)
     return e
 
 
@@ -73,7 +73,7 @@ def _plain(*xs):
 def _softmax_vjp(ct, ans, x, *, axis):
     if _plain(ct, ans):  # nothing traces this: fused in place (two temporaries, not three)
         out = ct * ans
-        out -= ans * _sum_kept(out, axis)
+        out -= ans * _plain_sum_keep(out, axis)
         return out
     return ans * (ct - _sum_keep(ct * ans, axis))
 
@@ -88,15 +88,15 @@ softmax_p.def_batch(batch_axis_op(softmax_p))
 def _log_softmax_impl(x, *, axis):
     z = x - _stable_shift(x, axis)
     if type(z) is not np.ndarray:
-        return z - np.log(_sum_kept(np.exp(z), axis))
-    z -= np.log(_sum_kept(np.exp(z), axis))
+        return z - np.log(_plain_sum_keep(np.exp(z), axis))
+    z -= np.log(_plain_sum_keep(np.exp(z), axis))
     return z
 
 
 def _log_softmax_vjp(ct, ans, x, *, axis):
     if _plain(ct, ans):  # nothing traces this: fused in place (one temporary)
         out = np.exp(ans)
-        out *= _sum_kept(ct, axis)
+        out *= _plain_sum_keep(ct, axis)
         np.subtract(ct, out, out=out)
         return out
     return ct - tnp.exp(ans) * _sum_keep(ct, axis)
@@ -112,7 +112,7 @@ log_softmax_p.def_batch(batch_axis_op(log_softmax_p))
 def _logsumexp_impl(x, *, axis, keepdims):
     m = _stable_shift(x, axis)
     with np.errstate(divide="ignore"):
-        out = np.log(_sum_kept(np.exp(x - m), axis)) + m
+        out = np.log(_plain_sum_keep(np.exp(x - m), axis)) + m
     return out if keepdims else np.squeeze(out, axis=axis)[()]
 
 
