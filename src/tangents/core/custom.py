@@ -33,6 +33,7 @@ class _CustomNode:
     multiple_results = True
     vjps = None
     jvps = None
+    vjp_forward = None
     differentiable = True
 
     def __init__(self, name, vjp_joint, jvp_joint):

@@ -7,7 +7,13 @@ interpretation, declared side by side:
   (or ``vjp_joint(ct, ans, args, needed, **params) -> list``);
 * ``jvps``   per-argument forward rules ``jvp_i(t_i, ans, *args, **params) -> t_out``
   (or ``jvp_joint(args, tangents, ans, **params) -> t_out``);
-* ``batch``  ``batch(args, bdims, **params) -> (out, out_bdim)``.
+* ``batch``  ``batch(args, bdims, **params) -> (out, out_bdim)``;
+* ``vjp_forward`` (optional) ``vjp_forward(needed, *args, **params) -> (ans, residual)``:
+  the forward pass under reverse mode, keeping an intermediate its VJP rules reuse instead
+  of recomputing it (as im2col's columns for a convolution's filter cotangent).  ``needed``
+  says which arguments are differentiated.  The VJP rules of such a primitive receive
+  ``(ans, residual)`` as their ``ans``; ``residual`` is None where it was not kept (nested
+  transforms, whose rules must then stay differentiable in every argument).
 
 Rules are written with differentiable operations, so derivatives of derivatives need
 nothing special.  Broadcasting of cotangents back to an argument's shape and casting to
@@ -35,7 +41,7 @@ class Primitive:
     """One operation and its rules.  Calling it binds it to its arguments."""
 
     __slots__ = ("name", "impl", "vjps", "vjp_joint", "jvps", "jvp_joint", "batch",
-                 "differentiable", "multiple_results", "__weakref__")
+                 "vjp_forward", "differentiable", "multiple_results", "__weakref__")
 
     def __init__(self, name, impl, *, differentiable=True, multiple_results=False):
         if name in registry:
@@ -47,6 +53,7 @@ class Primitive:
         self.jvps = None
         self.jvp_joint = None
         self.batch = None
+        self.vjp_forward = None
         self.differentiable = differentiable
         self.multiple_results = multiple_results
         registry[name] = self
@@ -72,6 +79,13 @@ class Primitive:
             self.jvp_joint = joint
         else:
             self.jvps = jvps
+        return self
+
+    def def_vjp_forward(self, forward):
+        """Declare the reverse-mode forward pass that keeps a residual for the VJP rules."""
+        if self.multiple_results:
+            raise ValueError(f"{self.name}: vjp_forward is for single-result primitives")
+        self.vjp_forward = forward
         return self
 
     def def_batch(self, rule):

@@ -92,7 +92,15 @@ class VJPTrace:
                 primals.append(a)
                 parents.append(-1)
         # outer transforms only see this operation if a primal is theirs
-        ans = bind(prim, *primals, **params) if nested else prim.impl(*primals, **params)
+        forward = prim.vjp_forward
+        if nested:
+            ans = bind(prim, *primals, **params)
+            node_ans = ans if forward is None else (ans, None)
+        elif forward is None:
+            ans = node_ans = prim.impl(*primals, **params)
+        else:
+            ans, residual = forward([p != -1 for p in parents], *primals, **params)
+            node_ans = (ans, residual)
         if not prim.differentiable:
             return ans
         if scalars:
@@ -108,7 +116,7 @@ class VJPTrace:
                 return ans
         elif not _is_inexact(ans):
             return ans
-        tape.append((prim, primals, params, ans, parents))
+        tape.append((prim, primals, params, node_ans, parents))
         return VJPTracer(self, ans, index)
 
 
@@ -198,6 +206,8 @@ def forward_through_tape(tape, input_tangents, out_tracers):
         prim, args, params, ans, parents = tape[i]
         if prim is None:
             continue
+        if prim.vjp_forward is not None:
+            ans = ans[0]  # (ans, residual): the forward rules take the answer alone
         ins = []
         for p in parents:
             ins.append(None if p == -1 else tangents.get(p))

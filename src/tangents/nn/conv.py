@@ -199,7 +199,13 @@ def _fold_taps(tap, out_hw, input_shape, kernel, strides, padding, dilation, dt)
             for j in range(kw):
                 buf[:, i * d1:i * d1 + s1 * (oh - 1) + 1:s1,
                     j * d2:j * d2 + s2 * (ow - 1) + 1:s2] += tap(i, j)
-    # transpose of the padding (negative padding cropped: put zeros back)
+    return _unpad(buf, padding)
+
+
+def _unpad(buf, padding):
+    """The transpose of padding a (N, H, W, C) input: crop the padding off (and put zeros
+    back where a negative padding had cropped the input)."""
+    (t, b), (lft, r) = padding
     buf = buf[:, max(t, 0):buf.shape[1] - max(b, 0), max(lft, 0):buf.shape[2] - max(r, 0)]
     pads = ((0, 0), (max(-t, 0), max(-b, 0)), (max(-lft, 0), max(-r, 0)), (0, 0))
     return np.pad(buf, pads) if any(p != (0, 0) for p in pads) else buf
@@ -246,18 +252,38 @@ fold_p.def_batch(_fold_batch)
 # bilinear, and each one's derivatives are the other two, by <conv(x, w), y> =
 # <x, dx(y, w)> = <w, dw(x, y)>.  dx never materialises ct @ W^T: one small product per
 # kernel tap goes straight into the fold.
-def _conv2d_impl(x, w, *, strides, padding, dilation):
+def _conv2d_forward(needed, x, w, *, strides, padding, dilation):
+    """``(conv2d(x, w), columns)``; the columns are kept only when ``w`` is differentiated
+    (``needed[1]``), so that its cotangent ``columns^T @ ct`` need not rebuild them."""
     w = np.asarray(w)
     cols = _patches_impl(x, kernel=w.shape[:2], strides=strides, padding=padding,
                          dilation=dilation)
     n, oh, ow, k = cols.shape
     cout = w.shape[3]
-    return np.matmul(cols.reshape(n * oh * ow, k), w.reshape(k, cout)).reshape(n, oh, ow, cout)
+    cols = cols.reshape(n * oh * ow, k)
+    y = np.matmul(cols, w.reshape(k, cout)).reshape(n, oh, ow, cout)
+    return y, (cols if needed[1] else None)
+
+
+def _conv2d_impl(x, w, **params):
+    return _conv2d_forward((False, False), x, w, **params)[0]
+
+
+def _conv2d_vjp_w(ct, ans_cols, x, w, **p):
+    cols = ans_cols[1]
+    if cols is None:
+        return bind(conv2d_dw_p, x, ct, kernel=shape(w)[:2], **p)
+    # the kept columns are constants here (x and w were plain arrays), so the product is
+    # differentiable in ct, which is all that a transform of the backward pass can ask for
+    dw = tnp.matmul(cols.T, tnp.reshape(ct, (cols.shape[0], shape(ct)[3])))
+    return tnp.reshape(dw, shape(w))
 
 
 def _conv2d_dx_impl(y, w, *, input_shape, strides, padding, dilation):
     y, w = np.asarray(y), np.asarray(w)
     dt = np.result_type(y, w)
+    if strides == (1, 1) and y.size and w.size:
+        return _conv2d_dx_unit_stride(y, w, input_shape, padding, dilation, dt)
     n, oh, ow, cout = y.shape
     rows = y.reshape(n * oh * ow, cout).astype(dt, copy=False)
     wt = w.astype(dt, copy=False).transpose(0, 1, 3, 2)
@@ -268,6 +294,31 @@ def _conv2d_dx_impl(y, w, *, input_shape, strides, padding, dilation):
         np.matmul(rows, wt[i, j], out=tmp)
         return tap4
     return _fold_taps(tap, (oh, ow), input_shape, w.shape[:2], strides, padding, dilation, dt)
+
+
+def _conv2d_dx_unit_stride(y, w, input_shape, padding, dilation, dt):
+    # With unit stride, output pixel (r, q) and kernel tap (i, j) land on padded-input pixel
+    # (r + i*d1, q + j*d2).  With the cotangent's rows laid out as wide as the padded input
+    # (zeros past its own width), each tap's contribution is one flat shift by
+    # (i*d1*wp + j*d2)*C within an image: one long contiguous add per tap.
+    n, oh, ow, cout = y.shape
+    kh, kw, c = w.shape[:3]
+    (t, b), (lft, r) = padding
+    hp, wp = input_shape[1] + t + b, input_shape[2] + lft + r
+    d1, d2 = dilation
+    rows = np.zeros((n, oh, wp, cout), dt)
+    rows[:, :, :ow] = y
+    rows = rows.reshape(n * oh * wp, cout)
+    wt = w.astype(dt, copy=False).transpose(0, 1, 3, 2)
+    tap = np.empty((n * oh * wp, c), dt)
+    tap_flat, span = tap.reshape(n, oh * wp * c), oh * wp * c
+    acc = np.zeros((n, hp * wp * c + (kw - 1) * d2 * c), dt)  # the last row's spill: zeros
+    for i in range(kh):
+        for j in range(kw):
+            np.matmul(rows, wt[i, j], out=tap)
+            start = (i * d1 * wp + j * d2) * c
+            acc[:, start:start + span] += tap_flat
+    return _unpad(acc[:, :hp * wp * c].reshape(n, hp, wp, c), padding)
 
 
 def _conv2d_dw_impl(x, y, *, kernel, strides, padding, dilation):
@@ -282,9 +333,10 @@ conv2d_p = Primitive("nn_conv2d", _conv2d_impl)
 conv2d_dx_p = Primitive("nn_conv2d_dx", _conv2d_dx_impl)
 conv2d_dw_p = Primitive("nn_conv2d_dw", _conv2d_dw_impl)
 
+conv2d_p.def_vjp_forward(_conv2d_forward)
 conv2d_p.def_vjp(
     lambda ct, ans, x, w, **p: bind(conv2d_dx_p, ct, w, input_shape=shape(x), **p),
-    lambda ct, ans, x, w, **p: bind(conv2d_dw_p, x, ct, kernel=shape(w)[:2], **p))
+    _conv2d_vjp_w)
 conv2d_p.def_jvp(lambda t, ans, x, w, **p: bind(conv2d_p, t, w, **p),
                  lambda t, ans, x, w, **p: bind(conv2d_p, x, t, **p))
 conv2d_dx_p.def_vjp(
