@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .aliasing import after_inplace
+
 __all__ = ["Tracer", "TracerConversionError", "NoDerivativeRuleError",
            "ufunc_handlers", "function_handlers"]
 
@@ -69,14 +71,30 @@ class Tracer:
     # One slot layout for every kind of tracer (subclasses alias _s0.._s2 under their own
     # names), so that an in-place update can turn a tracer into the updated value's tracer,
     # whatever its kind, by reassigning ``__class__`` (see `_become`).
-    __slots__ = ("_trace", "_s0", "_s1", "_s2", "__weakref__")
+    # _view_of / _views: the NumPy views this array is one of / has (see core.aliasing)
+    __slots__ = ("_trace", "_s0", "_s1", "_s2", "_view_of", "_views", "__weakref__")
     __array_priority__ = 1000
 
     def _become(self, new):
         """Make this object stand for ``new`` (a tracer): NumPy's in-place semantics, where
-        every reference to the array sees the update."""
+        every reference to the array, and every view of it, sees the update."""
         if not isinstance(new, Tracer):
             raise TypeError("an in-place update of a traced array produced an untraced value")
+        if new.shape != self.shape:
+            raise ValueError(f"an in-place update cannot change an array's shape: the result "
+                             f"has shape {new.shape}, the array {self.shape}. Write "
+                             "x = x + y instead of x += y to get the broadcast result.")
+        if new.dtype != self.dtype:  # the array keeps its dtype, as in NumPy
+            if not np.can_cast(new.dtype, self.dtype, "same_kind"):
+                raise TypeError(f"cannot cast the in-place result from {new.dtype} to the "
+                                f"array's {self.dtype} (same_kind casting); write "
+                                "x = x + y for a new array of the wider type")
+            new = function_handlers["astype"](new, self.dtype)
+        self._assign(new)
+        after_inplace(self)
+        return self
+
+    def _assign(self, new):
         self.__class__ = new.__class__
         self._trace = new._trace
         for name in ("_s0", "_s1", "_s2"):
@@ -84,7 +102,6 @@ class Tracer:
                 setattr(self, name, getattr(new, name))
             except AttributeError:
                 pass
-        return self
 
     # -- NumPy dispatch ---------------------------------------------------------------
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
@@ -324,5 +341,5 @@ class Tracer:
     def copy(self):
         return function_handlers[np.copy](self)
 
-    def flatten(self):
-        return function_handlers[np.ravel](self)
+    def flatten(self):  # a copy, unlike ravel's view
+        return function_handlers[np.copy](function_handlers[np.ravel](self))

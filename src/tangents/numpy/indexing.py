@@ -15,6 +15,7 @@ import operator
 import numpy as np
 
 from ..core import builders
+from ..core.aliasing import record_view
 from ..core.batching import move_bdim
 from ..core.primitive import Primitive, bind
 from ..core.tracer import Tracer, function_handlers
@@ -250,8 +251,24 @@ def getitem(a, key):
     """
     if isinstance(a, Tracer) or _is_traced_key(key):
         idx, dyn = _normalize_index(key, shape(a))
-        return bind(getitem_p, a, *dyn, idx=idx)
+        out = bind(getitem_p, a, *dyn, idx=idx)
+        if not dyn and isinstance(out, Tracer) and isinstance(a, Tracer) and _is_view(idx, out):
+            record_view(out, a, lambda b: bind(getitem_p, b, idx=idx),
+                        lambda b, v: function_handlers["setitem"](b, idx, v),
+                        lambda lay: lay[idx])
+        return out
     return np.asarray(a)[key]
+
+
+def _is_view(idx, out):
+    """Whether NumPy's ``a[idx]`` is a view: basic indexing, except a scalar result (which
+    NumPy returns as a new scalar unless the index has an ellipsis)."""
+    ellipsis = False
+    for e in idx:
+        if type(e) is np.ndarray or type(e) is bool:
+            return False
+        ellipsis = ellipsis or e is Ellipsis
+    return ellipsis or bool(out.shape)
 
 
 def _is_traced_key(key):

@@ -10,8 +10,10 @@ import operator
 
 import numpy as np
 
+from ..core.aliasing import is_view, layout, record_view, reshaped_layout
 from ..core.batching import move_bdim
 from ..core.primitive import Primitive, bind
+from ..core.tracer import Tracer
 from ._dispatch import implements, normalize_axes, normalize_axis, shape
 
 
@@ -59,7 +61,15 @@ def reshape(a, shape=None, order="C", *, newshape=None, copy=None):
                          f"shape {new}")
     if new == src:
         return a
-    return bind(reshape_p, a, shape=new)
+    out = bind(reshape_p, a, shape=new)
+    # a view unless ``a`` is a view NumPy cannot reshape without a copy (traced arrays of
+    # their own are C-contiguous)
+    if isinstance(out, Tracer) and isinstance(a, Tracer) and (
+            not is_view(a) or reshaped_layout(layout(a), new) is not None):
+        record_view(out, a, lambda b: bind(reshape_p, b, shape=new),
+                    lambda b, v: bind(reshape_p, v, shape=src),
+                    lambda lay: reshaped_layout(lay, new))
+    return out
 
 
 @implements(np.ravel)
@@ -96,7 +106,12 @@ def transpose(a, axes=None):
             raise ValueError(f"transpose: axes {axes} are not a permutation of {nd} axes")
     if axes == tuple(range(nd)):
         return a
-    return bind(transpose_p, a, axes=axes)
+    out = bind(transpose_p, a, axes=axes)
+    if isinstance(out, Tracer) and isinstance(a, Tracer):  # always a view in NumPy
+        record_view(out, a, lambda b: bind(transpose_p, b, axes=axes),
+                    lambda b, v: bind(transpose_p, v, axes=tuple(np.argsort(axes))),
+                    lambda lay: lay.transpose(axes))
+    return out
 
 
 @implements(np.moveaxis)

@@ -12,7 +12,8 @@ entry several times, only the last write (NumPy's behaviour for repeated indices
 A boolean mask that varies per example under vmap cannot become index arrays (their length
 would differ between examples); a write through it is ``where(mask, v, x)``, which needs
 ``v`` to broadcast without the masked axes (a scalar, or one value per trailing position).
-Views are not tracked: updating ``x[0:2]`` after ``y = x[0:2]`` changes ``x``, not ``y``.
+Views behave as in NumPy (see ``core/aliasing.py``): after ``y = x[0:2]``, writing into
+``y`` changes ``x`` and writing into ``x`` changes ``y``.
 """
 from __future__ import annotations
 

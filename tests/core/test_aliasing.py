@@ -1,0 +1,144 @@
+"""In-place updates through NumPy views: traced code must compute what NumPy computes.
+
+Each function below is ordinary NumPy code that writes through a view (or through an array
+that has views).  Its value on plain arrays is the reference; traced, the value must agree,
+and the derivatives must agree with finite differences, forward with reverse mode, and
+vmap with stacking."""
+import numpy as np
+import pytest
+
+import tangents as tg
+
+
+def write_through_row(x):
+    y = x.copy()
+    v = y[0]
+    v += 1.0
+    return np.sum(y ** 2)
+
+
+def base_update_seen_by_view(x):
+    y = x * 1.0
+    v = y[1:]
+    y += 1.0
+    return np.sum(v ** 2)
+
+
+def transpose_and_reshape_views(x):
+    y = x * 1.0
+    t = y.T
+    t[0] *= 3.0
+    r = y.reshape(-1)
+    r[-1] = 0.0
+    return np.sum(y ** 2) + np.sum(t ** 3)
+
+
+def reshape_of_transpose_copies(x):
+    y = x * 1.0
+    r = y.T.reshape(-1)  # not C-contiguous: NumPy copies, so y keeps its values
+    r[0] = 100.0
+    return np.sum(y ** 2) + np.sum(r)
+
+
+def view_of_view(x):
+    y = x * 1.0
+    s = y[:, ::2][::-1]
+    s *= 2.0
+    inner = s[:, 1]
+    y[...] = np.sin(y)  # the base changes: both views see it
+    return np.sum(y ** 2) + np.sum(s * 1.5) + np.sum(inner ** 3)
+
+
+def scalar_index_copies_but_ellipsis_views(x):
+    y = x * 1.0
+    s = y[0, 0]  # a NumPy scalar: a copy
+    s += 5.0
+    e = y[1, 1, ...]  # a 0-d view
+    e *= 4.0
+    return np.sum(y ** 2) + s
+
+
+def advanced_index_copies(x):
+    y = x * 1.0
+    c = y[[0, 1]]
+    c += 1.0
+    m = y[np.array([[True, False, True], [False, True, False]])]
+    m *= 0.0
+    return np.sum(y ** 2) + np.sum(c ** 2)
+
+
+def flatten_copies_ravel_views(x):
+    y = x * 1.0
+    f = y.flatten()
+    f[0] = -7.0
+    r = np.ravel(y)
+    r[1] = 9.0
+    return np.sum(y ** 2) + np.sum(f)
+
+
+def axis_views(x):
+    y = x * 1.0
+    w = np.swapaxes(y, 0, 1)
+    w[1] += y[:, 0]
+    z = np.expand_dims(y, 0)
+    z *= 2.0
+    q = np.moveaxis(y[None], 0, -1)
+    q[..., 0] -= 1.0
+    return np.sum(np.squeeze(q) ** 3) + np.sum(y)
+
+
+FUNS = [write_through_row, base_update_seen_by_view, transpose_and_reshape_views,
+        reshape_of_transpose_copies, view_of_view, scalar_index_copies_but_ellipsis_views,
+        advanced_index_copies, flatten_copies_ravel_views, axis_views]
+
+
+@pytest.mark.parametrize("fun", FUNS, ids=lambda f: f.__name__)
+def test_views_follow_numpy(fun):
+    x = np.arange(6.0).reshape(2, 3) / 3.0 + 0.5
+    value, g = tg.value_and_grad(fun)(x)
+    np.testing.assert_allclose(value, fun(x), rtol=1e-13)
+    tg.check_grads(fun, (x,), order=2)
+    xs = np.stack([x, x + 0.25, -x])
+    np.testing.assert_allclose(tg.vmap(fun)(xs), [fun(xi) for xi in xs], rtol=1e-13)
+    np.testing.assert_allclose(tg.vmap(tg.grad(fun))(xs),
+                               np.stack([tg.grad(fun)(xi) for xi in xs]), rtol=1e-12)
+
+
+def test_view_written_under_an_inner_transform_of_a_nested_derivative():
+    def f(x):
+        y = np.outer(x, x)
+        d = y[np.arange(3), np.arange(3)]  # advanced: a copy
+        row = y[1]
+        row *= d
+        return np.sum(np.tanh(y))
+    x = np.array([0.3, -0.7, 1.1])
+    np.testing.assert_allclose(tg.grad(f)(x), tg.jacfwd(f)(x), rtol=1e-12)
+    tg.check_grads(f, (x,), order=3)
+
+
+def test_in_place_update_cannot_change_the_shape():
+    def f(x):
+        y = x * 1.0
+        y += np.ones((2,) + x.shape)
+        return np.sum(y)
+    with pytest.raises(ValueError, match=r"in-place update cannot change an array's shape"):
+        tg.grad(f)(np.ones(3))
+
+
+def test_in_place_update_keeps_the_dtype():
+    def f(x):
+        y = x * np.float32(2)
+        y += np.linspace(0.0, 1.0, 3)  # float64 into float32, as NumPy: stays float32
+        return y
+    x = np.ones(3, np.float32)
+    out, pull = tg.vjp(f, x)
+    assert out.dtype == np.float32 and f(x).dtype == np.float32
+    np.testing.assert_allclose(out, f(x))
+    assert pull(np.ones(3, np.float32))[0].dtype == np.float32
+
+    def g(x):
+        y = x * 1.0
+        y += 1j * x
+        return np.sum(y)
+    with pytest.raises(TypeError, match="same_kind"):
+        tg.grad(g)(np.ones(3))
