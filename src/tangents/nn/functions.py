@@ -18,6 +18,7 @@ from ..core import builders
 from ..core.batching import batch_axis_op
 from ..core.primitive import Primitive, bind
 from ..numpy._dispatch import normalize_axes, shape
+from ..numpy.elementwise import sigmoid_p
 from ..numpy.reductions import sum_p
 
 __all__ = ["softmax", "log_softmax", "logsumexp", "sigmoid", "log_sigmoid", "softplus", "relu",
@@ -171,7 +172,7 @@ def sigmoid(x):
     >>> sigmoid(np.array([0.0, 1e3, -1e3]))
     array([0.5, 1. , 0. ])
     """
-    return 0.5 * (tnp.tanh(0.5 * x) + 1.0)
+    return bind(sigmoid_p, _float(x))
 
 
 def softplus(x):

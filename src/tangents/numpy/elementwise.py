@@ -84,9 +84,16 @@ def add(x, y):
     return bind(add_p, x, y)
 
 
+def _subtract_jvp(primals, tangents, ans):
+    tx, ty = tangents
+    if ty is None:
+        return tx
+    return bind(negative_p, ty) if tx is None else bind(subtract_p, tx, ty)
+
+
 subtract_p = Primitive("subtract", np.subtract)
 subtract_p.def_vjp(lambda ct, ans, x, y: ct, lambda ct, ans, x, y: -ct)
-subtract_p.def_jvp(lambda t, ans, x, y: t, lambda t, ans, x, y: -t)
+subtract_p.def_jvp(joint=_subtract_jvp)  # one subtraction, not an addition of a negation
 subtract_p.def_batch(batch_elementwise(subtract_p))
 
 
@@ -146,8 +153,34 @@ log, log_p = _unary("log", np.log, lambda ans, x: 1 / x)
 log2, log2_p = _unary("log2", np.log2, lambda ans, x: 1 / (x * _LN2))
 log10, log10_p = _unary("log10", np.log10, lambda ans, x: 1 / (x * _LN10))
 log1p, log1p_p = _unary("log1p", np.log1p, lambda ans, x: 1 / (1 + x))
-logaddexp, logaddexp_p = _binary("logaddexp", np.logaddexp,
-                                 lambda ans, x, y: exp(x - ans), lambda ans, x, y: exp(y - ans))
+
+
+def _sigmoid_impl(x):
+    dt = getattr(x, "dtype", None)
+    half = dt.type(0.5) if dt is not None and dt.kind in "fc" else 0.5
+    out = np.multiply(x, half)  # (1 + tanh(x / 2)) / 2: no overflow for any x
+    if type(out) is not np.ndarray:  # a NumPy scalar, or a lazy array (Dask)
+        return half * (np.tanh(out) + 1)
+    np.tanh(out, out=out)
+    out += 1
+    out *= half
+    return out
+
+
+sigmoid_p = builders.elementwise("sigmoid", _sigmoid_impl, lambda ans, x: ans * (1 - ans))
+
+
+def _logaddexp_partial(ans, x, y):
+    # d logaddexp(x, y) / dx = exp(x - ans) = sigmoid(x - y).  On plain arrays the first form
+    # is cheaper; on traced ones the second, whose derivative needs no tangent of ans (under
+    # forward-over-reverse that tangent is an extra pass over the whole batch of tangents).
+    if not isinstance(ans, Tracer) and not isinstance(x, Tracer):
+        return exp(x - ans)
+    return bind(sigmoid_p, x - y)
+
+
+logaddexp, logaddexp_p = _binary("logaddexp", np.logaddexp, _logaddexp_partial,
+                                 lambda ans, x, y: _logaddexp_partial(ans, y, x))
 logaddexp2, logaddexp2_p = _binary("logaddexp2", np.logaddexp2,
                                    lambda ans, x, y: exp2(x - ans), lambda ans, x, y: exp2(y - ans))
 
