@@ -10,7 +10,7 @@ import functools
 from .. import tree as tree_util
 from . import ops
 from .batching import BatchTrace, BatchTracer, batch_unary, move_bdim
-from .forward import JVPTrace, JVPTracer
+from .forward import JVPTrace, JVPTracer, tangent_of
 from .primitive import Primitive, bind
 from .reverse import VJPTracer
 from .tracer import Tracer
@@ -236,10 +236,10 @@ class custom_jvp:
         primals = _unwrap(flat, top)
         rule = self.jvp_rule
         if isinstance(top, JVPTrace):
-            tangents = [x.tangent if isinstance(x, JVPTracer) and x._trace is top
-                        and x.tangent is not None
-                        else ops.zeros(ops.shape_of(p), ops.dtype_of(p))
-                        for x, p in zip(flat, primals)]
+            tangents = [tangent_of(x) if isinstance(x, JVPTracer) and x._trace is top else None
+                        for x in flat]
+            tangents = [ops.zeros(ops.shape_of(p), ops.dtype_of(p)) if t is None else t
+                        for t, p in zip(tangents, primals)]
             out, t_out = rule(tree_util.unflatten(in_tree, primals),
                               tree_util.unflatten(in_tree, tangents))
             out_flat, out_tree = tree_util.flatten(out)

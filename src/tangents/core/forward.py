@@ -1,12 +1,52 @@
-"""Forward mode: tracers carrying a primal and a tangent (None stands for a zero tangent)."""
+"""Forward mode: tracers carrying a primal and a tangent (None stands for a zero tangent).
+
+Under forward-over-reverse a tangent may be a `_Deferred` one: the forward rule and its
+arguments, applied only when some later operation or the transform's output reads it
+(`tangent_of`), so tangents that nothing reads are never computed (see
+`reverse.forwarding`)."""
 from __future__ import annotations
 
 from . import ops
 from .primitive import bind
-from .reverse import LeakedTracerError
+from .reverse import LeakedTracerError, forwarding
 from .tracer import Tracer
 
-__all__ = ["JVPTrace", "JVPTracer", "apply_jvp"]
+__all__ = ["JVPTrace", "JVPTracer", "apply_jvp", "tangent_of"]
+
+_PENDING = object()
+
+
+class _Deferred:
+    __slots__ = ("prim", "primals", "tangents", "ans", "params", "value")
+
+    def __init__(self, prim, primals, tangents, ans, params):
+        self.prim, self.primals, self.tangents = prim, primals, tangents
+        self.ans, self.params, self.value = ans, params, _PENDING
+
+
+def _force(deferred):
+    """Compute a deferred tangent and the deferred ones it depends on, without recursion."""
+    stack = [deferred]
+    while stack:
+        d = stack[-1]
+        if d.value is not _PENDING:
+            stack.pop()
+            continue
+        waiting = [t for t in d.tangents if type(t) is _Deferred and t.value is _PENDING]
+        if waiting:
+            stack.extend(waiting)
+            continue
+        ins = [t.value if type(t) is _Deferred else t for t in d.tangents]
+        d.value = apply_jvp(d.prim, d.primals, ins, d.ans, d.params)
+        d.prim = d.primals = d.tangents = d.ans = d.params = None
+        stack.pop()
+    return deferred.value
+
+
+def tangent_of(tracer):
+    """The tangent of a `JVPTracer` (None: zero), computed now if it was deferred."""
+    t = tracer.tangent
+    return _force(t) if type(t) is _Deferred else t
 
 
 class JVPTracer(Tracer):
@@ -79,12 +119,16 @@ class JVPTrace:
         primals = []
         tangents = []
         scalars = nested = False
+        defer = forwarding.depth > 0 and not prim.multiple_results
         for a in args:
             if type(a) is JVPTracer and a._trace is self:
                 p = a.primal
                 nested = nested or isinstance(p, Tracer)
                 primals.append(p)
-                tangents.append(a.tangent)
+                t = a.tangent
+                if type(t) is _Deferred and not defer:
+                    t = _force(t)
+                tangents.append(t)
             else:
                 scalars = scalars or type(a) in ops.PY_SCALARS
                 nested = nested or isinstance(a, Tracer)
@@ -104,5 +148,9 @@ class JVPTrace:
                     for a, t in zip(ans, outs)]
         if ops.dtype_of(ans).kind not in "fc":
             return ans
+        if defer:
+            if all(t is None for t in tangents):
+                return ans
+            return JVPTracer(self, ans, _Deferred(prim, primals, tangents, ans, params))
         t = apply_jvp(prim, primals, tangents, ans, params)
         return ans if t is None else JVPTracer(self, ans, t)

@@ -22,6 +22,15 @@ class LeakedTracerError(RuntimeError):
     pass
 
 
+class forwarding:
+    """How many operations reverse traces are passing on to outer transforms right now.
+
+    While it is nonzero, an outer forward trace may defer the tangents it computes: the
+    tape keeps every primal anyway, and the tangent of a forward value that no backward
+    rule reads (the loss itself, under forward-over-reverse) is then never computed."""
+    depth = 0
+
+
 class VJPTracer(Tracer):
     __slots__ = ()
     primal, index, key = Tracer._s0, Tracer._s1, Tracer._s2
@@ -94,7 +103,11 @@ class VJPTrace:
         # outer transforms only see this operation if a primal is theirs
         forward = prim.vjp_forward
         if nested:
-            ans = bind(prim, *primals, **params)
+            forwarding.depth += 1
+            try:
+                ans = bind(prim, *primals, **params)
+            finally:
+                forwarding.depth -= 1
             node_ans = ans if forward is None else (ans, None)
         elif forward is None:
             ans = node_ans = prim.impl(*primals, **params)

@@ -10,7 +10,7 @@ import numpy as np
 from .. import tree as tree_util
 from . import ops
 from .batching import BatchTrace, BatchTracer, move_bdim
-from .forward import JVPTrace, JVPTracer
+from .forward import JVPTrace, JVPTracer, tangent_of
 from .primitive import new_level
 from .reverse import VJPTrace, VJPTracer, backward, forward_through_tape
 from .tracer import Tracer
@@ -274,7 +274,7 @@ def jvp(fun, primals, tangents, has_aux=False):
     for o in out_flat:
         if isinstance(o, JVPTracer) and o._trace is trace:
             primals_out.append(o.primal)
-            tangents_out.append(o.tangent)
+            tangents_out.append(tangent_of(o))
         else:
             primals_out.append(o)
             tangents_out.append(ops.zeros(ops.shape_of(o), ops.dtype_of(o)))
