@@ -194,10 +194,7 @@ def _normalize_index(key, xshape):
             if isinstance(e, Tracer):
                 kind = dtype(e).kind
                 if kind == "b":
-                    raise NotImplementedError(
-                        "indexing with a boolean mask traced by vmap is not supported: the "
-                        "result's shape would differ between examples. Use np.where(mask, x, 0) "
-                        "instead.")
+                    raise NotImplementedError(_TRACED_MASK_READ)
                 if kind not in "iu":
                     raise IndexError("arrays used as indices must be of integer (or boolean) "
                                      f"type, got a traced {dtype(e)} array")
@@ -242,6 +239,69 @@ def _contains_tracer(seq):
                for x in seq)
 
 
+_TRACED_MASK_READ = (
+    "reading x[mask] with a boolean mask traced by vmap is not supported: the result's shape "
+    "would differ between examples. Use np.where(mask, x, 0) (or np.sum(x, where=mask)) "
+    "instead; writes work: x[mask] = v, x[mask] += v, x[mask] *= a.")
+
+
+class MaskedSelection:
+    """``x[mask]`` for a boolean mask that varies per example under vmap.  Its length would
+    differ between examples, so it exists only on the way to an augmented assignment:
+    ``x[mask] += v`` is ``x[mask] = x[mask] + v``, written as ``where(mask, x + v, x)``."""
+
+    __slots__ = ("base", "key", "ufunc", "operand")
+
+    def __init__(self, base, key, ufunc=None, operand=None):
+        self.base, self.key, self.ufunc, self.operand = base, key, ufunc, operand
+
+    def _updated(ufunc):  # noqa: N805 - class-body helper
+        def method(self, other):
+            if self.ufunc is not None:
+                raise NotImplementedError(_TRACED_MASK_READ)
+            return MaskedSelection(self.base, self.key, ufunc, other)
+        return method
+
+    __iadd__ = _updated(np.add)
+    __isub__ = _updated(np.subtract)
+    __imul__ = _updated(np.multiply)
+    __itruediv__ = _updated(np.true_divide)
+    __ipow__ = _updated(np.power)
+    __imod__ = _updated(np.remainder)
+    __ifloordiv__ = _updated(np.floor_divide)
+    del _updated
+
+    def __array__(self, dtype=None, copy=None):
+        raise NotImplementedError(_TRACED_MASK_READ)
+
+    def __array_ufunc__(self, *args, **kwargs):
+        raise NotImplementedError(_TRACED_MASK_READ)
+
+    def __array_function__(self, *args, **kwargs):
+        raise NotImplementedError(_TRACED_MASK_READ)
+
+    def __getattr__(self, name):
+        raise NotImplementedError(_TRACED_MASK_READ)
+
+
+def _refuse(self, *args):
+    raise NotImplementedError(_TRACED_MASK_READ)
+
+
+for _name in ("add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "matmul", "lt", "le",
+              "gt", "ge", "and", "or", "xor"):
+    setattr(MaskedSelection, f"__{_name}__", _refuse)
+    setattr(MaskedSelection, f"__r{_name}__", _refuse)
+for _name in ("neg", "abs", "getitem", "setitem", "len", "iter", "float", "bool", "eq", "ne"):
+    setattr(MaskedSelection, f"__{_name}__", _refuse)
+del _name
+
+
+def _traced_mask_key(key):
+    entries = key if isinstance(key, tuple) else (key,)
+    return any(isinstance(e, Tracer) and dtype(e) == np.bool_ for e in entries)
+
+
 def getitem(a, key):
     """``a[key]``: basic (ints, slices, ``...``, ``None``) and advanced (integer arrays and
     lists, boolean masks) indexing with NumPy's semantics; cotangents of repeated indices add.
@@ -250,6 +310,8 @@ def getitem(a, key):
     array([0., 0., 4.])
     """
     if isinstance(a, Tracer) or _is_traced_key(key):
+        if _traced_mask_key(key):
+            return MaskedSelection(a, key)
         idx, dyn = _normalize_index(key, shape(a))
         out = bind(getitem_p, a, *dyn, idx=idx)
         if not dyn and isinstance(out, Tracer) and isinstance(a, Tracer) and _is_view(idx, out):

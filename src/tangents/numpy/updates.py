@@ -11,7 +11,9 @@ where ``keep`` is False at the written entries and ``last`` keeps, for an index 
 entry several times, only the last write (NumPy's behaviour for repeated indices).
 A boolean mask that varies per example under vmap cannot become index arrays (their length
 would differ between examples); a write through it is ``where(mask, v, x)``, which needs
-``v`` to broadcast without the masked axes (a scalar, or one value per trailing position).
+``v`` to broadcast without the masked axes (a scalar, or one value per trailing position);
+``x[mask] += v`` (any augmented operator) is ``where(mask, x + v, x)``, and ``z[m] = y[m]``
+(one mask object) is ``where(m, y, z)``.  Reading ``x[mask]`` otherwise raises.
 Views behave as in NumPy (see ``core/aliasing.py``): after ``y = x[0:2]``, writing into
 ``y`` changes ``x`` and writing into ``x`` changes ``y``.
 """
@@ -24,7 +26,7 @@ from ..core.tracer import Tracer, TracerConversionError, function_handlers
 from ._dispatch import dtype, implements, shape
 from .creation import astype
 from .elementwise import where
-from .indexing import _normalize_index, add_at_p, getitem
+from .indexing import _TRACED_MASK_READ, MaskedSelection, _normalize_index, add_at_p, getitem
 from .shape import broadcast_to, ravel, reshape
 
 __all__ = ["at", "fill_diagonal", "copyto", "put"]
@@ -110,11 +112,33 @@ def _masked(x, key, v, op):
 
 def set_at(x, key, v):
     """``x`` with ``x[key]`` replaced by ``v`` (a new array)."""
+    if isinstance(v, MaskedSelection):
+        return _masked_update(x, key, v)
     if _traced_mask(key):
         mask, v = _masked(x, key, v, "assignment")
         return where(mask, v, x)
     _, keep, placed = _scatter(x, key, v)
     return where(keep, x, 0.0) + placed
+
+
+def _masked_update(x, key, sel):
+    """``x[key] = sel`` where ``sel`` is ``y[key] <op> operand`` (``x[mask] += v``): the
+    same selection of an array shaped like ``x``, so ``where(mask, y <op> operand, x)``."""
+    if not _same_key(sel.key, key) or shape(sel.base) != shape(x):
+        raise NotImplementedError(_TRACED_MASK_READ)
+    if sel.ufunc is None:
+        mask, _ = _masked(x, key, 0.0, "assignment")
+        return where(mask, sel.base, x)
+    mask, operand = _masked(x, key, sel.operand, f"x[mask] {sel.ufunc.__name__}=")
+    return where(mask, sel.ufunc(sel.base, operand), x)
+
+
+def _same_key(a, b):
+    """The same index: the same mask objects (their values cannot be compared per example)."""
+    a = a if isinstance(a, tuple) else (a,)
+    b = b if isinstance(b, tuple) else (b,)
+    return len(a) == len(b) and all(
+        p is q or (isinstance(p, slice) and isinstance(q, slice) and p == q) for p, q in zip(a, b))
 
 
 def add_at(x, key, v):
