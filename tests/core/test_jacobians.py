@@ -164,6 +164,35 @@ def test_elementwise_grad_detects_non_elementwise(name, fun):
     np.testing.assert_allclose(d, tg.jvp(fun, (x,), (np.ones(4),))[1])
 
 
+def test_elementwise_grad_checks_each_input_shape_once():
+    from tangents.core.batching import BatchTracer
+    from tangents.core.forward import tangent_of
+    batched = []  # per call: whether the tangents were batched (J 1 and the check's J v)
+
+    def f(a):  # elementwise at 3 entries, mixing at 4
+        batched.append(isinstance(tangent_of(a), BatchTracer))
+        return a * np.sum(a) if a.shape == (4,) else np.sin(a)
+    eg = tg.elementwise_grad(f)
+    x3 = np.array([0.1, 0.2, 0.3])
+    np.testing.assert_allclose(eg(x3), np.cos(x3))
+    np.testing.assert_allclose(eg(x3 + 1.0), np.cos(x3 + 1.0))  # verified: one plain pass
+    assert batched == [True, False]
+    with pytest.raises(ValueError, match="not elementwise"):
+        eg(np.arange(4.0))
+
+
+def test_elementwise_grad_checks_under_an_outer_gradient():
+    # the outer grad traces w, which the function closes over; the check reads the values
+    # under the tracers, so a non-elementwise function is still caught
+    x = np.array([0.5, 1.0, -2.0])
+    bad = lambda w: np.sum(tg.elementwise_grad(lambda a: a * np.sum(a) * w)(x))  # noqa: E731
+    with pytest.raises(ValueError, match="not elementwise"):
+        tg.grad(bad)(1.5)
+    good = lambda w: np.sum(tg.elementwise_grad(lambda a: np.sin(a * w))(x))  # noqa: E731
+    np.testing.assert_allclose(tg.grad(good)(1.5), np.sum(-np.sin(x * 1.5) * x * 1.5
+                                                          + np.cos(x * 1.5)), rtol=1e-12)
+
+
 def test_elementwise_grad_rejects_shape_changing_functions():
     with pytest.raises(ValueError, match="shape"):
         tg.elementwise_grad(np.sum)(X)

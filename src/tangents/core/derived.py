@@ -10,6 +10,7 @@ import numpy as np
 
 from .. import tree as tree_util
 from . import ops
+from .tracer import Tracer
 from .transforms import _normalize_argnums, _partial_argnums, _vjp, grad, jvp, vmap
 
 __all__ = ["jacrev", "jacfwd", "jacobian", "hessian", "hvp", "elementwise_grad"]
@@ -171,13 +172,16 @@ def elementwise_grad(fun, argnums=0, check=True):
     """``elementwise_grad(fun, argnums=0, check=True)``: ``d out[i] / d in[i]`` for a function
     whose output element i depends only on input element i, in one forward-mode pass.
 
-    With ``check=True`` a second pass with a random tangent verifies that the Jacobian is
-    diagonal and raises ``ValueError`` otherwise (use ``jacrev`` or ``vmap(grad(f))`` then);
-    the check runs where the input is a concrete array (the outermost call).
+    With ``check=True`` a second tangent, random, verifies that the Jacobian is diagonal and
+    raises ``ValueError`` otherwise (use ``jacrev`` or ``vmap(grad(f))`` then).  The check
+    runs on the first call for each input shape and dtype, where the input is a concrete
+    array (the outermost call); later calls are one forward pass.
 
     >>> elementwise_grad(np.tanh)(np.zeros(3))
     array([1., 1., 1.])
     """
+    verified = set()  # (shape, dtype) of inputs at which fun was found elementwise
+
     @functools.wraps(fun)
     def egrad(*args, **kwargs):
         single, nums = _normalize_argnums(argnums, len(args), "elementwise_grad")
@@ -189,7 +193,9 @@ def elementwise_grad(fun, argnums=0, check=True):
         shape, dt = ops.shape_of(x), ops.dtype_of(x)
         # checked where the input is concrete: inside an outer transform (nested
         # elementwise_grad) the outer call's check covers the composite
-        checked = check and int(np.prod(shape)) > 1 and _concrete(x) is not None
+        signature = (shape, np.dtype(dt).str)
+        checked = (check and signature not in verified and int(np.prod(shape)) > 1
+                   and not isinstance(x, Tracer))
         if checked:
             # J 1 and J v for a random v in one pass: the primal computed once, the two
             # tangents batched
@@ -203,8 +209,8 @@ def elementwise_grad(fun, argnums=0, check=True):
                 f"elementwise_grad: the output has shape {ops.shape_of(out)} but the input "
                 f"{shape}, so output i cannot depend on input i alone; use tg.jacrev for the "
                 "full Jacobian or tg.vmap(tg.grad(f)) over points")
-        if checked:
-            _check_diagonal(d, v, jv, shape, dt)
+        if checked and _check_diagonal(d, v, jv, shape, dt):
+            verified.add(signature)
         return d
 
     return egrad
@@ -212,10 +218,10 @@ def elementwise_grad(fun, argnums=0, check=True):
 
 def _check_diagonal(d, v, jv, shape, dt):
     """For a diagonal Jacobian J, J v == diag(J) * v for every v; ``jv`` is J v for a
-    random ``v`` and ``d`` is J 1."""
+    random ``v`` and ``d`` is J 1.  Returns whether the check could be made."""
     jv, dv = _concrete(jv), _concrete(d * v)
     if jv is None or dv is None:
-        return
+        return False
     tol = (1e-4 if np.dtype(dt).itemsize <= 4 else 1e-9) * (np.max(np.abs(dv), initial=0) + 1)
     err = np.abs(jv - dv)
     if np.max(err, initial=0) > tol:
@@ -225,9 +231,16 @@ def _check_diagonal(d, v, jv, shape, dt):
             f"{tuple(int(k) for k in i)} depends on other input elements); use tg.jacrev for "
             "the full Jacobian or tg.vmap(tg.grad(f)) over points, or pass check=False if "
             "this is intended")
+    return True
 
 
 def _concrete(x):
-    """The plain array under ``x``, or None if it is still traced by a transform."""
+    """The plain array of values under ``x`` (through the primals of differentiation
+    tracers, e.g. when an outer grad traces parameters the function closes over), or None
+    under vmap, whose values carry an extra axis."""
+    from .forward import JVPTracer
+    from .reverse import VJPTracer
     from .tracer import Tracer
+    while isinstance(x, (JVPTracer, VJPTracer)):
+        x = x.primal
     return None if isinstance(x, Tracer) else np.asarray(x)
