@@ -1,4 +1,6 @@
 """Errors name the operation and say what to do instead."""
+import sys
+
 import numpy as np
 import pytest
 
@@ -239,3 +241,17 @@ def test_leaked_tracer_error_is_public():
     tg.grad(lambda x: leaked.append(x) or np.sum(x))(np.ones(2))
     with pytest.raises(tg.LeakedTracerError):
         np.sin(leaked[0])
+
+
+def test_list_input_that_the_function_treats_as_an_array_gets_a_note():
+    # a list is a pytree of scalars; x ** 2 on it fails as in plain Python, with a note
+    f = lambda x: np.sum(x ** 2)  # noqa: E731
+    for x in ([1.0, 2.0], [[1.0, 2.0], [3.0]]):
+        with pytest.raises(TypeError) as info:
+            tg.grad(f)(x)
+        notes = " ".join(getattr(info.value, "__notes__", []))
+        if sys.version_info >= (3, 11):
+            assert "np.asarray" in notes and "pytree" in notes
+    np.testing.assert_allclose(tg.grad(f)(np.asarray([1.0, 2.0])), [2.0, 4.0])
+    # a list the function does use as a pytree differentiates leaf by leaf
+    assert tg.grad(lambda p: p[0] * p[1])([2.0, 3.0]) == [3.0, 2.0]

@@ -103,6 +103,9 @@ def _trace_vjp(fun, primals, op, has_aux):
     ins = [trace.new_input(x) for x in flat]
     try:
         out = fun(*tree_util.unflatten(in_tree, ins))
+    except TypeError as err:
+        _note_list_inputs(err, primals, op)
+        raise
     finally:
         trace.alive = False
     aux = None
@@ -115,6 +118,21 @@ def _trace_vjp(fun, primals, op, has_aux):
     out_flat, out_tree = tree_util.flatten(out)
     out_primals = [_unwrap_out(o, trace) for o in out_flat]
     return trace, flat, in_tree, out_flat, out_tree, out_primals, aux
+
+
+def _note_list_inputs(err, primals, op):
+    """A list of numbers is a pytree of scalars, not an array: when the function then fails
+    on it (``x ** 2`` on a list), say so on the error."""
+    for i, p in enumerate(primals):
+        if isinstance(p, (list, tuple)) and p and hasattr(err, "add_note"):
+            leaves = tree_util.leaves(p)
+            if leaves and all(isinstance(v, (int, float, complex, np.number)) for v in leaves):
+                err.add_note(
+                    f"{op}: differentiated argument {i} is a Python {type(p).__name__}, which "
+                    f"tangents (as JAX) treats as a pytree of {len(leaves)} separate scalars, "
+                    "not as an array. If the function expects an array, pass np.asarray(x) "
+                    "(a ragged list cannot be one: pad it to a rectangular array first).")
+                return
 
 
 def _input_cotangents(cts, flat):
