@@ -255,3 +255,10 @@ def test_list_input_that_the_function_treats_as_an_array_gets_a_note():
     np.testing.assert_allclose(tg.grad(f)(np.asarray([1.0, 2.0])), [2.0, 4.0])
     # a list the function does use as a pytree differentiates leaf by leaf
     assert tg.grad(lambda p: p[0] * p[1])([2.0, 3.0]) == [3.0, 2.0]
+
+
+def test_matmul_shape_mismatch_names_both_shapes():
+    for product in (lambda x: x @ np.ones((2, 5)), lambda x: np.dot(x, np.ones(4)),
+                    lambda x: np.matmul(x, np.ones((4, 1)))):
+        with pytest.raises(ValueError, match=r"matmul: shapes \(2, 3\) and \((2, 5|4,|4, 1)\)"):
+            tg.grad(lambda x: np.sum(product(x)))(np.ones((2, 3)))

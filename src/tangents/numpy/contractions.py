@@ -162,9 +162,17 @@ def matmul(x1, x2, /):
     array([3., 3.])
     """
     x1, x2 = _asarray(x1), _asarray(x2)
-    if not shape(x1) or not shape(x2):
+    s1, s2 = shape(x1), shape(x2)
+    if not s1 or not s2:
         raise ValueError("matmul: Input operand does not have enough dimensions (a 0-d "
                          "operand; use multiply or * for scalars)")
+    k2 = s2[-2] if len(s2) > 1 else s2[0]
+    if s1[-1] != k2:
+        raise ValueError(
+            f"matmul: shapes {s1} and {s2} do not align: the last axis of the first operand "
+            f"({s1[-1]}) must equal the {'second-to-last' if len(s2) > 1 else 'only'} axis of "
+            f"the second ({k2}). Check the order of the operands, or transpose one (x.T, "
+            "np.swapaxes(x, -1, -2)).")
     return bind(matmul_p, x1, x2)
 
 
@@ -184,7 +192,7 @@ def dot(a, b, out=None):
     if na == 0 or nb == 0:
         return a * b
     if nb <= 2:
-        return bind(matmul_p, a, b)
+        return matmul(a, b)
     return tensordot(a, b, axes=([na - 1], [nb - 2]))
 
 
