@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import tangents as tg
-from tangents.core.reverse import LeakedTracerError
+from tangents.core.reverse import LeakedTracerError, forwarding
 from tangents.core.tracer import Tracer
 
 X = np.linspace(-1.0, 1.0, 5)
@@ -92,7 +92,7 @@ def test_threads_get_the_same_results_as_serial_calls():
     serial = [(tg.grad(fun)(p), tg.hessian(fun)(p), tg.jvp(tg.grad(fun), (p,), (p,))[1])
               for p in points]
     results = [None] * len(points)
-    errors = []
+    errors, depths = [], []
     barrier = threading.Barrier(len(points))
 
     def work(i):
@@ -101,6 +101,8 @@ def test_threads_get_the_same_results_as_serial_calls():
             for _ in range(20):
                 results[i] = (tg.grad(fun)(points[i]), tg.hessian(fun)(points[i]),
                               tg.jvp(tg.grad(fun), (points[i],), (points[i],))[1])
+            # forward-over-reverse state is per thread and back to rest after each call
+            depths.append(forwarding.depth)
         except Exception as e:  # pragma: no cover - reported below
             errors.append(e)
 
@@ -115,6 +117,7 @@ def test_threads_get_the_same_results_as_serial_calls():
     finally:
         sys.setswitchinterval(old)
     assert not errors, errors
+    assert depths == [0] * len(points)
     for got, want in zip(results, serial):
         for a, b in zip(got, want):
             np.testing.assert_array_equal(a, b)

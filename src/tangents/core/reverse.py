@@ -9,6 +9,8 @@ stack).  Nodes are released as soon as they are processed when the pass runs onc
 """
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
 from . import ops
@@ -22,13 +24,17 @@ class LeakedTracerError(RuntimeError):
     pass
 
 
-class forwarding:
-    """How many operations reverse traces are passing on to outer transforms right now.
+class _Forwarding(threading.local):
+    """How many operations reverse traces of this thread are passing on to outer transforms
+    right now.
 
     While it is nonzero, an outer forward trace may defer the tangents it computes: the
     tape keeps every primal anyway, and the tangent of a forward value that no backward
     rule reads (the loss itself, under forward-over-reverse) is then never computed."""
     depth = 0
+
+
+forwarding = _Forwarding()
 
 
 class VJPTracer(Tracer):
