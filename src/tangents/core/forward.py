@@ -138,7 +138,7 @@ class JVPTrace:
         ans = bind(prim, *primals, **params) if nested else prim.impl(*primals, **params)
         if not prim.differentiable:
             return ans
-        if scalars:
+        if scalars and not prim.scalar_safe_rules:
             primals = ops.rule_args(primals, ans)
         if prim.multiple_results:
             outs = apply_jvp(prim, primals, tangents, ans, params)

@@ -41,7 +41,8 @@ class Primitive:
     """One operation and its rules.  Calling it binds it to its arguments."""
 
     __slots__ = ("name", "impl", "vjps", "vjp_joint", "jvps", "jvp_joint", "batch",
-                 "vjp_forward", "differentiable", "multiple_results", "__weakref__")
+                 "vjp_forward", "differentiable", "multiple_results", "scalar_safe_rules",
+                 "__weakref__")
 
     def __init__(self, name, impl, *, differentiable=True, multiple_results=False):
         if name in registry:
@@ -54,6 +55,9 @@ class Primitive:
         self.jvp_joint = None
         self.batch = None
         self.vjp_forward = None
+        # rules that only combine Python-scalar arguments with arrays (ct * y, never 1 / y)
+        # may receive them as they are, without conversion to NumPy scalars (ops.rule_args)
+        self.scalar_safe_rules = False
         self.differentiable = differentiable
         self.multiple_results = multiple_results
         registry[name] = self

@@ -122,7 +122,7 @@ class VJPTrace:
             node_ans = (ans, residual)
         if not prim.differentiable:
             return ans
-        if scalars:
+        if scalars and not prim.scalar_safe_rules:
             primals = ops.rule_args(primals, ans)
         tape = self.tape
         index = len(tape)

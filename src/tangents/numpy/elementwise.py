@@ -27,11 +27,16 @@ _LN2 = np.log(2.0)
 _LN10 = np.log(10.0)
 
 
+# Plain arguments skip bind (which would only find no tracer and call the ufunc): rules
+# at first order call these functions on plain arrays, once per node of every backward pass.
+_PLAIN = frozenset((np.ndarray, float, int))
+
+
 def _unary(name, ufunc, partial, doc=None):
     prim = builders.elementwise(name, ufunc, partial)
 
     def fn(x):
-        return bind(prim, x)
+        return ufunc(x) if type(x) is np.ndarray else bind(prim, x)
 
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = doc or f"``{name}(x)``: NumPy's ``{ufunc.__name__}``, differentiable."
@@ -43,6 +48,8 @@ def _binary(name, ufunc, partial_x, partial_y, doc=None):
     prim = builders.elementwise(name, ufunc, partial_x, partial_y)
 
     def fn(x, y):
+        if type(x) in _PLAIN and type(y) in _PLAIN:
+            return ufunc(x, y)
         return bind(prim, x, y)
 
     fn.__name__ = fn.__qualname__ = name
@@ -81,6 +88,8 @@ add_p.def_batch(batch_elementwise(add_p))
 @implements_ufunc(np.add)
 def add(x, y):
     """``add(x, y)``: ``x + y`` with broadcasting."""
+    if type(x) in _PLAIN and type(y) in _PLAIN:
+        return np.add(x, y)
     return bind(add_p, x, y)
 
 
@@ -100,6 +109,8 @@ subtract_p.def_batch(batch_elementwise(subtract_p))
 @implements_ufunc(np.subtract)
 def subtract(x, y):
     """``subtract(x, y)``: ``x - y`` with broadcasting."""
+    if type(x) in _PLAIN and type(y) in _PLAIN:
+        return np.subtract(x, y)
     return bind(subtract_p, x, y)
 
 
@@ -109,7 +120,7 @@ negative_p = builders.linear("negative", np.negative, lambda ct, x: -ct, batch_u
 @implements_ufunc(np.negative)
 def negative(x):
     """``negative(x)``: ``-x``."""
-    return bind(negative_p, x)
+    return np.negative(x) if type(x) is np.ndarray else bind(negative_p, x)
 
 
 @implements_ufunc(np.positive)
@@ -120,6 +131,9 @@ def positive(x):
 
 multiply, multiply_p = _binary("multiply", np.multiply,
                                lambda ans, x, y: y, lambda ans, x, y: x)
+for _p in (add_p, subtract_p, multiply_p):  # rules: ct, -ct, ct * y: Python scalars are fine
+    _p.scalar_safe_rules = True
+del _p
 true_divide, divide_p = _binary("divide", np.true_divide,
                                 lambda ans, x, y: 1 / y, lambda ans, x, y: -ans / y)
 divide = true_divide
