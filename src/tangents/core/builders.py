@@ -26,23 +26,27 @@ def elementwise(name, impl, *partials):
             vjps.append(None)
             jvps.append(None)
             continue
-        vjps.append(lambda ct, ans, *args, _p=partial: _times(ct, _p(ans, *args)))
-        jvps.append(lambda t, ans, *args, _p=partial: _times(t, _p(ans, *args)))
+        vjps.append(_product_rule(partial))
+        jvps.append(vjps[-1])  # both are (co)tangent * partial
     prim.def_vjp(*vjps)
     prim.def_jvp(*jvps)
     prim.def_batch(batch_unary(prim) if len(partials) == 1 else batch_elementwise(prim))
     return prim
 
 
-def _times(t, partial):
-    """``t * partial``, written into ``partial`` when it is a temporary nothing else holds
-    (a fresh array owning its data, whose reference count of 2 counts only this function's
-    name and getrefcount's argument), as NumPy itself elides temporaries."""
-    if (type(partial) is np.ndarray and type(t) is np.ndarray and sys.getrefcount(partial) <= 2
-            and partial.shape == t.shape and partial.dtype == t.dtype
-            and partial.flags.owndata and partial.flags.writeable):
-        return np.multiply(t, partial, out=partial)
-    return t * partial
+def _product_rule(partial):
+    """The rule ``t * partial(ans, *args)`` for a (co)tangent ``t``."""
+    def rule(t, ans, *args):
+        p = partial(ans, *args)
+        # written into p when it is a temporary nothing else holds (a fresh array owning its
+        # data, whose reference count of 2 counts only the name p and getrefcount's
+        # argument), as NumPy itself elides temporaries
+        if (type(p) is np.ndarray and type(t) is np.ndarray and sys.getrefcount(p) <= 2
+                and p.shape == t.shape and p.dtype == t.dtype and p.flags.owndata
+                and p.flags.writeable):
+            return np.multiply(t, p, out=p)
+        return t * p
+    return rule
 
 
 def linear(name, impl, transpose, batch=None):
