@@ -142,3 +142,21 @@ def test_in_place_update_keeps_the_dtype():
         return np.sum(y)
     with pytest.raises(TypeError, match="same_kind"):
         tg.grad(g)(np.ones(3))
+
+
+def test_jacobians_through_writes_into_views():
+    def f(x):
+        y = np.concatenate([x, x ** 2])
+        v = y[::2]
+        v *= np.sin(x[:3])
+        w = y.reshape(2, 3).T
+        w[1] -= x[0]
+        return y
+
+    x = np.array([0.3, -0.8, 1.1])
+    eps = 1e-6
+    numeric = np.stack([(f(x + eps * e) - f(x - eps * e)) / (2 * eps) for e in np.eye(3)], 1)
+    np.testing.assert_allclose(tg.jacrev(f)(x), numeric, rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(tg.jacfwd(f)(x), numeric, rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(tg.hessian(lambda x: np.sum(f(x) ** 3))(x),
+                               tg.jacrev(tg.jacrev(lambda x: np.sum(f(x) ** 3)))(x), rtol=1e-10)
