@@ -354,3 +354,44 @@ def test_bad_arguments_raise_numpy_errors():
         tnp.cumsum(x, axis=-3)
     with pytest.raises(ValueError, match="initial"):
         tnp.max(x, where=x > 0)
+
+
+def _derivative_tensor(x, order, upto=None):
+    """d^k prod(x[:m+1]) / dx_i1..dx_ik: the product of the entries not differentiated
+    (0 for a repeated index); for every m when ``upto`` (cumprod), else m = n - 1."""
+    n = len(x)
+    rows = range(n) if upto else [n - 1]
+    out = np.zeros((len(rows),) + (n,) * order)
+    for r, m in enumerate(rows):
+        for idx in itertools.product(range(m + 1), repeat=order):
+            if len(set(idx)) == order:
+                out[(r,) + idx] = np.prod([x[j] for j in range(m + 1) if j not in idx])
+    return out if upto else out[0]
+
+
+@pytest.mark.parametrize("x", [np.array([0.0, 0.0, 0.0, 2.0, 3.0]), np.zeros(4),
+                               np.array([1.0, 0.0, 2.0, 0.0, 0.0, -1.5])],
+                         ids=["three-zeros", "all-zeros", "three-of-six"])
+def test_prod_and_cumprod_exact_to_fourth_order_with_many_zeros(x):
+    for order in (1, 2, 3, 4):
+        d, c = tg.grad(np.prod), tg.jacrev(np.cumprod)
+        for k in range(order - 1):  # alternate forward and reverse mode
+            d = tg.jacfwd(d) if k % 2 == 0 else tg.jacrev(d)
+            c = tg.jacfwd(c) if k % 2 == 0 else tg.jacrev(c)
+        np.testing.assert_allclose(d(x), _derivative_tensor(x, order), atol=1e-12)
+        np.testing.assert_allclose(c(x), _derivative_tensor(x, order, upto=True), atol=1e-12)
+
+
+def test_prod_with_many_zeros_along_axes_keeps_values_and_shapes():
+    x = np.zeros((2, 3, 4))
+    x[1, 2, 3] = 2.0
+    for axis, keepdims in [((0, 2), True), (1, False), (None, False), ((-1,), True)]:
+        f = lambda a, axis=axis, keepdims=keepdims: np.prod(a, axis=axis, keepdims=keepdims)  # noqa: E731
+        out, pull = tg.vjp(f, x)
+        np.testing.assert_array_equal(out, f(x))
+        assert out.shape == f(x).shape
+        ct = np.ones(np.shape(out))
+        assert pull(ct)[0].shape == x.shape
+        tg.check_grads(f, (x,), order=2)
+    np.testing.assert_allclose(tg.vmap(tg.hessian(np.prod))(np.zeros((2, 3))),
+                               np.stack([_derivative_tensor(np.zeros(3), 2)] * 2))

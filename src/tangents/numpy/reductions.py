@@ -12,11 +12,12 @@ import numpy as np
 from ..core import builders
 from ..core.batching import batch_axis_op
 from ..core.primitive import Primitive, bind
+from ..core.tracer import Tracer
 from ._dispatch import dtype, implements, is_traced, normalize_axes, normalize_axis, shape
 from .creation import astype
 from .elementwise import equal, logical_and, maximum, minimum, not_equal, sqrt
 from .elementwise import where as _where
-from .shape import broadcast_to, broadcast_to_p, ravel, reshape, reshape_p
+from .shape import broadcast_to, broadcast_to_p, ravel, reshape, reshape_p, transpose
 
 
 def _keepdims_shape(xshape, axis):
@@ -154,9 +155,62 @@ def prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where
     if dtype is not None:
         a = astype(a, dtype)
     a = _masked(a, where, 1, "prod")
-    ans = bind(prod_p, a, axis=normalize_axes(axis, len(shape(a)), "prod"),
-               keepdims=bool(keepdims))
+    axes = normalize_axes(axis, len(shape(a)), "prod")
+    if _many_zeros(a):
+        ans = _prod_by_halves(a, axes, bool(keepdims))
+    else:
+        ans = bind(prod_p, a, axis=axes, keepdims=bool(keepdims))
     return _in_dtype(ans if initial is None else ans * initial, dtype)
+
+
+# prod_p's and cumprod_p's rules are exact to every order with up to two zeros in a slice,
+# to second order beyond.  With three or more zeros among a traced array's values, prod and
+# cumprod are built from elementwise products instead, whose derivatives (the product
+# rule's) are exact to every order whatever the zeros.
+def _many_zeros(a):
+    """Whether the values under tracer ``a`` hold three or more zeros."""
+    v = a
+    while isinstance(v, Tracer):
+        v = v._s0
+    return v is not a and type(v) is np.ndarray and np.count_nonzero(v == 0) >= 3
+
+
+def _prod_by_halves(a, axes, keepdims):
+    """``prod(a, axes)`` as a tree of products of halves (log2 n levels of multiply)."""
+    from .indexing import getitem
+    from .joining import concatenate
+    nd, src = len(shape(a)), shape(a)
+    rest = [i for i in range(nd) if i not in axes]
+    x = transpose(a, rest + list(axes)) if rest + list(axes) != list(range(nd)) else a
+    n = int(np.prod([src[i] for i in axes], dtype=np.int64))
+    x = reshape(x, tuple(src[i] for i in rest) + (n,))
+    while n > 1:
+        h = n // 2
+        y = getitem(x, (Ellipsis, slice(0, h))) * getitem(x, (Ellipsis, slice(h, 2 * h)))
+        if n % 2:
+            y = concatenate([y, getitem(x, (Ellipsis, slice(2 * h, n)))], axis=-1)
+        x, n = y, h + n % 2
+    out = getitem(x, (Ellipsis, 0))
+    return reshape(out, _kept_shape(src, axes)) if keepdims else out
+
+
+def _kept_shape(src, axes):
+    return tuple(1 if i in axes else d for i, d in enumerate(src))
+
+
+def _cumprod_by_doubling(a, axis):
+    """``cumprod(a, axis)`` by doubling (Hillis-Steele): ``y_k *= y_(k-s)`` for s = 1, 2, 4..."""
+    from .indexing import getitem
+    from .joining import concatenate
+    (k,) = axis
+    n = shape(a)[k]
+    lead = (slice(None),) * k
+    y, s = a, 1
+    while s < n:
+        head = getitem(y, lead + (slice(0, s),))
+        tail = getitem(y, lead + (slice(s, n),)) * getitem(y, lead + (slice(0, n - s),))
+        y, s = concatenate([head, tail], axis=k), 2 * s
+    return y
 
 
 # -- max / min ---------------------------------------------------------------------------
@@ -382,6 +436,8 @@ def cumprod(a, axis=None, dtype=None, out=None):
     """
     _no_out("cumprod", out)
     a, axes = _scan_input(a, axis, dtype, "cumprod")
+    if _many_zeros(a):
+        return _in_dtype(_cumprod_by_doubling(a, axes), dtype)
     return _in_dtype(bind(cumprod_p, a, axis=axes), dtype)
 
 
