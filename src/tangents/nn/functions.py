@@ -19,7 +19,7 @@ from ..core.batching import batch_axis_op
 from ..core.primitive import Primitive, bind
 from ..numpy._dispatch import normalize_axes, shape
 from ..numpy.elementwise import sigmoid_p
-from ..numpy.reductions import sum_p
+from ..numpy.reductions import amax_p, sum_p
 
 __all__ = ["softmax", "log_softmax", "logsumexp", "sigmoid", "log_sigmoid", "softplus", "relu",
            "leaky_relu", "elu", "gelu", "silu", "tanh", "normal_cdf"]
@@ -30,10 +30,11 @@ def _stable_shift(x, axis):
     size = x.size if hasattr(x, "size") else np.size(x)
     if not size:
         return np.zeros((), np.result_type(x))
-    # NumPy arrays: the ufunc's own reduce (cheaper than np.max's wrapper); lazy array
-    # types (Dask) keep their np.max and are not asked whether the maxima are finite
+    # NumPy arrays: the max primitive's implementation (its fast paths, without np.max's
+    # wrapper); lazy array types (Dask) keep their np.max and are not asked whether the
+    # maxima are finite
     plain = type(x) is np.ndarray
-    m = np.maximum.reduce(x, axis=axis, keepdims=True) if plain else np.max(
+    m = amax_p.impl(x, axis=axis, keepdims=True) if plain else np.max(
         x, axis=axis, keepdims=True)
     finite = np.isfinite(m)
     return m if plain and finite.all() else np.where(finite, m, np.zeros((), m.dtype))

@@ -6,6 +6,7 @@ __all__ = ['sum', 'prod', 'mean', 'var', 'std', 'max', 'min', 'amax', 'amin', 'c
            'cumprod', 'argmax', 'argmin', 'any', 'all', 'count_nonzero']
 
 import builtins
+import math
 
 import numpy as np
 
@@ -66,8 +67,57 @@ def _masked(a, where_, fill, name):
     return _where(where_, a, fill)
 
 
+# -- fast paths for reducing a C-contiguous float array over leading or middle axes --------
+# NumPy reduces such an axis one row of the trailing block at a time, with an inner loop as
+# short as that block (8 elements for axis 1 of (256, 1000, 8): ~4 ms for 2M elements).
+# Viewed as (A, n, B) with the reduced axes in the middle, a sum is ones(n) @ x, one BLAS
+# matrix-vector product per A (5-8x faster, and no less accurate: NumPy too adds the rows
+# one after another there), and a max or min a tree of elementwise halvings (3x faster
+# when B is short).
+def _blocks(x, axis):
+    """``(A, n, B)`` for reducing axes ``axis`` of ``x`` when the fast paths apply, else None."""
+    if (type(x) is not np.ndarray or not axis or x.dtype.kind != "f" or x.itemsize not in (4, 8)
+            or x.size < 1024 or not x.flags.c_contiguous):
+        return None
+    lo, hi = builtins.min(axis), builtins.max(axis)
+    if hi - lo + 1 != len(axis) or hi == x.ndim - 1:  # not adjacent, or ending at the last
+        return None
+    s = x.shape
+    return math.prod(s[:lo]), math.prod(s[lo:hi + 1]), math.prod(s[hi + 1:])
+
+
+def _kept_dims(x, axis, keepdims):
+    return tuple(1 if i in axis else d for i, d in enumerate(x.shape)) if keepdims else tuple(
+        d for i, d in enumerate(x.shape) if i not in axis)
+
+
+def _halving_reduce(combine, x, axis, keepdims):
+    blocks = _blocks(x, axis)
+    if blocks is None or blocks[2] > 16 or blocks[1] < 64:
+        return None
+    a, n, b = blocks
+    x3 = x.reshape(a, n, b)
+    h = n // 2
+    y = combine(x3[:, :h], x3[:, h:2 * h])
+    if n % 2:
+        combine(y[:, :1], x3[:, 2 * h:], out=y[:, :1])
+    n = h
+    while n > 1:  # fold the upper half of y onto its lower half, in place
+        h = n // 2
+        combine(y[:, :h], y[:, h:2 * h], out=y[:, :h])
+        if n % 2:
+            combine(y[:, :1], y[:, 2 * h:n], out=y[:, :1])
+        n = h
+    return y[:, 0].reshape(_kept_dims(x, axis, keepdims))
+
+
 # -- sum ---------------------------------------------------------------------------------
 def _sum_impl(x, *, axis, keepdims):
+    blocks = _blocks(x, axis)
+    if blocks is not None:
+        a, n, b = blocks
+        ones = np.ones(n, x.dtype)
+        return np.matmul(ones, x.reshape(a, n, b)).reshape(_kept_dims(x, axis, keepdims))
     if type(x) is np.ndarray and axis:  # np.sum's Python wrapper costs more than a small sum
         return np.add.reduce(x, axis=axis, keepdims=keepdims)
     return np.sum(x, axis=axis, keepdims=keepdims)
@@ -218,15 +268,18 @@ def _extremum_rules(prim):
     # ties share equally: each of the k entries equal to the result gets 1/k (as maximum's 1/2)
     def mask_count(ans, x, axis, keepdims):
         mask = equal(x, _kept(ans, shape(x), axis, keepdims))
-        return mask, astype(_sum(mask, axis, keepdims=True), dtype(x))
+        # counted in x's float type: a boolean reduction gets no fast path
+        return mask, _sum(astype(mask, dtype(x)), axis, keepdims=True)
 
+    # the division by the count happens on the reduced shape, before the full-size where
     def vjp(ct, ans, x, *, axis, keepdims):
         mask, count = mask_count(ans, x, axis, keepdims)
-        return _where(mask, expand_reduced(ct, shape(x), axis, keepdims), 0.0) / count
+        return _where(mask, expand_reduced(ct, shape(x), axis, keepdims) / count, 0.0)
 
     def jvp(t, ans, x, *, axis, keepdims):
         mask, count = mask_count(ans, x, axis, keepdims)
-        return _sum(_where(mask, t, 0.0) / count, axis, keepdims=keepdims)
+        out = _sum(_where(mask, t, 0.0), axis, keepdims=True) / count
+        return out if keepdims else reshape(out, shape(ans))
 
     prim.def_vjp(vjp)
     prim.def_jvp(jvp)
@@ -234,10 +287,15 @@ def _extremum_rules(prim):
     return prim
 
 
-amax_p = _extremum_rules(Primitive(
-    "amax", lambda x, *, axis, keepdims: np.max(x, axis=axis, keepdims=keepdims)))
-amin_p = _extremum_rules(Primitive(
-    "amin", lambda x, *, axis, keepdims: np.min(x, axis=axis, keepdims=keepdims)))
+def _extremum_impl(combine, reduce):
+    def impl(x, *, axis, keepdims):
+        out = _halving_reduce(combine, x, axis, keepdims)
+        return reduce(x, axis=axis, keepdims=keepdims) if out is None else out
+    return impl
+
+
+amax_p = _extremum_rules(Primitive("amax", _extremum_impl(np.maximum, np.max)))
+amin_p = _extremum_rules(Primitive("amin", _extremum_impl(np.minimum, np.min)))
 
 
 def _extremum(prim, combine, name, a, axis, out, keepdims, initial, where_):
