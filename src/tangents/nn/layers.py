@@ -14,7 +14,8 @@ import numpy as np
 
 from .. import numpy as tnp
 from . import functions as F
-from .conv import _dilated, _padding, _pair, avg_pool2d, conv2d, max_pool2d
+from .conv import _dilated, _padding, _pair, conv2d
+from .pooling import avg_pool2d, max_pool2d
 
 __all__ = ["glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "lecun_normal",
            "Layer", "Dense", "Conv2D", "MaxPool2D", "AvgPool2D", "Flatten", "Dropout",
