@@ -160,3 +160,33 @@ def test_jacobians_through_writes_into_views():
     np.testing.assert_allclose(tg.jacfwd(f)(x), numeric, rtol=1e-7, atol=1e-9)
     np.testing.assert_allclose(tg.hessian(lambda x: np.sum(f(x) ** 3))(x),
                                tg.jacrev(tg.jacrev(lambda x: np.sum(f(x) ** 3)))(x), rtol=1e-10)
+
+
+def test_in_place_array_methods_follow_numpy():
+    # sort, partition, fill, put update the array itself; view() is a view; the other
+    # methods return new values, as NumPy's
+    def f(x):
+        y = x * 1.0
+        y.sort()
+        z = y.view()
+        z *= 2.0
+        w = x.copy()
+        w.partition(2)
+        q = x * 1.0
+        q.put([0, 1], [5.0, 6.0])
+        r = x * 1.0
+        r.fill(3.0)
+        c = x.compress([True, False, True, False, True])
+        k = np.sort(x).searchsorted(0.5)
+        return (np.sum(y ** 2) + w[2] + np.sum(q ** 2) + np.sum(r * x) + np.sum(c ** 3)
+                + x[k] + x.nbytes / x.itemsize)
+
+    x = np.array([0.3, -1.0, 2.0, 0.7, 1.5])
+    np.testing.assert_allclose(tg.value_and_grad(f)(x)[0], f(x), rtol=1e-14)
+    tg.check_grads(f, (x,), order=2)
+    xs = np.stack([x, x + 1.0, -x])
+    np.testing.assert_allclose(tg.vmap(f)(xs), [f(b) for b in xs], rtol=1e-14)
+    with pytest.raises(TypeError, match="astype"):
+        tg.grad(lambda x: np.sum(x.view(np.int64)))(x)
+    with pytest.raises(ValueError, match="np.resize"):
+        tg.grad(lambda x: x.resize((6,)))(x)

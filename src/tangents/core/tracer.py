@@ -323,7 +323,46 @@ class Tracer:
     nonzero = _call("nonzero")
     any = _call("any")
     all = _call("all")
+    argpartition = _call("argpartition")
+    choose = _call("choose")
+    searchsorted = _call("searchsorted")
     del _call
+
+    def compress(self, condition, axis=None):  # np.compress takes the condition first
+        return function_handlers[np.compress](condition, self, axis=axis)
+
+    @property
+    def itemsize(self):
+        return self.dtype.itemsize
+
+    @property
+    def nbytes(self):
+        return self.size * self.dtype.itemsize
+
+    # -- in-place methods: the array itself is updated, as with NumPy ---------------------
+    def sort(self, axis=-1, kind=None, order=None):
+        self._become(function_handlers[np.sort](self, axis=axis, kind=kind, order=order))
+
+    def partition(self, kth, axis=-1, kind="introselect", order=None):
+        self._become(function_handlers[np.partition](self, kth, axis=axis, kind=kind,
+                                                     order=order))
+
+    def fill(self, value):
+        self[...] = value
+
+    def put(self, indices, values, mode="raise"):
+        function_handlers[np.put](self, indices, values, mode=mode)
+
+    def view(self, dtype=None, type=None):  # noqa: A002 - NumPy's parameter names
+        if dtype is not None or type is not None:
+            raise TypeError("ndarray.view(dtype) reinterprets the bytes of a traced array, which "
+                            "has no derivative; use x.astype(dtype) to convert values")
+        return self[...]  # a view: writes through it reach this array
+
+    def resize(self, *args, **kwargs):
+        raise ValueError("ndarray.resize changes a traced array's shape in place, which "
+                         "tangents does not support; use np.resize(x, shape), which returns "
+                         "a new array")
 
     def reshape(self, *shape, order="C"):
         if len(shape) == 1 and not isinstance(shape[0], int):
