@@ -262,3 +262,17 @@ def test_matmul_shape_mismatch_names_both_shapes():
                     lambda x: np.matmul(x, np.ones((4, 1)))):
         with pytest.raises(ValueError, match=r"matmul: shapes \(2, 3\) and \((2, 5|4,|4, 1)\)"):
             tg.grad(lambda x: np.sum(product(x)))(np.ones((2, 3)))
+
+
+def test_format_spec_prints_the_value_under_the_tracer():
+    lines = []
+
+    def f(x):
+        loss = np.sum(x ** 2)
+        lines.append(f"{loss:.3f} {x[0]:5.1f}")
+        return loss
+    tg.grad(f)(np.array([1.0, 2.0]))
+    tg.hessian(f)(np.array([1.0, 2.0]))
+    assert lines == ["5.000   1.0", "5.000   1.0"]
+    tg.vmap(f)(np.ones((2, 2)))  # batched: the repr, no error
+    assert "BatchTracer" in lines[-1]

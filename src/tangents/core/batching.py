@@ -17,6 +17,7 @@ __all__ = ["BatchTrace", "BatchTracer", "move_bdim", "batch_elementwise", "batch
 
 class BatchTracer(Tracer):
     __slots__ = ()
+    _batched = True
     val, bdim = Tracer._s0, Tracer._s1
 
     def __init__(self, trace, val, bdim):

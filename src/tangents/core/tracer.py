@@ -74,6 +74,7 @@ class Tracer:
     # _view_of / _views: the NumPy views this array is one of / has (see core.aliasing)
     __slots__ = ("_trace", "_s0", "_s1", "_s2", "_view_of", "_views", "__weakref__")
     __array_priority__ = 1000
+    _batched = False  # whether its value carries a vmap batch axis (BatchTracer)
 
     def _become(self, new):
         """Make this object stand for ``new`` (a tracer): NumPy's in-place semantics, where
@@ -174,6 +175,16 @@ class Tracer:
 
     def item(self, *args):
         raise _conversion_error(".item()")
+
+    def __format__(self, spec):
+        # f"{loss:.4f}" while debugging: the value under the tracers, formatted (a string
+        # carries no derivative, so nothing is dropped); under vmap, the tracer's repr
+        if not spec:
+            return repr(self)
+        value = self
+        while isinstance(value, Tracer) and not value._batched:
+            value = value._s0
+        return repr(self) if isinstance(value, Tracer) else format(value, spec)
 
     def tolist(self):
         raise _conversion_error(".tolist()")
