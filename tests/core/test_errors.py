@@ -276,3 +276,10 @@ def test_format_spec_prints_the_value_under_the_tracer():
     assert lines == ["5.000   1.0", "5.000   1.0"]
     tg.vmap(f)(np.ones((2, 2)))  # batched: the repr, no error
     assert "BatchTracer" in lines[-1]
+
+
+def test_scipy_function_converting_a_tracer_is_named_with_the_fix():
+    scipy_special = pytest.importorskip("scipy.special")
+    with pytest.raises(tg.TracerConversionError,
+                       match=r"scipy\.special\.logsumexp converted .* tangents\.scipy"):
+        tg.grad(lambda x: scipy_special.logsumexp(x))(X)

@@ -12,9 +12,10 @@ import numpy as np
 from .aliasing import after_inplace
 
 __all__ = ["Tracer", "TracerConversionError", "NoDerivativeRuleError",
-           "ufunc_handlers", "function_handlers"]
+           "ufunc_handlers", "ufunc_method_handlers", "function_handlers"]
 
 ufunc_handlers: dict = {}
+ufunc_method_handlers: dict = {}  # (ufunc, "reduce" | "accumulate" | "outer") -> handler
 function_handlers: dict = {}
 
 
@@ -47,6 +48,24 @@ def _called_from_np_vectorize():
             return True
         frame = frame.f_back
     return False
+
+
+def _scipy_caller():
+    """The SciPy function the user called (``module.name``, the outermost SciPy frame) if
+    SciPy is converting a tracer to an array, else None."""
+    import sys
+    frame, found = sys._getframe(2), None
+    for _ in range(12):
+        if frame is None:
+            break
+        module = frame.f_globals.get("__name__", "")
+        if module.startswith("scipy."):
+            public = module.split("._")[0]  # scipy.special._logsumexp -> scipy.special
+            found = f"{public}.{frame.f_code.co_name}"
+        elif found is not None:
+            break
+        frame = frame.f_back
+    return found
 
 
 def _is_scipy_ufunc(ufunc):
@@ -110,6 +129,10 @@ class Tracer:
             handler = ufunc_handlers.get(ufunc)
             if handler is not None:
                 return handler(*inputs)
+        if method != "__call__":
+            handler = ufunc_method_handlers.get((ufunc, method))
+            if handler is not None:
+                return handler(*inputs, **kwargs)
         handler = ufunc_handlers.get(ufunc) if method == "__call__" else None
         if handler is None and method == "__call__" and _is_scipy_ufunc(ufunc):
             import tangents.scipy.special  # noqa: F401  (registers SciPy's ufuncs)
@@ -159,6 +182,14 @@ class Tracer:
                 "np.vectorize cannot be intercepted on traced values (it loops in Python over "
                 "plain arrays); use tangents.numpy.vectorize(pyfunc, signature=...), which "
                 "runs the function once through vmap and is differentiable")
+        caller = _scipy_caller()
+        if caller is not None:
+            raise TracerConversionError(
+                f"{caller} converted a traced value to a plain array, which would drop its "
+                "derivative. Use the tangents.scipy version (tangents.scipy.special, .stats and "
+                ".linalg mirror SciPy's names), or set the environment variable "
+                "SCIPY_ARRAY_API=1 before SciPy is imported, so that SciPy's array-API "
+                "functions compute with tangents.numpy.")
         raise _conversion_error("np.asarray (or writing into a plain ndarray)")
 
     def __float__(self):

@@ -78,6 +78,7 @@ from . import linalg  # noqa: F401
 from .array_api import *  # noqa: F401,F403
 from .extras import *  # noqa: F401,F403
 from .statistics import *  # noqa: F401,F403
+from . import ufunc_methods  # noqa: F401  (np.add.reduce, np.multiply.outer, ...)
 from .selection import *  # noqa: F401,F403
 from .polynomials import *  # noqa: F401,F403
 from .counting import *  # noqa: F401,F403
