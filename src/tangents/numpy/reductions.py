@@ -289,8 +289,11 @@ def _extremum_rules(prim):
 
 def _extremum_impl(combine, reduce):
     def impl(x, *, axis, keepdims):
+        if type(x) is not np.ndarray:  # NumPy scalars, lazy arrays (Dask): their own max
+            return reduce(x, axis=axis, keepdims=keepdims)
         out = _halving_reduce(combine, x, axis, keepdims)
-        return reduce(x, axis=axis, keepdims=keepdims) if out is None else out
+        # the ufunc's own reduce: np.max's Python wrapper costs more than a small max
+        return combine.reduce(x, axis=axis, keepdims=keepdims) if out is None else out
     return impl
 
 
