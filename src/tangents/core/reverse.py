@@ -19,6 +19,8 @@ from .tracer import Tracer
 
 __all__ = ["VJPTrace", "VJPTracer", "backward", "forward_through_tape"]
 
+_PY_SCALARS = frozenset(ops.PY_SCALARS)
+
 
 class LeakedTracerError(RuntimeError):
     pass
@@ -100,7 +102,7 @@ class VJPTrace:
                 parents.append(a.key)
             else:
                 if type(a) is not np.ndarray:
-                    if type(a) in ops.PY_SCALARS:
+                    if type(a) in _PY_SCALARS:
                         scalars = True
                     elif isinstance(a, Tracer):
                         nested = True
@@ -136,7 +138,14 @@ class VJPTrace:
         elif not _is_inexact(ans):
             return ans
         tape.append((prim, primals, params, node_ans, parents))
-        return VJPTracer(self, ans, index)
+        out = _new_tracer(VJPTracer)  # VJPTracer(self, ans, index), without __init__'s call
+        out._trace = self
+        out._s0 = ans
+        out._s1 = out._s2 = index
+        return out
+
+
+_new_tracer = object.__new__
 
 
 def _is_inexact(x):
@@ -189,7 +198,7 @@ def backward(tape, seeds, release):
                     raise NotImplementedError(
                         f"reverse-mode derivative of {prim.name} with respect to argument {j} "
                         "is not defined")
-                g = rule(ct, ans, *args, **params)
+                g = rule(ct, ans, *args, **params) if params else rule(ct, ans, *args)
                 a = args[j]
                 try:
                     fits = g.shape == a.shape and g.dtype == a.dtype
