@@ -190,3 +190,45 @@ def test_in_place_array_methods_follow_numpy():
         tg.grad(lambda x: np.sum(x.view(np.int64)))(x)
     with pytest.raises(ValueError, match="np.resize"):
         tg.grad(lambda x: x.resize((6,)))(x)
+
+
+# -- random programs of views and in-place updates, against NumPy itself ----------------------
+_VIEWS = [lambda a: a[1] if a.ndim >= 2 else None, lambda a: a[1:] if a.ndim else None,
+          lambda a: a[::2] if a.ndim else None, lambda a: a[::-1] if a.ndim else None,
+          lambda a: a.T if a.ndim >= 2 else None, lambda a: a.ravel(),
+          lambda a: a.reshape(-1, 1) if a.ndim == 1 else a.reshape(-1), lambda a: a[None],
+          lambda a: a[...], lambda a: a.view(), lambda a: a.copy(),
+          lambda a: a[[0]] if a.ndim and len(a) else None]
+_UPDATES = [lambda a, s: a.__iadd__(s), lambda a, s: a.__imul__(1.5),
+            lambda a, s: a.__setitem__(Ellipsis, s * 0.5),
+            lambda a, s: a.__setitem__(0, s) if a.ndim and len(a) else None,
+            lambda a, s: a.__setitem__(Ellipsis, np.sin(a))]
+
+
+def _random_program(seed):
+    rng = np.random.default_rng(seed)
+    steps = [(rng.random() < 0.5, int(rng.integers(12)), float(rng.random()))
+             for _ in range(rng.integers(2, 8))]
+
+    def f(x):
+        arrays, s = [x * 1.0], x[0, 0] * 0.3
+        for is_view, i, pick in steps:
+            src = arrays[int(pick * len(arrays))]
+            if is_view:
+                v = _VIEWS[i](src)
+                if v is not None:
+                    arrays.append(v)
+            else:
+                _UPDATES[i % len(_UPDATES)](src, s)
+        return sum(np.sum(np.sin(a) * (j + 1)) for j, a in enumerate(arrays))
+    return f
+
+
+@pytest.mark.parametrize("seed", range(0, 120, 3))
+def test_random_view_and_update_programs_match_numpy(seed):
+    f = _random_program(seed)
+    x = np.arange(6.0).reshape(2, 3) / 5 + 0.1
+    np.testing.assert_allclose(tg.value_and_grad(f)(x)[0], f(x.copy()), rtol=1e-12)
+    tg.check_grads(f, (x,), order=1)
+    xs = np.stack([x, x + 0.2])
+    np.testing.assert_allclose(tg.vmap(f)(xs), [f(xs[0].copy()), f(xs[1].copy())], rtol=1e-12)
