@@ -85,3 +85,36 @@ def test_deferred_tangent_is_computed_once():
     first = forward._force(d)
     np.testing.assert_allclose(first, 2.0 * np.cos(0.5))
     assert forward._force(d) is first and d.primals is None
+
+
+# -- random programs: forward-over-reverse (deferred) against reverse-over-reverse ------------
+_UNARY = [np.sin, np.tanh, np.exp, lambda a: np.log1p(a * a), lambda a: a ** 3,
+          lambda a: np.maximum(a, 0.1 * a), lambda a: np.sqrt(a * a + 1.0)]
+_BINARY = [np.add, np.subtract, np.multiply, np.logaddexp, lambda a, b: a / (1 + b * b),
+           np.hypot]
+_M = np.random.default_rng(1).standard_normal((4, 4)) / 2
+
+
+def _random_program(seed):
+    rng = np.random.default_rng(seed)
+    steps = [(int(rng.integers(4)), int(rng.integers(7)), int(rng.integers(6)),
+              float(rng.random()), float(rng.random())) for _ in range(rng.integers(2, 9))]
+
+    def f(x):
+        vals = [x]
+        for kind, u, b, p1, p2 in steps:
+            a, c = vals[int(p1 * len(vals))], vals[int(p2 * len(vals))]
+            vals.append(_UNARY[u](a) if kind == 0 else _BINARY[b](a, c) if kind == 1
+                        else _M @ a if kind == 2 else a - np.sum(a * c) * 0.1)
+        return np.sum(vals[-1] ** 2) + np.sum(np.tanh(vals[len(vals) // 2]))
+    return f
+
+
+@pytest.mark.parametrize("seed", range(0, 60, 3))
+def test_random_programs_forward_over_reverse_matches_reverse_over_reverse(seed):
+    f = _random_program(seed)
+    x = np.random.default_rng(seed + 1000).standard_normal(4) * 0.5
+    np.testing.assert_allclose(tg.hessian(f)(x), tg.jacrev(tg.jacrev(f))(x), rtol=1e-9,
+                               atol=1e-10)
+    np.testing.assert_allclose(tg.jacfwd(tg.jacfwd(tg.jacrev(f)))(x),
+                               tg.jacrev(tg.jacrev(tg.jacrev(f)))(x), rtol=1e-8, atol=1e-9)
