@@ -9,11 +9,17 @@ from .primitive import bind, registry
 
 
 def shape_of(x):
-    return x.shape if hasattr(x, "shape") else np.shape(x)
+    try:
+        return x.shape
+    except AttributeError:  # Python numbers and sequences
+        return np.shape(x)
 
 
 def dtype_of(x):
-    return x.dtype if hasattr(x, "dtype") else np.result_type(x)
+    try:
+        return x.dtype
+    except AttributeError:
+        return np.result_type(x)
 
 
 PY_SCALARS = (float, int, complex, bool)

@@ -37,11 +37,17 @@ def is_traced(*xs):
 
 
 def shape(x):
-    return x.shape if hasattr(x, "shape") else np.shape(x)
+    try:
+        return x.shape
+    except AttributeError:  # Python numbers and sequences
+        return np.shape(x)
 
 
 def dtype(x):
-    return x.dtype if hasattr(x, "dtype") else np.result_type(x)
+    try:
+        return x.dtype
+    except AttributeError:
+        return np.result_type(x)
 
 
 def ndim(x):

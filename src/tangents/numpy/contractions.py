@@ -57,6 +57,8 @@ def _pad_after_batch(x, n):
 # d(x @ y) = dx @ y + x @ dy, so ct_x = ct @ y^T and ct_y = x^T @ ct; a 1-d operand is a
 # row (x) or column (y) vector whose length-one axis is dropped from the result.
 def _matmul_vjp_x(ct, ans, x, y):
+    if type(ct) is np.ndarray and type(y) is np.ndarray and ct.ndim == y.ndim == 2:
+        return np.matmul(ct, y.T)  # first order, matrices: the GEMM directly
     xn, yn = _ndim(x), _ndim(y)
     if xn == yn == 2:
         return bind(matmul_p, ct, bind(transpose_p, y, axes=(1, 0)))
@@ -70,6 +72,8 @@ def _matmul_vjp_x(ct, ans, x, y):
 
 
 def _matmul_vjp_y(ct, ans, x, y):
+    if type(ct) is np.ndarray and type(x) is np.ndarray and ct.ndim == x.ndim == 2:
+        return np.matmul(x.T, ct)
     xn, yn = _ndim(x), _ndim(y)
     if xn == yn == 2:
         return bind(matmul_p, bind(transpose_p, x, axes=(1, 0)), ct)
