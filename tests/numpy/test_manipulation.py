@@ -70,8 +70,14 @@ CASES += [
 ]
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
-    CASES += [both("cross-2", lambda m, a, b: m.cross(a, b), rand((2, 2)), rand((2,), seed=1)),
-              both("cross-2-3", lambda m, a, b: m.cross(a, b), rand((2,)), rand((3,), seed=1))]
+    try:  # 2-element vectors: deprecated in NumPy 2.0, removed in 2.5
+        np.cross(np.ones(2), np.ones(2))
+        CASES += [both("cross-2", lambda m, a, b: m.cross(a, b), rand((2, 2)),
+                       rand((2,), seed=1)),
+                  both("cross-2-3", lambda m, a, b: m.cross(a, b), rand((2,)),
+                       rand((3,), seed=1))]
+    except ValueError:
+        pass
 for mode in ("full", "same", "valid"):
     CASES += [both(f"convolve-{mode}", lambda m, a, v, mode=mode: m.convolve(a, v, mode),
                    rand((5,)), rand((3,), seed=1)),

@@ -9,7 +9,7 @@ non-differentiable, batched example by example where NumPy has no batched call).
 """
 from __future__ import annotations
 
-__all__ = ['resize', 'rollaxis', 'row_stack', 'fabs', 'divmod', 'modf', 'frexp', 'ldexp',
+__all__ = ['resize', 'rollaxis', 'fabs', 'divmod', 'modf', 'frexp', 'ldexp',
            'spacing', 'fix', 'real_if_close', 'asanyarray', 'unwrap', 'sort_complex',
            'trim_zeros', 'matvec', 'vecmat', 'allclose', 'isclose', 'array_equal',
            'array_equiv', 'isneginf', 'isposinf', 'isreal', 'iscomplex', 'iscomplexobj',
@@ -292,10 +292,13 @@ def rollaxis(a, axis, start=0):
     return tnp.transpose(a, axes)
 
 
-@implements(np.row_stack)
-def row_stack(tup, *, dtype=None, casting="same_kind"):
-    """``row_stack(tup)``: NumPy's deprecated alias of `vstack`."""
-    return tnp.vstack(tup, dtype=dtype, casting=casting)
+if hasattr(np, "row_stack"):  # removed in NumPy 2.5
+    @implements(np.row_stack)
+    def row_stack(tup, *, dtype=None, casting="same_kind"):
+        """``row_stack(tup)``: NumPy's deprecated alias of `vstack`."""
+        return tnp.vstack(tup, dtype=dtype, casting=casting)
+
+    __all__.append("row_stack")
 
 
 @implements(np.asanyarray)
