@@ -133,7 +133,10 @@ def test_nondifferentiable_ufuncs_have_the_ufunc_positional_signature(name):
     want = ["x1", "x2"] if name in NONDIFF_BINARY else ["x"]
     assert [p.name for p in params] == want
     assert all(p.kind is inspect.Parameter.POSITIONAL_ONLY for p in params)
-    assert list(inspect.signature(ufunc).parameters)[:len(want)] == want  # NumPy's names
+    try:  # NumPy's names (ufuncs have a signature for inspect from NumPy 2.3 on)
+        assert list(inspect.signature(ufunc).parameters)[:len(want)] == want
+    except ValueError:
+        pass
     args = [np.array([3, 5]), np.array([1, 6])][:len(want)]
     np.testing.assert_array_equal(fn(*args), ufunc(*args))
     # a wrong number of arguments names the function

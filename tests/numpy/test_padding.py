@@ -56,9 +56,15 @@ CASES += [
          rand((2, 3)), rand((2,), seed=5)),
     both("ramp-traced-scalar-end", lambda m, x, e: m.pad(x, 2, "linear_ramp", end_values=e),
          rand((3,)), rand((), seed=5)),
-    both("stat-dict-widths", lambda m, x: m.pad(x, {1: (2, 1)}, "median", stat_length=3),
-         rand((2, 4))),
 ]
+
+
+try:  # dict widths are NumPy 2.3+
+    np.pad(np.ones(2), {0: 1})
+    CASES.append(both("stat-dict-widths",
+                      lambda m, x: m.pad(x, {1: (2, 1)}, "median", stat_length=3), rand((2, 4))))
+except TypeError:
+    pass
 
 
 @pytest.mark.parametrize("case", CASES, ids=case_id)
@@ -87,6 +93,10 @@ def test_values_bit_equal_numpy(mode, kw):
                     warnings.simplefilter("ignore", RuntimeWarning)  # mean of 0 entries
                     try:
                         want = np.pad(a, w, mode, **kw)
+                    except TypeError:
+                        if isinstance(w, dict):  # dict widths are NumPy 2.3+
+                            continue
+                        raise
                     except (ValueError, IndexError) as e:
                         with pytest.raises(type(e), match=str(e)[:30]):
                             tnp.pad(a, w, mode, **kw)

@@ -17,6 +17,7 @@ import numpy as np
 
 try:
     import scipy.linalg as _sl
+    from scipy import __version__ as _scipy_version
 except ImportError as e:  # pragma: no cover - SciPy is optional
     raise ImportError("tangents.scipy.linalg needs SciPy: pip install tangents[scipy]") from e
 
@@ -52,6 +53,32 @@ def _broadcast_batch(*xs):
     return [np.broadcast_to(x, batch + x.shape[-2:]) for x in xs]
 
 
+# SciPy takes stacks of matrices from 1.16 on ("nearly all functions in scipy.linalg");
+# before, some raise on them and some (lu_factor) silently compute something else
+_SCIPY_BATCHES = tuple(int(p) for p in _scipy_version.split(".")[:2]) >= (1, 16)
+
+
+def _on_stacks(fn, *xs, **kwargs):
+    """``fn(*xs, **kwargs)`` on stacks of matrices (leading axes broadcast): SciPy's own
+    batching where it has it, else one call per matrix of the stack."""
+    xs = [np.asarray(x) for x in xs]
+    batch = np.broadcast_shapes(*[x.shape[:-2] for x in xs])
+    if not batch:
+        return fn(*xs, **kwargs)
+    xs = _broadcast_batch(*xs)
+    if _SCIPY_BATCHES:
+        return fn(*xs, **kwargs)
+    outs = [fn(*(x[i] for x in xs), **kwargs) for i in np.ndindex(batch)]
+    if not outs:  # an empty stack: one call on identity matrices gives the result's layout
+        probe = fn(*(np.eye(*x.shape[-2:], dtype=x.dtype) for x in xs), **kwargs)
+        parts = probe if isinstance(probe, tuple) else (probe,)
+        empty = tuple(np.empty(batch + np.shape(p), np.asarray(p).dtype) for p in parts)
+        return empty if isinstance(probe, tuple) else empty[0]
+    if isinstance(outs[0], tuple):  # several results (lu_factor)
+        return tuple(np.stack(parts).reshape(batch + parts[0].shape) for parts in zip(*outs))
+    return np.stack(outs).reshape(batch + outs[0].shape)
+
+
 def _as_matrix_rhs(b):
     """``b`` as (..., M, K) and the function restoring the caller's layout (vector b)."""
     if len(shape(b)) == 1:
@@ -61,8 +88,8 @@ def _as_matrix_rhs(b):
 
 # -- solve_triangular: X = op(A)^-1 B, op(A) = A or A^T, A one triangle of a -------------------
 def _tri_impl(a, b, *, lower, trans, unit_diagonal):
-    a, b = _broadcast_batch(a, b)
-    return _sl.solve_triangular(a, b, trans=trans, lower=lower, unit_diagonal=unit_diagonal)
+    return _on_stacks(_sl.solve_triangular, a, b, trans=trans, lower=lower,
+                      unit_diagonal=unit_diagonal)
 
 
 def _tri_vjp(ct, ans, args, needed, *, lower, trans, unit_diagonal):
@@ -209,7 +236,7 @@ def _lu_vjp(ct, ans, a):
     return _T(_pt(piv, lu)) @ _T(_solve_tri(lu, _T(w), False))
 
 
-lu_factor_p = Primitive("scipy.lu_factor", lambda a: list(_sl.lu_factor(a)),
+lu_factor_p = Primitive("scipy.lu_factor", lambda a: list(_on_stacks(_sl.lu_factor, a)),
                         multiple_results=True)
 lu_factor_p.def_vjp(_lu_vjp)
 lu_factor_p.def_jvp(_lu_jvp)
@@ -260,7 +287,7 @@ def _frechet(a, e):
     return bind(expm_p, big)[..., :n, n:]
 
 
-expm_p = Primitive("scipy.expm", _sl.expm)
+expm_p = Primitive("scipy.expm", lambda a: _on_stacks(_sl.expm, a))
 expm_p.def_jvp(lambda t, ans, a: _frechet(a, t))
 expm_p.def_vjp(lambda ct, ans, a: _frechet(_T(a), ct))  # the adjoint of L(A, .) is L(A^T, .)
 expm_p.def_batch(batch_matrices(expm_p))
@@ -291,8 +318,7 @@ def expm_frechet(A, E, method=None, compute_expm=True, check_finite=True):
 
 # -- Sylvester equations and sqrtm -----------------------------------------------------------
 def _sylvester_impl(a, b, q):
-    a, b, q = _broadcast_batch(a, b, q)
-    return _sl.solve_sylvester(a, b, q)
+    return _on_stacks(_sl.solve_sylvester, a, b, q)
 
 
 def _sylvester_vjp(ct, ans, args, needed):
@@ -331,7 +357,7 @@ def solve_sylvester(a, b, q):
     return bind(sylvester_p, a, b, q)
 
 
-sqrtm_p = Primitive("scipy.sqrtm", _sl.sqrtm)
+sqrtm_p = Primitive("scipy.sqrtm", lambda a: _on_stacks(_sl.sqrtm, a))
 # X dX + dX X = dA; the adjoint solves X^T G + G X^T = ct
 sqrtm_p.def_jvp(lambda t, ans, a: bind(sylvester_p, ans, ans, t))
 sqrtm_p.def_vjp(lambda ct, ans, a: bind(sylvester_p, _T(ans), _T(ans), ct))
