@@ -92,8 +92,16 @@ CASES += [Case("nanquantile-weights",
                np_fun=lambda x, w: _with_nans(np.nanquantile, **_NQW)(x, weights=w))]
 
 
+# tangents follows NumPy 2.3+'s quantiles: q kept in the data's precision, weights= with
+# several axes, and its error messages; earlier NumPy computes or raises differently
+_OLD_NUMPY = tuple(int(p) for p in np.__version__.split(".")[:2]) < (2, 3)
+_needs_new_numpy = pytest.mark.skipif(_OLD_NUMPY, reason="NumPy < 2.3 quantile semantics")
+
+
 @pytest.mark.parametrize("case", CASES, ids=case_id)
 def test_quantile_rule(case):
+    if _OLD_NUMPY and "weights" in case.name and "axis(" in case.name:
+        pytest.skip("weights= with several axes is NumPy 2.3+")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices
         check_case(case)
@@ -105,6 +113,7 @@ _QS = [0.3, np.float32(0.37), 1, 0, [0, 1], np.array([0.5, 0.37, 0.93], np.float
 _DTYPES = [np.float64, np.float32, np.float16, np.int64, np.int8]
 
 
+@_needs_new_numpy
 @pytest.mark.parametrize("method", METHODS)
 def test_values_and_dtypes_equal_numpy(method):
     rng = np.random.default_rng(0)
@@ -196,6 +205,7 @@ def test_weights_get_zero_derivative_and_vmap():
         np.testing.assert_array_equal(got[1], want[1])
 
 
+@_needs_new_numpy
 def test_numpy_errors():
     a = rand((2, 3, 4))
     cases = [
