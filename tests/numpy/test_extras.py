@@ -26,9 +26,6 @@ CASES = [
     Case("trim_zeros", lambda x: tnp.trim_zeros(x * np.array([0.0, 1, 0, 1, 0])),
          (rand((5,)),), np_fun=lambda x: np.trim_zeros(x * np.array([0.0, 1, 0, 1, 0])),
          vmap=False),
-    Case("trim_zeros-f-axis", lambda x: tnp.trim_zeros(x * np.array([[0.0], [1.0]]), "f", 0),
-         (rand((2, 3)),), np_fun=lambda x: np.trim_zeros(x * np.array([[0.0], [1.0]]), "f", 0),
-         vmap=False),
     # elementwise
     Case("fabs", tnp.fabs, (rand((2, 3)),), np_fun=np.fabs),
     Case("degrees", np.degrees, (rand((3,)),)),
@@ -51,8 +48,10 @@ CASES = [
     Case("sort_complex", lambda x: tnp.real(tnp.sort_complex(x)), (rand((4,)),),
          np_fun=lambda x: np.real(np.sort_complex(x)), float32=False),
     Case("asanyarray", lambda x: tnp.asanyarray(x) * 2, (rand((3,)),)),
-    Case("matvec", tnp.matvec, (rand((2, 3, 4)), rand((4,), seed=1)), np_fun=np.matvec),
-    Case("vecmat", tnp.vecmat, (rand((3,)), rand((2, 3, 4), seed=1)), np_fun=np.vecmat),
+    Case("matvec", tnp.matvec, (rand((2, 3, 4)), rand((4,), seed=1)),
+         np_fun=lambda a, v: np.einsum("...ij,...j->...i", a, v)),
+    Case("vecmat", tnp.vecmat, (rand((3,)), rand((2, 3, 4), seed=1)),
+         np_fun=lambda v, a: np.einsum("...i,...ij->...j", v, a)),
     # polynomials
     Case("poly", tnp.poly, (rand((3,)),), np_fun=np.poly),
     Case("polyadd", tnp.polyadd, (rand((3,)), rand((1,), seed=1)), np_fun=np.polyadd),
@@ -113,6 +112,14 @@ CASES = [
          np_fun=np.linalg.tensorsolve),
 ]
 
+try:  # trim_zeros takes axis= from NumPy 2.2 on
+    np.trim_zeros(np.ones((1, 1)), "f", 0)
+    CASES.append(Case(
+        "trim_zeros-f-axis", lambda x: tnp.trim_zeros(x * np.array([[0.0], [1.0]]), "f", 0),
+        (rand((2, 3)),), np_fun=lambda x: np.trim_zeros(x * np.array([[0.0], [1.0]]), "f", 0),
+        vmap=False))
+except TypeError:
+    pass
 if hasattr(np, "row_stack"):  # removed in NumPy 2.5
     CASES.append(Case("row_stack", lambda x, y: tnp.row_stack([x, y]),
                       (rand((3,)), rand((2, 3), seed=1))))

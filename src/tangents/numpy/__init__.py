@@ -11,6 +11,8 @@ are NumPy's own too, imported on first use as NumPy itself does (``_PASSTHROUGH_
 ``dir()`` lists them.  So ``import tangents.numpy as np`` has every public name of
 NumPy's main namespace, and no name reaches NumPy by reflection.
 """
+import warnings as _warnings
+
 import numpy as _np
 
 # NumPy's own objects, re-exported as they are (a family module defining one of these
@@ -55,7 +57,9 @@ _PASSTHROUGH_NAMES = (
 _PASSTHROUGH_MODULES = ("char", "core", "ctypeslib", "dtypes", "emath", "exceptions", "f2py",
                         "lib", "ma", "polynomial", "rec", "strings", "testing", "typing")
 # float128/complex256 exist on some platforms only
-globals().update({_n: getattr(_np, _n) for _n in _PASSTHROUGH_NAMES if hasattr(_np, _n)})
+with _warnings.catch_warnings():  # NumPy 1.26 warns on touching np.long and similar names
+    _warnings.simplefilter("ignore")
+    globals().update({_n: getattr(_np, _n) for _n in _PASSTHROUGH_NAMES if hasattr(_np, _n)})
 from numpy import random  # noqa: E402
 
 from .creation import *  # noqa: F401,F403

@@ -8,8 +8,8 @@ import numpy as np
 
 from ..core.tracer import Tracer, function_handlers, ufunc_handlers
 
-__all__ = ["implements", "implements_ufunc", "normalize_axes", "normalize_axis", "is_traced",
-           "shape", "dtype", "ndim"]
+__all__ = ["implements", "implements_ufunc", "numpy_function", "normalize_axes",
+           "normalize_axis", "is_traced", "shape", "dtype", "ndim"]
 
 
 def implements(*np_funcs):
@@ -27,6 +27,28 @@ def implements_ufunc(ufunc, name=None):
         ufunc_handlers[ufunc] = fn
         return fn
     return register
+
+
+class _Absent:
+    """Stands for a NumPy function that the installed NumPy does not have yet (the newer
+    names tangents.numpy provides): registering a handler for it is harmless."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def __repr__(self):
+        return f"<numpy.{self.path}: not in NumPy {np.__version__}>"
+
+
+def numpy_function(path):
+    """NumPy's function at ``path`` ("unstack", "linalg.vecdot"), or a stand-in where the
+    installed NumPy predates it."""
+    obj = np
+    for part in path.split("."):
+        obj = getattr(obj, part, None)
+        if obj is None:
+            return _Absent(path)
+    return obj
 
 
 def is_traced(*xs):

@@ -12,10 +12,10 @@ from .. import numpy as tnp  # the package namespace; read only at call time
 from ..core.batching import move_bdim
 from ..core.primitive import Primitive, bind
 from ..core.tracer import Tracer
-from ._dispatch import dtype, implements, ndim, shape
+from ._dispatch import dtype, implements, ndim, numpy_function, shape
 
 
-@implements(np.linalg.cross)
+@implements(numpy_function("linalg.cross"))
 def linalg_cross(x1, x2, /, *, axis=-1):
     """``linalg.cross(x1, x2, axis=-1)``: cross product of 3-vectors."""
     if shape(x1)[axis] != 3 or shape(x2)[axis] != 3:

@@ -17,7 +17,7 @@ import numpy as np
 from ..core.batching import batch_matrices, move_bdim
 from ..core.primitive import Primitive, bind
 from ..core.tracer import Tracer
-from ._dispatch import dtype, implements, shape
+from ._dispatch import dtype, implements, numpy_function, shape
 
 EighResult = namedtuple("EighResult", ["eigenvalues", "eigenvectors"])
 SVDResult = namedtuple("SVDResult", ["U", "S", "Vh"])
@@ -347,7 +347,7 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
     return SVDResult(*bind(svd_p, a))
 
 
-@implements(np.linalg.svdvals)
+@implements(numpy_function("linalg.svdvals"))
 def svdvals(x, /):
     """``svdvals(x)``: singular values, descending; see `svd` with ``compute_uv=False``.
 

@@ -29,7 +29,7 @@ from ..core.primitive import bind
 from ..core.tracer import Tracer
 from . import creation
 from . import linalg as _linalg
-from ._dispatch import dtype, implements, implements_ufunc, normalize_axis, shape
+from ._dispatch import dtype, implements, implements_ufunc, normalize_axis, numpy_function, shape
 from .complex import conj
 from .elementwise import (
     arccos,
@@ -58,7 +58,7 @@ from .sorting import unique
 __array_api_version__ = "2024.12"
 _check_device = creation.check_device
 
-bool = np.bool  # noqa: A001 - the standard's name for the boolean dtype
+bool = np.bool_  # noqa: A001 - the standard's name for the boolean dtype (np.bool in NumPy 2)
 uint16, uint32, uint64 = np.uint16, np.uint32, np.uint64
 broadcast_shapes = np.broadcast_shapes
 from_dlpack = np.from_dlpack
@@ -135,7 +135,7 @@ def permute_dims(x, /, axes):
     return transpose(x, tuple(axes))
 
 
-@implements(np.matrix_transpose)
+@implements(numpy_function("matrix_transpose"))
 def matrix_transpose(x, /):
     """``matrix_transpose(x)``: swap the last two axes.
 
@@ -147,7 +147,7 @@ def matrix_transpose(x, /):
     return _linalg.matrix_transpose(x)
 
 
-@implements_ufunc(np.vecdot)
+@implements_ufunc(numpy_function("vecdot"))
 def vecdot(x1, x2, /, *, axis=-1):
     """``vecdot(x1, x2, axis=-1)``: ``sum(conj(x1) * x2, axis)`` after broadcasting, in the
     promoted dtype of ``x1`` and ``x2`` (as for every binary operation: uint8 stays uint8).
@@ -256,7 +256,7 @@ def _scan(op, name, initial, x, axis, dtype_, include_initial):
     return ans
 
 
-@implements(np.cumulative_sum)
+@implements(numpy_function("cumulative_sum"))
 def cumulative_sum(x, /, *, axis=None, dtype=None, include_initial=False):
     """``cumulative_sum(x, axis=None, dtype=None, include_initial=False)``: `cumsum`,
     optionally starting with a 0.
@@ -267,7 +267,7 @@ def cumulative_sum(x, /, *, axis=None, dtype=None, include_initial=False):
     return _scan(cumsum, "cumulative_sum", 0, x, axis, dtype, include_initial)
 
 
-@implements(np.cumulative_prod)
+@implements(numpy_function("cumulative_prod"))
 def cumulative_prod(x, /, *, axis=None, dtype=None, include_initial=False):
     """``cumulative_prod(x, axis=None, dtype=None, include_initial=False)``: `cumprod`,
     optionally starting with a 1.
@@ -296,7 +296,7 @@ class UniqueInverseResult(NamedTuple):
     inverse_indices: object
 
 
-@implements(np.unique_all)
+@implements(numpy_function("unique_all"))
 def unique_all(x, /):
     """``unique_all(x)``: (values, indices, inverse_indices, counts); NaNs are distinct.
 
@@ -307,7 +307,7 @@ def unique_all(x, /):
     return UniqueAllResult(values, index, np.reshape(inverse, shape(x)), counts)
 
 
-@implements(np.unique_counts)
+@implements(numpy_function("unique_counts"))
 def unique_counts(x, /):
     """``unique_counts(x)``: (values, counts); NaNs are distinct.
 
@@ -318,7 +318,7 @@ def unique_counts(x, /):
     return UniqueCountsResult(values, counts)
 
 
-@implements(np.unique_inverse)
+@implements(numpy_function("unique_inverse"))
 def unique_inverse(x, /):
     """``unique_inverse(x)``: (values, inverse_indices shaped like ``x``).
 
@@ -329,7 +329,7 @@ def unique_inverse(x, /):
     return UniqueInverseResult(values, np.reshape(inverse, shape(x)))
 
 
-@implements(np.unique_values)
+@implements(numpy_function("unique_values"))
 def unique_values(x, /):
     """``unique_values(x)``: the sorted distinct values; NaNs are distinct.
 
@@ -404,7 +404,7 @@ def astype(x, dtype, /, *, copy=True, device=None):
     return creation.copy(ans) if copy and ans is x else ans
 
 
-implements(np.astype)(astype)
+implements(numpy_function("astype"))(astype)
 
 
 def _dtype_of(x):

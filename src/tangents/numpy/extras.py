@@ -60,7 +60,10 @@ def _nondiff_ufunc(name, ufunc, nargs):
 
 gcd = _nondiff_ufunc("gcd", np.gcd, 2)
 lcm = _nondiff_ufunc("lcm", np.lcm, 2)
-bitwise_count = _nondiff_ufunc("bitwise_count", np.bitwise_count, 1)
+if hasattr(np, "bitwise_count"):  # NumPy 2.0+
+    bitwise_count = _nondiff_ufunc("bitwise_count", np.bitwise_count, 1)
+else:
+    __all__.remove("bitwise_count")
 spacing = _nondiff_ufunc("spacing", np.spacing, 1)  # piecewise constant: zero derivative
 implements_ufunc(np.degrees)(tnp.rad2deg)
 implements_ufunc(np.radians)(tnp.deg2rad)
@@ -153,7 +156,6 @@ def _matvec_ufunc(x1, x2):
     return tnp.sum(x1 * tnp.expand_dims(x2, -2), axis=-1)
 
 
-@implements_ufunc(np.matvec)
 def matvec(x1, x2):
     """``matvec(x1, x2)``: matrix-vector product over the last axes (broadcast stacks).
 
@@ -163,7 +165,6 @@ def matvec(x1, x2):
     return _matvec_ufunc(x1, x2)
 
 
-@implements_ufunc(np.vecmat)
 def vecmat(x1, x2):
     """``vecmat(x1, x2)``: ``conj(x1) @ x2`` over the last axes (broadcast stacks).
 
@@ -171,6 +172,11 @@ def vecmat(x1, x2):
     array([1., 2.])
     """
     return tnp.sum(tnp.expand_dims(tnp.conj(x1), -1) * x2, axis=-2)
+
+
+for _name, _fn in (("matvec", matvec), ("vecmat", vecmat)):
+    if hasattr(np, _name):  # NumPy's ufuncs since 2.2
+        implements_ufunc(getattr(np, _name))(_fn)
 
 
 # -- comparisons and type tests: plain booleans -------------------------------------------

@@ -18,7 +18,7 @@ import numpy as np
 from ..core.batching import move_bdim
 from ..core.primitive import Primitive, bind
 from ..core.tracer import Tracer
-from ._dispatch import dtype, implements, normalize_axis, shape
+from ._dispatch import dtype, implements, normalize_axis, numpy_function, shape
 from .creation import asarray, astype
 from .indexing import getitem
 from .shape import broadcast_to, expand_dims, reshape
@@ -265,7 +265,7 @@ def dsplit(ary, indices_or_sections):
     return split(ary, indices_or_sections, 2)
 
 
-@implements(np.unstack)
+@implements(numpy_function("unstack"))
 def unstack(x, /, *, axis=0):
     """``unstack(x, axis=0)``: the slices along ``axis``, as a tuple.
 

@@ -22,7 +22,7 @@ from numpy.linalg import LinAlgError
 from ..core import builders
 from ..core.batching import batch_axis_op
 from ..core.primitive import Primitive, bind
-from ._dispatch import dtype, implements, normalize_axes, normalize_axis, shape
+from ._dispatch import dtype, implements, normalize_axes, normalize_axis, numpy_function, shape
 from ._linalg_eig import eig, eigvals  # non-symmetric eigendecomposition
 from ._linalg_eig import linalg_cross as cross  # the standard's linalg.cross
 from ._linalg_factor import (
@@ -469,7 +469,7 @@ def norm(x, ord=None, axis=None, keepdims=False):
     raise ValueError("Improper number of dimensions to norm.")
 
 
-@implements(np.linalg.vector_norm)
+@implements(numpy_function("linalg.vector_norm"))
 def vector_norm(x, /, *, axis=None, keepdims=False, ord=2):
     """``vector_norm(x, axis=None, keepdims=False, ord=2)``: the norm over ``axis`` (any
     number of axes) as one flattened vector.
@@ -486,7 +486,7 @@ def vector_norm(x, /, *, axis=None, keepdims=False, ord=2):
     return bind(vector_norm_p, x, ord=float(ord), axis=axes, keepdims=bool(keepdims))
 
 
-@implements(np.linalg.matrix_norm)
+@implements(numpy_function("linalg.matrix_norm"))
 def matrix_norm(x, /, *, keepdims=False, ord="fro"):
     """``matrix_norm(x, keepdims=False, ord="fro")``: `norm` over the last two axes.
 
@@ -497,43 +497,43 @@ def matrix_norm(x, /, *, keepdims=False, ord="fro"):
 
 
 # -- the array-API names that are contractions or shape functions ------------------------
-@implements(np.linalg.matrix_transpose)
+@implements(numpy_function("linalg.matrix_transpose"))
 def matrix_transpose(x, /):
     """``matrix_transpose(x)``: swap the last two axes."""
     return _T(x)
 
 
-@implements(np.linalg.matmul)
+@implements(numpy_function("linalg.matmul"))
 def matmul(x1, x2, /):
     """``matmul(x1, x2)``: ``x1 @ x2``."""
     return _tnp().matmul(x1, x2)
 
 
-@implements(np.linalg.tensordot)
+@implements(numpy_function("linalg.tensordot"))
 def tensordot(x1, x2, /, *, axes=2):
     """``tensordot(x1, x2, axes=2)``."""
     return _tnp().tensordot(x1, x2, axes)
 
 
-@implements(np.linalg.diagonal)
+@implements(numpy_function("linalg.diagonal"))
 def diagonal(x, /, *, offset=0):
     """``diagonal(x, offset=0)``: the diagonals of the last two axes."""
     return _tnp().diagonal(x, offset, -2, -1)
 
 
-@implements(np.linalg.trace)
+@implements(numpy_function("linalg.trace"))
 def trace(x, /, *, offset=0, dtype=None):
     """``trace(x, offset=0)``: the traces of the last two axes."""
     return _tnp().trace(x, offset, -2, -1, dtype)
 
 
-@implements(np.linalg.outer)
+@implements(numpy_function("linalg.outer"))
 def outer(x1, x2, /):
     """``outer(x1, x2)``: of two vectors."""
     return _col(x1) * x2
 
 
-@implements(np.linalg.vecdot)
+@implements(numpy_function("linalg.vecdot"))
 def vecdot(x1, x2, /, *, axis=-1):
     """``vecdot(x1, x2, axis=-1)``: ``sum(conj(x1) * x2, axis)``, the same function as the
     namespace's `vecdot` (promoted dtype, broadcasting, checked lengths).

@@ -8,7 +8,15 @@ import numpy as np
 
 from .. import numpy as tnp  # the package namespace; read only at call time
 from ..core.tracer import Tracer
-from ._dispatch import dtype, implements, ndim, normalize_axes, normalize_axis, shape
+from ._dispatch import (
+    dtype,
+    implements,
+    ndim,
+    normalize_axes,
+    normalize_axis,
+    numpy_function,
+    shape,
+)
 from .extras import _dt
 
 
@@ -139,7 +147,7 @@ def corrcoef(x, y=None, rowvar=True, *, dtype=None):
     return c / tnp.expand_dims(std, 1) / tnp.expand_dims(std, 0)
 
 
-@implements(np.trapezoid)
+@implements(numpy_function("trapezoid"))
 def trapezoid(y, x=None, dx=1.0, axis=-1):
     """``trapezoid(y, x=None, dx=1.0, axis=-1)``: the trapezoidal rule, differentiable in
     ``y``, ``x`` and ``dx``.
