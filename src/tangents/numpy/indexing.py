@@ -298,6 +298,7 @@ del _name
 
 
 def _traced_mask_key(key):
+    """Whether ``key`` holds a boolean mask that is traced (varies per example under vmap)."""
     entries = key if isinstance(key, tuple) else (key,)
     return any(isinstance(e, Tracer) and dtype(e) == np.bool_ for e in entries)
 

@@ -86,11 +86,6 @@ def _blocks(x, axis):
     return math.prod(s[:lo]), math.prod(s[lo:hi + 1]), math.prod(s[hi + 1:])
 
 
-def _kept_dims(x, axis, keepdims):
-    return tuple(1 if i in axis else d for i, d in enumerate(x.shape)) if keepdims else tuple(
-        d for i, d in enumerate(x.shape) if i not in axis)
-
-
 def _halving_reduce(combine, x, axis, keepdims):
     blocks = _blocks(x, axis)
     if blocks is None or blocks[2] > 16 or blocks[1] < 64:
@@ -108,7 +103,7 @@ def _halving_reduce(combine, x, axis, keepdims):
         if n % 2:
             combine(y[:, :1], y[:, 2 * h:n], out=y[:, :1])
         n = h
-    return y[:, 0].reshape(_kept_dims(x, axis, keepdims))
+    return y[:, 0].reshape(_reduced_shape(x.shape, axis, keepdims))
 
 
 # -- sum ---------------------------------------------------------------------------------
@@ -117,7 +112,7 @@ def _sum_impl(x, *, axis, keepdims):
     if blocks is not None:
         a, n, b = blocks
         ones = np.ones(n, x.dtype)
-        return np.matmul(ones, x.reshape(a, n, b)).reshape(_kept_dims(x, axis, keepdims))
+        return np.matmul(ones, x.reshape(a, n, b)).reshape(_reduced_shape(x.shape, axis, keepdims))
     if type(x) is np.ndarray and axis:  # np.sum's Python wrapper costs more than a small sum
         return np.add.reduce(x, axis=axis, keepdims=keepdims)
     return np.sum(x, axis=axis, keepdims=keepdims)
@@ -232,7 +227,7 @@ def _prod_by_halves(a, axes, keepdims):
     nd, src = len(shape(a)), shape(a)
     rest = [i for i in range(nd) if i not in axes]
     x = transpose(a, rest + list(axes)) if rest + list(axes) != list(range(nd)) else a
-    n = int(np.prod([src[i] for i in axes], dtype=np.int64))
+    n = _size(src, axes)
     x = reshape(x, tuple(src[i] for i in rest) + (n,))
     while n > 1:
         h = n // 2
@@ -241,11 +236,7 @@ def _prod_by_halves(a, axes, keepdims):
             y = concatenate([y, getitem(x, (Ellipsis, slice(2 * h, n)))], axis=-1)
         x, n = y, h + n % 2
     out = getitem(x, (Ellipsis, 0))
-    return reshape(out, _kept_shape(src, axes)) if keepdims else out
-
-
-def _kept_shape(src, axes):
-    return tuple(1 if i in axes else d for i, d in enumerate(src))
+    return reshape(out, _keepdims_shape(src, axes)) if keepdims else out
 
 
 def _cumprod_by_doubling(a, axis):

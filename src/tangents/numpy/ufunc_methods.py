@@ -15,28 +15,18 @@ from .shape import reshape
 __all__: list = []
 
 
-def _reduction(fn, ufunc_name):
+def _reduction(fn, ufunc_name, takes_dtype=True):
     def reduce(array, axis=0, dtype=None, out=None, keepdims=False, initial=None,
                where=True):
-        if out is not None:
-            raise TypeError(f"numpy.{ufunc_name}.reduce(..., out=...) writes into a buffer; "
-                            "inside a tangents transform use the returned value")
+        if out is not None or (dtype is not None and not takes_dtype):
+            raise TypeError(f"numpy.{ufunc_name}.reduce: out= (a buffer) "
+                            f"{'' if takes_dtype else 'and dtype= '}are not supported on "
+                            "traced values; use the returned value")
         kw = {} if initial is None else {"initial": initial}
         if where is not True:
             kw["where"] = where
-        return fn(array, axis=axis, dtype=dtype, keepdims=keepdims, **kw)
-    return reduce
-
-
-def _extremum_reduction(fn, ufunc_name):
-    def reduce(array, axis=0, dtype=None, out=None, keepdims=False, initial=None,
-               where=True):
-        if out is not None or dtype is not None:
-            raise TypeError(f"numpy.{ufunc_name}.reduce: out= and dtype= are not supported on "
-                            "traced values")
-        kw = {} if initial is None else {"initial": initial}
-        if where is not True:
-            kw["where"] = where
+        if takes_dtype:
+            kw["dtype"] = dtype
         return fn(array, axis=axis, keepdims=keepdims, **kw)
     return reduce
 
@@ -79,10 +69,10 @@ def _outer(ufunc):
 ufunc_method_handlers.update({
     (np.add, "reduce"): _reduction(sum, "add"),
     (np.multiply, "reduce"): _reduction(prod, "multiply"),
-    (np.maximum, "reduce"): _extremum_reduction(amax, "maximum"),
-    (np.minimum, "reduce"): _extremum_reduction(amin, "minimum"),
-    (np.fmax, "reduce"): _extremum_reduction(amax, "fmax"),
-    (np.fmin, "reduce"): _extremum_reduction(amin, "fmin"),
+    (np.maximum, "reduce"): _reduction(amax, "maximum", takes_dtype=False),
+    (np.minimum, "reduce"): _reduction(amin, "minimum", takes_dtype=False),
+    (np.fmax, "reduce"): _reduction(amax, "fmax", takes_dtype=False),
+    (np.fmin, "reduce"): _reduction(amin, "fmin", takes_dtype=False),
     (np.subtract, "reduce"): _folded(subtract, sum),
     (np.true_divide, "reduce"): _folded(true_divide, prod),
     (np.add, "accumulate"): _accumulation(cumsum),

@@ -26,7 +26,14 @@ from ..core.tracer import Tracer, TracerConversionError, function_handlers
 from ._dispatch import dtype, implements, shape
 from .creation import astype
 from .elementwise import where
-from .indexing import _TRACED_MASK_READ, MaskedSelection, _normalize_index, add_at_p, getitem
+from .indexing import (
+    _TRACED_MASK_READ,
+    MaskedSelection,
+    _normalize_index,
+    _traced_mask_key,
+    add_at_p,
+    getitem,
+)
 from .shape import broadcast_to, ravel, reshape
 
 __all__ = ["at", "fill_diagonal", "copyto", "put"]
@@ -62,12 +69,6 @@ def _scatter(x, key, v):
     if last is not None:
         v = where(last, v, 0.0)
     return idx, keep, bind(add_at_p, v, shape=xs, idx=idx)
-
-
-def _traced_mask(key):
-    """Whether ``key`` holds a boolean mask that is traced (varies per example under vmap)."""
-    entries = key if isinstance(key, tuple) else (key,)
-    return any(isinstance(e, Tracer) and dtype(e) == np.bool_ for e in entries)
 
 
 def _masked(x, key, v, op):
@@ -114,7 +115,7 @@ def set_at(x, key, v):
     """``x`` with ``x[key]`` replaced by ``v`` (a new array)."""
     if isinstance(v, MaskedSelection):
         return _masked_update(x, key, v)
-    if _traced_mask(key):
+    if _traced_mask_key(key):
         mask, v = _masked(x, key, v, "assignment")
         return where(mask, v, x)
     _, keep, placed = _scatter(x, key, v)
@@ -143,7 +144,7 @@ def _same_key(a, b):
 
 def add_at(x, key, v):
     """``x`` with ``v`` added at ``key``; repeated indices accumulate (like ``np.add.at``)."""
-    if _traced_mask(key):
+    if _traced_mask_key(key):
         mask, v = _masked(x, key, v, "at[...].add")
         return x + where(mask, v, 0.0)
     xs, dt = shape(x), dtype(x)
@@ -179,7 +180,7 @@ class _AtIndex:
         return add_at(self.x, self.key, v)
 
     def multiply(self, v):
-        if _traced_mask(self.key):
+        if _traced_mask_key(self.key):
             mask, v = _masked(self.x, self.key, v, "at[...].multiply")
             return where(mask, self.x * v, self.x)
         return set_at(self.x, self.key, getitem(self.x, self.key) * v)
