@@ -75,8 +75,7 @@ def _record(trace, name, flat, out_flat, rule, jvp_rule):
         else:
             primals.append(x)
             parents.append(-1)
-    index = len(trace.tape)
-    trace.tape.append((_CustomNode(name, rule, jvp_rule), primals, {}, out_flat, parents))
+    index = trace.record((_CustomNode(name, rule, jvp_rule), primals, {}, out_flat, parents))
     return [VJPTracer(trace, o, index, k) if ops.dtype_of(o).kind in "fc" else o
             for k, o in enumerate(out_flat)]
 

@@ -1,14 +1,17 @@
 """Reverse mode: a trace that records a tape, and the iterative backward pass over it.
 
-Each operation on a `VJPTracer` appends one node ``(prim, args, params, ans, parents)`` to
+Each operation on a `VJPTracer` records one node ``(prim, args, params, ans, parents)`` in
 its trace's tape, where ``args`` are the primal values (tracers of outer transforms or plain
 arrays) and ``parents`` the tape indices of the arguments that are traced here (-1 for
-constants).  The tape is in creation order, which is a topological order, so the backward
-pass is one loop from the output down, with no recursion (long chains cannot overflow the
+constants).  The tape is a dict from index to node; an index is drawn from a counter
+(``next`` is one atomic step under the GIL, so threads feeding one trace never share an
+index).  Indices grow in creation order, which is a topological order, so the backward pass
+is one loop from the output down, with no recursion (long chains cannot overflow the
 stack).  Nodes are released as soon as they are processed when the pass runs once.
 """
 from __future__ import annotations
 
+import itertools
 import threading
 
 import numpy as np
@@ -71,16 +74,22 @@ class VJPTracer(Tracer):
 
 
 class VJPTrace:
-    __slots__ = ("level", "tape", "alive")
+    __slots__ = ("level", "tape", "alive", "next_index")
 
     def __init__(self, level):
         self.level = level
-        self.tape = []
+        self.tape = {}
         self.alive = True
+        self.next_index = itertools.count().__next__
+
+    def record(self, node):
+        """Add ``node`` to the tape and return its index (safe under threads)."""
+        index = self.next_index()
+        self.tape[index] = node
+        return index
 
     def new_input(self, value):
-        self.tape.append((None, (), None, value, ()))
-        return VJPTracer(self, value, len(self.tape) - 1)
+        return VJPTracer(self, value, self.record((None, (), None, value, ())))
 
     const = new_input  # a constant is a leaf nobody reads the cotangent of
 
@@ -126,10 +135,8 @@ class VJPTrace:
             return ans
         if scalars and not prim.scalar_safe_rules:
             primals = ops.rule_args(primals, ans)
-        tape = self.tape
-        index = len(tape)
         if prim.multiple_results:
-            tape.append((prim, primals, params, ans, parents))
+            index = self.record((prim, primals, params, ans, parents))
             return [VJPTracer(self, a, index, k) if _is_inexact(a) else a
                     for k, a in enumerate(ans)]
         if type(ans) is np.ndarray:
@@ -137,7 +144,8 @@ class VJPTrace:
                 return ans
         elif not _is_inexact(ans):
             return ans
-        tape.append((prim, primals, params, node_ans, parents))
+        index = self.next_index()
+        self.tape[index] = (prim, primals, params, node_ans, parents)
         out = _new_tracer(VJPTracer)  # VJPTracer(self, ans, index), without __init__'s call
         out._trace = self
         out._s0 = ans
@@ -169,9 +177,7 @@ def backward(tape, seeds, release):
         start = max(start, tracer.index)
     leaves = {}
     for i in range(start, -1, -1):
-        node = tape[i]
-        if release:
-            tape[i] = None
+        node = tape.pop(i) if release else tape[i]
         prim, args, params, ans, parents = node
         if prim is not None and prim.multiple_results:
             outs = [cts.pop((i, k), None) for k in range(len(ans))]
