@@ -1,16 +1,25 @@
 """NumPy's ufunc methods on traced values: ``np.add.reduce`` is ``sum`` over axis 0,
 ``np.maximum.reduce`` is ``max``, ``np.add.accumulate`` is ``cumsum``, ``ufunc.outer`` is the
-ufunc on operands broadcast against each other, and so on, each through the differentiable
-function it equals."""
+ufunc on operands broadcast against each other, ``reduceat`` a reduction of gathered
+segments, and so on, each through the differentiable function it equals.  ``ufunc.at``
+updates a traced array in place (``Tracer._become``, as ``x[i] += v``), unbuffered: a
+repeated index applies the ufunc once per occurrence, in order."""
 from __future__ import annotations
 
 import numpy as np
 
-from ..core.tracer import ufunc_handlers, ufunc_method_handlers
-from ._dispatch import ndim
-from .elementwise import subtract, true_divide
+from ..core.batching import batch_axis_op
+from ..core.primitive import Primitive, bind
+from ..core.tracer import Tracer, ufunc_handlers, ufunc_method_handlers
+from ._dispatch import dtype as dtype_of
+from ._dispatch import ndim, normalize_axis, shape
+from .creation import astype
+from .elementwise import equal, maximum, subtract, true_divide, where
+from .indexing import getitem, take
+from .joining import concatenate
 from .reductions import amax, amin, cumprod, cumsum, prod, sum
-from .shape import reshape
+from .shape import broadcast_to, ravel, reshape
+from .updates import _require_traced_target, add_at, set_at
 
 __all__: list = []
 
@@ -82,3 +91,218 @@ for _ufunc in list(ufunc_handlers):
     if isinstance(_ufunc, np.ufunc) and _ufunc.nin == 2 and _ufunc.nout == 1:
         ufunc_method_handlers[(_ufunc, "outer")] = _outer(_ufunc)
 del _ufunc
+
+
+# -- maximum.accumulate / minimum.accumulate ----------------------------------------------
+def _shift(v, s, axis, fill):
+    """``v`` moved ``s`` places forward along ``axis``, the first ``s`` entries ``fill``."""
+    vs = shape(v)
+    lead = np.full(vs[:axis] + (s,) + vs[axis + 1:], fill, dtype_of(v))
+    return concatenate([lead, getitem(v, (slice(None),) * axis + (slice(None, -s),))], axis)
+
+
+def _run_scan(v, keys, axis, reverse=False):
+    """Inclusive sums of ``v`` along ``axis`` within runs of equal ``keys`` (monotone along
+    the axis, so equal keys at k and k - s mean one run from k - s to k): Hillis-Steele
+    doubling, log2(n) shifted additions."""
+    if reverse:
+        flip = (slice(None),) * axis + (slice(None, None, -1),)
+        return getitem(_run_scan(getitem(v, flip), getitem(keys, flip), axis), flip)
+    s = 1
+    while s < shape(v)[axis]:
+        same = equal(keys, _shift(keys, s, axis, np.nan))  # NaN equals nothing
+        v = v + where(same, _shift(v, s, axis, 0), 0.0)
+        s *= 2
+    return v
+
+
+# ans_k = the mean of the entries x_j (j <= k) equal to ans_k (ties share equally, as in
+# max; docs/conventions.md): linear in x with constant masks, so its JVP is that average
+# of t and its VJP the transposed (reversed) scan.  After a NaN the derivative is 0.
+def _cumext_parts(ans, x, axis):
+    tie = equal(x, ans)
+    count = _run_scan(astype(tie, dtype_of(x)), ans, axis)
+    return tie, maximum(count, 1.0)
+
+
+def _cumext_jvp(t, ans, x, *, axis):
+    tie, count = _cumext_parts(ans, x, axis[0])
+    return _run_scan(where(tie, t, 0.0), ans, axis[0]) / count
+
+
+def _cumext_vjp(ct, ans, x, *, axis):
+    tie, count = _cumext_parts(ans, x, axis[0])
+    return where(tie, _run_scan(ct / count, ans, axis[0], reverse=True), 0.0)
+
+
+def _cumext(ufunc):
+    prim = Primitive(f"cum{ufunc.__name__[:3]}",
+                     lambda x, *, axis: ufunc.accumulate(x, axis=axis[0]))
+    prim.def_jvp(_cumext_jvp)
+    prim.def_vjp(_cumext_vjp)
+    prim.def_batch(batch_axis_op(prim))
+
+    def accumulate(array, axis=0, dtype=None, out=None):
+        if out is not None:
+            raise TypeError(f"numpy.{ufunc.__name__}.accumulate(..., out=...) is not "
+                            "supported on traced values; use the returned value")
+        if dtype is not None:
+            array = astype(array, dtype)
+        ax = normalize_axis(axis, ndim(array), f"{ufunc.__name__}.accumulate")
+        return bind(prim, array, axis=(ax,))
+    return prim, accumulate
+
+
+cummax_p, _cummax = _cumext(np.maximum)
+cummin_p, _cummin = _cumext(np.minimum)
+
+
+# -- reduceat ---------------------------------------------------------------------------
+def _segments(indices, n, name):
+    """(starts, ends) of NumPy's reduceat segments: ``[i_k, i_k+1)`` where ``i_k < i_k+1``,
+    else the one entry ``i_k``; the last segment runs to the end."""
+    if isinstance(indices, Tracer):
+        raise NotImplementedError(f"numpy.{name}.reduceat: indices traced by vmap are not "
+                                  "supported; compute them outside the transform")
+    starts = np.asarray(indices)
+    if starts.ndim != 1 or (starts.size and starts.dtype.kind not in "iu"):
+        raise TypeError(f"numpy.{name}.reduceat: indices must be a 1-d integer array, got "
+                        f"shape {starts.shape} and dtype {starts.dtype}")
+    bad = starts[(starts < 0) | (starts >= n)]
+    if bad.size:
+        raise IndexError(f"numpy.{name}.reduceat: index {bad[0]} out-of-bounds in "
+                         f"[0, {n}) along the reduced axis")
+    ends = np.append(starts[1:], n)
+    return starts, np.where(starts < ends, ends, starts + 1)
+
+
+def _reduceat(ufunc, reduce, fill):
+    name = ufunc.__name__
+
+    def reduceat(array, indices, axis=0, dtype=None, out=None):
+        if out is not None:
+            raise TypeError(f"numpy.{name}.reduceat(..., out=...) is not supported on traced "
+                            "values; use the returned value")
+        if dtype is not None:
+            array = astype(array, dtype)
+        ax = normalize_axis(axis, ndim(array), f"{name}.reduceat")
+        n = shape(array)[ax]
+        starts, ends = _segments(indices, n, name)
+        lengths = ends - starts
+        width = int(lengths.max(initial=0))
+        lead = (slice(None),) * ax
+        if starts.size * width > 4 * int(lengths.sum()) + 1024:  # ragged: one slice each
+            parts = [reduce(getitem(array, lead + (slice(a, b),)), axis=ax, keepdims=True)
+                     for a, b in zip(starts, ends)]
+            return concatenate(parts, ax)
+        # gather the segments into rows padded with the ufunc's identity, then reduce rows
+        table = starts[:, None] + np.arange(width)
+        table = np.where(np.arange(width) < lengths[:, None], table, n)
+        s = shape(array)
+        pad = np.full(s[:ax] + (1,) + s[ax + 1:], fill(array), dtype_of(array))
+        return reduce(take(concatenate([array, pad], ax), table, axis=ax), axis=ax + 1)
+    return reduceat
+
+
+def _lowest(a):
+    dt = dtype_of(a)
+    return -np.inf if dt.kind in "fc" else np.iinfo(dt).min if dt.kind in "iu" else False
+
+
+def _highest(a):
+    dt = dtype_of(a)
+    return np.inf if dt.kind in "fc" else np.iinfo(dt).max if dt.kind in "iu" else True
+
+
+
+# -- ufunc.at ---------------------------------------------------------------------------
+def _occurrence(flat):
+    """For each write to the flat positions ``flat``, how many earlier writes hit its
+    target (0 for the first)."""
+    order = np.argsort(flat, kind="stable")
+    ranked = flat[order]
+    first = np.ones(ranked.size, bool)
+    first[1:] = ranked[1:] != ranked[:-1]
+    run_start = np.maximum.accumulate(np.where(first, np.arange(ranked.size), 0))
+    rank = np.empty(ranked.size, np.intp)
+    rank[order] = np.arange(ranked.size) - run_start
+    return rank
+
+
+def _at_rounds(ufunc, a, flat, vals):
+    """Round r applies the ufunc at the r-th occurrence of each target (targets unique
+    within a round), so the result is NumPy's sequential one for any ufunc."""
+    rank = _occurrence(flat)
+    for r in range(int(rank.max(initial=-1)) + 1):
+        sel = np.flatnonzero(rank == r)
+        old = getitem(a, flat[sel])
+        new = (ufunc_handlers[ufunc](old) if vals is None
+               else ufunc_handlers[ufunc](old, getitem(vals, sel)))
+        a = set_at(a, flat[sel], new)
+    return a
+
+
+def _at_extremum(reduce, fill):
+    """``maximum.at``: each target becomes the max of its old value and every value written
+    there, one reduction per target, so tied values share its derivative equally (as in
+    ``max``; docs/conventions.md)."""
+    def apply(ufunc, a, flat, vals):
+        targets, row = np.unique(flat, return_inverse=True)
+        h, m = targets.size, flat.size
+        rank = _occurrence(flat)
+        table = np.full((int(rank.max(initial=-1)) + 2, h), h + m)  # h + m: the fill
+        table[0] = np.arange(h)
+        table[rank + 1, row.ravel()] = h + np.arange(m)
+        pool = concatenate([getitem(a, targets), astype(vals, dtype_of(a)),
+                            np.full(1, fill(a), dtype_of(a))])
+        return set_at(a, targets, reduce(take(pool, table), axis=0))
+    return apply
+
+
+def _at_add(ufunc, a, flat, vals):
+    return add_at(a, flat, vals if ufunc is np.add else -vals)
+
+
+def _at(ufunc, apply):
+    name = f"numpy.{ufunc.__name__}.at"
+
+    def at(a, indices, b=None):
+        if not isinstance(a, Tracer):
+            _require_traced_target(a, name)
+        entries = indices if isinstance(indices, tuple) else (indices,)
+        if any(isinstance(e, Tracer) for e in entries):
+            raise NotImplementedError(
+                f"{name}: indices traced by vmap (varying per example) are not supported; "
+                "compute the indices outside the transform, or write np.where(mask, new, a) "
+                "with a mask shaped like a")
+        if (b is None) != (ufunc.nin == 1):
+            raise ValueError(f"{name}(a, indices{', b' if ufunc.nin == 2 else ''}): "
+                             f"{ufunc.__name__} takes {ufunc.nin} operand(s)")
+        s = shape(a)
+        # the flat position of each write, in NumPy's order (NumPy's own index errors)
+        pos = np.arange(int(np.prod(s)), dtype=np.intp).reshape(s)[indices]
+        vals = None if b is None else ravel(broadcast_to(b, pos.shape))
+        new = apply(ufunc, ravel(a), pos.ravel(), vals)
+        if not np.can_cast(dtype_of(new), dtype_of(a), "same_kind"):
+            raise TypeError(f"{name}: cannot cast the result from {dtype_of(new)} to the "
+                            f"array's {dtype_of(a)} (same_kind casting)")
+        a._become(reshape(new, s))
+    return at
+
+
+ufunc_method_handlers.update({
+    (np.maximum, "accumulate"): _cummax,
+    (np.minimum, "accumulate"): _cummin,
+    (np.add, "reduceat"): _reduceat(np.add, sum, lambda a: 0),
+    (np.multiply, "reduceat"): _reduceat(np.multiply, prod, lambda a: 1),
+    (np.maximum, "reduceat"): _reduceat(np.maximum, amax, _lowest),
+    (np.minimum, "reduceat"): _reduceat(np.minimum, amin, _highest),
+})
+for _ufunc in list(ufunc_handlers):
+    if isinstance(_ufunc, np.ufunc) and _ufunc.nout == 1 and _ufunc.nin in (1, 2):
+        ufunc_method_handlers[(_ufunc, "at")] = _at(_ufunc, _at_rounds)
+for _ufunc, _apply in ((np.add, _at_add), (np.subtract, _at_add),
+                       (np.maximum, _at_extremum(amax, _lowest)),
+                       (np.minimum, _at_extremum(amin, _highest))):
+    ufunc_method_handlers[(_ufunc, "at")] = _at(_ufunc, _apply)
+del _ufunc, _apply
