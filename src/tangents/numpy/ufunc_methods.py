@@ -306,3 +306,24 @@ for _ufunc, _apply in ((np.add, _at_add), (np.subtract, _at_add),
                        (np.minimum, _at_extremum(amin, _highest))):
     ufunc_method_handlers[(_ufunc, "at")] = _at(_ufunc, _apply)
 del _ufunc, _apply
+
+
+# -- tnp's ufuncs carry NumPy's methods and attributes ----------------------------------
+_METHODS = ("reduce", "accumulate", "reduceat", "outer", "at")
+_ATTRIBUTES = ("nin", "nout", "nargs", "ntypes", "types", "identity", "signature")
+
+
+def attach_ufunc_methods(namespace):
+    """Give each function of ``namespace`` (tangents.numpy's globals) that stands for a
+    NumPy ufunc that ufunc's methods and attributes: ``tnp.add.reduce`` is ``np.add.reduce``
+    itself, so plain arrays get NumPy's exact behaviour (values, dtype, in-place ``at``,
+    return value) and traced ones reach the handlers above through NumPy's dispatch.
+    Attributes on a Python function cost nothing per call, so ``tnp.add(x, y)`` is as
+    cheap as before."""
+    for name, fn in namespace.items():
+        ufunc = getattr(np, name, None)
+        if (not isinstance(ufunc, np.ufunc) or isinstance(fn, np.ufunc)
+                or not callable(fn) or hasattr(fn, "reduce")):
+            continue
+        for attr in _METHODS + _ATTRIBUTES:
+            setattr(fn, attr, getattr(ufunc, attr))
