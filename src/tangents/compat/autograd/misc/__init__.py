@@ -1,0 +1,4 @@
+"""``autograd.misc``: ``flatten`` and the optimizers."""
+from .flatten import flatten
+
+__all__ = ["flatten"]

@@ -1,0 +1,7 @@
+"""``autograd.numpy.fft``: tangents' differentiable ``numpy.fft``."""
+from ....numpy.fft import *  # noqa: F401,F403
+from ....numpy import fft as _mod
+
+
+def __getattr__(name):
+    return getattr(_mod, name)

@@ -1,0 +1,7 @@
+"""``autograd.scipy.stats.dirichlet``: functions of tangents' ``scipy.stats.dirichlet``."""
+from .....scipy.stats import dirichlet as _dist
+
+pdf = _dist.pdf
+logpdf = _dist.logpdf
+
+__all__ = ["pdf", "logpdf"]

@@ -1,0 +1,11 @@
+"""``autograd.scipy.stats.poisson``: functions of tangents' ``scipy.stats.poisson``."""
+from .....scipy.stats import poisson as _dist
+
+cdf = _dist.cdf
+logcdf = _dist.logcdf
+sf = _dist.sf
+logsf = _dist.logsf
+pmf = _dist.pmf
+logpmf = _dist.logpmf
+
+__all__ = ["cdf", "logcdf", "sf", "logsf", "pmf", "logpmf"]

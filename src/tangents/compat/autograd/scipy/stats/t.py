@@ -1,0 +1,11 @@
+"""``autograd.scipy.stats.t``: functions of tangents' ``scipy.stats.t``."""
+from .....scipy.stats import t as _dist
+
+pdf = _dist.pdf
+logpdf = _dist.logpdf
+cdf = _dist.cdf
+logcdf = _dist.logcdf
+sf = _dist.sf
+logsf = _dist.logsf
+
+__all__ = ["pdf", "logpdf", "cdf", "logcdf", "sf", "logsf"]
