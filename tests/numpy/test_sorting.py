@@ -40,10 +40,24 @@ def _np_put(arr, values, indices, axis):
 
 _PUT = np.array([[1, 1], [0, -1]])
 _PUT2 = np.array([[1, 0, -1]])
-CASES += [Case("put_along_axis", lambda a, v: tnp.put_along_axis(a, _PUT, v, axis=1),
+
+
+def _tnp_put(arr, values, indices, axis):
+    """A copy of ``arr`` written in place by ``tnp.put_along_axis`` (returns None); the
+    copy is traced whenever either argument is (a traced value cannot go into a plain
+    buffer)."""
+    out = arr + 0.0 * np.sum(values)
+    assert tnp.put_along_axis(out, indices, values, axis) is None
+    return out
+
+
+CASES += [Case("put_along_axis", lambda a, v: _tnp_put(a, v, _PUT, 1),
                (rand((2, 3)), rand((2, 2), seed=1)), np_fun=lambda a, v: _np_put(a, v, _PUT, 1)),
-          Case("put_along_axis-bcast", lambda a, v: tnp.put_along_axis(a, _PUT2, v, axis=0),
-               (rand((2, 3)), rand((), seed=1)), np_fun=lambda a, v: _np_put(a, v, _PUT2, 0))]
+          Case("put_along_axis-bcast", lambda a, v: _tnp_put(a, v, _PUT2, 0),
+               (rand((2, 3)), rand((), seed=1)), np_fun=lambda a, v: _np_put(a, v, _PUT2, 0)),
+          Case("put_along_axis-None", lambda a, v: _tnp_put(a, v, np.array([3, 0, 3]), None),
+               (rand((4,)), rand((3,), seed=1)),
+               np_fun=lambda a, v: _np_put(a, v, np.array([3, 0, 3]), None))]
 
 CASES += [Case("unique", tnp.unique, (rand((2, 3)),), np_fun=np.unique, vmap=False),
           Case("unique-axis", P(tnp.unique, axis=-1), (rand((2, 3)),),
@@ -161,13 +175,45 @@ def test_unique_returns_and_errors():
         tg.vmap(tnp.unique)(x)
 
 
-def test_numpy_dispatch_and_put_along_axis_in_place_error():
+def test_numpy_dispatch_of_sort_and_median():
     x = rand((2, 3))
     g = tg.grad(lambda x: np.sum(np.median(x, axis=0) + np.sort(x, axis=None)[-1]))(x)
     np.testing.assert_allclose(g, tg.grad(lambda x: tnp.sum(tnp.median(x, axis=0)
                                                             + tnp.max(x)))(x))
-    with pytest.raises(TypeError, match="tangents.numpy.put_along_axis"):
-        tg.grad(lambda x: np.put_along_axis(x, np.zeros((2, 1), int), 0.0, 1))(x)
+
+
+def test_put_along_axis_writes_in_place_as_numpy():
+    """tnp.put_along_axis is NumPy's function: in place, returning None, on plain arrays
+    (it once returned a new array and left its argument alone) and on traced ones, where
+    every reference and view sees the write."""
+    idx, vals = np.array([[1], [0]]), np.array([[5.0], [6.0]])
+    a, ref = rand((2, 3)), rand((2, 3))
+    assert tnp.put_along_axis(a, idx, vals, 1) is None
+    assert np.put_along_axis(ref, idx, vals, 1) is None
+    np.testing.assert_array_equal(a, ref)
+    a32 = rand((2, 3), dtype=np.float32)
+    tnp.put_along_axis(a32, idx, vals, 1)
+    assert a32.dtype == np.float32 and a32[0, 1] == 5.0
+
+    def f(x, v):
+        y = x * 2.0 + 0.0 * np.sum(v)  # traced when either argument is
+        row = y[1]  # a view: sees the write into y
+        assert np.put_along_axis(y, idx, v, axis=1) is None
+        return y * row
+    x, v = rand((2, 3), seed=2), rand((2, 1), seed=3)
+    want = 2.0 * x
+    np.put_along_axis(want, idx, v, axis=1)
+    np.testing.assert_allclose(f(x, v), want * want[1])
+    check_case(Case("put_along_axis-view", f, (x, v), np_fun=f))
+
+
+def test_put_along_axis_errors_name_the_operation():
+    with pytest.raises(tg.TracerConversionError, match="np.put_along_axis"):
+        tg.grad(lambda v: np.sum(np.put_along_axis(np.zeros((2, 2)), np.array([[0], [1]]),
+                                                   v, 1) or v))(rand((2, 1)))
+    with pytest.raises(NotImplementedError, match="indices traced by vmap"):
+        tg.vmap(lambda x, i: np.put_along_axis(x, i, 0.0, 1))(
+            rand((3, 2, 2)), np.zeros((3, 2, 1), int))
 
 
 def test_order_sorts_plain_structured_arrays_and_rejects_traced_ones():

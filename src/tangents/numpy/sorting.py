@@ -31,6 +31,7 @@ from .reductions import max as _max
 from .reductions import min as _min
 from .reductions import sum as _sum
 from .shape import broadcast_to, ravel, reshape
+from .updates import _require_traced_target
 
 
 def _no_out(name, out):
@@ -203,17 +204,10 @@ def take_along_axis(arr, indices, axis=-1):
     return getitem(arr, _along_axis_key(shape(arr), indices, axis))
 
 
-def put_along_axis(arr, indices, values, axis):
-    """``put_along_axis(arr, indices, values, axis)``: a *new* array equal to ``arr`` with
-    ``values`` written at ``indices`` along ``axis`` (NumPy's writes into ``arr`` in place
-    and returns None).  Where an index repeats, the last value written wins and alone
-    receives the cotangent; ``arr`` receives it everywhere else.  ``indices`` must be a plain
-    (not vmapped) integer array.
-
-    >>> put_along_axis(np.zeros((2, 2)), np.array([[1], [0]]), 5.0, axis=1)
-    array([[0., 5.],
-           [5., 0.]])
-    """
+def _put_along_axis_value(arr, indices, values, axis):
+    """``arr`` with ``values`` written at ``indices`` along ``axis`` (a new array): where an
+    index repeats, the last value written wins and alone receives the cotangent; ``arr``
+    receives it everywhere else."""
     if isinstance(indices, Tracer):
         raise NotImplementedError("put_along_axis: indices traced by vmap are not supported; "
                                   "compute them outside vmap or use np.where with a mask")
@@ -239,10 +233,22 @@ def put_along_axis(arr, indices, values, axis):
 
 
 @implements(np.put_along_axis)
-def _put_along_axis_inplace(arr, indices, values, axis):
-    raise TypeError("np.put_along_axis writes into its argument in place, which a traced "
-                    "array cannot be; use the functional tangents.numpy.put_along_axis(arr, "
-                    "indices, values, axis), which returns the updated array")
+def put_along_axis(arr, indices, values, axis):
+    """``put_along_axis(arr, indices, values, axis)``: writes ``values`` into ``arr`` at
+    ``indices`` along ``axis`` in place and returns None, as NumPy; a traced ``arr`` is
+    updated like ``arr[i] = v`` (every reference and view sees it).  Where an index repeats,
+    the last value written wins and alone receives the cotangent.  ``indices`` must be a
+    plain (not vmapped) integer array; ``arr`` must be traced when ``values`` is.
+
+    >>> a = np.zeros((2, 2)); put_along_axis(a, np.array([[1], [0]]), 5.0, axis=1); a
+    array([[0., 5.],
+           [5., 0.]])
+    """
+    if not isinstance(arr, Tracer) and not isinstance(values, Tracer) \
+            and not isinstance(indices, Tracer):
+        return np.put_along_axis(arr, indices, values, axis)
+    _require_traced_target(arr, "np.put_along_axis")
+    arr._become(_put_along_axis_value(arr, indices, values, axis))
 
 
 @implements(np.sort)
