@@ -2,7 +2,6 @@
 caller's arrays, several threads may feed one trace, masked arrays and np.matrix are refused
 rather than silently misread, and user rules are checked against the values they replace."""
 import sys
-import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -37,3 +36,60 @@ def test_threads_recording_into_one_trace_get_the_serial_gradient():
                 np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
     finally:
         sys.setswitchinterval(old)
+
+
+# -- custom rules are checked against the primals they stand for -------------------------
+def _custom_sin(bwd_ct):
+    @tg.custom_vjp
+    def csin(x):
+        return np.sin(x)
+    csin.defvjp(lambda x: (np.sin(x), x), lambda x, ct: bwd_ct(x, ct))
+    return csin
+
+
+def test_custom_vjp_cotangent_of_the_wrong_shape_raises_naming_function_and_argument():
+    csin = _custom_sin(lambda x, ct: ((ct * np.cos(x))[:3],))
+    with pytest.raises(ValueError, match=r"csin.*argument 0.*\(3,\).*\(10,\)"):
+        tg.grad(lambda x: np.sum(csin(x)))(np.ones(10))
+
+
+def test_custom_vjp_complex_cotangent_for_real_input_raises():
+    csin = _custom_sin(lambda x, ct: (ct * np.cos(x) * (1 + 1j),))
+    with pytest.raises(TypeError, match=r"csin.*complex.*argument 0.*real"):
+        tg.grad(lambda x: np.sum(csin(x)))(np.ones(3))
+
+
+def test_custom_vjp_wider_cotangent_is_cast_to_the_input_dtype():
+    csin = _custom_sin(lambda x, ct: (ct.astype(np.float64) * np.cos(x).astype(np.float64),))
+    x = np.linspace(0.1, 1.0, 4, dtype=np.float32)
+    g = tg.grad(lambda x: np.sum(csin(x)))(x)
+    assert g.dtype == np.float32
+    np.testing.assert_allclose(g, tg.grad(lambda x: np.sum(np.sin(x)))(x), rtol=1e-6)
+
+
+def test_custom_vjp_wrong_number_or_structure_of_cotangents_raises():
+    @tg.custom_vjp
+    def scaled(x, p):
+        return x * p["s"]
+    scaled.defvjp(lambda x, p: (x * p["s"], (x, p)),
+                  lambda r, ct: (ct * r[1]["s"], {"t": np.sum(ct * r[0])}))
+    with pytest.raises(TypeError, match=r"scaled.*argument 1.*\{'t': \*\}.*\{'s': \*\}"):
+        tg.grad(lambda s: np.sum(scaled(np.ones(2), {"s": s})))(2.0)
+    scaled.defvjp(lambda x, p: (x * p["s"], None), lambda r, ct: (ct,))
+    with pytest.raises(TypeError, match=r"scaled.*one cotangent per argument \(2\)"):
+        tg.grad(lambda x: np.sum(scaled(x, {"s": 2.0})))(np.ones(2))
+    # None stands for zeros of a whole argument or of one entry of it
+    scaled.defvjp(lambda x, p: (x * p["s"], p), lambda p, ct: (ct * p["s"], {"s": None}))
+    np.testing.assert_allclose(tg.grad(lambda x: np.sum(scaled(x, {"s": 2.0})))(np.ones(2)), 2.0)
+
+
+def test_custom_jvp_tangent_must_match_the_output():
+    @tg.custom_jvp
+    def cube(x):
+        return x ** 3
+    cube.defjvp(lambda p, t: (p[0] ** 3, np.sum(3 * p[0] ** 2 * t[0])))
+    with pytest.raises(ValueError, match=r"custom_jvp.*cube.*shape \(\).*\(3,\)"):
+        tg.jvp(cube, (np.ones(3),), (np.ones(3),))
+    cube.defjvp(lambda p, t: (p[0] ** 3, 3j * p[0] ** 2 * t[0]))
+    with pytest.raises(TypeError, match=r"custom_jvp.*cube.*complex"):
+        tg.jvp(cube, (np.ones(3),), (np.ones(3),))

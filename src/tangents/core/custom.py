@@ -5,6 +5,7 @@ primitive: reverse mode records one tape node that calls the user's rule, forwar
 the user's JVP, and vmap calls a vmapped copy of the function and its rules."""
 from __future__ import annotations
 
+import collections
 import functools
 
 from .. import tree as tree_util
@@ -92,6 +93,99 @@ def _unwrap(flat, trace):
     return out
 
 
+def _fun_name(custom):
+    return getattr(custom, "__qualname__", custom.__name__)
+
+
+def _checked(custom, kind, what, value, like):
+    """``value`` (a cotangent or tangent leaf) checked against ``like`` (the primal it
+    belongs to): the same shape, and no imaginary part for a real primal.  A wider real or
+    complex dtype is cast to the primal's, as every built-in rule's result is."""
+    shape, want = ops.shape_of(value), ops.shape_of(like)
+    dt, want_dt = ops.dtype_of(value), ops.dtype_of(like)
+    if shape != want:
+        raise ValueError(f"{kind} rule of {_fun_name(custom)} returned a {what} of shape {shape} "
+                         f"(dtype {dt}) but it must have the primal's shape {want} "
+                         f"(dtype {want_dt}); return one of exactly that shape, or None for zero")
+    if dt.kind == "c" and want_dt.kind != "c":
+        raise TypeError(f"{kind} rule of {_fun_name(custom)} returned a complex {what} ({dt}) "
+                        f"for a real primal of shape {want} ({want_dt}); its imaginary part "
+                        "would be lost. Return a real value (np.real(...) if that is intended)")
+    return value
+
+
+def _aligned_leaves(c, sub, path, on_leaf, mismatch, out=None):
+    """The leaves of ``c`` aligned with the structure ``sub`` (None anywhere stands for
+    zeros of that whole subtree), each passed through ``on_leaf(leaf, position, path)``."""
+    out = [] if out is None else out
+    if c is None:
+        out.extend([None] * sub.num_leaves)
+        return out
+    if sub.kind == "leaf":
+        out.append(on_leaf(c, len(out), path))
+        return out
+    flat, tree = tree_util.flatten(c)
+    if tree.kind != sub.kind or tree.meta != sub.meta or \
+            len(tree.children) != len(sub.children):
+        mismatch(path, tree, sub)
+    if sub.kind in (tuple, list):
+        keys, parts = range(len(c)), list(c)
+    elif isinstance(c, dict):
+        keys = sorted(c) if sub.kind is not collections.OrderedDict else list(c)
+        parts = [c[k] for k in keys]
+    else:  # other registered nodes: no None inside, the structure must be the same
+        if tree != sub:
+            mismatch(path, tree, sub)
+        for v in flat:
+            out.append(on_leaf(v, len(out), path))
+        return out
+    for k, part, child in zip(keys, parts, sub.children):
+        _aligned_leaves(part, child, f"{path}[{k!r}]", on_leaf, mismatch, out)
+    return out
+
+
+def _bwd_leaves(custom, cts, in_tree, args):
+    """The flat cotangent leaves that ``bwd`` returned, checked against the primal inputs
+    ``args`` (flat): one entry per argument, each structured and shaped like it."""
+    subs = in_tree.children
+    name = _fun_name(custom)
+    if not isinstance(cts, (tuple, list)) or len(cts) != len(subs):
+        got = f"a {type(cts).__name__} of length {len(cts)}" if isinstance(
+            cts, (tuple, list)) else f"a {type(cts).__name__}"
+        raise TypeError(f"custom_vjp rule (bwd) of {name} must return a tuple with one "
+                        f"cotangent per argument ({len(subs)}), got {got}; write (ct,) for "
+                        "one argument and None for a zero cotangent")
+    leaves = []
+    for i, (c, sub) in enumerate(zip(cts, subs)):
+        start = len(leaves)
+
+        def on_leaf(v, k, path, i=i, start=start):
+            return _checked(custom, "custom_vjp", f"cotangent for argument {i}{path}", v,
+                            args[start + k])
+
+        def mismatch(path, got, want, i=i):
+            raise TypeError(f"custom_vjp rule (bwd) of {name} returned a cotangent for "
+                            f"argument {i}{path} structured as {got}, but the argument is "
+                            f"{want}; return the same structure (None for zero)")
+        leaves.extend(_aligned_leaves(c, sub, "", on_leaf, mismatch))
+    return leaves
+
+
+
+def _jvp_leaves(custom, t_out, out_tree, out_flat):
+    """The flat output tangents of a custom_jvp rule, checked against its primal outputs."""
+    name = _fun_name(custom)
+
+    def on_leaf(v, k, path):
+        return _checked(custom, "custom_jvp", f"tangent for output{path}", v, out_flat[k])
+
+    def mismatch(path, got, want):
+        raise TypeError(f"custom_jvp rule of {name} returned a tangent for output{path} "
+                        f"structured as {got}, but the output is {want}; return the same "
+                        "structure (None for zero)")
+    return _aligned_leaves(t_out, out_tree, "", on_leaf, mismatch)
+
+
 def _batched_axes(flat, trace):
     vals, axes = [], []
     for x in flat:
@@ -145,18 +239,8 @@ class custom_vjp:
 
         def rule(ct, ans, args, needed):
             cts = bwd(res, tree_util.unflatten(out_tree, ct))
-            if not isinstance(cts, (tuple, list)) or len(cts) != len(args_tree_children):
-                raise TypeError(f"custom_vjp rule of {self.__name__} must return a tuple with "
-                                f"one cotangent per argument ({len(args_tree_children)})")
-            leaves = []
-            for c, sub in zip(cts, args_tree_children):
-                if c is None:
-                    leaves.extend([None] * sub.num_leaves)
-                else:
-                    leaves.extend(tree_util.flatten(c)[0])
-            return [None if c is None else c for c in leaves]
+            return _bwd_leaves(self, cts, in_tree, args)
 
-        args_tree_children = in_tree.children
         return tree_util.unflatten(out_tree, _record(top, self.__name__, flat, out_flat, rule,
                                                      _jvp_of(self.fun, in_tree)))
 
@@ -242,9 +326,9 @@ class custom_jvp:
             out, t_out = rule(tree_util.unflatten(in_tree, primals),
                               tree_util.unflatten(in_tree, tangents))
             out_flat, out_tree = tree_util.flatten(out)
-            t_flat = tree_util.flatten(t_out)[0]
+            t_flat = _jvp_leaves(self, t_out, out_tree, out_flat)
             return tree_util.unflatten(out_tree, [
-                JVPTracer(top, o, ops.cast(ops.broadcast(t, ops.shape_of(o)), ops.dtype_of(o)))
+                JVPTracer(top, o, None if t is None else ops.cast(t, ops.dtype_of(o)))
                 if ops.dtype_of(o).kind in "fc" else o for o, t in zip(out_flat, t_flat)])
         out = self(*tree_util.unflatten(in_tree, primals))
         out_flat, out_tree = tree_util.flatten(out)
