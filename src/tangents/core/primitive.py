@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import itertools
 
-from .tracer import Tracer
+from .tracer import Tracer, function_handlers
 
 __all__ = ["Primitive", "bind", "registry", "new_level"]
 
@@ -102,11 +102,18 @@ def bind(prim, *args, **params):
     trace of the highest-level tracer among ``args`` (the innermost transform)."""
     top = None
     level = 0
+    sequences = False
     for a in args:
         if isinstance(a, Tracer):
             t = a._trace
             if t.level > level:
                 top, level = t, t.level
+        elif type(a) is list or type(a) is tuple:
+            sequences = True
+    if sequences:  # [t1, 2.0] as an array: the NumPy layer stacks traced items
+        as_array = function_handlers["sequence"]
+        return bind(prim, *[as_array(a) if type(a) is list or type(a) is tuple else a
+                            for a in args], **params)
     if top is None:
         return prim.impl(*args, **params)
     return top.process(prim, args, params)

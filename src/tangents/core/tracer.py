@@ -32,7 +32,9 @@ def _conversion_error(what):
         f"{what} of a traced value inside a tangents transform would drop its derivative. "
         "Keep the computation in NumPy operations on the traced value (use tangents.numpy or "
         "np.* functions, not np.asarray/float/item); to build an array from traced values use "
-        "np.stack/np.concatenate or a buffer made with np.zeros_like(x); to index a plain "
+        "tnp.array([...]) / np.stack / np.concatenate (NumPy's own np.array([t1, t2]) and "
+        "np.mean([t1, t2]) on a list cannot be intercepted) or a buffer made with "
+        "np.zeros_like(x); to index a plain "
         "array with a traced index use tnp.take(table, i, axis=0); to use the value as a "
         "constant on purpose, wrap it in tg.stop_gradient(x) and read it outside the transform.")
 
@@ -48,6 +50,22 @@ def _called_from_np_vectorize():
             return True
         frame = frame.f_back
     return False
+
+
+def _converter_hint():
+    """What to use instead, where a known library's code converts a tracer to an array."""
+    import sys
+    frame = sys._getframe(2)  # the Python code whose np.array / np.asarray call got here
+    module = frame.f_globals.get("__name__", "")
+    if "index_tricks" in module and frame.f_code.co_name == "__getitem__":
+        return ("np.r_ / np.c_ turn each piece into an array with np.array, which traced values "
+                "cannot answer; use tangents.numpy.r_ / tangents.numpy.c_ (the same index "
+                "expressions, differentiable)")
+    if module.startswith("xarray."):
+        return ("xarray converted its traced data to a plain array (.values, .to_numpy(), "
+                "float(da), ...), which would drop its derivative; use the traced array "
+                "da.data instead (float(da.sum().data) outside the transform)")
+    return None
 
 
 def _scipy_caller():
@@ -182,6 +200,9 @@ class Tracer:
                 "np.vectorize cannot be intercepted on traced values (it loops in Python over "
                 "plain arrays); use tangents.numpy.vectorize(pyfunc, signature=...), which "
                 "runs the function once through vmap and is differentiable")
+        hint = _converter_hint()
+        if hint is not None:
+            raise TracerConversionError(hint)
         caller = _scipy_caller()
         if caller is not None:
             raise TracerConversionError(

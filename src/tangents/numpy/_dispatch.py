@@ -9,7 +9,7 @@ import numpy as np
 from ..core.tracer import Tracer, function_handlers, ufunc_handlers
 
 __all__ = ["implements", "implements_ufunc", "numpy_function", "normalize_axes",
-           "normalize_axis", "is_traced", "shape", "dtype", "ndim"]
+           "normalize_axis", "is_traced", "contains_tracer", "shape", "dtype", "ndim"]
 
 
 def implements(*np_funcs):
@@ -58,18 +58,47 @@ def is_traced(*xs):
     return False
 
 
+def contains_tracer(seq):
+    """Whether a (nested) list or tuple holds a traced value."""
+    for x in seq:
+        if isinstance(x, Tracer) or (type(x) in (list, tuple) and contains_tracer(x)):
+            return True
+    return False
+
+
 def shape(x):
     try:
         return x.shape
     except AttributeError:  # Python numbers and sequences
+        if type(x) in (list, tuple) and contains_tracer(x):
+            return _sequence_shape(x)
         return np.shape(x)
+
+
+def _sequence_shape(seq):
+    """The shape of the array NumPy would build from a nested sequence holding tracers."""
+    inner = [shape(x) for x in seq]
+    for k, s in enumerate(inner[1:], 1):
+        if s != inner[0]:
+            raise ValueError(f"asarray: the nested sequence is ragged (item {k} has shape {s}, "
+                             f"item 0 has {inner[0]}), so it is not an array; give every item "
+                             "the same shape, or join them with np.concatenate")
+    return (len(seq),) + (inner[0] if inner else ())
 
 
 def dtype(x):
     try:
         return x.dtype
     except AttributeError:
+        if type(x) in (list, tuple):  # the dtype np.array(x) gives: Python floats as float64
+            return _sequence_dtype(x) if contains_tracer(x) else np.asarray(x).dtype
         return np.result_type(x)
+
+
+def _sequence_dtype(seq):
+    return np.result_type(*[
+        dtype(x) if hasattr(x, "dtype") or type(x) in (list, tuple) else np.asarray(x).dtype
+        for x in seq])
 
 
 def ndim(x):

@@ -13,6 +13,7 @@ from ..core import builders
 from ..core.batching import move_bdim
 from ..core.primitive import Primitive, bind
 from ._dispatch import dtype, implements, implements_ufunc, normalize_axis, shape
+from .creation import asarray
 from .reductions import sum as _sum
 from .shape import broadcast_to, ravel, reshape, reshape_p, transpose, transpose_p
 
@@ -22,7 +23,7 @@ def _ndim(x):
 
 
 def _asarray(x):
-    return x if hasattr(x, "shape") else np.asarray(x)
+    return x if hasattr(x, "shape") else asarray(x)  # lists of traced values are stacked
 
 
 def _swap(x):

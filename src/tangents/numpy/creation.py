@@ -9,7 +9,7 @@ import numpy as np
 from ..core.batching import batch_unary
 from ..core.primitive import Primitive, bind
 from ..core.tracer import Tracer, function_handlers
-from ._dispatch import dtype, implements, shape
+from ._dispatch import contains_tracer, dtype, implements, shape
 
 # astype: the cotangent is cast back to the input's dtype by the interpreter.
 astype_p = Primitive("astype", lambda x, *, dtype: x.astype(dtype)
@@ -121,6 +121,8 @@ copy_p.def_batch(batch_unary(copy_p))
 @implements(np.copy)
 def copy(a, order="K", subok=False):
     """``copy(a)``: a new array; for a traced ``a``, a new traced value."""
+    if type(a) in (list, tuple):
+        a = asarray(a)
     return bind(copy_p, a) if isinstance(a, Tracer) else np.copy(a)
 
 
@@ -158,9 +160,8 @@ def asarray(a, dtype=None, order=None, *, like=None, copy=None, device=None):
     _check_array_input(a, "asarray")
     if isinstance(a, Tracer):
         return a if dtype is None else astype(a, dtype)
-    if isinstance(a, (list, tuple)) and _contains_tracer(a):
-        from .joining import stack
-        out = stack([asarray(x) for x in a])
+    if type(a) in (list, tuple) and contains_tracer(a):
+        out = _from_sequence(a)
         return out if dtype is None else astype(out, dtype)
     try:
         return np.asarray(a, dtype=dtype)
@@ -172,11 +173,17 @@ def asarray(a, dtype=None, order=None, *, like=None, copy=None, device=None):
         raise
 
 
-def _contains_tracer(seq):
-    for x in seq:
-        if isinstance(x, Tracer) or (isinstance(x, (list, tuple)) and _contains_tracer(x)):
-            return True
-    return False
+def _from_sequence(seq):
+    """A (nested) list or tuple holding traced values as the array NumPy would build from
+    it: same shape and dtype, its items stacked differentiably."""
+    from .joining import stack
+    shape(seq)  # a ragged sequence is an error here, naming asarray
+    return stack([asarray(x) for x in seq])
+
+
+# bind() hands every list or tuple argument of a primitive to this (primitives compute on
+# arrays), so that all of tangents.numpy takes [t1, 2.0] wherever NumPy takes an array-like
+function_handlers["sequence"] = asarray
 
 
 @implements(np.array)

@@ -310,6 +310,8 @@ def getitem(a, key):
     >>> getitem(np.arange(5.0), [0, 0, -1])
     array([0., 0., 4.])
     """
+    if type(a) in (list, tuple):  # [t1, t2][key]: the array NumPy would build from it
+        a = function_handlers["sequence"](a)
     if isinstance(a, Tracer) or _is_traced_key(key):
         if _traced_mask_key(key):
             return MaskedSelection(a, key)
