@@ -49,7 +49,7 @@ _PASSTHROUGH_NAMES = (
     "isnat",
     # index helpers (plain integer arrays and index expressions)
     "indices", "ix_", "diag_indices", "tril_indices", "triu_indices", "mask_indices",
-    "ravel_multi_index", "unravel_index", "packbits", "unpackbits", "r_", "c_", "s_",
+    "ravel_multi_index", "unravel_index", "packbits", "unpackbits", "s_",
     "index_exp", "mgrid", "ogrid",
     # configuration and help
     "get_include", "info", "show_config", "show_runtime", "test",
@@ -90,6 +90,7 @@ from .updates import *  # noqa: F401,F403
 from .namespace_extras import *  # noqa: F401,F403
 
 ufunc_methods.attach_ufunc_methods(globals())  # tnp.add.reduce, .at, .nin, ...
+from .index_tricks import *  # noqa: F401,F403
 
 
 def __getattr__(name):
