@@ -2,6 +2,7 @@
 caller's arrays, several threads may feed one trace, masked arrays and np.matrix are refused
 rather than silently misread, and user rules are checked against the values they replace."""
 import sys
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -93,3 +94,65 @@ def test_custom_jvp_tangent_must_match_the_output():
     cube.defjvp(lambda p, t: (p[0] ** 3, 3j * p[0] ** 2 * t[0]))
     with pytest.raises(TypeError, match=r"custom_jvp.*cube.*complex"):
         tg.jvp(cube, (np.ones(3),), (np.ones(3),))
+
+
+# -- masked arrays and np.matrix are refused, never silently reinterpreted -----------------
+TRANSFORMS = {  # name -> a call of the transform on a scalar function of one array
+    "grad": lambda f, x: tg.grad(f)(x),
+    "value_and_grad": lambda f, x: tg.value_and_grad(f)(x),
+    "vjp": lambda f, x: tg.vjp(f, x),
+    "jvp": lambda f, x: tg.jvp(f, (x,), (np.ones(np.shape(x)),)),
+    "linearize": lambda f, x: tg.linearize(f, x),
+    "vmap": lambda f, x: tg.vmap(f)(x),
+    "jacrev": lambda f, x: tg.jacrev(f)(x),
+    "jacfwd": lambda f, x: tg.jacfwd(f)(x),
+    "hessian": lambda f, x: tg.hessian(f)(x),
+    "hvp": lambda f, x: tg.hvp(f, (x,), (np.ones(np.shape(x)),)),
+    "elementwise_grad": lambda f, x: tg.elementwise_grad(np.sin)(x),
+}
+
+
+@pytest.mark.parametrize("name", sorted(TRANSFORMS))
+def test_masked_array_input_raises_naming_np_ma_and_the_fix(name):
+    x = np.ma.array([0.5, 1.0, 2.0], mask=[0, 1, 0])
+    with pytest.raises(TypeError, match=r"numpy\.ma.*filled"):
+        TRANSFORMS[name](lambda a: np.sum(np.sin(a) * a), x)
+
+
+MASKED = np.ma.array([0.5, 1.0, 2.0], mask=[0, 1, 0])
+CAPTURED_MASKED = {
+    "masked * traced": lambda w: np.sum(MASKED * w),
+    "traced * masked": lambda w: np.sum(w * MASKED),
+    "concatenate": lambda w: np.sum(np.concatenate([w, MASKED])),
+    "where": lambda w: np.sum(np.where(MASKED > 0.7, w, 0.0)),
+}
+
+
+@pytest.mark.parametrize("transform", ["grad", "jvp", "vmap", "hessian"])
+@pytest.mark.parametrize("case", sorted(CAPTURED_MASKED))
+def test_captured_masked_array_meeting_a_tracer_raises(case, transform):
+    x = np.ones((2, 3)) if transform == "vmap" else np.ones(3)
+    with pytest.raises(TypeError, match=r"numpy\.ma.*filled"):
+        TRANSFORMS[transform](CAPTURED_MASKED[case], x)
+
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", PendingDeprecationWarning)
+    MATRIX = np.matrix([[1.0, 2.0], [3.0, 4.0]])
+CAPTURED_MATRIX = {
+    "matrix * traced": lambda w: np.sum(MATRIX * w),
+    "traced * matrix": lambda w: np.sum(w * MATRIX),
+    "matrix @ traced": lambda w: np.sum(MATRIX @ w),
+    "dot": lambda w: np.sum(np.dot(MATRIX, w)),
+    "add": lambda w: np.sum(np.add(w, MATRIX)),
+}
+
+
+@pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")
+@pytest.mark.parametrize("transform", ["grad", "jvp", "vmap", "hessian", "linearize"])
+@pytest.mark.parametrize("case", sorted(CAPTURED_MATRIX))
+def test_captured_matrix_meeting_a_tracer_raises(case, transform):
+    w = np.arange(1.0, 5.0).reshape(2, 2)
+    x = np.stack([w, w]) if transform == "vmap" else w
+    with pytest.raises(TypeError, match=r"np\.matrix.*np\.asarray"):
+        TRANSFORMS[transform](CAPTURED_MATRIX[case], x)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from . import ops
 from .primitive import bind, registry
 from .reverse import LeakedTracerError
-from .tracer import Tracer
+from .tracer import FOREIGN_ARRAYS, Tracer, check_subclass
 
 __all__ = ["BatchTrace", "BatchTracer", "move_bdim", "batch_elementwise", "batch_axis_op",
            "batch_unary", "batch_matrices", "batch_by_loop"]
@@ -66,6 +66,8 @@ class BatchTrace:
                 vals.append(a.val)
                 bdims.append(a.bdim)
             else:
+                if isinstance(a, FOREIGN_ARRAYS):
+                    check_subclass(a, prim.name, "a constant operand")
                 vals.append(a)
                 bdims.append(None)
         if prim.batch is None:

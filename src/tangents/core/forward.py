@@ -9,7 +9,7 @@ from __future__ import annotations
 from . import ops
 from .primitive import bind
 from .reverse import LeakedTracerError, forwarding
-from .tracer import Tracer
+from .tracer import FOREIGN_ARRAYS, Tracer, check_subclass
 
 __all__ = ["JVPTrace", "JVPTracer", "apply_jvp", "tangent_of"]
 
@@ -132,6 +132,8 @@ class JVPTrace:
             else:
                 scalars = scalars or type(a) in ops.PY_SCALARS
                 nested = nested or isinstance(a, Tracer)
+                if isinstance(a, FOREIGN_ARRAYS):
+                    check_subclass(a, prim.name, "a constant operand")
                 primals.append(a)
                 tangents.append(None)
         # outer transforms only see this operation if a primal is theirs

@@ -18,7 +18,7 @@ import numpy as np
 
 from . import ops
 from .primitive import bind
-from .tracer import Tracer
+from .tracer import Tracer, check_subclass
 
 __all__ = ["VJPTrace", "VJPTracer", "backward", "forward_through_tape"]
 
@@ -115,6 +115,8 @@ class VJPTrace:
                         scalars = True
                     elif isinstance(a, Tracer):
                         nested = True
+                    elif isinstance(a, np.ndarray):
+                        check_subclass(a, prim.name, "a constant operand")
                 primals.append(a)
                 parents.append(-1)
         # outer transforms only see this operation if a primal is theirs

@@ -12,7 +12,8 @@ import numpy as np
 from .aliasing import after_inplace
 
 __all__ = ["Tracer", "TracerConversionError", "NoDerivativeRuleError",
-           "ufunc_handlers", "ufunc_method_handlers", "function_handlers"]
+           "ufunc_handlers", "ufunc_method_handlers", "function_handlers", "check_subclass",
+           "FOREIGN_ARRAYS"]
 
 ufunc_handlers: dict = {}
 ufunc_method_handlers: dict = {}  # (ufunc, "reduce" | "accumulate" | "outer") -> handler
@@ -37,6 +38,37 @@ def _conversion_error(what):
         "np.zeros_like(x); to index a plain "
         "array with a traced index use tnp.take(table, i, axis=0); to use the value as a "
         "constant on purpose, wrap it in tg.stop_gradient(x) and read it outside the transform.")
+
+
+FOREIGN_ARRAYS = (np.ma.MaskedArray, np.matrix)  # refused by `check_subclass`
+
+
+def check_subclass(x, op, where="an argument"):
+    """Raise TypeError for the ndarray subclasses whose NumPy meaning tangents would
+    silently lose: masked arrays (their mask) and np.matrix (its ``*`` is a matrix product).
+    ``x`` is an ndarray subclass instance (or its type); ``op`` names the operation."""
+    cls = x if isinstance(x, type) else type(x)
+    if issubclass(cls, np.ma.MaskedArray):
+        raise TypeError(
+            f"{op}: {where} is a numpy.ma masked array; tangents does not follow masks (the "
+            "masked entries would be computed with and get derivatives). Pass x.filled(value) "
+            "instead, or pass the data and the mask separately (x.data, np.ma.getmaskarray(x)) "
+            "and select with np.where(mask, fill, data)")
+    if issubclass(cls, np.matrix):
+        raise TypeError(f"{op}: {where} is an np.matrix, whose * is a matrix product; "
+                        "convert it with np.asarray(x) first")
+
+
+def _called_from_numpy_ma():
+    import sys
+    frame = sys._getframe(2)
+    for _ in range(4):
+        if frame is None:
+            return False
+        if frame.f_globals.get("__name__", "").startswith("numpy.ma"):
+            return True
+        frame = frame.f_back
+    return False
 
 
 def _called_from_np_vectorize():
@@ -173,6 +205,9 @@ class Tracer:
         return ans if dtype is None else ans.astype(dtype)
 
     def __array_function__(self, func, types, args, kwargs):
+        for t in types:
+            if t is not np.ndarray and issubclass(t, np.ndarray):
+                check_subclass(t, f"numpy.{func.__name__}")
         handler = function_handlers.get(func)
         if handler is None:
             mod = getattr(func, "__module__", "numpy") or "numpy"
@@ -203,6 +238,9 @@ class Tracer:
         hint = _converter_hint()
         if hint is not None:
             raise TracerConversionError(hint)
+        if _called_from_numpy_ma():
+            check_subclass(np.ma.MaskedArray, "a numpy.ma operation on a traced value",
+                           "one of its operands")
         caller = _scipy_caller()
         if caller is not None:
             raise TracerConversionError(

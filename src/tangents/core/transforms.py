@@ -13,7 +13,7 @@ from .batching import BatchTrace, BatchTracer, move_bdim
 from .forward import JVPTrace, JVPTracer, tangent_of
 from .primitive import new_level
 from .reverse import VJPTrace, VJPTracer, backward, forward_through_tape
-from .tracer import Tracer
+from .tracer import Tracer, check_subclass
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "linearize", "vmap"]
 
@@ -26,9 +26,8 @@ def _as_input(x, op, where, need_float):
     if isinstance(x, Tracer):
         dt = x.dtype
     else:
-        if isinstance(x, np.matrix):
-            raise TypeError(f"{op}: {where} is an np.matrix, whose * is a matrix product; "
-                            "convert it with np.asarray(x) first")
+        if isinstance(x, np.ndarray):
+            check_subclass(x, op, where)
         if not isinstance(x, (np.ndarray, np.generic, float, int, complex, bool)):
             mod = type(x).__module__
             if mod.startswith("dask"):
@@ -384,8 +383,8 @@ def vmap(fun, in_axes=0, out_axes=0, *, axis_size=None):
         vals = []
         for i, (x, ax) in enumerate(zip(flat, axes)):
             if not isinstance(x, Tracer):
-                if isinstance(x, np.matrix):
-                    raise TypeError("vmap: np.matrix input; convert it with np.asarray(x)")
+                if isinstance(x, np.ndarray):
+                    check_subclass(x, "vmap", f"input leaf {i}")
                 x = np.asarray(x)
             if ax is not None:
                 nd = len(ops.shape_of(x))
