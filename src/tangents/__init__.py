@@ -6,7 +6,8 @@ array([0., 0., 0.])
 """
 from . import numpy  # noqa: F401  (registers the NumPy rules)
 from . import tree
-from .core.custom import checkpoint, custom_jvp, custom_vjp, stop_gradient
+from .core.checkpoint import checkpoint
+from .core.custom import custom_jvp, custom_vjp, stop_gradient
 from .core.derived import elementwise_grad, hessian, hvp, jacfwd, jacobian, jacrev
 from .core.reverse import LeakedTracerError
 from .core.tracer import NoDerivativeRuleError, TracerConversionError

@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
+from harness import TOL
 
 import tangents as tg
 
@@ -156,3 +157,105 @@ def test_captured_matrix_meeting_a_tracer_raises(case, transform):
     x = np.stack([w, w]) if transform == "vmap" else w
     with pytest.raises(TypeError, match=r"np\.matrix.*np\.asarray"):
         TRANSFORMS[transform](CAPTURED_MATRIX[case], x)
+
+
+# -- checkpoint and in-place updates: as without checkpoint, caller's arrays untouched -----
+def _add_one_then_square(x):
+    x += 1.0
+    return np.sum(x ** 2)
+
+
+def _write_then_cube(x):
+    x[0] = 5.0  # writing the value already there still cuts the derivative of x[0]
+    return np.sum(x ** 3)
+
+
+def _twice(inner):
+    def f(x):
+        return inner(x) + inner(x)  # the first call's update is seen by the second
+    return f
+
+
+def _update_view(x):
+    v = x[1:]
+    v *= 2.0
+    return np.sum(np.sin(x))
+
+
+def _mutates_argument(inner):
+    def f(x):
+        y = x * 1.0
+        value = inner(y)
+        return value + np.sum(y * x)  # y's update must reach the caller, with derivative
+    return f
+
+
+INPLACE = {
+    "add": lambda ck: ck(_add_one_then_square),
+    "write same value": lambda ck: ck(_write_then_cube),
+    "called twice": lambda ck: _twice(ck(_add_one_then_square)),
+    "through a view": lambda ck: ck(_update_view),
+    "argument updated": lambda ck: _mutates_argument(ck(_add_one_then_square)),
+}
+INPLACE_TRANSFORMS = {
+    "grad": lambda f, x: tg.grad(f)(x),
+    "vjp": lambda f, x: tg.vjp(f, x)[1](1.0),
+    "jvp": lambda f, x: tg.jvp(f, (x,), (np.linspace(0.5, 1.5, x.size),)),
+    "linearize": lambda f, x: tg.linearize(f, x)[1](np.linspace(0.5, 1.5, x.size)),
+    "vmap": lambda f, x: tg.vmap(f)(np.stack([x, 2 * x])),
+    "vmap-grad": lambda f, x: tg.vmap(tg.grad(f))(np.stack([x, 2 * x])),
+    "grad-vmap": lambda f, x: tg.grad(lambda a: np.sum(tg.vmap(f)(a)))(np.stack([x, 2 * x])),
+    "hessian": lambda f, x: tg.hessian(f)(x),
+    "grad-grad": lambda f, x: tg.grad(lambda a: np.sum(tg.grad(f)(a) ** 2))(x),
+}
+
+
+@pytest.mark.parametrize("transform", sorted(INPLACE_TRANSFORMS))
+@pytest.mark.parametrize("case", sorted(INPLACE))
+def test_checkpoint_with_inplace_updates_equals_the_plain_function(case, transform):
+    x = np.array([5.0, 2.0, -0.5])
+    keep = x.copy()
+    call = INPLACE_TRANSFORMS[transform]
+    want = call(INPLACE[case](lambda f: f), x)
+    np.testing.assert_array_equal(x, keep)     # the plain function under a transform
+    got = call(INPLACE[case](tg.checkpoint), x)
+    np.testing.assert_array_equal(x, keep)     # the caller's array is never written
+    rtol, atol = TOL[np.float64]
+    for a, b in zip(tg.tree.leaves(got), tg.tree.leaves(want)):
+        np.testing.assert_allclose(a, b, rtol=rtol, atol=atol)
+
+
+@pytest.mark.parametrize("case", sorted(INPLACE))
+def test_checkpoint_with_inplace_updates_checks_against_finite_differences(case):
+    tg.check_grads(INPLACE[case](tg.checkpoint), (np.array([5.0, 2.0, -0.5]),), order=2)
+    # outside any transform it is the function itself, with NumPy's in-place semantics
+    x, y = np.array([5.0, 2.0, -0.5]), np.array([5.0, 2.0, -0.5])
+    assert INPLACE[case](tg.checkpoint)(x) == INPLACE[case](lambda f: f)(y)
+    np.testing.assert_array_equal(x, y)
+
+
+def test_checkpoint_does_not_write_the_callers_array_and_matches_numpy():
+    x = np.array([1.0, 2.0])
+    f = lambda x: (x.__iadd__(1.0), np.sum(x ** 2))[1]
+    g = tg.grad(tg.checkpoint(f))(x)
+    np.testing.assert_array_equal(x, [1.0, 2.0])
+    np.testing.assert_allclose(g, 2 * (x + 1.0), rtol=TOL[np.float64][0])
+
+
+def test_checkpoint_integer_argument_updated_in_place_is_not_updated_twice():
+    def f(x, n):
+        n += 1          # an integer constant: NumPy updates the caller's array once
+        return np.sum(x ** n)
+    n = np.array([2])
+    g = tg.grad(tg.checkpoint(f))(np.array([1.5, 2.0]), n)
+    np.testing.assert_array_equal(n, [3])
+    np.testing.assert_allclose(g, 3 * np.array([1.5, 2.0]) ** 2, rtol=TOL[np.float64][0])
+
+
+@pytest.mark.parametrize("transform", sorted(INPLACE_TRANSFORMS))
+def test_no_transform_writes_into_the_callers_array(transform):
+    x = np.array([5.0, 2.0, -0.5])
+    keep = x.copy()
+    for case in INPLACE.values():
+        INPLACE_TRANSFORMS[transform](case(lambda f: f), x)
+        np.testing.assert_array_equal(x, keep)

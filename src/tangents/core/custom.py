@@ -1,4 +1,4 @@
-"""User-defined derivative rules (custom_vjp, custom_jvp), checkpoint and stop_gradient.
+"""User-defined derivative rules (custom_vjp, custom_jvp) and stop_gradient.
 
 A custom function is dispatched on the innermost trace among its arguments, like a
 primitive: reverse mode records one tape node that calls the user's rule, forward mode calls
@@ -16,7 +16,7 @@ from .primitive import Primitive, bind
 from .reverse import VJPTracer
 from .tracer import Tracer
 
-__all__ = ["custom_vjp", "custom_jvp", "checkpoint", "stop_gradient"]
+__all__ = ["custom_vjp", "custom_jvp", "stop_gradient"]
 
 
 def _top_trace(leaves):
@@ -369,43 +369,6 @@ class custom_jvp:
         new.defjvp(lambda p, t: vmap(lambda pp, tt: rule(pp, tt), in_axes=(in_axes, in_axes))(p, t))
         out = new(*tree_util.unflatten(in_tree, vals))
         return tree_util.map(lambda o: BatchTracer(trace, o, 0), out)
-
-
-def checkpoint(fun):
-    """``checkpoint(fun)``: the same function, but reverse mode stores only its inputs and
-    recomputes its intermediates during the backward pass (trading time for memory).
-
-    >>> f = checkpoint(lambda x: np.sin(np.sin(x)))
-    """
-    from .transforms import vjp
-
-    @functools.wraps(fun)
-    def inner(*args, **kwargs):
-        return fun(*args, **kwargs)
-
-    def fwd(*args, **kwargs):
-        return fun(*args, **kwargs), (args, kwargs)
-
-    def bwd(res, ct):
-        args, kwargs = res
-        flat, in_tree = tree_util.flatten(args)
-        idx = [i for i, x in enumerate(flat) if ops.dtype_of(x).kind in "fc"]
-
-        def f(*dyn):
-            full = list(flat)
-            for i, d in zip(idx, dyn):
-                full[i] = d
-            return fun(*tree_util.unflatten(in_tree, full), **kwargs)
-
-        # integer arguments are constants: they get zeros, which the tape ignores
-        cts = dict(zip(idx, vjp(f, *[flat[i] for i in idx])[1](ct)))
-        return tuple(tree_util.unflatten(in_tree, [
-            cts[i] if i in cts else ops.zeros(ops.shape_of(x), ops.dtype_of(x))
-            for i, x in enumerate(flat)]))
-
-    ckpt = custom_vjp(inner)
-    ckpt.defvjp(fwd, bwd)
-    return ckpt
 
 
 stop_gradient_p = Primitive("stop_gradient", lambda x: x, differentiable=False)
