@@ -366,3 +366,57 @@ def test_lightgbm_sklearn_wrappers():
     hand = lgb.LGBMClassifier(objective=weighted(hand_softmax), **kw)
     assert_same_model(ours.fit(X, y, sample_weight=w).predict(X, raw_score=True),
                       hand.fit(X, y, sample_weight=w).predict(X, raw_score=True))
+
+
+# -- how the libraries' built-in objectives relate (the facts docs/boosting.md states) -------
+def scaled_hess(obj, factor):
+    def fn(preds, data):
+        g, h = obj(preds, data)
+        return g, factor * h
+    return fn
+
+
+def test_xgboost_builtin_pseudo_huber_and_tweedie_are_the_exact_derivatives():
+    xgb = pytest.importorskip("xgboost")
+    X, y, _ = regression()
+    d = xgb.DMatrix(X, label=y)
+    base = {"nthread": 1, "max_depth": 3}
+    builtin = xgb.train({**base, "objective": "reg:pseudohubererror", "huber_slope": DELTA,
+                         "base_score": 0.0}, d, ROUNDS)
+    ours = xgb.train({**base, "base_score": 0.0}, d, ROUNDS,
+                     obj=boosting.objective(pseudo_huber).xgboost)
+    # both models are float32: compare at float32's tolerance
+    np.testing.assert_allclose(ours.predict(d, output_margin=True),
+                               builtin.predict(d, output_margin=True), *TOL[np.float32])
+    d = xgb.DMatrix(X, label=np.exp(X[:, 0]) * rng(2).exponential(1.0, len(X)))
+    builtin = xgb.train({**base, "objective": "reg:tweedie", "tweedie_variance_power": RHO,
+                         "base_score": 1.0}, d, ROUNDS)  # margin 0 under the log link
+    ours = xgb.train({**base, "base_score": 0.0}, d, ROUNDS,
+                     obj=boosting.objective(tweedie).xgboost)
+    np.testing.assert_allclose(ours.predict(d, output_margin=True),
+                               builtin.predict(d, output_margin=True), *TOL[np.float32])
+
+
+def test_builtin_softmax_objectives_scale_the_exact_hessian():
+    # XGBoost's multi:softprob uses 2 p (1 - p), LightGBM's multiclass K / (K - 1) p (1 - p);
+    # the exact diagonal is p (1 - p)
+    xgb = pytest.importorskip("xgboost")
+    lgb = pytest.importorskip("lightgbm")
+    X, y, _ = classification()
+    obj = boosting.objective(softmax_ce)
+    d = xgb.DMatrix(X, label=y)
+    base = {"nthread": 1, "max_depth": 3, "num_class": K, "base_score": 0.0}
+    builtin = xgb.train({**base, "objective": "multi:softprob"}, d, ROUNDS)
+    exact = xgb.train(base, d, ROUNDS, obj=obj.xgboost)
+    doubled = xgb.train(base, d, ROUNDS, obj=scaled_hess(obj.xgboost, 2.0))
+    np.testing.assert_allclose(doubled.predict(d, output_margin=True),
+                               builtin.predict(d, output_margin=True), *TOL[np.float32])
+    assert not np.allclose(exact.predict(d, output_margin=True),
+                           builtin.predict(d, output_margin=True), *TOL[np.float32])
+    ds = lgb.Dataset(X, label=y, free_raw_data=False)
+    base = {"verbose": -1, "num_threads": 1, "num_leaves": 8, "num_class": K,
+            "boost_from_average": False}
+    builtin = lgb.train({**base, "objective": "multiclass"}, ds, ROUNDS)
+    scaled = lgb.train({**base, "objective": scaled_hess(obj.lightgbm, K / (K - 1))}, ds, ROUNDS)
+    np.testing.assert_allclose(scaled.predict(X, raw_score=True),
+                               builtin.predict(X, raw_score=True), *TOL[np.float32])

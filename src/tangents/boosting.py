@@ -17,8 +17,8 @@ __all__ = ["objective", "Objective"]
 # Rows per block. The derivative passes run one NumPy operation per step of the loss, and
 # blocks that fit in the L2 cache make those operations several times faster on large data
 # than full-length arrays (bench/bench_boosting.py measures both).
-_SCALAR_ROWS = 16384
-_VECTOR_ELEMENTS = 65536  # rows * K * K: the tangents of the K directions, batched
+_SCALAR_ROWS = 65536
+_VECTOR_ELEMENTS = 262144  # rows * K * K: the tangents of the K directions, batched
 _PROBE_ROWS = 64          # rows of the one-off check that a scalar loss is elementwise
 
 
