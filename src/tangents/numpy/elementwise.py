@@ -150,10 +150,10 @@ divide = true_divide
 
 
 def _power_dx(ans, x, y):
-    # d x**y / dx = y x**(y-1); 0 (not nan) at y == 0, also in the branch not taken
-    zero = equal(y, 0)
-    safe_y = where(zero, 1.0, y)
-    return where(zero, 0.0, safe_y * power(x, safe_y - 1))
+    # d x**y / dx = y x**(y-1); 0 (not 0 * inf) at y == 0 == x.  Only that point is masked,
+    # so at y == 0 its own derivative in y stays x**(y-1) (a symmetric Hessian)
+    at = equal(y, 0) & equal(x, 0)
+    return where(at, 0.0, y * power(x, where(at, 1.0, y) - 1))
 
 
 def _power_dy(ans, x, y):
@@ -323,8 +323,9 @@ where_p.def_batch(batch_elementwise(where_p))
 def where(condition, x=None, y=None):
     """``where(condition, x, y)``: elements of ``x`` where ``condition`` holds, else ``y``.
 
-    The branch not taken gets a zero cotangent; a branch that is inf/nan where it is not
-    taken still poisons second derivatives, so guard its input (docs/conventions.md).
+    The branch not taken gets a zero cotangent (forward mode drops its tangent), and a zero
+    times an inf/nan partial derivative is 0 in elementwise rules, so a branch that is inf/nan
+    where it is not taken leaves no trace in any mode (docs/conventions.md).
 
     >>> where(np.array([True, False]), 1.0, np.zeros(2))
     array([1., 0.])
@@ -341,11 +342,11 @@ def safe_where(condition, x, true_fn, false_fn, *, true_at=1.0, false_at=1.0):
     """``where(condition, true_fn(x), false_fn(x))`` whose derivatives are never poisoned by
     the branch not taken.
 
-    ``where`` gives the untaken branch a zero cotangent, but ``0 * inf`` is still nan: at
-    ``x = 0``, ``where(x > 0, log(x), 0)`` has a nan gradient because ``log``'s derivative
-    is inf there.  The fix is the double-where pattern, which this function packages: each
-    branch is evaluated only where it is taken, and at a safe point (``true_at``,
-    ``false_at``, where that branch is finite) elsewhere.
+    ``where`` gives the untaken branch a zero cotangent, and elementwise rules keep it zero
+    even against an inf derivative, but a non-elementwise rule in that branch (``a @ b`` with
+    an inf ``b``) can still turn it into nan.  The double-where pattern, which this function
+    packages, rules that out: each branch is evaluated only where it is taken, and at a safe
+    point (``true_at``, ``false_at``, where that branch is finite) elsewhere.
 
     >>> safe_where(np.array([2.0, 0.0]) > 0, np.array([2.0, 0.0]), log, lambda x: x * 0)
     array([0.69314718, 0.        ])
