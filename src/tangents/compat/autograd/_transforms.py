@@ -7,9 +7,12 @@ from collections import OrderedDict
 
 import numpy as _onp
 
-from ... import checkpoint as _tg_checkpoint, jacrev as _jacrev, jvp as _jvp, vjp as _vjp
+from ... import checkpoint as _tg_checkpoint
+from ... import jacrev as _jacrev
+from ... import jvp as _jvp
 from ... import numpy as _tnp
 from ... import tree as _tree
+from ... import vjp as _vjp
 
 
 def _nary(unary_op):
@@ -37,6 +40,7 @@ def _nary(unary_op):
                     new[i] = xi
                 return fun(*new, **kwargs)
 
+            unary_f.__name__ = getattr(fun, "__name__", "[unknown name]")
             x = args[argnum] if isinstance(argnum, int) else tuple(args[i] for i in nums)
             return unary_op(unary_f, x, *op_args, **op_kwargs)
 

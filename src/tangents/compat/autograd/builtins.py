@@ -3,7 +3,8 @@ dicts (each leaf is traced on its own), so ``tuple``, ``list`` and ``dict`` are 
 ``isinstance`` and ``type`` look through traced values to the values they stand for."""
 import builtins as _builtins
 
-from ._boxes import Tracer as _Tracer, getval as _getval
+from ._boxes import Tracer as _Tracer
+from ._boxes import getval as _getval
 
 tuple = _builtins.tuple
 list = _builtins.list

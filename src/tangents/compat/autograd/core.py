@@ -1,6 +1,6 @@
 """autograd's ``core`` entry points: the one-argument ``make_vjp``/``make_jvp``."""
-from ._transforms import _unary_vjp
 from ... import jvp as _jvp
+from ._transforms import _unary_vjp
 
 __all__ = ["make_vjp", "make_jvp"]
 

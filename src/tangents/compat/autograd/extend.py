@@ -13,9 +13,11 @@ from itertools import count
 
 import numpy as _onp
 
-from ... import custom_jvp as _custom_jvp, custom_vjp as _custom_vjp
+from ... import custom_jvp as _custom_jvp
+from ... import custom_vjp as _custom_vjp
 from ... import tree as _tree
-from ._boxes import Tracer as Box, getval, has_box, isbox
+from ._boxes import Tracer as Box
+from ._boxes import getval, has_box, isbox
 
 __all__ = ["primitive", "notrace_primitive", "defvjp", "defvjp_argnum", "defvjp_argnums",
            "defjvp", "defjvp_argnum", "defjvp_argnums", "def_linear", "Box", "isbox",

@@ -6,7 +6,10 @@ from itertools import product
 import numpy as _onp
 
 from ... import check_grads as _tg_check_grads
+from ... import jvp as _jvp
+from ... import numpy as _tnp
 from ... import tree as _tree
+from ... import vjp as _vjp
 from ._transforms import _nary
 
 TOL = 1e-6
@@ -24,20 +27,75 @@ def scalar_close(a, b):
     return abs(a - b) < TOL or abs(a - b) / abs(a + b) < RTOL
 
 
+def _real_params(f, x):
+    """``f`` of a pytree ``x`` as a function of real arrays only: each complex leaf is two
+    real parameters (its real and imaginary parts) and each complex output two real outputs,
+    so finite differences in float64 see the whole complex derivative (autograd's complex
+    vector space is R^2 too)."""
+    leaves, treedef = _tree.flatten(x)
+    leaves = [_onp.asarray(leaf) for leaf in leaves]
+    cplx = [leaf.dtype.kind == "c" for leaf in leaves]
+    params = []
+    for leaf, c in zip(leaves, cplx):
+        params.extend([leaf.real.copy(), leaf.imag.copy()] if c else [leaf])
+
+    def g(*ps):
+        it = iter(ps)
+        ins = [next(it) + 1j * next(it) if c else next(it) for c in cplx]
+        outs = []
+        for o in _tree.leaves(f(_tree.unflatten(treedef, ins))):
+            outs.extend([_tnp.real(o), _tnp.imag(o)] if _onp.iscomplexobj(o) else [o])
+        return outs
+
+    return g, tuple(params)
+
+
+def _check(f, x, modes, order, name):
+    g, params = _real_params(f, x)
+    try:
+        _tg_check_grads(g, params, order=1, modes=modes)
+    except AssertionError as e:
+        kind = "JVP" if "forward-mode" in str(e) else "VJP"
+        raise AssertionError(f"Derivative ({kind}) check of {name} failed with arg {x}:\n"
+                             f"{e}") from None
+    if order > 1:
+        rng = _onp.random.default_rng(0)
+        if "fwd" in modes:
+            v = _tree.map(lambda leaf: _random_like(leaf, rng), x)
+            _check(lambda xv: _jvp(f, (xv[0],), (xv[1],))[1], (x, v), modes, order - 1,
+                   f"jvp_{name}")
+        if "rev" in modes:
+            ans, pull = _vjp(f, x)
+            w = _tree.map(lambda leaf: _random_like(leaf, rng), ans)
+            _check(lambda xw: _vjp(f, xw[0])[1](xw[1])[0], (x, w), modes, order - 1,
+                   f"vjp_{name}")
+
+
+def _random_like(leaf, rng):
+    leaf = _onp.asarray(leaf)
+    if leaf.dtype.kind == "c":
+        return (rng.standard_normal(leaf.shape) + 1j * rng.standard_normal(leaf.shape)
+                ).astype(leaf.dtype)
+    if leaf.dtype.kind == "f":
+        return rng.standard_normal(leaf.shape).astype(leaf.dtype)
+    return _onp.zeros(leaf.shape)
+
+
 @_nary
 def check_grads(f, x, modes=None, order=2):
     """``check_grads(f, argnum=0, modes=['fwd', 'rev'], order=2)(*args)``: raise
     ``AssertionError`` when a derivative of ``f`` with respect to ``args[argnum]`` disagrees
-    with central finite differences, to ``order`` (each order in each mode).
+    with central finite differences entry by entry (``tg.check_grads``, complex values as
+    pairs of reals), or forward mode with reverse mode, at every order up to ``order``.
 
     >>> import tangents.compat.autograd.numpy as np
-    >>> check_grads(np.sin)(np.array([0.5, 1.0]))
+    >>> check_grads(np.sin)(np.array([0.5, 1.0 + 0.5j]))
     """
     modes = ("fwd", "rev") if modes is None else tuple(modes)
     bad = [m for m in modes if m not in ("fwd", "rev")]
     if bad:
         raise ValueError(f"check_grads: modes must be 'fwd' and/or 'rev', got {bad}")
-    _tg_check_grads(f, (x,), order=order, modes=modes)
+    _check(f, x, modes, order, getattr(f, "__name__", "[unknown name]"))
 
 
 def check_vjp(f, x):
@@ -45,7 +103,7 @@ def check_vjp(f, x):
 
     >>> check_vjp(lambda x: x ** 2, 3.0)
     """
-    _tg_check_grads(f, (x,), order=1, modes=("rev",))
+    _check(f, x, ("rev",), 1, getattr(f, "__name__", "[unknown name]"))
 
 
 def check_jvp(f, x):
@@ -53,7 +111,7 @@ def check_jvp(f, x):
 
     >>> check_jvp(lambda x: x ** 2, 3.0)
     """
-    _tg_check_grads(f, (x,), order=1, modes=("fwd",))
+    _check(f, x, ("fwd",), 1, getattr(f, "__name__", "[unknown name]"))
 
 
 def check_equivalent(x, y):

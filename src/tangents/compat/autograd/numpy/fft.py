@@ -1,6 +1,6 @@
 """``autograd.numpy.fft``: tangents' differentiable ``numpy.fft``."""
-from ....numpy.fft import *  # noqa: F401,F403
 from ....numpy import fft as _mod
+from ....numpy.fft import *  # noqa: F401,F403
 
 
 def __getattr__(name):

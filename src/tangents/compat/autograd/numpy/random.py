@@ -1,7 +1,7 @@
 """``autograd.numpy.random``: NumPy's own ``numpy.random`` (random draws are not
 differentiated)."""
-from numpy.random import *  # noqa: F401,F403
 import numpy.random as _mod
+from numpy.random import *  # noqa: F401,F403
 
 
 def __getattr__(name):

@@ -1,6 +1,6 @@
 """``autograd.scipy.linalg``: tangents' differentiable ``scipy.linalg``."""
-from ....scipy.linalg import *  # noqa: F401,F403
 from ....scipy import linalg as _mod
+from ....scipy.linalg import *  # noqa: F401,F403
 
 
 def __getattr__(name):

@@ -1,6 +1,6 @@
 """``autograd.scipy.special``: tangents' differentiable ``scipy.special``."""
-from ....scipy.special import *  # noqa: F401,F403
 from ....scipy import special as _mod
+from ....scipy.special import *  # noqa: F401,F403
 
 
 def __getattr__(name):

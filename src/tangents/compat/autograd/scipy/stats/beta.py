@@ -9,3 +9,9 @@ sf = _dist.sf
 logsf = _dist.logsf
 
 __all__ = ["pdf", "logpdf", "cdf", "logcdf", "sf", "logsf"]
+
+
+def __getattr__(name):
+    # what tangents does not differentiate (rvs, mean, ...) is SciPy's own
+    import scipy.stats
+    return getattr(scipy.stats.beta, name)

@@ -30,3 +30,9 @@ def cdf(x, df, loc=0.0, scale=1.0):
     0.393469
     """
     return _gamma.cdf(x, df / 2.0, loc, 2.0 * scale)
+
+
+def __getattr__(name):
+    # what tangents does not differentiate (rvs, mean, ...) is SciPy's own
+    import scipy.stats
+    return getattr(scipy.stats.chi2, name)

@@ -5,3 +5,9 @@ pdf = _dist.pdf
 logpdf = _dist.logpdf
 
 __all__ = ["pdf", "logpdf"]
+
+
+def __getattr__(name):
+    # what tangents does not differentiate (rvs, mean, ...) is SciPy's own
+    import scipy.stats
+    return getattr(scipy.stats.dirichlet, name)

@@ -9,3 +9,9 @@ pmf = _dist.pmf
 logpmf = _dist.logpmf
 
 __all__ = ["cdf", "logcdf", "sf", "logsf", "pmf", "logpmf"]
+
+
+def __getattr__(name):
+    # what tangents does not differentiate (rvs, mean, ...) is SciPy's own
+    import scipy.stats
+    return getattr(scipy.stats.poisson, name)
