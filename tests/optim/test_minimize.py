@@ -57,3 +57,52 @@ def test_newton():
     np.testing.assert_allclose(res.x["z"], 2.0)
     q = optim.newton(lambda x: np.sum((x - 3.0) ** 2) + np.sum(x) ** 2, np.zeros(3))
     assert q.nit == 1
+
+
+def _min_hessian_eig(fun, x):
+    import tangents as tg
+    v, unravel = tg.tree.ravel(x)
+    return float(np.linalg.eigvalsh(tg.hessian(lambda u: fun(unravel(u)))(v))[0])
+
+
+def quartic_saddle(x):  # a saddle at 0 (Hessian diag(-1, 1)), minima at (+-1, 0)
+    return x[0] ** 4 / 4 - x[0] ** 2 / 2 + x[1] ** 2 / 2
+
+
+@pytest.mark.parametrize("x0", [[0.0, 0.0], [0.1, 0.5], [1e-9, -2.0]],
+                         ids=["at the saddle", "Newton's basin of the saddle", "near it"])
+def test_newton_escapes_saddles_to_a_minimum(x0):
+    res = optim.newton(quartic_saddle, np.array(x0))
+    assert res.success, res.message
+    np.testing.assert_allclose(np.abs(res.x), [1.0, 0.0], atol=1e-8)
+    assert _min_hessian_eig(quartic_saddle, res.x) > 0
+    assert "converged" in res.message
+
+
+def test_newton_escapes_the_saddle_of_a_tanh_mlp():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((8, 2))
+    y = np.sin(X[:, 0]) + 0.5 * X[:, 1]
+
+    def loss(p):
+        return np.mean((np.tanh(X @ p["W1"]) @ p["w2"] - y) ** 2)
+
+    p0 = {"W1": np.zeros((2, 3)), "w2": np.zeros(3)}  # zero gradient, indefinite Hessian
+    assert _min_hessian_eig(loss, p0) < -1.0
+    res = optim.newton(loss, p0, maxiter=100)
+    assert res.success, res.message
+    assert res.fun < 1e-3 * loss(p0) and res.grad_norm <= 1e-8
+    assert _min_hessian_eig(loss, res.x) >= -1e-8
+
+
+def test_newton_reports_failure_with_a_reason():
+    # stopped at a saddle (no iterations allowed): not a success, and it says why
+    res = optim.newton(quartic_saddle, np.zeros(2), maxiter=0)
+    assert not res.success and res.grad_norm == 0.0
+    assert "maxiter (0)" in res.message and "not positive semi-definite" in res.message
+    # maxiter hit away from a stationary point
+    res = optim.newton(rosen, X0, maxiter=2)
+    assert not res.success and res.nit == 2 and "maxiter (2)" in res.message
+    # unbounded below along negative curvature: never converges
+    res = optim.newton(lambda x: -np.sum(x ** 2), np.zeros(2), maxiter=5)
+    assert not res.success and res.fun < 0 and "not positive semi-definite" in res.message

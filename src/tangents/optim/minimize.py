@@ -100,13 +100,36 @@ class NewtonResult(NamedTuple):
     fun: float        # objective value there
     grad_norm: float  # norm of the gradient there
     nit: int          # iterations taken
-    success: bool     # grad_norm <= gtol
+    success: bool     # grad_norm <= gtol at a point whose Hessian is positive semi-definite
+    message: str = ""  # why it stopped
+
+
+def _direction(h, g, damping, gtol):
+    """A descent direction from the eigendecomposition of the Hessian ``h``: Newton's step
+    with every eigenvalue replaced by its magnitude (floored), so negative curvature is
+    descended, not climbed; at a stationary point of negative curvature, the most negative
+    eigenvector.  Returns ``(direction, smallest eigenvalue, whether h is PSD)``."""
+    w, vecs = np.linalg.eigh(0.5 * (h + h.T))
+    if not w.size:
+        return np.zeros(0), 0.0, True
+    tol = 1e-8 * max(1.0, float(np.max(np.abs(w))))
+    w_min, gv = float(w[0]), vecs.T @ g
+    d = -(vecs @ (gv / np.maximum(np.abs(w + damping), tol)))
+    if w_min < -tol and np.linalg.norm(g) <= gtol:  # a saddle: go down its negative curvature
+        d = vecs[:, 0] * (-1.0 if gv[0] > 0 else 1.0) / np.sqrt(-w_min)
+    return d, w_min, w_min >= -tol
 
 
 def newton(fun, x0, args=(), *, gtol=1e-8, maxiter=50, damping=0.0):
     """``newton(fun, x0, args=(), gtol=1e-8, maxiter=50, damping=0.0)``: Newton's method with
-    the exact (dense) Hessian, for small problems: ``x -= solve(H + damping I, g)``, with a
-    backtracking line search on ``fun``.
+    the exact (dense) Hessian, for small problems, with a backtracking line search on ``fun``.
+
+    The step uses the Hessian's eigendecomposition with each eigenvalue ``w`` (plus
+    ``damping``) replaced by ``|w|``, so it escapes saddles instead of converging to them; at
+    a saddle with zero gradient it steps along the most negative curvature.  ``success`` is
+    True only when the gradient norm is at most ``gtol`` and the Hessian there is positive
+    semi-definite; ``message`` says why it stopped (a saddle, a failed line search, or
+    ``maxiter``).
 
     >>> newton(lambda x: ((x - 3.0) ** 2).sum(), np.zeros(2)).x
     array([3., 3.])
@@ -120,26 +143,33 @@ def newton(fun, x0, args=(), *, gtol=1e-8, maxiter=50, damping=0.0):
         return fun(unravel_t(u), *args)
 
     val, g = vg(flat.unravel(v), *args)
-    g = flat.ravel(g)
-    it = 0
-    for it in range(1, maxiter + 1):
-        if np.linalg.norm(g) <= gtol:
-            it -= 1
+    g, it, message = flat.ravel(g), 0, ""
+    while True:
+        h = np.asarray(hessian(f_flat)(v), np.float64)
+        step, w_min, psd = _direction(h, g, damping, gtol)
+        gn = float(np.linalg.norm(g))
+        if gn <= gtol and psd:
+            message = "converged: gradient norm <= gtol and the Hessian is positive semi-definite"
             break
-        h = np.asarray(hessian(f_flat)(v), np.float64) + damping * np.eye(v.size)
-        try:
-            step = np.linalg.solve(h, g)
-        except np.linalg.LinAlgError:
-            step = np.linalg.lstsq(h, g, rcond=None)[0]
-        if np.dot(step, g) <= 0:  # not a descent direction: fall back to the gradient
-            step = g
+        if it >= maxiter:
+            message = (f"maxiter ({maxiter}) reached: gradient norm {gn:.3g}, smallest Hessian "
+                       f"eigenvalue {w_min:.3g}" + ("" if psd else " (not positive "
+                                                      "semi-definite: not a minimum)"))
+            break
         t = 1.0
-        while True:
-            cand = v - t * step
+        while t >= 1e-10:
+            cand = v + t * step
             new_val, new_g = vg(flat.unravel(cand), *args)
-            if float(new_val) <= float(val) or t < 1e-10:
+            if float(new_val) < float(val) or (gn > gtol and float(new_val) == float(val)):
                 break
             t *= 0.5
+        else:
+            message = (f"line search failed: no decrease from a point with gradient norm "
+                       f"{gn:.3g} and smallest Hessian eigenvalue {w_min:.3g}"
+                       + ("" if psd else " (not positive semi-definite: not a minimum)"))
+            break
+        it += 1
         v, val, g = cand, new_val, flat.ravel(new_g)
     gn = float(np.linalg.norm(g))
-    return NewtonResult(flat.unravel(v), float(val), gn, it, gn <= gtol)
+    return NewtonResult(flat.unravel(v), float(val), gn, it, message.startswith("converged"),
+                        message)
