@@ -16,7 +16,7 @@ import numpy as np
 from ..core import builders
 from ..core.batching import batch_unary
 from ..core.primitive import Primitive, bind
-from ._dispatch import dtype, implements, implements_ufunc, shape
+from ._dispatch import dtype, implements, implements_ufunc, is_traced, shape
 from .creation import asarray, real
 from .elementwise import arctan2, equal, where
 
@@ -51,6 +51,8 @@ def conj(x):
     >>> conj(np.array([1.0 + 2.0j]))
     array([1.-2.j])
     """
+    if not is_traced(x):
+        return np.conjugate(x)  # plain arrays: NumPy's copy, scalar for 0-d, int8 for bool
     return bind(conj_p, x) if dtype(x).kind == "c" else x
 
 

@@ -22,7 +22,7 @@ from ..core import builders
 from ..core.batching import batch_elementwise, batch_unary
 from ..core.primitive import Primitive, bind
 from ..core.tracer import Tracer
-from ._dispatch import dtype, implements, implements_ufunc
+from ._dispatch import dtype, implements, implements_ufunc, is_traced
 
 _LN2 = np.log(2.0)
 _LN10 = np.log(10.0)
@@ -135,7 +135,12 @@ del _ufunc, _prim
 
 @implements_ufunc(np.positive)
 def positive(x):
-    """``positive(x)``: ``+x`` (the value itself)."""
+    """``positive(x)``: ``+x`` (the value itself); booleans raise, as in NumPy."""
+    if not is_traced(x):
+        return np.positive(x)  # NumPy's copy, a scalar for 0-d input
+    if dtype(x).kind == "b":
+        raise TypeError("positive: boolean input has no unary +, as in NumPy; use "
+                        "x.astype(int) or x itself")
     return x
 
 

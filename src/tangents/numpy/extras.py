@@ -25,7 +25,7 @@ from ..core import builders
 from ..core.batching import batch_elementwise, batch_unary, move_bdim
 from ..core.primitive import bind
 from ..core.tracer import Tracer
-from ._dispatch import dtype, implements, implements_ufunc, ndim, normalize_axis, shape
+from ._dispatch import dtype, implements, implements_ufunc, is_traced, ndim, normalize_axis, shape
 
 
 def _as_bool(x):
@@ -76,9 +76,13 @@ def fabs(x):
     >>> fabs(np.array([-1.5]))
     array([1.5])
     """
+    if not is_traced(x):
+        return np.fabs(x)  # plain arrays: NumPy's own (ints become float16/32/64 as NumPy's)
     if dtype(x).kind == "c":
-        raise TypeError("ufunc 'fabs' not supported for complex input")
-    return tnp.absolute(x)
+        raise TypeError(f"fabs: complex input ({dtype(x)}) is not supported, as in NumPy; "
+                        "use tnp.abs for the modulus")
+    out_dtype = np.fabs(np.zeros((), dtype(x))).dtype  # NumPy's loop: float for int/bool
+    return tnp.absolute(x if dtype(x) == out_dtype else tnp.astype(x, out_dtype))
 
 
 @implements(np.fix)

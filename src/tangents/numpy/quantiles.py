@@ -228,17 +228,15 @@ def _median(a, axis, keepdims, ignore_nan, name):
     """The mean of the middle order statistic(s), ``(lo + hi) / 2`` as NumPy computes it
     (``lo`` and ``hi`` are one entry for an odd count)."""
     a = asarray(a)
-    if dtype(a).kind == "c":
-        raise TypeError("a must be an array of real numbers")
-    adt = dtype(a)
-    rdt = adt if adt.kind == "f" else np.dtype(np.float64)
+    adt = dtype(a)  # complex values are ordered lexicographically, as NumPy's sort
+    rdt = adt if adt.kind in "fc" else np.dtype(np.float64)
     axes = normalize_axes(axis, len(shape(a)), name)
     x = _slices(a, axes)
     n = shape(x)[-1]
     if n == 0:
         raise IndexError(f"{name}: cannot take a median over an empty axis")
     s = sort(x, axis=-1)
-    nan_aware = adt.kind == "f"
+    nan_aware = adt.kind in "fc"
     count = _sum(logical_not(isnan(x)), axis=-1) if ignore_nan and nan_aware else n
 
     def pick(k):  # the k-th order statistic of each slice (k per slice for NaN counts)

@@ -15,7 +15,8 @@ from ..core.batching import batch_axis_op
 from ..core.primitive import Primitive, bind
 from ..core.tracer import Tracer
 from ._dispatch import dtype, implements, is_traced, normalize_axes, normalize_axis, shape
-from .creation import astype
+from .complex import imag
+from .creation import astype, real
 from .elementwise import equal, logical_and, maximum, minimum, not_equal, sqrt
 from .elementwise import where as _where
 from .shape import broadcast_to, broadcast_to_p, ravel, reshape, reshape_p, transpose
@@ -371,16 +372,19 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Non
     np.float64(1.6666666666666667)
     """
     ddof = variance_args("var", out, where, ddof, correction)
-    if globals()["dtype"](a).kind == "c":
-        if is_traced(a):
-            raise NotImplementedError("var/std of complex traced values is not supported")
-        return np.var(a, axis, dtype, ddof=ddof, keepdims=keepdims)
+    complex_in = globals()["dtype"](a).kind == "c"
+    if complex_in and not is_traced(a):
+        return np.var(a, axis, dtype, ddof=ddof, keepdims=keepdims, mean=mean)
     axes = normalize_axes(axis, len(shape(a)), "var")
     n = _size(shape(a), axes)
     if dtype is not None:
         a = astype(a, dtype)
     d = a - (_mean(a, axes, keepdims=True) if mean is None else mean)
-    return _sum(d * d, axes, keepdims=keepdims) / builtins.max(n - ddof, 0)
+    if complex_in:  # |d|**2 = re(d)**2 + im(d)**2: a real result, as NumPy's
+        d2 = real(d) * real(d) + imag(d) * imag(d)
+    else:
+        d2 = d * d
+    return _sum(d2, axes, keepdims=keepdims) / builtins.max(n - ddof, 0)
 
 
 @implements(np.std)
@@ -393,10 +397,9 @@ def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Non
     array([1., 0.])
     """
     v = var(a, axis, dtype, out, ddof, keepdims, where=where, mean=mean, correction=correction)
-    if globals()["dtype"](v).kind == "c":
-        return np.sqrt(v)
     zero = equal(v, 0)
-    return _where(zero, 0.0, sqrt(_where(zero, 1.0, v)))
+    ans = _where(zero, 0.0, sqrt(_where(zero, 1.0, v)))
+    return ans[()] if isinstance(v, np.generic) else ans  # a scalar where NumPy gives one
 
 
 # -- cumsum / cumprod (axis is a one-element tuple so that batch_axis_op applies) -----------

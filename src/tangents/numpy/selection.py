@@ -108,7 +108,7 @@ def argpartition(a, kth, axis=-1, kind="introselect", order=None):
     """``argpartition(a, kth, axis=-1)``: the partitioning permutation (plain integers)."""
     if order is not None:
         return _by_fields(np.argpartition, "argpartition", a, kth, axis, kind, order)
-    if axis is None:
+    if axis is None or (not ndim(a) and axis in (0, -1)):  # NumPy: a 0-d array as 1-d
         a, axis = tnp.ravel(a), 0
     kth = tuple(int(k) for k in np.atleast_1d(kth))
     return bind(argpartition_p, a, kth=kth, axis=(normalize_axis(axis, ndim(a),

@@ -74,7 +74,7 @@ def argsort(a, axis=-1, kind=None, order=None, *, stable=None):
         return _by_fields(np.argsort, "argsort", a, axis, kind, order, stable)
     if stable:
         kind = "stable"
-    if axis is None:
+    if axis is None or (not shape(a) and axis in (0, -1)):  # NumPy sorts a 0-d array as 1-d
         a, axis = ravel(a), 0
     return bind(argsort_p, a, axis=(normalize_axis(axis, len(shape(a)), "argsort"),),
                 kind=kind)
