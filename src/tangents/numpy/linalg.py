@@ -1,9 +1,10 @@
 """tangents.numpy.linalg: NumPy's linear algebra, differentiable and batched over leading
 dimensions like NumPy 2 (matrices are the last two axes).
 
-The factorizations and solves (solve, inv, cholesky, eigh, eigvalsh, svd, svdvals, qr) live
-in `_linalg_factor`; here are det (through the adjugate, so singular matrices are fine),
-slogdet, pinv, the vector norm primitive, and everything composed from them.
+The factorizations and solves (solve, inv, cholesky, qr) live in `_linalg_factor`, eigh,
+eigvalsh, svd and svdvals in `_linalg_spectral`; here are det (through the adjugate, so
+singular matrices are fine), slogdet, pinv, the vector norm primitive, and everything
+composed from them.
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from numpy.linalg import LinAlgError
 
 from ..core import builders
 from ..core.batching import batch_axis_op
+from ..core.custom import stop_gradient
 from ..core.primitive import Primitive, bind
 from ._dispatch import dtype, implements, normalize_axes, normalize_axis, numpy_function, shape
 from ._linalg_eig import eig, eigvals  # non-symmetric eigendecomposition
@@ -32,20 +34,17 @@ from ._linalg_factor import (
     _diag,
     _diagm,
     _eye,
+    _peek,
     _row,
     _tnp,
     cholesky,
-    eigh,
-    eigvalsh,
     inv,
     inv_p,
     qr,
     solve,
     solve_p,
-    svd,
-    svd_p,
-    svdvals,
 )
+from ._linalg_spectral import eigh, eigvalsh, svd, svd_p, svdvals
 from .reductions import expand_reduced
 
 SlogdetResult = namedtuple("SlogdetResult", ["sign", "logabsdet"])
@@ -70,14 +69,16 @@ def _adjugate_frame(x):
     """U, V, c = det(U) det(V), P_ij = prod_{k != i, j} s_k (0 on the diagonal), and which
     matrices are near singular (s_min <= eps^(1/3) s_max) with a safe stand-in for them."""
     tnp = _tnp()
-    u, s, vh = bind(svd_p, x)
+    u, s, vh = bind(svd_p, stop_gradient(x))
+    cut = np.finfo(dtype(x)).eps ** (1 / 3) * s[..., 0]
+    near = tnp.expand_dims(s[..., -1] <= cut, (-2, -1))
+    if np.any(_peek(near)):  # the SVD's derivative only where it is used (it may not exist)
+        u, s, vh = bind(svd_p, tnp.where(near, x, stop_gradient(x)))
     n = shape(s)[-1]
     eye = np.eye(n, dtype=bool)
     mask = eye[:, None, :] | eye[None, :, :]  # [i, j, k]: k == i or k == j
     p = tnp.prod(tnp.where(mask, 1.0, tnp.expand_dims(s, (-3, -2))), axis=-1)
     c = tnp.expand_dims(bind(_det_sign_p, u) * bind(_det_sign_p, vh), (-2, -1))
-    cut = np.finfo(dtype(x)).eps ** (1 / 3) * s[..., 0]
-    near = tnp.expand_dims(s[..., -1] <= cut, (-2, -1))
     safe = tnp.where(near, _eye(x), x)
     return u, _T(vh), c, p * (1 - _eye(x)), near, safe
 
@@ -195,8 +196,8 @@ def pinv(a, rcond=None, hermitian=False, *, rtol=np._NoValue):
 def lstsq(a, b, rcond=None):
     """``lstsq(a, b, rcond=None)``: ``(x, residuals, rank, s)``, the minimum-norm
     least-squares solution, computed as ``pinv(a, rcond) @ b`` (so its derivative is
-    pinv's: exact while the rank is constant).  Like NumPy's, for one 2-d ``a`` (under
-    vmap the residuals' shape would depend on each example's rank).
+    pinv's: exact while the rank is constant).  Like NumPy's, for one 2-d ``a``; under
+    vmap the residuals need every example's rank to be full, or every one deficient.
 
     >>> lstsq(np.array([[1.0], [1.0]]), np.array([1.0, 3.0]))[0]
     array([2.])
@@ -208,7 +209,13 @@ def lstsq(a, b, rcond=None):
     x = pinv(a, rcond=rcond) @ b
     s = svdvals(a)
     rank = matrix_rank(a, rtol=rcond)  # gelsd's cutoff: s <= rcond * max(s) is zero
-    if m > n and int(rank) == n:
+    full = np.asarray(_peek(rank)) == n  # every example's, under vmap (a static shape)
+    if m > n and np.any(full) and not np.all(full):
+        raise LinAlgError(
+            f"lstsq under vmap: a ({m}, {n}) has rank {n} in some examples and less in "
+            "others, so NumPy's residuals would differ in shape between examples; for the "
+            "solution alone use pinv(a) @ b")
+    if m > n and np.all(full):
         r = b - a @ x
         residuals = tnp.sum(r * r, axis=0)
         residuals = tnp.reshape(residuals, (1,)) if len(shape(b)) == 1 else residuals
