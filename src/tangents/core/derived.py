@@ -11,7 +11,16 @@ import numpy as np
 from .. import tree as tree_util
 from . import ops
 from .tracer import Tracer
-from .transforms import _normalize_argnums, _partial_argnums, _vjp, grad, jvp, vmap
+from .transforms import (
+    _as_input,
+    _jvp,
+    _leaf_names,
+    _normalize_argnums,
+    _partial_argnums,
+    _vjp,
+    grad,
+    vmap,
+)
 
 __all__ = ["jacrev", "jacfwd", "jacobian", "hessian", "hvp", "elementwise_grad"]
 
@@ -50,7 +59,7 @@ def jacrev(fun, argnums=0, has_aux=False, *, chunk_size=None):
         single, nums = _normalize_argnums(argnums, len(args), "jacrev")
         dyn = tuple(args[i] for i in nums)
         out, vjp_fn, aux = _vjp(_partial_argnums(fun, args, kwargs, nums), dyn, "jacrev",
-                                has_aux, release=False)
+                                has_aux, False, fun, nums)
         out_flat, out_tree = tree_util.flatten(out)
         in_flat, in_tree = tree_util.flatten(dyn)
         per_out = []
@@ -90,23 +99,26 @@ def jacfwd(fun, argnums=0, has_aux=False, *, chunk_size=None):
     array([[2., 0.],
            [0., 4.]])
     """
+    return _jacfwd(fun, argnums, has_aux, chunk_size, "jacfwd", fun)
+
+
+def _jacfwd(fun, argnums, has_aux, chunk_size, op, user):
+    """`jacfwd`; errors name the transform ``op`` the user called and ``user``'s arguments."""
     @functools.wraps(fun)
     def jac_fn(*args, **kwargs):
         from .. import numpy as tnp
 
-        single, nums = _normalize_argnums(argnums, len(args), "jacfwd")
+        single, nums = _normalize_argnums(argnums, len(args), op)
         dyn = tuple(args[i] for i in nums)
         f = _partial_argnums(fun, args, kwargs, nums)
         in_flat, in_tree = tree_util.flatten(dyn)
-        in_flat = [x if hasattr(x, "shape") else np.asarray(x) for x in in_flat]
+        names = _leaf_names(user, dyn, nums, argnums=True)
+        in_flat = [_as_input(x, op, names[k], True) for k, x in enumerate(in_flat)]
         aux = None
         per_in = []
         out_tree = None
         for k, x in enumerate(in_flat):
             xshape, xdt = ops.shape_of(x), ops.dtype_of(x)
-            if xdt.kind not in "fc":
-                raise TypeError(f"jacfwd: input leaf {k} has dtype {xdt}; convert it with "
-                                "x.astype(float)")
             n = int(np.prod(xshape))
             pieces = None
             for start, stop in _chunks(n, chunk_size):
@@ -115,8 +127,8 @@ def jacfwd(fun, argnums=0, has_aux=False, *, chunk_size=None):
                 def push(col, k=k):
                     ts = [col if j == k else ops.zeros(ops.shape_of(p), ops.dtype_of(p))
                           for j, p in enumerate(in_flat)]
-                    res = jvp(f, tuple(tree_util.unflatten(in_tree, in_flat)),
-                              tuple(tree_util.unflatten(in_tree, ts)), has_aux=has_aux)
+                    res = _jvp(f, tuple(tree_util.unflatten(in_tree, in_flat)),
+                               tuple(tree_util.unflatten(in_tree, ts)), has_aux, op, user, nums)
                     return (res[1], res[2]) if has_aux else (res[1], None)
 
                 t_out, aux_b = vmap(push)(basis)
@@ -151,7 +163,7 @@ def hessian(fun, argnums=0):
     array([[ 6.,  0.],
            [ 0., 12.]])
     """
-    return jacfwd(jacrev(fun, argnums), argnums)
+    return _jacfwd(jacrev(fun, argnums), argnums, False, None, "hessian", fun)
 
 
 def hvp(fun, primals, tangents):
@@ -164,7 +176,7 @@ def hvp(fun, primals, tangents):
     primals, tangents = tuple(primals), tuple(tangents)
     nums = tuple(range(len(primals)))
     g = grad(fun, argnums=nums)
-    out = jvp(lambda *p: g(*p), primals, tangents)[1]
+    out = _jvp(lambda *p: g(*p), primals, tangents, False, "hvp", fun, nums)[1]
     return out[0] if len(primals) == 1 else out
 
 
@@ -188,8 +200,8 @@ def elementwise_grad(fun, argnums=0, check=True):
         if not single:
             raise TypeError("elementwise_grad takes a single argnum")
         f = _partial_argnums(fun, args, kwargs, nums)
-        x = args[nums[0]]
-        x = x if hasattr(x, "shape") else np.asarray(x)
+        x = _as_input(args[nums[0]], "elementwise_grad",
+                      _leaf_names(fun, (args[nums[0]],), nums, argnums=True)[0], True)
         shape, dt = ops.shape_of(x), ops.dtype_of(x)
         # checked where the input is concrete: inside an outer transform (nested
         # elementwise_grad) the outer call's check covers the composite
@@ -200,10 +212,11 @@ def elementwise_grad(fun, argnums=0, check=True):
             # J 1 and J v for a random v in one pass: the primal computed once, the two
             # tangents batched
             v = np.random.default_rng(0).uniform(0.5, 1.5, shape).astype(dt)
-            out, (d, jv) = vmap(lambda t: jvp(f, (x,), (t,)), out_axes=(None, 0))(
+            out, (d, jv) = vmap(lambda t: _jvp(f, (x,), (t,), False, "elementwise_grad", fun,
+                                               nums), out_axes=(None, 0))(
                 np.stack([np.ones(shape, dt), v]))
         else:
-            out, d = jvp(f, (x,), (np.ones(shape, dt),))
+            out, d = _jvp(f, (x,), (np.ones(shape, dt),), False, "elementwise_grad", fun, nums)
         if ops.shape_of(out) != shape:
             raise ValueError(
                 f"elementwise_grad: the output has shape {ops.shape_of(out)} but the input "

@@ -28,7 +28,13 @@ class NoDerivativeRuleError(TypeError):
     """A NumPy function without a derivative rule was applied to a traced value."""
 
 
-def _conversion_error(what):
+def _conversion_error(what, tracer=None):
+    if tracer is not None and not getattr(tracer._trace, "alive", True):
+        return TracerConversionError(
+            f"{what} of a traced value that leaked out of a tangents transform which has "
+            "already returned (kept in a global, a list or a closure while the transform "
+            "ran): it has no value of its own any more. Return the values you need from the "
+            "function (has_aux=True returns extra outputs next to the differentiated one).")
     return TracerConversionError(
         f"{what} of a traced value inside a tangents transform would drop its derivative. "
         "Keep the computation in NumPy operations on the traced value (use tangents.numpy or "
@@ -116,6 +122,21 @@ def _scipy_caller():
             break
         frame = frame.f_back
     return found
+
+
+def _scipy_array_api_advice():
+    """The end of the SciPy conversion message: whether SCIPY_ARRAY_API=1 can help."""
+    import os
+    import sys
+    if os.environ.get("SCIPY_ARRAY_API") != "1":
+        return (", or set the environment variable SCIPY_ARRAY_API=1 before SciPy is "
+                "imported, so that SciPy's array-API functions compute with tangents.numpy.")
+    conf = sys.modules.get("scipy._lib._array_api")  # SciPy reads the variable on import
+    if conf is not None and getattr(conf, "SCIPY_ARRAY_API", "1") in ("", "0", False, None):
+        return ("; SCIPY_ARRAY_API=1 is set but SciPy was imported before it was, so its "
+                "array-API support is off: set it before the first import of SciPy.")
+    return ("; SCIPY_ARRAY_API=1 is set and active, so this SciPy function has no array-API "
+            "support for these arguments in the installed SciPy.")
 
 
 def _is_scipy_ufunc(ufunc):
@@ -246,25 +267,24 @@ class Tracer:
             raise TracerConversionError(
                 f"{caller} converted a traced value to a plain array, which would drop its "
                 "derivative. Use the tangents.scipy version (tangents.scipy.special, .stats and "
-                ".linalg mirror SciPy's names), or set the environment variable "
-                "SCIPY_ARRAY_API=1 before SciPy is imported, so that SciPy's array-API "
-                "functions compute with tangents.numpy.")
-        raise _conversion_error("np.asarray (or writing into a plain ndarray)")
+                ".linalg mirror SciPy's names)" + _scipy_array_api_advice())
+        raise _conversion_error("np.asarray (or writing into a plain ndarray)", self)
 
     def __float__(self):
-        raise _conversion_error("float()")
+        raise _conversion_error("float() (or writing it into an element of a plain ndarray, "
+                                "out[i, j] = y)", self)
 
     def __int__(self):
-        raise _conversion_error("int()")
+        raise _conversion_error("int()", self)
 
     def __complex__(self):
-        raise _conversion_error("complex()")
+        raise _conversion_error("complex()", self)
 
     def __index__(self):
         raise _conversion_error("using as an index")
 
     def item(self, *args):
-        raise _conversion_error(".item()")
+        raise _conversion_error(".item()", self)
 
     def __format__(self, spec):
         # f"{loss:.4f}" while debugging: the value under the tracers, formatted (a string
@@ -277,7 +297,7 @@ class Tracer:
         return repr(self) if isinstance(value, Tracer) else format(value, spec)
 
     def tolist(self):
-        raise _conversion_error(".tolist()")
+        raise _conversion_error(".tolist()", self)
 
     # -- array attributes -------------------------------------------------------------
     @property

@@ -4,6 +4,7 @@ to pytrees and ``argnums`` by the helpers at the top."""
 from __future__ import annotations
 
 import functools
+import inspect
 
 import numpy as np
 
@@ -13,7 +14,7 @@ from .batching import BatchTrace, BatchTracer, move_bdim
 from .forward import JVPTrace, JVPTracer, tangent_of
 from .primitive import new_level
 from .reverse import VJPTrace, VJPTracer, backward, forward_through_tape
-from .tracer import Tracer, check_subclass
+from .tracer import Tracer, TracerConversionError, check_subclass
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "linearize", "vmap"]
 
@@ -47,6 +48,44 @@ def _as_input(x, op, where, need_float):
         raise TypeError(f"{op}: {where} has dtype {dt}; derivatives need floating-point "
                         f"inputs. Convert it with x.astype(float) (or np.float32).")
     return x
+
+
+def _fun_name(fun):
+    return getattr(fun, "__qualname__", None) or type(fun).__name__
+
+
+def _paths(tree):
+    """The pytree path of each leaf of ``tree``, in flatten order ("" for a leaf)."""
+    if isinstance(tree, (tuple, list)) and not hasattr(tree, "_fields"):
+        return [f"[{i}]{p}" for i, c in enumerate(tree) for p in _paths(c)]
+    if hasattr(tree, "_fields"):
+        return [f".{k}{p}" for k, c in zip(tree._fields, tree) for p in _paths(c)]
+    if type(tree) is dict:
+        return [f"[{k!r}]{p}" for k in sorted(tree) for p in _paths(tree[k])]
+    if tree is None:
+        return []
+    n = len(tree_util.leaves(tree))
+    return [""] if n == 1 else [f" (leaf {k})" for k in range(n)]
+
+
+def _leaf_names(fun, trees, positions, argnums=False):
+    """For error messages: each leaf of the arguments ``trees`` (at ``positions``) named as
+    the user wrote it, e.g. "argument 1 (argnums=1) of loss, at ['w']"."""
+    names = []
+    for tree, p in zip(trees, positions):
+        arg = f"argument {p}" + (f" (argnums={p})" if argnums else "")
+        paths = _paths(tree)
+        if len(paths) != len(tree_util.leaves(tree)):  # a registered node: number them
+            paths = [f" (leaf {k})" for k in range(len(tree_util.leaves(tree)))]
+        names += [f"{arg} of {_fun_name(fun)}" + (f", at {q}" if q else "") for q in paths]
+    return names
+
+
+def _check_output(out, op, fun):
+    if inspect.isgenerator(out):
+        raise TypeError(f"{op}: {_fun_name(fun)} returned a generator (it is a generator "
+                        "function); differentiate a function that returns arrays, e.g. "
+                        "collect the values with np.stack(list(...)) inside it")
 
 
 def _normalize_argnums(argnums, nargs, op):
@@ -91,22 +130,27 @@ def _unwrap_out(x, trace):
 
 
 # -- reverse mode ------------------------------------------------------------------------
-def _trace_vjp(fun, primals, op, has_aux):
-    """Run ``fun`` on reverse-mode tracers of the leaves of ``primals``.
+def _trace_vjp(fun, primals, op, has_aux, user=None, positions=None):
+    """Run ``fun`` on reverse-mode tracers of the leaves of ``primals``; ``user`` is the
+    user's function and ``positions`` the argument numbers of ``primals`` (for errors).
 
     Returns ``(trace, flat_inputs, in_tree, out_flat, out_tree, out_primals, aux)``; the
     inputs are the first ``len(flat_inputs)`` nodes of the trace's tape."""
+    user = fun if user is None else user
+    positions = range(len(primals)) if positions is None else positions
     flat, in_tree = tree_util.flatten(primals)
-    flat = [_as_input(x, op, f"input leaf {i}", True) for i, x in enumerate(flat)]
+    names = _leaf_names(user, primals, positions, argnums=op in ("grad", "jacrev", "hessian"))
+    flat = [_as_input(x, op, names[i], True) for i, x in enumerate(flat)]
     trace = VJPTrace(new_level())
     ins = [trace.new_input(x) for x in flat]
     try:
         out = fun(*tree_util.unflatten(in_tree, ins))
     except TypeError as err:
-        _note_list_inputs(err, primals, op)
+        _list_input_error(err, primals, op, user, positions)
         raise
     finally:
         trace.alive = False
+    _check_output(out, op, user)
     aux = None
     if has_aux:
         if not (isinstance(out, (tuple, list)) and len(out) == 2):
@@ -119,19 +163,21 @@ def _trace_vjp(fun, primals, op, has_aux):
     return trace, flat, in_tree, out_flat, out_tree, out_primals, aux
 
 
-def _note_list_inputs(err, primals, op):
+def _list_input_error(err, primals, op, fun, positions):
     """A list of numbers is a pytree of scalars, not an array: when the function then fails
-    on it (``x ** 2`` on a list), say so on the error."""
-    for i, p in enumerate(primals):
-        if isinstance(p, (list, tuple)) and p and hasattr(err, "add_note"):
-            leaves = tree_util.leaves(p)
+    on it (``x ** 2`` on a list), raise an error that says so."""
+    for p, tree in zip(positions, primals):
+        if isinstance(tree, (list, tuple)) and tree:
+            leaves = tree_util.leaves(tree)
             if leaves and all(isinstance(v, (int, float, complex, np.number)) for v in leaves):
-                err.add_note(
-                    f"{op}: differentiated argument {i} is a Python {type(p).__name__}, which "
-                    f"tangents (as JAX) treats as a pytree of {len(leaves)} separate scalars, "
-                    "not as an array. If the function expects an array, pass np.asarray(x) "
-                    "(a ragged list cannot be one: pad it to a rectangular array first).")
-                return
+                msg = (f"{op}: argument {p} of {_fun_name(fun)} is a Python "
+                       f"{type(tree).__name__} of {len(leaves)} numbers, which tangents (as "
+                       f"JAX) treats as a pytree of {len(leaves)} separate scalars, not as an "
+                       f"array, and the function failed on it ({err}). If it expects an "
+                       "array, pass np.asarray(x) (a ragged list cannot be one: pad it to a "
+                       "rectangular array first).")
+                raise (TracerConversionError(msg) if isinstance(err, TracerConversionError)
+                       else TypeError(msg)) from err
 
 
 def _input_cotangents(cts, flat):
@@ -149,9 +195,9 @@ def _input_cotangents(cts, flat):
     return out
 
 
-def _vjp(fun, primals, op, has_aux, release):
+def _vjp(fun, primals, op, has_aux, release, user=None, positions=None):
     trace, flat, in_tree, out_flat, out_tree, out_primals, aux = _trace_vjp(
-        fun, primals, op, has_aux)
+        fun, primals, op, has_aux, user, positions)
 
     def vjp_fn(ct):
         ct_flat, ct_tree = tree_util.flatten(ct)
@@ -204,7 +250,7 @@ def value_and_grad(fun, argnums=0, has_aux=False, holomorphic=False):
                     raise TypeError(f"grad with holomorphic=True needs complex inputs; input leaf "
                                     f"{i} is real. Convert it with x.astype(complex).")
         trace, flat, in_tree, out_flat, out_tree, out_primals, aux = _trace_vjp(
-            _partial_argnums(fun, args, kwargs, nums), dyn, "grad", has_aux)
+            _partial_argnums(fun, args, kwargs, nums), dyn, "grad", has_aux, fun, nums)
         is_leaf = out_tree.kind == "leaf"
         ans = out_primals[0] if is_leaf else tree_util.unflatten(out_tree, out_primals)
         if not is_leaf or ops.shape_of(ans) != ():
@@ -260,25 +306,35 @@ def jvp(fun, primals, tangents, has_aux=False):
     >>> jvp(np.sin, (np.zeros(2),), (np.ones(2),))
     (array([0., 0.]), array([1., 1.]))
     """
+    return _jvp(fun, primals, tangents, has_aux)
+
+
+def _jvp(fun, primals, tangents, has_aux, op="jvp", user=None, positions=None):
+    """`jvp`; errors name the transform ``op`` the user called, and the user's function
+    and argument numbers (``user``, ``positions``) where ``fun`` is a partial of it."""
     if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
         raise TypeError("jvp: primals and tangents must be tuples, e.g. jvp(f, (x,), (v,))")
+    user = fun if user is None else user
     p_flat, p_tree = tree_util.flatten(tuple(primals))
     t_flat, t_tree = tree_util.flatten(tuple(tangents))
     if p_tree != t_tree:
-        raise ValueError(f"jvp: primals {p_tree} and tangents {t_tree} differ in structure")
-    p_flat = [_as_input(x, "jvp", f"primal leaf {i}", True) for i, x in enumerate(p_flat)]
+        raise ValueError(f"{op}: primals {p_tree} and tangents {t_tree} differ in structure")
+    names = _leaf_names(user, primals, range(len(primals)) if positions is None else positions,
+                        argnums=op != "jvp")
+    p_flat = [_as_input(x, op, names[i], True) for i, x in enumerate(p_flat)]
     trace = JVPTrace(new_level())
     ins = []
     for i, (p, t) in enumerate(zip(p_flat, t_flat)):
-        t = _as_input(t, "jvp", f"tangent leaf {i}", True)
+        t = _as_input(t, op, f"the tangent for {names[i]}", True)
         if ops.shape_of(t) != ops.shape_of(p):
-            raise ValueError(f"jvp: tangent leaf {i} has shape {ops.shape_of(t)} but its primal "
-                             f"has shape {ops.shape_of(p)}")
+            raise ValueError(f"{op}: the tangent for {names[i]} has shape {ops.shape_of(t)} "
+                             f"but the argument has shape {ops.shape_of(p)}")
         ins.append(JVPTracer(trace, p, ops.cast(t, ops.dtype_of(p))))
     try:
         out = fun(*tree_util.unflatten(p_tree, ins))
     finally:
         trace.alive = False
+    _check_output(out, op, user)
     aux = None
     if has_aux:
         if not (isinstance(out, (tuple, list)) and len(out) == 2):
@@ -308,7 +364,8 @@ def linearize(fun, *primals):
     array([1., 1.])
     """
     flat, in_tree = tree_util.flatten(primals)
-    flat = [_as_input(x, "linearize", f"input leaf {i}", True) for i, x in enumerate(flat)]
+    names = _leaf_names(fun, primals, range(len(primals)))
+    flat = [_as_input(x, "linearize", names[i], True) for i, x in enumerate(flat)]
     trace = VJPTrace(new_level())
     ins = [trace.new_input(x) for x in flat]
     in_index = [t.index for t in ins]  # read now: fun may update its inputs in place
@@ -407,6 +464,7 @@ def vmap(fun, in_axes=0, out_axes=0, *, axis_size=None):
             out = fun(*tree_util.unflatten(in_tree, ins))
         finally:
             trace.alive = False
+        _check_output(out, "vmap", fun)
         out_flat, out_tree = tree_util.flatten(out)
         oaxes = _broadcast_prefix(out_axes, out, "out_axes")
         res = []

@@ -43,10 +43,13 @@ def real(val):
     return bind(real_p, val)
 
 
-def _buffer(a, fill, dtype):
-    """A traced constant shaped like the traced ``a``: a buffer that can receive traced
-    values in place (``buf[i] = y``) with derivatives flowing through."""
+def _buffer(a, fill, dtype, shape=None):
+    """A traced constant shaped like the traced ``a`` (or ``shape``): a buffer that can
+    receive traced values in place (``buf[i] = y``) with derivatives flowing through."""
     buf = a._full_like(fill)
+    if shape is not None and tuple(np.atleast_1d(shape)) != buf.shape:
+        # a traced scalar of the same kind, broadcast to ``shape`` and copied (writable)
+        buf = np.copy(np.broadcast_to(np.sum(a._full_like(0)) + fill, shape))
     return buf if dtype is None else astype(buf, dtype)
 
 
@@ -58,8 +61,7 @@ def check_device(device, op):
 
 
 def _traced_buffer(a, dtype, shape):
-    return isinstance(a, Tracer) and shape is None and (
-        dtype is None or np.dtype(dtype).kind in "fc")
+    return isinstance(a, Tracer) and (dtype is None or np.dtype(dtype).kind in "fc")
 
 
 @implements(np.zeros_like)
@@ -73,7 +75,7 @@ def zeros_like(a, dtype=None, order="K", subok=True, shape=None, *, device=None)
     """
     check_device(device, "zeros_like")
     if _traced_buffer(a, dtype, shape):
-        return _buffer(a, 0, dtype)
+        return _buffer(a, 0, dtype, shape)
     return np.zeros(globals()["shape"](a) if shape is None else shape,
                     globals()["dtype"](a) if dtype is None else dtype)
 
@@ -83,7 +85,7 @@ def ones_like(a, dtype=None, order="K", subok=True, shape=None, *, device=None):
     """``ones_like(a)``: ones; a traced buffer for a traced ``a`` (see `zeros_like`)."""
     check_device(device, "ones_like")
     if _traced_buffer(a, dtype, shape):
-        return _buffer(a, 1, dtype)
+        return _buffer(a, 1, dtype, shape)
     return np.ones(globals()["shape"](a) if shape is None else shape,
                    globals()["dtype"](a) if dtype is None else dtype)
 
@@ -107,7 +109,7 @@ def full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None, *,
     if isinstance(fill_value, Tracer):
         return broadcast_to(astype(fill_value, dt), shp)
     if _traced_buffer(a, dtype, shape):
-        return _buffer(a, fill_value, dtype)
+        return _buffer(a, fill_value, dtype, shape)
     return np.full(shp, fill_value, dt)
 
 
