@@ -89,8 +89,9 @@ def checkpoint(fun):
     The function runs once more in the backward pass, so it should have no side effects
     other than in-place updates of its arguments (which behave as without checkpoint).
 
-    >>> f = checkpoint(lambda x: np.sin(np.sin(x)))
-    >>> float(grad(f)(0.0))
+    >>> import numpy as np, tangents as tg
+    >>> f = tg.checkpoint(lambda x: np.sin(np.sin(x)))
+    >>> float(tg.grad(f)(0.0))
     1.0
     """
     from .transforms import vjp
