@@ -57,7 +57,7 @@ def _product_rule(partial):
     return rule
 
 
-_sum = np.add.reduce
+_sum, _vdot = np.add.reduce, np.vdot
 
 
 def _nan_free(r):
@@ -67,7 +67,9 @@ def _nan_free(r):
     if type(r) is np.ndarray:
         if r.dtype.kind not in "fc":
             return True
-        s = _sum(r, axis=None)  # nan iff some entry is nan (or inf meets -inf: checked next)
+        # nan iff some entry is nan: sum of |r|**2 (half the cost on small arrays), or the sum
+        # (no BLAS threads on large ones; inf meeting -inf is checked exactly)
+        s = _vdot(r, r) if r.size <= 4096 else _sum(r, axis=None)
         return s == s or not np.isnan(r).any()
     return r == r  # NumPy and Python scalars
 
