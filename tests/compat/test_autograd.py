@@ -228,6 +228,13 @@ def test_numpy_namespace_and_submodules():
     check_grads(lambda d: np.make_diagonal(d, axis1=-1, axis2=-2))(X)
 
 
+def test_numpy_names_are_numpys_functions_not_family_modules():
+    # tangents.numpy.shape is its family module; autograd code calls np.shape(x)
+    g = autograd.grad(lambda x: np.sum(x) * np.shape(x)[0] * np.size(x))(X)
+    assert close(g, onp.full(X.shape, 12.0))
+    assert not hasattr(np, "elementwise") and callable(np.shape)
+
+
 def test_flatten_round_trip_and_gradient():
     tree = (1.0, X, [X[0], {"y": X[1], "x": 2.0}])
     flat, unflatten = flatten(tree)
