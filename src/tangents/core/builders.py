@@ -71,7 +71,9 @@ def _nan_free(r):
         # (no BLAS threads on large ones; inf meeting -inf is checked exactly)
         s = _vdot(r, r) if r.size <= 4096 else _sum(r, axis=None)
         return s == s or not np.isnan(r).any()
-    return r == r  # NumPy and Python scalars
+    if isinstance(r, (np.generic, float, complex, int)):
+        return r == r
+    return True  # other array types (dask) stay lazy: not checked
 
 
 def _zero_times_anything(t, p, r):
