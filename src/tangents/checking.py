@@ -49,6 +49,26 @@ def _compare(kind, analytic, numeric, labels, rtol, atol):
                              for i in order if bad[i]], rtol, atol)
 
 
+def _as64(x):
+    """``x`` in float64, or complex128 when it is complex (never dropping an imaginary part)."""
+    x = np.asarray(x)
+    return x.astype(np.complex128 if x.dtype.kind == "c" else np.float64)
+
+
+def _random_like(x, rng):
+    """A random direction of ``x``'s shape and dtype (complex parts both random)."""
+    r = rng.standard_normal(x.shape)
+    if x.dtype.kind == "c":
+        r = r + 1j * rng.standard_normal(x.shape)
+    return r.astype(x.dtype)
+
+
+def _pairing(a, b):
+    """Re sum(a * b): the real pairing under which a VJP is the transpose of the JVP (no
+    conjugation, docs/conventions.md)."""
+    return float(np.real(np.sum(_as64(a) * _as64(b))))
+
+
 def _entry_label(leaf, index, nleaves):
     idx = tuple(int(i) for i in index)
     return f"input leaf {leaf} index {idx}" if nleaves > 1 else f"input index {idx}"
@@ -88,13 +108,11 @@ def _check(f, flat, inexact, order, modes, eps, rtol, atol, max_entries, rng):
     xs = [x for x, ok in zip(flat, inexact) if ok]
     outs = f_diff(*xs)
     outs = [np.asarray(o) for o in outs]
-    w = [rng.standard_normal(o.shape).astype(o.dtype) if o.dtype.kind in "fc" else None
-         for o in outs]
-    v = [rng.standard_normal(x.shape).astype(x.dtype) for x in xs]
+    w = [_random_like(o, rng) if o.dtype.kind in "fc" else None for o in outs]
+    v = [_random_like(x, rng) for x in xs]
 
     def f64(*diff):
-        return [np.asarray(o, np.float64) for o in f_diff(*[np.asarray(d, np.float64)
-                                                              for d in diff])]
+        return [_as64(o) for o in f_diff(*[_as64(d) for d in diff])]
 
     jtw = jv = None
     if "rev" in modes:
@@ -102,10 +120,8 @@ def _check(f, flat, inexact, order, modes, eps, rtol, atol, max_entries, rng):
     if "fwd" in modes:
         jv = _check_fwd(f_diff, f64, xs, v, eps, rtol, atol)
     if jtw is not None and jv is not None:
-        lhs = sum(float(np.vdot(np.asarray(a, np.float64), np.asarray(b, np.float64)))
-                  for a, b in zip(jv, w) if b is not None)
-        rhs = sum(float(np.vdot(np.asarray(a, np.float64), np.asarray(b, np.float64)))
-                  for a, b in zip(v, jtw))
+        lhs = sum(_pairing(a, b) for a, b in zip(jv, w) if b is not None)
+        rhs = sum(_pairing(a, b) for a, b in zip(v, jtw))
         if not abs(lhs - rhs) <= atol * max(1.0, abs(lhs)) + rtol * abs(lhs):
             raise AssertionError(f"check_grads: forward and reverse mode disagree: "
                                  f"<J v, w> = {lhs:.10g} but <v, J^T w> = {rhs:.10g}")
@@ -134,25 +150,30 @@ def _check_rev(f_diff, f64, xs, outs, w, eps, rtol, atol, max_entries, rng):
         if g.shape != x.shape or g.dtype != x.dtype:
             raise AssertionError(f"check_grads: reverse-mode derivative has shape {g.shape} "
                                  f"and dtype {g.dtype}; its input has {x.shape} {x.dtype}")
-    w64 = [None if c is None else np.asarray(c, np.float64) for c in w]
+    w64 = [None if c is None else _as64(c) for c in w]
 
     def scalar(*d):
-        return sum(float(np.sum(o * c)) for o, c in zip(f64(*d), w64) if c is not None)
+        return sum(_pairing(o, c) for o, c in zip(f64(*d), w64) if c is not None)
 
-    entries = [(i, j) for i, x in enumerate(xs) for j in range(x.size)]
+    # a complex entry is two real ones: its real part (direction 1) and imaginary part (1j)
+    entries = [(i, j, step) for i, x in enumerate(xs) for j in range(x.size)
+               for step in ((1.0, 1j) if x.dtype.kind == "c" else (1.0,))]
     if len(entries) > max_entries:
         pick = rng.choice(len(entries), max_entries, replace=False)
         entries = [entries[k] for k in sorted(pick)]
-    base = [np.asarray(x, np.float64) for x in xs]
+    base = [_as64(x) for x in xs]
     analytic, numeric, labels = [], [], []
-    for i, j in entries:
+    for i, j, step in entries:
         plus = [b.copy() for b in base]
         minus = [b.copy() for b in base]
-        plus[i].flat[j] += eps
-        minus[i].flat[j] -= eps
+        plus[i].flat[j] += eps * step
+        minus[i].flat[j] -= eps * step
         numeric.append((scalar(*plus) - scalar(*minus)) / (2 * eps))
-        analytic.append(grads[i].flat[j].real)
-        labels.append(_entry_label(i, np.unravel_index(j, xs[i].shape), len(xs)))
+        # the cotangent of z = a + ib is dL/da - i dL/db (docs/conventions.md)
+        g = grads[i].flat[j]
+        analytic.append(g.real if step == 1.0 else -g.imag)
+        label = _entry_label(i, np.unravel_index(j, xs[i].shape), len(xs))
+        labels.append(label if step == 1.0 else label + " (imaginary part)")
     _compare("reverse-mode", analytic, numeric, labels, rtol, atol)
     return grads
 
@@ -160,19 +181,22 @@ def _check_rev(f_diff, f64, xs, outs, w, eps, rtol, atol, max_entries, rng):
 def _check_fwd(f_diff, f64, xs, v, eps, rtol, atol):
     _, tangents = jvp(lambda *d: list(f_diff(*d)), tuple(xs), tuple(v))
     tangents = [np.asarray(t) for t in tangents]
-    base = [np.asarray(x, np.float64) for x in xs]
-    plus = f64(*[b + eps * np.asarray(t, np.float64) for b, t in zip(base, v)])
-    minus = f64(*[b - eps * np.asarray(t, np.float64) for b, t in zip(base, v)])
+    base = [_as64(x) for x in xs]
+    plus = f64(*[b + eps * _as64(t) for b, t in zip(base, v)])
+    minus = f64(*[b - eps * _as64(t) for b, t in zip(base, v)])
     analytic, numeric, labels = [], [], []
     for k, (t, p, m) in enumerate(zip(tangents, plus, minus)):
         if t.dtype.kind not in "fc":
             continue
         num = (p - m) / (2 * eps)
+        parts = (("", np.real), (" (imaginary part)", np.imag)) if t.dtype.kind == "c" \
+            else (("", np.real),)
         for j in range(t.size):
-            analytic.append(t.flat[j].real)
-            numeric.append(num.flat[j])
             idx = tuple(int(i) for i in np.unravel_index(j, t.shape))
-            labels.append(f"output leaf {k} index {idx}" if len(tangents) > 1
-                          else f"output index {idx}")
+            label = f"output leaf {k} index {idx}" if len(tangents) > 1 else f"output index {idx}"
+            for suffix, part in parts:
+                analytic.append(part(t.flat[j]))
+                numeric.append(part(num.flat[j]))
+                labels.append(label + suffix)
     _compare("forward-mode", analytic, numeric, labels, rtol, atol)
     return tangents
