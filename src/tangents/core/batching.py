@@ -7,9 +7,10 @@ shapes of rule: elementwise with broadcasting, and reductions/ops with an ``axis
 from __future__ import annotations
 
 from . import ops
+from . import tree as tree_util
 from .primitive import bind, registry
-from .reverse import LeakedTracerError
-from .tracer import FOREIGN_ARRAYS, Tracer, check_subclass
+from .trace import Trace
+from .tracer import Tracer
 
 __all__ = ["BatchTrace", "BatchTracer", "move_bdim", "batch_elementwise", "batch_axis_op",
            "batch_unary", "batch_matrices", "batch_by_loop"]
@@ -40,42 +41,42 @@ class BatchTracer(Tracer):
             "control flow cannot branch per example inside vmap. Use np.where(cond, a, b).")
 
     def _full_like(self, fill):
-        from ..numpy.creation import full_like
-        return BatchTracer(self._trace, full_like(self.val, fill), self.bdim)
+        return BatchTracer(self._trace, ops.full_like(self.val, fill), self.bdim)
 
     def __repr__(self):
         return f"BatchTracer(level={self._trace.level}, bdim={self.bdim}, {self.val!r})"
 
 
-class BatchTrace:
-    __slots__ = ("level", "alive", "axis_size")
+class BatchTrace(Trace):
+    __slots__ = ("axis_size",)
+    tracer_type = BatchTracer
+    what = "a vmap"
 
     def __init__(self, level, axis_size):
-        self.level = level
-        self.alive = True
+        super().__init__(level)
         self.axis_size = axis_size
 
-    def process(self, prim, args, params):
-        if not self.alive:
-            raise LeakedTracerError(
-                f"{prim.name} was applied to a value traced by a vmap that has already returned.")
-        vals = []
-        bdims = []
-        for a in args:
-            if isinstance(a, BatchTracer) and a._trace is self:
-                vals.append(a.val)
-                bdims.append(a.bdim)
-            else:
-                if isinstance(a, FOREIGN_ARRAYS):
-                    check_subclass(a, prim.name, "a constant operand")
-                vals.append(a)
-                bdims.append(None)
+    def apply(self, prim, vals, bdims, scalars, nested, params):
         if prim.batch is None:
             raise NotImplementedError(f"vmap has no batching rule for primitive {prim.name}")
         out, out_bdim = prim.batch(vals, bdims, **params)
         if prim.multiple_results:
             return [o if b is None else BatchTracer(self, o, b) for o, b in zip(out, out_bdim)]
         return out if out_bdim is None else BatchTracer(self, out, out_bdim)
+
+    def process_custom_vjp(self, custom, flat, in_tree):
+        # a copy of the custom function and its rules, vmapped, applied to the batch
+        return self._batched(custom, flat, in_tree)
+
+    process_custom_jvp = process_custom_vjp
+
+    def _batched(self, custom, flat, in_tree):
+        if not self.alive:
+            raise self.leaked(custom.__name__)
+        vals, axes = self.unpack(flat)
+        new = custom.batched(tree_util.unflatten(in_tree, axes))
+        out_flat, out_tree = tree_util.flatten(new(*tree_util.unflatten(in_tree, vals)))
+        return [BatchTracer(self, o, 0) for o in out_flat], out_tree
 
 
 def move_bdim(x, src, dst=0):
@@ -121,7 +122,7 @@ def batch_unary(prim):
     return rule
 
 
-def batch_axis_op(prim, keeps_rank=False):
+def batch_axis_op(prim):
     """Batching rule for a one-argument primitive with an ``axis`` tuple param of
     non-negative ints (reductions, cumulative ops): batch axis to 0, axes shift by one."""
     def rule(vals, bdims, *, axis, **params):

@@ -11,10 +11,10 @@ import functools
 
 import numpy as np
 
-from .. import tree as tree_util
 from . import ops
-from .custom import _top_trace, custom_vjp
-from .forward import JVPTrace
+from . import tree as tree_util
+from .custom import custom_vjp
+from .trace import top_trace
 from .tracer import Tracer
 
 __all__ = ["checkpoint"]
@@ -99,8 +99,8 @@ def checkpoint(fun):
     @functools.wraps(fun)
     def ckpt(*args, **kwargs):
         flat, in_tree = tree_util.flatten(args)
-        top = _top_trace(flat)
-        if top is None or isinstance(top, JVPTrace):  # nothing is stored: run it
+        top = top_trace(flat)
+        if top is None or not top.stores_intermediates:  # nothing is stored: run it
             return fun(*args, **kwargs)
         f = functools.partial(fun, **kwargs) if kwargs else fun
         changed = [False] * len(flat)

@@ -1,46 +1,22 @@
 """User-defined derivative rules (custom_vjp, custom_jvp) and stop_gradient.
 
 A custom function is dispatched on the innermost trace among its arguments, like a
-primitive: reverse mode records one tape node that calls the user's rule, forward mode calls
-the user's JVP, and vmap calls a vmapped copy of the function and its rules."""
+primitive: that trace's ``process_custom_vjp`` / ``process_custom_jvp`` does what its
+interpretation does (reverse mode records one tape node calling the user's rule, forward
+mode calls the user's JVP, vmap calls a vmapped copy of the function and its rules) with
+the pieces this module builds (`reverse_node`, `forward_rule`, `batched`)."""
 from __future__ import annotations
 
 import collections
 import functools
 
-from .. import tree as tree_util
 from . import ops
-from .batching import BatchTrace, BatchTracer, batch_unary, move_bdim
-from .forward import JVPTrace, JVPTracer, tangent_of
-from .primitive import Primitive, bind
-from .reverse import VJPTracer
-from .tracer import Tracer
+from . import tree as tree_util
+from .batching import batch_unary, move_bdim
+from .primitive import Primitive, bind, registry
+from .trace import top_trace
 
 __all__ = ["custom_vjp", "custom_jvp", "stop_gradient"]
-
-
-def _top_trace(leaves):
-    top = None
-    for x in leaves:
-        if isinstance(x, Tracer) and (top is None or x._trace.level > top.level):
-            top = x._trace
-    return top
-
-
-class _CustomNode:
-    """Stands in for a primitive on the tape: one node whose VJP is the user's rule and
-    whose JVP (used by linearize) is ``jvp_joint(args, tangents, ans) -> list``."""
-
-    multiple_results = True
-    vjps = None
-    jvps = None
-    vjp_forward = None
-    differentiable = True
-
-    def __init__(self, name, vjp_joint, jvp_joint):
-        self.name = name
-        self.vjp_joint = vjp_joint
-        self.jvp_joint = jvp_joint
 
 
 def _zero_tangents(args, tangents):
@@ -64,33 +40,6 @@ def _jvp_of(fun, in_tree):
         t_out = jvp(f, tuple(args[i] for i in idx), tuple(ts[i] for i in idx))[1]
         return tree_util.flatten(t_out)[0]
     return jvp_joint
-
-
-def _record(trace, name, flat, out_flat, rule, jvp_rule):
-    """Append a custom node to ``trace``'s tape and wrap the outputs as its tracers."""
-    primals, parents = [], []
-    for x in flat:
-        if isinstance(x, VJPTracer) and x._trace is trace:
-            primals.append(x.primal)
-            parents.append(x.key)
-        else:
-            primals.append(x)
-            parents.append(-1)
-    index = trace.record((_CustomNode(name, rule, jvp_rule), primals, {}, out_flat, parents))
-    return [VJPTracer(trace, o, index, k) if ops.dtype_of(o).kind in "fc" else o
-            for k, o in enumerate(out_flat)]
-
-
-def _unwrap(flat, trace):
-    out = []
-    for x in flat:
-        if isinstance(x, VJPTracer) and x._trace is trace:
-            out.append(x.primal)
-        elif isinstance(x, JVPTracer) and x._trace is trace:
-            out.append(x.primal)
-        else:
-            out.append(x)
-    return out
 
 
 def _fun_name(custom):
@@ -186,19 +135,26 @@ def _jvp_leaves(custom, t_out, out_tree, out_flat):
     return _aligned_leaves(t_out, out_tree, "", on_leaf, mismatch)
 
 
-def _batched_axes(flat, trace):
-    vals, axes = [], []
-    for x in flat:
-        if isinstance(x, BatchTracer) and x._trace is trace:
-            vals.append(x.val)
-            axes.append(x.bdim)
-        else:
-            vals.append(x)
-            axes.append(None)
-    return vals, axes
+class _Custom:
+    """What custom_vjp and custom_jvp share: dispatch on the innermost trace."""
+
+    def __init__(self, fun):
+        functools.update_wrapper(self, fun)
+        self.__name__ = getattr(fun, "__name__", type(self).__name__)
+        self.fun = fun
+
+    def _dispatch(self, args, kwargs, process):
+        if kwargs:
+            return _with_kwargs(self, kwargs)(*args)
+        flat, in_tree = tree_util.flatten(args)
+        top = top_trace(flat)
+        if top is None:
+            return self.fun(*args)
+        out_flat, out_tree = getattr(top, process)(self, flat, in_tree)
+        return tree_util.unflatten(out_tree, out_flat)
 
 
-class custom_vjp:
+class custom_vjp(_Custom):
     """``@custom_vjp`` then ``f.defvjp(fwd, bwd)``: give ``f`` its own reverse-mode rule.
 
     ``fwd(*args) -> (out, residuals)``; ``bwd(residuals, ct) -> tuple`` with one cotangent
@@ -210,9 +166,7 @@ class custom_vjp:
     """
 
     def __init__(self, fun):
-        functools.update_wrapper(self, fun)
-        self.__name__ = getattr(fun, "__name__", type(self).__name__)
-        self.fun = fun
+        super().__init__(fun)
         self.fwd = None
         self.bwd = None
 
@@ -224,15 +178,11 @@ class custom_vjp:
         if self.fwd is None:
             raise TypeError(f"custom_vjp function {self.__name__} has no rule; call "
                             "f.defvjp(fwd, bwd) first")
-        if kwargs:
-            return _with_kwargs(self, kwargs)(*args)
-        flat, in_tree = tree_util.flatten(args)
-        top = _top_trace(flat)
-        if top is None or isinstance(top, JVPTrace):
-            return self.fun(*args)
-        if isinstance(top, BatchTrace):
-            return self._batched(top, flat, in_tree)
-        primals = _unwrap(flat, top)
+        return self._dispatch(args, kwargs, "process_custom_vjp")
+
+    def reverse_node(self, primals, in_tree):
+        """``(out_flat, out_tree, vjp_joint, jvp_joint)`` of one tape node: ``fwd`` run on
+        the flat ``primals``, the user's ``bwd`` as its VJP, forward mode through ``f``."""
         out, res = self.fwd(*tree_util.unflatten(in_tree, primals))
         out_flat, out_tree = tree_util.flatten(out)
         bwd = self.bwd
@@ -241,14 +191,12 @@ class custom_vjp:
             cts = bwd(res, tree_util.unflatten(out_tree, ct))
             return _bwd_leaves(self, cts, in_tree, args)
 
-        return tree_util.unflatten(out_tree, _record(top, self.__name__, flat, out_flat, rule,
-                                                     _jvp_of(self.fun, in_tree)))
+        return out_flat, out_tree, rule, _jvp_of(self.fun, in_tree)
 
-    def _batched(self, trace, flat, in_tree):
+    def batched(self, in_axes):
+        """A custom_vjp of ``f`` vmapped over ``in_axes``, its rules vmapped alike."""
         from .transforms import vmap
 
-        vals, axes = _batched_axes(flat, trace)
-        in_axes = tree_util.unflatten(in_tree, axes)
         fwd, bwd = self.fwd, self.bwd
 
         def bwd_b(res, ct):
@@ -263,12 +211,10 @@ class custom_vjp:
 
         new = custom_vjp(vmap(self.fun, in_axes=in_axes))
         new.defvjp(vmap(fwd, in_axes=in_axes), bwd_b)
-        out = new(*tree_util.unflatten(in_tree, vals))
-        return tree_util.map(lambda o: BatchTracer(trace, o, 0), out)
+        return new
 
 
 def bind_sum0(x):
-    from .primitive import registry
     return bind(registry["sum"], x, axis=(0,), keepdims=False)
 
 
@@ -283,7 +229,7 @@ def _with_kwargs(custom, kwargs):
     return new
 
 
-class custom_jvp:
+class custom_jvp(_Custom):
     """``@custom_jvp`` then ``f.defjvp(rule)``: give ``f`` its own forward-mode rule.
 
     ``rule(primals, tangents) -> (out, tangent_out)``, linear in ``tangents``; reverse mode
@@ -295,9 +241,7 @@ class custom_jvp:
     """
 
     def __init__(self, fun):
-        functools.update_wrapper(self, fun)
-        self.__name__ = getattr(fun, "__name__", type(self).__name__)
-        self.fun = fun
+        super().__init__(fun)
         self.jvp_rule = None
 
     def defjvp(self, rule):
@@ -308,28 +252,20 @@ class custom_jvp:
         if self.jvp_rule is None:
             raise TypeError(f"custom_jvp function {self.__name__} has no rule; call "
                             "f.defjvp(rule) first")
-        if kwargs:
-            return _with_kwargs(self, kwargs)(*args)
-        flat, in_tree = tree_util.flatten(args)
-        top = _top_trace(flat)
-        if top is None:
-            return self.fun(*args)
-        if isinstance(top, BatchTrace):
-            return self._batched(top, flat, in_tree)
-        primals = _unwrap(flat, top)
+        return self._dispatch(args, kwargs, "process_custom_jvp")
+
+    def forward_rule(self, primals, tangents, in_tree):
+        """``(out_flat, out_tree, tangents_out_flat)``: the user's rule on flat leaves,
+        its tangents checked against the outputs."""
+        out, t_out = self.jvp_rule(tree_util.unflatten(in_tree, primals),
+                                   tree_util.unflatten(in_tree, tangents))
+        out_flat, out_tree = tree_util.flatten(out)
+        return out_flat, out_tree, _jvp_leaves(self, t_out, out_tree, out_flat)
+
+    def reverse_node(self, primals, in_tree):
+        """``(out_flat, out_tree, vjp_joint, jvp_joint)`` of one tape node whose VJP is the
+        transpose of the user's (linear) rule, by reverse mode through it."""
         rule = self.jvp_rule
-        if isinstance(top, JVPTrace):
-            tangents = [tangent_of(x) if isinstance(x, JVPTracer) and x._trace is top else None
-                        for x in flat]
-            tangents = [ops.zeros(ops.shape_of(p), ops.dtype_of(p)) if t is None else t
-                        for t, p in zip(tangents, primals)]
-            out, t_out = rule(tree_util.unflatten(in_tree, primals),
-                              tree_util.unflatten(in_tree, tangents))
-            out_flat, out_tree = tree_util.flatten(out)
-            t_flat = _jvp_leaves(self, t_out, out_tree, out_flat)
-            return tree_util.unflatten(out_tree, [
-                JVPTracer(top, o, None if t is None else ops.cast(t, ops.dtype_of(o)))
-                if ops.dtype_of(o).kind in "fc" else o for o, t in zip(out_flat, t_flat)])
         out = self(*tree_util.unflatten(in_tree, primals))
         out_flat, out_tree = tree_util.flatten(out)
 
@@ -356,19 +292,16 @@ class custom_jvp:
                          tree_util.unflatten(in_tree, _zero_tangents(args, tangents)))[1]
             return tree_util.flatten(t_out)[0]
 
-        return tree_util.unflatten(out_tree, _record(top, self.__name__, flat, out_flat,
-                                                     transpose_rule, jvp_rule))
+        return out_flat, out_tree, transpose_rule, jvp_rule
 
-    def _batched(self, trace, flat, in_tree):
+    def batched(self, in_axes):
+        """A custom_jvp of ``f`` vmapped over ``in_axes``, its rule vmapped alike."""
         from .transforms import vmap
 
-        vals, axes = _batched_axes(flat, trace)
-        in_axes = tree_util.unflatten(in_tree, axes)
         rule = self.jvp_rule
         new = custom_jvp(vmap(self.fun, in_axes=in_axes))
         new.defjvp(lambda p, t: vmap(lambda pp, tt: rule(pp, tt), in_axes=(in_axes, in_axes))(p, t))
-        out = new(*tree_util.unflatten(in_tree, vals))
-        return tree_util.map(lambda o: BatchTracer(trace, o, 0), out)
+        return new
 
 
 stop_gradient_p = Primitive("stop_gradient", lambda x: x, differentiable=False)

@@ -8,8 +8,8 @@ import functools
 
 import numpy as np
 
-from .. import tree as tree_util
 from . import ops
+from . import tree as tree_util
 from .tracer import Tracer
 from .transforms import (
     _as_input,

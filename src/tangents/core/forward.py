@@ -7,9 +7,11 @@ arguments, applied only when some later operation or the transform's output read
 from __future__ import annotations
 
 from . import ops
+from . import tree as tree_util
 from .primitive import bind
-from .reverse import LeakedTracerError, forwarding
-from .tracer import FOREIGN_ARRAYS, Tracer, check_subclass
+from .reverse import forwarding
+from .trace import Trace, inexact
+from .tracer import Tracer
 
 __all__ = ["JVPTrace", "JVPTracer", "apply_jvp", "tangent_of"]
 
@@ -70,8 +72,7 @@ class JVPTracer(Tracer):
         return bool(self.primal)
 
     def _full_like(self, fill):
-        from ..numpy.creation import full_like
-        p = full_like(self.primal, fill)
+        p = ops.full_like(self.primal, fill)
         return JVPTracer(self._trace, p, ops.zeros(ops.shape_of(p), ops.dtype_of(p)))
 
     def __repr__(self):
@@ -104,38 +105,17 @@ def _fit(t, ans):
     return t if ops.dtype_of(t) == dt else ops.cast(t, dt)
 
 
-class JVPTrace:
-    __slots__ = ("level", "alive")
+class JVPTrace(Trace):
+    __slots__ = ()
+    tracer_type = JVPTracer
+    stores_intermediates = False
 
-    def __init__(self, level):
-        self.level = level
-        self.alive = True
-
-    def process(self, prim, args, params):
-        if not self.alive:
-            raise LeakedTracerError(
-                f"{prim.name} was applied to a value traced by a transform that has already "
-                "returned (a tracer escaped). Pass values in as arguments instead.")
-        primals = []
-        tangents = []
-        scalars = nested = False
+    def apply(self, prim, primals, tangents, scalars, nested, params):
         defer = forwarding.depth > 0 and not prim.multiple_results
-        for a in args:
-            if type(a) is JVPTracer and a._trace is self:
-                p = a.primal
-                nested = nested or isinstance(p, Tracer)
-                primals.append(p)
-                t = a.tangent
-                if type(t) is _Deferred and not defer:
-                    t = _force(t)
-                tangents.append(t)
-            else:
-                scalars = scalars or type(a) in ops.PY_SCALARS
-                nested = nested or isinstance(a, Tracer)
-                if isinstance(a, FOREIGN_ARRAYS):
-                    check_subclass(a, prim.name, "a constant operand")
-                primals.append(a)
-                tangents.append(None)
+        if not defer:
+            for i, t in enumerate(tangents):
+                if type(t) is _Deferred:
+                    tangents[i] = _force(t)
         # outer transforms only see this operation if a primal is theirs
         ans = bind(prim, *primals, **params) if nested else prim.impl(*primals, **params)
         if not prim.differentiable:
@@ -146,9 +126,9 @@ class JVPTrace:
             outs = apply_jvp(prim, primals, tangents, ans, params)
             if outs is None:
                 return ans
-            return [a if t is None or ops.dtype_of(a).kind not in "fc" else JVPTracer(self, a, t)
+            return [a if t is None or not inexact(a) else JVPTracer(self, a, t)
                     for a, t in zip(ans, outs)]
-        if ops.dtype_of(ans).kind not in "fc":
+        if not inexact(ans):
             return ans
         if defer:
             if all(t is None for t in tangents):
@@ -156,3 +136,20 @@ class JVPTrace:
             return JVPTracer(self, ans, _Deferred(prim, primals, tangents, ans, params))
         t = apply_jvp(prim, primals, tangents, ans, params)
         return ans if t is None else JVPTracer(self, ans, t)
+
+    def process_custom_vjp(self, custom, flat, in_tree):
+        # forward mode differentiates the function itself
+        if not self.alive:
+            raise self.leaked(custom.__name__)
+        return tree_util.flatten(custom.fun(*tree_util.unflatten(in_tree, flat)))
+
+    def process_custom_jvp(self, custom, flat, in_tree):
+        if not self.alive:
+            raise self.leaked(custom.__name__)
+        primals, tangents = self.unpack(flat)
+        tangents = [ops.zeros(ops.shape_of(p), ops.dtype_of(p)) if t is None else
+                    (_force(t) if type(t) is _Deferred else t)
+                    for t, p in zip(tangents, primals)]
+        out_flat, out_tree, t_flat = custom.forward_rule(primals, tangents, in_tree)
+        return [JVPTracer(self, o, None if t is None else ops.cast(t, ops.dtype_of(o)))
+                if inexact(o) else o for o, t in zip(out_flat, t_flat)], out_tree

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from .primitive import bind, registry
+from .tracer import Tracer
 
 
 def shape_of(x):
@@ -86,6 +87,14 @@ def cast(x, dtype):
 
 def zeros(shape, dtype):
     return np.zeros(shape, dtype)
+
+
+def full_like(x, fill):
+    """``fill`` shaped like ``x``; for a traced ``x``, a traced buffer of its trace (an
+    in-place write of a traced value into it is then traced too)."""
+    if isinstance(x, Tracer):
+        return x._full_like(fill)
+    return np.full(shape_of(x), fill, dtype_of(x))
 
 
 def ones_like(x):

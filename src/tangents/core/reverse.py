@@ -2,7 +2,7 @@
 
 Each operation on a `VJPTracer` records one node ``(prim, args, params, ans, parents)`` in
 its trace's tape, where ``args`` are the primal values (tracers of outer transforms or plain
-arrays) and ``parents`` the tape indices of the arguments that are traced here (-1 for
+arrays) and ``parents`` the tape indices of the arguments that are traced here (None for
 constants).  The tape is a dict from index to node; an index is drawn from a counter
 (``next`` is one atomic step under the GIL, so threads feeding one trace never share an
 index).  Indices grow in creation order, which is a topological order, so the backward pass
@@ -18,15 +18,10 @@ import numpy as np
 
 from . import ops
 from .primitive import bind
-from .tracer import Tracer, check_subclass
+from .trace import LeakedTracerError, Trace, inexact
+from .tracer import Tracer
 
-__all__ = ["VJPTrace", "VJPTracer", "backward", "forward_through_tape"]
-
-_PY_SCALARS = frozenset(ops.PY_SCALARS)
-
-
-class LeakedTracerError(RuntimeError):
-    pass
+__all__ = ["VJPTrace", "VJPTracer", "backward", "forward_through_tape", "LeakedTracerError"]
 
 
 class _Forwarding(threading.local):
@@ -44,14 +39,14 @@ forwarding = _Forwarding()
 
 class VJPTracer(Tracer):
     __slots__ = ()
-    primal, index, key = Tracer._s0, Tracer._s1, Tracer._s2
+    # key: the key of its cotangent: the tape index, or (index, position) for one of a
+    # multiple-result node's outputs (the datum `Trace.process` reads, in slot _s1)
+    primal, key, index = Tracer._s0, Tracer._s1, Tracer._s2
 
     def __init__(self, trace, primal, index, out=-1):
         self._trace = trace
         self.primal = primal
         self.index = index
-        # the key of its cotangent: the tape index, or (index, position) for one of a
-        # multiple-result node's outputs
         self.key = index if out < 0 else (index, out)
 
     @property
@@ -66,20 +61,36 @@ class VJPTracer(Tracer):
         return bool(self.primal)
 
     def _full_like(self, fill):
-        from ..numpy.creation import full_like
-        return self._trace.const(full_like(self.primal, fill))
+        return self._trace.const(ops.full_like(self.primal, fill))
 
     def __repr__(self):
         return f"VJPTracer(level={self._trace.level}, {self.primal!r})"
 
 
-class VJPTrace:
-    __slots__ = ("level", "tape", "alive", "next_index")
+class RuleNode:
+    """Stands in for a primitive on the tape where a custom rule was applied: one node with
+    several results whose VJP is ``vjp_joint(ct, ans, args, needed) -> list`` and whose
+    JVP (used by linearize) is ``jvp_joint(args, tangents, ans) -> list``."""
+
+    multiple_results = True
+    vjps = None
+    jvps = None
+    vjp_forward = None
+    differentiable = True
+
+    def __init__(self, name, vjp_joint, jvp_joint):
+        self.name = name
+        self.vjp_joint = vjp_joint
+        self.jvp_joint = jvp_joint
+
+
+class VJPTrace(Trace):
+    __slots__ = ("tape", "next_index")
+    tracer_type = VJPTracer
 
     def __init__(self, level):
-        self.level = level
+        super().__init__(level)
         self.tape = {}
-        self.alive = True
         self.next_index = itertools.count().__next__
 
     def record(self, node):
@@ -93,32 +104,7 @@ class VJPTrace:
 
     const = new_input  # a constant is a leaf nobody reads the cotangent of
 
-    def process(self, prim, args, params):
-        if not self.alive:
-            raise LeakedTracerError(
-                f"{prim.name} was applied to a value traced by a transform that has already "
-                "returned (a tracer escaped, e.g. through a global or a closure). Pass values "
-                "in as arguments and return results instead.")
-        primals = []
-        parents = []
-        scalars = nested = False
-        for a in args:
-            if type(a) is VJPTracer and a._trace is self:
-                p = a.primal
-                if type(p) is not np.ndarray and isinstance(p, Tracer):
-                    nested = True
-                primals.append(p)
-                parents.append(a.key)
-            else:
-                if type(a) is not np.ndarray:
-                    if type(a) in _PY_SCALARS:
-                        scalars = True
-                    elif isinstance(a, Tracer):
-                        nested = True
-                    elif isinstance(a, np.ndarray):
-                        check_subclass(a, prim.name, "a constant operand")
-                primals.append(a)
-                parents.append(-1)
+    def apply(self, prim, primals, parents, scalars, nested, params):
         # outer transforms only see this operation if a primal is theirs
         forward = prim.vjp_forward
         if nested:
@@ -131,20 +117,18 @@ class VJPTrace:
         elif forward is None:
             ans = node_ans = prim.impl(*primals, **params)
         else:
-            ans, residual = forward([p != -1 for p in parents], *primals, **params)
+            ans, residual = forward([p is not None for p in parents], *primals, **params)
             node_ans = (ans, residual)
         if not prim.differentiable:
             return ans
         if scalars and not prim.scalar_safe_rules:
             primals = ops.rule_args(primals, ans)
         if prim.multiple_results:
-            index = self.record((prim, primals, params, ans, parents))
-            return [VJPTracer(self, a, index, k) if _is_inexact(a) else a
-                    for k, a in enumerate(ans)]
+            return self.record_outputs(prim, primals, params, ans, parents)
         if type(ans) is np.ndarray:
             if ans.dtype.kind not in "fc":
                 return ans
-        elif not _is_inexact(ans):
+        elif not inexact(ans):
             return ans
         index = self.next_index()
         self.tape[index] = (prim, primals, params, node_ans, parents)
@@ -154,13 +138,29 @@ class VJPTrace:
         out._s1 = out._s2 = index
         return out
 
+    def record_outputs(self, prim, primals, params, outs, parents):
+        """Record a node with several results; its inexact ones become tracers."""
+        index = self.record((prim, primals, params, outs, parents))
+        return [VJPTracer(self, a, index, k) if inexact(a) else a for k, a in enumerate(outs)]
+
+    def _record_rule(self, name, flat, node):
+        """Run ``node(primals) -> (out_flat, out_tree, vjp_joint, jvp_joint)`` on the
+        values of ``flat`` and record one `RuleNode` for it."""
+        if not self.alive:
+            raise self.leaked(name)
+        primals, parents = self.unpack(flat)
+        out_flat, out_tree, vjp_joint, jvp_joint = node(primals)
+        rule = RuleNode(name, vjp_joint, jvp_joint)
+        return self.record_outputs(rule, primals, {}, out_flat, parents), out_tree
+
+    def process_custom_vjp(self, custom, flat, in_tree):
+        return self._record_rule(custom.__name__, flat,
+                                 lambda primals: custom.reverse_node(primals, in_tree))
+
+    process_custom_jvp = process_custom_vjp  # each custom kind gives its own reverse_node
+
 
 _new_tracer = object.__new__
-
-
-def _is_inexact(x):
-    dt = getattr(x, "dtype", None)
-    return (dt if dt is not None else ops.dtype_of(x)).kind in "fc"
 
 
 def _accumulate(cts, key, ct):
@@ -199,7 +199,7 @@ def backward(tape, seeds, release):
             j = -1
             for p in parents:
                 j += 1
-                if p == -1:
+                if p is None:
                     continue
                 rule = vjps[j]
                 if rule is None:
@@ -217,10 +217,10 @@ def backward(tape, seeds, release):
                 old = cts.get(p)
                 cts[p] = g if old is None else ops.add(old, g)
         else:
-            needed = [p != -1 for p in parents]
+            needed = [p is not None for p in parents]
             arg_cts = prim.vjp_joint(ct, ans, args, needed, **params)
             for j, p in enumerate(parents):
-                if p != -1 and arg_cts[j] is not None:
+                if p is not None and arg_cts[j] is not None:
                     _accumulate(cts, p, _fit(arg_cts[j], args[j]))
     return leaves
 
@@ -246,7 +246,7 @@ def forward_through_tape(tape, input_tangents, out_tracers):
             ans = ans[0]  # (ans, residual): the forward rules take the answer alone
         ins = []
         for p in parents:
-            ins.append(None if p == -1 else tangents.get(p))
+            ins.append(None if p is None else tangents.get(p))
         if all(t is None for t in ins):
             continue
         out = apply_jvp(prim, args, ins, ans, params)

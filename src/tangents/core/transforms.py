@@ -8,8 +8,8 @@ import inspect
 
 import numpy as np
 
-from .. import tree as tree_util
 from . import ops
+from . import tree as tree_util
 from .batching import BatchTrace, BatchTracer, move_bdim
 from .forward import JVPTrace, JVPTracer, tangent_of
 from .primitive import new_level

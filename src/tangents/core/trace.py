@@ -1,0 +1,114 @@
+"""The base of the interpreters: what every trace does with an operation's arguments.
+
+A trace is one transform call's interpreter.  `bind` hands it each operation whose
+highest-level tracer is its own; `Trace.process` unpacks the arguments once for every kind
+of trace (its own tracers to their values, constants checked), then the subclass's `apply`
+does what that interpretation does (record a tape node, push tangents, batch).  A custom
+rule (`custom_vjp`, `custom_jvp`) goes to the trace's `process_custom_vjp` /
+`process_custom_jvp`, so each interpretation of custom rules lives with its trace.
+
+A new interpreter (the staging one of ``tg.jit``) is one more subclass: a tracer class
+using the shared slots (``_s0`` the value seen by outer traces, ``_s1`` this trace's datum
+per value) and the three methods below.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .tracer import Tracer, check_subclass
+
+__all__ = ["Trace", "LeakedTracerError", "inexact", "PY_SCALARS"]
+
+PY_SCALARS = frozenset((float, int, complex, bool))
+
+
+class LeakedTracerError(RuntimeError):
+    """An operation met a traced value whose transform has already returned."""
+
+
+def inexact(x):
+    """Whether ``x`` (array, tracer or Python number) has a floating or complex dtype."""
+    dt = getattr(x, "dtype", None)
+    if dt is None:
+        dt = np.result_type(x)
+    return dt.kind in "fc"
+
+
+class Trace:
+    """One transform call's interpreter; subclasses set `tracer_type` and `apply`."""
+
+    __slots__ = ("level", "alive")
+    tracer_type = Tracer
+    what = "a transform"  # named in the leaked-tracer error
+    # whether values computed under this trace may be kept for a backward pass, so that
+    # checkpoint is worth its recomputation (forward mode keeps nothing)
+    stores_intermediates = True
+
+    def __init__(self, level):
+        self.level = level
+        self.alive = True
+
+    def leaked(self, name):
+        return LeakedTracerError(
+            f"{name} was applied to a value traced by {self.what} that has already returned "
+            "(a tracer escaped, e.g. through a global or a closure). Pass values in as "
+            "arguments and return results instead.")
+
+    def process(self, prim, args, params):
+        """Apply ``prim`` to ``args`` (some of them this trace's tracers)."""
+        if not self.alive:
+            raise self.leaked(prim.name)
+        cls = self.tracer_type
+        vals = []
+        aux = []  # this trace's datum of each argument (None for a constant)
+        scalars = nested = False  # Python numbers among them / values of outer traces
+        for a in args:
+            if type(a) is cls and a._trace is self:
+                v = a._s0
+                if type(v) is not np.ndarray and isinstance(v, Tracer):
+                    nested = True
+                vals.append(v)
+                aux.append(a._s1)
+            else:
+                t = type(a)
+                if t is not np.ndarray:
+                    if t in PY_SCALARS:
+                        scalars = True
+                    elif isinstance(a, Tracer):
+                        nested = True
+                    elif isinstance(a, np.ndarray):
+                        check_subclass(a, prim.name, "a constant operand")
+                vals.append(a)
+                aux.append(None)
+        return self.apply(prim, vals, aux, scalars, nested, params)
+
+    def unpack(self, flat):
+        """``(values, aux)`` of a flat list of leaves, as `process` sees them."""
+        cls = self.tracer_type
+        vals, aux = [], []
+        for x in flat:
+            own = type(x) is cls and x._trace is self
+            vals.append(x._s0 if own else x)
+            aux.append(x._s1 if own else None)
+        return vals, aux
+
+    def apply(self, prim, vals, aux, scalars, nested, params):
+        """The result of ``prim`` on unpacked arguments, as this trace's tracers."""
+        raise NotImplementedError
+
+    def process_custom_vjp(self, custom, flat, in_tree):
+        """The result of a `custom_vjp` function on the leaves ``flat``."""
+        raise NotImplementedError
+
+    def process_custom_jvp(self, custom, flat, in_tree):
+        """The result of a `custom_jvp` function on the leaves ``flat``."""
+        raise NotImplementedError
+
+
+def top_trace(leaves):
+    """The trace of the highest-level tracer among ``leaves`` (None if none is traced)."""
+    top = None
+    for x in leaves:
+        if isinstance(x, Tracer) and (top is None or x._trace.level > top.level):
+            top = x._trace
+    return top
