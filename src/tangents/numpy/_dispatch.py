@@ -2,6 +2,7 @@
 on tracers, and the small argument normalizers shared by the families."""
 from __future__ import annotations
 
+import functools
 import operator
 
 import numpy as np
@@ -9,7 +10,8 @@ import numpy as np
 from ..core.tracer import Tracer, function_handlers, ufunc_handlers
 
 __all__ = ["implements", "implements_ufunc", "numpy_function", "normalize_axes",
-           "normalize_axis", "is_traced", "contains_tracer", "shape", "dtype", "ndim"]
+           "normalize_axis", "reduce_axes", "is_traced", "contains_tracer", "numpy_on_plain",
+           "shape", "dtype", "ndim"]
 
 
 def implements(*np_funcs):
@@ -52,10 +54,28 @@ def numpy_function(path):
 
 
 def is_traced(*xs):
+    """Whether any of ``xs`` is a traced value or a (nested) list or tuple holding one."""
     for x in xs:
-        if isinstance(x, Tracer):
+        if isinstance(x, Tracer) or (type(x) in (list, tuple) and contains_tracer(x)):
             return True
     return False
+
+
+def numpy_on_plain(np_fn):
+    """Make the decorated function NumPy's ``np_fn`` itself when no argument (positional or
+    keyword, nested lists included) is traced: plain arrays get NumPy's values, dtypes,
+    scalar types, warnings and errors bit for bit; traced ones the differentiable version."""
+    def decorate(fn):
+        if isinstance(np_fn, _Absent):  # an older NumPy: tnp's own everywhere
+            return fn
+
+        @functools.wraps(fn)
+        def dispatch(*args, **kwargs):
+            if is_traced(*args, *kwargs.values()):
+                return fn(*args, **kwargs)
+            return np_fn(*args, **kwargs)
+        return dispatch
+    return decorate
 
 
 def contains_tracer(seq):
@@ -114,6 +134,18 @@ def normalize_axis(axis, nd, op):
         raise np.exceptions.AxisError(f"{op}: axis {axis} is out of bounds for an array of "
                                       f"dimension {nd}")
     return a % nd
+
+
+def reduce_axes(axis, nd, op):
+    """`normalize_axes` for NumPy's ufunc reductions (sum, prod, max, all, ...), which also
+    take an integer ``axis`` of 0 or -1 on a 0-d array (reducing nothing)."""
+    if nd == 0 and not isinstance(axis, (tuple, list)) and axis is not None:
+        try:
+            if operator.index(axis) in (0, -1):
+                return ()
+        except TypeError:
+            pass  # normalize_axes names the bad axis
+    return normalize_axes(axis, nd, op)
 
 
 def normalize_axes(axis, nd, op):

@@ -29,7 +29,15 @@ from ..core.primitive import bind
 from ..core.tracer import Tracer
 from . import creation
 from . import linalg as _linalg
-from ._dispatch import dtype, implements, implements_ufunc, normalize_axis, numpy_function, shape
+from ._dispatch import (
+    dtype,
+    implements,
+    implements_ufunc,
+    normalize_axis,
+    numpy_function,
+    numpy_on_plain,
+    shape,
+)
 from .complex import conj
 from .elementwise import (
     arccos,
@@ -117,6 +125,7 @@ def nextafter(x1, x2, /):
 
 
 # -- manipulation and linear algebra -----------------------------------------------------
+@numpy_on_plain(numpy_function("concat"))
 def concat(arrays, /, *, axis=0):
     """``concat(arrays, axis=0)``: `concatenate` (``axis=None`` joins flattened arrays).
 
@@ -126,6 +135,7 @@ def concat(arrays, /, *, axis=0):
     return concatenate(arrays, axis=axis)
 
 
+@numpy_on_plain(numpy_function("permute_dims"))
 def permute_dims(x, /, axes):
     """``permute_dims(x, axes)``: `transpose` with the axes given.
 
@@ -155,6 +165,7 @@ def vecdot(x1, x2, /, *, axis=-1):
     >>> vecdot(np.array([1.0, 2.0]), np.array([[3.0, 4.0]]))
     array([11.])
     """
+    x1, x2 = creation.asarray(x1), creation.asarray(x2)  # lists of traced values too
     n1, n2 = len(shape(x1)), len(shape(x2))
     if not -min(n1, n2) <= axis < max(n1, n2) or min(n1, n2) == 0:
         raise ValueError(f"vecdot: axis {axis} is out of range for arrays of shapes "
@@ -228,6 +239,7 @@ def argsort(a, axis=-1, kind=None, order=None, *, descending=False, stable=None)
 
 
 @implements(np.broadcast_arrays)
+@numpy_on_plain(np.broadcast_arrays)
 def broadcast_arrays(*arrays, subok=False):
     """``broadcast_arrays(*arrays)``: the arrays broadcast to their common shape (a tuple).
 
@@ -245,8 +257,8 @@ def _scan(op, name, initial, x, axis, dtype_, include_initial):
             raise ValueError(f"{name}: axis must be given for arrays of more than one "
                              "dimension")
         axis = 0
-    if nd == 0:
-        raise ValueError(f"{name}: x must have at least one dimension")
+    if nd == 0:  # NumPy scans a 0-d array as a 1-d one
+        x, nd = ravel(x), 1
     axis = normalize_axis(axis, nd, name)
     ans = op(x, axis=axis, dtype=dtype_)
     if include_initial:
@@ -279,24 +291,36 @@ def cumulative_prod(x, /, *, axis=None, dtype=None, include_initial=False):
 
 
 # -- sets: the values are a differentiable gather; indices and counts carry no derivative -
-class UniqueAllResult(NamedTuple):
+class _UniqueAll(NamedTuple):
     values: object
     indices: object
     inverse_indices: object
     counts: object
 
 
-class UniqueCountsResult(NamedTuple):
+class _UniqueCounts(NamedTuple):
     values: object
     counts: object
 
 
-class UniqueInverseResult(NamedTuple):
+class _UniqueInverse(NamedTuple):
     values: object
     inverse_indices: object
 
 
+def _result_class(name, own):
+    """NumPy's result class of ``np.<name>`` (a named tuple), or ``own`` before NumPy 2."""
+    fn = getattr(np, name, None)
+    return own if fn is None else type(fn(np.zeros(1)))
+
+
+UniqueAllResult = _result_class("unique_all", _UniqueAll)
+UniqueCountsResult = _result_class("unique_counts", _UniqueCounts)
+UniqueInverseResult = _result_class("unique_inverse", _UniqueInverse)
+
+
 @implements(numpy_function("unique_all"))
+@numpy_on_plain(numpy_function("unique_all"))
 def unique_all(x, /):
     """``unique_all(x)``: (values, indices, inverse_indices, counts); NaNs are distinct.
 
@@ -308,6 +332,7 @@ def unique_all(x, /):
 
 
 @implements(numpy_function("unique_counts"))
+@numpy_on_plain(numpy_function("unique_counts"))
 def unique_counts(x, /):
     """``unique_counts(x)``: (values, counts); NaNs are distinct.
 
@@ -319,6 +344,7 @@ def unique_counts(x, /):
 
 
 @implements(numpy_function("unique_inverse"))
+@numpy_on_plain(numpy_function("unique_inverse"))
 def unique_inverse(x, /):
     """``unique_inverse(x)``: (values, inverse_indices shaped like ``x``).
 
@@ -330,6 +356,7 @@ def unique_inverse(x, /):
 
 
 @implements(numpy_function("unique_values"))
+@numpy_on_plain(numpy_function("unique_values"))
 def unique_values(x, /):
     """``unique_values(x)``: the sorted distinct values; NaNs are distinct.
 
@@ -431,33 +458,14 @@ def can_cast(from_, to, /):
     return np.can_cast(np.dtype(_dtype_of(from_)), to)
 
 
-class _FInfo:
-    """NumPy's ``finfo`` with the standard's attributes as Python floats (NumPy gives
-    NumPy scalars); every other attribute is NumPy's."""
-
-    def __init__(self, info):
-        self._info = info
-        self.bits, self.dtype = int(info.bits), info.dtype
-        self.eps, self.max, self.min = float(info.eps), float(info.max), float(info.min)
-        self.smallest_normal = float(info.smallest_normal)
-
-    def __getattr__(self, name):
-        if name.startswith("__") or name == "_info":  # copy/pickle probe before __init__
-            raise AttributeError(name)
-        return getattr(self._info, name)
-
-    def __repr__(self):
-        return repr(self._info)
-
-
 def finfo(type, /):  # noqa: A002 - the standard's name
-    """``finfo(type)``: machine limits of a floating dtype (or of an array's dtype), with
-    ``eps``, ``max``, ``min`` and ``smallest_normal`` as Python floats.
+    """``finfo(type)``: NumPy's ``np.finfo`` of a floating dtype, or of an array's dtype
+    (a traced array's too).
 
-    >>> finfo(np.float32).bits, type(finfo(np.float32).eps)
-    (32, <class 'float'>)
+    >>> finfo(np.float32).bits, finfo(np.float32).eps
+    (32, np.float32(1.1920929e-07))
     """
-    return _FInfo(np.finfo(_dtype_of(type)))
+    return np.finfo(_dtype_of(type))
 
 
 def iinfo(type, /):  # noqa: A002 - the standard's name

@@ -16,7 +16,7 @@ import numpy as np
 from ..core import builders
 from ..core.batching import batch_unary
 from ..core.primitive import Primitive, bind
-from ._dispatch import dtype, implements, implements_ufunc, is_traced, shape
+from ._dispatch import dtype, implements, implements_ufunc, is_traced, numpy_on_plain, shape
 from .creation import asarray, real
 from .elementwise import arctan2, equal, where
 
@@ -63,6 +63,7 @@ angle_const_p = builders.nondifferentiable(
 
 
 @implements(np.angle)
+@numpy_on_plain(np.angle)
 def angle(z, deg=False):
     """``angle(z, deg=False)``: ``arctan2(imag(z), real(z))``.  For real input it is
     piecewise constant (0 or pi) and has a zero derivative; at ``z == 0`` the derivative

@@ -12,7 +12,7 @@ import numpy as np
 from ..core import builders
 from ..core.batching import move_bdim
 from ..core.primitive import Primitive, bind
-from ._dispatch import dtype, implements, implements_ufunc, normalize_axis, shape
+from ._dispatch import dtype, implements, implements_ufunc, normalize_axis, numpy_on_plain, shape
 from .creation import asarray
 from .reductions import sum as _sum
 from .shape import broadcast_to, ravel, reshape, reshape_p, transpose, transpose_p
@@ -246,6 +246,7 @@ def outer(a, b, out=None):
 
 
 @implements(np.tensordot)
+@numpy_on_plain(np.tensordot)
 def tensordot(a, b, axes=2):
     """``tensordot(a, b, axes=2)``: sum products over the last ``axes`` axes of ``a`` and the
     first of ``b``, or over the axis lists ``axes = (axes_a, axes_b)``.

@@ -19,6 +19,7 @@ from ._dispatch import (
     dtype,
     implements,
     ndim,
+    numpy_on_plain,
     shape,
 )
 from .extras import _as_bool, _concrete  # noqa: F401
@@ -26,6 +27,7 @@ from .extras import _as_bool, _concrete  # noqa: F401
 
 # -- counting, binning, sets --------------------------------------------------------------
 @implements(np.bincount)
+@numpy_on_plain(np.bincount)
 def bincount(x, weights=None, minlength=0):
     """``bincount(x, weights=None, minlength=0)``: counts of each integer in ``x``; with
     ``weights`` the weighted sums, linear (differentiable) in the weights.
@@ -130,6 +132,7 @@ def _histogram(cols, edges, density, weights, float_counts):
 
 
 @implements(np.histogram)
+@numpy_on_plain(np.histogram)
 def histogram(a, bins=10, range=None, density=None, weights=None):  # noqa: A002
     """``histogram(a, bins=10, range=None, density=None, weights=None)``: ``(hist,
     bin_edges)``; counts carry no derivative, weighted counts are linear in ``weights``,
@@ -147,6 +150,7 @@ def histogram(a, bins=10, range=None, density=None, weights=None):  # noqa: A002
 
 
 @implements(np.histogramdd)
+@numpy_on_plain(np.histogramdd)
 def histogramdd(sample, bins=10, range=None, density=None, weights=None):  # noqa: A002
     """``histogramdd(sample, bins=10, range=None, density=None, weights=None)``: ``(hist,
     edges)`` of ``(N, D)`` samples (or a sequence of D arrays); as `histogram`.
@@ -173,6 +177,7 @@ def histogramdd(sample, bins=10, range=None, density=None, weights=None):  # noq
 
 
 @implements(np.histogram2d)
+@numpy_on_plain(np.histogram2d)
 def histogram2d(x, y, bins=10, range=None, density=None, weights=None):  # noqa: A002
     """``histogram2d(x, y, bins=10, range=None, density=None, weights=None)``: ``(hist,
     xedges, yedges)``; as `histogramdd` of ``[x, y]``."""
@@ -197,6 +202,7 @@ intersect_p.def_batch(_ragged_batch)
 
 
 @implements(np.intersect1d)
+@numpy_on_plain(np.intersect1d)
 def intersect1d(ar1, ar2, assume_unique=False, return_indices=False):
     """``intersect1d(ar1, ar2, assume_unique=False, return_indices=False)``: the sorted
     common values, gathered from their first occurrence in ``ar1``.
@@ -211,6 +217,7 @@ def intersect1d(ar1, ar2, assume_unique=False, return_indices=False):
 
 
 @implements(np.union1d)
+@numpy_on_plain(np.union1d)
 def union1d(ar1, ar2):
     """``union1d(ar1, ar2)``: the sorted unique values of both, from their first occurrence
     (in ``ar1`` before ``ar2``)."""
@@ -251,6 +258,7 @@ bartlett, blackman, hamming, hanning = (_window(n) for n in
 
 
 @implements(np.kaiser)
+@numpy_on_plain(np.kaiser)
 def kaiser(M, beta):
     """``kaiser(M, beta)``: the Kaiser window, differentiable in ``beta``.
 

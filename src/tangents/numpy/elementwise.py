@@ -22,7 +22,7 @@ from ..core import builders
 from ..core.batching import batch_elementwise, batch_unary
 from ..core.primitive import Primitive, bind
 from ..core.tracer import Tracer
-from ._dispatch import dtype, implements, implements_ufunc, is_traced
+from ._dispatch import contains_tracer, dtype, implements, implements_ufunc, is_traced
 
 _LN2 = np.log(2.0)
 _LN10 = np.log(10.0)
@@ -87,10 +87,7 @@ def _nondiff(name, ufunc, nargs):
 
 
 # -- arithmetic --------------------------------------------------------------------------
-add_p = Primitive("add", np.add)
-add_p.def_vjp(lambda ct, ans, x, y: ct, lambda ct, ans, x, y: ct)
-add_p.def_jvp(lambda t, ans, x, y: t, lambda t, ans, x, y: t)
-add_p.def_batch(batch_elementwise(add_p))
+from ..core.prims import add_p  # noqa: E402  (declared in the core, which needs it)
 
 
 def add(x, y):
@@ -146,7 +143,7 @@ def positive(x):
 
 multiply, multiply_p = _binary("multiply", np.multiply,
                                lambda ans, x, y: y, lambda ans, x, y: x)
-for _p in (add_p, subtract_p, multiply_p):  # rules: ct, -ct, ct * y: Python scalars are fine
+for _p in (subtract_p, multiply_p):  # rules: ct, -ct, ct * y: Python scalars are fine
     _p.scalar_safe_rules = True
 del _p
 true_divide, divide_p = _binary("divide", np.true_divide,
@@ -379,6 +376,9 @@ def clip(a, a_min=None, a_max=None, out=None, *, min=None, max=None, **kwargs): 
     a_min = min if a_min is None else a_min
     a_max = max if a_max is None else a_max
     if a_min is None and a_max is None:
+        if type(a) in (list, tuple) and contains_tracer(a):
+            from .creation import asarray
+            a = asarray(a)
         if isinstance(a, Tracer):
             from .creation import copy
             return copy(a)  # a new traced value, as NumPy returns a new array

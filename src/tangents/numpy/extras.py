@@ -25,7 +25,17 @@ from ..core import builders
 from ..core.batching import batch_elementwise, batch_unary, move_bdim
 from ..core.primitive import bind
 from ..core.tracer import Tracer
-from ._dispatch import dtype, implements, implements_ufunc, is_traced, ndim, normalize_axis, shape
+from ._dispatch import (
+    dtype,
+    implements,
+    implements_ufunc,
+    is_traced,
+    ndim,
+    normalize_axis,
+    numpy_function,
+    numpy_on_plain,
+    shape,
+)
 
 
 def _as_bool(x):
@@ -105,12 +115,14 @@ def divmod(x, y):  # noqa: A001 - NumPy's name
 
 
 @implements_ufunc(np.modf)
+@numpy_on_plain(np.modf)
 def modf(x):
     """``modf(x)``: ``(fractional, integral)`` parts; the fractional part has derivative 1.
 
     >>> modf(np.array([-1.5]))
     (array([-0.5]), array([-1.]))
     """
+    x = tnp.asarray(x)  # a list of traced values
     whole = tnp.trunc(x)
     return tnp.where(tnp.isinf(x), 0.0 * whole, x - whole), whole
 
@@ -160,6 +172,7 @@ def _matvec_ufunc(x1, x2):
     return tnp.sum(x1 * tnp.expand_dims(x2, -2), axis=-1)
 
 
+@numpy_on_plain(numpy_function("matvec"))
 def matvec(x1, x2):
     """``matvec(x1, x2)``: matrix-vector product over the last axes (broadcast stacks).
 
@@ -169,6 +182,7 @@ def matvec(x1, x2):
     return _matvec_ufunc(x1, x2)
 
 
+@numpy_on_plain(numpy_function("vecmat"))
 def vecmat(x1, x2):
     """``vecmat(x1, x2)``: ``conj(x1) @ x2`` over the last axes (broadcast stacks).
 
@@ -227,16 +241,38 @@ def array_equiv(a1, a2):
     return _as_bool(tnp.all(tnp.equal(a1, a2)))
 
 
+def _into(out, ans, name):
+    """``ans`` (a plain boolean array) written into ``out`` when given, as NumPy's ``out=``."""
+    if out is None:
+        return ans
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"{name}: out must be a NumPy array (of shape {np.shape(ans)}), "
+                        f"got {type(out).__name__}")
+    np.copyto(out, ans, casting="same_kind")
+    return out
+
+
 @implements(np.isneginf)
+@numpy_on_plain(np.isneginf)
 def isneginf(x, out=None):
-    """``isneginf(x)``: a plain boolean array."""
-    return tnp.logical_and(tnp.isinf(x), tnp.signbit(x))
+    """``isneginf(x, out=None)``: a plain boolean array (written into ``out`` if given).
+
+    >>> isneginf(np.array([-np.inf, 0.0]))
+    array([ True, False])
+    """
+    return _into(out, tnp.logical_and(tnp.isinf(x), tnp.signbit(x)), "isneginf")
 
 
 @implements(np.isposinf)
+@numpy_on_plain(np.isposinf)
 def isposinf(x, out=None):
-    """``isposinf(x)``: a plain boolean array."""
-    return tnp.logical_and(tnp.isinf(x), tnp.logical_not(tnp.signbit(x)))
+    """``isposinf(x, out=None)``: a plain boolean array (written into ``out`` if given).
+
+    >>> isposinf(np.array([np.inf, 0.0]))
+    array([ True, False])
+    """
+    return _into(out, tnp.logical_and(tnp.isinf(x), tnp.logical_not(tnp.signbit(x))),
+                 "isposinf")
 
 
 @implements(np.isreal)
@@ -340,6 +376,7 @@ unwrap_correction_p = builders.nondifferentiable(
 
 
 @implements(np.unwrap)
+@numpy_on_plain(np.unwrap)
 def unwrap(p, discont=None, axis=-1, *, period=2 * np.pi):
     """``unwrap(p, discont=None, axis=-1, period=2 pi)``: ``p`` plus multiples of
     ``period`` (found on primal values), so its derivative is the identity.
@@ -367,6 +404,7 @@ def sort_complex(a):
 
 
 @implements(np.trim_zeros)
+@numpy_on_plain(np.trim_zeros)
 def trim_zeros(filt, trim="fb", axis=None):
     """``trim_zeros(filt, trim="fb", axis=None)``: ``filt`` without its leading/trailing
     zeros (bounds found on primal values, then sliced).

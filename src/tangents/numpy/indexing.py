@@ -355,8 +355,8 @@ def take(a, indices, axis=None, out=None, mode=None):
     """
     if out is not None:
         raise TypeError("take: out= is not supported on traced values")
-    if axis is None:
-        a, axis = ravel(a), 0
+    if axis is None or len(shape(a)) == 0:  # NumPy takes from a 0-d array as a 1-d one
+        a, axis = ravel(a), 0 if axis is None else axis
     axis = normalize_axis(axis, len(shape(a)), "take")
     n = shape(a)[axis]
     if mode in ("wrap", "clip"):

@@ -12,7 +12,7 @@ from ..core import builders
 from ..core.batching import batch_elementwise
 from ..core.primitive import bind
 from ..core.tracer import Tracer
-from ._dispatch import dtype, implements, shape
+from ._dispatch import dtype, implements, numpy_on_plain, shape
 from .creation import asarray, astype
 from .elementwise import clip, where
 from .indexing import getitem, take
@@ -24,6 +24,7 @@ from .sorting import _scalar, argsort, searchsorted
 
 # -- interpolation and grids ---------------------------------------------------------------
 @implements(np.interp)
+@numpy_on_plain(np.interp)
 def interp(x, xp, fp, left=None, right=None, period=None):
     """``interp(x, xp, fp, left=None, right=None, period=None)``: piecewise-linear
     interpolation, differentiable in ``x``, ``fp`` and ``xp``.  At a knot the derivative in
@@ -67,6 +68,7 @@ def interp(x, xp, fp, left=None, right=None, period=None):
 
 
 @implements(np.linspace)
+@numpy_on_plain(np.linspace)
 def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0, *,
              device=None):
     """``linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0)``:
@@ -79,6 +81,8 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
     if num < 0:
         raise ValueError(f"Number of samples, {num}, must be non-negative.")
     div = (num - 1) if endpoint else num
+    # lists (of traced values) as arrays; Python scalars stay weak in the promotion below
+    start, stop = (asarray(v) if type(v) in (list, tuple) else v for v in (start, stop))
     dt = np.result_type(*[globals()["dtype"](v) if isinstance(v, Tracer) else v
                           for v in (start, stop)], float(num))
     start, stop = asarray(start), asarray(stop)

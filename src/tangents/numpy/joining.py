@@ -15,68 +15,22 @@ import operator
 
 import numpy as np
 
-from ..core.batching import move_bdim
-from ..core.primitive import Primitive, bind
+from ..core.primitive import bind
+from ..core.prims import concatenate_p, split_p
 from ..core.tracer import Tracer
-from ._dispatch import dtype, implements, normalize_axis, numpy_function, shape
+from ._dispatch import implements, normalize_axis, numpy_function, numpy_on_plain, shape
 from .creation import asarray, astype
 from .indexing import getitem
-from .shape import broadcast_to, expand_dims, reshape
+from .shape import expand_dims, reshape
 
 
-# -- concatenate and split ---------------------------------------------------------------
-def _split_impl(x, *, axis, bounds):
-    lead = (slice(None),) * axis
-    return [x[lead + (slice(a, b),)] for a, b in bounds]
-
-
+# -- concatenate and split (concatenate_p and split_p are the core's) ----------------------
 def _bounds(sizes):
     out, start = [], 0
     for n in sizes:
         out.append((start, start + n))
         start += n
     return tuple(out)
-
-
-concatenate_p = Primitive("concatenate", lambda *xs, axis: np.concatenate(xs, axis=axis))
-split_p = Primitive("split", _split_impl, multiple_results=True)
-
-
-def _concatenate_jvp(args, tangents, ans, *, axis):
-    if all(t is None for t in tangents):
-        return None
-    ts = [np.zeros(shape(x), dtype(ans)) if t is None else t for x, t in zip(args, tangents)]
-    return bind(concatenate_p, *ts, axis=axis)
-
-
-def _concatenate_vjp(ct, ans, args, needed, *, axis):
-    return bind(split_p, ct, axis=axis, bounds=_bounds(shape(x)[axis] for x in args))
-
-
-def _concatenate_batch(vals, bdims, *, axis):
-    size = next(shape(v)[b] for v, b in zip(vals, bdims) if b is not None)
-    xs = [broadcast_to(expand_dims(v, 0), (size,) + shape(v)) if b is None
-          else move_bdim(v, b, 0) for v, b in zip(vals, bdims)]
-    return bind(concatenate_p, *xs, axis=axis + 1), 0
-
-
-concatenate_p.def_jvp(joint=_concatenate_jvp)
-concatenate_p.def_vjp(joint=_concatenate_vjp)
-concatenate_p.def_batch(_concatenate_batch)
-
-# split_p's pieces tile the axis, so its transpose is concatenate (absent cts come as zeros).
-split_p.def_jvp(joint=lambda args, tangents, ans, *, axis, bounds: None if tangents[0] is None
-                else bind(split_p, tangents[0], axis=axis, bounds=bounds))
-split_p.def_vjp(joint=lambda ct, ans, args, needed, *, axis, bounds: [
-    bind(concatenate_p, *ct, axis=axis)])
-
-
-def _split_batch(vals, bdims, *, axis, bounds):
-    outs = bind(split_p, move_bdim(vals[0], bdims[0], 0), axis=axis + 1, bounds=bounds)
-    return outs, [0] * len(outs)
-
-
-split_p.def_batch(_split_batch)
 
 
 def _as_arrays(arrays, op):
@@ -89,6 +43,7 @@ def _as_arrays(arrays, op):
 
 
 @implements(np.concatenate)
+@numpy_on_plain(np.concatenate)
 def concatenate(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
     """``concatenate(arrays, axis=0, dtype=None)``; ``axis=None`` joins the flattened arrays.
 
@@ -223,6 +178,7 @@ def array_split(ary, indices_or_sections, axis=0):
 
 
 @implements(np.split)
+@numpy_on_plain(np.split)
 def split(ary, indices_or_sections, axis=0):
     """``split(ary, indices_or_sections, axis=0)``: like `array_split`, but an int must divide
     the axis evenly.
@@ -242,6 +198,7 @@ def split(ary, indices_or_sections, axis=0):
 
 
 @implements(np.hsplit)
+@numpy_on_plain(np.hsplit)
 def hsplit(ary, indices_or_sections):
     """``hsplit(ary, indices_or_sections)``: `split` along axis 1 (axis 0 for 1-d)."""
     if len(shape(ary)) == 0:
@@ -266,6 +223,7 @@ def dsplit(ary, indices_or_sections):
 
 
 @implements(numpy_function("unstack"))
+@numpy_on_plain(numpy_function("unstack"))
 def unstack(x, /, *, axis=0):
     """``unstack(x, axis=0)``: the slices along ``axis``, as a tuple.
 

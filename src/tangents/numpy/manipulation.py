@@ -17,7 +17,7 @@ import warnings
 
 import numpy as np
 
-from ._dispatch import dtype, implements, normalize_axes, normalize_axis, shape
+from ._dispatch import dtype, implements, normalize_axes, normalize_axis, numpy_on_plain, shape
 from .complex import conj
 from .contractions import diagonal, matmul
 from .creation import asarray, astype
@@ -308,6 +308,7 @@ def _tri_mask(m, k, lower):
 
 
 @implements(np.tril)
+@numpy_on_plain(np.tril)
 def tril(m, k=0):
     """``tril(m, k=0)``: zeros above the k-th diagonal of the last two axes.
 
@@ -320,6 +321,7 @@ def tril(m, k=0):
 
 
 @implements(np.triu)
+@numpy_on_plain(np.triu)
 def triu(m, k=0):
     """``triu(m, k=0)``: zeros below the k-th diagonal of the last two axes.
 
@@ -445,6 +447,7 @@ def convolve(a, v, mode="full"):
 
 
 @implements(np.correlate)
+@numpy_on_plain(np.correlate)
 def correlate(a, v, mode="valid"):
     """``correlate(a, v, mode="valid")``: ``c[k] = sum_n a[n + k] conj(v[n])`` of 1-d
     arrays (modes valid, same, full).
@@ -460,6 +463,7 @@ def correlate(a, v, mode="valid"):
 
 
 @implements(np.polyval)
+@numpy_on_plain(np.polyval)
 def polyval(p, x):
     """``polyval(p, x)``: ``p[0] x**(n-1) + ... + p[n-1]`` by Horner's rule.
 

@@ -230,6 +230,8 @@ def logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0):
     """
     if not is_traced(start, stop, base):
         return np.logspace(start, stop, num, endpoint, base, dtype, axis)
+    start, stop, base = (asarray(v) if type(v) in (list, tuple) else v
+                         for v in (start, stop, base))
     if not isinstance(base, (float, int)) and ndim(base):
         # a non-scalar base broadcasts with the endpoints and gets the sample axis
         nd = len(np.broadcast_shapes(shape(start), shape(stop), shape(base)))
@@ -255,6 +257,7 @@ def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
     """
     if not is_traced(start, stop):
         return np.geomspace(start, stop, num, endpoint, dtype, axis)
+    start, stop = (asarray(v) if type(v) in (list, tuple) else v for v in (start, stop))
     num = operator.index(num)
     _check(_contains_zero, lambda *_: "Geometric sequence cannot include zero", start, stop)
     dt = np.result_type(*[dtype_of(v) if isinstance(v, Tracer) else np.asarray(v)

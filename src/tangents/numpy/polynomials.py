@@ -15,6 +15,7 @@ from ._dispatch import (
     dtype,
     implements,
     ndim,
+    numpy_on_plain,
     shape,
 )
 from ._linalg_eig import eigvals
@@ -29,6 +30,7 @@ def _poly1d_check(*ps):
 
 
 @implements(np.poly)
+@numpy_on_plain(np.poly)
 def poly(seq_of_zeros):
     """``poly(seq_of_zeros)``: coefficients of the monic polynomial with these roots (or
     the characteristic polynomial of a square matrix), differentiable in the roots.
@@ -85,6 +87,7 @@ def polysub(a1, a2):
 
 
 @implements(np.polymul)
+@numpy_on_plain(np.polymul)
 def polymul(a1, a2):
     """``polymul(a1, a2)``: product of two polynomials, ``convolve(a1, a2)``.
 
@@ -96,6 +99,7 @@ def polymul(a1, a2):
 
 
 @implements(np.polyder)
+@numpy_on_plain(np.polyder)
 def polyder(p, m=1):
     """``polyder(p, m=1)``: the ``m``-th derivative's coefficients.
 
@@ -114,6 +118,7 @@ def polyder(p, m=1):
 
 
 @implements(np.polyint)
+@numpy_on_plain(np.polyint)
 def polyint(p, m=1, k=None):
     """``polyint(p, m=1, k=None)``: the ``m``-th antiderivative, integration constants ``k``.
 
@@ -137,6 +142,7 @@ def polyint(p, m=1, k=None):
 
 
 @implements(np.polydiv)
+@numpy_on_plain(np.polydiv)
 def polydiv(u, v):
     """``polydiv(u, v)``: ``(quotient, remainder)`` by long division, differentiable in
     ``u`` and ``v``; leading remainder terms that are ~0 are trimmed on primal values.
@@ -163,6 +169,7 @@ def polydiv(u, v):
 
 
 @implements(np.polyfit)
+@numpy_on_plain(np.polyfit)
 def polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False):
     """``polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False)``: least-squares
     coefficients through ``tnp.linalg.lstsq`` (pinv), differentiable in ``x``, ``y``, ``w``.
@@ -210,6 +217,7 @@ def polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False):
 
 
 @implements(np.roots)
+@numpy_on_plain(np.roots)
 def roots(p):
     """``roots(p)``: eigenvalues of the companion matrix (via `linalg.eigvals`), so
     differentiable in ``p`` at simple roots; complex unless every root is real.

@@ -14,7 +14,7 @@ __all__ = ['median', 'percentile', 'quantile', 'nanmedian', 'nanpercentile', 'na
 import numpy as np
 
 from ..core.tracer import Tracer
-from ._dispatch import dtype, implements, normalize_axes, normalize_axis, shape
+from ._dispatch import dtype, implements, normalize_axes, normalize_axis, numpy_on_plain, shape
 from .creation import asarray, astype
 from .elementwise import (
     ceil,
@@ -260,6 +260,7 @@ def _method(method, interpolation):
 
 
 @implements(np.quantile)
+@numpy_on_plain(np.quantile)
 def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
              keepdims=False, *, weights=None, interpolation=None):
     """``quantile(a, q, axis=None, method="linear", keepdims=False, weights=None)``:
@@ -284,6 +285,7 @@ def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
 
 
 @implements(np.percentile)
+@numpy_on_plain(np.percentile)
 def percentile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
                keepdims=False, *, weights=None, interpolation=None):
     """``percentile(a, q, ...)``: `quantile` at ``q / 100``.
@@ -297,6 +299,7 @@ def percentile(a, q, axis=None, out=None, overwrite_input=False, method="linear"
 
 
 @implements(np.median)
+@numpy_on_plain(np.median)
 def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
     """``median(a, axis=None, keepdims=False)``: `quantile` at 0.5; for an even count the
     cotangent is split 1/2 : 1/2 between the two middle order statistics (tied values share
@@ -310,6 +313,7 @@ def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
 
 
 @implements(np.nanquantile)
+@numpy_on_plain(np.nanquantile)
 def nanquantile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
                 keepdims=False, *, weights=None, interpolation=None):
     """``nanquantile``: `quantile` ignoring NaNs (NaN entries get a zero derivative; an
@@ -324,6 +328,7 @@ def nanquantile(a, q, axis=None, out=None, overwrite_input=False, method="linear
 
 
 @implements(np.nanpercentile)
+@numpy_on_plain(np.nanpercentile)
 def nanpercentile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
                   keepdims=False, *, weights=None, interpolation=None):
     """``nanpercentile``: `nanquantile` at ``q / 100``.
@@ -337,6 +342,7 @@ def nanpercentile(a, q, axis=None, out=None, overwrite_input=False, method="line
 
 
 @implements(np.nanmedian)
+@numpy_on_plain(np.nanmedian)
 def nanmedian(a, axis=None, out=None, overwrite_input=False, keepdims=False):
     """``nanmedian``: `median` ignoring NaNs (zero derivative at NaN entries).
 

@@ -6,40 +6,35 @@ __all__ = ['sum', 'prod', 'mean', 'var', 'std', 'max', 'min', 'amax', 'amin', 'c
            'cumprod', 'argmax', 'argmin', 'any', 'all', 'count_nonzero']
 
 import builtins
-import math
 
 import numpy as np
 
 from ..core import builders
 from ..core.batching import batch_axis_op
 from ..core.primitive import Primitive, bind
+from ..core.prims import expand_reduced, sum_p
+from ..core.prims import keepdims_shape as _keepdims_shape
+from ..core.prims import reduced_shape as _reduced_shape
+from ..core.prims import reduction_blocks as _blocks
 from ..core.tracer import Tracer
-from ._dispatch import dtype, implements, is_traced, normalize_axes, normalize_axis, shape
+from ._dispatch import (
+    dtype,
+    implements,
+    is_traced,
+    normalize_axes,
+    normalize_axis,
+    reduce_axes,
+    shape,
+)
 from .complex import imag
 from .creation import astype, real
 from .elementwise import equal, logical_and, maximum, minimum, not_equal, sqrt
 from .elementwise import where as _where
-from .shape import broadcast_to, broadcast_to_p, ravel, reshape, reshape_p, transpose
-
-
-def _keepdims_shape(xshape, axis):
-    return tuple(1 if i in axis else d for i, d in enumerate(xshape))
-
-
-def _reduced_shape(xshape, axis, keepdims):
-    return _keepdims_shape(xshape, axis) if keepdims else tuple(
-        d for i, d in enumerate(xshape) if i not in axis)
+from .shape import broadcast_to, ravel, reshape, transpose
 
 
 def _size(xshape, axis):
     return int(np.prod([xshape[i] for i in axis]))
-
-
-def expand_reduced(ct, xshape, axis, keepdims):
-    """A reduced cotangent brought back to ``xshape`` by broadcasting along ``axis``."""
-    if not keepdims and shape(ct):  # a 0-d cotangent broadcasts as it is
-        ct = bind(reshape_p, ct, shape=_keepdims_shape(xshape, axis))
-    return ct if xshape == shape(ct) else bind(broadcast_to_p, ct, shape=xshape)
 
 
 def _kept(ans, xshape, axis, keepdims):
@@ -75,18 +70,6 @@ def _masked(a, where_, fill, name):
 # matrix-vector product per A (5-8x faster, and no less accurate: NumPy too adds the rows
 # one after another there), and a max or min a tree of elementwise halvings (3x faster
 # when B is short).
-def _blocks(x, axis):
-    """``(A, n, B)`` for reducing axes ``axis`` of ``x`` when the fast paths apply, else None."""
-    if (type(x) is not np.ndarray or not axis or x.dtype.kind != "f" or x.itemsize not in (4, 8)
-            or x.size < 1024 or not x.flags.c_contiguous):
-        return None
-    lo, hi = builtins.min(axis), builtins.max(axis)
-    if hi - lo + 1 != len(axis) or hi == x.ndim - 1:  # not adjacent, or ending at the last
-        return None
-    s = x.shape
-    return math.prod(s[:lo]), math.prod(s[lo:hi + 1]), math.prod(s[hi + 1:])
-
-
 def _halving_reduce(combine, x, axis, keepdims):
     blocks = _blocks(x, axis)
     if blocks is None or blocks[2] > 16 or blocks[1] < 64:
@@ -107,22 +90,7 @@ def _halving_reduce(combine, x, axis, keepdims):
     return y[:, 0].reshape(_reduced_shape(x.shape, axis, keepdims))
 
 
-# -- sum ---------------------------------------------------------------------------------
-def _sum_impl(x, *, axis, keepdims):
-    blocks = _blocks(x, axis)
-    if blocks is not None:
-        a, n, b = blocks
-        ones = np.ones(n, x.dtype)
-        return np.matmul(ones, x.reshape(a, n, b)).reshape(_reduced_shape(x.shape, axis, keepdims))
-    if type(x) is np.ndarray and axis:  # np.sum's Python wrapper costs more than a small sum
-        return np.add.reduce(x, axis=axis, keepdims=keepdims)
-    return np.sum(x, axis=axis, keepdims=keepdims)
-
-
-sum_p = Primitive("sum", _sum_impl)
-sum_p.def_vjp(lambda ct, ans, x, *, axis, keepdims: expand_reduced(ct, shape(x), axis, keepdims))
-sum_p.def_jvp(lambda t, ans, x, *, axis, keepdims: bind(sum_p, t, axis=axis, keepdims=keepdims))
-sum_p.def_batch(batch_axis_op(sum_p))
+# -- sum (sum_p is the core's) ---------------------------------------------------------
 
 
 @implements(np.sum)
@@ -136,7 +104,7 @@ def sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=
     if dtype is not None:
         a = astype(a, dtype)
     a = _masked(a, where, 0, "sum")
-    ans = bind(sum_p, a, axis=normalize_axes(axis, len(shape(a)), "sum"), keepdims=bool(keepdims))
+    ans = bind(sum_p, a, axis=reduce_axes(axis, len(shape(a)), "sum"), keepdims=bool(keepdims))
     return _in_dtype(ans if initial is None else ans + initial, dtype)
 
 
@@ -201,7 +169,7 @@ def prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where
     if dtype is not None:
         a = astype(a, dtype)
     a = _masked(a, where, 1, "prod")
-    axes = normalize_axes(axis, len(shape(a)), "prod")
+    axes = reduce_axes(axis, len(shape(a)), "prod")
     if _many_zeros(a):
         ans = _prod_by_halves(a, axes, bool(keepdims))
     else:
@@ -295,7 +263,7 @@ amin_p = _extremum_rules(Primitive("amin", _extremum_impl(np.minimum, np.min)))
 
 def _extremum(prim, combine, name, a, axis, out, keepdims, initial, where_):
     _no_out(name, out)
-    axes = normalize_axes(axis, len(shape(a)), name)
+    axes = reduce_axes(axis, len(shape(a)), name)
     if initial is not None and _size(shape(a), axes) == 0:
         return np.full(_reduced_shape(shape(a), axes, keepdims), initial, dtype(a))
     a = _masked(a, where_, initial, name)
@@ -462,8 +430,8 @@ cumprod_p.def_batch(batch_axis_op(cumprod_p))
 def _scan_input(a, axis, dtype_, name):
     if dtype_ is not None:
         a = astype(a, dtype_)
-    if axis is None:
-        return ravel(a), (0,)
+    if axis is None or len(shape(a)) == 0:  # NumPy scans a 0-d array as a 1-d one
+        return ravel(a), (normalize_axis(0 if axis is None else axis, 1, name),)
     return a, (normalize_axis(axis, len(shape(a)), name),)
 
 
@@ -546,8 +514,7 @@ def _logical(prim, name, a, axis, out, keepdims, where_):
     _no_out(name, out)
     if where_ is not None and where_ is not True:
         a = _where(where_, not_equal(a, 0), name == "all")  # outside where_: the identity
-    return bind(prim, a, axis=normalize_axes(axis, len(shape(a)), name),
-                keepdims=bool(keepdims))
+    return bind(prim, a, axis=reduce_axes(axis, len(shape(a)), name), keepdims=bool(keepdims))
 
 
 @implements(np.any)

@@ -10,7 +10,7 @@ import numpy as np
 from ..core import builders
 from ..core.batching import batch_unary
 from ..core.primitive import bind
-from ._dispatch import dtype, implements
+from ._dispatch import dtype, implements, numpy_on_plain
 from .complex import imag
 from .creation import asarray, astype, real
 from .elementwise import abs as _abs
@@ -24,6 +24,7 @@ _SINC_TAYLOR = [(-1.0) ** k / float(np.prod(np.arange(1, 2 * k + 2, dtype=float)
 
 
 @implements(np.sinc)
+@numpy_on_plain(np.sinc)
 def sinc(x):
     """``sinc(x)``: ``sin(pi x) / (pi x)``, 1 at 0; near 0 its Taylor series, so every
     derivative is exact there.
@@ -97,6 +98,7 @@ def i0(x):
 
 
 @implements(np.nan_to_num)
+@numpy_on_plain(np.nan_to_num)
 def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
     """``nan_to_num(x, nan=0.0, posinf=None, neginf=None)``: the derivative is 1 at finite
     entries and 0 at replaced ones.

@@ -11,11 +11,12 @@ from ..core import builders
 from ..core.batching import move_bdim
 from ..core.primitive import bind
 from ..core.tracer import Tracer
-from ._dispatch import dtype, implements, ndim, normalize_axis, shape
+from ._dispatch import dtype, implements, ndim, normalize_axis, numpy_on_plain, shape
 from .extras import _concrete, _dt
 
 
 @implements(np.select)
+@numpy_on_plain(np.select)
 def select(condlist, choicelist, default=0):
     """``select(condlist, choicelist, default=0)``: the choice of the first true condition;
     the cotangent goes to that choice.
@@ -116,6 +117,7 @@ def argpartition(a, kth, axis=-1, kind="introselect", order=None):
 
 
 @implements(np.partition)
+@numpy_on_plain(np.partition)
 def partition(a, kth, axis=-1, kind="introselect", order=None):
     """``partition(a, kth, axis=-1)``: ``a`` gathered through `argpartition`'s permutation,
     so the derivative follows the entries (as for sort).

@@ -20,8 +20,16 @@ from ..core import builders
 from ..core.batching import batch_axis_op, batch_by_loop
 from ..core.primitive import Primitive, bind
 from ..core.tracer import Tracer
-from ._dispatch import dtype, implements, normalize_axes, normalize_axis, shape
-from .creation import asarray, astype
+from ._dispatch import (
+    dtype,
+    implements,
+    normalize_axis,
+    numpy_on_plain,
+    reduce_axes,
+    shape,
+)
+from .complex import conj
+from .creation import asarray, astype, real
 from .elementwise import equal, isnan, logical_not, maximum, sqrt
 from .elementwise import where as _where
 from .indexing import getitem, take
@@ -412,6 +420,7 @@ def nanmin(a, axis=None, out=None, keepdims=False, initial=None, where=None):
 
 
 @implements(np.nanargmax)
+@numpy_on_plain(np.nanargmax)
 def nanargmax(a, axis=None, out=None, *, keepdims=False):
     """``nanargmax``: index of the maximum ignoring NaNs (plain integers).
 
@@ -422,6 +431,7 @@ def nanargmax(a, axis=None, out=None, *, keepdims=False):
 
 
 @implements(np.nanargmin)
+@numpy_on_plain(np.nanargmin)
 def nanargmin(a, axis=None, out=None, *, keepdims=False):
     """``nanargmin``: index of the minimum ignoring NaNs (plain integers).
 
@@ -432,6 +442,7 @@ def nanargmin(a, axis=None, out=None, *, keepdims=False):
 
 
 @implements(np.nanmean)
+@numpy_on_plain(np.nanmean)
 def nanmean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
     """``nanmean``: the mean of the non-NaN entries (NaN entries get a zero derivative).
 
@@ -445,12 +456,13 @@ def nanmean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
     if globals()["dtype"](a).kind not in "fc":
         from .reductions import mean
         return mean(a, axis, dtype, keepdims=keepdims)
-    axes = normalize_axes(axis, len(shape(a)), "nanmean")
+    axes = reduce_axes(axis, len(shape(a)), "nanmean")
     s = nansum(a, axes, dtype, keepdims=keepdims)
     return _scalar(s / _count(a, axes, keepdims, globals()["dtype"](s)))
 
 
 @implements(np.nanvar)
+@numpy_on_plain(np.nanvar)
 def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None,
            mean=None, correction=None):
     """``nanvar``: the variance of the non-NaN entries, ``sum((a - nanmean)**2) /
@@ -463,19 +475,21 @@ def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=
     a = asarray(a)
     if dtype is not None:
         a = astype(a, dtype)
-    if globals()["dtype"](a).kind not in "f":
+    if globals()["dtype"](a).kind not in "fc":
         from .reductions import var
         return var(a, axis, None, None, ddof, keepdims, mean=mean)
-    axes = normalize_axes(axis, len(shape(a)), "nanvar")
+    axes = reduce_axes(axis, len(shape(a)), "nanvar")
     m = nanmean(a, axes, keepdims=True) if mean is None else mean
     d = _where(isnan(a), 0.0, a - m)
-    s = _sum(d * d, axes, keepdims=keepdims)
+    s = _sum(real(d * conj(d)) if globals()["dtype"](a).kind == "c" else d * d, axes,
+             keepdims=keepdims)
     dof = _count(a, axes, keepdims, globals()["dtype"](s)) - ddof
     bad = dof <= 0
     return _scalar(_where(bad, np.nan, s / _where(bad, 1.0, dof)))
 
 
 @implements(np.nanstd)
+@numpy_on_plain(np.nanstd)
 def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None,
            mean=None, correction=None):
     """``nanstd``: ``sqrt(nanvar(...))``, with a zero derivative where it is 0.

@@ -15,6 +15,7 @@ from ._dispatch import (
     normalize_axes,
     normalize_axis,
     numpy_function,
+    numpy_on_plain,
     shape,
 )
 from .extras import _dt
@@ -134,6 +135,7 @@ def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=N
 
 
 @implements(np.corrcoef)
+@numpy_on_plain(np.corrcoef)
 def corrcoef(x, y=None, rowvar=True, *, dtype=None):
     """``corrcoef(x, y=None, rowvar=True)``: ``cov / sqrt(outer(diag, diag))``.
 

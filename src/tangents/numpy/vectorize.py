@@ -114,6 +114,10 @@ class vectorize:
             loop_shapes.append(s[:len(s) - len(core)])
         loop = np.broadcast_shapes(*loop_shapes)
         n = int(np.prod(loop))
+        if n == 0 and not self.otypes and not self.signature:
+            raise ValueError(f"vectorize: cannot call it on inputs of size 0 (loop shape {loop}) "
+                             "unless otypes is set, as in NumPy: the output dtype comes from "
+                             "calling pyfunc on the first element; pass otypes=[...]")
         flat = [reshape(broadcast_to(a, loop + shape(a)[len(ls):]), (n,) + shape(a)[len(ls):])
                 for a, ls in zip(arrays, loop_shapes)]
 
