@@ -6,14 +6,17 @@
     np.float64(-0.9189385332046727)
 
 Conventions: outside the support ``logpdf`` is ``-inf`` (derivative 0), invalid parameters
-give nan, like SciPy.  The CDFs of ``t``, ``gamma`` and ``beta`` are differentiable in ``x``,
-``loc`` and ``scale`` but not in their shape parameters (no closed form; a clear error).
+give nan, like SciPy.  The CDFs of ``t``, ``gamma``, ``chi2`` and ``beta`` take their
+shape-parameter derivatives from the incomplete gamma/beta functions' rules (series there);
+``ppf`` is differentiated by the inverse-function rule and ``entropy`` is a closed form
+(`tangents.scipy._stats_more`).
 Discrete ``logpmf`` is differentiated in ``k`` as its gammaln extension; ``cdf``/``sf`` are
 constant in ``k``.  float32 in gives float32 out (SciPy computes in float64).
 """
 from __future__ import annotations
 
-__all__ = ['norm', 't', 'cauchy', 'laplace', 'logistic', 'gamma', 'beta', 'expon', 'poisson',
+__all__ = ['norm', 't', 'cauchy', 'laplace', 'logistic', 'gamma', 'chi2', 'beta', 'expon',
+           'poisson',
            'binom', 'dirichlet', 'multivariate_normal']
 
 import math
@@ -27,13 +30,16 @@ except ImportError as e:  # pragma: no cover - SciPy is optional
 
 from .. import numpy as tnp
 from ..core import builders
+from ..core.transforms import jvp
 from ..numpy._dispatch import dtype, is_traced, shape
+from . import _stats_more as _more
 from . import linalg as _tsl
 from . import special as tss
 
 _LOG_PI = math.log(math.pi)
 _LOG_2PI = math.log(2 * math.pi)
 _LOG_SQRT_2PI = 0.5 * _LOG_2PI
+_LOG_2 = math.log(2)
 
 
 # -- CDFs with a derivative in x (or the Poisson/binomial rate) only -----------------------
@@ -73,7 +79,17 @@ _betainc_p = _cdf_prim("betainc", _sc.betainc, None, None,
                        lambda ans, a, b, x: _beta_pdf(x, a, b))
 _betaincc_p = _cdf_prim("betaincc", _sc.betaincc, None, None,
                         lambda ans, a, b, x: -_beta_pdf(x, a, b))
-_stdtr_p = _cdf_prim("stdtr", _sc.stdtr, None, lambda ans, df, z: tnp.exp(_t_logpdf(z, df)))
+
+
+def _stdtr_ddf(ans, df, z):
+    # stdtr = I_x(df/2, 1/2) / 2 for z < 0 and 1 minus that for z >= 0, x = df / (df + z^2)
+    def tail(d):
+        return _betainc_p(d / 2, 0.5, d / (d + z * z)) / 2
+    _, dtail = jvp(tail, (df,), (np.ones(shape(df), dtype(df)),))
+    return tnp.where(z < 0, dtail, -dtail)
+
+
+_stdtr_p = _cdf_prim("stdtr", _sc.stdtr, _stdtr_ddf, lambda ans, df, z: tnp.exp(_t_logpdf(z, df)))
 # d/dmu P(X <= k) = -pmf(k; mu)
 _pdtr_p = _cdf_prim("pdtr", _sc.pdtr, None, lambda ans, k, mu: -tnp.exp(_poisson_logpmf(k, mu)))
 _pdtrc_p = _cdf_prim("pdtrc", _sc.pdtrc, None, lambda ans, k, mu: tnp.exp(_poisson_logpmf(k, mu)))
@@ -171,6 +187,9 @@ class rv_continuous:
         self.support, self.interior = support, interior
         self._argcheck = argcheck
         self._methods = methods
+        self._ppf_p = _more.ppf_primitive(
+            name, _more.PPF[name], lambda z, *s: self._std("cdf", z, *s),
+            lambda z, *s: self._std("pdf", z, *s), len(self.shapes))
 
     def __repr__(self):
         return f"<tangents.scipy.stats.{self.name}>"
@@ -228,6 +247,42 @@ class rv_continuous:
 
     def logsf(self, x, *args, **kwds):
         return self._eval("logsf", x, args, kwds)
+
+    def _params(self, method, first, args, kwds):
+        """``first`` and the parsed parameters in one float dtype, invalid ones replaced by 1,
+        and the mask of valid ones."""
+        names = self.shapes + ("loc", "scale")
+        vals = _parse(f"{self.name}.{method}", names, args, kwds, {"loc": 0.0, "scale": 1.0})
+        first, *vals = _floats(first, *vals)
+        valid = vals[-1] > 0
+        if self._argcheck is not None:
+            valid = valid & self._argcheck(*vals[:-2])
+        return first, valid, [_safe(valid, v, 1.0) for v in vals]
+
+    def ppf(self, q, *args, **kwds):
+        """The quantile function: ``loc + scale * z`` with ``cdf(z) = q`` (nan outside
+        ``[0, 1]``), differentiated by the inverse-function rule.
+
+        >>> float(norm.ppf(0.975))
+        1.959963984540054
+        """
+        q, valid, (*shapes, loc, scale) = self._params("ppf", q, args, kwds)
+        inside = (q > 0) & (q < 1)
+        z = self._ppf_p(_safe(inside, q, 0.5), *shapes)
+        z = _select(inside, z, _either(q == 0, *self.support, z))  # the support's ends, as SciPy
+        return _select(valid & (q >= 0) & (q <= 1), loc + scale * z, np.nan)
+
+    def entropy(self, *args, **kwds):
+        """The differential entropy (natural log), ``h(shapes) + log(scale)``.
+
+        >>> float(expon.entropy(scale=2.0))  # 1 + log 2
+        1.6931471805599454
+        """
+        _, valid, (*shapes, loc, scale) = self._params("entropy", 0.0, args, kwds)
+        out = _more.ENTROPY[self.name](*shapes) + tnp.log(scale)
+        full = np.broadcast_shapes(*(shape(v) for v in (*shapes, loc, scale)))
+        out = _select(valid, out, np.nan)
+        return out if shape(out) == full else tnp.broadcast_to(out, full)
 
 
 def _cauchy_logpdf(z):
@@ -294,6 +349,11 @@ gamma = rv_continuous(
     "gamma", ("a",), support=(0.0, np.inf), interior=1.0, argcheck=lambda a: a > 0,
     logpdf=lambda z, a: tss.xlogy(a - 1, z) - z - tss.gammaln(a),
     cdf=lambda z, a: _gammainc_p(a, z), sf=lambda z, a: _gammaincc_p(a, z))
+
+chi2 = rv_continuous(  # chi2(df) is gamma(df / 2) with scale 2
+    "chi2", ("df",), support=(0.0, np.inf), interior=1.0, argcheck=lambda df: df > 0,
+    logpdf=lambda z, df: tss.xlogy(df / 2 - 1, z / 2) - z / 2 - tss.gammaln(df / 2) - _LOG_2,
+    cdf=lambda z, df: _gammainc_p(df / 2, z / 2), sf=lambda z, df: _gammaincc_p(df / 2, z / 2))
 
 beta = rv_continuous(
     "beta", ("a", "b"), support=(0.0, 1.0), interior=0.5,

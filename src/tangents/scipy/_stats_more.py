@@ -1,0 +1,112 @@
+"""scipy.stats quantile functions and entropies of the standardized continuous distributions
+(``loc = 0``, ``scale = 1``); `tangents.scipy.stats` adds ``loc`` and ``scale``.
+
+A quantile ``z = ppf(q; s)`` is differentiated by the inverse-function rule applied to
+``cdf(z(q, s); s) = q``: ``dz/dq = 1 / pdf(z; s)`` and ``dz/ds = -(d cdf / d s)(z; s) / pdf(z;
+s)``, where ``d cdf / d s`` is the CDF's own derivative, so a quantile is as differentiable
+in a shape parameter as its CDF is.  Entropies are closed forms in the differentiable
+namespace.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+try:
+    import scipy.special as _sc
+except ImportError as e:  # pragma: no cover - SciPy is optional
+    raise ImportError("tangents.scipy.stats needs SciPy: pip install tangents[scipy]") from e
+
+from .. import numpy as tnp
+from ..core import builders
+from ..core.transforms import jvp
+from ..numpy._dispatch import dtype, shape
+from . import special as tss
+
+__all__ = ["ppf_primitive", "PPF", "ENTROPY", "COVERAGE"]
+
+_LOG_2 = math.log(2)
+
+
+def ppf_primitive(name, impl, cdf, pdf, nshapes):
+    """The quantile function ``impl(q, *shapes)`` as an elementwise primitive whose partial
+    derivatives come from the distribution's ``cdf(z, *shapes)`` and ``pdf(z, *shapes)``."""
+    def forward(q, *shapes):
+        return np.asarray(impl(q, *shapes)).astype(np.result_type(q, *shapes), copy=False)
+
+    def dq(ans, q, *shapes):
+        return 1 / pdf(ans, *shapes)
+
+    def dshape(i):
+        def partial(ans, q, *shapes):
+            def cdf_in(s):
+                return cdf(ans, *shapes[:i], s, *shapes[i + 1:])
+            s = shapes[i]
+            _, dcdf = jvp(cdf_in, (s,), (np.ones(shape(s), dtype(s)),))
+            return -dcdf / pdf(ans, *shapes)
+        return partial
+
+    return builders.elementwise(f"stats.{name}_ppf", forward, dq,
+                                *[dshape(i) for i in range(nshapes)])
+
+
+def _laplace_ppf(q):
+    with np.errstate(divide="ignore"):
+        return np.where(q > 0.5, -np.log(2 * (1 - q)), np.log(2 * q))
+
+
+PPF = {  # SciPy's standardized quantile functions (the forward values)
+    "norm": _sc.ndtri,
+    "t": lambda q, df: _sc.stdtrit(df, q),
+    "cauchy": lambda q: np.tan(np.pi * (q - 0.5)),
+    "laplace": _laplace_ppf,
+    "logistic": _sc.logit,
+    "expon": lambda q: -np.log1p(-q),
+    "gamma": lambda q, a: _sc.gammaincinv(a, q),
+    "chi2": lambda q, df: 2 * _sc.gammaincinv(df / 2, q),
+    "beta": lambda q, a, b: _sc.betaincinv(a, b, q),
+}
+
+
+def _gamma_entropy(a):
+    return a + tss.gammaln(a) + (1 - a) * tss.digamma(a)
+
+
+def _t_entropy(df):
+    half = (df + 1) / 2
+    return (half * (tss.digamma(half) - tss.digamma(df / 2)) + 0.5 * tnp.log(df)
+            + tss.betaln(df / 2, 0.5))
+
+
+def _beta_entropy(a, b):
+    return (tss.betaln(a, b) - (a - 1) * tss.digamma(a) - (b - 1) * tss.digamma(b)
+            + (a + b - 2) * tss.digamma(a + b))
+
+
+ENTROPY = {  # differential entropy of the standardized distribution, in its shapes
+    "norm": lambda: 0.5 * (1 + math.log(2 * math.pi)),
+    "t": _t_entropy,
+    "cauchy": lambda: math.log(4 * math.pi),
+    "laplace": lambda: 1 + _LOG_2,
+    "logistic": lambda: 2.0,
+    "expon": lambda: 1.0,
+    "gamma": _gamma_entropy,
+    "chi2": lambda df: _gamma_entropy(df / 2) + _LOG_2,  # chi2(df) = 2 gamma(df / 2)
+    "beta": _beta_entropy,
+}
+
+_METHODS = ("logpdf", "pdf", "cdf", "logcdf", "sf", "logsf", "ppf", "entropy")
+# distribution -> method -> arguments it is differentiable in; "shapes" waits for the
+# incomplete gamma/beta functions' shape-parameter derivatives in tangents.scipy.special
+COVERAGE = {
+    **{d: {m: "x, loc, scale" for m in _METHODS}
+       for d in ("norm", "cauchy", "laplace", "logistic", "expon")},
+    **{d: {m: "x, loc, scale, shapes" for m in _METHODS} for d in ("t", "gamma", "chi2", "beta")},
+    "poisson": {m: "mu" for m in ("logpmf", "pmf", "cdf", "logcdf", "sf", "logsf")},
+    "binom": {m: "p" for m in ("logpmf", "pmf", "cdf", "logcdf", "sf", "logsf")},
+    "dirichlet": {"logpdf": "x, alpha", "pdf": "x, alpha", "entropy": "alpha"},
+    "multivariate_normal": {"logpdf": "x, mean, cov", "pdf": "x, mean, cov", "entropy": "cov"},
+}
+for _d in ("norm", "cauchy", "laplace", "logistic", "expon"):
+    COVERAGE[_d]["entropy"] = "scale"
