@@ -1,0 +1,386 @@
+"""scipy.integrate, differentiable: ``odeint``, ``solve_ivp``, ``quad`` and ``quad_vec``.
+
+SciPy does the integrating (in float64; float32 inputs get float32 results).  Derivatives are
+never taken through the solver's steps: each one is the solution of another integration
+problem, solved by the same SciPy solver at the tolerances the user set, and posed as a call
+of the same primitives, so derivatives of any order compose.
+
+* ODE, forward mode: forward sensitivities.  The state ``(y, v)`` with ``v' = J_y f v + J_p f
+  p_dot`` (one `jvp` of the right-hand side per evaluation), ``v(t0) = y0_dot - f(y0, t0)
+  t0_dot``, and ``y(t_i)_dot = v(t_i) + f(y_i, t_i) t_i_dot``.
+* ODE, reverse mode: the adjoint method.  From each output time down to the previous one,
+  the state ``(y, a, g)`` is integrated backward with ``y' = f``, ``a' = -a^T J_y f``, ``g' =
+  -a^T J_p f`` (one `vjp` of the right-hand side per evaluation), adding the output's
+  cotangent to ``a`` at each output time; ``g(t0)`` is the parameters' cotangent, ``a(t0)``
+  that of ``y0``; an output time gets ``<ct_i, f(y_i, t_i)>`` and ``t0`` gets ``-<a(t0),
+  f(y0, t0)>``.  The state is integrated backward with the adjoint (restarted from the
+  forward solution at every output time) rather than read from the forward solve's dense
+  output, because the backward pass is then one more call of the ODE primitive: differentiable
+  in ``y0``, ``t`` and ``args`` again (Hessians), under vmap, for every solver, including
+  ``odeint``'s LSODA, which has no dense output.  The price is that a strongly contracting
+  system (stiff decay over many time constants between output times) is unstable backward;
+  put output times closer together there.
+* quad: the Leibniz rule.  ``d/db = f(b)``, ``d/da = -f(a)`` (0 at an infinite limit), and
+  the parameters' derivative is the integral of the integrand's `jvp` (forward) or `vjp`
+  (reverse), computed with ``quad_vec``.
+
+The right-hand side and the integrand are ordinary NumPy code; the values they are
+differentiated in must come in through ``args`` (a traced value captured by a closure
+raises an error saying so).  vmap runs the solver once per example (an adaptive solver's
+steps differ between examples).
+"""
+from __future__ import annotations
+
+__all__ = ["odeint", "solve_ivp", "quad", "quad_vec", "COVERAGE"]
+
+import numpy as np
+
+try:
+    import scipy.integrate as _si
+except ImportError as e:  # pragma: no cover - SciPy is optional
+    raise ImportError("tangents.scipy.integrate needs SciPy: pip install tangents[scipy]") from e
+
+from .. import numpy as tnp
+from ..core import builders
+from ..core import tree as tree_util
+from ..core.batching import batch_by_loop
+from ..core.primitive import Primitive, bind
+from ..core.tracer import Tracer
+from ..core.transforms import jvp, vjp
+
+COVERAGE = {  # scipy.integrate name -> status (for docs/coverage.md)
+    "odeint": "differentiable in y0, t, args (forward sensitivities / adjoint)",
+    "solve_ivp": "differentiable in y0, t_span, t_eval, args (.y, .t; .sol re-solves)",
+    "quad": "differentiable in a, b, args (Leibniz rule)",
+    "quad_vec": "differentiable in a, b, args (Leibniz rule)",
+}
+
+
+def _plain(x, what, op):
+    """``x`` as a float64 array for SciPy; a traced value here came in through a closure."""
+    if isinstance(x, Tracer):
+        raise TypeError(
+            f"{op}: {what} returned a value traced by a transform that did not come in "
+            "through args (a closure captured it), so its derivative would be lost. Pass "
+            f"the differentiated values as args=(...) to {op} instead.")
+    return np.asarray(x, dtype=np.float64)
+
+
+def _checked(out, what, op):
+    if isinstance(out, Tracer):
+        _plain(out, what, op)
+    return out
+
+
+def _flat(out):
+    """A function's result (array, number or list of them) as a 1-D differentiable array."""
+    if isinstance(out, (list, tuple)):
+        out = tnp.stack([tnp.asarray(o) for o in out])
+    return tnp.reshape(out, (-1,))
+
+
+# -- right-hand sides: the user's function and the augmented systems built on it ----------
+class _Rhs:
+    """The user's ``f`` as the primitive calls it: ``rhs(y, t, leaves) -> dy/dt`` (1-D)."""
+
+    def __init__(self, func, tfirst, tree, op):
+        self.func, self.tfirst, self.tree, self.op = func, tfirst, tree, op
+        self.jac = None  # the user's Jacobian (or its constant value), base solve only
+        self.base_options = {}
+
+    def __call__(self, y, t, leaves):
+        args = tree_util.unflatten(self.tree, list(leaves))
+        out = self.func(t, y, *args) if self.tfirst else self.func(y, t, *args)
+        return _flat(out)
+
+    def jacobian(self, leaves, solver):
+        """The user's Jacobian as the solver's option, on plain leaves."""
+        jac = self.jac
+        if not callable(jac):
+            return {"jac": jac}
+        args = tree_util.unflatten(self.tree, list(leaves))
+        if solver == "odeint":
+            return {"Dfun": (lambda y, s: jac(s, y, *args)) if self.tfirst else
+                    (lambda y, s: jac(y, s, *args))}
+        return {"jac": lambda s, y: jac(s, y, *args)}
+
+
+class _JvpRhs:
+    """State ``(z, v)``: ``z' = base(z)``, ``v' = J base v`` (forward sensitivities).  Its
+    leaves are the base's ``k`` leaves followed by their tangents."""
+
+    def __init__(self, base, k):
+        self.base, self.k, self.op = base, k, base.op
+
+    def __call__(self, z, t, leaves):
+        m = z.shape[0] // 2
+        p, tp = list(leaves[:self.k]), list(leaves[self.k:])
+        out, tout = jvp(lambda y, *p: self.base(y, t, p), (z[:m], *p), (z[m:], *tp))
+        return tnp.concatenate([out, tout])
+
+
+class _AdjointRhs:
+    """State ``(y, a, g)``: ``y' = f``, ``a' = -a^T J_y f``, ``g' = -a^T J_p f`` for the
+    leaves marked in ``wrt``."""
+
+    def __init__(self, base, wrt):
+        self.base, self.wrt, self.op = base, wrt, base.op
+
+    def __call__(self, z, t, leaves):
+        n = self.base_n(z, leaves)
+        y, a = z[:n], z[n:2 * n]
+        idx = [i for i, w in enumerate(self.wrt) if w]
+
+        def f(y, *p):
+            full = list(leaves)
+            for i, v in zip(idx, p):
+                full[i] = v
+            return self.base(y, t, full)
+        out, back = vjp(f, y, *[leaves[i] for i in idx])
+        cts = back(a)
+        return tnp.concatenate([out] + [-tnp.reshape(c, (-1,)) for c in cts])
+
+    def base_n(self, z, leaves):
+        g = sum(int(np.size(leaves[i])) for i, w in enumerate(self.wrt) if w)
+        return (z.shape[0] - g) // 2
+
+
+# -- the ODE primitive: ys[i] = y(t[i]) -----------------------------------------------------
+def _options(options, n_state, n):
+    """Solver options for a state of ``n_state`` entries whose first ``n`` are the ODE's (an
+    array ``atol`` holds for those; the sensitivities and adjoints get its minimum)."""
+    opts = dict(options)
+    atol = opts.get("atol")
+    if atol is not None and np.ndim(atol) > 0 and n_state != n:
+        atol = np.asarray(atol, np.float64)
+        opts["atol"] = np.concatenate([atol, np.full(n_state - n, atol.min())])
+    return opts
+
+
+def _ode_impl(y0, t, *leaves, rhs, solver, options, n):
+    y0 = np.asarray(y0, np.float64)
+    t = np.asarray(t, np.float64)
+    leaves = [np.asarray(x) for x in leaves]
+    op = rhs.op
+    if t.shape[0] < 2 or t[0] == t[-1]:  # nothing to integrate (a zero-length segment)
+        return np.tile(y0, (t.shape[0], 1))
+    opts = _options(options, y0.shape[0], n)
+    if isinstance(rhs, _Rhs):  # the user's Jacobian and its layout: the base system only
+        opts.update(rhs.base_options)
+        if rhs.jac is not None:
+            opts.update(rhs.jacobian(leaves, solver))
+    if solver == "odeint":
+        return _si.odeint(lambda y, s: _plain(rhs(y, s, leaves), "the right-hand side", op),
+                          y0, t, **opts)
+    sol = _si.solve_ivp(lambda s, y: _plain(rhs(y, s, leaves), "the right-hand side", op),
+                        (t[0], t[-1]), y0, method=solver, t_eval=t, **opts)
+    if sol.status < 0 or sol.y.shape[1] != t.shape[0]:
+        raise RuntimeError(f"{op}: the solver failed ({sol.message}); loosen rtol/atol or "
+                           "try another method")
+    return sol.y.T
+
+
+_ode_p = Primitive("integrate.ode", _ode_impl)
+
+
+def _ode(y0, t, leaves, rhs, solver, options, n):
+    return bind(_ode_p, y0, t, *leaves, rhs=rhs, solver=solver, options=options, n=n)
+
+
+def _zeros_like(x):
+    return tnp.zeros(np.shape(x), np.float64)
+
+
+def _ode_jvp(primals, tangents, ans, *, rhs, solver, options, n):
+    y0, t, *leaves = primals
+    ty0, tt, *tleaves = tangents
+    m = np.shape(y0)[0]
+    v0 = _zeros_like(y0) if ty0 is None else ty0
+    if tt is not None:
+        v0 = v0 - rhs(y0, t[0], leaves) * tt[0]
+    tleaves = [_zeros_like(p) if tp is None else tp for p, tp in zip(leaves, tleaves)]
+    zs = _ode(tnp.concatenate([y0, v0]), t, leaves + tleaves, _JvpRhs(rhs, len(leaves)),
+              solver, options, n)
+    vs = zs[:, m:]
+    if tt is not None:
+        fs = tnp.stack([rhs(ans[i], t[i], leaves) for i in range(1, np.shape(t)[0])])
+        vs = vs + tnp.concatenate([_zeros_like(y0)[None], fs * tt[1:, None]])
+    return vs
+
+
+def _ode_vjp(ct, ans, args, needed, *, rhs, solver, options, n):
+    y0, t, *leaves = args
+    wrt = tuple(bool(w) for w in needed[2:])
+    adj = _AdjointRhs(rhs, wrt)
+    m = np.shape(y0)[0]
+    sizes = [int(np.size(p)) for p, w in zip(leaves, wrt) if w]
+    g = tnp.zeros(sum(sizes), np.float64)
+    a = ct[-1]
+    T = np.shape(t)[0]
+    ct_t = [None] * T
+    for i in range(T - 1, 0, -1):
+        if needed[1]:
+            ct_t[i] = tnp.vdot(ct[i], rhs(ans[i], t[i], leaves))
+        z = _ode(tnp.concatenate([ans[i], a, g]), tnp.stack([t[i], t[i - 1]]), leaves, adj,
+                 solver, options, n)[-1]
+        a, g = z[m:2 * m], z[2 * m:]
+        if i == 1 and needed[1]:
+            ct_t[0] = -tnp.vdot(a, rhs(ans[0], t[0], leaves))
+        a = a + ct[i - 1]
+    if T == 1:
+        a = ct[0]
+    out = [a if needed[0] else None]
+    if needed[1]:
+        out.append(tnp.stack([_zeros_like(ans[0][0]) if c is None else c for c in ct_t]))
+    else:
+        out.append(None)
+    k = 0
+    for p, w in zip(leaves, wrt):
+        if w:
+            s = int(np.size(p))
+            out.append(tnp.reshape(g[k:k + s], np.shape(p)))
+            k += s
+        else:
+            out.append(None)
+    return out
+
+
+_ode_p.def_jvp(joint=_ode_jvp)
+_ode_p.def_vjp(joint=_ode_vjp)
+_ode_p.def_batch(batch_by_loop(_ode_p))
+
+
+# -- public ODE functions ------------------------------------------------------------------
+def _traced(*trees):
+    return any(isinstance(x, Tracer) for tr in trees for x in tree_util.leaves(tr))
+
+
+def _cast_back(ys, y0):
+    dt = np.result_type(getattr(y0, "dtype", np.float64))
+    return tnp.asarray(ys, np.float32) if dt == np.float32 else ys
+
+
+def odeint(func, y0, t, args=(), Dfun=None, col_deriv=0, full_output=0, ml=None, mu=None,
+           rtol=None, atol=None, tcrit=None, h0=0.0, hmax=0.0, hmin=0.0, ixpr=0, mxstep=0,
+           mxhnil=0, mxordn=12, mxords=5, printmessg=0, tfirst=False):
+    """``scipy.integrate.odeint``, differentiable in ``y0``, ``t`` (every output time, ``t[0]``
+    included) and ``args``.
+
+    Forward mode solves the forward sensitivity equations, reverse mode the adjoint
+    equations (integrating the state backward with them), both with LSODA at the same
+    ``rtol``/``atol``; see the module's docstring.  ``func(y, t, *args)`` is NumPy code;
+    values to differentiate in must be passed through ``args``.  ``Dfun`` is used for the
+    solution itself, not for the derivative systems; ``full_output`` is for plain values.
+
+    >>> import tangents as tg
+    >>> decay = lambda k: odeint(lambda y, t, k: -k * y, np.array([1.0]), [0.0, 1.0],
+    ...                          args=(k,), rtol=1e-10, atol=1e-12)[-1, 0]
+    >>> bool(np.isclose(tg.grad(decay)(2.0), -np.exp(-2.0), rtol=1e-7))  # d/dk e^-k
+    True
+    """
+    if full_output:
+        if _traced(y0, t, args):
+            raise NotImplementedError("odeint: full_output=True returns solver diagnostics "
+                                      "and is for plain values; drop it inside transforms")
+        return _si.odeint(func, y0, t, args, Dfun, col_deriv, full_output, ml, mu, rtol,
+                          atol, tcrit, h0, hmax, hmin, ixpr, mxstep, mxhnil, mxordn, mxords,
+                          printmessg, tfirst)
+    if not isinstance(args, tuple):
+        args = (args,)
+    leaves, tree = tree_util.flatten(args)
+    rhs = _Rhs(func, tfirst, tree, "odeint")
+    if Dfun is not None:
+        rhs.jac = Dfun
+    # the Jacobian's layout and band hold for the solution's system, not the derivative ones
+    rhs.base_options = {k: v for k, v in dict(col_deriv=col_deriv, ml=ml, mu=mu).items()
+                        if v is not None}
+    options = dict(rtol=rtol, atol=atol, tcrit=tcrit,
+                   h0=h0, hmax=hmax, hmin=hmin, ixpr=ixpr, mxstep=mxstep, mxhnil=mxhnil,
+                   mxordn=mxordn, mxords=mxords, printmessg=printmessg)
+    options = {k: v for k, v in options.items() if v is not None}
+    y0a = tnp.reshape(tnp.asarray(y0), (-1,))
+    ys = _ode(y0a, tnp.asarray(t), leaves, rhs, "odeint", tuple(options.items()),
+              int(np.shape(y0a)[0]))
+    return _cast_back(ys, y0a)
+
+
+class OdeResult(dict):
+    """`solve_ivp`'s result: a dict whose keys (``t``, ``y``, ``sol``, ``status``, ...) are
+    also attributes, as SciPy's."""
+
+    def __getattr__(self, name):
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def _grid_impl(y0, t0, tf, *leaves, rhs, method, options):
+    sol = _si.solve_ivp(lambda s, y: _plain(rhs(y, s, leaves), "fun", "solve_ivp"),
+                        (t0, tf), np.asarray(y0, np.float64), method=method, **dict(options))
+    return sol.t
+
+
+def _grid_batch(vals, bdims, **params):
+    raise NotImplementedError(
+        "solve_ivp under vmap needs t_eval: without it each example gets its own output "
+        "times (the solver's steps), which cannot be stacked. Pass t_eval=...")
+
+
+# the solver's own output times, when the user gives no t_eval: constants (no derivative)
+_grid_p = builders.nondifferentiable("integrate.ode_grid", _grid_impl)
+_grid_p.def_batch(_grid_batch)
+
+
+def solve_ivp(fun, t_span, y0, method="RK45", t_eval=None, dense_output=False, events=None,
+              vectorized=False, args=None, **options):
+    """``scipy.integrate.solve_ivp``, with ``.y`` (and ``.t``) differentiable in ``y0``,
+    ``t_span``, ``t_eval`` and ``args``.
+
+    Derivatives as in `odeint` (forward sensitivities / adjoint, same ``method``, ``rtol``,
+    ``atol``).  Without ``t_eval`` the interior output times are the solver's steps, taken as
+    constants; ``.t[0]`` and ``.t[-1]`` are ``t_span``'s.  With traced inputs ``.sol(t)``
+    solves again from ``t_span[0]`` to ``t`` (``t`` sorted in the direction of
+    integration), differentiable too; ``events`` are for plain values.
+
+    >>> import tangents as tg
+    >>> end = lambda y0: solve_ivp(lambda t, y: -y, (0.0, 1.0), y0, t_eval=[1.0],
+    ...                            rtol=1e-10, atol=1e-12).y[0, -1]
+    >>> bool(np.isclose(tg.grad(end)(np.array([2.0]))[0], np.exp(-1.0), rtol=1e-7))
+    True
+    """
+    args = () if args is None else (args if isinstance(args, tuple) else (args,))
+    if not _traced(y0, t_span, t_eval, args):
+        wrapped = lambda t, y, *a: _checked(fun(t, y, *a), "fun", "solve_ivp")  # noqa: E731
+        return OdeResult(_si.solve_ivp(wrapped, t_span, y0, method, t_eval, dense_output,
+                                       events, vectorized, args or None, **options))
+    if events is not None:
+        raise NotImplementedError("solve_ivp: events are for plain values; inside a transform "
+                                  "locate the event yourself (e.g. with t_eval and np.where)")
+    if np.ndim(y0) != 1:
+        raise ValueError(f"solve_ivp: y0 must be 1-dimensional, got shape {np.shape(y0)}")
+    leaves, tree = tree_util.flatten(args)
+    rhs = _Rhs(fun, True, tree, "solve_ivp")
+    if "jac" in options:
+        rhs.jac = options.pop("jac")
+    options = tuple(options.items())
+    y0 = tnp.asarray(y0)
+    n = int(np.shape(y0)[0])
+    t0, tf = tnp.asarray(t_span[0]), tnp.asarray(t_span[1])
+    if t_eval is None:
+        grid = bind(_grid_p, y0, t0, tf, *leaves, rhs=rhs, method=method, options=options)
+        t = tnp.concatenate([t0[None], grid[1:-1], tf[None]])
+        ys = _ode(y0, t, leaves, rhs, method, options, n)
+    else:
+        t = tnp.asarray(t_eval)
+        ys = _ode(y0, tnp.concatenate([t0[None], t]), leaves, rhs, method, options, n)[1:]
+
+    def sol(tq):
+        tq = tnp.asarray(tq)
+        out = _ode(y0, tnp.concatenate([t0[None], tnp.reshape(tq, (-1,))]), leaves, rhs,
+                   method, options, n)[1:]
+        return _cast_back(out[0] if np.ndim(tq) == 0 else out.T, y0)
+    return OdeResult(t=t, y=_cast_back(ys.T, y0), sol=sol if dense_output else None,
+                     t_events=None, y_events=None, status=0, success=True,
+                     message="The solver successfully reached the end of the integration "
+                             "interval.")
