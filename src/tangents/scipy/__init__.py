@@ -6,7 +6,7 @@ used (``import tangents.scipy.special`` or ``tangents.scipy.special``), so
 """
 import importlib
 
-__all__ = ["special", "linalg", "stats"]
+__all__ = ["special", "linalg", "stats", "signal"]
 
 
 def __getattr__(name):
