@@ -5,6 +5,7 @@
 array([0., 0., 0.])
 """
 from . import numpy  # noqa: F401  (registers the NumPy rules)
+from . import _backends  # noqa: F401  (fills the core's backend hooks)
 from . import tree
 from .core.checkpoint import checkpoint
 from .core.custom import custom_jvp, custom_vjp, stop_gradient

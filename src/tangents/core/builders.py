@@ -10,8 +10,8 @@ import sys
 
 import numpy as np
 
-from .batching import batch_elementwise, batch_unary
-from .primitive import Primitive, bind, registry
+from .primitive import Primitive, bind
+from .prims import batch_elementwise, batch_unary, nan_product_mask_p, zero_where_p
 from .tracer import Tracer
 
 __all__ = ["elementwise", "linear", "nondifferentiable"]
@@ -84,10 +84,7 @@ def _zero_times_anything(t, p, r):
     if not isinstance(r, Tracer):
         out = np.where(np.isnan(r) & ((t == 0) | (p == 0)), 0, r)
         return out if type(r) is np.ndarray else out[()]
-    zero = bind(registry["logical_or"], bind(registry["equal"], t, 0),
-                bind(registry["equal"], p, 0))
-    return bind(registry["where"],
-                bind(registry["logical_and"], bind(registry["isnan"], r), zero), 0.0, r)
+    return bind(zero_where_p, bind(nan_product_mask_p, r, t, p), r)
 
 
 def linear(name, impl, transpose, batch=None):
@@ -101,7 +98,7 @@ def linear(name, impl, transpose, batch=None):
     return prim
 
 
-def nondifferentiable(name, impl, batch=None, nargs=None):
+def nondifferentiable(name, impl, batch=None):
     """A primitive whose result carries no derivative (integer/bool results, or a zero
     derivative such as floor): transforms compute it on primal values only."""
     prim = Primitive(name, impl, differentiable=False)

@@ -10,6 +10,8 @@ import numpy as np
 
 from . import ops
 from . import tree as tree_util
+from .primitive import bind
+from .prims import concatenate_p, move_bdim, reshape_p
 from .tracer import Tracer
 from .transforms import (
     _as_input,
@@ -39,8 +41,7 @@ def _chunks(n, chunk_size):
 
 
 def _concat_rows(parts):
-    from .. import numpy as tnp
-    return parts[0] if len(parts) == 1 else tnp.concatenate(parts, axis=0)
+    return parts[0] if len(parts) == 1 else bind(concatenate_p, *parts, axis=0)
 
 
 def jacrev(fun, argnums=0, has_aux=False, *, chunk_size=None):
@@ -106,8 +107,6 @@ def _jacfwd(fun, argnums, has_aux, chunk_size, op, user):
     """`jacfwd`; errors name the transform ``op`` the user called and ``user``'s arguments."""
     @functools.wraps(fun)
     def jac_fn(*args, **kwargs):
-        from .. import numpy as tnp
-
         single, nums = _normalize_argnums(argnums, len(args), op)
         dyn = tuple(args[i] for i in nums)
         f = _partial_argnums(fun, args, kwargs, nums)
@@ -142,7 +141,7 @@ def _jacfwd(fun, argnums, has_aux, chunk_size, op, user):
             for p in pieces:
                 t = _concat_rows(p)                       # (n,) + out_shape
                 oshape = ops.shape_of(t)[1:]
-                t = tnp.reshape(tnp.moveaxis(t, 0, -1), oshape + xshape)
+                t = bind(reshape_p, move_bdim(t, 0, -1), shape=oshape + xshape)
                 cols.append(t)
             per_in.append(cols)
         # per_in[input][output] -> tree over outputs of trees over inputs
@@ -253,7 +252,6 @@ def _concrete(x):
     under vmap, whose values carry an extra axis."""
     from .forward import JVPTracer
     from .reverse import VJPTracer
-    from .tracer import Tracer
     while isinstance(x, (JVPTracer, VJPTracer)):
         x = x.primal
     return None if isinstance(x, Tracer) else np.asarray(x)

@@ -3,17 +3,16 @@
 Under forward-over-reverse a tangent may be a `_Deferred` one: the forward rule and its
 arguments, applied only when some later operation or the transform's output reads it
 (`tangent_of`), so tangents that nothing reads are never computed (see
-`reverse.forwarding`)."""
+`trace.forwarding`)."""
 from __future__ import annotations
 
 from . import ops
 from . import tree as tree_util
 from .primitive import bind
-from .reverse import forwarding
-from .trace import Trace, inexact
+from .trace import Trace, forwarding, inexact
 from .tracer import Tracer
 
-__all__ = ["JVPTrace", "JVPTracer", "apply_jvp", "tangent_of"]
+__all__ = ["JVPTrace", "JVPTracer", "apply_jvp", "tangent_of", "forward_through_tape"]
 
 _PENDING = object()
 
@@ -153,3 +152,28 @@ class JVPTrace(Trace):
         out_flat, out_tree, t_flat = custom.forward_rule(primals, tangents, in_tree)
         return [JVPTracer(self, o, None if t is None else ops.cast(t, ops.dtype_of(o)))
                 if inexact(o) else o for o, t in zip(out_flat, t_flat)], out_tree
+
+
+def forward_through_tape(tape, input_tangents, out_tracers):
+    """Push tangents through a recorded tape with each node's forward rule (linearize)."""
+    tangents = dict(input_tangents)
+    stop = max((t.index for t in out_tracers), default=-1)
+    for i in range(stop + 1):
+        prim, args, params, ans, parents = tape[i]
+        if prim is None:
+            continue
+        if prim.vjp_forward is not None:
+            ans = ans[0]  # (ans, residual): the forward rules take the answer alone
+        ins = []
+        for p in parents:
+            ins.append(None if p is None else tangents.get(p))
+        if all(t is None for t in ins):
+            continue
+        out = apply_jvp(prim, args, ins, ans, params)
+        if prim.multiple_results:
+            for k, t in enumerate(out):
+                if t is not None:
+                    tangents[(i, k)] = t
+        elif out is not None:
+            tangents[i] = out
+    return [tangents.get(t.key) for t in out_tracers]

@@ -1,11 +1,12 @@
 """The few array operations the interpreters themselves need (accumulating, reducing a
-broadcast cotangent back to its argument's shape, casting).  They bind primitives that the
-NumPy layer registers, so they are differentiable like everything else."""
+broadcast cotangent back to its argument's shape, casting).  They bind the core's own
+primitives (prims.py), so they are differentiable like everything else."""
 from __future__ import annotations
 
 import numpy as np
 
-from .primitive import bind, registry
+from .primitive import bind
+from .prims import add_p, astype_p, broadcast_to_p, real_p, unbroadcast  # noqa: F401
 from .tracer import Tracer
 
 
@@ -44,33 +45,12 @@ def rule_args(primals, like):
 
 
 def add(x, y):
-    return bind(registry["add"], x, y)
-
-
-def unbroadcast(ct, shape):
-    """Sum ``ct`` over the axes along which a value of ``shape`` was broadcast."""
-    ct_shape = shape_of(ct)
-    if ct_shape == shape:
-        return ct
-    lead = len(ct_shape) - len(shape)
-    if lead < 0:  # fewer axes than the argument: only leading ones of length one are missing
-        return bind(registry["reshape"], ct, shape=shape)
-    axes = list(range(lead))
-    kept = True  # the summed axes are exactly the leading ones: no reshape needed after
-    for i, d in enumerate(shape):
-        if d == 1 and ct_shape[lead + i] != 1:
-            axes.append(lead + i)
-            kept = False
-    if axes:
-        ct = bind(registry["sum"], ct, axis=tuple(axes), keepdims=False)
-    if not kept:
-        ct = bind(registry["reshape"], ct, shape=shape)
-    return ct
+    return bind(add_p, x, y)
 
 
 def broadcast(t, shape):
     """Broadcast a tangent up to the output's ``shape``."""
-    return t if shape_of(t) == shape else bind(registry["broadcast_to"], t, shape=shape)
+    return t if shape_of(t) == shape else bind(broadcast_to_p, t, shape=shape)
 
 
 def cast(x, dtype):
@@ -79,10 +59,10 @@ def cast(x, dtype):
     if src == dtype:
         return x
     if src.kind == "c" and dtype.kind != "c":
-        x = bind(registry["real"], x)
+        x = bind(real_p, x)
         if dtype_of(x) == dtype:
             return x
-    return bind(registry["astype"], x, dtype=np.dtype(dtype))
+    return bind(astype_p, x, dtype=np.dtype(dtype))
 
 
 def zeros(shape, dtype):

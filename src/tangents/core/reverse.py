@@ -12,29 +12,17 @@ stack).  Nodes are released as soon as they are processed when the pass runs onc
 from __future__ import annotations
 
 import itertools
-import threading
 
 import numpy as np
 
 from . import ops
 from .primitive import bind
-from .trace import LeakedTracerError, Trace, inexact
+from .trace import LeakedTracerError, Trace, forwarding, inexact
 from .tracer import Tracer
 
-__all__ = ["VJPTrace", "VJPTracer", "backward", "forward_through_tape", "LeakedTracerError"]
+__all__ = ["VJPTrace", "VJPTracer", "backward", "LeakedTracerError", "forwarding"]
 
 
-class _Forwarding(threading.local):
-    """How many operations reverse traces of this thread are passing on to outer transforms
-    right now.
-
-    While it is nonzero, an outer forward trace may defer the tangents it computes: the
-    tape keeps every primal anyway, and the tangent of a forward value that no backward
-    rule reads (the loss itself, under forward-over-reverse) is then never computed."""
-    depth = 0
-
-
-forwarding = _Forwarding()
 
 
 class VJPTracer(Tracer):
@@ -230,30 +218,3 @@ def _fit(ct, arg):
     ct = ops.unbroadcast(ct, ops.shape_of(arg))
     dt = ops.dtype_of(arg)
     return ct if ops.dtype_of(ct) == dt else ops.cast(ct, dt)
-
-
-def forward_through_tape(tape, input_tangents, out_tracers):
-    """Push tangents through a recorded tape with each node's forward rule (linearize)."""
-    from .forward import apply_jvp
-
-    tangents = dict(input_tangents)
-    stop = max((t.index for t in out_tracers), default=-1)
-    for i in range(stop + 1):
-        prim, args, params, ans, parents = tape[i]
-        if prim is None:
-            continue
-        if prim.vjp_forward is not None:
-            ans = ans[0]  # (ans, residual): the forward rules take the answer alone
-        ins = []
-        for p in parents:
-            ins.append(None if p is None else tangents.get(p))
-        if all(t is None for t in ins):
-            continue
-        out = apply_jvp(prim, args, ins, ans, params)
-        if prim.multiple_results:
-            for k, t in enumerate(out):
-                if t is not None:
-                    tangents[(i, k)] = t
-        elif out is not None:
-            tangents[i] = out
-    return [tangents.get(t.key) for t in out_tracers]

@@ -13,17 +13,32 @@ per value) and the three methods below.
 """
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
 from .tracer import Tracer, check_subclass
 
-__all__ = ["Trace", "LeakedTracerError", "inexact", "PY_SCALARS"]
+__all__ = ["Trace", "LeakedTracerError", "inexact", "PY_SCALARS", "forwarding", "top_trace"]
 
 PY_SCALARS = frozenset((float, int, complex, bool))
 
 
 class LeakedTracerError(RuntimeError):
     """An operation met a traced value whose transform has already returned."""
+
+
+class _Forwarding(threading.local):
+    """How many operations reverse traces of this thread are passing on to outer transforms
+    right now.
+
+    While it is nonzero, an outer forward trace may defer the tangents it computes: the
+    tape keeps every primal anyway, and the tangent of a forward value that no backward
+    rule reads (the loss itself, under forward-over-reverse) is then never computed."""
+    depth = 0
+
+
+forwarding = _Forwarding()
 
 
 def inexact(x):

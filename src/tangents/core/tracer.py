@@ -13,11 +13,47 @@ from .aliasing import after_inplace
 
 __all__ = ["Tracer", "TracerConversionError", "NoDerivativeRuleError",
            "ufunc_handlers", "ufunc_method_handlers", "function_handlers", "check_subclass",
-           "FOREIGN_ARRAYS"]
+           "FOREIGN_ARRAYS", "backend", "primal_value"]
 
 ufunc_handlers: dict = {}
 ufunc_method_handlers: dict = {}  # (ufunc, "reduce" | "accumulate" | "outer") -> handler
 function_handlers: dict = {}
+
+
+class _Backend:
+    """Hooks the layer above fills in, so that the core knows no library but NumPy.
+
+    * ``namespace``: the Array API namespace of traced values (``__array_namespace__``);
+    * ``conversion_checks``: callables ``check(tracer)`` run when NumPy converts a tracer
+      to an array; one may raise a precise error for a caller it recognises (SciPy,
+      np.vectorize, numpy.ma, ...);
+    * ``foreign_ufunc(ufunc) -> (handler or None, owner)``: a ufunc that is not NumPy's
+      (SciPy's), its handler registered on demand and the module it comes from;
+    * ``keep_input(x) -> bool``: whether a transform takes an array-like input as it is
+      (a lazy array library's arrays) instead of converting it with ``np.asarray``.
+    """
+
+    def __init__(self):
+        self.namespace = None
+        self.conversion_checks = []
+        self.foreign_ufunc = lambda ufunc: (None, "numpy")
+        self.keep_input = lambda x: False
+
+
+backend = _Backend()
+
+
+def primal_value(x):
+    """The plain value under ``x``'s tracers (``x`` itself if it is not traced), for
+    decisions that do not change the math (skipping work, a static result shape).  Under
+    vmap it holds the batch axis too.
+
+    >>> primal_value(np.ones(2))
+    array([1., 1.])
+    """
+    while isinstance(x, Tracer):
+        x = x._s0
+    return x
 
 
 class TracerConversionError(TypeError):
@@ -63,84 +99,6 @@ def check_subclass(x, op, where="an argument"):
     if issubclass(cls, np.matrix):
         raise TypeError(f"{op}: {where} is an np.matrix, whose * is a matrix product; "
                         "convert it with np.asarray(x) first")
-
-
-def _called_from_numpy_ma():
-    import sys
-    frame = sys._getframe(2)
-    for _ in range(4):
-        if frame is None:
-            return False
-        if frame.f_globals.get("__name__", "").startswith("numpy.ma"):
-            return True
-        frame = frame.f_back
-    return False
-
-
-def _called_from_np_vectorize():
-    import sys
-    frame = sys._getframe(2)
-    for _ in range(6):
-        if frame is None:
-            return False
-        if frame.f_code.co_name in ("_vectorize_call", "_get_ufunc_and_otypes",
-                                    "_vectorize_call_with_signature"):
-            return True
-        frame = frame.f_back
-    return False
-
-
-def _converter_hint():
-    """What to use instead, where a known library's code converts a tracer to an array."""
-    import sys
-    frame = sys._getframe(2)  # the Python code whose np.array / np.asarray call got here
-    module = frame.f_globals.get("__name__", "")
-    if "index_tricks" in module and frame.f_code.co_name == "__getitem__":
-        return ("np.r_ / np.c_ turn each piece into an array with np.array, which traced values "
-                "cannot answer; use tangents.numpy.r_ / tangents.numpy.c_ (the same index "
-                "expressions, differentiable)")
-    if module.startswith("xarray."):
-        return ("xarray converted its traced data to a plain array (.values, .to_numpy(), "
-                "float(da), ...), which would drop its derivative; use the traced array "
-                "da.data instead (float(da.sum().data) outside the transform)")
-    return None
-
-
-def _scipy_caller():
-    """The SciPy function the user called (``module.name``, the outermost SciPy frame) if
-    SciPy is converting a tracer to an array, else None."""
-    import sys
-    frame, found = sys._getframe(2), None
-    for _ in range(12):
-        if frame is None:
-            break
-        module = frame.f_globals.get("__name__", "")
-        if module.startswith("scipy."):
-            public = module.split("._")[0]  # scipy.special._logsumexp -> scipy.special
-            found = f"{public}.{frame.f_code.co_name}"
-        elif found is not None:
-            break
-        frame = frame.f_back
-    return found
-
-
-def _scipy_array_api_advice():
-    """The end of the SciPy conversion message: whether SCIPY_ARRAY_API=1 can help."""
-    import os
-    import sys
-    if os.environ.get("SCIPY_ARRAY_API") != "1":
-        return (", or set the environment variable SCIPY_ARRAY_API=1 before SciPy is "
-                "imported, so that SciPy's array-API functions compute with tangents.numpy.")
-    conf = sys.modules.get("scipy._lib._array_api")  # SciPy reads the variable on import
-    if conf is not None and getattr(conf, "SCIPY_ARRAY_API", "1") in ("", "0", False, None):
-        return ("; SCIPY_ARRAY_API=1 is set but SciPy was imported before it was, so its "
-                "array-API support is off: set it before the first import of SciPy.")
-    return ("; SCIPY_ARRAY_API=1 is set and active, so this SciPy function has no array-API "
-            "support for these arguments in the installed SciPy.")
-
-
-def _is_scipy_ufunc(ufunc):
-    return getattr(np, ufunc.__name__, None) is not ufunc
 
 
 def _ufunc(name):
@@ -205,11 +163,11 @@ class Tracer:
             if handler is not None:
                 return handler(*inputs, **kwargs)
         handler = ufunc_handlers.get(ufunc) if method == "__call__" else None
-        if handler is None and method == "__call__" and _is_scipy_ufunc(ufunc):
-            import tangents.scipy.special  # noqa: F401  (registers SciPy's ufuncs)
-            handler = ufunc_handlers.get(ufunc)
+        owner = "numpy"
+        if getattr(np, ufunc.__name__, None) is not ufunc:  # another library's ufunc
+            found, owner = backend.foreign_ufunc(ufunc)
+            handler = found if method == "__call__" else None
         if handler is None:
-            owner = "scipy.special" if _is_scipy_ufunc(ufunc) else "numpy"
             detail = f"{owner}.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
             raise NoDerivativeRuleError(
                 f"tangents has no derivative rule for {detail} on traced values. "
@@ -238,8 +196,9 @@ class Tracer:
         return handler(*args, **kwargs)
 
     def __array_namespace__(self, *, api_version=None):
-        from .. import numpy as tnp  # the Array API namespace of traced values
-        return tnp
+        if backend.namespace is None:
+            raise TypeError("no Array API namespace is registered for traced values")
+        return backend.namespace
 
     @property
     def device(self):
@@ -251,23 +210,8 @@ class Tracer:
         return self
 
     def __array__(self, dtype=None, copy=None):
-        if _called_from_np_vectorize():
-            raise TracerConversionError(
-                "np.vectorize cannot be intercepted on traced values (it loops in Python over "
-                "plain arrays); use tangents.numpy.vectorize(pyfunc, signature=...), which "
-                "runs the function once through vmap and is differentiable")
-        hint = _converter_hint()
-        if hint is not None:
-            raise TracerConversionError(hint)
-        if _called_from_numpy_ma():
-            check_subclass(np.ma.MaskedArray, "a numpy.ma operation on a traced value",
-                           "one of its operands")
-        caller = _scipy_caller()
-        if caller is not None:
-            raise TracerConversionError(
-                f"{caller} converted a traced value to a plain array, which would drop its "
-                "derivative. Use the tangents.scipy version (tangents.scipy.special, .stats and "
-                ".linalg mirror SciPy's names)" + _scipy_array_api_advice())
+        for check in backend.conversion_checks:  # a precise error for a known caller
+            check(self)
         raise _conversion_error("np.asarray (or writing into a plain ndarray)", self)
 
     def __float__(self):

@@ -11,10 +11,11 @@ import numpy as np
 from . import ops
 from . import tree as tree_util
 from .batching import BatchTrace, BatchTracer, move_bdim
-from .forward import JVPTrace, JVPTracer, tangent_of
-from .primitive import new_level
-from .reverse import VJPTrace, VJPTracer, backward, forward_through_tape
-from .tracer import Tracer, TracerConversionError, check_subclass
+from .forward import JVPTrace, JVPTracer, forward_through_tape, tangent_of
+from .primitive import bind, new_level
+from .prims import broadcast_to_p, reshape_p
+from .reverse import VJPTrace, VJPTracer, backward
+from .tracer import Tracer, TracerConversionError, backend, check_subclass
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "linearize", "vmap"]
 
@@ -30,9 +31,8 @@ def _as_input(x, op, where, need_float):
         if isinstance(x, np.ndarray):
             check_subclass(x, op, where)
         if not isinstance(x, (np.ndarray, np.generic, float, int, complex, bool)):
-            mod = type(x).__module__
-            if mod.startswith("dask"):
-                pass  # Dask arrays are kept lazy (backends)
+            if backend.keep_input(x):
+                pass  # a lazy array library's arrays (Dask) are kept as they are
             elif hasattr(x, "__array__") or isinstance(x, (list, tuple)):
                 x = np.asarray(x)
             else:
@@ -479,10 +479,11 @@ def vmap(fun, in_axes=0, out_axes=0, *, axis_size=None):
                 if ax is None:
                     res.append(o)
                     continue
-                from .. import numpy as tnp
                 o = o if isinstance(o, Tracer) else np.asarray(o)
-                nd = len(ops.shape_of(o)) + 1
-                b = tnp.broadcast_to(tnp.expand_dims(o, 0), (size,) + ops.shape_of(o))
+                shape = ops.shape_of(o)
+                nd = len(shape) + 1
+                b = bind(broadcast_to_p, bind(reshape_p, o, shape=(1,) + shape),
+                         shape=(size,) + shape)
                 res.append(move_bdim(b, 0, ax % nd))
         return tree_util.unflatten(out_tree, res)
 

@@ -8,15 +8,11 @@ import numpy as np
 
 from ..core.batching import batch_unary
 from ..core.primitive import Primitive, bind
+from ..core.prims import astype_p, real_p
 from ..core.tracer import Tracer, function_handlers
 from ._dispatch import contains_tracer, dtype, implements, shape
 
-# astype: the cotangent is cast back to the input's dtype by the interpreter.
-astype_p = Primitive("astype", lambda x, *, dtype: x.astype(dtype)
-                     if hasattr(x, "astype") else np.asarray(x).astype(dtype))
-astype_p.def_vjp(lambda ct, ans, x, *, dtype: ct)
-astype_p.def_jvp(lambda t, ans, x, *, dtype: bind(astype_p, t, dtype=dtype))
-astype_p.def_batch(batch_unary(astype_p))
+# astype_p and real_p are the core's (its interpreters cast derivatives with them)
 
 
 def astype(x, dtype, /, *, copy=True):
@@ -28,11 +24,6 @@ def astype(x, dtype, /, *, copy=True):
 
 
 function_handlers["astype"] = astype
-
-real_p = Primitive("real", np.real)
-real_p.def_vjp(lambda ct, ans, x: ct)
-real_p.def_jvp(lambda t, ans, x: bind(real_p, t))
-real_p.def_batch(batch_unary(real_p))
 
 
 @implements(np.real)

@@ -11,31 +11,13 @@ import operator
 import numpy as np
 
 from ..core.aliasing import is_view, layout, record_view, reshaped_layout
-from ..core.batching import move_bdim
-from ..core.primitive import Primitive, bind
+from ..core.primitive import bind
+from ..core.prims import broadcast_to_p, reshape_p, transpose_p
 from ..core.tracer import Tracer
 from ._dispatch import implements, normalize_axes, normalize_axis, shape
 
 
-# -- reshape -----------------------------------------------------------------------------
-def _reshape_impl(x, *, shape):
-    return x.reshape(shape) if type(x) is np.ndarray else np.reshape(x, shape)
-
-
-reshape_p = Primitive("reshape", _reshape_impl)
-reshape_p.def_vjp(lambda ct, ans, x, *, shape: reshape(ct, np.shape(x) if not hasattr(x, "shape")
-                                                        else x.shape))
-reshape_p.def_jvp(lambda t, ans, x, *, shape: bind(reshape_p, t, shape=shape))
-
-
-def _reshape_batch(vals, bdims, *, shape):
-    x = move_bdim(vals[0], bdims[0], 0)
-    return bind(reshape_p, x, shape=(x.shape[0],) + shape), 0
-
-
-reshape_p.def_batch(_reshape_batch)
-
-
+# -- reshape (reshape_p is the core's) ---------------------------------------------------
 @implements(np.reshape)
 def reshape(a, shape=None, order="C", *, newshape=None, copy=None):
     """``reshape(a, shape, order="C")``.
@@ -78,22 +60,7 @@ def ravel(a, order="C"):
     return reshape(a, (-1,), order)
 
 
-# -- transpose ---------------------------------------------------------------------------
-transpose_p = Primitive("transpose", lambda x, *, axes: x.transpose(axes)
-                        if type(x) is np.ndarray else np.transpose(x, axes))
-transpose_p.def_vjp(lambda ct, ans, x, *, axes: bind(transpose_p, ct,
-                                                    axes=tuple(np.argsort(axes))))
-transpose_p.def_jvp(lambda t, ans, x, *, axes: bind(transpose_p, t, axes=axes))
-
-
-def _transpose_batch(vals, bdims, *, axes):
-    x = move_bdim(vals[0], bdims[0], 0)
-    return bind(transpose_p, x, axes=(0,) + tuple(a + 1 for a in axes)), 0
-
-
-transpose_p.def_batch(_transpose_batch)
-
-
+# -- transpose (transpose_p is the core's) -----------------------------------------------
 @implements(np.transpose)
 def transpose(a, axes=None):
     """``transpose(a, axes=None)``: permute the axes (reverse them by default)."""
@@ -143,44 +110,7 @@ def swapaxes(a, axis1, axis2):
     return transpose(a, perm)
 
 
-# -- broadcast_to ------------------------------------------------------------------------
-def _broadcast_to_transpose(ct, x, *, shape):
-    from ..core.ops import unbroadcast
-    return unbroadcast(ct, globals()["shape"](x))
-
-
-def _broadcast_to_impl(x, *, shape):
-    # A read-only view with zero strides along the broadcast axes, as np.broadcast_to makes,
-    # built directly for contiguous arrays (np.broadcast_to's Python wrapper costs ~5 us).
-    if isinstance(x, np.generic):
-        x = np.asarray(x)
-    if type(x) is np.ndarray and x.flags.c_contiguous and not x.dtype.hasobject:
-        lead = len(shape) - x.ndim
-        strides = tuple(0 if i < lead or x.shape[i - lead] == 1 else x.strides[i - lead]
-                        for i in range(len(shape)))
-        view = np.ndarray(shape, x.dtype, buffer=x, strides=strides)
-        view.flags.writeable = False
-        return view
-    return np.broadcast_to(x, shape)
-
-
-broadcast_to_p = Primitive("broadcast_to", _broadcast_to_impl)
-broadcast_to_p.def_vjp(lambda ct, ans, x, *, shape: _broadcast_to_transpose(ct, x, shape=shape))
-broadcast_to_p.def_jvp(lambda t, ans, x, *, shape: bind(broadcast_to_p, t, shape=shape))
-
-
-def _broadcast_to_batch(vals, bdims, *, shape):
-    x = move_bdim(vals[0], bdims[0], 0)
-    xs = x.shape
-    missing = len(shape) - (len(xs) - 1)
-    if missing:
-        x = bind(reshape_p, x, shape=(xs[0],) + (1,) * missing + xs[1:])
-    return bind(broadcast_to_p, x, shape=(xs[0],) + tuple(shape)), 0
-
-
-broadcast_to_p.def_batch(_broadcast_to_batch)
-
-
+# -- broadcast_to (broadcast_to_p is the core's) -----------------------------------------
 @implements(np.broadcast_to)
 def broadcast_to(array, shape, subok=False):
     """``broadcast_to(array, shape)``: a read-only broadcast view for plain arrays."""

@@ -1,0 +1,112 @@
+"""What the core's backend hooks (`tangents.core.tracer.backend`) learn from the layers
+above it: the Array API namespace of traced values, SciPy's ufuncs (registered on first
+use), Dask's lazy arrays, and precise errors for libraries known to convert a traced value
+to a plain array (np.vectorize, np.r_, numpy.ma, xarray, SciPy) found by looking at the
+caller's stack frames."""
+from __future__ import annotations
+
+import os
+import sys
+
+import numpy as np
+
+from . import numpy as tnp
+from .core.tracer import TracerConversionError, backend, check_subclass
+
+__all__ = []
+
+
+def _foreign_ufunc(ufunc):
+    """SciPy's ufuncs get their handlers when tangents.scipy.special is first imported."""
+    from .core.tracer import ufunc_handlers
+    if ufunc not in ufunc_handlers:
+        import tangents.scipy.special  # noqa: F401  (registers SciPy's ufuncs)
+    return ufunc_handlers.get(ufunc), "scipy.special"
+
+
+def _keep_input(x):
+    return type(x).__module__.startswith("dask")  # Dask arrays are kept lazy
+
+
+# Each check runs in Tracer.__array__: frame 0 is the check, 1 __array__, 2 the Python code
+# whose np.asarray (or np.array, or assignment into an ndarray) converts the tracer.
+def _np_vectorize_check(tracer):
+    frame = sys._getframe(2)
+    for _ in range(6):
+        if frame is None:
+            return
+        if frame.f_code.co_name in ("_vectorize_call", "_get_ufunc_and_otypes",
+                                    "_vectorize_call_with_signature"):
+            raise TracerConversionError(
+                "np.vectorize cannot be intercepted on traced values (it loops in Python over "
+                "plain arrays); use tangents.numpy.vectorize(pyfunc, signature=...), which "
+                "runs the function once through vmap and is differentiable")
+        frame = frame.f_back
+
+
+def _converter_check(tracer):
+    """What to use instead, where a known library's code converts a tracer to an array."""
+    frame = sys._getframe(2)
+    module = frame.f_globals.get("__name__", "")
+    if "index_tricks" in module and frame.f_code.co_name == "__getitem__":
+        raise TracerConversionError(
+            "np.r_ / np.c_ turn each piece into an array with np.array, which traced values "
+            "cannot answer; use tangents.numpy.r_ / tangents.numpy.c_ (the same index "
+            "expressions, differentiable)")
+    if module.startswith("xarray."):
+        raise TracerConversionError(
+            "xarray converted its traced data to a plain array (.values, .to_numpy(), "
+            "float(da), ...), which would drop its derivative; use the traced array "
+            "da.data instead (float(da.sum().data) outside the transform)")
+
+
+def _numpy_ma_check(tracer):
+    frame = sys._getframe(2)
+    for _ in range(4):
+        if frame is None:
+            return
+        if frame.f_globals.get("__name__", "").startswith("numpy.ma"):
+            check_subclass(np.ma.MaskedArray, "a numpy.ma operation on a traced value",
+                           "one of its operands")
+        frame = frame.f_back
+
+
+def _scipy_check(tracer):
+    """SciPy converting a tracer: name the SciPy function the user called (the outermost
+    SciPy frame) and say what to use instead."""
+    frame, found = sys._getframe(2), None
+    for _ in range(12):
+        if frame is None:
+            break
+        module = frame.f_globals.get("__name__", "")
+        if module.startswith("scipy."):
+            public = module.split("._")[0]  # scipy.special._logsumexp -> scipy.special
+            found = f"{public}.{frame.f_code.co_name}"
+        elif found is not None:
+            break
+        frame = frame.f_back
+    if found is not None:
+        raise TracerConversionError(
+            f"{found} converted a traced value to a plain array, which would drop its "
+            "derivative. Use the tangents.scipy version (tangents.scipy.special, .stats and "
+            ".linalg mirror SciPy's names)" + _scipy_array_api_advice())
+
+
+def _scipy_array_api_advice():
+    """The end of the SciPy conversion message: whether SCIPY_ARRAY_API=1 can help."""
+    if os.environ.get("SCIPY_ARRAY_API") != "1":
+        return (", or set the environment variable SCIPY_ARRAY_API=1 before SciPy is "
+                "imported, so that SciPy's array-API functions compute with tangents.numpy.")
+    conf = sys.modules.get("scipy._lib._array_api")  # SciPy reads the variable on import
+    if conf is not None and getattr(conf, "SCIPY_ARRAY_API", "1") in ("", "0", False, None):
+        return ("; SCIPY_ARRAY_API=1 is set but SciPy was imported before it was, so its "
+                "array-API support is off: set it before the first import of SciPy.")
+    return ("; SCIPY_ARRAY_API=1 is set and active, so this SciPy function has no array-API "
+            "support for these arguments in the installed SciPy.")
+
+
+backend.namespace = tnp
+backend.foreign_ufunc = _foreign_ufunc
+backend.keep_input = _keep_input
+backend.conversion_checks[:] = [_np_vectorize_check, _converter_check, _numpy_ma_check,
+                                _scipy_check]
