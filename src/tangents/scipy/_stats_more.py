@@ -76,7 +76,7 @@ def _gamma_entropy(a):
 def _t_entropy(df):
     half = (df + 1) / 2
     return (half * (tss.digamma(half) - tss.digamma(df / 2)) + 0.5 * tnp.log(df)
-            + tss.betaln(df / 2, 0.5))
+            + tss.betaln(df / 2, np.asarray(0.5, dtype(df))))  # SciPy widens a float 0.5
 
 
 def _beta_entropy(a, b):

@@ -481,6 +481,20 @@ class dirichlet_gen:
     def pdf(self, x, alpha):
         return tnp.exp(self.logpdf(x, alpha))
 
+    def entropy(self, alpha):
+        """``log B(alpha) + (a0 - K) digamma(a0) - sum((alpha - 1) digamma(alpha))``,
+        ``a0 = sum(alpha)``.
+
+        >>> float(dirichlet.entropy(np.ones(3)))  # uniform on the simplex: -log 2
+        -0.6931471805599453
+        """
+        dt = dtype(alpha) if dtype(alpha).kind == "f" else np.dtype(np.float64)
+        alpha = self._check(np.full(shape(alpha), 1.0 / shape(alpha)[0], dt), alpha)[1]
+        a0 = tnp.sum(alpha)
+        lnb = tnp.sum(tss.gammaln(alpha)) - tss.gammaln(a0)
+        return (lnb + (a0 - shape(alpha)[0]) * tss.digamma(a0)
+                - tnp.sum((alpha - 1) * tss.digamma(alpha)))
+
 
 dirichlet = dirichlet_gen()
 
@@ -520,7 +534,10 @@ class multivariate_normal_gen:
     def logpdf(self, x, mean=None, cov=1, allow_singular=False):
         """``multivariate_normal.logpdf(x, mean=None, cov=1, allow_singular=False)``, through
         a Cholesky factor (eigendecomposition with ``allow_singular``: pseudo-inverse and
-        pseudo-determinant on the covariance's support).  ``cov`` is read as symmetric.
+        pseudo-determinant on the covariance's support).  ``cov`` is read as symmetric from
+        its lower triangle, as NumPy's ``cholesky``/``eigh`` read it: the derivative in
+        ``cov`` is taken entry by entry of the matrix as passed, so entries above the diagonal
+        get 0 and those below carry both symmetric positions.
 
         >>> multivariate_normal.logpdf(np.zeros(2), cov=np.eye(2))  # -log(2 pi)
         np.float64(-1.8378770664093453)
@@ -546,6 +563,18 @@ class multivariate_normal_gen:
 
     def pdf(self, x, mean=None, cov=1, allow_singular=False):
         return tnp.exp(self.logpdf(x, mean, cov, allow_singular))
+
+    def entropy(self, mean=None, cov=1):
+        """``(dim (1 + log 2 pi) + log det cov) / 2`` through a Cholesky factor, so that the
+        derivative in ``cov`` is the one in the lower triangle NumPy's ``cholesky`` reads
+        (``g = inv(cov) / 2`` on the diagonal, ``2 g`` below it, 0 above); ``mean`` has none.
+
+        >>> float(multivariate_normal.entropy(cov=np.eye(2)))  # 1 + log 2 pi
+        2.8378770664093453
+        """
+        dim, _, _, cov = self._params(0.0, mean, cov)
+        logdet = 2 * tnp.sum(tnp.log(tnp.diagonal(tnp.linalg.cholesky(cov))))
+        return 0.5 * (dim * (1 + _LOG_2PI) + logdet)
 
 
 multivariate_normal = multivariate_normal_gen()
