@@ -192,3 +192,31 @@ def test_ppf_inverts_cdf_and_its_derivative_is_one_over_pdf():
         np.testing.assert_allclose(d.cdf(x, *params), q, rtol=1e-10)
         np.testing.assert_allclose(tg.elementwise_grad(lambda q: d.ppf(q, *params))(q),
                                    1 / d.pdf(x, *params), rtol=1e-10)
+
+
+@WAITS_FOR_SHAPE_CDF
+def test_shape_derivatives_match_mpmath_to_1e_10():
+    """t's CDF in df, chi2's in df and the gamma quantile in a, against mpmath's
+    high-precision numerical derivatives."""
+    mp = pytest.importorskip("mpmath")
+    mp.mp.dps = 40
+
+    def t_cdf(z, df):  # the regularized incomplete beta form of the t CDF
+        x = df / (df + z * z)
+        tail = mp.betainc(df / 2, mp.mpf(1) / 2, 0, x, regularized=True) / 2
+        return tail if z < 0 else 1 - tail
+
+    def gamma_ppf(q, a):
+        return mp.findroot(lambda x: mp.gammainc(a, 0, x, regularized=True) - q, 1.0)
+
+    rows = [
+        (lambda df: tst.t.cdf(-1.3, df), lambda df: t_cdf(mp.mpf(-1.3), df), 3.5),
+        (lambda df: tst.t.cdf(0.4, df), lambda df: t_cdf(mp.mpf("0.4"), df), 1.2),
+        (lambda df: tst.chi2.cdf(2.2, df),
+         lambda df: mp.gammainc(df / 2, 0, mp.mpf("2.2") / 2, regularized=True), 3.0),
+        (lambda a: tst.gamma.ppf(0.3, a), lambda a: gamma_ppf(mp.mpf("0.3"), a), 2.5),
+    ]
+    for ours_fn, ref_fn, p in rows:
+        got = tg.grad(ours_fn)(p)
+        want = float(mp.diff(ref_fn, mp.mpf(p)))
+        np.testing.assert_allclose(got, want, rtol=1e-10)
