@@ -314,3 +314,17 @@ def test_complex_parameters_and_own_jac_are_refused_clearly():
         optim.minimize(lambda p: np.abs(p["z"]) ** 2, {"z": np.complex128(1 + 1j)})
     with pytest.raises(TypeError, match="exact gradient of fun itself; drop jac="):
         optim.minimize(quartic_flat, Q0_FLAT, jac=quartic_grad)
+
+
+def test_a_custom_method_gets_value_and_gradient_together():
+    from scipy.optimize import OptimizeResult
+
+    def descend(fun, x0, args, jac, callback=None, **options):  # SciPy's custom-method API
+        x = x0
+        for _ in range(200):
+            x = x - 0.2 * jac(x, *args)
+        return OptimizeResult(x=x, fun=fun(x, *args), success=True, nit=200)
+    res = optim.minimize(quartic, Q0, method=descend)
+    ref = scipy_reference("bfgs", options={"gtol": 1e-10})
+    rtol, atol = TOL[np.float64]
+    np.testing.assert_allclose(res.x_flat, ref.x, rtol=rtol, atol=atol)

@@ -15,8 +15,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .. import tree
-from ..core.derived import hessian, hvp
-from ..core.transforms import value_and_grad
+from ..core import hessian, hvp, value_and_grad
 
 __all__ = ["minimize", "newton", "NewtonResult"]
 
@@ -367,7 +366,7 @@ def minimize(fun, x0, args=(), method=None, *, bounds=None, callback=None, progr
     kwargs.pop("jac", None)
     _check_x0(x0)
     flat = _Flat(x0)
-    m = (method or "").lower()
+    m = method.lower() if isinstance(method, str) else ""  # or a custom minimizer
     if bounds is not None:
         kwargs["bounds"] = _flat_bounds(bounds, flat, Bounds)
     recent = _Recent()
