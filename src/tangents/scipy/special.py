@@ -27,9 +27,7 @@ except ImportError as e:  # pragma: no cover - SciPy is optional
     raise ImportError("tangents.scipy.special needs SciPy: pip install tangents[scipy]") from e
 
 from .. import numpy as tnp
-from ..core import builders
-from ..core.batching import move_bdim
-from ..core.primitive import Primitive, bind
+from ..core import Primitive, bind, builders, move_bdim
 from ..nn import functions as _nn
 from ..numpy._dispatch import dtype, implements_ufunc, is_traced, normalize_axes, shape
 
@@ -309,3 +307,8 @@ def log_softmax(x, axis=None):
     array([-0.69314718, -0.69314718])
     """
     return _nn.log_softmax(x, normalize_axes(axis, len(shape(x)), "log_softmax"))
+
+from ._special_more import *  # noqa: E402,F403  (Bessel, incomplete gamma/beta, ...)
+from ._special_more import __all__ as _more  # noqa: E402
+
+__all__ += _more

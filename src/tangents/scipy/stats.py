@@ -29,8 +29,7 @@ except ImportError as e:  # pragma: no cover - SciPy is optional
     raise ImportError("tangents.scipy.stats needs SciPy: pip install tangents[scipy]") from e
 
 from .. import numpy as tnp
-from ..core import builders
-from ..core.transforms import jvp
+from ..core import builders, jvp
 from ..numpy._dispatch import dtype, is_traced, shape
 from . import _stats_more as _more
 from . import linalg as _tsl
@@ -51,14 +50,6 @@ def _cdf_prim(name, ufunc, *partials):
     return builders.elementwise(f"stats.{name}", impl, *partials)
 
 
-def _gamma_pdf(x, a):
-    return tnp.exp(tss.xlogy(a - 1, x) - x - tss.gammaln(a))
-
-
-def _beta_pdf(x, a, b):
-    return tnp.exp(tss.xlogy(a - 1, x) + tss.xlog1py(b - 1, -x) - tss.betaln(a, b))
-
-
 def _t_logpdf(z, df):
     return (tss.gammaln((df + 1) / 2) - tss.gammaln(df / 2) - 0.5 * (tnp.log(df) + _LOG_PI)
             - (df + 1) / 2 * tnp.log1p(z * z / df))
@@ -73,12 +64,8 @@ def _binom_logpmf(k, n, p):
             + tss.xlogy(k, p) + tss.xlog1py(n - k, -p))
 
 
-_gammainc_p = _cdf_prim("gammainc", _sc.gammainc, None, lambda ans, a, x: _gamma_pdf(x, a))
-_gammaincc_p = _cdf_prim("gammaincc", _sc.gammaincc, None, lambda ans, a, x: -_gamma_pdf(x, a))
-_betainc_p = _cdf_prim("betainc", _sc.betainc, None, None,
-                       lambda ans, a, b, x: _beta_pdf(x, a, b))
-_betaincc_p = _cdf_prim("betaincc", _sc.betaincc, None, None,
-                        lambda ans, a, b, x: -_beta_pdf(x, a, b))
+# one definition, in special (with shape-parameter derivatives)
+from ._special_more import _betainc_p, _betaincc_p, _gammainc_p, _gammaincc_p  # noqa: E402
 
 
 def _stdtr_ddf(ans, df, z):
