@@ -392,3 +392,16 @@ def zeta(x, q=None):
 
 implements_ufunc(_scu._riemann_zeta)(lambda x: zeta(x))
 implements_ufunc(_scu._zeta)(zeta)
+
+
+# -- coverage for docs/coverage.md: name -> arguments differentiated (in SciPy's order) --------
+COVERAGE = {
+    **{n: "x (order v: not differentiable yet)" for n in ("jv", "yv", "iv", "ive", "kv", "kve")},
+    **{n: "x" for n in ("j0", "j1", "y0", "y1", "k0", "k1", "k0e", "k1e", "erfcinv", "rgamma",
+                        "exp1", "expi", "gammasgn")},
+    "spherical_jn": "z (scipy.special.spherical_jn(tracer) raises: use this one)",
+    "spherical_yn": "z (scipy.special.spherical_yn(tracer) raises: use this one)",
+    "gammainc": "a, x", "gammaincc": "a, x", "gammaincinv": "a, y",
+    "betainc": "a, b, x", "betaincc": "a, b, x", "betaincinv": "a, b, y",
+    "expn": "x", "zeta": "x (x > 1), q", "owens_t": "h, a",
+}
