@@ -398,5 +398,11 @@ def block_diag(*arrs):
         m = m if dtype(m) == dt else tnp.astype(m, dt)
         rows.append(tnp.concatenate([np.zeros((r, c0), dt), m,
                                      np.zeros((r, cols - c0 - c), dt)], axis=1))
+
+
+from ._linalg_more import logm, polar, solve_banded, solve_circulant, solve_toeplitz, solveh_banded  # noqa: E402  # noqa: E402
+
+__all__ += ['solve_banded', 'solveh_banded', 'solve_circulant', 'solve_toeplitz', 'logm',
+            'polar']
         c0 += c
     return tnp.concatenate(rows, axis=0)
