@@ -1,0 +1,166 @@
+"""tangents.scipy.integrate: ODE solutions and integrals through the shared harness (values
+equal SciPy's; derivatives to order 2 against finite differences and forward against reverse;
+float32; vmap), plus the Leibniz/adjoint edge cases and clear errors."""
+import numpy as np
+import pytest
+
+si = pytest.importorskip("scipy.integrate")
+
+from harness import TOL, Case, case_id, check_case  # noqa: E402
+
+import tangents as tg  # noqa: E402
+import tangents.scipy.integrate as tsi  # noqa: E402
+
+TIGHT = dict(rtol=1e-10, atol=1e-12)
+
+
+def lotka(y, t, a, b):
+    """Lotka-Volterra with a time-dependent forcing (so t matters on its own)."""
+    return np.stack([a[0] * y[0] - b * y[0] * y[1] + 0.1 * np.sin(t),
+                     -a[1] * y[1] + b * y[0] * y[1]])
+
+
+def _as(y, like):
+    return np.asarray(y, np.asarray(like).dtype)
+
+
+def ode_y0_t_args(y0, t, a, b):
+    return tsi.odeint(lotka, y0, t, args=(a, b), **TIGHT)
+
+
+def ode_ref(y0, t, a, b):
+    return _as(si.odeint(lotka, y0, t, args=(a, b), **TIGHT), y0)
+
+
+def ivp(method):
+    def fun(y0, t_eval, a, b):
+        return tsi.solve_ivp(lambda t, y, a, b: lotka(y, t, a, b), (0.0, 2.5), y0, method,
+                             t_eval=t_eval, args=(a, b), **TIGHT).y
+
+    def ref(y0, t_eval, a, b):
+        return _as(si.solve_ivp(lambda t, y, a, b: lotka(y, t, a, b), (0.0, 2.5), y0, method,
+                                t_eval=t_eval, args=(a, b), **TIGHT).y, y0)
+    return fun, ref
+
+
+def ivp_span(y0, t1):
+    return tsi.solve_ivp(lambda t, y: -y * t, np.stack([t1 * 0.25, t1]), y0,
+                         t_eval=np.stack([t1 * 0.5, t1]), **TIGHT).y
+
+
+def quad_fun(a, b, c):
+    return tsi.quad(lambda x, c: np.exp(-c[0] * x * x) * np.cos(c[1] * x), a, b, args=(c,),
+                    epsabs=1e-13, epsrel=1e-12)[0]
+
+
+def quad_ref(a, b, c):
+    return _as(si.quad(lambda x, c: np.exp(-c[0] * x * x) * np.cos(c[1] * x), a, b,
+                       args=(c,), epsabs=1e-13, epsrel=1e-12)[0], c)
+
+
+def quad_vec_fun(a, b, c):
+    return tsi.quad_vec(lambda x, c: np.exp(-x * c) / (1 + x), a, b, epsrel=1e-12,
+                        args=(c,))[0]
+
+
+def quad_vec_ref(a, b, c):
+    return _as(si.quad_vec(lambda x: np.exp(-x * c) / (1 + x), a, b, epsrel=1e-12)[0], c)
+
+
+Y0, T = np.array([1.0, 0.5]), np.array([0.0, 0.5, 1.2, 2.0])
+A, B = np.array([0.7, 0.4]), np.array(0.3)
+CASES = [
+    Case("odeint", ode_y0_t_args, (Y0, T, A, B), np_fun=ode_ref),
+    Case("solve_ivp_RK45", *ivp("RK45")[:1], (Y0, T[1:], A, B), np_fun=ivp("RK45")[1]),
+    Case("solve_ivp_DOP853", *ivp("DOP853")[:1], (Y0, T[1:], A, B), np_fun=ivp("DOP853")[1]),
+    Case("solve_ivp_t_span", ivp_span, (Y0, np.array(1.5))),
+    Case("quad", quad_fun, (np.array(-0.5), np.array(1.5), np.array([0.8, 2.0])),
+         np_fun=quad_ref),
+    Case("quad_vec", quad_vec_fun, (np.array(0.2), np.array(2.0), np.array([0.5, 1.0, 2.0])),
+         np_fun=quad_vec_ref),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=case_id)
+def test_harness(case):
+    check_case(case)
+
+
+def test_gradient_of_100_parameters_matches_finite_differences():
+    """The acceptance check: a gradient in y0 and 100 parameters at rtol=1e-10 agrees with
+    central differences to 1e-6 relative."""
+    rng = np.random.default_rng(0)
+    w = rng.standard_normal((10, 10)) / 4
+    y0 = rng.standard_normal(10)
+
+    def loss(y0, w):
+        ys = tsi.odeint(lambda y, t, w: np.tanh(w @ y) - 0.1 * y, y0, np.linspace(0, 2, 5),
+                        args=(w,), **TIGHT)
+        return np.sum(ys ** 2)
+    tg.check_grads(loss, (y0, w), order=1, rtol=TOL[np.float64][0])
+
+
+def test_adjoint_in_t_and_hessian_match_closed_form():
+    """y' = -k y: y(t) = y0 e^{-k (t - t0)}; the derivatives in t0, t1, k and the Hessian in k
+    against the closed form."""
+    def end(t, k):
+        return tsi.odeint(lambda y, t, k: -k * y, np.array([2.0]), t, args=(k,), **TIGHT)[-1, 0]
+    t, k = np.array([0.3, 1.1]), 0.7
+    exact = 2.0 * np.exp(-k * 0.8)
+    g_t, g_k = tg.grad(end, (0, 1))(t, k)
+    np.testing.assert_allclose(g_t, [k * exact, -k * exact], rtol=1e-8)
+    np.testing.assert_allclose(g_k, -0.8 * exact, rtol=1e-8)
+    np.testing.assert_allclose(tg.hessian(end, 1)(t, k), 0.64 * exact, rtol=1e-7)
+    np.testing.assert_allclose(tg.jvp(lambda k: end(t, k), (k,), (1.0,))[1], -0.8 * exact,
+                               rtol=1e-8)
+
+
+def test_vmap_over_y0_equals_examples():
+    y0s = np.array([[1.0, 0.5], [0.8, 0.9], [1.2, 0.2]])
+    f = lambda y0: tsi.solve_ivp(lambda t, y: lotka(y, t, A, B), (0.0, 1.0), y0,  # noqa: E731
+                                 t_eval=[0.5, 1.0], **TIGHT).y
+    np.testing.assert_allclose(tg.vmap(f)(y0s), np.stack([f(y) for y in y0s]), rtol=1e-12)
+    gs = tg.vmap(tg.grad(lambda y0: f(y0).sum()))(y0s)
+    np.testing.assert_allclose(gs, np.stack([tg.grad(lambda y0: f(y0).sum())(y) for y in y0s]),
+                               rtol=1e-12)
+
+
+def test_solve_ivp_without_t_eval_and_dense_output():
+    """Interior output times are the solver's steps (constants); .sol(t) re-solves and is
+    differentiable."""
+    def res(y0, k):
+        return tsi.solve_ivp(lambda t, y, k: -k * y, (0.0, 1.0), y0, args=(k,),
+                             dense_output=True, **TIGHT)
+    y0 = np.array([1.0, 3.0])
+    plain = si.solve_ivp(lambda t, y: -0.5 * y, (0.0, 1.0), y0, **TIGHT)
+    np.testing.assert_allclose(tg.grad(lambda y0: res(y0, 0.5).y.sum())(y0),
+                               np.full(2, np.exp(-0.5 * plain.t).sum()), rtol=1e-8)
+    g = tg.grad(lambda k: res(y0, k).sol(0.4).sum())(0.5)
+    np.testing.assert_allclose(g, -0.4 * 4.0 * np.exp(-0.2), rtol=1e-8)
+    with pytest.raises(NotImplementedError, match="t_eval"):
+        tg.vmap(lambda y0: res(y0, 0.5).y)(np.ones((2, 2)))
+
+
+def test_quad_infinite_limit_and_limits():
+    gauss = lambda b, s: tsi.quad(lambda x, s: np.exp(-x * x / s), -np.inf, b,  # noqa: E731
+                                  args=(s,), epsabs=1e-13, epsrel=1e-12)[0]
+    g_b, g_s = tg.grad(gauss, (0, 1))(np.inf, 2.0)
+    assert g_b == 0.0
+    np.testing.assert_allclose(g_s, 0.5 * np.sqrt(np.pi / 2.0), rtol=1e-9)  # sqrt(pi s)'
+    np.testing.assert_allclose(tg.grad(gauss)(0.3, 2.0), np.exp(-0.045), rtol=1e-12)
+
+
+def test_closure_over_traced_value_is_a_clear_error():
+    with pytest.raises(TypeError, match=r"odeint: .*args=\(\.\.\.\)"):
+        tg.grad(lambda k: tsi.odeint(lambda y, t: -k * y, np.array([1.0]), [0.0, 1.0])
+                .sum())(1.0)
+    with pytest.raises(TypeError, match=r"quad: .*args=\(\.\.\.\)"):
+        tg.grad(lambda k: tsi.quad(lambda x: k * x, 0.0, 1.0)[0])(1.0)
+
+
+def test_plain_values_are_scipys():
+    out = tsi.solve_ivp(lambda t, y: -y, (0.0, 1.0), [1.0], dense_output=True)
+    ref = si.solve_ivp(lambda t, y: -y, (0.0, 1.0), [1.0], dense_output=True)
+    np.testing.assert_array_equal(out.y, ref.y)
+    np.testing.assert_array_equal(out.sol(0.3), ref.sol(0.3))
+    assert tsi.quad(np.sin, 0.0, 1.0) == si.quad(np.sin, 0.0, 1.0)
