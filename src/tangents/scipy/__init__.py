@@ -6,7 +6,7 @@ used (``import tangents.scipy.special`` or ``tangents.scipy.special``), so
 """
 import importlib
 
-__all__ = ["special", "linalg", "stats", "signal"]
+__all__ = ["special", "linalg", "stats", "signal", "integrate"]
 
 
 def __getattr__(name):
