@@ -6,6 +6,7 @@ and the derivatives must agree with finite differences, forward with reverse mod
 vmap with stacking."""
 import numpy as np
 import pytest
+from harness import tol
 
 import tangents as tg
 
@@ -96,12 +97,12 @@ FUNS = [write_through_row, base_update_seen_by_view, transpose_and_reshape_views
 def test_views_follow_numpy(fun):
     x = np.arange(6.0).reshape(2, 3) / 3.0 + 0.5
     value, g = tg.value_and_grad(fun)(x)
-    np.testing.assert_allclose(value, fun(x), rtol=1e-13)
+    np.testing.assert_allclose(value, fun(x), **tol("exact"))
     tg.check_grads(fun, (x,), order=2)
     xs = np.stack([x, x + 0.25, -x])
-    np.testing.assert_allclose(tg.vmap(fun)(xs), [fun(xi) for xi in xs], rtol=1e-13)
+    np.testing.assert_allclose(tg.vmap(fun)(xs), [fun(xi) for xi in xs], **tol("exact"))
     np.testing.assert_allclose(tg.vmap(tg.grad(fun))(xs),
-                               np.stack([tg.grad(fun)(xi) for xi in xs]), rtol=1e-12)
+                               np.stack([tg.grad(fun)(xi) for xi in xs]), **tol("roundoff"))
 
 
 def test_view_written_under_an_inner_transform_of_a_nested_derivative():
@@ -112,7 +113,7 @@ def test_view_written_under_an_inner_transform_of_a_nested_derivative():
         row *= d
         return np.sum(np.tanh(y))
     x = np.array([0.3, -0.7, 1.1])
-    np.testing.assert_allclose(tg.grad(f)(x), tg.jacfwd(f)(x), rtol=1e-12)
+    np.testing.assert_allclose(tg.grad(f)(x), tg.jacfwd(f)(x), **tol("roundoff"))
     tg.check_grads(f, (x,), order=3)
 
 
@@ -156,10 +157,11 @@ def test_jacobians_through_writes_into_views():
     x = np.array([0.3, -0.8, 1.1])
     eps = 1e-6
     numeric = np.stack([(f(x + eps * e) - f(x - eps * e)) / (2 * eps) for e in np.eye(3)], 1)
-    np.testing.assert_allclose(tg.jacrev(f)(x), numeric, rtol=1e-7, atol=1e-9)
-    np.testing.assert_allclose(tg.jacfwd(f)(x), numeric, rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(tg.jacrev(f)(x), numeric, **tol("fd"))
+    np.testing.assert_allclose(tg.jacfwd(f)(x), numeric, **tol("fd"))
     np.testing.assert_allclose(tg.hessian(lambda x: np.sum(f(x) ** 3))(x),
-                               tg.jacrev(tg.jacrev(lambda x: np.sum(f(x) ** 3)))(x), rtol=1e-10)
+                               tg.jacrev(tg.jacrev(lambda x: np.sum(f(x) ** 3)))(x),
+                                         **tol("composed"))
 
 
 def test_in_place_array_methods_follow_numpy():
@@ -182,10 +184,10 @@ def test_in_place_array_methods_follow_numpy():
                 + x[k] + x.nbytes / x.itemsize)
 
     x = np.array([0.3, -1.0, 2.0, 0.7, 1.5])
-    np.testing.assert_allclose(tg.value_and_grad(f)(x)[0], f(x), rtol=1e-14)
+    np.testing.assert_allclose(tg.value_and_grad(f)(x)[0], f(x), **tol("exact"))
     tg.check_grads(f, (x,), order=2)
     xs = np.stack([x, x + 1.0, -x])
-    np.testing.assert_allclose(tg.vmap(f)(xs), [f(b) for b in xs], rtol=1e-14)
+    np.testing.assert_allclose(tg.vmap(f)(xs), [f(b) for b in xs], **tol("exact"))
     with pytest.raises(TypeError, match="astype"):
         tg.grad(lambda x: np.sum(x.view(np.int64)))(x)
     with pytest.raises(ValueError, match="np.resize"):
@@ -228,7 +230,8 @@ def _random_program(seed):
 def test_random_view_and_update_programs_match_numpy(seed):
     f = _random_program(seed)
     x = np.arange(6.0).reshape(2, 3) / 5 + 0.1
-    np.testing.assert_allclose(tg.value_and_grad(f)(x)[0], f(x.copy()), rtol=1e-12)
+    np.testing.assert_allclose(tg.value_and_grad(f)(x)[0], f(x.copy()), **tol("roundoff"))
     tg.check_grads(f, (x,), order=1)
     xs = np.stack([x, x + 0.2])
-    np.testing.assert_allclose(tg.vmap(f)(xs), [f(xs[0].copy()), f(xs[1].copy())], rtol=1e-12)
+    np.testing.assert_allclose(tg.vmap(f)(xs), [f(xs[0].copy()), f(xs[1].copy())],
+                               **tol("roundoff"))

@@ -2,6 +2,7 @@
 closed forms and finite differences, and perturbation confusion."""
 import numpy as np
 import pytest
+from harness import approx, tol
 
 import tangents as tg
 
@@ -46,7 +47,7 @@ THIRD = [  # name, function, third derivative, points
 def test_third_derivative_reverse_closed_form(name, fun, third, points):
     g3 = tg.grad(tg.grad(tg.grad(fun)))
     for x in points:
-        assert g3(x) == pytest.approx(third(x), rel=1e-10, abs=1e-12), (name, x)
+        assert g3(x) == approx(third(x), "composed"), (name, x)
 
 
 @pytest.mark.parametrize("name, fun, third, points", THIRD, ids=[r[0] for r in THIRD])
@@ -54,9 +55,9 @@ def test_third_derivative_forward_and_mixed(name, fun, third, points):
     for x in points:
         want = third(x)
         fwd = lambda h: (lambda y: tg.jvp(h, (y,), (1.0,))[1])
-        assert fwd(fwd(fwd(fun)))(x) == pytest.approx(want, rel=1e-10, abs=1e-12)
-        assert fwd(tg.grad(fwd(fun)))(x) == pytest.approx(want, rel=1e-10, abs=1e-12)
-        assert tg.grad(fwd(tg.grad(fun)))(x) == pytest.approx(want, rel=1e-10, abs=1e-12)
+        assert fwd(fwd(fwd(fun)))(x) == approx(want, "composed")
+        assert fwd(tg.grad(fwd(fun)))(x) == approx(want, "composed")
+        assert tg.grad(fwd(tg.grad(fun)))(x) == approx(want, "composed")
 
 
 @pytest.mark.parametrize("name, fun, third, points", THIRD, ids=[r[0] for r in THIRD])
@@ -68,41 +69,41 @@ def test_fourth_derivative_alternating_modes():
     x = 0.7
     h = tg.grad(lambda a: tg.jvp(tg.grad(lambda b: tg.jvp(np.sin, (b,), (1.0,))[1]), (a,),
                                  (1.0,))[1])
-    assert h(x) == pytest.approx(np.sin(x), rel=1e-12)
+    assert h(x) == approx(np.sin(x), "roundoff")
 
 
 # -- compositions of transforms ---------------------------------------------------------------
 def test_jvp_of_grad_is_forward_over_reverse():
     out, t = tg.jvp(tg.grad(loss), (X,), (V,))
-    np.testing.assert_allclose(out, d1(X), rtol=1e-12)
-    np.testing.assert_allclose(t, d2(X) * V, rtol=1e-12)
+    np.testing.assert_allclose(out, d1(X), **tol("roundoff"))
+    np.testing.assert_allclose(t, d2(X) * V, **tol("roundoff"))
 
 
 def test_grad_of_jvp_is_reverse_over_forward():
     g = tg.grad(lambda x: tg.jvp(loss, (x,), (V,))[1])(X)
-    np.testing.assert_allclose(g, d2(X) * V, rtol=1e-12)
+    np.testing.assert_allclose(g, d2(X) * V, **tol("roundoff"))
 
 
 def test_vjp_of_vjp():
     def pull(ct):
         return tg.vjp(f, X)[1](ct)[0]          # ct -> J^T ct, linear in ct
     out, pull2 = tg.vjp(pull, V)
-    np.testing.assert_allclose(out, d1(X) * V, rtol=1e-12)
+    np.testing.assert_allclose(out, d1(X) * V, **tol("roundoff"))
     # the transpose of a diagonal J^T is J^T itself
-    np.testing.assert_allclose(pull2(np.ones(3))[0], d1(X), rtol=1e-12)
+    np.testing.assert_allclose(pull2(np.ones(3))[0], d1(X), **tol("roundoff"))
 
     def pull_x(x):
         return tg.vjp(f, x)[1](V)[0]            # differentiate J^T v with respect to x
-    np.testing.assert_allclose(tg.vjp(pull_x, X)[1](np.ones(3))[0], d2(X) * V, rtol=1e-12)
+    np.testing.assert_allclose(tg.vjp(pull_x, X)[1](np.ones(3))[0], d2(X) * V, **tol("roundoff"))
 
 
 def test_vmap_of_grad_and_grad_of_vmap():
-    np.testing.assert_allclose(tg.vmap(tg.grad(f))(X), d1(X), rtol=1e-12)
+    np.testing.assert_allclose(tg.vmap(tg.grad(f))(X), d1(X), **tol("roundoff"))
     g = tg.grad(lambda x: np.sum(tg.vmap(f)(x)))(X)
-    np.testing.assert_allclose(g, d1(X), rtol=1e-12)
+    np.testing.assert_allclose(g, d1(X), **tol("roundoff"))
     pts = np.stack([X, V, X * 2])
     gg = tg.vmap(tg.grad(lambda x: np.sum(f(x))))(pts)
-    np.testing.assert_allclose(gg, d1(pts), rtol=1e-12)
+    np.testing.assert_allclose(gg, d1(pts), **tol("roundoff"))
 
 
 def test_vmap_of_vmap():
@@ -117,22 +118,22 @@ def test_vmap_of_vmap():
 
 def test_vmap_of_vmap_of_grad():
     pts = np.linspace(-1, 1, 6).reshape(2, 3)
-    np.testing.assert_allclose(tg.vmap(tg.vmap(tg.grad(f)))(pts), d1(pts), rtol=1e-12)
+    np.testing.assert_allclose(tg.vmap(tg.vmap(tg.grad(f)))(pts), d1(pts), **tol("roundoff"))
 
 
 def test_jacfwd_of_jacrev_and_hessian():
     h = tg.jacfwd(tg.jacrev(loss))(X)
-    np.testing.assert_allclose(h, np.diag(d2(X)), rtol=1e-12, atol=1e-15)
-    np.testing.assert_allclose(tg.hessian(loss)(X), h, rtol=1e-12, atol=1e-15)
-    np.testing.assert_allclose(tg.jacrev(tg.jacfwd(loss))(X), h, rtol=1e-12, atol=1e-15)
-    np.testing.assert_allclose(tg.jacrev(tg.jacrev(loss))(X), h, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(h, np.diag(d2(X)), **tol("roundoff"))
+    np.testing.assert_allclose(tg.hessian(loss)(X), h, **tol("roundoff"))
+    np.testing.assert_allclose(tg.jacrev(tg.jacfwd(loss))(X), h, **tol("roundoff"))
+    np.testing.assert_allclose(tg.jacrev(tg.jacrev(loss))(X), h, **tol("roundoff"))
 
 
 def test_third_order_tensor_by_nested_jacobians():
     t3 = tg.jacfwd(tg.jacfwd(tg.jacrev(loss)))(X)
     want = np.zeros((3, 3, 3))
     want[np.arange(3), np.arange(3), np.arange(3)] = d3(X)
-    np.testing.assert_allclose(t3, want, rtol=1e-11, atol=1e-14)
+    np.testing.assert_allclose(t3, want, **tol("roundoff"))
 
 
 def test_nested_grad_with_cross_terms():
@@ -145,7 +146,7 @@ def test_grad_of_function_calling_grad_of_closure():
     # f(x) = x * d/dy[sin(x y)] at y = 1 = x^2 cos(x); f'(x) = 2x cos x - x^2 sin x
     h = lambda x: x * tg.grad(lambda y: np.sin(x * y))(1.0)
     x = 0.8
-    assert tg.grad(h)(x) == pytest.approx(2 * x * np.cos(x) - x ** 2 * np.sin(x), rel=1e-12)
+    assert tg.grad(h)(x) == approx(2 * x * np.cos(x) - x ** 2 * np.sin(x), "roundoff")
     tg.check_grads(h, (np.array(x),), order=2)
 
 

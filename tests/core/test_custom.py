@@ -4,6 +4,7 @@ import re
 
 import numpy as np
 import pytest
+from harness import approx, tol
 
 import tangents as tg
 
@@ -70,20 +71,21 @@ def test_custom_sin_every_transform(name):
     s = CUSTOM_SIN[name]
     np.testing.assert_allclose(s(X), np.sin(X))
     assert isinstance(s(X), np.ndarray)
-    np.testing.assert_allclose(tg.grad(lambda x: np.sum(s(x)))(X), np.cos(X), rtol=1e-12)
-    np.testing.assert_allclose(tg.jvp(s, (X,), (V,))[1], np.cos(X) * V, rtol=1e-12)
-    np.testing.assert_allclose(tg.vjp(s, X)[1](V)[0], np.cos(X) * V, rtol=1e-12)
-    np.testing.assert_allclose(tg.linearize(s, X)[1](V), np.cos(X) * V, rtol=1e-12)
+    np.testing.assert_allclose(tg.grad(lambda x: np.sum(s(x)))(X), np.cos(X), **tol("roundoff"))
+    np.testing.assert_allclose(tg.jvp(s, (X,), (V,))[1], np.cos(X) * V, **tol("roundoff"))
+    np.testing.assert_allclose(tg.vjp(s, X)[1](V)[0], np.cos(X) * V, **tol("roundoff"))
+    np.testing.assert_allclose(tg.linearize(s, X)[1](V), np.cos(X) * V, **tol("roundoff"))
     np.testing.assert_allclose(tg.vmap(s)(X), np.sin(X))
-    np.testing.assert_allclose(tg.vmap(tg.grad(s))(X), np.cos(X), rtol=1e-12)
-    np.testing.assert_allclose(tg.grad(lambda x: np.sum(tg.vmap(s)(x)))(X), np.cos(X), rtol=1e-12)
-    np.testing.assert_allclose(tg.jacrev(s)(X), np.diag(np.cos(X)), rtol=1e-12, atol=1e-15)
-    np.testing.assert_allclose(tg.jacfwd(s)(X), np.diag(np.cos(X)), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(tg.vmap(tg.grad(s))(X), np.cos(X), **tol("roundoff"))
+    np.testing.assert_allclose(tg.grad(lambda x: np.sum(tg.vmap(s)(x)))(X), np.cos(X),
+                               **tol("roundoff"))
+    np.testing.assert_allclose(tg.jacrev(s)(X), np.diag(np.cos(X)), **tol("roundoff"))
+    np.testing.assert_allclose(tg.jacfwd(s)(X), np.diag(np.cos(X)), **tol("roundoff"))
     # second and third order: the rules are written with differentiable operations
-    assert tg.grad(tg.grad(s))(0.4) == pytest.approx(-np.sin(0.4), rel=1e-12)
-    assert tg.grad(tg.grad(tg.grad(s)))(0.4) == pytest.approx(-np.cos(0.4), rel=1e-12)
+    assert tg.grad(tg.grad(s))(0.4) == approx(-np.sin(0.4), "roundoff")
+    assert tg.grad(tg.grad(tg.grad(s)))(0.4) == approx(-np.cos(0.4), "roundoff")
     np.testing.assert_allclose(tg.hessian(lambda x: np.sum(s(x)))(X), np.diag(-np.sin(X)),
-                               rtol=1e-12, atol=1e-15)
+                               **tol("roundoff"))
     tg.check_grads(s, (X,), order=2)
 
 
@@ -158,7 +160,7 @@ def test_custom_jvp_several_arguments_every_mode():
     assert tg.grad(mul_j, argnums=(0, 1))(2.0, 3.0) == (pytest.approx(3.0), pytest.approx(2.0))
     assert tg.grad(lambda x: mul_j(x, 3.0))(2.0) == pytest.approx(3.0)
     h = tg.hessian(lambda v: np.sum(mul_j(v, v)))(X)
-    np.testing.assert_allclose(h, 2 * np.eye(3), atol=1e-15)
+    np.testing.assert_allclose(h, 2 * np.eye(3), **tol("composed"))
     np.testing.assert_allclose(tg.vmap(tg.grad(lambda x: mul_j(x, 3.0)))(X), 3.0)
     np.testing.assert_allclose(
         tg.grad(lambda x: np.sum(tg.vmap(mul_j, in_axes=(0, None))(x, 3.0)))(X), 3.0)
@@ -183,9 +185,8 @@ def test_checkpoint_matches_plain_function_to_second_order():
         g2 = tg.grad(fun, argnums)(X, V)
         for a, b in zip(np.atleast_1d(g1) if argnums != (0, 1) else g1,
                         np.atleast_1d(g2) if argnums != (0, 1) else g2):
-            np.testing.assert_allclose(a, b, rtol=1e-12)
-    np.testing.assert_allclose(tg.hessian(ck)(X, V), tg.hessian(fun)(X, V), rtol=1e-12,
-                               atol=1e-15)
+            np.testing.assert_allclose(a, b, **tol("roundoff"))
+    np.testing.assert_allclose(tg.hessian(ck)(X, V), tg.hessian(fun)(X, V), **tol("roundoff"))
     tg.check_grads(ck, (X, V), order=2)
 
 
@@ -234,8 +235,8 @@ def test_check_grads_names_worst_entry_of_wrong_custom_vjp():
     idx, analytic, numeric, rel = rows[0]
     i = int(idx.split(",")[0])
     assert 0 <= i < 3
-    assert float(analytic) / float(numeric) == pytest.approx(1.5, rel=1e-5)
-    assert float(rel) == pytest.approx(0.5, rel=1e-3)
+    assert float(analytic) / float(numeric) == approx(1.5, "fd")
+    assert float(rel) == approx(0.5, "fd")
     # the default (both modes) fails too: reverse mode is checked against finite differences
     with pytest.raises(AssertionError, match="analytic="):
         tg.check_grads(wrong_square, (x,))
