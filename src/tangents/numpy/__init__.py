@@ -91,6 +91,7 @@ from .namespace_extras import *  # noqa: F401,F403
 
 ufunc_methods.attach_ufunc_methods(globals())  # tnp.add.reduce, .at, .nin, ...
 from .index_tricks import *  # noqa: F401,F403
+from .creation import shape_ as shape  # noqa: E402  (NumPy's function, not the family module)
 
 
 def __getattr__(name):

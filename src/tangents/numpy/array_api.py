@@ -11,11 +11,11 @@ from __future__ import annotations
 __all__ = ['__array_api_version__', '__array_namespace_info__', 'acos', 'acosh', 'asin',
            'asinh', 'atan', 'atan2', 'atanh', 'pow', 'bitwise_invert', 'bitwise_left_shift',
            'bitwise_right_shift', 'copysign', 'nextafter', 'concat', 'permute_dims',
-           'matrix_transpose', 'vecdot', 'asarray', 'astype', 'isdtype', 'can_cast', 'finfo',
-           'iinfo', 'unique_all', 'unique_counts', 'unique_inverse', 'unique_values', 'isin',
+           'matrix_transpose', 'vecdot', 'isdtype', 'can_cast', 'finfo', 'iinfo', 'unique_all',
+           'unique_counts', 'unique_inverse', 'unique_values', 'isin',
            'cumulative_sum', 'cumulative_prod', 'broadcast_arrays', 'broadcast_shapes',
            'from_dlpack', 'zeros', 'ones', 'empty', 'full', 'eye', 'bool', 'uint16',
-           'uint32', 'uint64', 'special', 'sort', 'argsort', 'expand_dims']
+           'uint32', 'uint64', 'special']
 
 import builtins
 import importlib
@@ -54,13 +54,9 @@ from .elementwise import (
     where,
 )
 from .joining import concatenate, stack
-from .manipulation import flip
 from .reductions import cumprod, cumsum
 from .reductions import sum as _sum
 from .shape import broadcast_to, ravel, transpose
-from .shape import expand_dims as _expand_dims
-from .sorting import argsort as _argsort
-from .sorting import sort as _sort
 from .sorting import unique
 
 __array_api_version__ = "2024.12"
@@ -125,24 +121,9 @@ def nextafter(x1, x2, /):
 
 
 # -- manipulation and linear algebra -----------------------------------------------------
-@numpy_on_plain(numpy_function("concat"))
-def concat(arrays, /, *, axis=0):
-    """``concat(arrays, axis=0)``: `concatenate` (``axis=None`` joins flattened arrays).
-
-    >>> concat([np.zeros(2), np.ones(1)])
-    array([0., 0., 1.])
-    """
-    return concatenate(arrays, axis=axis)
-
-
-@numpy_on_plain(numpy_function("permute_dims"))
-def permute_dims(x, /, axes):
-    """``permute_dims(x, axes)``: `transpose` with the axes given.
-
-    >>> permute_dims(np.zeros((2, 3, 4)), (2, 0, 1)).shape
-    (4, 2, 3)
-    """
-    return transpose(x, tuple(axes))
+# NumPy 2's aliases, for NumPy 1.x too (np.concat is np.concatenate, np.permute_dims is
+# np.transpose, so these are the functions NumPy's dispatch reaches)
+concat, permute_dims = concatenate, transpose
 
 
 @implements(numpy_function("matrix_transpose"))
@@ -179,63 +160,6 @@ def vecdot(x1, x2, /, *, axis=-1):
         x1 = conj(x1)
     # dtype= keeps small integers (a plain sum widens them to the default integer)
     return _sum(x1 * x2, axis=axis, dtype=np.result_type(dtype(x1), dtype(x2)))
-
-
-def expand_dims(a, /, axis=0):
-    """``expand_dims(x, axis=0)``: NumPy's `expand_dims`, with the standard's default axis.
-
-    >>> expand_dims(np.zeros(3)).shape
-    (1, 3)
-    """
-    return _expand_dims(a, axis)
-
-
-def _descending_argsort(a, axis, kind):
-    # stable descending order from an ascending sort of the reversed axis: reversing
-    # puts later equal elements first, so flipping that order back and mapping its
-    # positions to n - 1 - i keeps ties in their original order
-    n = shape(a)[axis]
-    return (n - 1) - flip(_argsort(flip(a, axis), axis, kind=kind), axis)
-
-
-def _descending_axis(a, axis, order, op):
-    """``(a, axis)`` for a descending sort: a flattened ``a`` for ``axis=None``."""
-    if order is not None:
-        raise TypeError(f"{op}: descending=True does not combine with order= (sort by "
-                        "fields ascending, then reverse)")
-    if axis is None:
-        return ravel(a), 0
-    return a, normalize_axis(axis, len(shape(a)), op)
-
-
-def sort(a, axis=-1, kind=None, order=None, *, descending=False, stable=None):
-    """``sort(a, axis=-1, kind=None, order=None, *, descending=False, stable=None)``:
-    `sorting.sort` plus the standard's ``descending`` (ties keep their order).
-
-    >>> sort(np.array([1.0, 3.0, 2.0]), descending=True)
-    array([3., 2., 1.])
-    """
-    if not descending:
-        return _sort(a, axis, kind, order, stable=stable)
-    a, axis = _descending_axis(a, axis, order, "sort")
-    return flip(_sort(a, axis, kind, stable=stable), axis)
-
-
-def argsort(a, axis=-1, kind=None, order=None, *, descending=False, stable=None):
-    """``argsort(a, axis=-1, kind=None, order=None, *, descending=False, stable=None)``:
-    `sorting.argsort` plus the standard's ``descending``.  Stable unless ``kind`` or
-    ``stable=False`` says otherwise (the standard's default; NumPy leaves the order of
-    ties unspecified): equal elements keep their original order, in either direction.
-
-    >>> argsort(np.array([1.0, 2.0, 2.0, 3.0]), descending=True)
-    array([3, 1, 2, 0])
-    """
-    if kind is None and stable is None:
-        stable = True
-    if not descending:
-        return _argsort(a, axis, kind, order, stable=stable)
-    a, axis = _descending_axis(a, axis, order, "argsort")
-    return _descending_argsort(a, axis, "stable" if stable else kind)
 
 
 @implements(np.broadcast_arrays)
@@ -398,42 +322,7 @@ def isin(element, test_elements, assume_unique=False, invert=False, *, kind=None
     return bind(isin_p, element, test_elements, invert=builtins.bool(invert))
 
 
-# -- conversion and dtypes -----------------------------------------------------------------
-def asarray(obj, /, dtype=None, order=None, *, device=None, copy=None, like=None):
-    """``asarray(obj, dtype=None, device=None, copy=None)``: `creation.asarray` with the
-    standard's ``copy``: ``copy=True`` gives a new traced value, so that an in-place update
-    of the result (``xpx.at(x, i).set(v, copy=True)``) leaves ``obj`` as it was.
-
-    >>> asarray([1.0, 2.0], dtype=np.float32)
-    array([1., 2.], dtype=float32)
-    """
-    _check_device(device, "asarray")
-    if isinstance(obj, Tracer):
-        ans = obj if dtype is None else creation.astype(obj, dtype)
-        return creation.copy(ans) if copy and ans is obj else ans
-    if copy is False:
-        return np.asarray(obj, dtype=dtype, copy=False)
-    ans = creation.asarray(obj, dtype=dtype)
-    if order is not None and isinstance(ans, np.ndarray):
-        ans = np.asarray(ans, order=order)
-    return np.array(ans, copy=True) if copy and isinstance(ans, np.ndarray) else ans
-
-
-def astype(x, dtype, /, *, copy=True, device=None):
-    """``astype(x, dtype, copy=True, device=None)``: cast; derivatives flow back in the
-    input's dtype.
-
-    >>> astype(np.array([1.5]), np.float32)
-    array([1.5], dtype=float32)
-    """
-    _check_device(device, "astype")
-    ans = creation.astype(x, dtype)
-    return creation.copy(ans) if copy and ans is x else ans
-
-
-implements(numpy_function("astype"))(astype)
-
-
+# -- dtypes -----------------------------------------------------------------------------
 def _dtype_of(x):
     """The dtype of an array (traced or not), or ``x`` itself (a dtype or scalar type)."""
     return x.dtype if isinstance(x, (Tracer, np.ndarray, np.generic)) else x
@@ -521,7 +410,7 @@ def full(shape, fill_value, dtype=None, order="C", *, device=None, like=None):
     _check_device(device, "full")
     if isinstance(fill_value, Tracer):
         out = broadcast_to(fill_value, (shape,) if isinstance(shape, int) else tuple(shape))
-        return out if dtype is None else creation.astype(out, dtype)
+        return out if dtype is None else creation.cast(out, dtype)
     return np.full(shape, fill_value, dtype, order)
 
 

@@ -10,20 +10,38 @@ from ..core.batching import batch_unary
 from ..core.primitive import Primitive, bind
 from ..core.prims import astype_p, real_p
 from ..core.tracer import Tracer, function_handlers
-from ._dispatch import contains_tracer, dtype, implements, shape
+from ._dispatch import contains_tracer, dtype, implements, numpy_function, shape
+
+dtype_of, shape_of = dtype, shape  # names the functions' dtype=/shape= arguments leave free
 
 # astype_p and real_p are the core's (its interpreters cast derivatives with them)
 
 
-def astype(x, dtype, /, *, copy=True):
-    """``astype(x, dtype)``: cast; derivatives flow back in the input's dtype."""
+def cast(x, dtype):
+    """``x`` in ``dtype``: ``x`` itself when it has that dtype already (the layer's own
+    cast; the public `astype` copies by default)."""
     dt = np.dtype(dtype)
-    if globals()["dtype"](x) == dt:
+    if dtype_of(x) == dt:
         return x
     return bind(astype_p, x, dtype=dt)
 
 
-function_handlers["astype"] = astype
+function_handlers["astype"] = cast
+
+
+@implements(numpy_function("astype"))
+def astype(x, dtype, /, *, copy=True, device=None):
+    """``astype(x, dtype, /, *, copy=True, device=None)``: cast; derivatives flow back in
+    the input's dtype.  ``copy=False`` returns ``x`` itself when it has ``dtype`` already.
+
+    >>> astype(np.array([1.5]), np.float32)
+    array([1.5], dtype=float32)
+    """
+    check_device(device, "astype")
+    ans = cast(x, dtype)
+    if not copy or ans is not x:
+        return ans
+    return bind(copy_p, x) if isinstance(x, Tracer) else np.copy(x)
 
 
 @implements(np.real)
@@ -41,7 +59,7 @@ def _buffer(a, fill, dtype, shape=None):
     if shape is not None and tuple(np.atleast_1d(shape)) != buf.shape:
         # a traced scalar of the same kind, broadcast to ``shape`` and copied (writable)
         buf = np.copy(np.broadcast_to(np.sum(a._full_like(0)) + fill, shape))
-    return buf if dtype is None else astype(buf, dtype)
+    return buf if dtype is None else cast(buf, dtype)
 
 
 def check_device(device, op):
@@ -67,8 +85,8 @@ def zeros_like(a, dtype=None, order="K", subok=True, shape=None, *, device=None)
     check_device(device, "zeros_like")
     if _traced_buffer(a, dtype, shape):
         return _buffer(a, 0, dtype, shape)
-    return np.zeros(globals()["shape"](a) if shape is None else shape,
-                    globals()["dtype"](a) if dtype is None else dtype)
+    return np.zeros(shape_of(a) if shape is None else shape,
+                    dtype_of(a) if dtype is None else dtype)
 
 
 @implements(np.ones_like)
@@ -77,8 +95,8 @@ def ones_like(a, dtype=None, order="K", subok=True, shape=None, *, device=None):
     check_device(device, "ones_like")
     if _traced_buffer(a, dtype, shape):
         return _buffer(a, 1, dtype, shape)
-    return np.ones(globals()["shape"](a) if shape is None else shape,
-                   globals()["dtype"](a) if dtype is None else dtype)
+    return np.ones(shape_of(a) if shape is None else shape,
+                   dtype_of(a) if dtype is None else dtype)
 
 
 @implements(np.empty_like)
@@ -95,10 +113,10 @@ def full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None, *,
     and a traced ``a`` gives a traced buffer (see `zeros_like`)."""
     check_device(device, "full_like")
     from .shape import broadcast_to
-    shp = globals()["shape"](a) if shape is None else shape
-    dt = globals()["dtype"](a) if dtype is None else np.dtype(dtype)
+    shp = shape_of(a) if shape is None else shape
+    dt = dtype_of(a) if dtype is None else np.dtype(dtype)
     if isinstance(fill_value, Tracer):
-        return broadcast_to(astype(fill_value, dt), shp)
+        return broadcast_to(cast(fill_value, dt), shp)
     if _traced_buffer(a, dtype, shape):
         return _buffer(a, fill_value, dtype, shape)
     return np.full(shp, fill_value, dt)
@@ -147,23 +165,34 @@ def _check_array_input(obj, op):
 
 
 @implements(np.asarray)
-def asarray(a, dtype=None, order=None, *, like=None, copy=None, device=None):
-    """``asarray(a, dtype=None)``: traced values pass through (cast if ``dtype`` is given);
-    lists mixing traced values are stacked differentiably."""
+def asarray(a, dtype=None, order=None, *, device=None, copy=None, like=None):
+    """``asarray(a, dtype=None, order=None, *, device=None, copy=None)``: traced values pass
+    through (cast if ``dtype`` is given); lists mixing traced values are stacked
+    differentiably.  ``copy=True`` gives a new traced value, so that an in-place update of
+    the result (``xpx.at(x, i).set(v, copy=True)``) leaves ``a`` as it was.
+
+    >>> asarray([1.0, 2.0], dtype=np.float32)
+    array([1., 2.], dtype=float32)
+    """
+    check_device(device, "asarray")
     _check_array_input(a, "asarray")
     if isinstance(a, Tracer):
-        return a if dtype is None else astype(a, dtype)
+        ans = a if dtype is None else cast(a, dtype)
+        return bind(copy_p, ans) if copy and ans is a else ans
+    if copy is False:
+        return np.asarray(a, dtype=dtype, copy=False)
     if type(a) in (list, tuple) and contains_tracer(a):
         out = _from_sequence(a)
-        return out if dtype is None else astype(out, dtype)
+        return out if dtype is None else cast(out, dtype)
     try:
-        return np.asarray(a, dtype=dtype)
+        ans = np.asarray(a, dtype=dtype, order=order)
     except ValueError as e:
         if "inhomogeneous" in str(e) or "sequence" in str(e):
             raise ValueError(f"asarray: the nested sequence is ragged (rows of different "
                              f"lengths), so it is not an array; pad it to a rectangular shape. "
                              f"NumPy said: {e}") from None
         raise
+    return np.array(ans, copy=True) if copy and isinstance(ans, np.ndarray) else ans
 
 
 def _from_sequence(seq):
@@ -187,7 +216,7 @@ def array(object, dtype=None, *, copy=True, order="K", subok=False, ndmin=0, lik
         from .shape import reshape
         out = reshape(out, (1,) * (ndmin - len(shape(out))) + shape(out))
     if copy and out is object:
-        return globals()["copy"](out)
+        return bind(copy_p, out) if isinstance(out, Tracer) else np.copy(out)
     return np.array(out, copy=True) if isinstance(out, np.ndarray) and copy else out
 
 

@@ -24,7 +24,7 @@ import numpy as np
 from ..core.primitive import Primitive, bind
 from ._dispatch import dtype, implements, is_traced, normalize_axis, shape
 from .complex import conj as _conj
-from .creation import astype, check_device
+from .creation import cast, check_device
 
 _DUAL = {"backward": "forward", "ortho": "ortho", "forward": "backward"}
 
@@ -399,7 +399,7 @@ def _freq(np_fn, name, n, d, device, dtype_):
     dt = np.dtype(dtype_)
     if dt.kind != "f":
         raise ValueError(f"{name}: dtype must be a real floating dtype, got {dt}")
-    return astype(ans, dt)  # computed in float64, then rounded once
+    return cast(ans, dt)  # computed in float64, then rounded once
 
 
 def fftfreq(n, d=1.0, device=None, *, dtype=None):

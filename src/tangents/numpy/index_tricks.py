@@ -14,7 +14,7 @@ import sys
 import numpy as np
 
 from ._dispatch import contains_tracer, dtype, ndim
-from .creation import array, astype
+from .creation import array, cast
 from .joining import concatenate
 from .shape import transpose
 
@@ -90,7 +90,7 @@ class AxisConcatenator:
             # Python and NumPy scalars promote weakly, as in NumPy's r_ (x32, 0.0 stays float32)
             kinds.append(item if type(item) in np.ScalarType else dtype(pieces[-1]))
         dt = np.result_type(*kinds)
-        return concatenate([astype(p, dt) for p in pieces], axis=axis)
+        return concatenate([cast(p, dt) for p in pieces], axis=axis)
 
     def __len__(self):
         return 0

@@ -13,7 +13,7 @@ from ..core.batching import batch_elementwise
 from ..core.primitive import bind
 from ..core.tracer import Tracer
 from ._dispatch import dtype, implements, numpy_on_plain, shape
-from .creation import asarray, astype
+from .creation import asarray, cast
 from .elementwise import clip, where
 from .indexing import getitem, take
 from .joining import concatenate
@@ -41,7 +41,7 @@ def interp(x, xp, fp, left=None, right=None, period=None):
     if shape(xp)[0] == 0:
         raise ValueError("array of sample points is empty")
     out_dt = np.complex128 if dtype(fp).kind == "c" else np.float64
-    x, xp, fp = astype(x, np.float64), astype(xp, np.float64), astype(fp, out_dt)
+    x, xp, fp = cast(x, np.float64), cast(xp, np.float64), cast(fp, out_dt)
     if period is not None:
         if period == 0:
             raise ValueError("period must be a non-zero value")
@@ -64,7 +64,7 @@ def interp(x, xp, fp, left=None, right=None, period=None):
     lo = getitem(fp, 0) if left is None else left
     hi = getitem(fp, -1) if right is None else right
     val = where(x < getitem(xp, 0), lo, where(x > getitem(xp, -1), hi, val))
-    return _scalar(astype(val, out_dt))
+    return _scalar(cast(val, out_dt))
 
 
 @implements(np.linspace)
@@ -86,7 +86,7 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
     dt = np.result_type(*[globals()["dtype"](v) if isinstance(v, Tracer) else v
                           for v in (start, stop)], float(num))
     start, stop = asarray(start), asarray(stop)
-    start, stop = astype(start, dt), astype(stop, dt)
+    start, stop = cast(start, dt), cast(stop, dt)
     delta = stop - start
     t = np.arange(num, dtype=dt).reshape((-1,) + (1,) * len(shape(delta)))
     step = delta / div if div > 0 else delta * np.nan
@@ -100,7 +100,7 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
         if np.dtype(dtype).kind in "iu":
             from .elementwise import floor
             y = floor(y)
-        y = astype(y, dtype)
+        y = cast(y, dtype)
     return (y, step) if retstep else y
 
 
@@ -134,7 +134,7 @@ def arange(start, stop=None, step=None, dtype=None, *, device=None, like=None):
     n = int(bind(arange_len_p, start, stop, step))
     dt = np.result_type(*[globals()["dtype"](v) if isinstance(v, Tracer) else v
                           for v in (start, stop, step)]) if dtype is None else np.dtype(dtype)
-    return astype(astype(start, dt) + astype(step, dt) * np.arange(n, dtype=dt), dt)
+    return cast(cast(start, dt) + cast(step, dt) * np.arange(n, dtype=dt), dt)
 
 
 @implements(np.meshgrid)

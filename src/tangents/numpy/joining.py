@@ -19,7 +19,7 @@ from ..core.primitive import bind
 from ..core.prims import concatenate_p, split_p
 from ..core.tracer import Tracer
 from ._dispatch import implements, normalize_axis, numpy_function, numpy_on_plain, shape
-from .creation import asarray, astype
+from .creation import asarray, cast
 from .indexing import getitem
 from .shape import expand_dims, reshape
 
@@ -66,7 +66,7 @@ def concatenate(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
             raise ValueError(f"concatenate: array {k} has shape {s}, which does not match the "
                              f"shape {first} of array 0 outside axis {axis}")
     ans = bind(concatenate_p, *arrays, axis=axis)
-    return ans if dtype is None else astype(ans, dtype)
+    return ans if dtype is None else cast(ans, dtype)
 
 
 @implements(np.stack)

@@ -20,7 +20,7 @@ import numpy as np
 from ._dispatch import dtype, implements, normalize_axes, normalize_axis, numpy_on_plain, shape
 from .complex import conj
 from .contractions import diagonal, matmul
-from .creation import asarray, astype
+from .creation import asarray, cast
 from .elementwise import where
 from .indexing import getitem, take
 from .joining import concatenate, stack
@@ -36,7 +36,7 @@ def _along(axis, index):
 
 
 def _float(x):
-    return x if dtype(x).kind in "fc" else astype(x, np.float64)
+    return x if dtype(x).kind in "fc" else cast(x, np.float64)
 
 
 # -- differences and gradients -------------------------------------------------------------
@@ -82,10 +82,10 @@ def ediff1d(ary, to_end=None, to_begin=None):
     array([0., 1., 2.])
     """
     a = ravel(asarray(ary))
-    parts = [] if to_begin is None else [astype(ravel(asarray(to_begin)), dtype(a))]
+    parts = [] if to_begin is None else [cast(ravel(asarray(to_begin)), dtype(a))]
     parts.append(getitem(a, slice(1, None)) - getitem(a, slice(None, -1)))
     if to_end is not None:
-        parts.append(astype(ravel(asarray(to_end)), dtype(a)))
+        parts.append(cast(ravel(asarray(to_end)), dtype(a)))
     return concatenate(parts) if len(parts) > 1 else parts[0]
 
 
@@ -491,7 +491,7 @@ def vander(x, N=None, increasing=False):
         raise ValueError("x must be a one-dimensional array or sequence.")
     n = shape(x)[0]
     N = n if N is None else N
-    x = astype(x, np.promote_types(dtype(x), int))
+    x = cast(x, np.promote_types(dtype(x), int))
     cols = [np.ones((n, min(N, 1)), dtype(x))]
     if N > 1:
         cols.append(cumprod(broadcast_to(reshape(x, (n, 1)), (n, N - 1)), axis=1))
@@ -513,7 +513,7 @@ def insert(arr, obj, values, axis=None):
     tags = np.arange(size).reshape(shape(arr))
     vtags = -1 - np.arange(int(np.prod(shape(values)))).reshape(shape(values))
     out = np.insert(tags, obj, vtags, axis)
-    src = concatenate([ravel(arr), ravel(astype(values, dtype(arr)))])
+    src = concatenate([ravel(arr), ravel(cast(values, dtype(arr)))])
     return getitem(src, np.where(out >= 0, out, size - 1 - out))
 
 

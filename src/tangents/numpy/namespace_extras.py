@@ -27,7 +27,7 @@ from ..core.tracer import Tracer
 from ._dispatch import dtype as dtype_of
 from ._dispatch import implements, is_traced, ndim, shape
 from .array_api import bitwise_left_shift, bitwise_right_shift, isin
-from .creation import asarray, astype, copy, zeros_like
+from .creation import asarray, cast, copy, zeros_like
 from .elementwise import (
     absolute,
     equal,
@@ -178,7 +178,7 @@ def _piecewise_varying(x, y, cond, func, args, kw):
         out = reshape(out, shape(x))
     if not isinstance(out, Tracer):
         out = np.asarray(out, dtype_of(y))
-    return where(cond, astype(out, dtype_of(y)), y)
+    return where(cond, cast(out, dtype_of(y)), y)
 
 
 def _check_entrywise(func, xf, cf, fill, out, args, kw):
@@ -239,7 +239,7 @@ def logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0):
         base = expand_dims(base, axis)
     start, stop = _broadcast_pair(start, stop)
     out = power(base, linspace(start, stop, num=num, endpoint=endpoint, axis=axis))
-    return out if dtype is None else astype(out, dtype)
+    return out if dtype is None else cast(out, dtype)
 
 
 def _contains_zero(start, stop):
@@ -262,7 +262,7 @@ def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
     _check(_contains_zero, lambda *_: "Geometric sequence cannot include zero", start, stop)
     dt = np.result_type(*[dtype_of(v) if isinstance(v, Tracer) else np.asarray(v)
                           for v in (start, stop)], float(num), np.zeros((), dtype))
-    start, stop = astype(asarray(start), dt), astype(asarray(stop), dt)
+    start, stop = cast(asarray(start), dt), cast(asarray(stop), dt)
     # the rotation start / |start| is constant for real start (its sign), smooth for complex
     rot = start / absolute(start) if dt.kind == "c" else sign(start)
     start, stop = start / rot, stop / rot
@@ -275,7 +275,7 @@ def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
     result = result * rot
     if axis != 0:
         result = moveaxis(result, 0, axis)
-    return astype(result, dt if dtype is None else np.dtype(dtype))
+    return cast(result, dt if dtype is None else np.dtype(dtype))
 
 
 # -- sets ----------------------------------------------------------------------------------
@@ -316,7 +316,7 @@ def putmask(a, mask, values):
     if k == 0:
         return None
     vals = take(ravel(values), np.arange(n) % k)
-    a[...] = where(m, reshape(astype(vals, dtype_of(a)), shape(a)), a)
+    a[...] = where(m, reshape(cast(vals, dtype_of(a)), shape(a)), a)
     return None
 
 
@@ -345,9 +345,9 @@ def place(arr, mask, vals):
         _check(_empty_with_selection, lambda *_: "Cannot insert from an empty array!", m)
         return None
     # the i-th selected entry (in flat order) receives vals[i % k]
-    order = cumsum(astype(ravel(m), np.intp)) - 1
+    order = cumsum(cast(ravel(m), np.intp)) - 1
     picked = take(ravel(vals), order % k)
-    arr[...] = where(m, reshape(astype(picked, dtype_of(arr)), shape(arr)), arr)
+    arr[...] = where(m, reshape(cast(picked, dtype_of(arr)), shape(arr)), arr)
     return None
 
 

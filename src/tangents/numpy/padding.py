@@ -18,7 +18,7 @@ import numpy as np
 
 from ..core.tracer import Tracer
 from ._dispatch import dtype, implements, shape
-from .creation import asarray, astype
+from .creation import asarray, cast
 from .elementwise import floor, rint
 from .elementwise import where as _where
 from .indexing import getitem, take
@@ -105,7 +105,7 @@ def _pad_constant(a, ax, widths, values):
         if not width:
             parts.append(None)
         elif isinstance(v, Tracer):
-            parts.append(_block(astype(v, dtype(a)), a, ax, width))
+            parts.append(_block(cast(v, dtype(a)), a, ax, width))
         else:
             parts.append(np.full(s[:ax] + (width,) + s[ax + 1:], v, dtype(a)))
     return _join(parts[0], a, parts[1], ax)
@@ -122,7 +122,7 @@ def _pad_stat(a, ax, widths, lengths, mode):
     def stat(sl):
         v = _STATS[mode](getitem(a, _along(ax, sl)), axis=ax, keepdims=True)
         if dtype(a).kind in "iu":  # NumPy rounds a mean or median of integers
-            v = astype(rint(v) if mode in ("mean", "median") else v, dtype(a))
+            v = cast(rint(v) if mode in ("mean", "median") else v, dtype(a))
         return v
 
     first = stat(slice(0, lo))
@@ -151,15 +151,15 @@ def _pad_ramp(a, ax, widths, ends):
         if not width:
             parts.append(None)
             continue
-        edge = astype(getitem(a, _along(ax, slice(0, 1) if side == 0 else slice(n - 1, n))),
+        edge = cast(getitem(a, _along(ax, slice(0, 1) if side == 0 else slice(n - 1, n))),
                       rdt)
-        end = astype(end, rdt) if isinstance(end, Tracer) else np.asarray(end, rdt)
+        end = cast(end, rdt) if isinstance(end, Tracer) else np.asarray(end, rdt)
         r = _ramp(edge, end, width, ax, nd, rdt)
         if side:
             r = getitem(r, _along(ax, slice(None, None, -1)))
         if adt.kind in "iu":
             r = floor(r)  # as NumPy's linspace into an integer dtype
-        parts.append(astype(r, adt))
+        parts.append(cast(r, adt))
     return _join(parts[0], a, parts[1], ax)
 
 

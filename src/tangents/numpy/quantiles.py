@@ -15,7 +15,7 @@ import numpy as np
 
 from ..core.tracer import Tracer
 from ._dispatch import dtype, implements, normalize_axes, normalize_axis, numpy_on_plain, shape
-from .creation import asarray, astype
+from .creation import asarray, cast
 from .elementwise import (
     ceil,
     clip,
@@ -66,11 +66,11 @@ def _lerp(a, b, t, rdt):
     # NumPy's _lerp: a + (b - a) t, computed from b's side where t >= 0.5 (t and 1 - t
     # rounded to the result's dtype after they are formed, as a Python float q is)
     d = b - a
-    return _where(t >= 0.5, b - d * astype(1 - t, rdt), a + d * astype(t, rdt))
+    return _where(t >= 0.5, b - d * cast(1 - t, rdt), a + d * cast(t, rdt))
 
 
 def _index(i, top):
-    return astype(clip(i, 0, maximum(top, 0)), np.intp)
+    return cast(clip(i, 0, maximum(top, 0)), np.intp)
 
 
 def _quantile_sorted(s, q, count, method, rdt):
@@ -79,7 +79,7 @@ def _quantile_sorted(s, q, count, method, rdt):
     rest = shape(s)[:-1]
     qb = reshape(q, shape(q) + (1,) * len(rest))
     if not isinstance(count, int) and dtype(q).kind == "f":
-        count = astype(count, dtype(q))  # virtual indices in q's precision, as NumPy's
+        count = cast(count, dtype(q))  # virtual indices in q's precision, as NumPy's
     top = count - 1
     if method in _ROUNDED:
         return _gather_last(s, _index(_ROUNDED[method](qb * top), top))
@@ -154,7 +154,7 @@ def _weighted(x, s, w, q, count, ignore_nan):
     bad = _any(less(ws, 0), axis=-1)  # NumPy raises; under vmap the example gives NaN
     if ignore_nan:
         ws = _where(isnan(s), 0.0, ws)  # NaN entries are absent
-    c = cumsum(astype(ws, np.float64), axis=-1)
+    c = cumsum(cast(ws, np.float64), axis=-1)
     cdf = c / getitem(c, (Ellipsis, slice(-1, None)))
     invalid = isnan(getitem(cdf, (Ellipsis, -1)))  # weights NaN, inf or all zero
     if ignore_nan:
@@ -162,7 +162,7 @@ def _weighted(x, s, w, q, count, ignore_nan):
     if _concrete_true(_any(invalid)):
         raise ValueError("Weights included NaN, inf or were all zero.")
     if dtype(q).kind == "f":
-        cdf = astype(cdf, dtype(q))
+        cdf = cast(cdf, dtype(q))
     # leading zero weights: a zero cdf must not stop the search at q == 0
     cdf = _where(equal(cdf, 0), -1.0, cdf)
     qb = reshape(q, shape(q) + (1,) * len(shape(s)))
@@ -201,7 +201,7 @@ def _quantile(a, q, axis, method, keepdims, ignore_nan, name, weights=None, perc
     else:
         rdt = rdt if rdt.kind in "fc" else np.result_type(rdt, np.float64)
     if dtype(a).kind != "f" and rdt.kind == "f":
-        a = astype(a, rdt)  # a float array is interpolated in its own dtype, as NumPy's
+        a = cast(a, rdt)  # a float array is interpolated in its own dtype, as NumPy's
     axes = normalize_axes(axis, len(shape(a)), name)
     x = _slices(a, axes)
     n = shape(x)[-1]
@@ -217,7 +217,7 @@ def _quantile(a, q, axis, method, keepdims, ignore_nan, name, weights=None, perc
     if nan_aware:
         empty = equal(count, 0) if ignore_nan else isnan(getitem(s, (Ellipsis, -1)))
         out = _where(empty, np.nan, out)
-    out = astype(out, rdt)
+    out = cast(out, rdt)
     if keepdims:
         out = reshape(out, shape(q) + tuple(1 if d in axes else k
                                             for d, k in enumerate(shape(a))))
@@ -242,11 +242,11 @@ def _median(a, axis, keepdims, ignore_nan, name):
     def pick(k):  # the k-th order statistic of each slice (k per slice for NaN counts)
         if isinstance(k, int):
             return getitem(s, (Ellipsis, k))
-        return _gather_last(s, astype(maximum(k, 0), np.intp))
+        return _gather_last(s, cast(maximum(k, 0), np.intp))
 
     lo, hi = pick((count - 1) // 2), pick(count // 2)
     acc = np.float32 if adt == np.float16 else rdt  # NumPy's mean sums float16 in float32
-    out = astype((astype(lo, acc) + astype(hi, acc)) / 2, rdt)
+    out = cast((cast(lo, acc) + cast(hi, acc)) / 2, rdt)
     if nan_aware:
         out = _where(equal(count, 0) if ignore_nan else isnan(getitem(s, (Ellipsis, -1))),
                      np.nan, out)

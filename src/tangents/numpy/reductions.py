@@ -27,7 +27,7 @@ from ._dispatch import (
     shape,
 )
 from .complex import imag
-from .creation import astype, real
+from .creation import cast, real
 from .elementwise import equal, logical_and, maximum, minimum, not_equal, sqrt
 from .elementwise import where as _where
 from .shape import broadcast_to, ravel, reshape, transpose
@@ -51,7 +51,7 @@ def _in_dtype(ans, dtype_):
     """``ans`` in the ``dtype=`` asked for: NumPy's add/multiply reductions and scans widen
     small integers to the default integer even when the input was cast to ``dtype_``; the
     cast back is exact (integer arithmetic is modular)."""
-    return ans if dtype_ is None or dtype(ans) == np.dtype(dtype_) else astype(ans, dtype_)
+    return ans if dtype_ is None or dtype(ans) == np.dtype(dtype_) else cast(ans, dtype_)
 
 
 def _masked(a, where_, fill, name):
@@ -102,7 +102,7 @@ def sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=
     """
     _no_out("sum", out)
     if dtype is not None:
-        a = astype(a, dtype)
+        a = cast(a, dtype)
     a = _masked(a, where, 0, "sum")
     ans = bind(sum_p, a, axis=reduce_axes(axis, len(shape(a)), "sum"), keepdims=bool(keepdims))
     return _in_dtype(ans if initial is None else ans + initial, dtype)
@@ -123,7 +123,7 @@ def mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
     if where is not None and where is not True:
         count = _sum(broadcast_to(where, shape(a)), axes, keepdims=keepdims)
         s = sum(a, axes, dtype=dtype, keepdims=keepdims, where=where)
-        return s / astype(count, globals()["dtype"](s))
+        return s / cast(count, globals()["dtype"](s))
     n = _size(shape(a), axes)
     s = sum(a, axes, dtype=dtype, keepdims=keepdims)
     return s / n if n else s * np.nan
@@ -167,7 +167,7 @@ def prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where
     """
     _no_out("prod", out)
     if dtype is not None:
-        a = astype(a, dtype)
+        a = cast(a, dtype)
     a = _masked(a, where, 1, "prod")
     axes = reduce_axes(axis, len(shape(a)), "prod")
     if _many_zeros(a):
@@ -229,7 +229,7 @@ def _extremum_rules(prim):
     def mask_count(ans, x, axis, keepdims):
         mask = equal(x, _kept(ans, shape(x), axis, keepdims))
         # counted in x's float type: a boolean reduction gets no fast path
-        return mask, _sum(astype(mask, dtype(x)), axis, keepdims=True)
+        return mask, _sum(cast(mask, dtype(x)), axis, keepdims=True)
 
     # the division by the count happens on the reduced shape, before the full-size where
     def vjp(ct, ans, x, *, axis, keepdims):
@@ -346,7 +346,7 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Non
     axes = normalize_axes(axis, len(shape(a)), "var")
     n = _size(shape(a), axes)
     if dtype is not None:
-        a = astype(a, dtype)
+        a = cast(a, dtype)
     d = a - (_mean(a, axes, keepdims=True) if mean is None else mean)
     if complex_in:  # |d|**2 = re(d)**2 + im(d)**2: a real result, as NumPy's
         d2 = real(d) * real(d) + imag(d) * imag(d)
@@ -429,7 +429,7 @@ cumprod_p.def_batch(batch_axis_op(cumprod_p))
 
 def _scan_input(a, axis, dtype_, name):
     if dtype_ is not None:
-        a = astype(a, dtype_)
+        a = cast(a, dtype_)
     if axis is None or len(shape(a)) == 0:  # NumPy scans a 0-d array as a 1-d one
         return ravel(a), (normalize_axis(0 if axis is None else axis, 1, name),)
     return a, (normalize_axis(axis, len(shape(a)), name),)

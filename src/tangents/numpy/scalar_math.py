@@ -12,7 +12,7 @@ from ..core.batching import batch_unary
 from ..core.primitive import bind
 from ._dispatch import dtype, implements, numpy_on_plain
 from .complex import imag
-from .creation import asarray, astype, real
+from .creation import asarray, cast, real
 from .elementwise import abs as _abs
 from .elementwise import equal, isnan, sin, where
 from .manipulation import _float
@@ -110,7 +110,7 @@ def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
     dt = dtype(x)
     if dt.kind == "c":
         parts = [nan_to_num(p, nan=nan, posinf=posinf, neginf=neginf) for p in (real(x), imag(x))]
-        return astype(parts[0], dt) + astype(parts[1], dt) * 1j
+        return cast(parts[0], dt) + cast(parts[1], dt) * 1j
     if dt.kind != "f":
         return x
     big = np.finfo(dt).max

@@ -126,8 +126,13 @@ def broadcast_to(array, shape, subok=False):
 
 
 @implements(np.expand_dims)
-def expand_dims(a, axis):
-    """``expand_dims(a, axis)``: insert axes of length one (``axis`` int or tuple)."""
+def expand_dims(a, axis=0):
+    """``expand_dims(a, axis=0)``: insert axes of length one (``axis`` int or tuple; the
+    default is the Array API's).
+
+    >>> expand_dims(np.zeros(3)).shape
+    (1, 3)
+    """
     src = shape(a)
     axes = axis if isinstance(axis, (tuple, list)) else (axis,)
     nd = len(src) + len(axes)

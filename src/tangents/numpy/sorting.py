@@ -29,7 +29,7 @@ from ._dispatch import (
     shape,
 )
 from .complex import conj
-from .creation import asarray, astype, real
+from .creation import asarray, cast, real
 from .elementwise import equal, isnan, logical_not, maximum, sqrt
 from .elementwise import where as _where
 from .indexing import getitem, take
@@ -70,14 +70,43 @@ def _by_fields(np_fn, name, a, axis, kind, order, stable):
     return np_fn(a, axis=axis, kind=kind, order=order, stable=stable)
 
 
+def _descending_axis(a, axis, order, op):
+    """``(a, axis)`` for a descending sort: a flattened ``a`` for ``axis=None``."""
+    if order is not None:
+        raise TypeError(f"{op}: descending=True does not combine with order= (sort by "
+                        "fields ascending, then reverse)")
+    a = asarray(a)
+    if axis is None:
+        return ravel(a), 0
+    return a, normalize_axis(axis, len(shape(a)), op)
+
+
+def _reverse(a, axis):
+    return getitem(a, (slice(None),) * axis + (slice(None, None, -1),))
+
+
 @implements(np.argsort)
-def argsort(a, axis=-1, kind=None, order=None, *, stable=None):
-    """``argsort(a, axis=-1, kind=None, stable=None)``: the sorting permutation (plain
-    integers, no derivative); ``axis=None`` sorts the flattened array.
+def argsort(a, axis=-1, kind=None, order=None, *, descending=False, stable=None):
+    """``argsort(a, axis=-1, kind=None, order=None, *, descending=False, stable=None)``:
+    the sorting permutation (plain integers, no derivative); ``axis=None`` sorts the
+    flattened array.  Stable unless ``kind`` or ``stable=False`` says otherwise (the Array
+    API's default; NumPy leaves the order of ties unspecified): equal elements keep their
+    original order, in either direction.
 
     >>> argsort(np.array([3.0, 1.0, 2.0]))
     array([1, 2, 0])
+    >>> argsort(np.array([1.0, 2.0, 2.0, 3.0]), descending=True)
+    array([3, 1, 2, 0])
     """
+    if kind is None and stable is None:
+        stable = True
+    if descending:
+        # stable descending order from an ascending sort of the reversed axis: reversing
+        # puts later equal elements first, so flipping that order back and mapping its
+        # positions to n - 1 - i keeps ties in their original order
+        a, axis = _descending_axis(a, axis, order, "argsort")
+        up = argsort(_reverse(a, axis), axis, "stable" if stable else kind)
+        return (shape(a)[axis] - 1) - _reverse(up, axis)
     if order is not None:
         return _by_fields(np.argsort, "argsort", a, axis, kind, order, stable)
     if stable:
@@ -235,7 +264,7 @@ def _put_along_axis_value(arr, indices, values, axis):
     last[flat_pos] = np.arange(flat_pos.size)
     mask = (last >= 0).reshape(xshape)
     src = np.where(last >= 0, last, 0)
-    vals = ravel(broadcast_to(astype(asarray(values), dtype(arr)), key[0].shape))
+    vals = ravel(broadcast_to(cast(asarray(values), dtype(arr)), key[0].shape))
     out = _where(mask, reshape(getitem(vals, src), xshape), arr)
     return out if out_shape is None else reshape(out, out_shape)
 
@@ -260,8 +289,9 @@ def put_along_axis(arr, indices, values, axis):
 
 
 @implements(np.sort)
-def sort(a, axis=-1, kind=None, order=None, *, stable=None):
-    """``sort(a, axis=-1, kind=None, stable=None)`` (``axis=None``: the flattened array).
+def sort(a, axis=-1, kind=None, order=None, *, descending=False, stable=None):
+    """``sort(a, axis=-1, kind=None, order=None, *, descending=False, stable=None)``
+    (``axis=None``: the flattened array; ``descending``: the Array API's keyword).
 
     The derivative follows the permutation of ``argsort(a, kind="stable")``, averaged over
     tied values: k equal entries share their cotangents equally (as ``max`` does), so
@@ -270,7 +300,12 @@ def sort(a, axis=-1, kind=None, order=None, *, stable=None):
     >>> sort(np.array([[3.0, 1.0], [0.0, 2.0]]), axis=0)
     array([[0., 1.],
            [3., 2.]])
+    >>> sort(np.array([1.0, 3.0, 2.0]), descending=True)
+    array([3., 2., 1.])
     """
+    if descending:
+        a, axis = _descending_axis(a, axis, order, "sort")
+        return _reverse(sort(a, axis, kind, stable=stable), axis)
     if order is not None:
         return _by_fields(np.sort, "sort", a, axis, kind, order, stable)
     a = asarray(a)
@@ -339,7 +374,7 @@ def _nan_filled(a, fill):
 def _count(a, axes, keepdims, dt):
     c = _sum(logical_not(isnan(a)), axes, keepdims=keepdims) if dtype(a).kind in "fc" else \
         np.full(_keep_shape(shape(a), axes, keepdims), int(np.prod([shape(a)[i] for i in axes])))
-    return astype(c, dt)
+    return cast(c, dt)
 
 
 def _keep_shape(xshape, axes, keepdims):
@@ -474,7 +509,7 @@ def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=
     ddof = variance_args("nanvar", out, where, ddof, correction)
     a = asarray(a)
     if dtype is not None:
-        a = astype(a, dtype)
+        a = cast(a, dtype)
     if globals()["dtype"](a).kind not in "fc":
         from .reductions import var
         return var(a, axis, None, None, ddof, keepdims, mean=mean)

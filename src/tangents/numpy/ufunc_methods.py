@@ -13,7 +13,7 @@ from ..core.primitive import Primitive, bind
 from ..core.tracer import Tracer, ufunc_handlers, ufunc_method_handlers
 from ._dispatch import dtype as dtype_of
 from ._dispatch import ndim, normalize_axis, shape
-from .creation import astype
+from .creation import cast
 from .elementwise import equal, maximum, subtract, true_divide, where
 from .indexing import getitem, take
 from .joining import concatenate
@@ -121,7 +121,7 @@ def _run_scan(v, keys, axis, reverse=False):
 # of t and its VJP the transposed (reversed) scan.  After a NaN the derivative is 0.
 def _cumext_parts(ans, x, axis):
     tie = equal(x, ans)
-    count = _run_scan(astype(tie, dtype_of(x)), ans, axis)
+    count = _run_scan(cast(tie, dtype_of(x)), ans, axis)
     return tie, maximum(count, 1.0)
 
 
@@ -147,7 +147,7 @@ def _cumext(ufunc):
             raise TypeError(f"numpy.{ufunc.__name__}.accumulate(..., out=...) is not "
                             "supported on traced values; use the returned value")
         if dtype is not None:
-            array = astype(array, dtype)
+            array = cast(array, dtype)
         ax = normalize_axis(axis, ndim(array), f"{ufunc.__name__}.accumulate")
         return bind(prim, array, axis=(ax,))
     return prim, accumulate
@@ -184,7 +184,7 @@ def _reduceat(ufunc, reduce, fill):
             raise TypeError(f"numpy.{name}.reduceat(..., out=...) is not supported on traced "
                             "values; use the returned value")
         if dtype is not None:
-            array = astype(array, dtype)
+            array = cast(array, dtype)
         ax = normalize_axis(axis, ndim(array), f"{name}.reduceat")
         n = shape(array)[ax]
         starts, ends = _segments(indices, n, name)
@@ -253,7 +253,7 @@ def _at_extremum(reduce, fill):
         table = np.full((int(rank.max(initial=-1)) + 2, h), h + m)  # h + m: the fill
         table[0] = np.arange(h)
         table[rank + 1, row.ravel()] = h + np.arange(m)
-        pool = concatenate([getitem(a, targets), astype(vals, dtype_of(a)),
+        pool = concatenate([getitem(a, targets), cast(vals, dtype_of(a)),
                             np.full(1, fill(a), dtype_of(a))])
         return set_at(a, targets, reduce(take(pool, table), axis=0))
     return apply

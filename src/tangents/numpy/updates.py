@@ -24,7 +24,7 @@ import numpy as np
 from ..core.primitive import bind
 from ..core.tracer import Tracer, TracerConversionError, function_handlers
 from ._dispatch import dtype, implements, shape
-from .creation import astype
+from .creation import cast
 from .elementwise import where
 from .indexing import (
     _TRACED_MASK_READ,
@@ -64,7 +64,7 @@ def _scatter(x, key, v):
     """(x with zeros at key, v placed at key on zeros): the two halves of set/add."""
     xs, dt = shape(x), dtype(x)
     idx, sel, last, keep = _plan(xs, key)
-    v = astype(v, dt) if isinstance(v, Tracer) else np.asarray(v, dt)
+    v = cast(v, dt) if isinstance(v, Tracer) else np.asarray(v, dt)
     v = broadcast_to(v, sel)
     if last is not None:
         v = where(last, v, 0.0)
@@ -92,7 +92,7 @@ def _masked(x, key, v, op):
         raise IndexError(f"boolean index did not match indexed array: the mask has shape "
                          f"{shape(mask)} but the array has shape {xs} (index {key!r})")
     lead, trail = xs[:start], xs[start + m:]
-    v = astype(v, dtype(x)) if isinstance(v, Tracer) else np.asarray(v, dtype(x))
+    v = cast(v, dtype(x)) if isinstance(v, Tracer) else np.asarray(v, dtype(x))
     rank = len(lead) + 1 + len(trail)
     vs = shape(v)
     padded = (1,) * (rank - len(vs)) + vs
@@ -153,7 +153,7 @@ def add_at(x, key, v):
         raise NotImplementedError("add through index arrays that vary under vmap is not "
                                   "supported")
     sel = np.empty(xs, bool)[idx].shape
-    v = astype(v, dt) if isinstance(v, Tracer) else np.asarray(v, dt)
+    v = cast(v, dt) if isinstance(v, Tracer) else np.asarray(v, dt)
     return x + bind(add_at_p, broadcast_to(v, sel), shape=xs, idx=idx)
 
 

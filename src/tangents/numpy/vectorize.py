@@ -130,9 +130,9 @@ class vectorize:
         out = vmap(call)(*flat) if n else vmap(call, axis_size=0)(*flat)
         out = _unflatten(out, loop)
         if self.otypes:
-            from .creation import astype
+            from .creation import cast
             outs = out if isinstance(out, tuple) else (out,)
-            outs = tuple(astype(o, np.dtype(t)) for o, t in zip(outs, self.otypes))
+            outs = tuple(cast(o, np.dtype(t)) for o, t in zip(outs, self.otypes))
             out = outs if isinstance(out, tuple) else outs[0]
         return out
 

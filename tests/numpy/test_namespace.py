@@ -1,0 +1,42 @@
+"""tangents.numpy's namespace (numpy/__init__.py): one definition per name, and the name a
+user calls is the function NumPy's dispatch reaches on a traced value."""
+import importlib
+import pkgutil
+
+import numpy as np
+
+import tangents.numpy as tnp
+from tangents.core.tracer import function_handlers
+
+# modules that are namespaces of their own (tnp.linalg.X, tnp.fft.X) or helpers, not families
+_NOT_FAMILIES = {"linalg", "fft", "_dispatch"}
+
+
+def _families():
+    for info in pkgutil.iter_modules(tnp.__path__):
+        if info.name not in _NOT_FAMILIES and not info.name.startswith("_linalg"):
+            yield importlib.import_module(f"tangents.numpy.{info.name}")
+
+
+def test_family_all_lists_are_disjoint():
+    owner, twice = {}, []
+    for mod in _families():
+        for name in getattr(mod, "__all__", ()):
+            if name in owner:
+                twice.append(f"{name}: {owner[name]} and {mod.__name__}")
+            owner[name] = mod.__name__
+    assert not twice, f"names defined by two families (keep one definition): {twice}"
+
+
+def test_tnp_name_is_the_function_numpys_dispatch_reaches():
+    wrong = []
+    for name in dir(np):
+        fn = getattr(np, name, None)
+        try:
+            handler = function_handlers.get(fn)
+        except TypeError:  # unhashable objects
+            continue
+        if handler is not None and hasattr(tnp, name) and getattr(tnp, name) is not handler:
+            wrong.append(f"tnp.{name} is {getattr(tnp, name)!r}, np.{name} on a tracer runs "
+                         f"{handler!r}")
+    assert not wrong, "\n".join(wrong)
