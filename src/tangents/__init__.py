@@ -7,12 +7,12 @@ array([0., 0., 0.])
 from . import numpy  # noqa: F401  (registers the NumPy rules)
 from . import _backends  # noqa: F401  (fills the core's backend hooks)
 from . import tree
-from .core.checkpoint import checkpoint
-from .core.custom import custom_jvp, custom_vjp, stop_gradient
-from .core.derived import elementwise_grad, hessian, hvp, jacfwd, jacobian, jacrev
-from .core.reverse import LeakedTracerError
-from .core.tracer import NoDerivativeRuleError, TracerConversionError
-from .core.transforms import grad, jvp, linearize, value_and_grad, vjp, vmap
+from .core import checkpoint
+from .core import custom_jvp, custom_vjp, stop_gradient
+from .core import elementwise_grad, hessian, hvp, jacfwd, jacobian, jacrev
+from .core import LeakedTracerError
+from .core import NoDerivativeRuleError, TracerConversionError
+from .core import grad, jvp, linearize, value_and_grad, vjp, vmap
 from .checking import check_grads
 from . import nn, optim  # noqa: E402,F401
 

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .core.derived import elementwise_grad
-from .core.transforms import grad, jvp, vmap
+from .core import elementwise_grad, grad, jvp, vmap
 
 __all__ = ["objective", "Objective"]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import tree as tree_util
-from .core.transforms import jvp, vjp
+from .core import jvp, vjp
 
 __all__ = ["check_grads"]
 

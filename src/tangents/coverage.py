@@ -12,7 +12,7 @@ import warnings
 
 import numpy as np
 
-from .core.tracer import function_handlers, ufunc_handlers
+from .core import function_handlers, ufunc_handlers
 
 __all__ = ["classify", "table"]
 
@@ -62,7 +62,7 @@ def _differentiates(fun, x):
     """(reverse, forward, second order) for the first argument list that ``fun`` accepts
     and differentiates; None when no probe argument list fits its signature."""
     from . import numpy as tnp
-    from .core.transforms import grad, jvp
+    from .core import grad, jvp
 
     accepted = False
     for args in _probe_args(x):

@@ -5,15 +5,13 @@ import collections
 
 import numpy as np
 import pytest
-from tests.harness import TOL
+from tests.harness import tol
 
 import tangents as tg
 from tangents.core import tree
 from tangents.core.primitive import bind, new_level
 from tangents.core.trace import LeakedTracerError, Trace
 from tangents.core.tracer import Tracer
-
-RTOL, ATOL = TOL[np.float64]
 
 
 class CountTracer(Tracer):
@@ -76,7 +74,7 @@ def f(x):
 def test_a_fourth_interpreter_sees_every_operation():
     x = np.linspace(-1.0, 1.0, 5)
     value, counts = counted(f, x)
-    np.testing.assert_allclose(value, f(x), rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(value, f(x), **tol("roundoff"))
     assert counts["sin"] == 1 and counts["multiply"] == 1 and counts["sum"] == 1
 
 
@@ -84,8 +82,8 @@ def test_a_fourth_interpreter_composes_with_reverse_mode():
     # inside grad, the counting trace passes each operation on to the reverse trace
     x = np.linspace(-1.0, 1.0, 5)
     g = tg.grad(lambda v: counted(f, v)[0])(x)
-    np.testing.assert_allclose(g, tg.grad(f)(x), rtol=RTOL, atol=ATOL)
-    np.testing.assert_allclose(g, 2.0 * np.cos(x), rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(g, tg.grad(f)(x), **tol("roundoff"))
+    np.testing.assert_allclose(g, 2.0 * np.cos(x), **tol("roundoff"))
 
 
 def test_custom_rules_go_through_the_trace():
@@ -97,7 +95,7 @@ def test_custom_rules_go_through_the_trace():
     x = np.ones(3)
     value, counts = counted(lambda v: np.sum(double(v)), x)
     assert counts["custom:double"] == 1
-    np.testing.assert_allclose(value, 6.0, rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(value, 6.0, **tol("roundoff"))
 
 
 def test_every_interpreter_refuses_a_leaked_tracer_alike():

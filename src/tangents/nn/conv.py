@@ -21,8 +21,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from .. import numpy as tnp
-from ..core.batching import move_bdim
-from ..core.primitive import Primitive, bind
+from ..core import Primitive, bind, move_bdim
 from ..numpy._dispatch import shape
 
 __all__ = ["conv2d", "conv1d", "conv_transpose2d"]

@@ -14,9 +14,7 @@ import math
 import numpy as np
 
 from .. import numpy as tnp
-from ..core import builders
-from ..core.batching import batch_axis_op
-from ..core.primitive import Primitive, bind
+from ..core import Primitive, batch_axis_op, bind, builders
 from ..numpy._dispatch import normalize_axes, shape
 from ..numpy.elementwise import sigmoid_p
 from ..numpy.reductions import amax_p, sum_p

@@ -7,8 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import numpy as tnp
-from ..core.batching import move_bdim
-from ..core.primitive import Primitive, bind
+from ..core import Primitive, bind, move_bdim
 from ..numpy._dispatch import dtype, shape
 from .conv import _conv_impl, _padding, _pair, _windows, conv_p
 

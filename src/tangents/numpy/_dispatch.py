@@ -7,7 +7,7 @@ import operator
 
 import numpy as np
 
-from ..core.tracer import Tracer, function_handlers, ufunc_handlers
+from ..core import Tracer, function_handlers, ufunc_handlers
 
 __all__ = ["implements", "implements_ufunc", "numpy_function", "normalize_axes",
            "normalize_axis", "reduce_axes", "is_traced", "contains_tracer", "numpy_on_plain",

@@ -9,9 +9,7 @@ from collections import namedtuple
 import numpy as np
 
 from .. import numpy as tnp  # the package namespace; read only at call time
-from ..core.batching import move_bdim
-from ..core.primitive import Primitive, bind
-from ..core.tracer import Tracer
+from ..core import Primitive, Tracer, bind, move_bdim
 from ._dispatch import dtype, implements, ndim, numpy_function, shape
 
 

@@ -14,9 +14,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from ..core.batching import batch_matrices, move_bdim
-from ..core.primitive import Primitive, bind
-from ..core.tracer import Tracer
+from ..core import Primitive, Tracer, batch_matrices, bind, move_bdim, primal_value
 from ._dispatch import dtype, implements, shape
 
 QRResult = namedtuple("QRResult", ["Q", "R"])
@@ -55,9 +53,7 @@ def _row(v):  # (..., n) -> (..., 1, n)
 def _peek(x):
     """The concrete value under any tracers, for decisions that do not change the math
     (skipping work, a static result shape)."""
-    while isinstance(x, Tracer):
-        x = x._s0
-    return x
+    return primal_value(x)
 
 
 def _hermitian_from(a, lower=True):

@@ -19,10 +19,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from ..core.batching import move_bdim
-from ..core.custom import stop_gradient
-from ..core.primitive import Primitive, bind
-from ..core.tracer import Tracer
+from ..core import Primitive, Tracer, bind, move_bdim, stop_gradient
 from ._dispatch import dtype, implements, numpy_function, shape
 from ._linalg_factor import (
     _T,

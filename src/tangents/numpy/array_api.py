@@ -23,10 +23,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..core import builders
-from ..core.batching import batch_elementwise, move_bdim
-from ..core.primitive import bind
-from ..core.tracer import Tracer
+from ..core import Tracer, batch_elementwise, bind, builders, move_bdim
 from . import creation
 from . import linalg as _linalg
 from ._dispatch import (

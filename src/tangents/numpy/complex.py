@@ -13,9 +13,7 @@ __all__ = ['imag', 'conj', 'conjugate', 'angle']
 
 import numpy as np
 
-from ..core import builders
-from ..core.batching import batch_unary
-from ..core.primitive import Primitive, bind
+from ..core import Primitive, batch_unary, bind, builders
 from ._dispatch import dtype, implements, implements_ufunc, is_traced, numpy_on_plain, shape
 from .creation import asarray, real
 from .elementwise import arctan2, equal, where

@@ -9,9 +9,7 @@ import string
 
 import numpy as np
 
-from ..core import builders
-from ..core.batching import move_bdim
-from ..core.primitive import Primitive, bind
+from ..core import Primitive, bind, builders, move_bdim
 from ._dispatch import dtype, implements, implements_ufunc, normalize_axis, numpy_on_plain, shape
 from .creation import asarray
 from .reductions import sum as _sum

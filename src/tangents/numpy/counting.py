@@ -11,10 +11,7 @@ import operator
 import numpy as np
 
 from .. import numpy as tnp  # the package namespace; read only at call time
-from ..core import builders
-from ..core.batching import batch_by_loop
-from ..core.primitive import Primitive, bind
-from ..core.tracer import Tracer
+from ..core import Primitive, Tracer, batch_by_loop, bind, builders
 from ._dispatch import (
     dtype,
     implements,

@@ -6,10 +6,7 @@ __all__ = ['astype', 'real', 'zeros_like', 'ones_like', 'empty_like', 'full_like
 
 import numpy as np
 
-from ..core.batching import batch_unary
-from ..core.primitive import Primitive, bind
-from ..core.prims import astype_p, real_p
-from ..core.tracer import Tracer, function_handlers
+from ..core import Primitive, Tracer, astype_p, batch_unary, bind, function_handlers, real_p
 from ._dispatch import contains_tracer, dtype, implements, numpy_function, shape
 
 dtype_of, shape_of = dtype, shape  # names the functions' dtype=/shape= arguments leave free

@@ -18,10 +18,7 @@ import sys
 
 import numpy as np
 
-from ..core import builders
-from ..core.batching import batch_elementwise, batch_unary
-from ..core.primitive import Primitive, bind
-from ..core.tracer import Tracer
+from ..core import Primitive, Tracer, batch_elementwise, batch_unary, bind, builders
 from ._dispatch import contains_tracer, dtype, implements, implements_ufunc, is_traced
 
 _LN2 = np.log(2.0)
@@ -87,7 +84,7 @@ def _nondiff(name, ufunc, nargs):
 
 
 # -- arithmetic --------------------------------------------------------------------------
-from ..core.prims import add_p  # noqa: E402  (declared in the core, which needs it)
+from ..core import add_p  # noqa: E402  (declared in the core, which needs it)
 
 
 def add(x, y):

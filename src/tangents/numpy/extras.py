@@ -21,10 +21,7 @@ import operator
 import numpy as np
 
 from .. import numpy as tnp  # the package namespace; read only at call time
-from ..core import builders
-from ..core.batching import batch_elementwise, batch_unary, move_bdim
-from ..core.primitive import bind
-from ..core.tracer import Tracer
+from ..core import Tracer, batch_elementwise, batch_unary, bind, builders, move_bdim
 from ._dispatch import (
     dtype,
     implements,

@@ -21,7 +21,7 @@ import warnings
 
 import numpy as np
 
-from ..core.primitive import Primitive, bind
+from ..core import Primitive, bind
 from ._dispatch import dtype, implements, is_traced, normalize_axis, shape
 from .complex import conj as _conj
 from .creation import cast, check_device

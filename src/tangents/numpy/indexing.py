@@ -14,11 +14,7 @@ import operator
 
 import numpy as np
 
-from ..core import builders
-from ..core.aliasing import record_view
-from ..core.batching import move_bdim
-from ..core.primitive import Primitive, bind
-from ..core.tracer import Tracer, function_handlers
+from ..core import Primitive, Tracer, bind, builders, function_handlers, move_bdim, record_view
 from ._dispatch import dtype, implements, normalize_axis, shape
 from .elementwise import clip
 from .shape import broadcast_to, expand_dims, ravel, reshape

@@ -8,10 +8,7 @@ import operator
 
 import numpy as np
 
-from ..core import builders
-from ..core.batching import batch_elementwise
-from ..core.primitive import bind
-from ..core.tracer import Tracer
+from ..core import Tracer, batch_elementwise, bind, builders
 from ._dispatch import dtype, implements, numpy_on_plain, shape
 from .creation import asarray, cast
 from .elementwise import clip, where

@@ -15,9 +15,7 @@ import operator
 
 import numpy as np
 
-from ..core.primitive import bind
-from ..core.prims import concatenate_p, split_p
-from ..core.tracer import Tracer
+from ..core import Tracer, bind, concatenate_p, split_p
 from ._dispatch import implements, normalize_axis, numpy_function, numpy_on_plain, shape
 from .creation import asarray, cast
 from .indexing import getitem

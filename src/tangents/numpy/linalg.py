@@ -20,10 +20,7 @@ from collections import namedtuple
 import numpy as np
 from numpy.linalg import LinAlgError
 
-from ..core import builders
-from ..core.batching import batch_axis_op
-from ..core.custom import stop_gradient
-from ..core.primitive import Primitive, bind
+from ..core import Primitive, batch_axis_op, bind, builders, stop_gradient
 from ._dispatch import dtype, implements, normalize_axes, normalize_axis, numpy_function, shape
 from ._linalg_eig import eig, eigvals  # non-symmetric eigendecomposition
 from ._linalg_eig import linalg_cross as cross  # the standard's linalg.cross

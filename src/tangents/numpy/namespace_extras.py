@@ -19,11 +19,7 @@ import operator
 
 import numpy as np
 
-from ..core import builders
-from ..core.batching import batch_by_loop, move_bdim
-from ..core.custom import stop_gradient
-from ..core.primitive import bind
-from ..core.tracer import Tracer
+from ..core import Tracer, batch_by_loop, bind, builders, move_bdim, stop_gradient
 from ._dispatch import dtype as dtype_of
 from ._dispatch import implements, is_traced, ndim, shape
 from .array_api import bitwise_left_shift, bitwise_right_shift, isin

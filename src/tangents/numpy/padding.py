@@ -16,7 +16,7 @@ import operator
 
 import numpy as np
 
-from ..core.tracer import Tracer
+from ..core import Tracer
 from ._dispatch import dtype, implements, shape
 from .creation import asarray, cast
 from .elementwise import floor, rint

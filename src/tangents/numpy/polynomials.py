@@ -10,7 +10,7 @@ import operator
 import numpy as np
 
 from .. import numpy as tnp  # the package namespace; read only at call time
-from ..core.tracer import Tracer
+from ..core import Tracer
 from ._dispatch import (
     dtype,
     implements,

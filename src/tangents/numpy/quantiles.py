@@ -13,7 +13,7 @@ __all__ = ['median', 'percentile', 'quantile', 'nanmedian', 'nanpercentile', 'na
 
 import numpy as np
 
-from ..core.tracer import Tracer
+from ..core import Tracer
 from ._dispatch import dtype, implements, normalize_axes, normalize_axis, numpy_on_plain, shape
 from .creation import asarray, cast
 from .elementwise import (

@@ -9,14 +9,18 @@ import builtins
 
 import numpy as np
 
-from ..core import builders
-from ..core.batching import batch_axis_op
-from ..core.primitive import Primitive, bind
-from ..core.prims import expand_reduced, sum_p
-from ..core.prims import keepdims_shape as _keepdims_shape
-from ..core.prims import reduced_shape as _reduced_shape
-from ..core.prims import reduction_blocks as _blocks
-from ..core.tracer import Tracer
+from ..core import (
+    Primitive,
+    batch_axis_op,
+    bind,
+    builders,
+    expand_reduced,
+    primal_value,
+    sum_p,
+)
+from ..core import keepdims_shape as _keepdims_shape
+from ..core import reduced_shape as _reduced_shape
+from ..core import reduction_blocks as _blocks
 from ._dispatch import (
     dtype,
     implements,
@@ -183,9 +187,7 @@ def prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where
 # rule's) are exact to every order whatever the zeros.
 def _many_zeros(a):
     """Whether the values under tracer ``a`` hold three or more zeros."""
-    v = a
-    while isinstance(v, Tracer):
-        v = v._s0
+    v = primal_value(a)
     return v is not a and type(v) is np.ndarray and np.count_nonzero(v == 0) >= 3
 
 

@@ -7,9 +7,7 @@ import operator
 
 import numpy as np
 
-from ..core import builders
-from ..core.batching import batch_unary
-from ..core.primitive import bind
+from ..core import batch_unary, bind, builders
 from ._dispatch import dtype, implements, numpy_on_plain
 from .complex import imag
 from .creation import asarray, cast, real

@@ -7,10 +7,7 @@ __all__ = ['select', 'choose', 'compress', 'extract', 'partition', 'argpartition
 import numpy as np
 
 from .. import numpy as tnp  # the package namespace; read only at call time
-from ..core import builders
-from ..core.batching import move_bdim
-from ..core.primitive import bind
-from ..core.tracer import Tracer
+from ..core import Tracer, bind, builders, move_bdim
 from ._dispatch import dtype, implements, ndim, normalize_axis, numpy_on_plain, shape
 from .extras import _concrete, _dt
 

@@ -10,10 +10,17 @@ import operator
 
 import numpy as np
 
-from ..core.aliasing import is_view, layout, record_view, reshaped_layout
-from ..core.primitive import bind
-from ..core.prims import broadcast_to_p, reshape_p, transpose_p
-from ..core.tracer import Tracer
+from ..core import (
+    Tracer,
+    bind,
+    broadcast_to_p,
+    is_view,
+    layout,
+    record_view,
+    reshape_p,
+    reshaped_layout,
+    transpose_p,
+)
 from ._dispatch import implements, normalize_axes, normalize_axis, shape
 
 

@@ -16,10 +16,7 @@ import operator
 
 import numpy as np
 
-from ..core import builders
-from ..core.batching import batch_axis_op, batch_by_loop
-from ..core.primitive import Primitive, bind
-from ..core.tracer import Tracer
+from ..core import Primitive, Tracer, batch_axis_op, batch_by_loop, bind, builders
 from ._dispatch import (
     dtype,
     implements,
@@ -340,7 +337,7 @@ tie_bounds_p.multiple_results = True
 
 
 def _tie_bounds_batch(vals, bdims, *, axis):
-    from ..core.batching import move_bdim
+    from ..core import move_bdim
     return bind(tie_bounds_p, move_bdim(vals[0], bdims[0], 0), axis=(axis[0] + 1,)), [0, 0]
 
 

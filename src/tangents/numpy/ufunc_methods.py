@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core.batching import batch_axis_op
-from ..core.primitive import Primitive, bind
-from ..core.tracer import Tracer, ufunc_handlers, ufunc_method_handlers
+from ..core import Primitive, Tracer, batch_axis_op, bind, ufunc_handlers, ufunc_method_handlers
 from ._dispatch import dtype as dtype_of
 from ._dispatch import ndim, normalize_axis, shape
 from .creation import cast

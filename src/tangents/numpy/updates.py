@@ -21,8 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core.primitive import bind
-from ..core.tracer import Tracer, TracerConversionError, function_handlers
+from ..core import Tracer, TracerConversionError, bind, function_handlers
 from ._dispatch import dtype, implements, shape
 from .creation import cast
 from .elementwise import where

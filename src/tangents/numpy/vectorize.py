@@ -6,7 +6,7 @@ import re
 
 import numpy as np
 
-from ..core.transforms import vmap
+from ..core import vmap
 from ._dispatch import implements, normalize_axis, shape
 from .shape import broadcast_to, moveaxis, reshape
 

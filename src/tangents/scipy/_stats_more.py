@@ -19,8 +19,7 @@ except ImportError as e:  # pragma: no cover - SciPy is optional
     raise ImportError("tangents.scipy.stats needs SciPy: pip install tangents[scipy]") from e
 
 from .. import numpy as tnp
-from ..core import builders
-from ..core.transforms import jvp
+from ..core import builders, jvp
 from ..numpy._dispatch import dtype, shape
 from . import special as tss
 

@@ -23,8 +23,8 @@ except ImportError as e:  # pragma: no cover - SciPy is optional
 
 from .. import numpy as tnp
 from ..core import builders
-from ..core.batching import batch_matrices, move_bdim
-from ..core.primitive import Primitive, bind
+from ..core import batch_matrices, move_bdim
+from ..core import Primitive, bind
 from ..numpy._dispatch import dtype, shape
 
 

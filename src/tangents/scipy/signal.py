@@ -29,8 +29,7 @@ except ImportError as e:  # pragma: no cover - SciPy is optional
     raise ImportError("tangents.scipy.signal needs SciPy: pip install tangents[scipy]") from e
 
 from .. import numpy as tnp
-from ..core.batching import move_bdim
-from ..core.primitive import Primitive, bind
+from ..core import Primitive, bind, move_bdim
 from ..numpy._dispatch import dtype, is_traced, shape
 
 # what this module covers of scipy.signal (name -> differentiable in which arguments)
