@@ -1,7 +1,7 @@
 """optim.minimize (SciPy bridge with exact derivatives) and optim.newton."""
 import numpy as np
 import pytest
-from harness import TOL
+from harness import approx, tol
 
 from tangents import optim
 
@@ -24,8 +24,8 @@ def test_minimize_rosenbrock(method):
     x0 = X0 if method != "dogleg" else {"xy": np.array([0.8, 0.6]), "z": np.ones((2, 2))}
     res = optim.minimize(rosen, x0, method=method, **kw)
     assert isinstance(res.x, dict) and res.x["z"].shape == (2, 2)
-    np.testing.assert_allclose(res.x["xy"], [1.0, 1.0], atol=2e-4)
-    np.testing.assert_allclose(res.x["z"], 2.0, atol=1e-4)
+    np.testing.assert_allclose(res.x["xy"], [1.0, 1.0], **tol("stopped"))
+    np.testing.assert_allclose(res.x["z"], 2.0, **tol("stopped"))
 
 
 def test_minimize_passes_exact_hessian_and_args():
@@ -34,7 +34,7 @@ def test_minimize_passes_exact_hessian_and_args():
     b = np.array([1.0, -1.0])
     quad = lambda x, a, b: 0.5 * x @ a @ x - b @ x
     res = optim.minimize(quad, np.zeros(2), args=(a, b), method="trust-exact")
-    np.testing.assert_allclose(res.x, np.linalg.solve(a, b), atol=1e-8)
+    np.testing.assert_allclose(res.x, np.linalg.solve(a, b), **tol("converged"))
     assert res.nit <= 3  # exact Hessian: Newton converges at once on a quadratic
 
 
@@ -54,7 +54,7 @@ def test_missing_scipy_message(monkeypatch):
 def test_newton():
     res = optim.newton(rosen, X0)
     assert res.success and res.nit < 40
-    np.testing.assert_allclose(res.x["xy"], [1.0, 1.0], atol=1e-8)
+    np.testing.assert_allclose(res.x["xy"], [1.0, 1.0], **tol("converged"))
     np.testing.assert_allclose(res.x["z"], 2.0)
     q = optim.newton(lambda x: np.sum((x - 3.0) ** 2) + np.sum(x) ** 2, np.zeros(3))
     assert q.nit == 1
@@ -75,7 +75,7 @@ def quartic_saddle(x):  # a saddle at 0 (Hessian diag(-1, 1)), minima at (+-1, 0
 def test_newton_escapes_saddles_to_a_minimum(x0):
     res = optim.newton(quartic_saddle, np.array(x0))
     assert res.success, res.message
-    np.testing.assert_allclose(np.abs(res.x), [1.0, 0.0], atol=1e-8)
+    np.testing.assert_allclose(np.abs(res.x), [1.0, 0.0], **tol("converged"))
     assert _min_hessian_eig(quartic_saddle, res.x) > 0
     assert "converged" in res.message
 
@@ -162,33 +162,32 @@ def test_every_method_matches_scipy_with_hand_derivatives(method):
     bounded = method in TAKES_BOUNDS
     ref = scipy_reference(method, **({"bounds": Q_BOUNDS_FLAT} if bounded else {}))
     res = optim.minimize(quartic, Q0, method=method, bounds=Q_BOUNDS if bounded else None)
-    rtol, atol = TOL[np.float64]
-    # exact derivatives: the same iterates as SciPy given the hand-written ones
-    np.testing.assert_allclose(res.x_flat, ref.x, rtol=rtol, atol=atol)
+    # exact derivatives: the same iterates as SciPy given the hand-written ones (TNC's
+    # differ by ~1e-9 after its rounding-sensitive line search)
+    np.testing.assert_allclose(res.x_flat, ref.x, **tol("derivative"))
     assert res.nfev == ref.nfev and res.get("nit") == ref.get("nit")
     assert res.x["a"].shape == (2,) and res.x["b"].shape == ()
     if bounded:
         assert np.all(res.x["a"] <= 0.3) and res.x["b"] >= -1.0
-        np.testing.assert_allclose(res.x["a"][0], 0.3, atol=1e-4)
+        np.testing.assert_allclose(res.x["a"][0], 0.3, **tol("stopped"))
 
 
 def test_bounds_as_a_pytree_scipy_bounds_or_pairs_agree():
     from scipy.optimize import Bounds
     ref = scipy_reference("l-bfgs-b", bounds=Q_BOUNDS_FLAT)
-    rtol, atol = TOL[np.float64]
     lb, ub = np.array([-np.inf, -np.inf, -1.0]), np.array([0.3, 0.3, np.inf])
     for bounds in [Q_BOUNDS,
                    {"a": (None, np.array([0.3, 0.3])), "b": (-1.0, np.inf)},
                    {"a": [-np.inf, 0.3], "b": (np.float32(-1.0), None)},
                    Q_BOUNDS_FLAT, np.array([lb, ub]).T, Bounds(lb, ub)]:
         res = optim.minimize(quartic, Q0, method="L-BFGS-B", bounds=bounds)
-        np.testing.assert_allclose(res.x_flat, ref.x, rtol=rtol, atol=atol)
+        np.testing.assert_allclose(res.x_flat, ref.x, **tol("derivative"))
     # a leaf's pair may be None (unbounded), and a single array takes one (low, high) pair
     res = optim.minimize(quartic, Q0, method="L-BFGS-B", bounds={"a": (None, 0.3), "b": None})
-    assert res.x["a"][0] == pytest.approx(0.3)
+    assert res.x["a"][0] == 0.3  # L-BFGS-B projects onto the active bound
     res = optim.minimize(quartic_flat, Q0_FLAT, method="L-BFGS-B", bounds=(-0.5, 0.5))
     ref = scipy_reference("l-bfgs-b", bounds=[(-0.5, 0.5)] * 3)
-    np.testing.assert_allclose(res.x, ref.x, rtol=rtol, atol=atol)
+    np.testing.assert_allclose(res.x, ref.x, **tol("derivative"))
 
 
 @pytest.mark.parametrize("bounds, match", [
@@ -224,7 +223,7 @@ def test_callback_receives_the_parameter_pytree():
                                  intermediate_result))
         assert results and all(isinstance(r.x, dict) for r in results)
         for r in results:
-            assert r.fun == pytest.approx(quartic(r.x), rel=TOL[np.float64][0])
+            assert r.fun == approx(quartic(r.x), "exact")  # value_and_grad's value vs f
             np.testing.assert_array_equal(r.x["a"], r.x_flat[:2])
     states = []
     res = optim.minimize(quartic, Q0, method="trust-constr",
@@ -304,8 +303,7 @@ def test_mixed_float32_float64_leaves_keep_their_dtypes(method):
     res = optim.minimize(quartic, x0, method=method)
     assert res.x["a"].dtype == np.float32 and res.x["b"].dtype == np.float64
     ref = scipy_reference(method.lower())
-    rtol, atol = TOL[np.float32]
-    np.testing.assert_allclose(res.x_flat, ref.x, rtol=rtol, atol=atol)
+    np.testing.assert_allclose(res.x_flat, ref.x, **tol("derivative", np.float32))
 
 
 def test_complex_parameters_and_own_jac_are_refused_clearly():
@@ -326,5 +324,4 @@ def test_a_custom_method_gets_value_and_gradient_together():
         return OptimizeResult(x=x, fun=fun(x, *args), success=True, nit=200)
     res = optim.minimize(quartic, Q0, method=descend)
     ref = scipy_reference("bfgs", options={"gtol": 1e-10})
-    rtol, atol = TOL[np.float64]
-    np.testing.assert_allclose(res.x_flat, ref.x, rtol=rtol, atol=atol)
+    np.testing.assert_allclose(res.x_flat, ref.x, **tol("derivative"))
