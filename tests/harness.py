@@ -41,6 +41,9 @@ TOL = {
     # derivative rule vs reference for `tg.check_grads`-style checks, and a float32 result vs
     # its float64 counterpart (float32 rounding amplified through the derivative)
     "derivative": {_F64: (1e-6, 1e-8), _F32: (2e-3, 2e-4)},
+    # a truncated method vs the exact value: an adaptive ODE solver run at rtol ~1e-10 (its
+    # error accumulates over the steps), a series where it hands over to the closed form
+    "truncation": {_F64: (1e-8, 0.0)},
     # an optimizer's solution when it converges quadratically (Newton, exact Hessian)
     "converged": {_F64: (0.0, 1e-8)},
     # an optimizer stopped by its default gradient tolerance on an ill-conditioned problem

@@ -2,6 +2,7 @@
 lazy (nothing is computed inside a transform) and their derivatives equal NumPy's."""
 import numpy as np
 import pytest
+from harness import tol
 
 import tangents as tg
 import tangents.numpy as tnp
@@ -62,10 +63,10 @@ def test_dask_inputs_stay_lazy_and_differentiate_like_numpy(name, fun, args):
     assert all(isinstance(g, da.Array) for g in tg.tree.leaves(grads))
     value_np, grads_np = tg.value_and_grad(fun)(*args)
     value, grads = dask.compute(value, grads, scheduler="sync")
-    np.testing.assert_allclose(value, value_np, rtol=1e-12)
+    np.testing.assert_allclose(value, value_np, **tol("roundoff"))
     for g, g_np in zip(tg.tree.leaves(grads), tg.tree.leaves(grads_np)):
         assert g.shape == g_np.shape and g.dtype == g_np.dtype
-        np.testing.assert_allclose(g, g_np, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(g, g_np, **tol("composed"))
 
 
 def test_dask_gradient_matches_finite_differences():
@@ -75,7 +76,7 @@ def test_dask_gradient_matches_finite_differences():
     eps = 1e-6
     fd = [(_logistic(w + eps * e, XN, y) - _logistic(w - eps * e, XN, y)) / (2 * eps)
           for e in np.eye(5)]
-    np.testing.assert_allclose(g, fd, rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(g, fd, **tol("fd"))
 
 
 def test_dask_hessian_vector_product_stays_lazy():
@@ -85,4 +86,4 @@ def test_dask_hessian_vector_product_stays_lazy():
         hv = tg.hvp(lambda w: _logistic(w, _lazy(XN), _lazy(y)), (w,), (v,))
     assert isinstance(hv, da.Array)
     ref = tg.hessian(_logistic)(w, XN, y) @ v
-    np.testing.assert_allclose(hv.compute(scheduler="sync"), ref, rtol=1e-10)
+    np.testing.assert_allclose(hv.compute(scheduler="sync"), ref, **tol("composed"))

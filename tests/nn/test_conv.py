@@ -2,7 +2,7 @@
 differences (order 2), vmap against stacking."""
 import numpy as np
 import pytest
-from harness import Case, case_id, check_case, rand
+from harness import Case, case_id, check_case, rand, tol
 
 import tangents as tg
 from tangents import nn
@@ -74,7 +74,7 @@ def test_conv2d_matches_loop(xs, ws, s, p, d, g):
     else:
         pad = p
     np.testing.assert_allclose(nn.conv2d(x, w, s, p, d, g), conv_ref(x, w, s2, pad, d2, g),
-                               atol=1e-12)
+                               **tol("composed"))
 
 
 def test_same_padding_keeps_size_and_matches_tf_convention():
@@ -90,7 +90,7 @@ def test_conv_transpose_is_the_input_gradient_of_conv():
     _, pull = tg.vjp(lambda x: nn.conv2d(x, w, 2), x)
     wt = np.flip(w, (0, 1)).transpose(0, 1, 3, 2)
     ct = nn.conv_transpose2d(y, wt, 2)  # (1, 5, 5, 2) for VALID: 2*2 + max(3-2, 0) = 5
-    np.testing.assert_allclose(pull(y)[0], ct, atol=1e-12)
+    np.testing.assert_allclose(pull(y)[0], ct, **tol("composed"))
 
 
 def test_conv_float32():
@@ -103,7 +103,7 @@ def test_vmap_over_filters_and_grad():
     x, ws = rand((2, 5, 5, 2)), rand((3, 3, 3, 2, 4), seed=1)
     f = lambda w: np.sum(nn.conv2d(x, w, 1, "SAME") ** 2)
     got = tg.vmap(tg.grad(f))(ws)
-    np.testing.assert_allclose(got, np.stack([tg.grad(f)(w) for w in ws]), atol=1e-10)
+    np.testing.assert_allclose(got, np.stack([tg.grad(f)(w) for w in ws]), **tol("composed"))
 
 
 def test_shape_errors():
@@ -141,7 +141,7 @@ def test_conv2d_p_matches_general_conv(xs, k, p):
     x, w, _ = _geom(xs, k, p)
     ref = conv_p(x, w, strides=p["strides"], padding=p["padding"], lhs_dilation=(1, 1),
                  rhs_dilation=p["dilation"], groups=1)
-    np.testing.assert_allclose(conv2d_p(x, w, **p), ref, atol=1e-12)
+    np.testing.assert_allclose(conv2d_p(x, w, **p), ref, **tol("composed"))
 
 
 @pytest.mark.parametrize("xs,k,p", GEOMS, ids=GEOM_IDS)
@@ -152,11 +152,12 @@ def test_transpose_identities(xs, k, p):
     c = rand(cols.shape, seed=3)
     back = fold_p(c, input_shape=xs, kernel=k, **p)
     assert back.shape == xs
-    np.testing.assert_allclose(np.vdot(cols, c), np.vdot(x, back), rtol=1e-12)
+    np.testing.assert_allclose(np.vdot(cols, c), np.vdot(x, back), **tol("roundoff"))
     conv = np.vdot(conv2d_p(x, w, **p), y)
     np.testing.assert_allclose(np.vdot(x, conv2d_dx_p(y, w, input_shape=xs, **p)), conv,
-                               rtol=1e-12)
-    np.testing.assert_allclose(np.vdot(w, conv2d_dw_p(x, y, kernel=k, **p)), conv, rtol=1e-12)
+                               **tol("roundoff"))
+    np.testing.assert_allclose(np.vdot(w, conv2d_dw_p(x, y, kernel=k, **p)), conv,
+                               **tol("roundoff"))
 
 
 def _prim_cases():
@@ -205,7 +206,7 @@ def test_vmap_both_arguments_batched(xs, k, p, axes):
         got = tg.vmap(fun, in_axes=in_axes)(*args)
         want = np.stack([fun(take(args[0], in_axes[0], i), take(args[1], in_axes[1], i))
                          for i in range(b)])
-        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(got, want, **tol("composed"))
 
 
 def test_vmap_of_second_derivatives():
@@ -219,10 +220,9 @@ def test_vmap_of_second_derivatives():
 
     hvp = lambda x: tg.jvp(lambda w: tg.grad(loss)(w, x), (w,), (v,))[1]
     got = tg.vmap(hvp)(x)
-    np.testing.assert_allclose(got, np.stack([hvp(xi) for xi in x]), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(got, np.stack([hvp(xi) for xi in x]), **tol("composed"))
     gx = tg.grad(lambda x: np.sum(tg.grad(loss)(w, x) * v))
-    np.testing.assert_allclose(tg.vmap(gx)(x), np.stack([gx(xi) for xi in x]), rtol=1e-9,
-                               atol=1e-12)
+    np.testing.assert_allclose(tg.vmap(gx)(x), np.stack([gx(xi) for xi in x]), **tol("composed"))
 
 
 def test_small_cnn_float32_stays_float32():
@@ -237,8 +237,8 @@ def test_small_cnn_float32_stays_float32():
     assert np.asarray(v).dtype == g1.dtype == g2.dtype == np.float32
     v64, (h1, h2) = tg.value_and_grad(loss, argnums=(0, 1))(*(a.astype(np.float64)
                                                               for a in (w1, w2, x)))
-    np.testing.assert_allclose(g1, h1, rtol=1e-4, atol=1e-6)
-    np.testing.assert_allclose(g2, h2, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(g1, h1, **tol("composed", np.float32))
+    np.testing.assert_allclose(g2, h2, **tol("composed", np.float32))
 
 
 def test_unit_stride_input_cotangent_matches_the_general_fold():
@@ -253,7 +253,7 @@ def test_unit_stride_input_cotangent_matches_the_general_fold():
                              y.shape[1:3], xs, k, p["strides"], p["padding"], p["dilation"],
                              y.dtype)
         np.testing.assert_allclose(_conv2d_dx_impl(y, w, input_shape=xs, **p), general,
-                                   atol=1e-12)
+                                   **tol("composed"))
 
 
 def test_filter_gradient_from_kept_columns():
@@ -266,10 +266,10 @@ def test_filter_gradient_from_kept_columns():
 
     jx_fwd, jw_fwd = tg.jacfwd(f, argnums=(0, 1))(x, w)
     jx_rev, jw_rev = tg.jacrev(f, argnums=(0, 1))(x, w)
-    np.testing.assert_allclose(jw_rev, jw_fwd, atol=1e-12)
-    np.testing.assert_allclose(jx_rev, jx_fwd, atol=1e-12)
-    np.testing.assert_allclose(tg.jacrev(f, argnums=1)(x, w), jw_fwd, atol=1e-12)
-    np.testing.assert_allclose(tg.jacrev(f, argnums=0)(x, w), jx_fwd, atol=1e-12)
+    np.testing.assert_allclose(jw_rev, jw_fwd, **tol("composed"))
+    np.testing.assert_allclose(jx_rev, jx_fwd, **tol("composed"))
+    np.testing.assert_allclose(tg.jacrev(f, argnums=1)(x, w), jw_fwd, **tol("composed"))
+    np.testing.assert_allclose(tg.jacrev(f, argnums=0)(x, w), jx_fwd, **tol("composed"))
     # the backward pass itself differentiated in the cotangent (vjp of vjp_fn), and
     # linearize, which replays the tape forward
     _, pull = tg.vjp(f, x, w)
@@ -277,6 +277,6 @@ def test_filter_gradient_from_kept_columns():
     _, pull_pull = tg.vjp(lambda c: pull(c)[1], ct)
     dw = rand(w.shape, seed=3)
     np.testing.assert_allclose(np.vdot(pull_pull(dw)[0], ct), np.vdot(pull(ct)[1], dw),
-                               rtol=1e-12)
+                               **tol("roundoff"))
     _, lin = tg.linearize(f, x, w)
-    np.testing.assert_allclose(lin(x, dw), tg.jvp(f, (x, w), (x, dw))[1], atol=1e-12)
+    np.testing.assert_allclose(lin(x, dw), tg.jvp(f, (x, w), (x, dw))[1], **tol("composed"))

@@ -1,7 +1,7 @@
 """tangents.nn activations and softmax family through the shared harness."""
 import numpy as np
 import pytest
-from harness import Case, case_id, check_case, rand
+from harness import Case, case_id, check_case, rand, tol
 
 import tangents as tg
 from tangents import nn
@@ -64,14 +64,14 @@ def test_nn_function(case):
                          ids=[a[0] for a in ACTIVATIONS if a[2] is not None])
 def test_activation_values(name, fn, ref):
     x = np.linspace(-5, 5, 41)
-    np.testing.assert_allclose(fn(x), ref(x), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(fn(x), ref(x), **tol("roundoff"))
 
 
 def test_gelu_exact_value():
     from math import erf
     x = np.linspace(-4, 4, 17)
     want = np.array([0.5 * v * (1 + erf(v / np.sqrt(2))) for v in x])
-    np.testing.assert_allclose(nn.gelu(x), want, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(nn.gelu(x), want, **tol("roundoff"))
 
 
 STABLE = [

@@ -3,6 +3,7 @@ import math
 
 import numpy as np
 import pytest
+from harness import tol
 
 import tangents as tg
 from tangents import optim
@@ -29,7 +30,7 @@ def leaf(tree, f):
 
 def close(a, b):
     for x, y in zip(tg.tree.leaves(a), tg.tree.leaves(b)):
-        np.testing.assert_allclose(x, y, rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(x, y, **tol("roundoff"))
 
 
 def test_sgd():

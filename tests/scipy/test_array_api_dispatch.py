@@ -64,6 +64,7 @@ _SCRIPT = textwrap.dedent("""
     import numpy as np
     import scipy.special as sp, scipy.stats as st
     import tangents as tg
+    from harness import tol
 
     warnings.simplefilter("ignore")
     cases, second = json.loads(sys.argv[1]), set(json.loads(sys.argv[2]))
@@ -77,11 +78,11 @@ _SCRIPT = textwrap.dedent("""
             def scalar(x):
                 seen.append(type(x).__name__)
                 return np.sum(np.sin(f(x) * 1.0))
-            np.testing.assert_allclose(tg.vjp(f, x0)[0], ref, rtol=1e-12, atol=1e-12)
+            np.testing.assert_allclose(tg.vjp(f, x0)[0], ref, **tol("roundoff"))
             tg.check_grads(scalar, (x0,), order=2 if name in second else 1,
                            modes=("fwd", "rev"))
             y, t = tg.jvp(f, (x0,), (np.ones_like(x0),))
-            np.testing.assert_allclose(y, ref, rtol=1e-12, atol=1e-12)
+            np.testing.assert_allclose(y, ref, **tol("roundoff"))
             assert np.shape(t) == np.shape(ref)
             report[name] = None
         except Exception as e:
@@ -94,15 +95,15 @@ _SCRIPT = textwrap.dedent("""
         for ax in (0, 1):
             rows = np.moveaxis(x0, ax, 0)
             s = sp.softmax(rows, axis=1)
-            np.testing.assert_allclose(tg.vmap(tg.grad(lse), in_axes=ax)(x0), s, rtol=1e-12)
+            np.testing.assert_allclose(tg.vmap(tg.grad(lse), in_axes=ax)(x0), s, **tol("roundoff"))
             h = tg.vmap(tg.hessian(lse), in_axes=ax)(x0)
             hess = np.stack([np.diag(r) - np.outer(r, r) for r in s])
-            np.testing.assert_allclose(h, hess, rtol=1e-10, atol=1e-12)
+            np.testing.assert_allclose(h, hess, **tol("composed"))
             t = tg.vmap(lambda r: tg.jvp(lse, (r,), (np.ones_like(r),))[1], in_axes=ax)(x0)
-            np.testing.assert_allclose(t, np.ones(len(rows)), rtol=1e-12)
+            np.testing.assert_allclose(t, np.ones(len(rows)), **tol("roundoff"))
             gb = tg.vmap(tg.grad(lse_b), in_axes=ax)(x0)
             np.testing.assert_allclose(gb, np.stack([tg.grad(lse_b)(r) for r in rows]),
-                                       rtol=1e-12)
+                                       **tol("roundoff"))
         report["vmap-grad-logsumexp"] = None
     except Exception as e:
         report["vmap-grad-logsumexp"] = f"{type(e).__name__}: {e}"[:400]
@@ -136,7 +137,7 @@ _SCRIPT = textwrap.dedent("""
                 for mode, d in modes.items():
                     got, want = d(theirs, x), d(ours, x)
                     assert np.isfinite(got).all(), (mode, x, got)
-                    np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12,
+                    np.testing.assert_allclose(got, want, **tol("composed"),
                                                err_msg=f"{mode} at {x}")
                 tg.check_grads(theirs, (x,), order=2, modes=("fwd", "rev"))
             report[key] = None
@@ -150,7 +151,8 @@ _SCRIPT = textwrap.dedent("""
 def report():
     env = dict(os.environ, SCIPY_ARRAY_API="1")
     src = os.path.dirname(os.path.dirname(tangents.__file__))
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (src, env.get("PYTHONPATH")) if p)
+    tests = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # for harness
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (src, tests, env.get("PYTHONPATH")) if p)
     proc = subprocess.run([sys.executable, "-c", _SCRIPT, json.dumps(CASES),
                            json.dumps(sorted(SECOND_ORDER))],
                           env=env, capture_output=True, text=True, timeout=240)

@@ -6,12 +6,12 @@ import pytest
 
 si = pytest.importorskip("scipy.integrate")
 
-from harness import TOL, Case, case_id, check_case  # noqa: E402
+from harness import TOL, Case, case_id, check_case, tol  # noqa: E402
 
 import tangents as tg  # noqa: E402
 import tangents.scipy.integrate as tsi  # noqa: E402
 
-TIGHT = dict(rtol=1e-10, atol=1e-12)
+TIGHT = dict(rtol=1e-10, atol=1e-12)  # the solvers' options, not a test tolerance
 
 
 def lotka(y, t, a, b):
@@ -87,7 +87,7 @@ def test_harness(case):
 
 
 def test_gradient_of_100_parameters_matches_finite_differences():
-    """The acceptance check: a gradient in y0 and 100 parameters at rtol=1e-10 agrees with
+    """The acceptance check: a gradient in y0 and 100 parameters at **tol("composed") agrees with
     central differences to 1e-6 relative."""
     rng = np.random.default_rng(0)
     w = rng.standard_normal((10, 10)) / 4
@@ -108,21 +108,21 @@ def test_adjoint_in_t_and_hessian_match_closed_form():
     t, k = np.array([0.3, 1.1]), 0.7
     exact = 2.0 * np.exp(-k * 0.8)
     g_t, g_k = tg.grad(end, (0, 1))(t, k)
-    np.testing.assert_allclose(g_t, [k * exact, -k * exact], rtol=1e-8)
-    np.testing.assert_allclose(g_k, -0.8 * exact, rtol=1e-8)
-    np.testing.assert_allclose(tg.hessian(end, 1)(t, k), 0.64 * exact, rtol=1e-7)
+    np.testing.assert_allclose(g_t, [k * exact, -k * exact], **tol("truncation"))
+    np.testing.assert_allclose(g_k, -0.8 * exact, **tol("truncation"))
+    np.testing.assert_allclose(tg.hessian(end, 1)(t, k), 0.64 * exact, **tol("truncation"))
     np.testing.assert_allclose(tg.jvp(lambda k: end(t, k), (k,), (1.0,))[1], -0.8 * exact,
-                               rtol=1e-8)
+                               **tol("truncation"))
 
 
 def test_vmap_over_y0_equals_examples():
     y0s = np.array([[1.0, 0.5], [0.8, 0.9], [1.2, 0.2]])
     f = lambda y0: tsi.solve_ivp(lambda t, y: lotka(y, t, A, B), (0.0, 1.0), y0,  # noqa: E731
                                  t_eval=[0.5, 1.0], **TIGHT).y
-    np.testing.assert_allclose(tg.vmap(f)(y0s), np.stack([f(y) for y in y0s]), rtol=1e-12)
+    np.testing.assert_allclose(tg.vmap(f)(y0s), np.stack([f(y) for y in y0s]), **tol("roundoff"))
     gs = tg.vmap(tg.grad(lambda y0: f(y0).sum()))(y0s)
     np.testing.assert_allclose(gs, np.stack([tg.grad(lambda y0: f(y0).sum())(y) for y in y0s]),
-                               rtol=1e-12)
+                               **tol("roundoff"))
 
 
 def test_solve_ivp_without_t_eval_and_dense_output():
@@ -134,9 +134,9 @@ def test_solve_ivp_without_t_eval_and_dense_output():
     y0 = np.array([1.0, 3.0])
     plain = si.solve_ivp(lambda t, y: -0.5 * y, (0.0, 1.0), y0, **TIGHT)
     np.testing.assert_allclose(tg.grad(lambda y0: res(y0, 0.5).y.sum())(y0),
-                               np.full(2, np.exp(-0.5 * plain.t).sum()), rtol=1e-8)
+                               np.full(2, np.exp(-0.5 * plain.t).sum()), **tol("truncation"))
     g = tg.grad(lambda k: res(y0, k).sol(0.4).sum())(0.5)
-    np.testing.assert_allclose(g, -0.4 * 4.0 * np.exp(-0.2), rtol=1e-8)
+    np.testing.assert_allclose(g, -0.4 * 4.0 * np.exp(-0.2), **tol("truncation"))
     with pytest.raises(NotImplementedError, match="t_eval"):
         tg.vmap(lambda y0: res(y0, 0.5).y)(np.ones((2, 2)))
 
@@ -146,8 +146,8 @@ def test_quad_infinite_limit_and_limits():
                                   args=(s,), epsabs=1e-13, epsrel=1e-12)[0]
     g_b, g_s = tg.grad(gauss, (0, 1))(np.inf, 2.0)
     assert g_b == 0.0
-    np.testing.assert_allclose(g_s, 0.5 * np.sqrt(np.pi / 2.0), rtol=1e-9)  # sqrt(pi s)'
-    np.testing.assert_allclose(tg.grad(gauss)(0.3, 2.0), np.exp(-0.045), rtol=1e-12)
+    np.testing.assert_allclose(g_s, 0.5 * np.sqrt(np.pi / 2.0), **tol("composed"))  # sqrt(pi s)'
+    np.testing.assert_allclose(tg.grad(gauss)(0.3, 2.0), np.exp(-0.045), **tol("roundoff"))
 
 
 def test_closure_over_traced_value_is_a_clear_error():

@@ -8,7 +8,7 @@ import pytest
 
 sl = pytest.importorskip("scipy.linalg")
 
-from harness import Case, case_id, check_case, rand  # noqa: E402
+from harness import Case, case_id, check_case, rand, tol  # noqa: E402
 
 import tangents as tg  # noqa: E402
 import tangents.scipy.linalg as tsl  # noqa: E402
@@ -55,7 +55,7 @@ def test_logm_float32_keeps_its_dtype_and_derivative():
         g32 = tg.grad(lambda a: tg.numpy.sum(tsl.logm(a) ** 2))(A.astype(np.float32))
     g64 = tg.grad(lambda a: tg.numpy.sum(tsl.logm(a) ** 2))(A)
     assert g32.dtype == np.float32
-    np.testing.assert_allclose(g32, g64, rtol=2e-3, atol=2e-4)
+    np.testing.assert_allclose(g32, g64, **tol("derivative", np.float32))
 
 
 def test_logm_derivative_inverts_the_expm_frechet_derivative():
@@ -63,7 +63,7 @@ def test_logm_derivative_inverts_the_expm_frechet_derivative():
     e = rand((3, 3), seed=4)
     log_a, d = tg.jvp(tsl.logm, (A,), (e,))
     np.testing.assert_allclose(sl.expm_frechet(log_a, d, compute_expm=False), e,
-                               rtol=1e-10, atol=1e-12)
+                               **tol("composed"))
     tg.check_grads(tsl.logm, (A,), order=3)
 
 
@@ -74,7 +74,7 @@ def test_structured_solves_match_the_dense_solve_derivative():
     a_dense = np.diag(AB[1]) + np.diag(AB[0, 1:], 1) + np.diag(AB[2, :-1], -1)
     g = -np.linalg.solve(a_dense.T, ct)[:, None] * x[None, :]
     want = np.array([np.r_[0.0, np.diag(g, 1)], np.diag(g), np.r_[np.diag(g, -1), 0.0]])
-    np.testing.assert_allclose(pull(ct)[0], want, rtol=1e-12)
+    np.testing.assert_allclose(pull(ct)[0], want, **tol("roundoff"))
 
 
 def test_errors():
