@@ -22,9 +22,7 @@ except ImportError as e:  # pragma: no cover - SciPy is optional
     raise ImportError("tangents.scipy.linalg needs SciPy: pip install tangents[scipy]") from e
 
 from .. import numpy as tnp
-from ..core import builders
-from ..core import batch_matrices, move_bdim
-from ..core import Primitive, bind
+from ..core import Primitive, batch_matrices, bind, builders, move_bdim
 from ..numpy._dispatch import dtype, shape
 
 
@@ -398,11 +396,18 @@ def block_diag(*arrs):
         m = m if dtype(m) == dt else tnp.astype(m, dt)
         rows.append(tnp.concatenate([np.zeros((r, c0), dt), m,
                                      np.zeros((r, cols - c0 - c), dt)], axis=1))
+        c0 += c
+    return tnp.concatenate(rows, axis=0)
 
 
-from ._linalg_more import logm, polar, solve_banded, solve_circulant, solve_toeplitz, solveh_banded  # noqa: E402  # noqa: E402
+from ._linalg_more import (  # noqa: E402
+    logm,
+    polar,
+    solve_banded,
+    solve_circulant,
+    solve_toeplitz,
+    solveh_banded,
+)
 
 __all__ += ['solve_banded', 'solveh_banded', 'solve_circulant', 'solve_toeplitz', 'logm',
             'polar']
-        c0 += c
-    return tnp.concatenate(rows, axis=0)
