@@ -31,11 +31,11 @@ TOL = {
     # value_and_grad's value vs f): they may differ only by a few ulps of reordering
     "exact": {_F64: (1e-14, 0.0), _F32: (1e-6, 0.0)},
     # one quantity by different algebra (AD vs a closed form, forward vs reverse): rounding
-    # of a few dozen operations, so ~1e4 ulps
-    "roundoff": {_F64: (1e-12, 0.0), _F32: (1e-5, 0.0)},
+    # of a few dozen operations, so ~1e4 ulps; atol: O(1) terms that cancel to 0 leave ~1e-16
+    "roundoff": {_F64: (1e-12, 1e-15), _F32: (1e-5, 0.0)},
     # nested or high-order derivatives, batched BLAS paths and conditioned linear algebra
     # (solves, matrix functions), where rounding is amplified by the condition number
-    "composed": {_F64: (1e-10, 0.0), _F32: (1e-4, 0.0)},
+    "composed": {_F64: (1e-10, 1e-15), _F32: (1e-4, 0.0)},
     # central finite differences with step 1e-6: O(eps^2) truncation plus roundoff/eps ~ 1e-10
     "fd": {_F64: (1e-7, 1e-9)},
     # derivative rule vs reference for `tg.check_grads`-style checks, and a float32 result vs

@@ -3,7 +3,7 @@ finite differences in the real and imaginary parts, under the convention stated 
 tangents/numpy/complex.py: for a real loss L of z = x + iy, grad(L)(z) = dL/dx - i dL/dy."""
 import numpy as np
 import pytest
-from harness import TOL, rand
+from harness import TOL, rand, tol
 
 import tangents as tg
 import tangents.numpy as tnp
@@ -46,7 +46,7 @@ LOSSES = {  # real losses of a complex (2, 3) array, through the functions under
 def test_grad_matches_finite_differences_in_real_and_imaginary_parts(name):
     f = LOSSES[name]
     z = crand((2, 3))
-    np.testing.assert_allclose(tg.grad(f)(z), fd_grad(f, z), rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(tg.grad(f)(z), fd_grad(f, z), **tol("derivative"))
 
 
 @pytest.mark.parametrize("name", sorted(LOSSES))
@@ -56,15 +56,15 @@ def test_second_order_and_forward_mode(name):
     # forward mode: the directional derivative along v, Re<grad, v> under the convention
     _, t = tg.jvp(f, (z,), (v,))
     fd = (f(z + EPS * v) - f(z - EPS * v)) / (2 * EPS)
-    np.testing.assert_allclose(t, fd, rtol=1e-6, atol=1e-7)
-    np.testing.assert_allclose(t, np.real(np.sum(tg.grad(f)(z) * v)), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(t, fd, **tol("derivative"))
+    np.testing.assert_allclose(t, np.real(np.sum(tg.grad(f)(z) * v)), **tol("composed"))
     # second order: the grad of the directional derivative equals the FD of grad along v
     g = tg.grad(f)
     hv = tg.jvp(g, (z,), (v,))[1]
     np.testing.assert_allclose(hv, (g(z + EPS * v) - g(z - EPS * v)) / (2 * EPS),
-                               rtol=1e-5, atol=1e-6)
+                               **tol("derivative"))
     hv_rev = tg.grad(lambda z: tg.jvp(f, (z,), (v,))[1])(z)
-    np.testing.assert_allclose(hv_rev, hv, rtol=1e-9, atol=1e-10)
+    np.testing.assert_allclose(hv_rev, hv, **tol("composed"))
 
 
 @pytest.mark.parametrize("fn", [tnp.imag, tnp.conj, tnp.conjugate, tnp.angle,
@@ -78,11 +78,12 @@ def test_values_dtypes_and_vmap(fn):
             out, want = fn(z), np_fn(z)
             assert type(out) in (np.ndarray, type(want))
             assert np.asarray(out).dtype == np.asarray(want).dtype
-            np.testing.assert_allclose(out, want, rtol=1e-6 if dt == np.complex64 else 1e-14)
+            np.testing.assert_allclose(out, want,
+                                       **tol("exact", dt))
         zs = crand((4, 2, 3))
         for axis in (0, 1, 2):
             np.testing.assert_allclose(tg.vmap(fn, in_axes=axis)(np.moveaxis(zs, 0, axis)),
-                                       np.stack([fn(s) for s in zs]), rtol=1e-14)
+                                       np.stack([fn(s) for s in zs]), **tol("exact"))
 
 
 def test_complex64_derivatives_stay_complex64():
@@ -114,4 +115,4 @@ def test_real_inputs_and_the_origin():
 def test_abs_of_complex():
     f = lambda z: tnp.sum(tnp.abs(z) ** 3)
     z = crand((2, 3))
-    np.testing.assert_allclose(tg.grad(f)(z), fd_grad(f, z), rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(tg.grad(f)(z), fd_grad(f, z), **tol("derivative"))

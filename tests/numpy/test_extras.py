@@ -135,7 +135,7 @@ def test_extras_rule(case):
 _X = rand((3, 4))
 PASS_THROUGH = [  # (name, function of a float array, kind of result)
     ("allclose", lambda x: np.allclose(x, x + 1e-9)),
-    ("isclose", lambda x: np.isclose(x, np.round(x, 1), atol=0.03)),
+    ("isclose", lambda x: np.isclose(x, np.round(x, 1), atol=0.03)),  # not a test tolerance
     ("array_equal", lambda x: np.array_equal(x, x)),
     ("array_equiv", lambda x: np.array_equiv(x, x[:1])),
     ("argpartition", lambda x: np.argpartition(x, 2, axis=-1)),

@@ -2,7 +2,7 @@
 on 1x1, 3x3 and batched (2, 3, 3) inputs, plus singular, degenerate and zero points."""
 import numpy as np
 import pytest
-from harness import Case, case_id, check_case, rand, spd, sym
+from harness import Case, case_id, check_case, rand, spd, sym, tol
 
 import tangents as tg
 import tangents.numpy as tnp
@@ -177,14 +177,14 @@ def test_det_derivatives_exact_at_singular_and_degenerate_matrices(a, order):
         c = np.array([[(-1) ** (i + j) * np.linalg.det(np.delete(np.delete(m, i, 0), j, 1))
                        for j in range(n)] for i in range(n)])
         return c.T
-    np.testing.assert_allclose(tg.grad(tnp.linalg.det)(a), adj(a).T, atol=1e-12)
+    np.testing.assert_allclose(tg.grad(tnp.linalg.det)(a), adj(a).T, **tol("composed"))
     tg.check_grads(tnp.linalg.det, (a,), order=order)
 
 
 def test_eigvalsh_exact_with_repeated_eigenvalues():
     a = np.diag([1.0, 1.0, 3.0])
     g = tg.grad(lambda a: tnp.sum(tnp.linalg.eigvalsh(a) ** 2))(a)
-    np.testing.assert_allclose(g, 2 * a, atol=1e-12)
+    np.testing.assert_allclose(g, 2 * a, **tol("composed"))
     h = tg.hessian(lambda a: tnp.sum(tnp.linalg.eigvalsh(a)))(np.eye(3))
     assert np.all(np.isfinite(h))
     # eigh's gap factor is 0 (not inf) for repeated eigenvalues: finite, never nan
@@ -196,7 +196,7 @@ def test_svdvals_exact_with_repeated_singular_values():
     q = np.linalg.qr(rand((3, 3)))[0]
     a = q * 2.0  # all singular values 2
     g = tg.grad(lambda a: tnp.sum(tnp.linalg.svdvals(a)))(a)
-    np.testing.assert_allclose(g, q, atol=1e-12)  # d sum(s) = U V^T
+    np.testing.assert_allclose(g, q, **tol("composed"))  # d sum(s) = U V^T
 
 
 def test_symmetric_input_functions_differentiate_the_triangle_they_read():
@@ -270,23 +270,23 @@ def test_vector_norm_of_complex_input_is_real_with_the_documented_derivative(o):
         out = tnp.linalg.vector_norm(z.astype(dt), axis=1, ord=o)
         assert out.dtype == real
         np.testing.assert_allclose(out, np.linalg.vector_norm(z.astype(dt), axis=1, ord=o),
-                                   rtol=1e-6)
+                                   **tol("exact", real))
     w = np.array([1.0, -2.0])
 
     def f(z):
         return tnp.sum(w * tnp.linalg.vector_norm(z, axis=1, ord=o))
     g = tg.grad(f)(z)  # the convention: dL/da - i dL/db (docs/conventions.md)
-    np.testing.assert_allclose(g, _fd_grad(f, z), rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(g, _fd_grad(f, z), **tol("derivative"))
     if o == 2:
         np.testing.assert_allclose(g, w[:, None] * np.conj(z)
                                    / np.linalg.norm(z, axis=1, keepdims=True))
     v = rand((2, 3), seed=92) + 1j * rand((2, 3), seed=93)
     t = tg.jvp(f, (z,), (v,))[1]  # forward mode: Re(sum(g v))
-    np.testing.assert_allclose(t, (f(z + EPS * v) - f(z - EPS * v)) / (2 * EPS), rtol=1e-6)
-    np.testing.assert_allclose(t, np.real(np.sum(g * v)), rtol=1e-10)
+    np.testing.assert_allclose(t, (f(z + EPS * v) - f(z - EPS * v)) / (2 * EPS), **tol("fd"))
+    np.testing.assert_allclose(t, np.real(np.sum(g * v)), **tol("composed"))
     hv = tg.jvp(tg.grad(f), (z,), (v,))[1]  # second order
     np.testing.assert_allclose(hv, (tg.grad(f)(z + EPS * v) - tg.grad(f)(z - EPS * v))
-                               / (2 * EPS), rtol=1e-5, atol=1e-6)
+                               / (2 * EPS), **tol("derivative"))
 
 
 def test_vector_norm_of_complex_input_at_zero_entries():
@@ -301,9 +301,9 @@ def test_vector_norm_of_complex_input_at_zero_entries():
 def test_linalg_vecdot_and_cross_are_the_standard_functions():
     z1 = rand((2, 3)) + 1j * rand((2, 3), seed=1)
     z2 = rand((3,), seed=2) - 1j * rand((3,), seed=3)
-    np.testing.assert_allclose(tnp.linalg.vecdot(z1, z2), np.linalg.vecdot(z1, z2), rtol=1e-14)
+    np.testing.assert_allclose(tnp.linalg.vecdot(z1, z2), np.linalg.vecdot(z1, z2), **tol("exact"))
     np.testing.assert_allclose(tnp.linalg.vecdot(z1, z2), np.sum(np.conj(z1) * z2, axis=-1),
-                               rtol=1e-14)
+                               **tol("exact"))
     i1, i2 = np.array([[200, 3, 7]], np.uint8), np.array([2, 1, 1], np.uint8)
     out = tnp.linalg.vecdot(i1, i2)  # 410 wraps around in uint8, as NumPy's
     assert out.dtype == np.uint8 and out.tolist() == np.linalg.vecdot(i1, i2).tolist() == [154]

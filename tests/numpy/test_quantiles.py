@@ -7,7 +7,7 @@ import warnings
 
 import numpy as np
 import pytest
-from harness import Case, case_id, check_case, positive, rand
+from harness import Case, case_id, check_case, positive, rand, tol
 
 import tangents as tg
 import tangents.numpy as tnp
@@ -127,7 +127,7 @@ def test_values_and_dtypes_equal_numpy(method):
                     got, want = fn(x, qq, axis=2, method=method), np_fn(x, qq, axis=2,
                                                                         method=method)
                     assert np.asarray(got).dtype == np.asarray(want).dtype, (fn, dt, q)
-                    np.testing.assert_allclose(got, want, rtol=1e-14, atol=0,
+                    np.testing.assert_allclose(got, want, **tol("exact"),
                                                err_msg=f"{fn.__name__} {dt} {q}")
         an = a.copy()
         an[0, 1, 2] = np.nan
@@ -137,7 +137,7 @@ def test_values_and_dtypes_equal_numpy(method):
             for fn, np_fn in ((tnp.quantile, np.quantile), (tnp.nanquantile, np.nanquantile)):
                 np.testing.assert_allclose(fn(an, _QS[-1], axis=(0, 2), method=method),
                                            np_fn(an, _QS[-1], axis=(0, 2), method=method),
-                                           rtol=1e-14, atol=0)
+                                           **tol("exact"))
 
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
