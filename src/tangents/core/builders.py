@@ -10,6 +10,7 @@ import sys
 
 import numpy as np
 
+from .masked import masked
 from .primitive import Primitive, bind
 from .prims import batch_elementwise, batch_unary, nan_product_mask_p, zero_where_p
 from .tracer import Tracer
@@ -36,44 +37,21 @@ def elementwise(name, impl, *partials):
 
 
 def _product_rule(partial):
-    """The rule ``t * partial(ans, *args)`` for a (co)tangent ``t``."""
+    """The rule ``t * partial(ans, *args)`` for a (co)tangent ``t``; masked (0 wherever a
+    factor is 0) when a transform recomputes a derivative that held a NaN (core.masked)."""
     def rule(t, ans, *args):
         p = partial(ans, *args)
+        if masked.on:
+            return _zero_times_anything(t, p, t * p)
         # written into p when it is a temporary nothing else holds (a fresh array owning its
         # data, whose reference count of 2 counts only the name p and getrefcount's
         # argument), as NumPy itself elides temporaries
         if (type(p) is np.ndarray and type(t) is np.ndarray and sys.getrefcount(p) <= 2
                 and p.shape == t.shape and p.dtype == t.dtype and p.flags.owndata
                 and p.flags.writeable):
-            r = np.multiply(t, p, out=p)
-            if _nan_free(r):
-                return r
-            p = partial(ans, *args)  # rare: p was overwritten
-        else:
-            r = t * p
-            if _nan_free(r):
-                return r
-        return _zero_times_anything(t, p, r)
+            return np.multiply(t, p, out=p)
+        return t * p
     return rule
-
-
-_sum, _vdot = np.add.reduce, np.vdot
-
-
-def _nan_free(r):
-    """Whether the values of ``r`` (under any tracers) hold no nan; one cheap pass."""
-    while isinstance(r, Tracer):
-        r = r._s0
-    if type(r) is np.ndarray:
-        if r.dtype.kind not in "fc":
-            return True
-        # nan iff some entry is nan: sum of |r|**2 (half the cost on small arrays), or the sum
-        # (no BLAS threads on large ones; inf meeting -inf is checked exactly)
-        s = _vdot(r, r) if r.size <= 4096 else _sum(r, axis=None)
-        return s == s or not np.isnan(r).any()
-    if isinstance(r, (np.generic, float, complex, int)):
-        return r == r
-    return True  # other array types (dask) stay lazy: not checked
 
 
 def _zero_times_anything(t, p, r):

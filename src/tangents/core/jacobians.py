@@ -10,12 +10,14 @@ import numpy as np
 
 from . import ops
 from . import tree as tree_util
+from .masked import retry_masked
 from .primitive import bind
 from .prims import concatenate_p, move_bdim, reshape_p
 from .tracer import Tracer
 from .transforms import (
     _as_input,
     _jvp,
+    _jvp_masked_on_nan,
     _leaf_names,
     _normalize_argnums,
     _partial_argnums,
@@ -175,7 +177,7 @@ def hvp(fun, primals, tangents):
     primals, tangents = tuple(primals), tuple(tangents)
     nums = tuple(range(len(primals)))
     g = grad(fun, argnums=nums)
-    out = _jvp(lambda *p: g(*p), primals, tangents, False, "hvp", fun, nums)[1]
+    out = _jvp_masked_on_nan(lambda *p: g(*p), primals, tangents, False, "hvp", fun, nums)[1]
     return out[0] if len(primals) == 1 else out
 
 
@@ -225,7 +227,7 @@ def elementwise_grad(fun, argnums=0, check=True):
             verified.add(signature)
         return d
 
-    return egrad
+    return retry_masked(egrad)
 
 
 def _check_diagonal(d, v, jv, shape, dt):

@@ -12,6 +12,7 @@ from . import ops
 from . import tree as tree_util
 from .batching import BatchTrace, BatchTracer, move_bdim
 from .forward import JVPTrace, JVPTracer, forward_through_tape, tangent_of
+from .masked import retry_masked
 from .primitive import bind, new_level
 from .prims import broadcast_to_p, reshape_p
 from .reverse import VJPTrace, VJPTracer, backward
@@ -229,6 +230,7 @@ def vjp(fun, *primals, has_aux=False):
     (array([3., 3.]),)
     """
     out, fn, aux = _vjp(fun, primals, "vjp", has_aux, release=False)
+    fn = retry_masked(fn)
     return (out, fn, aux) if has_aux else (out, fn)
 
 
@@ -272,7 +274,7 @@ def value_and_grad(fun, argnums=0, has_aux=False, holomorphic=False):
         g = g[0] if single else g
         return ((ans, aux), g) if has_aux else (ans, g)
 
-    return value_and_grad_fn
+    return retry_masked(value_and_grad_fn, lambda res: res[1])
 
 
 def grad(fun, argnums=0, has_aux=False, holomorphic=False):
@@ -306,7 +308,7 @@ def jvp(fun, primals, tangents, has_aux=False):
     >>> jvp(np.sin, (np.zeros(2),), (np.ones(2),))
     (array([0., 0.]), array([1., 1.]))
     """
-    return _jvp(fun, primals, tangents, has_aux)
+    return _jvp_masked_on_nan(fun, primals, tangents, has_aux)
 
 
 def _jvp(fun, primals, tangents, has_aux, op="jvp", user=None, positions=None):
@@ -355,6 +357,9 @@ def _jvp(fun, primals, tangents, has_aux, op="jvp", user=None, positions=None):
     return res + (aux,) if has_aux else res
 
 
+_jvp_masked_on_nan = retry_masked(_jvp, lambda res: res[1])
+
+
 def linearize(fun, *primals):
     """``linearize(fun, *primals) -> (out, jvp_fn)``: ``jvp_fn(*tangents)`` evaluates the
     linearized function by pushing tangents through the recorded tape (no re-run of ``fun``).
@@ -395,7 +400,7 @@ def linearize(fun, *primals):
             res.append(ops.zeros(ops.shape_of(p), ops.dtype_of(p)) if t is None else t)
         return tree_util.unflatten(out_tree, res)
 
-    return tree_util.unflatten(out_tree, out_primals), jvp_fn
+    return tree_util.unflatten(out_tree, out_primals), retry_masked(jvp_fn)
 
 
 # -- vmap --------------------------------------------------------------------------------
@@ -487,4 +492,4 @@ def vmap(fun, in_axes=0, out_axes=0, *, axis_size=None):
                 res.append(move_bdim(b, 0, ax % nd))
         return tree_util.unflatten(out_tree, res)
 
-    return batched
+    return retry_masked(batched)

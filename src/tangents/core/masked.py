@@ -1,0 +1,57 @@
+"""Exact zeros in derivative products, paid for only where a NaN appears.
+
+A zero (co)tangent times an infinite or NaN partial derivative contributes nothing, so the
+branch a ``where`` does not take leaves no trace in any mode (docs/conventions.md).  Checking
+every elementwise product for NaN would add a pass over each array on the hot path; instead a
+transform computes its derivatives the fast way and, only if the result holds a NaN, computes
+them again with every elementwise product masked (``0 * inf = 0``, `builders`).  Both ways
+agree wherever the fast result has no NaN: a NaN, once made, reaches the result unless a
+``where`` discards it, and then the masked zero is discarded too.  Side effects of the
+function run twice in that case; arrays of other types (Dask) are not checked, so stay lazy.
+"""
+from __future__ import annotations
+
+import functools
+import threading
+
+import numpy as np
+
+from .tree import leaves
+
+__all__ = ["masked", "retry_masked"]
+
+
+class _Mode(threading.local):
+    on = False
+
+
+masked = _Mode()  # masked.on: every elementwise product masks 0 * inf / 0 * nan to 0
+
+
+def _has_nan(tree):
+    for x in leaves(tree):
+        t = type(x)
+        if t is np.ndarray or isinstance(x, np.generic):
+            if x.dtype.kind in "fc" and np.isnan(x).any():
+                return True
+        elif t is float or t is complex:
+            if x != x:
+                return True
+    return False
+
+
+def retry_masked(call, derivatives=None):
+    """``call`` (a transformed function), computed again with masked products when the
+    derivatives it returns (``derivatives(out)``, default all of ``out``) hold a NaN.
+    Results that are tracers of an outer transform are left to that transform."""
+    @functools.wraps(call)
+    def wrapped(*args, **kwargs):
+        out = call(*args, **kwargs)
+        if masked.on or not _has_nan(out if derivatives is None else derivatives(out)):
+            return out
+        masked.on = True
+        try:
+            return call(*args, **kwargs)
+        finally:
+            masked.on = False
+    return wrapped
