@@ -33,7 +33,19 @@ def elementwise(name, impl, *partials):
     prim.def_vjp(*vjps)
     prim.def_jvp(*jvps)
     prim.def_batch(batch_unary(prim) if len(partials) == 1 else batch_elementwise(prim))
+    prim.sparsity = _elementwise_sparsity
     return prim
+
+
+def _elementwise_sparsity(op):
+    """Answer element k depends on element k of every (broadcast) argument; a nonlinear
+    function couples all of them (``op``: `tangents.sparse.pattern.Op`)."""
+    out = None
+    for i in op.differentiated():
+        p = op.broadcast(i)
+        out = p if out is None else out + p
+    op.interact(out)
+    return out
 
 
 def _product_rule(partial):

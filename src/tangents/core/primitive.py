@@ -8,6 +8,8 @@ interpretation, declared side by side:
 * ``jvps``   per-argument forward rules ``jvp_i(t_i, ans, *args, **params) -> t_out``
   (or ``jvp_joint(args, tangents, ans, **params) -> t_out``);
 * ``batch``  ``batch(args, bdims, **params) -> (out, out_bdim)``;
+* ``sparsity`` (optional) ``sparsity(op) -> pattern``: which inputs each answer element
+  depends on, from its arguments' (`tangents.sparse.pattern.Op`); None: the dense default;
 * ``vjp_forward`` (optional) ``vjp_forward(needed, *args, **params) -> (ans, residual)``:
   the forward pass under reverse mode, keeping an intermediate its VJP rules reuse instead
   of recomputing it (as im2col's columns for a convolution's filter cotangent).  ``needed``
@@ -40,7 +42,7 @@ def new_level() -> int:
 class Primitive:
     """One operation and its rules.  Calling it binds it to its arguments."""
 
-    __slots__ = ("name", "impl", "vjps", "vjp_joint", "jvps", "jvp_joint", "batch",
+    __slots__ = ("name", "impl", "vjps", "vjp_joint", "jvps", "jvp_joint", "batch", "sparsity",
                  "vjp_forward", "differentiable", "multiple_results", "scalar_safe_rules",
                  "__weakref__")
 
@@ -54,6 +56,7 @@ class Primitive:
         self.jvps = None
         self.jvp_joint = None
         self.batch = None
+        self.sparsity = None
         self.vjp_forward = None
         # rules that only combine Python-scalar arguments with arrays (ct * y, never 1 / y)
         # may receive them as they are, without conversion to NumPy scalars (ops.rule_args)
