@@ -49,6 +49,9 @@ ORDERS = {"jv": 1.5, "yv": 2.5, "iv": 0.5, "ive": 1.0, "kv": 1.5, "kve": 0.5}
 CASES += [Case(f"{n}[v={v}]", lambda x, n=n, v=v: getattr(tss, n)(v, x),
                (positive(s) + 0.3,), np_fun=lambda x, n=n, v=v: getattr(sc, n)(v, x))
           for n, v in ORDERS.items() for s in SHAPES]
+# the order v differentiated too (v in [-2, 3], x in [0.5, 4.5]: where the integrals hold)
+CASES += [Case(f"{n}[v,x]", getattr(tss, n), (rand(s, -2.0, 3.0, seed=2), positive(s) + 0.5),
+               np_fun=getattr(sc, n)) for n in ORDERS for s in SHAPES[:3]]
 CASES += [Case(f"{n}[n={k},derivative={d}]",
                lambda x, n=n, k=k, d=d: getattr(tss, n)(k, x, derivative=d),
                (positive(s) + 0.3,),
@@ -158,3 +161,30 @@ def test_constant_integer_orders():
     for fn in (lambda n: tss.expn(n, 1.0), lambda n: tss.spherical_jn(n, 1.0)):
         with pytest.raises(TypeError, match="must be a constant integer"):
             tg.grad(fn)(2.0)
+
+
+BESSEL = {"jv": mp.besselj, "yv": mp.bessely, "iv": mp.besseli, "kv": mp.besselk,
+          "ive": lambda v, x: mp.besseli(v, x) * mp.exp(-x),
+          "kve": lambda v, x: mp.besselk(v, x) * mp.exp(x)}
+# negative, integer and half-integer orders; |v| <= x + 4 (see _bessel_order's docstring)
+V = np.array([-3.5, -2.0, -0.7, 0.5, 1.0, 2.5, 4.0, 7.3, 7.3])
+XV = np.array([0.5, 3.0, 1.0, 8.0, 20.0, 2.0, 60.0, 2.0, 4.0])
+
+
+@pytest.mark.parametrize("order", [1, 2, 3])
+@pytest.mark.parametrize("name", sorted(BESSEL))
+def test_bessel_order_derivative_to_1e_10(name, order):
+    keep = np.abs(V) <= XV + 4
+    v, x = V[keep], XV[keep]
+    with mp.workdps(30):
+        ref = [float(mp.diff(lambda s, z=z: BESSEL[name](s, z), w, order))
+               for w, z in zip(v, x)]
+    got = _nested(lambda v: getattr(tss, name)(v, x), order)(v)
+    np.testing.assert_allclose(got, ref, **tol("composed"))
+
+
+@pytest.mark.parametrize("name", sorted(BESSEL))
+def test_bessel_order_derivative_is_nan_at_nonpositive_x_not_wrong(name):
+    g = tg.elementwise_grad(lambda v: getattr(tss, name)(v, np.array([-1.0, 2.0])))(
+        np.array([1.5, 1.5]))
+    assert np.isnan(g[0]) and np.isfinite(g[1])

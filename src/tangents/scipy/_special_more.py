@@ -23,6 +23,7 @@ from scipy.special import _ufuncs as _scu
 from .. import numpy as tnp
 from ..core import bind, builders
 from ..numpy._dispatch import implements_ufunc, is_traced
+from ._bessel_order import order_derivative
 from .special import _over_x, _safe, betaln, digamma, erf, gammaln, polygamma
 
 __all__ = ["jv", "yv", "iv", "ive", "kv", "kve", "j0", "j1", "y0", "y1", "k0", "k1", "k0e",
@@ -33,15 +34,20 @@ __all__ = ["jv", "yv", "iv", "ive", "kv", "kve", "j0", "j1", "y0", "y1", "k0", "
 _SQRT_PI = math.sqrt(math.pi)
 _SQRT_2PI = math.sqrt(2 * math.pi)
 
-# -- Bessel functions in x: Z_v' = (Z_{v-1} - Z_{v+1}) / 2 (J, Y), (I_{v-1} + I_{v+1}) / 2,
-# -(K_{v-1} + K_{v+1}) / 2; the e-scaled ones add -sign(x) (ive) or +1 (kve) times ans ----
-jv = _safe(_sc.jv, "jv", None, lambda ans, v, x: (jv(v - 1, x) - jv(v + 1, x)) / 2)
-yv = _safe(_sc.yv, "yv", None, lambda ans, v, x: (yv(v - 1, x) - yv(v + 1, x)) / 2)
-iv = _safe(_sc.iv, "iv", None, lambda ans, v, x: (iv(v - 1, x) + iv(v + 1, x)) / 2)
-ive = _safe(_sc.ive, "ive", None,
+# -- Bessel functions.  In v: _bessel_order's primitives (integral representations).  In x:
+# Z_v' = (Z_{v-1} - Z_{v+1}) / 2 (J, Y), (I_{v-1} + I_{v+1}) / 2, -(K_{v-1} + K_{v+1}) / 2;
+# the e-scaled ones add -sign(x) (ive) or +1 (kve) times ans --------------------------------
+def _dv(name):
+    return lambda ans, v, x: bind(order_derivative(name, 1), v, x)
+
+
+jv = _safe(_sc.jv, "jv", _dv("jv"), lambda ans, v, x: (jv(v - 1, x) - jv(v + 1, x)) / 2)
+yv = _safe(_sc.yv, "yv", _dv("yv"), lambda ans, v, x: (yv(v - 1, x) - yv(v + 1, x)) / 2)
+iv = _safe(_sc.iv, "iv", _dv("iv"), lambda ans, v, x: (iv(v - 1, x) + iv(v + 1, x)) / 2)
+ive = _safe(_sc.ive, "ive", _dv("ive"),
             lambda ans, v, x: (ive(v - 1, x) + ive(v + 1, x)) / 2 - tnp.sign(x) * ans)
-kv = _safe(_sc.kv, "kv", None, lambda ans, v, x: -(kv(v - 1, x) + kv(v + 1, x)) / 2)
-kve = _safe(_sc.kve, "kve", None, lambda ans, v, x: ans - (kve(v - 1, x) + kve(v + 1, x)) / 2)
+kv = _safe(_sc.kv, "kv", _dv("kv"), lambda ans, v, x: -(kv(v - 1, x) + kv(v + 1, x)) / 2)
+kve = _safe(_sc.kve, "kve", _dv("kve"), lambda ans, v, x: ans - (kve(v - 1, x) + kve(v + 1, x)) / 2)
 j0 = _safe(_sc.j0, "j0", lambda ans, x: -j1(x))
 j1 = _safe(_sc.j1, "j1", lambda ans, x: j0(x) - _over_x(ans, x, 0.5))
 y0 = _safe(_sc.y0, "y0", lambda ans, x: -y1(x))
@@ -396,7 +402,8 @@ implements_ufunc(_scu._zeta)(zeta)
 
 # -- coverage for docs/coverage.md: name -> arguments differentiated (in SciPy's order) --------
 COVERAGE = {
-    **{n: "x (order v: not differentiable yet)" for n in ("jv", "yv", "iv", "ive", "kv", "kve")},
+    **{n: "v (x > 0; integral representations, see _bessel_order), x"
+       for n in ("jv", "yv", "iv", "ive", "kv", "kve")},
     **{n: "x" for n in ("j0", "j1", "y0", "y1", "k0", "k1", "k0e", "k1e", "erfcinv", "rgamma",
                         "exp1", "expi", "gammasgn")},
     "spherical_jn": "z (scipy.special.spherical_jn(tracer) raises: use this one)",
