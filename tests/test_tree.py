@@ -1,15 +1,48 @@
-"""tangents.tree: flatten / unflatten / map / ravel over tuples, lists, dicts, namedtuples and
-None, and ravel's use inside transforms."""
+"""tangents.tree: flatten / unflatten / map / ravel over tuples, lists, dicts, namedtuples,
+dataclasses, registered classes and None, and ravel's use inside transforms."""
 import collections
+import dataclasses
 
 import numpy as np
 import pytest
-from harness import tol
+from harness import approx, tol
 
 import tangents as tg
 from tangents import tree
 
 Point = collections.namedtuple("Point", "x y")
+
+
+@dataclasses.dataclass
+class DC:
+    a: object
+    b: object = None
+    tag: str = dataclasses.field(default="t", metadata={"static": True})
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class FrozenSlots:
+    x: object
+    y: object = dataclasses.field(default=0.0, init=False)   # a field __init__ does not take
+
+
+@dataclasses.dataclass(frozen=True)
+class Checked:
+    """Its __post_init__ rejects what unflatten may put in (tracers, placeholders)."""
+    x: object
+
+    def __post_init__(self):
+        if not isinstance(self.x, float):
+            raise TypeError("Checked.x must be a float")
+
+
+class Interval:
+    def __init__(self, lo, hi, closed):
+        self.lo, self.hi, self.closed = lo, hi, closed
+
+
+tree.register(Interval, lambda i: ([i.lo, i.hi], i.closed),
+              lambda closed, ch: Interval(ch[0], ch[1], closed))
 
 TREES = [
     1.0,
@@ -23,6 +56,11 @@ TREES = [
     [Point(x=(1.0, 2.0), y={"k": 3.0})],
     collections.OrderedDict([("z", 1.0), ("a", (2.0, None))]),
     collections.defaultdict(list, {"b": 1.0, "a": np.ones(2)}),
+    DC(np.ones(2), (1.0, None)),
+    [DC(DC(1.0, tag="inner"), {"k": Point(2.0, 3.0)}, tag="outer")],
+    FrozenSlots(np.ones(3)),
+    Checked(1.0),
+    {"i": Interval(1.0, (2.0, DC(3.0)), closed=True)},
 ]
 
 
@@ -150,3 +188,84 @@ def test_grad_over_ordered_dict_params():
     assert type(g) is collections.OrderedDict and list(g) == ["w", "b"]
     np.testing.assert_allclose(g["w"], 2 * params["w"])
     np.testing.assert_allclose(g["b"], 3.0)
+
+
+def test_dataclass_fields_in_order_and_static_fields_in_the_structure():
+    leaves, treedef = tree.flatten(DC(b=2.0, a=np.ones(2), tag="x"))
+    assert leaves[0].shape == (2,) and leaves[1] == 2.0              # field order, not sorted
+    assert repr(treedef) == "DC(a=*, b=*, tag='x')"
+    assert treedef != tree.structure(DC(1.0, 2.0, tag="y"))          # static values differ
+    assert treedef == tree.structure(DC(5.0, 6.0, tag="x"))
+    assert hash(treedef) == hash(tree.structure(DC(5.0, 6.0, tag="x")))
+    assert treedef != tree.structure(Point(1.0, 2.0))
+    back = tree.unflatten(treedef, [10.0, 20.0])
+    assert back == DC(10.0, 20.0, tag="x")
+    out = tree.map(lambda v: v * 2, DC(1.0, (2.0, None), tag="s"))
+    assert out == DC(2.0, (4.0, None), tag="s")
+
+
+def test_frozen_slots_and_init_false_dataclasses_unflatten_without_init():
+    # unflatten sets the fields with object.__setattr__ on object.__new__(cls): no __init__ or
+    # __post_init__ runs (they may reject tracers or placeholders), init=False fields are set,
+    # and frozen/slots classes are handled alike
+    f = FrozenSlots(np.ones(3))
+    leaves, treedef = tree.flatten(f)
+    assert len(leaves) == 2 and leaves[1] == 0.0
+    g = tree.unflatten(treedef, ["a", "b"])
+    assert type(g) is FrozenSlots and (g.x, g.y) == ("a", "b")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        g.x = 1.0
+    c = tree.unflatten(tree.structure(Checked(1.0)), [np.ones(2)])
+    assert isinstance(c, Checked) and c.x.shape == (2,)
+    got = tg.grad(lambda c: np.sum(c.x ** 2))(Checked(1.5))
+    assert isinstance(got, Checked) and got.x == approx(3.0, "roundoff")
+
+
+def test_unhashable_static_value_is_a_clear_error():
+    with pytest.raises(TypeError, match=r"static field 'tag' of DC holds an unhashable list"):
+        tree.flatten(DC(1.0, tag=["a"]))
+
+
+def test_registered_class_roundtrip_repr_and_errors():
+    leaves, treedef = tree.flatten(Interval(1.0, (2.0, None), closed=False))
+    assert leaves == [1.0, 2.0] and repr(treedef) == "Interval(False, *, (*, None))"
+    assert treedef != tree.structure(Interval(1.0, (2.0, None), closed=True))
+    back = tree.unflatten(treedef, [3.0, 4.0])
+    assert (back.lo, back.hi, back.closed) == (3.0, (4.0, None), False)
+    with pytest.raises(TypeError, match=r"dict is built in"):
+        tree.register(dict, lambda d: (list(d.values()), None), lambda a, c: c)
+    with pytest.raises(TypeError, match=r"must be a class"):
+        tree.register(Interval(1, 2, 3), lambda i: ((), None), lambda a, c: None)
+    with pytest.raises(TypeError, match=r"callables"):
+        tree.register(Interval, None, None)
+
+    class Bad:
+        pass
+    tree.register(Bad, lambda b: [1.0], lambda a, c: Bad())
+    with pytest.raises(TypeError, match=r"registered for Bad must return a pair"):
+        tree.flatten([Bad()])
+
+
+def test_broadcast_prefix_over_node_kinds():
+    from tangents.core.tree import broadcast_prefix
+    t = {"d": DC(np.ones(2), (1.0, 2.0)), "p": Point(3.0, [4.0])}
+    assert broadcast_prefix(0, t) == [0] * 5
+    assert broadcast_prefix({"d": DC(1, None), "p": (2, 3)}, t) == [1, None, None, 2, 3]
+    assert broadcast_prefix({"d": None, "p": Point(x=2, y=[3])}, t) == [None] * 3 + [2, 3]
+    with pytest.raises(ValueError, match=r"a\['d'\] is a DC where the value is a DC with other"):
+        broadcast_prefix({"d": DC(1, None, tag="u"), "p": 0}, t, "a")
+    with pytest.raises(ValueError, match=r"a\['p'\] has 3 entries where the value has 2"):
+        broadcast_prefix({"d": 0, "p": (0, 0, 0)}, t, "a")
+    with pytest.raises(ValueError, match=r"a has keys \['d'\] where the value has \['d', 'p'\]"):
+        broadcast_prefix({"d": 0}, t, "a")
+    with pytest.raises(ValueError, match=r"a\['d'\]\.b\[0\] is a tuple where the value is a leaf"):
+        broadcast_prefix({"d": DC(0, ((0,), 0)), "p": 0}, t, "a")
+
+
+def test_ravel_of_dataclass_and_registered_trees():
+    t = DC(np.arange(3.0), Interval(np.ones((2, 2)), 5.0, closed=True), tag="r")
+    vec, unravel = tree.ravel(t)
+    np.testing.assert_array_equal(vec, [0.0, 1.0, 2.0, 1.0, 1.0, 1.0, 1.0, 5.0])
+    back = unravel(vec * 2)
+    assert isinstance(back, DC) and back.tag == "r" and back.b.closed is True
+    np.testing.assert_array_equal(back.b.lo, 2 * np.ones((2, 2)))

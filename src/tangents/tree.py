@@ -1,5 +1,7 @@
 """Pytrees: nested tuples, lists, dicts (sorted keys), OrderedDicts (insertion order),
-defaultdicts (sorted keys, same factory), namedtuples and None; arrays are leaves.
+defaultdicts (sorted keys, same factory), namedtuples, dataclasses (a field with
+``metadata={"static": True}`` is structure, not a leaf), classes added with `register`,
+and None; arrays are leaves.
 
 The structure functions live in the core (`tangents.core.tree`); `ravel` is here, written
 with the NumPy layer (its pieces are views of the vector, as NumPy's would be)."""
@@ -8,9 +10,10 @@ from __future__ import annotations
 import numpy as np
 
 from . import numpy as tnp
-from .core.tree import TreeDef, flatten, leaves, map, structure, unflatten
+from .core.tree import TreeDef, flatten, leaves, map, register, structure, unflatten
 
-__all__ = ["flatten", "unflatten", "map", "leaves", "structure", "ravel", "TreeDef"]
+__all__ = ["flatten", "unflatten", "map", "leaves", "structure", "register", "ravel",
+           "TreeDef"]
 
 
 def ravel(tree):

@@ -406,19 +406,7 @@ def linearize(fun, *primals):
 # -- vmap --------------------------------------------------------------------------------
 def _broadcast_prefix(prefix, tree, what):
     """One axis spec per leaf of ``tree``, from a prefix tree of ints/None."""
-    if prefix is None or isinstance(prefix, (int, np.integer)):
-        return [prefix] * len(tree_util.leaves(tree))
-    if isinstance(prefix, (tuple, list)) and isinstance(tree, (tuple, list)):
-        if len(prefix) != len(tree):
-            raise ValueError(f"vmap: {what}={prefix!r} has {len(prefix)} entries but there are "
-                             f"{len(tree)} values")
-        return [a for p, t in zip(prefix, tree) for a in _broadcast_prefix(p, t, what)]
-    if isinstance(prefix, dict) and isinstance(tree, dict):
-        if set(prefix) != set(tree):
-            raise ValueError(f"vmap: {what} keys {sorted(prefix)} differ from {sorted(tree)}")
-        return [a for k in sorted(tree) for a in _broadcast_prefix(prefix[k], tree[k], what)]
-    raise ValueError(f"vmap: {what}={prefix!r} is not a prefix of the value's structure "
-                     f"{tree_util.structure(tree)}")
+    return tree_util.broadcast_prefix(prefix, tree, what, (int, np.integer, type(None)), "vmap")
 
 
 def vmap(fun, in_axes=0, out_axes=0, *, axis_size=None):
@@ -438,7 +426,8 @@ def vmap(fun, in_axes=0, out_axes=0, *, axis_size=None):
                         axis_size=axis_size)(*args, *[kwargs[k] for k in keys])
         flat, in_tree = tree_util.flatten(args)
         spec = tuple(in_axes) if isinstance(in_axes, list) else in_axes
-        if isinstance(spec, dict) and len(args) == 1:
+        if len(args) == 1 and not isinstance(spec, tuple) and \
+                tree_util.structure(spec).kind not in ("leaf", "none"):  # the one arg's prefix
             spec = (spec,)
         axes = _broadcast_prefix(spec, args, "in_axes")
         size = axis_size
