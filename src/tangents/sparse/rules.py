@@ -28,6 +28,11 @@ def _union_rule(kind):
             op.interact(out)
         elif kind == "bilinear" and len(pats) == 2:
             op.interact(pats[used[0]], pats[used[1]])
+        elif kind == "bilinear" and len(pats) == 1 and not op.tainted[1 - used[0]]:
+            # times a constant: its zeros are structural, as in matmul
+            zero = np.broadcast_to(np.asarray(op.vals[1 - used[0]]) == 0, np.shape(op.ans))
+            if zero.any():
+                out = _drop_rows(out, zero.ravel())
         elif kind == "second" and 1 in pats:
             op.interact(out, pats[1])
         return out
@@ -63,9 +68,13 @@ def _picked(stacked, src):
     src = np.asarray(src).astype(np.intp).ravel()
     found = src > 0
     out = pt.gather(stacked, np.where(found, src - 1, 0))
-    if not found.all():
-        out = (pt.sparse().diags_array(found, format="csr") @ out).tocsr()
-        out.eliminate_zeros()
+    return out if found.all() else _drop_rows(out, ~found)
+
+
+def _drop_rows(m, drop):
+    """``m`` with the rows where ``drop`` is set emptied."""
+    out = (pt.sparse().diags_array(~drop, format="csr", dtype=bool) @ m).tocsr()
+    out.eliminate_zeros()
     return out
 
 
