@@ -269,3 +269,13 @@ def test_ravel_of_dataclass_and_registered_trees():
     back = unravel(vec * 2)
     assert isinstance(back, DC) and back.tag == "r" and back.b.closed is True
     np.testing.assert_array_equal(back.b.lo, 2 * np.ones((2, 2)))
+
+
+def test_children_one_level_with_paths():
+    assert tree.children(np.ones(2)) is None and tree.children(None) == []
+    assert tree.children(DC(1.0, (2.0,), tag="s")) == [(".a", 1.0), (".b", (2.0,))]
+    assert tree.children(Point(1.0, 2.0)) == [(".x", 1.0), (".y", 2.0)]
+    assert tree.children([3.0, {"k": 4.0}]) == [("[0]", 3.0), ("[1]", {"k": 4.0})]
+    od = collections.OrderedDict([("z", 1.0), ("a", 2.0)])
+    assert [p for p, _ in tree.children(od)] == ["['z']", "['a']"]    # flatten order
+    assert tree.children(Interval(1.0, 2.0, True)) == [("[0]", 1.0), ("[1]", 2.0)]

@@ -10,10 +10,10 @@ from __future__ import annotations
 import numpy as np
 
 from . import numpy as tnp
-from .core.tree import TreeDef, flatten, leaves, map, register, structure, unflatten
+from .core.tree import TreeDef, children, flatten, leaves, map, register, structure, unflatten
 
-__all__ = ["flatten", "unflatten", "map", "leaves", "structure", "register", "ravel",
-           "TreeDef"]
+__all__ = ["flatten", "unflatten", "map", "leaves", "structure", "register", "children",
+           "ravel", "TreeDef"]
 
 
 def ravel(tree):

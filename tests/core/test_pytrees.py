@@ -176,3 +176,19 @@ def test_minimize_over_dataclass_and_registered_params():
     np.testing.assert_allclose(res.x.x, np.linalg.solve(a, c), **tol("converged"))
     np.testing.assert_allclose(res.x.y.lo, [2.0], **tol("converged"))
     assert res.x.y.hi.shape == ()
+
+
+def test_minimize_bounds_as_a_dataclass_or_registered_pytree():
+    pytest.importorskip("scipy")
+    loss = lambda p: np.sum((p.x - 2.0) ** 2) + np.sum((p.y.lo + 1.0) ** 2) + p.y.hi ** 2
+    x0 = Frozen(np.zeros(2), Box(np.zeros(1), 0.5, "box"))
+    bounds = Frozen((None, np.array([1.0, 3.0])), Box((-0.5, None), None, "box"))
+    res = optim.minimize(loss, x0, method="L-BFGS-B", bounds=bounds)
+    lb = [-np.inf, -np.inf, -0.5, -np.inf]
+    ref = optim.minimize(loss, x0, method="L-BFGS-B",
+                         bounds=list(zip(lb, [1.0, 3.0, np.inf, np.inf])))
+    np.testing.assert_allclose(res.x_flat, ref.x_flat, **tol("exact"))
+    np.testing.assert_allclose(res.x.x, [1.0, 2.0], **tol("stopped"))   # the bound is active
+    assert res.x.y.lo[0] == -0.5
+    with pytest.raises(ValueError, match=r"bounds\.y should be a Box like x0\.y, got tuple"):
+        optim.minimize(loss, x0, method="L-BFGS-B", bounds=Frozen((None, 1.0), (None, 1.0)))

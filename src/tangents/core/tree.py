@@ -12,7 +12,7 @@ import dataclasses
 
 import numpy as np
 
-__all__ = ["flatten", "unflatten", "map", "leaves", "structure", "register",
+__all__ = ["flatten", "unflatten", "map", "leaves", "structure", "register", "children",
            "broadcast_prefix", "TreeDef"]
 
 _map = map
@@ -290,6 +290,24 @@ def _level(x):
     return t, aux, keys, list(children)
 
 
+def _key_path(kind, k):
+    return f".{k}" if isinstance(k, str) and kind is not dict else f"[{k!r}]"
+
+
+def children(x):
+    """``children(x) -> [(path, child), ...]``: ``x`` one level down in flatten order, each
+    child with its path as written after ``x``; None when ``x`` is a leaf.
+
+    >>> children({"b": 1.0, "a": (2.0, None)})
+    [("['a']", (2.0, None)), ("['b']", 1.0)]
+    """
+    lv = _level(x)
+    if lv is None:
+        return None
+    kind, _, keys, parts = lv
+    return [(_key_path(kind, k), c) for k, c in zip(keys, parts)]
+
+
 def _prefix_into(p, x, path, types, out):
     lp = None if p is None else _level(p)
     if lp is None:
@@ -315,8 +333,7 @@ def _prefix_into(p, x, path, types, out):
     elif len(cp) != len(cx):
         raise ValueError(f"{path} has {len(cp)} entries where the value has {len(cx)}")
     for k, a, b in zip(keys_x, cp, cx):
-        sub = f".{k}" if isinstance(k, str) and kp is not dict else f"[{k!r}]"
-        _prefix_into(a, b, path + sub, types, out)
+        _prefix_into(a, b, path + _key_path(kp, k), types, out)
 
 
 def broadcast_prefix(prefix, tree, what="prefix", types=(object,), op="tree.broadcast_prefix"):

@@ -81,6 +81,9 @@ def _leaf_paths(node, path="", out=None):
     elif isinstance(node, (list, tuple)):
         for i, child in enumerate(node):
             _leaf_paths(child, f"{path}[{i}]", out)
+    elif node is not None:  # a dataclass or a registered pytree node
+        for k, child in tree.children(node):
+            _leaf_paths(child, path + k, out)
     return out
 
 
@@ -108,6 +111,12 @@ def _match_bounds(b, node, path, out):
                             f"x0{path}, got {got}")
         for i, (child_b, child) in enumerate(zip(b, node)):
             _match_bounds(child_b, child, f"{path}[{i}]", out)
+    else:  # a dataclass or a registered pytree node: bounds has the same class there
+        if type(b) is not type(node):
+            raise _Mismatch(f"bounds{path} should be a {type(node).__name__} like x0{path}, "
+                            f"got {type(b).__name__}")
+        for (k, child_b), (_, child) in zip(tree.children(b), tree.children(node)):
+            _match_bounds(child_b, child, path + k, out)
 
 
 def _is_end(e):
