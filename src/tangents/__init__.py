@@ -14,11 +14,12 @@ from .core import LeakedTracerError
 from .core import NoDerivativeRuleError, TracerConversionError
 from .core import grad, jvp, linearize, value_and_grad, vjp, vmap
 from .checking import check_grads
+from .jit import jit
 from . import nn, optim  # noqa: E402,F401
 
 __version__ = "0.1.0"
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "linearize", "vmap", "jacrev", "jacfwd",
            "jacobian", "hessian", "hvp", "elementwise_grad", "custom_vjp", "custom_jvp",
-           "checkpoint", "stop_gradient", "check_grads", "tree", "numpy",
+           "checkpoint", "stop_gradient", "check_grads", "jit", "tree", "numpy",
            "NoDerivativeRuleError", "TracerConversionError", "LeakedTracerError"]

@@ -12,7 +12,7 @@ from .aliasing import is_view, layout, record_view, reshaped_layout
 from .checkpoint import checkpoint
 from .custom import custom_jvp, custom_vjp, stop_gradient
 from .jacobians import elementwise_grad, hessian, hvp, jacfwd, jacobian, jacrev
-from .primitive import Primitive, bind, registry
+from .primitive import Primitive, bind, new_level, registry
 from .prims import (
     add_p,
     astype_p,
@@ -51,7 +51,7 @@ from .tracer import (
 from .transforms import grad, jvp, linearize, value_and_grad, vjp, vmap
 
 __all__ = [
-    "builders", "Primitive", "bind", "registry",
+    "builders", "Primitive", "bind", "new_level", "registry",
     "move_bdim", "batch_elementwise", "batch_unary", "batch_axis_op", "batch_matrices",
     "batch_by_loop",
     "add_p", "sum_p", "reshape_p", "transpose_p", "broadcast_to_p", "astype_p", "real_p",

@@ -1,0 +1,284 @@
+"""``tg.jit``: a function traced once per input signature into a program and run by an executor.
+
+The cache maps a signature (argument structure; each array's type, shape and dtype; the
+static values) to the variants traced for it, each with the outcomes of its guards.  A call
+runs the variant used last; a guard that sees another outcome sends it to the variant that
+took that path, or traces a new one.
+"""
+from __future__ import annotations
+
+import functools
+import threading
+import warnings
+
+import numpy as np
+
+from ..core import Tracer, tree
+from .executor import GuardMiss, compile_program, executor_name
+from .ir import Var
+from .simplify import simplify
+from .staging import Unstageable, outcome_key, stage
+
+__all__ = ["jit", "Jitted", "Lowered"]
+
+# a signature falls back to eager once it has traced this many variants, more than half
+# of its calls having needed a new one
+_RETRACE_LIMIT = 5
+_MAX_VARIANTS = 64
+_MAX_SIGNATURES = 64
+
+
+def jit(fun, static_argnums=(), static_argnames=()):
+    """``fun`` traced once per input signature into a program of primitives, simplified,
+    and run by the NumPy executor.
+
+    The signature is the arguments' pytree structure, each array's type, shape and dtype,
+    and the values of static arguments (``static_argnums``/``static_argnames``, and every
+    leaf that is not an array: Python numbers, strings, None), which must be hashable.
+    Tracing runs ``fun`` on the real values, so Python control flow on values works: each
+    place where a traced value becomes a Python value (``if``/``while`` on a comparison,
+    ``float``, ``int``, ``.item()``, ``np.asarray``) and each data-dependent shape (a
+    boolean mask, ``np.nonzero``, ``np.unique``) becomes a guard checked on every call; a
+    call that sees another outcome is traced again down its own path, and that variant is
+    cached too.  A signature whose guards miss on most calls (a Python value that changes
+    every call) falls back to eager with one warning naming the guard's file:line.
+
+    Results are eager's.  Python side effects (printing, appending to a list) happen while
+    tracing only, not on calls that run a cached program; closed-over arrays are captured
+    as constants when traced; in-place updates of array arguments are written back.  A
+    call whose arguments are traced by an outer transform (``grad(jit(f))``,
+    ``vmap(jit(f))``, ``jit`` of ``jit``) runs ``fun`` under that transform as it is.
+    Other array types (ndarray subclasses, Dask) run eagerly.  When a transform inside
+    ``fun`` gives a NaN, the call is computed again eagerly, so that the exact zeros of
+    ``0 * inf`` in derivatives match eager's.  ``TANGENTS_JIT_EXECUTOR=numpy`` forces the
+    NumPy executor (the only one in this version).
+
+    Examples
+    --------
+    >>> import numpy as np, tangents as tg
+    >>> f = tg.jit(tg.grad(lambda x: np.sum(np.sin(x))))
+    >>> bool(np.allclose(f(np.zeros(3)), np.ones(3)))
+    True
+    """
+    return Jitted(fun, static_argnums, static_argnames)
+
+
+class Lowered:
+    """A traced program (``program``, simplified) and its text (``as_text()``); ``raw`` is
+    the program as traced, before simplification."""
+
+    def __init__(self, program, raw):
+        self.program = program
+        self.raw = raw
+
+    def as_text(self):
+        return self.program.as_text()
+
+
+class _Variant:
+    __slots__ = ("run", "keys", "kinds", "sites", "out_tree", "program", "raw", "check_nan")
+
+
+class _Entry:
+    __slots__ = ("variants", "last", "calls", "traces", "eager")
+
+    def __init__(self):
+        self.variants = []
+        self.last = None
+        self.calls = self.traces = 0
+        self.eager = False
+
+    def find(self, prefix):
+        n = len(prefix)
+        for v in self.variants:
+            if v.keys[:n] == prefix:
+                return v
+        return None
+
+
+class Jitted:
+    """The function `jit` returns; ``lower(*args)`` gives the program a call would run."""
+
+    def __init__(self, fun, static_argnums=(), static_argnames=()):
+        if not callable(fun):
+            raise TypeError(f"jit: expected a function, got {type(fun).__name__}")
+        functools.update_wrapper(self, fun)
+        self.fun = fun
+        nums = (static_argnums,) if isinstance(static_argnums, int) else static_argnums
+        if not all(isinstance(i, int) for i in nums):
+            raise TypeError(f"jit: static_argnums must be ints, got {static_argnums!r}")
+        self.static_argnums = tuple(nums)
+        names = (static_argnames,) if isinstance(static_argnames, str) else static_argnames
+        self.static_argnames = frozenset(names)
+        self._cache = {}
+        self._lock = threading.RLock()
+        self._warned = False
+        executor_name()
+
+    def __call__(self, *args, **kwargs):
+        return self._call(args, kwargs)[0]
+
+    def lower(self, *args, **kwargs):
+        """The program for these arguments (traced now if it is not cached; ``fun`` runs)."""
+        _, variant = self._call(args, kwargs)
+        if variant is None:
+            raise TypeError(f"jit({_name(self.fun)}).lower: these arguments are not staged "
+                            "(traced by an outer transform, an array type other than "
+                            "NumPy's, or a signature that fell back to eager)")
+        return Lowered(variant.program, variant.raw)
+
+    # -- the signature ------------------------------------------------------------------
+    def _signature(self, args, kwargs):
+        """``(key, dynamic leaves, build)`` or None when the call runs eagerly."""
+        n = len(args)
+        static = set()
+        for i in self.static_argnums:
+            if not -n <= i < n:
+                raise ValueError(f"jit({_name(self.fun)}): static_argnums={self.static_argnums}"
+                                 f" but it was called with {n} positional argument(s)")
+            static.add(i % n)
+        dyn_args = tuple(a for i, a in enumerate(args) if i not in static)
+        dyn_kw = {k: v for k, v in kwargs.items() if k not in self.static_argnames}
+        static_vals = tuple((i, args[i]) for i in sorted(static))
+        static_vals += tuple(sorted((k, v) for k, v in kwargs.items()
+                                    if k in self.static_argnames))
+        leaves, in_tree = tree.flatten((dyn_args, dyn_kw))
+        parts, dyn, where = [], [], []
+        for j, x in enumerate(leaves):
+            t = type(x)
+            if t is np.ndarray:
+                parts.append((x.shape, x.dtype))
+            elif isinstance(x, np.generic):
+                parts.append(t)
+            elif isinstance(x, (Tracer, np.ndarray)) or hasattr(x, "__array_function__"):
+                return None  # an outer transform's value, or another array type: eager
+            else:
+                parts.append((t, x))
+                continue
+            dyn.append(x)
+            where.append(j)
+        key = (in_tree, tuple(parts), static_vals)
+        try:
+            hash(key)
+        except TypeError:
+            raise TypeError(
+                f"jit({_name(self.fun)}): a static argument or non-array leaf is not hashable "
+                f"({_unhashable(parts, static_vals)}); pass arrays as arrays, make it hashable "
+                "(a tuple instead of a list), or close over it") from None
+        fun = self.fun
+
+        def build(*values):
+            full = list(leaves)
+            for j, v in zip(where, values):
+                full[j] = v
+            d_args, d_kw = tree.unflatten(in_tree, full)
+            it = iter(d_args)
+            call = [args[i] if i in static else next(it) for i in range(n)]
+            return fun(*call, **d_kw, **{k: v for k, v in kwargs.items()
+                                         if k in self.static_argnames})
+
+        return key, dyn, build
+
+    # -- calls --------------------------------------------------------------------------
+    def _call(self, args, kwargs):
+        sig = self._signature(args, kwargs)
+        if sig is None:
+            return self.fun(*args, **kwargs), None
+        key, dyn, build = sig
+        entry = self._cache.get(key)
+        if entry is None:
+            entry = self._new_entry(key)
+        entry.calls += 1
+        if entry.eager:
+            return self.fun(*args, **kwargs), None
+        variant, missed = entry.last, None
+        while variant is not None:
+            try:
+                outs = variant.run(*dyn)
+            except GuardMiss as miss:
+                missed = (variant, miss.index)
+                kind = variant.kinds[miss.index]
+                prefix = variant.keys[:miss.index] + (outcome_key(kind, miss.outcome),)
+                variant = entry.find(prefix)
+                continue
+            entry.last = variant
+            if variant.check_nan and _has_nan(outs):
+                return self.fun(*args, **kwargs), variant
+            return tree.unflatten(variant.out_tree, outs), variant
+        return self._trace(entry, build, dyn, missed, args, kwargs)
+
+    def _new_entry(self, key):
+        with self._lock:
+            if len(self._cache) >= _MAX_SIGNATURES:
+                if not self._warned:
+                    self._warned = True
+                    warnings.warn(
+                        f"tg.jit({_name(self.fun)}) has been called with more than "
+                        f"{_MAX_SIGNATURES} signatures (shapes, dtypes or static values such "
+                        "as Python numbers that change between calls); the oldest are "
+                        "dropped. Pass changing numbers as NumPy arrays.", stacklevel=4)
+                del self._cache[next(iter(self._cache))]
+            return self._cache.setdefault(key, _Entry())
+
+    def _trace(self, entry, build, dyn, missed, args, kwargs):
+        with self._lock:  # one cache fill at a time
+            try:
+                program, values, out_tree, inside = stage(build, list(dyn))
+            except Unstageable:  # a closure holds an outer transform's value
+                entry.eager = True
+                return self.fun(*args, **kwargs), None
+            variant = _Variant()
+            variant.raw = program
+            variant.program = simplified = simplify(program)
+            alias_ok = {v for v in program.outvars if type(v) is Var}
+            variant.run = compile_program(simplified, alias_ok)
+            guards = simplified.guards
+            variant.keys = tuple(outcome_key(g.kind, g.outcome) for g in guards)
+            variant.kinds = [g.kind for g in guards]
+            variant.sites = [g.site for g in guards]
+            variant.out_tree = out_tree
+            variant.check_nan = inside
+            entry.variants.append(variant)
+            entry.last = variant
+            entry.traces += 1
+            if missed is not None and (entry.traces >= _RETRACE_LIMIT and
+                                       2 * entry.traces > entry.calls or
+                                       len(entry.variants) >= _MAX_VARIANTS):
+                entry.eager = True
+                self._fall_back(entry, missed)
+        if inside and _has_nan(values):
+            return self.fun(*args, **kwargs), variant
+        return tree.unflatten(out_tree, values), variant
+
+    def _fall_back(self, entry, missed):
+        old, index = missed
+        site, kind = old.sites[index], old.kinds[index]
+        warnings.warn(
+            f"tg.jit({_name(self.fun)}): the {kind} read of a traced value at {site} came out "
+            f"differently on {entry.traces - 1} of {entry.calls} calls, so each needed a new "
+            f"trace; {_name(self.fun)} runs eagerly for this signature from now on. Pass that "
+            "value as a static argument, or compute with it in NumPy (np.where) instead of "
+            "Python control flow.", stacklevel=5)
+
+
+def _has_nan(values):
+    for x in values:
+        if isinstance(x, (np.ndarray, np.generic)):
+            if x.dtype.kind in "fc" and np.isnan(x).any():
+                return True
+        elif type(x) is float and x != x:
+            return True
+    return False
+
+
+def _name(fun):
+    return getattr(fun, "__qualname__", None) or type(fun).__name__
+
+
+def _unhashable(parts, static_vals):
+    for p in list(parts) + list(static_vals):
+        try:
+            hash(p)
+        except TypeError:
+            return f"{type(p[1]).__name__} {p[1]!r}"[:80]
+    return "?"

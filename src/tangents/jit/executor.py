@@ -1,0 +1,139 @@
+"""The NumPy executor: a staged program as generated straight-line Python calling NumPy.
+
+Each program becomes the source of one function (one line per equation, calling the
+primitive's implementation, which for elementwise primitives is the NumPy ufunc itself),
+compiled once.  Guards are ``if`` lines that raise `GuardMiss` with the guard's position
+and the value seen.  The function keeps no state between calls, so threads may run it at
+once.
+"""
+from __future__ import annotations
+
+import math
+import operator
+import os
+
+import numpy as np
+
+from .ir import Eqn, Var
+
+__all__ = ["GuardMiss", "compile_program", "executor_name"]
+
+
+class GuardMiss(Exception):
+    """Guard ``index`` of a program saw ``outcome`` instead of the traced one."""
+
+    def __init__(self, index, outcome):
+        super().__init__(index, outcome)
+        self.index = index
+        self.outcome = outcome
+
+
+def executor_name():
+    """The executor ``TANGENTS_JIT_EXECUTOR`` asks for ("numpy" by default)."""
+    name = os.environ.get("TANGENTS_JIT_EXECUTOR", "numpy").strip().lower() or "numpy"
+    if name == "fused":
+        raise RuntimeError(
+            "TANGENTS_JIT_EXECUTOR=fused: the fused (numba) executor of tg.jit is not part of "
+            "this version yet; unset the variable or set it to 'numpy'")
+    if name != "numpy":
+        raise ValueError(f"TANGENTS_JIT_EXECUTOR={name!r}: expected 'numpy' or 'fused'")
+    return name
+
+
+def _read_item(v, args):
+    return np.asarray(v).item(*args)
+
+
+def _copy(x):
+    return x.copy() if type(x) is np.ndarray else x
+
+
+def _same_number(got, want):
+    if got == want:  # 0.0 and -0.0 differ for what Python code may do with them
+        return type(got) is not float or math.copysign(1, got) == math.copysign(1, want)
+    return got != got and want != want  # NaN read both times
+
+
+def _same_array(got, want):
+    return got.shape == want.shape and got.dtype == want.dtype and bool(
+        np.array_equal(got, want, equal_nan=got.dtype.kind in "fc"))
+
+
+# kind -> (how the Python value is read, how it is compared with the traced one)
+_READS = {
+    "bool": ("bool({v})", "{g} is not {w}"),
+    "float": ("float({v})", "not _same_number({g}, {w})"),
+    "int": ("int({v})", "{g} != {w}"),
+    "index": ("_index({v})", "{g} != {w}"),
+    "complex": ("complex({v})", "not _same_number({g}, {w})"),
+    "item": ("_read_item({v}, {a})", "not _same_number({g}, {w})"),
+    "tolist": ("np.asarray({v}).tolist()", "{g} != {w}"),
+    "array": ("np.asarray({v})", "not _same_array({g}, {w})"),
+    "shape": ("np.shape({v})", "{g} != {w}"),
+}
+
+
+def compile_program(program, alias_ok=()):
+    """A Python function ``run(*inputs) -> list of outputs`` for ``program``.
+
+    Outputs that the simplification turned into an input or into an output listed twice
+    are copied, unless ``alias_ok`` (the Vars the unsimplified program returned) holds
+    them: a result the caller may write into then never shares memory with an argument
+    when eager's did not."""
+    executor_name()
+    ns = {"np": np, "_Miss": GuardMiss, "_same_number": _same_number,
+          "_same_array": _same_array, "_read_item": _read_item, "_index": operator.index,
+          "_copy": _copy}
+    for v, c in program.consts.items():
+        ns[repr(v)] = c
+    lines = [f"def run({', '.join(repr(v) for v in program.invars)}):"]
+    guard = 0
+    for i, e in enumerate(program.body):
+        if type(e) is Eqn:
+            lines.append("    " + _call_line(e, i, ns))
+            continue
+        read, differs = _READS[e.kind]
+        ns[f"_w{guard}"], ns[f"_a{guard}"] = e.outcome, e.args
+        lines.append(f"    _g = {read.format(v=e.var, a=f'_a{guard}')}")
+        lines.append(f"    if {differs.format(g='_g', w=f'_w{guard}')}: raise _Miss({guard}, _g)")
+        guard += 1
+    for i, v in getattr(program, "writebacks", ()):
+        lines.append(f"    {program.invars[i]!r}[...] = {v!r}")
+    lines.append(f"    return [{', '.join(_outputs(program, alias_ok, ns))}]")
+    source = "\n".join(lines) + "\n"
+    exec(compile(source, "<tg.jit program>", "exec"), ns)  # noqa: S102 - our generated code
+    run = ns["run"]
+    run.source = source
+    return run
+
+
+def _call_line(e, i, ns):
+    args = []
+    for j, a in enumerate(e.ins):
+        if type(a) is Var:
+            args.append(repr(a))
+        else:
+            ns[f"_k{i}_{j}"] = a
+            args.append(f"_k{i}_{j}")
+    for k, p in e.params.items():
+        ns[f"_p{i}_{k}"] = p
+        args.append(f"{k}=_p{i}_{k}")
+    ns[f"_f{i}"] = e.prim.impl
+    outs = ", ".join(repr(v) for v in e.outs)
+    if e.prim.multiple_results:
+        outs += ","  # unpack the list of results
+    return f"{outs} = _f{i}({', '.join(args)})"
+
+
+def _outputs(program, alias_ok, ns):
+    names, seen = [], set()
+    inputs = set(program.invars)
+    for k, v in enumerate(program.outvars):
+        if type(v) is not Var:
+            ns[f"_o{k}"] = v
+            names.append(f"_o{k}")
+            continue
+        copy = v in program.consts or (v in inputs or v in seen) and v not in alias_ok
+        names.append(f"_copy({v!r})" if copy else repr(v))
+        seen.add(v)
+    return names

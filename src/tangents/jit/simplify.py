@@ -1,0 +1,173 @@
+"""Simplification of a staged program before it runs.
+
+One forward pass folds constants, applies algebraic identities (``x * 1``, ``x + 0``,
+reshapes and transposes of reshapes and transposes, casts and broadcasts to what a value
+already is) and merges repeated equations; one backward pass drops what no output and no
+guard reads.  Each rewrite keeps the value bit for bit, except that ``x + 0`` gives ``x``
+for ``x = -0.0`` (eager gives +0.0, equal as a number).  ``0 * x`` is never folded: it is
+NaN where ``x`` is infinite.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .ir import Eqn, Guard, Program, Var
+
+__all__ = ["simplify", "EFFECTS"]
+
+# primitives that are kept even when nothing reads their result (they raise on bad values)
+EFFECTS = frozenset({"namespace_check"})
+
+
+def simplify(program):
+    """A new `Program` computing the same outputs and guards with fewer equations.
+
+    >>> import numpy as np, tangents as tg
+    >>> text = tg.jit(lambda x: np.sin(x) * 1.0 + np.sin(x)).lower(np.ones(2)).as_text()
+    >>> text.count("sin(")
+    1
+    """
+    consts = dict(program.consts)
+    sub = {}       # Var -> the Var (or constant operand) that replaces it
+    made_by = {}   # Var -> the Eqn that computes it (for reshape/transpose chains)
+    seen = {}      # CSE key -> the outputs of the first such equation
+    body = []
+    for e in program.body:
+        if type(e) is Guard:
+            v = sub.get(e.var, e.var)
+            if v not in consts:  # a guard on a constant always holds
+                body.append(Guard(e.kind, v, e.outcome, e.site, e.args))
+            continue
+        ins = [sub.get(a, a) if type(a) is Var else a for a in e.ins]
+        e = Eqn(e.prim, ins, e.params, e.outs)
+        if _all_constant(ins, consts) and e.prim.name not in EFFECTS:
+            _fold(e, consts)
+            continue
+        same = _identity(e, consts, made_by)
+        if type(same) is Var:
+            sub[e.outs[0]] = same
+            continue
+        if same is not None:
+            e = same
+        key = _cse_key(e)
+        if key is not None:
+            first = seen.get(key)
+            if first is not None:
+                sub.update(zip(e.outs, first))
+                continue
+            seen[key] = e.outs
+        for v in e.outs:
+            made_by[v] = e
+        body.append(e)
+    outvars = [sub.get(v, v) if type(v) is Var else v for v in program.outvars]
+    writebacks = [(i, sub.get(v, v)) for i, v in getattr(program, "writebacks", ())]
+    body = _live(body, outvars + [v for _, v in writebacks])
+    used = {a for e in body for a in (e.ins if type(e) is Eqn else [e.var])}
+    used.update(v for v in outvars if type(v) is Var)
+    used.update(v for _, v in writebacks)
+    out = Program(program.invars, body, outvars,
+                  {v: c for v, c in consts.items() if v in used})
+    out.writebacks = writebacks
+    return out
+
+
+def _all_constant(ins, consts):
+    return all(type(a) is not Var or a in consts for a in ins)
+
+
+def _fold(e, consts):
+    vals = [consts[a] if type(a) is Var else a for a in e.ins]
+    ans = e.prim.impl(*vals, **e.params)
+    for v, a in zip(e.outs, ans if e.prim.multiple_results else [ans]):
+        consts[v] = a
+
+
+def _constant_value(a, consts):
+    if type(a) is Var:
+        return consts.get(a)
+    return a if type(a) in (int, float, complex) else None
+
+
+def _is(a, consts, value):
+    c = _constant_value(a, consts)
+    if c is None:
+        return False
+    c = np.asarray(c)
+    return c.dtype.kind in "iufc" and bool(np.all(c == value))
+
+
+def _fits(x, out):
+    return type(x) is Var and x.shape == out.shape and x.dtype == out.dtype
+
+
+def _identity(e, consts, made_by):
+    """The Var equal to ``e``'s result, a cheaper equation, or None."""
+    name, ins, out = e.prim.name, e.ins, e.outs[0]
+    if name in ("multiply", "add", "subtract", "divide", "true_divide") and len(ins) == 2:
+        x, y = ins
+        unit = 1 if name in ("multiply", "divide", "true_divide") else 0
+        if _is(y, consts, unit) and _fits(x, out):
+            return x  # x * 1, x / 1, x + 0, x - 0
+        if name in ("multiply", "add") and _is(x, consts, unit) and _fits(y, out):
+            return y  # 1 * y, 0 + y
+        return None
+    if len(ins) != 1 or type(ins[0]) is not Var:
+        return None
+    x = ins[0]
+    if name in ("reshape", "broadcast_to") and _fits(x, out):
+        return x
+    if name == "astype" and _fits(x, out) and not e.params.get("copy", False):
+        return x
+    inner = made_by.get(x)
+    if name == "reshape" and inner is not None and inner.prim is e.prim:
+        return Eqn(e.prim, inner.ins, {**e.params, "shape": out.shape}, e.outs)
+    if name == "transpose":
+        axes = _axes(e.params.get("axes"), len(x.shape))
+        if inner is not None and inner.prim is e.prim:
+            first = _axes(inner.params.get("axes"), len(x.shape))
+            axes = tuple(first[a] for a in axes)  # transpose(transpose(z, p), q) = z[p[q]]
+            if axes == tuple(range(len(axes))):
+                return inner.ins[0]
+            return Eqn(e.prim, inner.ins, {**e.params, "axes": axes}, e.outs)
+        if axes == tuple(range(len(axes))):
+            return x
+    return None
+
+
+def _axes(axes, ndim):
+    return tuple(range(ndim))[::-1] if axes is None else tuple(a % ndim for a in axes)
+
+
+def _freeze(p):
+    t = type(p)
+    if t is np.ndarray:
+        return ("array", id(p))
+    if t is dict:
+        return tuple(sorted((k, _freeze(v)) for k, v in p.items()))
+    if t is tuple or t is list:
+        return (t.__name__,) + tuple(_freeze(v) for v in p)
+    if t is slice:
+        return ("slice", _freeze(p.start), _freeze(p.stop), _freeze(p.step))
+    hash(p)  # unhashable: no merging (TypeError)
+    return (t, p)
+
+
+def _cse_key(e):
+    try:
+        ins = tuple(("v", a.id) if type(a) is Var else _freeze(a) for a in e.ins)
+        return (e.prim, ins, _freeze(e.params))
+    except TypeError:
+        return None
+
+
+def _live(body, roots):
+    live = {v for v in roots if type(v) is Var}
+    kept = []
+    for e in reversed(body):
+        if type(e) is Guard:
+            live.add(e.var)
+            kept.append(e)
+        elif e.prim.name in EFFECTS or any(v in live for v in e.outs):
+            live.update(a for a in e.ins if type(a) is Var)
+            kept.append(e)
+    return kept[::-1]
