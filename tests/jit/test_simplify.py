@@ -1,0 +1,72 @@
+"""Simplification of staged programs: each rewrite shows in the program's text and leaves
+the values eager's."""
+import numpy as np
+from harness import rand, tol
+
+import tangents as tg
+
+X = rand((2, 3, 4))
+
+
+def lowered(fun, *args):
+    """The simplified and the raw program of ``fun``, after checking its value."""
+    jitted = tg.jit(fun)
+    np.testing.assert_allclose(jitted(*args), fun(*args), **tol("roundoff"))
+    low = jitted.lower(*args)
+    np.testing.assert_allclose(jitted(*args), fun(*args), **tol("roundoff"))  # executed
+    return low.program, low.raw
+
+
+def names(program):
+    return [e.prim.name for e in program.eqns]
+
+
+def test_common_subexpressions_are_computed_once():
+    program, raw = lowered(lambda x: np.sin(x) * np.exp(x) + np.sin(x) * np.exp(x), X)
+    assert names(raw).count("sin") == 2 and names(program).count("sin") == 1
+    assert names(program).count("multiply") == 1
+
+
+def test_multiplying_by_one_and_adding_zero_disappear():
+    program, raw = lowered(lambda x: (np.cos(x) * 1.0 + 0.0) / 1.0 - 0.0, X)
+    assert names(program) == ["cos"] and len(raw.eqns) == 5
+
+
+def test_zero_times_a_value_is_kept_for_inf_and_nan():
+    x = np.array([1.0, np.inf, np.nan])
+    with np.errstate(invalid="ignore"):
+        program, _ = lowered(lambda v: 0.0 * v, x)
+    assert names(program) == ["multiply"]
+
+
+def test_transposes_of_transposes_compose():
+    program, _ = lowered(lambda x: np.sin(x).transpose(1, 0, 2).transpose(0, 2, 1), X)
+    assert names(program) == ["sin", "transpose"]
+    program, _ = lowered(lambda x: np.sin(x).T.T, X)
+    assert names(program) == ["sin"]
+
+
+def test_reshapes_fold_and_no_op_reshapes_disappear():
+    program, _ = lowered(lambda x: np.sin(x).reshape(6, 4).reshape(24).reshape(4, 6), X)
+    assert names(program) == ["sin", "reshape"]
+    program, _ = lowered(lambda x: np.broadcast_to(np.sin(x).reshape(X.shape), X.shape), X)
+    assert names(program) == ["sin"]
+
+
+def test_unused_values_are_dropped_but_guards_kept():
+    def fun(x):
+        np.exp(x)  # unused
+        return x * 2.0 if np.max(x) > 0 else x * 3.0
+    program, raw = lowered(fun, X)
+    assert "exp" in names(raw) and "exp" not in names(program)
+    assert [g.kind for g in program.guards] == ["bool"]
+
+
+def test_the_reverse_pass_constants_are_folded():
+    program, raw = lowered(tg.grad(lambda x: np.sum(np.sin(x) * 2.0)), X)
+    assert len(program.eqns) < len(raw.eqns)
+    made = set(program.invars)
+    for e in program.eqns:  # no equation of constants only is left
+        assert any(a in made for a in e.ins)
+        made.update(e.outs)
+    assert names(program) == ["cos", "multiply"]
