@@ -192,3 +192,15 @@ def test_minimize_bounds_as_a_dataclass_or_registered_pytree():
     assert res.x.y.lo[0] == -0.5
     with pytest.raises(ValueError, match=r"bounds\.y should be a Box like x0\.y, got tuple"):
         optim.minimize(loss, x0, method="L-BFGS-B", bounds=Frozen((None, 1.0), (None, 1.0)))
+
+
+def test_jit_sees_static_fields_as_structure():
+    x = rand((4, 3), seed=3)
+    jitted = tg.jit(_layer_loss)
+    for act in ("tanh", "sin", "tanh"):       # another static value is another trace
+        p = dataclasses.replace(_params(), act=act)
+        assert jitted(p, x) == approx(_layer_loss(p, x), "exact")
+    g = tg.grad(jitted)(p, x)
+    want = tg.grad(_layer_loss)(p, x)
+    assert isinstance(g, Layer) and g.act == "tanh"
+    np.testing.assert_allclose(g.w, want.w, **tol("roundoff"))
