@@ -110,3 +110,9 @@ backend.foreign_ufunc = _foreign_ufunc
 backend.keep_input = _keep_input
 backend.conversion_checks[:] = [_np_vectorize_check, _converter_check, _numpy_ma_check,
                                 _scipy_check]
+
+# SciPy functions that convert their inputs route traced calls to tangents' versions
+# (tangents.scipy._registry; SciPy is imported by the user, never here)
+from .scipy import _registry as _scipy_routes  # noqa: E402
+
+_scipy_routes.watch()

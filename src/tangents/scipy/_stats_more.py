@@ -23,7 +23,7 @@ from ..core import builders, jvp
 from ..numpy._dispatch import dtype, shape
 from . import special as tss
 
-__all__ = ["ppf_primitive", "PPF", "ENTROPY", "COVERAGE"]
+__all__ = ["ppf_primitive", "PPF", "ENTROPY", "COVERAGE", "variation"]
 
 _LOG_2 = math.log(2)
 
@@ -94,6 +94,21 @@ ENTROPY = {  # differential entropy of the standardized distribution, in its sha
     "chi2": lambda df: _gamma_entropy(df / 2) + _LOG_2,  # chi2(df) = 2 gamma(df / 2)
     "beta": _beta_entropy,
 }
+
+def variation(a, axis=0, nan_policy="propagate", ddof=0, *, keepdims=False):
+    """``variation(a, axis=0, ddof=0, keepdims=False)``: the coefficient of variation
+    ``std(a, ddof) / mean(a)`` along ``axis`` (None: all), as ``scipy.stats.variation``
+    (which mixes plain and traced arrays under SCIPY_ARRAY_API=1, so traced calls route here).
+
+    >>> float(variation(np.array([1.0, 3.0])))
+    0.5
+    """
+    if nan_policy != "propagate":
+        raise NotImplementedError(f"variation: nan_policy={nan_policy!r} on traced values; "
+                                  "only 'propagate' is supported (drop the nans first)")
+    std = tnp.std(a, axis=axis, ddof=ddof, keepdims=keepdims)
+    return std / tnp.mean(a, axis=axis, keepdims=keepdims)
+
 
 _METHODS = ("logpdf", "pdf", "cdf", "logcdf", "sf", "logsf", "ppf", "entropy")
 # distribution -> method -> arguments it is differentiable in; "shapes" waits for the

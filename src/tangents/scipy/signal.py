@@ -19,8 +19,6 @@ from __future__ import annotations
 __all__ = ['convolve', 'correlate', 'fftconvolve', 'oaconvolve', 'lfilter', 'sosfilt',
            'COVERAGE']
 
-import functools
-
 import numpy as np
 
 try:
@@ -31,6 +29,7 @@ except ImportError as e:  # pragma: no cover - SciPy is optional
 from .. import numpy as tnp
 from ..core import Primitive, bind, move_bdim
 from ..numpy._dispatch import dtype, is_traced, shape
+from . import _registry
 
 # what this module covers of scipy.signal (name -> differentiable in which arguments)
 COVERAGE = {
@@ -351,21 +350,6 @@ def sosfilt(sos, x, axis=-1, zi=None):
     return y if zi is None else (y, tnp.stack(zfs))
 
 
-# -- scipy.signal.<name>(traced, ...) reaches the functions above ------------------------------
-def _route(name, ours):
-    original = getattr(_ss, name)
-    if getattr(original, "_tangents_original", None) is not None:
-        return
-
-    @functools.wraps(original)
-    def route(*args, **kwargs):
-        if is_traced(*args, *kwargs.values()):
-            return ours(*args, **kwargs)
-        return original(*args, **kwargs)
-
-    route._tangents_original = original
-    setattr(_ss, name, route)
-
-
-for _name in ("convolve", "correlate", "fftconvolve", "oaconvolve", "lfilter", "sosfilt"):
-    _route(_name, globals()[_name])
+# -- scipy.signal.<name>(traced, ...) reaches the functions above (one mechanism for SciPy:
+# tangents.scipy._registry, installed when scipy.signal is imported; here it already is) ------
+_registry.install("scipy.signal")

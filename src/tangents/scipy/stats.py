@@ -17,7 +17,7 @@ from __future__ import annotations
 
 __all__ = ['norm', 't', 'cauchy', 'laplace', 'logistic', 'gamma', 'chi2', 'beta', 'expon',
            'poisson',
-           'binom', 'dirichlet', 'multivariate_normal']
+           'binom', 'dirichlet', 'multivariate_normal', 'variation']
 
 import math
 
@@ -34,6 +34,7 @@ from ..numpy._dispatch import dtype, is_traced, shape
 from . import _stats_more as _more
 from . import linalg as _tsl
 from . import special as tss
+from ._stats_more import variation
 
 _LOG_PI = math.log(math.pi)
 _LOG_2PI = math.log(2 * math.pi)
