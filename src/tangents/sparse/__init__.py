@@ -8,11 +8,11 @@ array([[-1.,  1.,  0.],
 """
 from .. import numpy as _numpy  # noqa: F401 - registers the primitives the rules name
 from . import rules as _rules
-from .coloring import column_coloring, row_coloring
+from .coloring import column_coloring, row_coloring, star_coloring
 from .derivatives import SparsePlan, hessian, jacfwd, jacrev
 from .interpreter import hessian_sparsity, jacobian_sparsity
 
 __all__ = ["jacobian_sparsity", "hessian_sparsity", "jacfwd", "jacrev", "hessian",
-           "SparsePlan", "column_coloring", "row_coloring"]
+           "SparsePlan", "column_coloring", "row_coloring", "star_coloring"]
 
 _rules.register()

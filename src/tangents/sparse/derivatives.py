@@ -11,40 +11,50 @@ import numpy as np
 from ..core import jvp, vjp, vmap
 from ..core.jacobians import hvp
 from . import pattern as pt
-from .coloring import column_coloring, row_coloring
+from .coloring import column_coloring, row_coloring, star_coloring
 from .interpreter import hessian_sparsity, jacobian_sparsity
 
 __all__ = ["SparsePlan", "jacfwd", "jacrev", "hessian"]
 
 MODES = ("fwd", "rev", "hessian")
+# the default vertex order per mode (measured in bench/bench_sparse.py and tests/sparsity)
+ORDERS = {"fwd": "largest_first", "rev": "largest_first", "hessian": "smallest_last"}
 
 
 class SparsePlan:
     """The coloring of one sparsity ``pattern`` for ``mode`` 'fwd' (column groups, one JVP
-    each), 'rev' (row groups, one VJP each) or 'hessian' (column groups of the symmetric
-    pattern, one Hessian-vector product each).
+    each), 'rev' (row groups, one VJP each) or 'hessian' (a star coloring of the symmetric
+    pattern, one Hessian-vector product each).  ``order``: the greedy vertex order (see
+    `coloring.vertex_order`); None picks 'largest_first' for Jacobians, 'smallest_last' for
+    Hessians.
 
     >>> import numpy as np, scipy.sparse as sp
     >>> SparsePlan(sp.csr_array(np.eye(4, dtype=bool)), "fwd").ncolors
     1
     """
 
-    def __init__(self, pattern, mode="fwd", order="largest_first"):
+    def __init__(self, pattern, mode="fwd", order=None):
         if mode not in MODES:
             raise ValueError(f"SparsePlan: mode must be one of {MODES}, got {mode!r}")
         p = pt.sparse().csr_array(pattern, dtype=bool)
+        if mode == "hessian":
+            if p.shape[0] != p.shape[1]:
+                raise ValueError(f"SparsePlan: a Hessian pattern must be square, got {p.shape}")
+            p = (p + p.T).tocsr()  # H is symmetric: an entry on one side is one on both
         p.sort_indices()
-        if mode == "hessian" and p.shape[0] != p.shape[1]:
-            raise ValueError(f"SparsePlan: a Hessian pattern must be square, got {p.shape}")
         self.pattern, self.mode = p, mode
-        self.colors = (row_coloring if mode == "rev" else column_coloring)(p, order)
+        order = ORDERS[mode] if order is None else order
+        self.colors = {"fwd": column_coloring, "rev": row_coloring,
+                       "hessian": star_coloring}[mode](p, order)
         self.ncolors = int(self.colors.max()) + 1 if self.colors.size else 0
         rows = np.repeat(np.arange(p.shape[0]), np.diff(p.indptr))
         # where nonzero (i, j) sits in the compressed result, flattened (color, index)
         if mode == "rev":
             self._at = self.colors[rows] * p.shape[1] + p.indices
-        else:
+        elif mode == "fwd":
             self._at = self.colors[p.indices] * p.shape[0] + rows
+        else:
+            self._at = _star_positions(rows, p.indices, self.colors, self.ncolors)
 
     @property
     def shape(self):
@@ -62,6 +72,21 @@ class SparsePlan:
         data = np.reshape(compressed, -1)[self._at]
         p = self.pattern
         return pt.sparse().csr_array((data, p.indices, p.indptr), shape=p.shape)
+
+
+def _star_positions(rows, cols, colors, ncolors):
+    """Where each nonzero (i, j) of a star-colored symmetric pattern sits in the compressed
+    Hessian B = H S: row i of column color(j) when j is the only index of its color in row
+    i (B[i, color j] = H_ij), else row j of column color(i) (then j is a leaf of the star
+    whose hub is i, so i is alone of its color in row j, and B[j, color i] = H_ji = H_ij)."""
+    n = colors.size
+    count = np.bincount(rows * ncolors + colors[cols], minlength=n * ncolors)
+    direct = count[rows * ncolors + colors[cols]] == 1
+    mirror = count[cols * ncolors + colors[rows]] == 1
+    if not np.all(direct | mirror):
+        raise ValueError("SparsePlan: the coloring is not a star coloring of the Hessian "
+                         "pattern (a path on 4 indices has 2 colors); use star_coloring")
+    return np.where(direct, colors[cols] * n + rows, colors[rows] * n + cols)
 
 
 def _planner(fun, sparsity, mode, order, op):
@@ -94,7 +119,7 @@ def _check(plan, x, rows, op):
                          "this input size, or sparsity='auto'")
 
 
-def jacfwd(fun, sparsity="auto", *, order="largest_first"):
+def jacfwd(fun, sparsity="auto", *, order=None):
     """Sparse Jacobian by forward mode: one batched JVP over one seed per column color.
 
     ``sparsity``: "auto" (detected at the first call for each input shape and dtype, then
@@ -120,7 +145,7 @@ def jacfwd(fun, sparsity="auto", *, order="largest_first"):
     return jac
 
 
-def jacrev(fun, sparsity="auto", *, order="largest_first"):
+def jacrev(fun, sparsity="auto", *, order=None):
     """Sparse Jacobian by reverse mode: one batched VJP over one seed per row color.
 
     Arguments and result as `jacfwd`; prefer it when rows share fewer columns.
@@ -144,11 +169,13 @@ def jacrev(fun, sparsity="auto", *, order="largest_first"):
     return jac
 
 
-def hessian(fun, sparsity="auto", *, order="largest_first"):
+def hessian(fun, sparsity="auto", *, order=None):
     """Sparse Hessian of the scalar ``fun``: one batched Hessian-vector product over one
-    seed per color of the Hessian's columns.
+    seed per color of a star coloring of the Hessian's pattern (6 colors for a 5-point
+    stencil, where the optimum is 5), each nonzero read from the compressed column of its
+    star's hub.
 
-    ``sparsity`` as in `jacfwd`, a pattern of shape (x.size, x.size).
+    ``sparsity`` as in `jacfwd`, a pattern of shape (x.size, x.size) (symmetrized).
 
     >>> import numpy as np
     >>> hessian(lambda x: np.sum(x ** 3))(np.array([1.0, 2.0])).toarray()
