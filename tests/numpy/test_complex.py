@@ -1,6 +1,6 @@
-"""Complex parts (imag, conj/conjugate, angle, with real from creation.py) checked against
+"""Complex parts (imag, conj/conjugate, angle, with real from _creation.py) checked against
 finite differences in the real and imaginary parts, under the convention stated in
-tangents/numpy/complex.py: for a real loss L of z = x + iy, grad(L)(z) = dL/dx - i dL/dy."""
+tangents/numpy/_complex.py: for a real loss L of z = x + iy, grad(L)(z) = dL/dx - i dL/dy."""
 import numpy as np
 import pytest
 from harness import TOL, rand, tol

@@ -1,4 +1,4 @@
-"""The rest of NumPy's namespace (numpy/extras.py, polynomials.py, counting.py) through the
+"""The rest of NumPy's namespace (numpy/_extras.py, _polynomials.py, _counting.py) through the
 shared harness: small elementwise functions, reshaping helpers, polynomials, histograms, set
 operations; the pass-through functions inside grad and vmap; and the three rows the coverage
 table could not probe (dsplit, put_along_axis, linalg.tensorsolve).  Statistics, selection and

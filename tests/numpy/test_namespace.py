@@ -2,6 +2,7 @@
 user calls is the function NumPy's dispatch reaches on a traced value."""
 import importlib
 import pkgutil
+import types
 
 import numpy as np
 
@@ -16,6 +17,24 @@ def _families():
     for info in pkgutil.iter_modules(tnp.__path__):
         if info.name not in _NOT_FAMILIES and not info.name.startswith("_linalg"):
             yield importlib.import_module(f"tangents.numpy.{info.name}")
+
+
+def test_families_are_found():
+    assert {"tangents.numpy._elementwise", "tangents.numpy._creation"} <= \
+        {mod.__name__ for mod in _families()}
+
+
+def test_public_modules_are_numpys_submodules_only():
+    """A family module is private (tnp._elementwise): the modules tnp shows by a public
+    name are the ones NumPy has under that name (linalg, fft, random, ma, ...)."""
+    extra = []
+    for name in dir(tnp):
+        value = getattr(tnp, name)
+        if name.startswith("_") or not isinstance(value, types.ModuleType):
+            continue
+        if not isinstance(getattr(np, name, None), types.ModuleType):
+            extra.append(f"tnp.{name} ({value.__name__})")
+    assert not extra, f"make these modules private (a leading underscore): {extra}"
 
 
 def test_family_all_lists_are_disjoint():

@@ -1,4 +1,4 @@
-"""numpy/namespace_extras.py (and identity/tri from creation.py) through the shared harness:
+"""numpy/_namespace_extras.py (and identity/tri from _creation.py) through the shared harness:
 piecewise, geomspace/logspace with traced endpoints, setdiff1d, putmask/place on traced
 arrays, histogram_bin_edges, pass-through conversions and the shape-only index helpers;
 plus NumPy's exact semantics where the harness cannot see them (which entries piecewise's

@@ -1,4 +1,4 @@
-"""pad (numpy/padding.py) in every mode through the shared harness: constant, edge, reflect
+"""pad (numpy/_padding.py) in every mode through the shared harness: constant, edge, reflect
 and symmetric (even and odd), wrap, linear_ramp (end_values, traced too), maximum, minimum,
 mean, median (stat_length); forward values bit-equal to np.pad over a grid of shapes,
 widths, dtypes and options, with NumPy's errors."""

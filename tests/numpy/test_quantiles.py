@@ -1,4 +1,4 @@
-"""Order statistics (numpy/quantiles.py): median, quantile, percentile and the NaN-ignoring
+"""Order statistics (numpy/_quantiles.py): median, quantile, percentile and the NaN-ignoring
 forms, every NumPy method and ``weights=``, through the shared harness; forward values and
 dtypes against NumPy over a grid of methods, q's and dtypes; ties share equally; NumPy's
 errors."""

@@ -1,4 +1,4 @@
-"""Selection (numpy/selection.py) through the shared harness: select, choose, compress,
+"""Selection (numpy/_selection.py) through the shared harness: select, choose, compress,
 extract and partition (argpartition's plain integers: test_extras.py)."""
 import functools
 

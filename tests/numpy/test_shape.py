@@ -1,4 +1,4 @@
-"""numpy/shape.py: the plain-array fast paths of reshape and broadcast_to agree with NumPy
+"""numpy/_shape.py: the plain-array fast paths of reshape and broadcast_to agree with NumPy
 (values, read-only views, errors) for every kind of input they can meet."""
 import numpy as np
 import pytest

@@ -1,4 +1,4 @@
-"""Statistics (numpy/statistics.py) through the shared harness: ptp, average, cov, corrcoef
+"""Statistics (numpy/_statistics.py) through the shared harness: ptp, average, cov, corrcoef
 and trapezoid, differentiable in the data, weights and sample points."""
 import functools
 

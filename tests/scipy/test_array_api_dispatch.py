@@ -162,7 +162,7 @@ def report():
 
 
 # logsumexp writes through a boolean mask (xpx.at(a, a == max).set(-inf)) that varies per
-# example under vmap: a full-shape mask write is where(mask, v, x) (numpy/updates.py)
+# example under vmap: a full-shape mask write is where(mask, v, x) (numpy/_updates.py)
 @pytest.mark.parametrize("name", sorted(CASES) + ["vmap-grad-logsumexp", "large-x-logsumexp",
                                                   "large-x-softmax", "large-x-log_softmax"])
 def test_scipy_array_api_function_differentiates(report, name):

@@ -16,8 +16,8 @@ import numpy as np
 from .. import numpy as tnp
 from ..core import Primitive, batch_axis_op, bind, builders
 from ..numpy._dispatch import normalize_axes, shape
-from ..numpy.elementwise import sigmoid_p
-from ..numpy.reductions import amax_p, sum_p
+from ..numpy._elementwise import sigmoid_p
+from ..numpy._reductions import amax_p, sum_p
 
 __all__ = ["softmax", "log_softmax", "logsumexp", "sigmoid", "log_sigmoid", "softplus", "relu",
            "leaky_relu", "elu", "gelu", "silu", "tanh", "normal_cdf"]

@@ -2,10 +2,11 @@
 
 Outside any transform these functions return plain ``numpy.ndarray``; inside one, they
 (and NumPy's own functions, through its dispatch protocols) record derivatives.
-Every name here is listed explicitly: by its family module (the functions that compute
-with arrays), or below, in ``_PASSTHROUGH_NAMES``, for NumPy's own objects re-exported as
-they are (constants, dtypes and scalar types, type helpers, errstate and printing, I/O,
-datetime, index helpers returning plain integer arrays, classes).  NumPy's submodules
+Every name here is listed explicitly: by its family module (the private ``_elementwise``,
+``_reductions``, ...: the functions that compute with arrays), or below, in
+``_PASSTHROUGH_NAMES``, for NumPy's own objects re-exported as they are (constants, dtypes
+and scalar types, type helpers, errstate and printing, I/O, datetime, index helpers
+returning plain integer arrays, classes).  NumPy's submodules
 other than ``linalg``, ``fft`` and ``random`` (``ma``, ``testing``, ``polynomial``, ...)
 are NumPy's own too, imported on first use as NumPy itself does (``_PASSTHROUGH_MODULES``);
 ``dir()`` lists them.  So ``import tangents.numpy as np`` has every public name of
@@ -62,36 +63,36 @@ with _warnings.catch_warnings():  # NumPy 1.26 warns on touching np.long and sim
     globals().update({_n: getattr(_np, _n) for _n in _PASSTHROUGH_NAMES if hasattr(_np, _n)})
 from numpy import random  # noqa: E402
 
-from .creation import *  # noqa: F401,F403
-from .elementwise import *  # noqa: F401,F403
-from .reductions import *  # noqa: F401,F403
-from .shape import *  # noqa: F401,F403
-from .vectorize import *  # noqa: F401,F403
-from .contractions import *  # noqa: F401,F403
-from .indexing import *  # noqa: F401,F403
-from .joining import *  # noqa: F401,F403
-from .sorting import *  # noqa: F401,F403
-from .quantiles import *  # noqa: F401,F403
-from .complex import *  # noqa: F401,F403
-from .manipulation import *  # noqa: F401,F403
-from .padding import *  # noqa: F401,F403
-from .interpolation import *  # noqa: F401,F403
-from .scalar_math import *  # noqa: F401,F403
+from ._creation import *  # noqa: F401,F403
+from ._elementwise import *  # noqa: F401,F403
+from ._reductions import *  # noqa: F401,F403
+from ._shape import *  # noqa: F401,F403
+from ._vectorize import *  # noqa: F401,F403
+from ._contractions import *  # noqa: F401,F403
+from ._indexing import *  # noqa: F401,F403
+from ._joining import *  # noqa: F401,F403
+from ._sorting import *  # noqa: F401,F403
+from ._quantiles import *  # noqa: F401,F403
+from ._complex import *  # noqa: F401,F403
+from ._manipulation import *  # noqa: F401,F403
+from ._padding import *  # noqa: F401,F403
+from ._interpolation import *  # noqa: F401,F403
+from ._scalar_math import *  # noqa: F401,F403
 from . import fft  # noqa: F401
 from . import linalg  # noqa: F401
-from .array_api import *  # noqa: F401,F403
-from .extras import *  # noqa: F401,F403
-from .statistics import *  # noqa: F401,F403
-from . import ufunc_methods  # noqa: F401  (np.add.reduce, np.multiply.outer, ...)
-from .selection import *  # noqa: F401,F403
-from .polynomials import *  # noqa: F401,F403
-from .counting import *  # noqa: F401,F403
-from .updates import *  # noqa: F401,F403
-from .namespace_extras import *  # noqa: F401,F403
+from ._array_api import *  # noqa: F401,F403
+from ._extras import *  # noqa: F401,F403
+from ._statistics import *  # noqa: F401,F403
+from . import _ufunc_methods  # noqa: F401  (np.add.reduce, np.multiply.outer, ...)
+from ._selection import *  # noqa: F401,F403
+from ._polynomials import *  # noqa: F401,F403
+from ._counting import *  # noqa: F401,F403
+from ._updates import *  # noqa: F401,F403
+from ._namespace_extras import *  # noqa: F401,F403
 
-ufunc_methods.attach_ufunc_methods(globals())  # tnp.add.reduce, .at, .nin, ...
-from .index_tricks import *  # noqa: F401,F403
-from .creation import shape_ as shape  # noqa: E402  (NumPy's function, not the family module)
+_ufunc_methods.attach_ufunc_methods(globals())  # tnp.add.reduce, .at, .nin, ...
+from ._index_tricks import *  # noqa: F401,F403
+from ._creation import shape_ as shape  # noqa: E402  (np.shape; _dispatch.shape is internal)
 
 
 def __getattr__(name):

@@ -22,9 +22,9 @@ import warnings
 import numpy as np
 
 from ..core import Primitive, bind
+from ._complex import conj as _conj
+from ._creation import cast, check_device
 from ._dispatch import dtype, implements, is_traced, normalize_axis, shape
-from .complex import conj as _conj
-from .creation import cast, check_device
 
 _DUAL = {"backward": "forward", "ortho": "ortho", "forward": "backward"}
 

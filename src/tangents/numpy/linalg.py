@@ -42,7 +42,7 @@ from ._linalg_factor import (
     solve_p,
 )
 from ._linalg_spectral import eigh, eigvalsh, svd, svd_p, svdvals
-from .reductions import expand_reduced
+from ._reductions import expand_reduced
 
 SlogdetResult = namedtuple("SlogdetResult", ["sign", "logabsdet"])
 
@@ -545,5 +545,5 @@ def vecdot(x1, x2, /, *, axis=-1):
     >>> vecdot(np.array([1j, 2.0]), np.array([1j, 1.0]))
     np.complex128(3+0j)
     """
-    from .array_api import vecdot as _vecdot  # array_api.py imports this module
+    from ._array_api import vecdot as _vecdot  # _array_api.py imports this module
     return _vecdot(x1, x2, axis=axis)

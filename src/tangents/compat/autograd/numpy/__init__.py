@@ -14,23 +14,6 @@ fft, linalg, random = (_importlib.import_module(f"{__name__}.{_m}")
 __version__ = _onp.__version__
 
 
-def _drop_family_modules(namespace):
-    """The * import also brings tangents.numpy's family modules (``shape``, ``complex``,
-    ...), and ``tangents.numpy.shape`` is that module rather than NumPy's function: keep
-    NumPy's names only, each bound to the function of that name."""
-    for name, value in list(namespace.items()):
-        if getattr(value, "__name__", "").startswith("tangents.numpy.") and \
-                type(value) is type(_onp) and not name.startswith("_") and \
-                name not in ("fft", "linalg", "random"):
-            del namespace[name]
-            fn = getattr(value, name, None)
-            if callable(fn) and hasattr(_onp, name):
-                namespace[name] = fn
-
-
-_drop_family_modules(globals())
-
-
 def make_diagonal(D, offset=0, axis1=0, axis2=1):
     """A new array with ``D``'s last axis on the diagonal of axes ``axis1``, ``axis2``
     (autograd's complement of ``np.diagonal``; ``offset`` 0 only, as in autograd).

@@ -8,13 +8,13 @@ import operator
 import numpy as np
 
 from ..core import batch_unary, bind, builders
+from ._complex import imag
+from ._creation import asarray, cast, real
 from ._dispatch import dtype, implements, numpy_on_plain
-from .complex import imag
-from .creation import asarray, cast, real
-from .elementwise import abs as _abs
-from .elementwise import equal, isnan, sin, where
-from .manipulation import _float
-from .sorting import _scalar
+from ._elementwise import abs as _abs
+from ._elementwise import equal, isnan, sin, where
+from ._manipulation import _float
+from ._sorting import _scalar
 
 # -- special functions ----------------------------------------------------------------------
 _SINC_TAYLOR = [(-1.0) ** k / float(np.prod(np.arange(1, 2 * k + 2, dtype=float)))

@@ -17,18 +17,18 @@ import operator
 import numpy as np
 
 from ..core import Tracer
+from ._creation import asarray, cast
 from ._dispatch import dtype, implements, shape
-from .creation import asarray, cast
-from .elementwise import floor, rint
-from .elementwise import where as _where
-from .indexing import getitem, take
-from .joining import concatenate
-from .quantiles import median
-from .reductions import any as _any
-from .reductions import max as _max
-from .reductions import mean as _mean
-from .reductions import min as _min
-from .shape import broadcast_to, ravel, reshape
+from ._elementwise import floor, rint
+from ._elementwise import where as _where
+from ._indexing import getitem, take
+from ._joining import concatenate
+from ._quantiles import median
+from ._reductions import any as _any
+from ._reductions import max as _max
+from ._reductions import mean as _mean
+from ._reductions import min as _min
+from ._shape import broadcast_to, ravel, reshape
 
 _ALLOWED = {"empty": (), "edge": (), "wrap": (), "constant": ("constant_values",),
             "linear_ramp": ("end_values",), "maximum": ("stat_length",),

@@ -1,8 +1,8 @@
 """The rest of NumPy's namespace: small elementwise functions (fabs, divmod, modf, frexp,
 ldexp, spacing, gcd, ...), comparisons and type tests (isclose, array_equal, ...), and
 assorted reshaping helpers (resize, rollaxis, unwrap, trim_zeros, ...).  Statistics,
-selection and non-symmetric eig live in statistics.py, selection.py and _linalg_eig.py;
-polynomials and counting/sets in polynomials.py and counting.py.
+selection and non-symmetric eig live in _statistics.py, _selection.py and _linalg_eig.py;
+polynomials and counting/sets in _polynomials.py and _counting.py.
 
 Integer and boolean results are computed on primal values (a few primitives marked
 non-differentiable, batched example by example where NumPy has no batched call).

@@ -24,8 +24,9 @@ from typing import NamedTuple
 import numpy as np
 
 from ..core import Tracer, batch_elementwise, bind, builders, move_bdim
-from . import creation
+from . import _creation
 from . import linalg as _linalg
+from ._complex import conj
 from ._dispatch import (
     dtype,
     implements,
@@ -35,8 +36,7 @@ from ._dispatch import (
     numpy_on_plain,
     shape,
 )
-from .complex import conj
-from .elementwise import (
+from ._elementwise import (
     arccos,
     arccosh,
     arcsin,
@@ -50,14 +50,14 @@ from .elementwise import (
     signbit,
     where,
 )
-from .joining import concatenate, stack
-from .reductions import cumprod, cumsum
-from .reductions import sum as _sum
-from .shape import broadcast_to, ravel, transpose
-from .sorting import unique
+from ._joining import concatenate, stack
+from ._reductions import cumprod, cumsum
+from ._reductions import sum as _sum
+from ._shape import broadcast_to, ravel, transpose
+from ._sorting import unique
 
 __array_api_version__ = "2024.12"
-_check_device = creation.check_device
+_check_device = _creation.check_device
 
 bool = np.bool_  # noqa: A001 - the standard's name for the boolean dtype (np.bool in NumPy 2)
 uint16, uint32, uint64 = np.uint16, np.uint32, np.uint64
@@ -143,7 +143,7 @@ def vecdot(x1, x2, /, *, axis=-1):
     >>> vecdot(np.array([1.0, 2.0]), np.array([[3.0, 4.0]]))
     array([11.])
     """
-    x1, x2 = creation.asarray(x1), creation.asarray(x2)  # lists of traced values too
+    x1, x2 = _creation.asarray(x1), _creation.asarray(x2)  # lists of traced values too
     n1, n2 = len(shape(x1)), len(shape(x2))
     if not -min(n1, n2) <= axis < max(n1, n2) or min(n1, n2) == 0:
         raise ValueError(f"vecdot: axis {axis} is out of range for arrays of shapes "
@@ -407,7 +407,7 @@ def full(shape, fill_value, dtype=None, order="C", *, device=None, like=None):
     _check_device(device, "full")
     if isinstance(fill_value, Tracer):
         out = broadcast_to(fill_value, (shape,) if isinstance(shape, int) else tuple(shape))
-        return out if dtype is None else creation.cast(out, dtype)
+        return out if dtype is None else _creation.cast(out, dtype)
     return np.full(shape, fill_value, dtype, order)
 
 

@@ -1,4 +1,4 @@
-"""Sorting, searching and NaN-ignoring reductions (order statistics: quantiles.py).
+"""Sorting, searching and NaN-ignoring reductions (order statistics: _quantiles.py).
 
 `sort` is a gather through the permutation ``argsort(kind="stable")`` finds on the primal
 values, followed by `tie_average`, whose derivative averages over each run of tied values,
@@ -17,6 +17,8 @@ import operator
 import numpy as np
 
 from ..core import Primitive, Tracer, batch_axis_op, batch_by_loop, bind, builders
+from ._complex import conj
+from ._creation import asarray, cast, real
 from ._dispatch import (
     dtype,
     implements,
@@ -25,18 +27,16 @@ from ._dispatch import (
     reduce_axes,
     shape,
 )
-from .complex import conj
-from .creation import asarray, cast, real
-from .elementwise import equal, isnan, logical_not, maximum, sqrt
-from .elementwise import where as _where
-from .indexing import getitem, take
-from .reductions import all as _all
-from .reductions import argmax, argmin, cumprod, cumsum, prod, variance_args
-from .reductions import max as _max
-from .reductions import min as _min
-from .reductions import sum as _sum
-from .shape import broadcast_to, ravel, reshape
-from .updates import _require_traced_target
+from ._elementwise import equal, isnan, logical_not, maximum, sqrt
+from ._elementwise import where as _where
+from ._indexing import getitem, take
+from ._reductions import all as _all
+from ._reductions import argmax, argmin, cumprod, cumsum, prod, variance_args
+from ._reductions import max as _max
+from ._reductions import min as _min
+from ._reductions import sum as _sum
+from ._shape import broadcast_to, ravel, reshape
+from ._updates import _require_traced_target
 
 
 def _no_out(name, out):
@@ -486,7 +486,7 @@ def nanmean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
         raise NotImplementedError("nanmean: where= is not supported")
     a = asarray(a)
     if globals()["dtype"](a).kind not in "fc":
-        from .reductions import mean
+        from ._reductions import mean
         return mean(a, axis, dtype, keepdims=keepdims)
     axes = reduce_axes(axis, len(shape(a)), "nanmean")
     s = nansum(a, axes, dtype, keepdims=keepdims)
@@ -508,7 +508,7 @@ def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=
     if dtype is not None:
         a = cast(a, dtype)
     if globals()["dtype"](a).kind not in "fc":
-        from .reductions import var
+        from ._reductions import var
         return var(a, axis, None, None, ddof, keepdims, mean=mean)
     axes = reduce_axes(axis, len(shape(a)), "nanvar")
     m = nanmean(a, axes, keepdims=True) if mean is None else mean

@@ -21,6 +21,8 @@ from ..core import (
 from ..core import keepdims_shape as _keepdims_shape
 from ..core import reduced_shape as _reduced_shape
 from ..core import reduction_blocks as _blocks
+from ._complex import imag
+from ._creation import cast, real
 from ._dispatch import (
     dtype,
     implements,
@@ -30,11 +32,9 @@ from ._dispatch import (
     reduce_axes,
     shape,
 )
-from .complex import imag
-from .creation import cast, real
-from .elementwise import equal, logical_and, maximum, minimum, not_equal, sqrt
-from .elementwise import where as _where
-from .shape import broadcast_to, ravel, reshape, transpose
+from ._elementwise import equal, logical_and, maximum, minimum, not_equal, sqrt
+from ._elementwise import where as _where
+from ._shape import broadcast_to, ravel, reshape, transpose
 
 
 def _size(xshape, axis):
@@ -193,8 +193,8 @@ def _many_zeros(a):
 
 def _prod_by_halves(a, axes, keepdims):
     """``prod(a, axes)`` as a tree of products of halves (log2 n levels of multiply)."""
-    from .indexing import getitem
-    from .joining import concatenate
+    from ._indexing import getitem
+    from ._joining import concatenate
     nd, src = len(shape(a)), shape(a)
     rest = [i for i in range(nd) if i not in axes]
     x = transpose(a, rest + list(axes)) if rest + list(axes) != list(range(nd)) else a
@@ -212,8 +212,8 @@ def _prod_by_halves(a, axes, keepdims):
 
 def _cumprod_by_doubling(a, axis):
     """``cumprod(a, axis)`` by doubling (Hillis-Steele): ``y_k *= y_(k-s)`` for s = 1, 2, 4..."""
-    from .indexing import getitem
-    from .joining import concatenate
+    from ._indexing import getitem
+    from ._joining import concatenate
     (k,) = axis
     n = shape(a)[k]
     lead = (slice(None),) * k

@@ -9,14 +9,14 @@ import operator
 import numpy as np
 
 from ..core import Tracer, batch_elementwise, bind, builders
+from ._creation import asarray, cast
 from ._dispatch import dtype, implements, numpy_on_plain, shape
-from .creation import asarray, cast
-from .elementwise import clip, where
-from .indexing import getitem, take
-from .joining import concatenate
-from .manipulation import _float
-from .shape import broadcast_to, moveaxis, reshape
-from .sorting import _scalar, argsort, searchsorted
+from ._elementwise import clip, where
+from ._indexing import getitem, take
+from ._joining import concatenate
+from ._manipulation import _float
+from ._shape import broadcast_to, moveaxis, reshape
+from ._sorting import _scalar, argsort, searchsorted
 
 
 # -- interpolation and grids ---------------------------------------------------------------
@@ -95,7 +95,7 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
         y = moveaxis(y, 0, axis)
     if dtype is not None:
         if np.dtype(dtype).kind in "iu":
-            from .elementwise import floor
+            from ._elementwise import floor
             y = floor(y)
         y = cast(y, dtype)
     return (y, step) if retstep else y

@@ -9,15 +9,15 @@ from __future__ import annotations
 import numpy as np
 
 from ..core import Primitive, Tracer, batch_axis_op, bind, ufunc_handlers, ufunc_method_handlers
+from ._creation import cast
 from ._dispatch import dtype as dtype_of
 from ._dispatch import ndim, normalize_axis, shape
-from .creation import cast
-from .elementwise import equal, maximum, subtract, true_divide, where
-from .indexing import getitem, take
-from .joining import concatenate
-from .reductions import amax, amin, cumprod, cumsum, prod, sum
-from .shape import broadcast_to, ravel, reshape
-from .updates import _require_traced_target, add_at, set_at
+from ._elementwise import equal, maximum, subtract, true_divide, where
+from ._indexing import getitem, take
+from ._joining import concatenate
+from ._reductions import amax, amin, cumprod, cumsum, prod, sum
+from ._shape import broadcast_to, ravel, reshape
+from ._updates import _require_traced_target, add_at, set_at
 
 __all__: list = []
 
@@ -44,7 +44,7 @@ def _folded(combine, total):
     def reduce(array, axis=0, dtype=None, out=None, keepdims=False):
         if out is not None:
             raise TypeError("ufunc.reduce(..., out=...) is not supported on traced values")
-        from .indexing import getitem
+        from ._indexing import getitem
         ax = axis % ndim(array)
         lead = (slice(None),) * ax
         first = getitem(array, lead + (slice(0, 1),))

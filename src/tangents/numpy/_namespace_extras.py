@@ -20,11 +20,11 @@ import operator
 import numpy as np
 
 from ..core import Tracer, batch_by_loop, bind, builders, move_bdim, stop_gradient
+from ._array_api import bitwise_left_shift, bitwise_right_shift, isin
+from ._creation import asarray, cast, copy, zeros_like
 from ._dispatch import dtype as dtype_of
 from ._dispatch import implements, is_traced, ndim, shape
-from .array_api import bitwise_left_shift, bitwise_right_shift, isin
-from .creation import asarray, cast, copy, zeros_like
-from .elementwise import (
+from ._elementwise import (
     absolute,
     equal,
     invert,
@@ -36,13 +36,13 @@ from .elementwise import (
     sign,
     where,
 )
-from .extras import _concrete
-from .indexing import getitem, take
-from .interpolation import linspace
-from .reductions import amax, amin, argmax, cumsum
-from .shape import broadcast_to, expand_dims, moveaxis, ravel, reshape
-from .sorting import unique
-from .updates import _require_traced_target, at
+from ._extras import _concrete
+from ._indexing import getitem, take
+from ._interpolation import linspace
+from ._reductions import amax, amin, argmax, cumsum
+from ._shape import broadcast_to, expand_dims, moveaxis, ravel, reshape
+from ._sorting import unique
+from ._updates import _require_traced_target, at
 
 # NumPy's other names of ufuncs tangents already handles
 bitwise_not = invert
@@ -538,7 +538,7 @@ if hasattr(np, "in1d"):
     __all__.append("in1d")
 
 if hasattr(np, "trapz"):
-    from .statistics import trapezoid as _trapezoid
+    from ._statistics import trapezoid as _trapezoid
 
     @implements(np.trapz)
     def trapz(y, x=None, dx=1.0, axis=-1):

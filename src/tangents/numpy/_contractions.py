@@ -10,10 +10,10 @@ import string
 import numpy as np
 
 from ..core import Primitive, bind, builders, move_bdim
+from ._creation import asarray
 from ._dispatch import dtype, implements, implements_ufunc, normalize_axis, numpy_on_plain, shape
-from .creation import asarray
-from .reductions import sum as _sum
-from .shape import broadcast_to, ravel, reshape, reshape_p, transpose, transpose_p
+from ._reductions import sum as _sum
+from ._shape import broadcast_to, ravel, reshape, reshape_p, transpose, transpose_p
 
 
 def _ndim(x):

@@ -13,10 +13,10 @@ import sys
 
 import numpy as np
 
+from ._creation import array, cast
 from ._dispatch import contains_tracer, dtype, ndim
-from .creation import array, cast
-from .joining import concatenate
-from .shape import transpose
+from ._joining import concatenate
+from ._shape import transpose
 
 
 def _directive(item, axis, ndmin, trans1d):

@@ -1,4 +1,4 @@
-"""Complex parts: imag, conj/conjugate and angle (real lives in creation.py).
+"""Complex parts: imag, conj/conjugate and angle (real lives in _creation.py).
 
 Convention.  A VJP is the plain transpose of the JVP, for complex values as for real ones
 (no conjugation; JAX's convention; see also fft.py).  For a real loss ``L`` of ``z = x + iy``
@@ -14,9 +14,9 @@ __all__ = ['imag', 'conj', 'conjugate', 'angle']
 import numpy as np
 
 from ..core import Primitive, batch_unary, bind, builders
+from ._creation import asarray, real
 from ._dispatch import dtype, implements, implements_ufunc, is_traced, numpy_on_plain, shape
-from .creation import asarray, real
-from .elementwise import arctan2, equal, where
+from ._elementwise import arctan2, equal, where
 
 # imag(x + iy) = y: t -> imag(t); transposed, a real ct becomes ct * (-i) (L = y: dL/dy = 1)
 imag_p = Primitive("imag", np.imag)

@@ -16,8 +16,8 @@ import numpy as np
 
 from ..core import Primitive, Tracer, bind, builders, function_handlers, move_bdim, record_view
 from ._dispatch import dtype, implements, normalize_axis, shape
-from .elementwise import clip
-from .shape import broadcast_to, expand_dims, ravel, reshape
+from ._elementwise import clip
+from ._shape import broadcast_to, expand_dims, ravel, reshape
 
 
 class _Dyn:
@@ -185,7 +185,7 @@ def _normalize_index(key, xshape):
             entries.append(operator.index(e))
         else:
             if isinstance(e, (list, tuple)) and _contains_tracer(e):
-                from .creation import asarray
+                from ._creation import asarray
                 e = asarray(e)
             if isinstance(e, Tracer):
                 kind = dtype(e).kind
@@ -376,7 +376,7 @@ def take(a, indices, axis=None, out=None, mode=None):
 def _argwhere_batch(prim):
     # the number of nonzero entries may differ between examples, so loop and stack
     def rule(vals, bdims):
-        from .joining import stack
+        from ._joining import stack
         x = move_bdim(vals[0], bdims[0], 0)
         rows = [bind(prim, x[i]) for i in range(shape(x)[0])]
         if len({shape(r) for r in rows}) > 1:

@@ -16,10 +16,10 @@ import operator
 import numpy as np
 
 from ..core import Tracer, bind, concatenate_p, split_p
+from ._creation import asarray, cast
 from ._dispatch import implements, normalize_axis, numpy_function, numpy_on_plain, shape
-from .creation import asarray, cast
-from .indexing import getitem
-from .shape import expand_dims, reshape
+from ._indexing import getitem
+from ._shape import expand_dims, reshape
 
 
 # -- concatenate and split (concatenate_p and split_p are the core's) ----------------------

@@ -9,7 +9,7 @@ import numpy as np
 from .. import numpy as tnp  # the package namespace; read only at call time
 from ..core import Tracer, bind, builders, move_bdim
 from ._dispatch import dtype, implements, ndim, normalize_axis, numpy_on_plain, shape
-from .extras import _concrete, _dt
+from ._extras import _concrete, _dt
 
 
 @implements(np.select)

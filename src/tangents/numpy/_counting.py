@@ -19,7 +19,7 @@ from ._dispatch import (
     numpy_on_plain,
     shape,
 )
-from .extras import _as_bool, _concrete  # noqa: F401
+from ._extras import _as_bool, _concrete  # noqa: F401
 
 
 # -- counting, binning, sets --------------------------------------------------------------

@@ -22,10 +22,10 @@ from __future__ import annotations
 import numpy as np
 
 from ..core import Tracer, TracerConversionError, bind, function_handlers
+from ._creation import cast
 from ._dispatch import dtype, implements, shape
-from .creation import cast
-from .elementwise import where
-from .indexing import (
+from ._elementwise import where
+from ._indexing import (
     _TRACED_MASK_READ,
     MaskedSelection,
     _normalize_index,
@@ -33,7 +33,7 @@ from .indexing import (
     add_at_p,
     getitem,
 )
-from .shape import broadcast_to, ravel, reshape
+from ._shape import broadcast_to, ravel, reshape
 
 __all__ = ["at", "fill_diagonal", "copyto", "put"]
 
@@ -258,7 +258,7 @@ def copyto(dst, src, casting="same_kind", where=True):
     if where is True:
         dst[...] = src
     else:
-        from .elementwise import where as where_
+        from ._elementwise import where as where_
         dst[...] = where_(where, src, dst)
 
 

@@ -17,16 +17,16 @@ import warnings
 
 import numpy as np
 
+from ._complex import conj
+from ._contractions import diagonal, matmul
+from ._creation import asarray, cast
 from ._dispatch import dtype, implements, normalize_axes, normalize_axis, numpy_on_plain, shape
-from .complex import conj
-from .contractions import diagonal, matmul
-from .creation import asarray, cast
-from .elementwise import where
-from .indexing import getitem, take
-from .joining import concatenate, stack
-from .padding import pad
-from .reductions import cumprod
-from .shape import broadcast_to, moveaxis, ravel, reshape, transpose
+from ._elementwise import where
+from ._indexing import getitem, take
+from ._joining import concatenate, stack
+from ._padding import pad
+from ._reductions import cumprod
+from ._shape import broadcast_to, moveaxis, ravel, reshape, transpose
 
 _NoValue = np._NoValue
 
@@ -168,7 +168,7 @@ def gradient(f, *varargs, axis=None, edge_order=1):
     return out[0] if len(out) == 1 else out
 
 
-# -- rolling, flipping, tiling, repeating (padding: padding.py) -----------------------------
+# -- rolling, flipping, tiling, repeating (padding: _padding.py) -----------------------------
 @implements(np.roll)
 def roll(a, shift, axis=None):
     """``roll(a, shift, axis=None)``: shift and axis may be tuples (shifts on one axis add).

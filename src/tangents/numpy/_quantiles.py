@@ -14,9 +14,9 @@ __all__ = ['median', 'percentile', 'quantile', 'nanmedian', 'nanpercentile', 'na
 import numpy as np
 
 from ..core import Tracer
+from ._creation import asarray, cast
 from ._dispatch import dtype, implements, normalize_axes, normalize_axis, numpy_on_plain, shape
-from .creation import asarray, cast
-from .elementwise import (
+from ._elementwise import (
     ceil,
     clip,
     equal,
@@ -31,13 +31,13 @@ from .elementwise import (
     remainder,
     rint,
 )
-from .elementwise import where as _where
-from .indexing import getitem
-from .reductions import any as _any
-from .reductions import cumsum
-from .reductions import sum as _sum
-from .shape import broadcast_to, moveaxis, reshape, transpose
-from .sorting import _no_out, _scalar, argsort, sort, take_along_axis
+from ._elementwise import where as _where
+from ._indexing import getitem
+from ._reductions import any as _any
+from ._reductions import cumsum
+from ._reductions import sum as _sum
+from ._shape import broadcast_to, moveaxis, reshape, transpose
+from ._sorting import _no_out, _scalar, argsort, sort, take_along_axis
 
 # continuous methods: (alpha, beta) of Hyndman & Fan's virtual index n q + alpha + q (1 -
 # alpha - beta) - 1, interpolated between its neighbours

@@ -244,7 +244,7 @@ def _abs_partial(ans, x):
     # (JAX's) convention that a VJP is the plain transpose of the JVP; 0 at z == 0
     if dtype(x).kind != "c":
         return sign(x)
-    from .complex import conj
+    from ._complex import conj
     zero = equal(ans, 0)
     return where(zero, 0.0, conj(x) / where(zero, 1.0, ans))
 
@@ -330,7 +330,7 @@ def where(condition, x=None, y=None):
     array([1., 0.])
     """
     if x is None and y is None:
-        from .indexing import nonzero
+        from ._indexing import nonzero
         return nonzero(condition)
     if x is None or y is None:
         raise ValueError("where: either both or neither of x and y should be given")
@@ -374,10 +374,10 @@ def clip(a, a_min=None, a_max=None, out=None, *, min=None, max=None, **kwargs): 
     a_max = max if a_max is None else a_max
     if a_min is None and a_max is None:
         if type(a) in (list, tuple) and contains_tracer(a):
-            from .creation import asarray
+            from ._creation import asarray
             a = asarray(a)
         if isinstance(a, Tracer):
-            from .creation import copy
+            from ._creation import copy
             return copy(a)  # a new traced value, as NumPy returns a new array
         return np.clip(a)
     if a_min is not None:

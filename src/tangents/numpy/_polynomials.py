@@ -18,8 +18,8 @@ from ._dispatch import (
     numpy_on_plain,
     shape,
 )
+from ._extras import _as_bool, _concrete, allclose
 from ._linalg_eig import eigvals
-from .extras import _as_bool, _concrete, allclose
 
 
 # -- polynomials --------------------------------------------------------------------------

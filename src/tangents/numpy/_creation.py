@@ -109,7 +109,7 @@ def full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None, *,
     """``full_like(a, fill_value)``; a traced ``fill_value`` is broadcast (differentiable),
     and a traced ``a`` gives a traced buffer (see `zeros_like`)."""
     check_device(device, "full_like")
-    from .shape import broadcast_to
+    from ._shape import broadcast_to
     shp = shape_of(a) if shape is None else shape
     dt = dtype_of(a) if dtype is None else np.dtype(dtype)
     if isinstance(fill_value, Tracer):
@@ -195,7 +195,7 @@ def asarray(a, dtype=None, order=None, *, device=None, copy=None, like=None):
 def _from_sequence(seq):
     """A (nested) list or tuple holding traced values as the array NumPy would build from
     it: same shape and dtype, its items stacked differentiably."""
-    from .joining import stack
+    from ._joining import stack
     shape(seq)  # a ragged sequence is an error here, naming asarray
     return stack([asarray(x) for x in seq])
 
@@ -210,7 +210,7 @@ def array(object, dtype=None, *, copy=True, order="K", subok=False, ndmin=0, lik
     """``array(object, dtype=None)``: like `asarray`, always a new array for plain input."""
     out = asarray(object, dtype)
     if ndmin and len(shape(out)) < ndmin:
-        from .shape import reshape
+        from ._shape import reshape
         out = reshape(out, (1,) * (ndmin - len(shape(out))) + shape(out))
     if copy and out is object:
         return bind(copy_p, out) if isinstance(out, Tracer) else np.copy(out)

@@ -18,7 +18,7 @@ from ._dispatch import (
     numpy_on_plain,
     shape,
 )
-from .extras import _dt
+from ._extras import _dt
 
 
 @implements(np.ptp)

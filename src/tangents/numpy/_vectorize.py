@@ -8,7 +8,7 @@ import numpy as np
 
 from ..core import vmap
 from ._dispatch import implements, normalize_axis, shape
-from .shape import broadcast_to, moveaxis, reshape
+from ._shape import broadcast_to, moveaxis, reshape
 
 __all__ = ["apply_along_axis", "apply_over_axes", "vectorize"]
 
@@ -130,7 +130,7 @@ class vectorize:
         out = vmap(call)(*flat) if n else vmap(call, axis_size=0)(*flat)
         out = _unflatten(out, loop)
         if self.otypes:
-            from .creation import cast
+            from ._creation import cast
             outs = out if isinstance(out, tuple) else (out,)
             outs = tuple(cast(o, np.dtype(t)) for o, t in zip(outs, self.otypes))
             out = outs if isinstance(out, tuple) else outs[0]
