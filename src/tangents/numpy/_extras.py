@@ -1,7 +1,7 @@
 """The rest of NumPy's namespace: small elementwise functions (fabs, divmod, modf, frexp,
 ldexp, spacing, gcd, ...), comparisons and type tests (isclose, array_equal, ...), and
 assorted reshaping helpers (resize, rollaxis, unwrap, trim_zeros, ...).  Statistics,
-selection and non-symmetric eig live in _statistics.py, _selection.py and _linalg_eig.py;
+selection and non-symmetric eig live in _statistics.py, _selection.py and linalg/_eig.py;
 polynomials and counting/sets in _polynomials.py and _counting.py.
 
 Integer and boolean results are computed on primal values (a few primitives marked

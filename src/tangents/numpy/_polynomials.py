@@ -19,7 +19,7 @@ from ._dispatch import (
     shape,
 )
 from ._extras import _as_bool, _concrete, allclose
-from ._linalg_eig import eigvals
+from .linalg._eig import eigvals
 
 
 # -- polynomials --------------------------------------------------------------------------

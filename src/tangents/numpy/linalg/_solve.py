@@ -1,6 +1,6 @@
 """Matrix factorizations and solves for tangents.numpy.linalg: solve, inv, cholesky and
 qr, each a primitive batched over leading dimensions (matrices are the last two axes), and
-the small matrix helpers the linalg rules share (eigh and svd are in `_linalg_spectral`).
+the small matrix helpers the linalg rules share (eigh and svd are in `_spectral`).
 
 Functions of a Hermitian matrix (cholesky here, eigh and eigvalsh) read one triangle like
 NumPy, and are differentiated as the function NumPy computes: the triangle read builds the
@@ -14,14 +14,14 @@ from collections import namedtuple
 
 import numpy as np
 
-from ..core import Primitive, Tracer, batch_matrices, bind, move_bdim, primal_value
-from ._dispatch import dtype, implements, shape
+from ...core import Primitive, Tracer, batch_matrices, bind, move_bdim, primal_value
+from .._dispatch import dtype, implements, shape
 
 QRResult = namedtuple("QRResult", ["Q", "R"])
 
 
 def _tnp():
-    from .. import numpy as tnp  # the package namespace, complete once imported
+    from ... import numpy as tnp  # the package namespace, complete once imported
     return tnp
 
 

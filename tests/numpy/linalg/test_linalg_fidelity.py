@@ -1,4 +1,4 @@
-"""Linear-algebra fidelity (numpy/_linalg_spectral.py, cholesky): second derivatives at
+"""Linear-algebra fidelity (numpy/linalg/_spectral.py, cholesky): second derivatives at
 repeated eigen/singular values, the one triangle NumPy reads, complex eigh/svd under the
 plain-transpose convention, and lstsq under vmap.  References are central finite
 differences in float64 and the transpose identity <J v, w> = <v, J^T w>."""

@@ -1,4 +1,4 @@
-"""Non-symmetric eig/eigvals and linalg.cross (numpy/_linalg_eig.py) through the shared
+"""Non-symmetric eig/eigvals and linalg.cross (numpy/linalg/_eig.py) through the shared
 harness, and the eigenvalue perturbation formula."""
 import numpy as np
 import pytest

@@ -19,9 +19,9 @@ from collections import namedtuple
 
 import numpy as np
 
-from ..core import Primitive, Tracer, bind, move_bdim, stop_gradient
-from ._dispatch import dtype, implements, numpy_function, shape
-from ._linalg_factor import (
+from ...core import Primitive, Tracer, bind, move_bdim, stop_gradient
+from .._dispatch import dtype, implements, numpy_function, shape
+from ._solve import (
     _T,
     _batch_unary,
     _col,

@@ -8,9 +8,9 @@ from collections import namedtuple
 
 import numpy as np
 
-from .. import numpy as tnp  # the package namespace; read only at call time
-from ..core import Primitive, Tracer, bind, move_bdim
-from ._dispatch import dtype, implements, ndim, numpy_function, shape
+from ... import numpy as tnp  # the package namespace; read only at call time
+from ...core import Primitive, Tracer, bind, move_bdim
+from .._dispatch import dtype, implements, ndim, numpy_function, shape
 
 
 @implements(numpy_function("linalg.cross"))
