@@ -33,7 +33,25 @@ STEPS = {
     "constant_zeros": lambda v: v * (np.arange(N) % 3 + 1) + (np.arange(N) % 2) * v[::-1],
     "softmax": lambda v: tg.nn.softmax(v.reshape(2, 6), axis=1).ravel(),
     "diagonal": lambda v: np.concatenate([np.diagonal(v[:9].reshape(3, 3)), v[3:]]),
+    # contractions: einsum and matmul with batch axes, by structure (+ v: no element is an
+    # identical zero, which later steps would treat as a traced value)
+    "einsum": lambda v: np.einsum("ij,jk->ik", v.reshape(3, 4), A[:4, :4]).ravel() + v,
+    "einsum_diagonal": lambda v: v + np.concatenate(
+        [np.einsum("ii->i", v[:9].reshape(3, 3)), np.einsum("ij,ij->j", v[:9].reshape(3, 3),
+                                                            A[:3, 3:6]), v[6:]]),
+    "einsum_three": lambda v: np.einsum("ij,j,kj->ik", v.reshape(3, 4), v[:4] ** 2,
+                                        A[:4, 4:8]).ravel() + v,
+    "einsum_broadcast": lambda v: np.einsum("ij,ij->ij", v.reshape(3, 4),
+                                            A[:1, :4] + 0.0).ravel() + v,
+    "matmul_batched": lambda v: (v.reshape(3, 2, 2) @ v[::-1].reshape(3, 2, 2)).ravel(),
+    "matmul_broadcast": lambda v: (v.reshape(3, 2, 2) @ A[:2, 2:4]).ravel() + v
+    + (v[:4].reshape(2, 2) @ v.reshape(3, 2, 2)).ravel(),
+    "matmul_vector": lambda v: np.repeat(v.reshape(3, 4) @ v[4:8], 4) + v
+    + np.repeat(A[:3, :4].reshape(1, 3, 4) @ v[:4], 4),
 }
+CONTRACTIONS = ["matmul", "matmul_right", "bilinear", "einsum", "einsum_diagonal",
+                "einsum_three", "einsum_broadcast", "matmul_batched", "matmul_broadcast",
+                "matmul_vector"]
 
 
 def brute_jacobian(fun, x):
@@ -77,8 +95,10 @@ def test_random_programs_equal_brute_force(seed):
     np.testing.assert_array_equal(got, brute_jacobian(fun, x), err_msg=str(chosen))
 
 
-# the Hessian steps leave out prod (its d2/dxi2 = 0 is not structural)
-HESSIAN_STEPS = [n for n in STEPS if n != "reduce"]
+# the Hessian steps leave out prod (its d2/dxi2 = 0 is not structural) and diagonal, which
+# drops elements: the interactions of a nonlinear step are kept for all its elements, also
+# those a later step drops (a superset: see test_dropped_elements_keep_their_interactions)
+HESSIAN_STEPS = [n for n in STEPS if n not in ("reduce", "diagonal")]
 
 
 @pytest.mark.parametrize("seed", range(10))
@@ -92,6 +112,53 @@ def test_random_hessians_equal_brute_force(seed):
     x = rand((N,), seed=seed)
     got = ts.hessian_sparsity(fun, x).toarray()
     np.testing.assert_array_equal(got, brute_hessian(fun, x), err_msg=str(chosen))
+
+
+@pytest.mark.parametrize("name", CONTRACTIONS)
+def test_contraction_hessians_equal_brute_force(name):
+    def fun(v):
+        return np.sum(np.sin(STEPS[name](v))) + np.sum(STEPS[name](v) * np.linspace(1, 2, N))
+    x = rand((N,), seed=6)
+    np.testing.assert_array_equal(ts.hessian_sparsity(fun, x).toarray(),
+                                  brute_hessian(fun, x))
+    # the bilinear part alone: only pairs that meet in one term of the contraction
+    fun = lambda v: np.sum(STEPS[name](v) * np.linspace(1, 2, N))  # noqa: E731
+    np.testing.assert_array_equal(ts.hessian_sparsity(fun, x).toarray(),
+                                  brute_hessian(fun, x))
+
+
+@pytest.mark.parametrize("fun", [
+    lambda v: np.einsum(",->", v[0], v[1]) * v,
+    lambda v: np.einsum("i,->i", v, v[3]),
+    lambda v: np.einsum("i,i->", v, v[::-1] * (np.arange(N) % 3)) * v,
+    lambda v: v[:4] @ v[4:8] + np.einsum("ij->", v.reshape(3, 4)) * v,
+], ids=["scalars", "scalar_operand", "dot", "vector_dot"])
+def test_scalar_contractions_equal_brute_force(fun):
+    x = rand((N,), seed=5)
+    np.testing.assert_array_equal(ts.jacobian_sparsity(fun, x).toarray(),
+                                  brute_jacobian(fun, x))
+    g = lambda v: np.sum(fun(v))  # noqa: E731
+    np.testing.assert_array_equal(ts.hessian_sparsity(g, x).toarray(), brute_hessian(g, x))
+
+
+def test_a_traced_operands_zeros_are_not_structural():
+    # stop_gradient(v) carries no derivative but varies with x: its zeros at this x are not
+    # zeros at the next one, so they must not drop dependencies of the other operand
+    x = rand((N,), seed=3) * (np.arange(N) % 2)
+    for fun in (lambda v: v.reshape(3, 4) @ tg.stop_gradient(v).reshape(4, 3),
+                lambda v: np.einsum("ij,jk->ik", v.reshape(3, 4),
+                                    tg.stop_gradient(v).reshape(4, 3))):
+        got = ts.jacobian_sparsity(fun, x).toarray()
+        assert (brute_jacobian(fun, x) <= got).all()
+
+
+def test_dropped_elements_keep_their_interactions():
+    # v[1:] * v[:-1] couples (i, i + 1) for every i; [::4] keeps three of those products.
+    # Detection runs forward only, so all nine pairs stay: correct, not tight
+    fun = lambda v: np.sum((v[1:] * v[:-1])[::4])  # noqa: E731
+    x = rand((10,), seed=1)
+    got, brute = ts.hessian_sparsity(fun, x).toarray(), brute_hessian(fun, x)
+    assert (brute <= got).all() and brute.sum() == 6 and got.sum() == 18
 
 
 def test_linear_programs_have_empty_hessians():
@@ -134,13 +201,13 @@ def test_constant_output_and_zero_derivative():
 
 
 def test_the_dense_default_is_a_superset():
-    # einsum and linalg have no precise rule: every output depends on every input used
+    # linalg has no precise rule: every output depends on every input used
     x = rand((4,), seed=7) + 3.0
     fun = lambda v: np.linalg.solve(np.diag(v[:2]) + 1.0, v[2:])  # noqa: E731
     got = ts.jacobian_sparsity(fun, x).toarray()
     assert (brute_jacobian(fun, x) <= got).all() and got.all()
     assert rules.COVERAGE()["linalg_solve"] == "dense default"
-    assert rules.COVERAGE()["matmul"] == "precise"
+    assert rules.COVERAGE()["matmul"] == rules.COVERAGE()["einsum"] == "precise"
 
 
 def test_custom_vjp_is_traced_through():

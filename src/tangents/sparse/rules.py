@@ -124,32 +124,92 @@ def _cumulative_rule(nonlinear):
     return rule
 
 
+def _supports(op, ins, sizes, keep, skip):
+    """The assignments of the letters ``keep`` (index arrays, one per letter, and their
+    count) for which some assignment of the other letters makes every operand outside
+    ``skip`` possibly nonzero: a constant's zeros are structural, a traced value's are not."""
+    if 0 in sizes.values():
+        return tuple(np.zeros(0, np.intp) for _ in keep), 0
+    masks, subs = [], []
+    for j, (letters, v) in enumerate(zip(ins, op.vals)):
+        if j not in skip and not op.tainted[j]:
+            # float32: counts of nonnegative terms, only compared with 0
+            masks.append(np.broadcast_to(np.asarray(v) != 0, tuple(
+                sizes[c] for c in letters)).astype(np.float32))
+            subs.append(letters)
+    for c in keep:
+        if not any(c in letters for letters in subs):
+            masks.append(np.ones(sizes[c], np.float32))  # a letter no constant operand has
+            subs.append(c)
+    found = (np.einsum(",".join(subs) + "->" + keep, *masks, optimize=True) > 0 if subs
+             else np.ones((), bool))
+    flat = np.flatnonzero(found)
+    return (np.unravel_index(flat, found.shape) if keep else ()), flat.size
+
+
+def _elements(letters, shape, keep, idx, count):
+    """Flat element numbers, in an operand with ``letters`` and ``shape``, of the letter
+    assignments ``idx`` over ``keep`` (a length-one axis broadcasts: index 0)."""
+    if not shape:
+        return np.zeros(count, np.intp)
+    at = dict(zip(keep, idx))
+    return np.ravel_multi_index([at[c] if d != 1 else np.zeros(count, np.intp)
+                                 for c, d in zip(letters, shape)], shape)
+
+
+def _relation(op, ins, sizes, a, b, skip):
+    """Boolean matrix of which elements of ``a`` meet which of ``b`` in some term of the
+    contraction; ``a``, ``b`` are (letters, shape) of the answer or of operands."""
+    keep = "".join(dict.fromkeys(a[0] + b[0]))
+    idx, count = _supports(op, ins, sizes, keep, skip)
+    rows = _elements(*a, keep, idx, count)
+    cols = _elements(*b, keep, idx, count)
+    return pt.sparse().csr_array((np.ones(count, bool), (rows, cols)),
+                                 shape=(math.prod(a[1]), math.prod(b[1])))
+
+
+def _contraction(op, ins, out):
+    """Any einsum ``ins -> out`` (one letter per axis, no ellipsis): answer element o depends
+    on element e of operand k when some term of the sum holds both and the constant operands
+    are not zero there; two traced operands interact where one term holds both (the
+    contraction is linear in each operand)."""
+    sizes = {}
+    for letters, v in zip(ins, op.vals):
+        for c, d in zip(letters, np.shape(v)):
+            if sizes.get(c, 1) == 1:
+                sizes[c] = d
+    shapes = [np.shape(v) for v in op.vals]
+    answer = (out, np.shape(op.ans))
+    used = op.differentiated()
+    result = None
+    for k in used:
+        m = _relation(op, ins, sizes, answer, (ins[k], shapes[k]), {k})
+        result = pt.union(result, m @ op.pats[k])
+    if op.pairs is not None:
+        for i, k in enumerate(used):
+            for j in used[i + 1:]:
+                c = _relation(op, ins, sizes, (ins[k], shapes[k]), (ins[j], shapes[j]),
+                              {k, j})
+                # union over terms of x_k[e] x x_j[e']: P_k^T C P_j as rows a^T b
+                op.interact(op.pats[k], c @ op.pats[j])
+    return result
+
+
+def _einsum(op):
+    ins, out = op.params["subscripts"].split("->")
+    return _contraction(op, ins.split(","), out)
+
+
 def _matmul(op):
-    """``x @ y`` for operands of at most two axes: answer (i, j) depends on x[i, l] and
-    y[l, j] for the l where the other operand is not a constant zero."""
-    x, y = op.vals
-    if np.ndim(x) > 2 or np.ndim(y) > 2 or np.ndim(x) == 0 or np.ndim(y) == 0:
+    """``x @ y`` as the einsum it is: batch axes broadcast from the right, a 1-D operand
+    has no row (column) axis."""
+    nx, ny = np.ndim(op.vals[0]), np.ndim(op.vals[1])
+    if nx == 0 or ny == 0 or max(nx, ny) > 22:
         return op.dense()
-    sp = pt.sparse()
-    xs = np.reshape(x, (1, -1)) if np.ndim(x) == 1 else x
-    ys = np.reshape(y, (-1, 1)) if np.ndim(y) == 1 else y
-    (m, k), p = np.shape(xs), np.shape(ys)[1]
-    px, py = op.pats
-    out = None
-    if px is not None:
-        mask_y = np.ones((k, p), bool) if py is not None else np.asarray(ys) != 0
-        out = (sp.kron(sp.identity(m, dtype=bool), sp.csr_array(mask_y.T), format="csr")
-               @ px)
-    if py is not None:
-        mask_x = np.ones((m, k), bool) if px is not None else np.asarray(xs) != 0
-        out = pt.union(out, sp.kron(sp.csr_array(mask_x), sp.identity(p, dtype=bool),
-                                    format="csr") @ py)
-    if px is not None and py is not None and op.pairs is not None:
-        # x[i, l] couples with y[l, j] for every i, j: group both by l
-        cx = pt.scatter(px, np.tile(np.arange(k), m), k)
-        cy = pt.scatter(py, np.repeat(np.arange(k), p), k)
-        op.interact(cx, cy)
-    return out
+    batch = "abcdefghlmnopqrstuvwxy"[:max(nx, ny, 2) - 2]
+    x = batch[len(batch) - max(nx - 2, 0):] + ("ij" if nx > 1 else "j")
+    y = batch[len(batch) - max(ny - 2, 0):] + ("jk" if ny > 1 else "j")
+    return _contraction(op, [x, y], batch + ("i" if nx > 1 else "") + ("k" if ny > 1 else ""))
 
 
 def _empty(op):
@@ -188,6 +248,7 @@ RULES = {
     "cummin": _cumulative_rule(False),
     "cumprod": _cumulative_rule(True),
     "matmul": _matmul,
+    "einsum": _einsum,
     "stop_gradient": _empty,
 }
 
