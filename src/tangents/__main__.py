@@ -16,7 +16,7 @@ def main(argv=None):
         print(_USAGE, end="")
         return 0 if argv else 2
     if argv[0] == "demo":
-        from .demo import main as demo_main
+        from ._tools.demo import main as demo_main
         demo_main(argv[1:])
         return 0
     print(f"unknown command {argv[0]!r}\n\n{_USAGE}", end="", file=sys.stderr)

@@ -29,7 +29,7 @@ def _require():
 
 
 def build_model():
-    from . import nn
+    from .. import nn
     return nn.Sequential(
         nn.Conv2D(16, 3, padding="SAME"), nn.ReLU(),
         nn.Conv2D(32, 3, padding="SAME"), nn.ReLU(), nn.MaxPool2D(2),

@@ -1,13 +1,13 @@
 """docs/coverage.md is generated from the registry: regenerate and compare, so it cannot go
-stale (run `python -m tangents.coverage docs/coverage.md` after adding a function)."""
+stale (run `python -m tangents._tools.coverage docs/coverage.md` after adding a function)."""
 import pathlib
 
 import numpy as np
 import pytest
 
-from tangents.coverage import table
+from tangents._tools.coverage import table
 
-DOC = pathlib.Path(__file__).resolve().parents[1] / "docs" / "coverage.md"
+DOC = pathlib.Path(__file__).resolve().parents[2] / "docs" / "coverage.md"
 
 
 def test_coverage_table_is_current():
@@ -16,7 +16,7 @@ def test_coverage_table_is_current():
         pytest.skip("docs/coverage.md was generated with another NumPy version; the "
                     "namespace it lists differs")
     assert text == table(), (
-        "docs/coverage.md is stale: run `python -m tangents.coverage docs/coverage.md`")
+        "docs/coverage.md is stale: run `python -m tangents._tools.coverage docs/coverage.md`")
 
 
 @pytest.mark.parametrize("sub", ["linalg", "fft"])
