@@ -8,7 +8,7 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
-NEEDS_SCIPY = {"logistic_regression.py"}
+NEEDS_SCIPY = {"logistic_regression.py", "sparse_newton.py", "sparse_poisson.py"}
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=[p.name for p in EXAMPLES])
