@@ -13,7 +13,7 @@ from ...core import Primitive, bind, builders, stop_gradient
 from .._dispatch import dtype, implements, normalize_axis, shape
 from ._solve import (
     _T,
-    _batch_unary,
+    _batch_axis_to_front,
     _diag,
     _diagm,
     _eye,
@@ -42,7 +42,7 @@ def _adjugate_impl(x):
 
 _det_sign_p = builders.nondifferentiable("linalg_det_sign",
                                          lambda x: np.sign(np.linalg.det(x)))
-_det_sign_p.def_batch(_batch_unary(_det_sign_p))
+_det_sign_p.def_batch(_batch_axis_to_front(_det_sign_p))
 
 
 def _adjugate_frame(x):
@@ -91,13 +91,13 @@ def _adjugate_vjp(ct, ans, x):
 adjugate_p = Primitive("linalg_adjugate", _adjugate_impl)
 adjugate_p.def_vjp(_adjugate_vjp)
 adjugate_p.def_jvp(_adjugate_jvp)
-adjugate_p.def_batch(_batch_unary(adjugate_p))
+adjugate_p.def_batch(_batch_axis_to_front(adjugate_p))
 
 det_p = Primitive("linalg_det", np.linalg.det)
 # d det(A) = tr(adj(A) dA), exact for singular A too
 det_p.def_vjp(lambda ct, ans, x: _tnp().expand_dims(ct, (-2, -1)) * _T(bind(adjugate_p, x)))
 det_p.def_jvp(lambda t, ans, x: _tnp().sum(_T(bind(adjugate_p, x)) * t, axis=(-2, -1)))
-det_p.def_batch(_batch_unary(det_p))
+det_p.def_batch(_batch_axis_to_front(det_p))
 
 
 @implements(np.linalg.det)
@@ -119,7 +119,7 @@ slogdet_p = Primitive("linalg_slogdet", lambda x: list(np.linalg.slogdet(x)),
 # d log|det A| = tr(A^-1 dA); the sign is piecewise constant
 slogdet_p.def_vjp(lambda ct, ans, x: _tnp().expand_dims(ct[1], (-2, -1)) * _T(bind(inv_p, x)))
 slogdet_p.def_jvp(lambda t, ans, x: [None, _tnp().sum(_diag(bind(solve_p, x, t)), axis=-1)])
-slogdet_p.def_batch(_batch_unary(slogdet_p))
+slogdet_p.def_batch(_batch_axis_to_front(slogdet_p))
 
 
 @implements(np.linalg.slogdet)
@@ -152,7 +152,7 @@ def _pinv_vjp(ct, ans, x, **params):
 pinv_p = Primitive("linalg_pinv", lambda x, **params: np.linalg.pinv(x, **params))
 pinv_p.def_vjp(_pinv_vjp)
 pinv_p.def_jvp(_pinv_jvp)
-pinv_p.def_batch(_batch_unary(pinv_p))
+pinv_p.def_batch(_batch_axis_to_front(pinv_p))
 
 
 @implements(np.linalg.pinv)
@@ -319,7 +319,7 @@ def _matrix_rank_impl(x, *, tol, hermitian, rtol):
 
 
 matrix_rank_p = builders.nondifferentiable("linalg_matrix_rank", _matrix_rank_impl)
-matrix_rank_p.def_batch(_batch_unary(matrix_rank_p))
+matrix_rank_p.def_batch(_batch_axis_to_front(matrix_rank_p))
 
 
 @implements(np.linalg.matrix_rank)

@@ -77,7 +77,7 @@ def _safe_inv(s):
     return tnp.where(zero, 0.0, 1 / tnp.where(zero, 1.0, s))
 
 
-def _batch_unary(prim):
+def _batch_axis_to_front(prim):
     """Batching rule for a primitive of one matrix argument: batch axis to the front."""
     def rule(vals, bdims, **params):
         out = bind(prim, move_bdim(vals[0], bdims[0], 0), **params)
@@ -125,7 +125,7 @@ def solve(a, b):
 inv_p = Primitive("linalg_inv", np.linalg.inv)
 inv_p.def_vjp(lambda ct, ans, x: -(_T(ans) @ ct @ _T(ans)))  # d inv(A) = -inv(A) dA inv(A)
 inv_p.def_jvp(lambda t, ans, x: -(ans @ t @ ans))
-inv_p.def_batch(_batch_unary(inv_p))
+inv_p.def_batch(_batch_axis_to_front(inv_p))
 
 
 @implements(np.linalg.inv)
@@ -160,7 +160,7 @@ def _cholesky_vjp(ct, ans, x):
 cholesky_p = Primitive("linalg_cholesky", np.linalg.cholesky)
 cholesky_p.def_vjp(_cholesky_vjp)
 cholesky_p.def_jvp(_cholesky_jvp)
-cholesky_p.def_batch(_batch_unary(cholesky_p))
+cholesky_p.def_batch(_batch_axis_to_front(cholesky_p))
 
 
 @implements(np.linalg.cholesky)
@@ -208,7 +208,7 @@ def _qr_vjp(ct, ans, x):
 qr_p = Primitive("linalg_qr", lambda x: list(np.linalg.qr(x)), multiple_results=True)
 qr_p.def_vjp(_qr_vjp)
 qr_p.def_jvp(_qr_jvp)
-qr_p.def_batch(_batch_unary(qr_p))
+qr_p.def_batch(_batch_axis_to_front(qr_p))
 
 
 @implements(np.linalg.qr)

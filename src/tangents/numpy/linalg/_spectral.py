@@ -23,7 +23,7 @@ from ...core import Primitive, Tracer, bind, move_bdim, stop_gradient
 from .._dispatch import dtype, implements, numpy_function, shape
 from ._solve import (
     _T,
-    _batch_unary,
+    _batch_axis_to_front,
     _col,
     _diag,
     _diagm,
@@ -177,7 +177,7 @@ eigh_p = Primitive("linalg_eigh", lambda x, *, UPLO: list(np.linalg.eigh(x, UPLO
                    multiple_results=True)
 eigh_p.def_vjp(_eigh_vjp)
 eigh_p.def_jvp(_eigh_jvp)
-eigh_p.def_batch(_batch_unary(eigh_p))
+eigh_p.def_batch(_batch_axis_to_front(eigh_p))
 
 
 @implements(np.linalg.eigh)
@@ -248,7 +248,7 @@ def _eigvalsh_jvp(t, ans, x, *, UPLO):
 eigvalsh_p = Primitive("linalg_eigvalsh", lambda x, *, UPLO: np.linalg.eigvalsh(x, UPLO))
 eigvalsh_p.def_vjp(lambda ct, ans, x, *, UPLO: _cj(bind(eig_spectral_p, ct, x, UPLO=UPLO)))
 eigvalsh_p.def_jvp(_eigvalsh_jvp)
-eigvalsh_p.def_batch(_batch_unary(eigvalsh_p))
+eigvalsh_p.def_batch(_batch_axis_to_front(eigvalsh_p))
 
 
 @implements(np.linalg.eigvalsh)
@@ -323,7 +323,7 @@ svd_p = Primitive("linalg_svd", lambda x: list(np.linalg.svd(x, full_matrices=Fa
                   multiple_results=True)
 svd_p.def_vjp(_svd_vjp)
 svd_p.def_jvp(_svd_jvp)
-svd_p.def_batch(_batch_unary(svd_p))
+svd_p.def_batch(_batch_axis_to_front(svd_p))
 
 
 # -- svdvals and its VJP primitive U diag(c) V^H ---------------------------------------
@@ -400,7 +400,7 @@ def _svdvals_jvp(t, ans, x):
 svdvals_p = Primitive("linalg_svdvals", lambda x: np.linalg.svd(x, compute_uv=False))
 svdvals_p.def_vjp(lambda ct, ans, x: _cj(bind(svd_spectral_p, ct, x)))
 svdvals_p.def_jvp(_svdvals_jvp)
-svdvals_p.def_batch(_batch_unary(svdvals_p))
+svdvals_p.def_batch(_batch_axis_to_front(svdvals_p))
 
 
 @implements(np.linalg.svd)
