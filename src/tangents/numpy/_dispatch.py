@@ -23,7 +23,7 @@ def implements(*np_funcs):
     return register
 
 
-def implements_ufunc(ufunc, name=None):
+def implements_ufunc(ufunc):
     """Make the decorated function the handler of a NumPy ufunc on traced values."""
     def register(fn):
         ufunc_handlers[ufunc] = fn
