@@ -119,8 +119,8 @@ class JVPTrace(Trace):
         ans = bind(prim, *primals, **params) if nested else prim.impl(*primals, **params)
         if not prim.differentiable:
             return ans
-        if scalars and not prim.scalar_safe_rules:
-            primals = ops.rule_args(primals, ans)
+        if scalars:
+            primals = prim.rule_args(primals, ans)
         if prim.multiple_results:
             outs = apply_jvp(prim, primals, tangents, ans, params)
             if outs is None:
@@ -162,8 +162,7 @@ def forward_through_tape(tape, input_tangents, out_tracers):
         prim, args, params, ans, parents = tape[i]
         if prim is None:
             continue
-        if prim.vjp_forward is not None:
-            ans = ans[0]  # (ans, residual): the forward rules take the answer alone
+        ans = prim.answer_of(ans)  # what the tape kept may hold a residual (primitive.py)
         ins = []
         for p in parents:
             ins.append(None if p is None else tangents.get(p))

@@ -24,26 +24,6 @@ def dtype_of(x):
         return np.result_type(x)
 
 
-PY_SCALARS = (float, int, complex, bool)
-
-
-def rule_args(primals, like):
-    """Python scalars among ``primals`` as NumPy scalars, so that rules compute with NumPy's
-    semantics (``1 / y`` at ``y = 0.0`` is inf, never a ZeroDivisionError).  They take the
-    dtype of the result ``like`` when it is inexact, as NumPy's weak promotion did in the
-    forward pass (``x * 1.001`` on float32 stays float32 in its rules too)."""
-    dt = dtype_of(like[0] if isinstance(like, (list, tuple)) else like)
-    kind = dt.kind
-    out = list(primals)
-    for i, a in enumerate(out):
-        t = type(a)
-        if t is float or t is int or t is bool:
-            out[i] = dt.type(a) if kind == "f" or kind == "c" else np.asarray(a)[()]
-        elif t is complex:
-            out[i] = dt.type(a) if kind == "c" else np.asarray(a)[()]
-    return out
-
-
 def add(x, y):
     return bind(add_p, x, y)
 

@@ -10,12 +10,19 @@ interpretation, declared side by side:
 * ``batch``  ``batch(args, bdims, **params) -> (out, out_bdim)``;
 * ``sparsity`` (optional) ``sparsity(op) -> pattern``: which inputs each answer element
   depends on, from its arguments' (`tangents.sparse.pattern.Op`); None: the dense default;
-* ``vjp_forward`` (optional) ``vjp_forward(needed, *args, **params) -> (ans, residual)``:
-  the forward pass under reverse mode, keeping an intermediate its VJP rules reuse instead
-  of recomputing it (as im2col's columns for a convolution's filter cotangent).  ``needed``
-  says which arguments are differentiated.  The VJP rules of such a primitive receive
-  ``(ans, residual)`` as their ``ans``; ``residual`` is None where it was not kept (nested
-  transforms, whose rules must then stay differentiable in every argument).
+
+Two hooks let one primitive differ from the rest without the interpreters knowing which:
+
+* ``forward_for_vjp(parents, primals, params) -> (ans, kept)``: the forward pass under
+  reverse mode; ``kept`` is what the tape stores and the VJP rules receive as ``ans``.
+  ``parents[i] is None`` where argument ``i`` is not differentiated; ``parents`` is None
+  when an outer transform traces the values (the answer then comes from `bind`).  By
+  default ``kept`` is the answer; `Primitive.def_vjp_forward` declares a forward pass that
+  also keeps a residual (as im2col's columns for a convolution's filter cotangent), and
+  ``answer_of(kept)`` gives the answer back (for `linearize`'s forward rules).
+* ``rule_args(primals, ans) -> primals``: the arguments the rules see when some are Python
+  numbers (`rule_args`: NumPy scalars, so ``1 / y`` at 0 is inf); a primitive whose rules
+  only pass a scalar on (``ct * y``) keeps them as they are (``scalar_safe_rules = True``).
 
 Rules are written with differentiable operations, so derivatives of derivatives need
 nothing special.  Broadcasting of cotangents back to an argument's shape and casting to
@@ -25,9 +32,11 @@ from __future__ import annotations
 
 import itertools
 
+import numpy as np
+
 from .tracer import Tracer, function_handlers
 
-__all__ = ["Primitive", "bind", "registry", "new_level"]
+__all__ = ["Primitive", "bind", "registry", "new_level", "rule_args"]
 
 registry: dict[str, Primitive] = {}
 
@@ -43,8 +52,8 @@ class Primitive:
     """One operation and its rules.  Calling it binds it to its arguments."""
 
     __slots__ = ("name", "impl", "vjps", "vjp_joint", "jvps", "jvp_joint", "batch", "sparsity",
-                 "vjp_forward", "differentiable", "multiple_results", "scalar_safe_rules",
-                 "__weakref__")
+                 "forward_for_vjp", "answer_of", "rule_args", "differentiable",
+                 "multiple_results", "__weakref__")
 
     def __init__(self, name, impl, *, differentiable=True, multiple_results=False):
         if name in registry:
@@ -57,10 +66,9 @@ class Primitive:
         self.jvp_joint = None
         self.batch = None
         self.sparsity = None
-        self.vjp_forward = None
-        # rules that only combine Python-scalar arguments with arrays (ct * y, never 1 / y)
-        # may receive them as they are, without conversion to NumPy scalars (ops.rule_args)
-        self.scalar_safe_rules = False
+        self.forward_for_vjp = self._forward_for_vjp
+        self.answer_of = _identity
+        self.rule_args = rule_args
         self.differentiable = differentiable
         self.multiple_results = multiple_results
         registry[name] = self
@@ -88,16 +96,74 @@ class Primitive:
             self.jvps = jvps
         return self
 
+    def _forward_for_vjp(self, parents, primals, params):
+        ans = self.impl(*primals, **params) if parents is not None else \
+            bind(self, *primals, **params)
+        return ans, ans
+
     def def_vjp_forward(self, forward):
-        """Declare the reverse-mode forward pass that keeps a residual for the VJP rules."""
+        """Declare ``forward(needed, *args, **params) -> (ans, residual)``, the forward pass
+        under reverse mode that keeps an intermediate its VJP rules reuse (``needed[i]``:
+        argument ``i`` is differentiated).  The VJP rules then receive ``(ans, residual)``
+        as ``ans``, with ``residual`` None where nothing was kept (under an outer transform,
+        where the rules must stay differentiable in every argument)."""
         if self.multiple_results:
             raise ValueError(f"{self.name}: vjp_forward is for single-result primitives")
-        self.vjp_forward = forward
+
+        def forward_for_vjp(parents, primals, params):
+            if parents is None:
+                ans = bind(self, *primals, **params)
+                return ans, (ans, None)
+            kept = forward([p is not None for p in parents], *primals, **params)
+            return kept[0], kept
+
+        self.forward_for_vjp = forward_for_vjp
+        self.answer_of = _first
         return self
+
+    @property
+    def scalar_safe_rules(self):
+        """Whether the rules take Python-number arguments as they are (see `rule_args`)."""
+        return self.rule_args is _as_given
+
+    @scalar_safe_rules.setter
+    def scalar_safe_rules(self, safe):
+        self.rule_args = _as_given if safe else rule_args
 
     def def_batch(self, rule):
         self.batch = rule
         return self
+
+
+def _identity(kept):
+    return kept
+
+
+def _first(kept):
+    return kept[0]
+
+
+def _as_given(primals, like):
+    return primals
+
+
+def rule_args(primals, like):
+    """Python scalars among ``primals`` as NumPy scalars, so that rules compute with NumPy's
+    semantics (``1 / y`` at ``y = 0.0`` is inf, never a ZeroDivisionError).  They take the
+    dtype of the result ``like`` when it is inexact, as NumPy's weak promotion did in the
+    forward pass (``x * 1.001`` on float32 stays float32 in its rules too)."""
+    first = like[0] if isinstance(like, (list, tuple)) else like
+    dt = getattr(first, "dtype", None)
+    dt = np.result_type(first) if dt is None else dt
+    kind = dt.kind
+    out = list(primals)
+    for i, a in enumerate(out):
+        t = type(a)
+        if t is float or t is int or t is bool:
+            out[i] = dt.type(a) if kind == "f" or kind == "c" else np.asarray(a)[()]
+        elif t is complex:
+            out[i] = dt.type(a) if kind == "c" else np.asarray(a)[()]
+    return out
 
 
 def bind(prim, *args, **params):

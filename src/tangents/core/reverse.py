@@ -16,7 +16,6 @@ import itertools
 import numpy as np
 
 from . import ops
-from .primitive import bind
 from .trace import LeakedTracerError, Trace, forwarding, inexact
 from .tracer import Tracer
 
@@ -63,8 +62,11 @@ class RuleNode:
     multiple_results = True
     vjps = None
     jvps = None
-    vjp_forward = None
     differentiable = True
+
+    @staticmethod
+    def answer_of(kept):
+        return kept
 
     def __init__(self, name, vjp_joint, jvp_joint):
         self.name = name
@@ -94,23 +96,18 @@ class VJPTrace(Trace):
 
     def apply(self, prim, primals, parents, scalars, nested, params):
         # outer transforms only see this operation if a primal is theirs
-        forward = prim.vjp_forward
         if nested:
             forwarding.depth += 1
             try:
-                ans = bind(prim, *primals, **params)
+                ans, node_ans = prim.forward_for_vjp(None, primals, params)
             finally:
                 forwarding.depth -= 1
-            node_ans = ans if forward is None else (ans, None)
-        elif forward is None:
-            ans = node_ans = prim.impl(*primals, **params)
         else:
-            ans, residual = forward([p is not None for p in parents], *primals, **params)
-            node_ans = (ans, residual)
+            ans, node_ans = prim.forward_for_vjp(parents, primals, params)
         if not prim.differentiable:
             return ans
-        if scalars and not prim.scalar_safe_rules:
-            primals = ops.rule_args(primals, ans)
+        if scalars:
+            primals = prim.rule_args(primals, ans)
         if prim.multiple_results:
             return self.record_outputs(prim, primals, params, ans, parents)
         if type(ans) is np.ndarray:
