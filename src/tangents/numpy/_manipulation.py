@@ -433,6 +433,7 @@ def _vectors(a, v):
 
 
 @implements(np.convolve)
+@numpy_on_plain(np.convolve)
 def convolve(a, v, mode="full"):
     """``convolve(a, v, mode="full")``: discrete linear convolution of 1-d arrays (modes
     full, same, valid).
