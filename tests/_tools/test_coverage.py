@@ -15,6 +15,9 @@ def test_coverage_table_is_current():
     if f"NumPy {np.__version__};" not in text:
         pytest.skip("docs/coverage.md was generated with another NumPy version; the "
                     "namespace it lists differs")
+    scipy = pytest.importorskip("scipy")
+    if f"(SciPy {scipy.__version__})" not in text:
+        pytest.skip("docs/coverage.md was generated with another SciPy version")
     assert text == table(), (
         "docs/coverage.md is stale: run `python -m tangents._tools.coverage docs/coverage.md`")
 
@@ -51,3 +54,17 @@ def test_passthrough_names_are_numpys_own_objects():
         assert getattr(tnp, name) is getattr(np, name)
     with pytest.raises(AttributeError, match="no attribute 'not_a_numpy_name'"):
         tnp.not_a_numpy_name  # noqa: B018
+
+
+def test_scipy_tables_list_every_function_of_tangents_scipy():
+    pytest.importorskip("scipy")
+    from tangents._tools.scipy_coverage import scipy_tables
+    from tangents.scipy import integrate, linalg, signal, special, stats
+    text = "\n".join(scipy_tables())
+    for mod, prefix in [(special, "scipy.special."), (stats, "scipy.stats."),
+                        (linalg, "scipy.linalg."), (signal, "scipy.signal."),
+                        (integrate, "scipy.integrate.")]:
+        for name in mod.__all__:
+            if name != "COVERAGE":
+                assert f"| `{prefix}{name}` |" in text, f"{prefix}{name} is not in the table"
+    assert "| `scipy.special.gammainc` | differentiable in arguments 0, 1 |" in text

@@ -171,7 +171,8 @@ def table():
         "",
         "| function | status |", "|---|---|",
     ]
-    return "\n".join(head + lines) + "\n"
+    from .scipy_coverage import scipy_tables
+    return "\n".join(head + lines + scipy_tables()) + "\n"
 
 
 if __name__ == "__main__":
