@@ -47,6 +47,7 @@ from .tracer import (
     primal_value,
     ufunc_handlers,
     ufunc_method_handlers,
+    ufunc_prims,
 )
 from .transforms import grad, jvp, linearize, value_and_grad, vjp, vmap
 
@@ -58,7 +59,8 @@ __all__ = [
     "concatenate_p", "split_p", "unbroadcast", "expand_reduced", "keepdims_shape",
     "reduced_shape", "reduction_blocks",
     "Tracer", "TracerConversionError", "NoDerivativeRuleError", "LeakedTracerError", "Trace",
-    "function_handlers", "ufunc_handlers", "ufunc_method_handlers", "check_subclass",
+    "function_handlers", "ufunc_handlers", "ufunc_method_handlers", "ufunc_prims",
+    "check_subclass",
     "primal_value", "backend",
     "record_view", "is_view", "layout", "reshaped_layout",
     "grad", "value_and_grad", "vjp", "jvp", "linearize", "vmap", "jacrev", "jacfwd",

@@ -13,9 +13,13 @@ from .aliasing import after_inplace
 
 __all__ = ["Tracer", "TracerConversionError", "NoDerivativeRuleError",
            "ufunc_handlers", "ufunc_method_handlers", "function_handlers", "check_subclass",
-           "FOREIGN_ARRAYS", "backend", "primal_value"]
+           "FOREIGN_ARRAYS", "backend", "primal_value", "ufunc_prims"]
 
 ufunc_handlers: dict = {}
+# ufunc -> the primitive whose binding is the whole of its handler (the NumPy layer's
+# elementwise rows): the operators and ``__array_ufunc__`` hand such an operation to the
+# trace themselves when a tracer meets only constants (see `_traced_alone`)
+ufunc_prims: dict = {}
 ufunc_method_handlers: dict = {}  # (ufunc, "reduce" | "accumulate" | "outer") -> handler
 function_handlers: dict = {}
 
@@ -101,13 +105,29 @@ def check_subclass(x, op, where="an argument"):
                         "convert it with np.asarray(x) first")
 
 
+# Operand types that neither are nor hold a tracer (np.float64 is a float subclass, so it
+# is listed on its own; subclasses of ndarray are left to `bind`, which checks them).
+# When a tracer meets only such constants its trace is the innermost one, as `bind` would
+# find, so the operators and ``__array_ufunc__`` hand a `ufunc_prims` operation straight to
+# it: `bind`'s search is one Python call too many on the hot path of every op.
+_CONSTANTS = frozenset((np.ndarray, float, int, bool, complex, np.float64, np.float32))
+
+
 def _ufunc(name):
     uf = getattr(np, name)
 
     def method(self, other):
+        if type(other) in _CONSTANTS:
+            prim = ufunc_prims.get(uf)
+            if prim is not None:
+                return self._trace.process(prim, (self, other), {})
         return ufunc_handlers[uf](self, other)
 
     def rmethod(self, other):
+        if type(other) in _CONSTANTS:
+            prim = ufunc_prims.get(uf)
+            if prim is not None:
+                return self._trace.process(prim, (other, self), {})
         return ufunc_handlers[uf](other, self)
 
     return method, rmethod
@@ -155,6 +175,14 @@ class Tracer:
     # -- NumPy dispatch ---------------------------------------------------------------
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         if not kwargs and method == "__call__":  # the common case: x * y, np.exp(x)
+            prim = ufunc_prims.get(ufunc)
+            if prim is not None:  # np.exp(x), or self with one constant (see _CONSTANTS)
+                if len(inputs) == 1:
+                    return self._trace.process(prim, inputs, {})
+                if len(inputs) == 2:
+                    other = inputs[1] if inputs[0] is self else inputs[0]
+                    if type(other) in _CONSTANTS:
+                        return self._trace.process(prim, inputs, {})
             handler = ufunc_handlers.get(ufunc)
             if handler is not None:
                 return handler(*inputs)

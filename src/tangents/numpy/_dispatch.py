@@ -7,7 +7,7 @@ import operator
 
 import numpy as np
 
-from ..core import Tracer, function_handlers, ufunc_handlers
+from ..core import Tracer, bind, function_handlers, ufunc_handlers, ufunc_prims
 
 __all__ = ["implements", "implements_ufunc", "numpy_function", "normalize_axes",
            "normalize_axis", "reduce_axes", "is_traced", "contains_tracer", "numpy_on_plain",
@@ -27,6 +27,10 @@ def implements_ufunc(ufunc):
     """Make the decorated function the handler of a NumPy ufunc on traced values."""
     def register(fn):
         ufunc_handlers[ufunc] = fn
+        ufunc_prims.pop(ufunc, None)
+        if (type(fn) is functools.partial and fn.func is bind and len(fn.args) == 1
+                and not fn.keywords):  # bind(prim, ...): tracers may hand it to their trace
+            ufunc_prims[ufunc] = fn.args[0]
         return fn
     return register
 
