@@ -277,7 +277,7 @@ def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
     np.float64(3.0)
     >>> quantile(np.array([1.0, 2.0, 4.0]), 0.5, method="inverted_cdf",
     ...          weights=np.array([1.0, 0.0, 3.0]))
-    np.float64(4.0)
+    array(4.)
     """
     _no_out("quantile", out)
     return _quantile(a, q, axis, _method(method, interpolation), keepdims, False, "quantile",

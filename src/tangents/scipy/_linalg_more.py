@@ -146,7 +146,7 @@ def solve_circulant(c, b, singular='raise', tol=None, caxis=-1, baxis=0, outaxis
     """``solve_circulant(c, b)``: ``x`` with ``C x = b``, ``C`` the circulant matrix of first
     column ``c`` (1-d ``c``; the default axes), differentiable in ``c`` and ``b``.
 
-    >>> solve_circulant(np.array([2.0, 1.0, 0.0]), np.array([3.0, 3.0, 2.0]))
+    >>> solve_circulant(np.array([2.0, 1.0, 0.0]), np.array([3.0, 3.0, 3.0]))
     array([1., 1., 1.])
     """
     if not is_traced(c, b):

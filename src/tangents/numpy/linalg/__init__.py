@@ -69,6 +69,7 @@ def vecdot(x1, x2, /, *, axis=-1):
     """``vecdot(x1, x2, axis=-1)``: ``sum(conj(x1) * x2, axis)``, the same function as the
     namespace's `vecdot` (promoted dtype, broadcasting, checked lengths).
 
+    >>> import numpy as np
     >>> vecdot(np.array([1j, 2.0]), np.array([1j, 1.0]))
     np.complex128(3+0j)
     """
