@@ -6,6 +6,8 @@ shapes of rule: elementwise with broadcasting, and reductions/ops with an ``axis
 """
 from __future__ import annotations
 
+from typing import Any
+
 from . import ops
 from . import tree as tree_util
 from .prims import (  # noqa: F401  (the batching builders, re-exported)
@@ -16,7 +18,7 @@ from .prims import (  # noqa: F401  (the batching builders, re-exported)
     batch_unary,
     move_bdim,
 )
-from .trace import Trace
+from .trace import Slot, Trace, slot
 from .tracer import Tracer
 
 __all__ = ["BatchTrace", "BatchTracer", "move_bdim", "batch_elementwise", "batch_axis_op",
@@ -26,7 +28,8 @@ __all__ = ["BatchTrace", "BatchTracer", "move_bdim", "batch_elementwise", "batch
 class BatchTracer(Tracer):
     __slots__ = ()
     _batched = True
-    val, bdim = Tracer._s0, Tracer._s1
+    val: Slot[Any] = slot(0)
+    bdim: Slot[int] = slot(1)
 
     def __init__(self, trace, val, bdim):
         self._trace = trace

@@ -6,10 +6,12 @@ arguments, applied only when some later operation or the transform's output read
 `trace.forwarding`)."""
 from __future__ import annotations
 
+from typing import Any
+
 from . import ops
 from . import tree as tree_util
 from .primitive import bind
-from .trace import Trace, forwarding, inexact
+from .trace import Slot, Trace, forwarding, inexact, slot
 from .tracer import Tracer
 
 __all__ = ["JVPTrace", "JVPTracer", "apply_jvp", "tangent_of", "forward_through_tape"]
@@ -52,7 +54,8 @@ def tangent_of(tracer):
 
 class JVPTracer(Tracer):
     __slots__ = ()
-    primal, tangent = Tracer._s0, Tracer._s1
+    primal: Slot[Any] = slot(0)
+    tangent: Slot[Any] = slot(1)  # an array, or a _Deferred one
 
     def __init__(self, trace, primal, tangent):
         self._trace = trace

@@ -12,11 +12,12 @@ stack).  Nodes are released as soon as they are processed when the pass runs onc
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 import numpy as np
 
 from . import ops
-from .trace import LeakedTracerError, Trace, forwarding, inexact
+from .trace import LeakedTracerError, Slot, Trace, forwarding, inexact, slot
 from .tracer import Tracer
 
 __all__ = ["VJPTrace", "VJPTracer", "backward", "LeakedTracerError", "forwarding"]
@@ -28,7 +29,9 @@ class VJPTracer(Tracer):
     __slots__ = ()
     # key: the key of its cotangent: the tape index, or (index, position) for one of a
     # multiple-result node's outputs (the datum `Trace.process` reads, in slot _s1)
-    primal, key, index = Tracer._s0, Tracer._s1, Tracer._s2
+    primal: Slot[Any] = slot(0)
+    key: Slot[int | tuple[int, int]] = slot(1)
+    index: Slot[int] = slot(2)
 
     def __init__(self, trace, primal, index, out=-1):
         self._trace = trace

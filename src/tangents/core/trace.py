@@ -14,12 +14,20 @@ per value) and the three methods below.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 import numpy as np
 
 from .tracer import Tracer, check_subclass
 
-__all__ = ["Trace", "LeakedTracerError", "inexact", "PY_SCALARS", "forwarding", "top_trace"]
+if TYPE_CHECKING:
+    from .primitive import Primitive
+
+__all__ = ["Trace", "LeakedTracerError", "inexact", "PY_SCALARS", "forwarding", "top_trace",
+           "Slot", "slot"]
+
+T = TypeVar("T")
 
 PY_SCALARS = frozenset((float, int, complex, bool))
 
@@ -41,7 +49,27 @@ class _Forwarding(threading.local):
 forwarding = _Forwarding()
 
 
-def inexact(x):
+class Slot(Protocol[T]):
+    """A tracer subclass's own name for one of `Tracer`'s shared slots, as the type checker
+    sees it: reads and writes of a ``T``.  At run time the name is the slot's member
+    descriptor itself (`slot`), so reading ``x.primal`` costs what reading ``x._s0`` does."""
+
+    def __get__(self, obj: object, owner: type | None = None) -> T: ...
+
+    def __set__(self, obj: object, value: T) -> None: ...
+
+
+def slot(index: int) -> Slot[Any]:
+    """The shared slot ``_s<index>`` of `Tracer`, to alias under a subclass's own name
+    (``primal: Slot[Any] = slot(0)``).
+
+    >>> slot(0) is Tracer.__dict__["_s0"]
+    True
+    """
+    return cast("Slot[Any]", Tracer.__dict__[f"_s{index}"])
+
+
+def inexact(x: Any) -> bool:
     """Whether ``x`` (array, tracer or Python number) has a floating or complex dtype."""
     dt = getattr(x, "dtype", None)
     if dt is None:
@@ -53,23 +81,24 @@ class Trace:
     """One transform call's interpreter; subclasses set `tracer_type` and `apply`."""
 
     __slots__ = ("level", "alive")
-    tracer_type = Tracer
+    # the tracer class of this interpretation (`process` recognises its own tracers by it)
+    tracer_type: type[Tracer] = Tracer
     what = "a transform"  # named in the leaked-tracer error
     # whether values computed under this trace may be kept for a backward pass, so that
     # checkpoint is worth its recomputation (forward mode keeps nothing)
     stores_intermediates = True
 
-    def __init__(self, level):
+    def __init__(self, level: int) -> None:
         self.level = level
         self.alive = True
 
-    def leaked(self, name):
+    def leaked(self, name: str) -> LeakedTracerError:
         return LeakedTracerError(
             f"{name} was applied to a value traced by {self.what} that has already returned "
             "(a tracer escaped, e.g. through a global or a closure). Pass values in as "
             "arguments and return results instead.")
 
-    def process(self, prim, args, params):
+    def process(self, prim: Primitive, args: Sequence[Any], params: dict[str, Any]) -> Any:
         """Apply ``prim`` to ``args`` (some of them this trace's tracers)."""
         if not self.alive:
             raise self.leaked(prim.name)
@@ -97,7 +126,7 @@ class Trace:
                 aux.append(None)
         return self.apply(prim, vals, aux, scalars, nested, params)
 
-    def unpack(self, flat):
+    def unpack(self, flat: Iterable[Any]) -> tuple[list[Any], list[Any]]:
         """``(values, aux)`` of a flat list of leaves, as `process` sees them."""
         cls = self.tracer_type
         vals, aux = [], []
@@ -107,20 +136,21 @@ class Trace:
             aux.append(x._s1 if own else None)
         return vals, aux
 
-    def apply(self, prim, vals, aux, scalars, nested, params):
+    def apply(self, prim: Primitive, vals: list[Any], aux: list[Any], scalars: bool,
+              nested: bool, params: dict[str, Any]) -> Any:
         """The result of ``prim`` on unpacked arguments, as this trace's tracers."""
         raise NotImplementedError
 
-    def process_custom_vjp(self, custom, flat, in_tree):
+    def process_custom_vjp(self, custom: Any, flat: list[Any], in_tree: Any) -> Any:
         """The result of a `custom_vjp` function on the leaves ``flat``."""
         raise NotImplementedError
 
-    def process_custom_jvp(self, custom, flat, in_tree):
+    def process_custom_jvp(self, custom: Any, flat: list[Any], in_tree: Any) -> Any:
         """The result of a `custom_jvp` function on the leaves ``flat``."""
         raise NotImplementedError
 
 
-def top_trace(leaves):
+def top_trace(leaves: Iterable[Any]) -> Trace | None:
     """The trace of the highest-level tracer among ``leaves`` (None if none is traced)."""
     top = None
     for x in leaves:

@@ -7,9 +7,15 @@ looking the NumPy function up in two tables that the NumPy layer fills
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from .aliasing import after_inplace
+
+if TYPE_CHECKING:
+    from .trace import Trace
 
 __all__ = ["Tracer", "TracerConversionError", "NoDerivativeRuleError",
            "ufunc_handlers", "ufunc_method_handlers", "function_handlers", "check_subclass",
@@ -141,6 +147,10 @@ class Tracer:
     # whatever its kind, by reassigning ``__class__`` (see `_become`).
     # _view_of / _views: the NumPy views this array is one of / has (see core.aliasing)
     __slots__ = ("_trace", "_s0", "_s1", "_s2", "_view_of", "_views", "__weakref__")
+    _trace: Trace
+    _s0: Any  # a subclass names them with `trace.slot` (typed for its own use)
+    _s1: Any
+    _s2: Any
     __array_priority__ = 1000
     _batched = False  # whether its value carries a vmap batch axis (BatchTracer)
 
@@ -315,7 +325,8 @@ class Tracer:
     def __setitem__(self, idx, value):
         self._become(function_handlers["setitem"](self, idx, value))
 
-    def _inplace(name):  # noqa: N805 - class-body helper
+    @staticmethod  # a class-body helper, called below and deleted
+    def _inplace(name: str) -> Callable[[Tracer, Any], Tracer]:
         uf = getattr(np, name)
 
         def method(self, other):
@@ -375,7 +386,8 @@ class Tracer:
         return self // other, self % other
 
     # -- methods mirroring ndarray's --------------------------------------------------
-    def _call(name):  # noqa: N805 - class-body helper
+    @staticmethod  # a class-body helper, called below and deleted
+    def _call(name: str) -> Callable[..., Any]:
         fn = getattr(np, name)
 
         def method(self, *args, **kwargs):

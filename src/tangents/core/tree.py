@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import collections
 import dataclasses
+from collections.abc import Callable, Hashable, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -17,13 +19,21 @@ __all__ = ["flatten", "unflatten", "map", "leaves", "structure", "register", "ch
 
 _map = map
 
+# A pytree (see the module docstring); the leaves are arbitrary objects, so to the type
+# checker a tree is Any with a name that says what is meant.
+PyTree = Any
+
 
 class TreeDef:
     """The structure of a pytree: a node kind, its keys, and its children's structures."""
 
     __slots__ = ("kind", "meta", "children", "num_leaves")
+    kind: Any
+    meta: Any
+    children: tuple[TreeDef, ...]
+    num_leaves: int
 
-    def __init__(self, kind, meta, children):
+    def __init__(self, kind: Any, meta: Any, children: tuple[TreeDef, ...]) -> None:
         self.kind = kind          # "leaf", "none", tuple, list, a dict class or a node class
         self.meta = meta          # dict keys; (factory, keys) for defaultdicts; a node's aux
         self.children = children
@@ -32,14 +42,14 @@ class TreeDef:
             n += c.num_leaves
         self.num_leaves = n
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         return (isinstance(other, TreeDef) and self.kind == other.kind
                 and self.meta == other.meta and self.children == other.children)
 
-    def __hash__(self):
+    def __hash__(self) -> int:
         return hash((str(self.kind), self.meta, self.children))
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         if self.kind == "leaf":
             return "*"
         if self.kind == "none":
@@ -72,7 +82,8 @@ _PLAIN_LEAVES = frozenset([np.ndarray, float, int, complex, bool, np.float64, np
 class _Registered:
     __slots__ = ("flatten", "unflatten")
 
-    def __init__(self, flatten, unflatten):
+    def __init__(self, flatten: Callable[[Any], tuple[Sequence[Any], Hashable]],
+                 unflatten: Callable[[Any, list[Any]], Any]) -> None:
         self.flatten = flatten
         self.unflatten = unflatten
 
@@ -82,13 +93,13 @@ class _Dataclass:
 
     __slots__ = ("cls", "names", "static")
 
-    def __init__(self, cls):
+    def __init__(self, cls: type) -> None:
         fields = dataclasses.fields(cls)
         self.cls = cls
         self.names = tuple(f.name for f in fields if not f.metadata.get("static", False))
         self.static = tuple(f.name for f in fields if f.metadata.get("static", False))
 
-    def flatten(self, x):
+    def flatten(self, x: Any) -> tuple[list[Any], tuple[Any, ...]]:
         aux = tuple([getattr(x, n) for n in self.static])
         if aux:
             try:
@@ -102,11 +113,11 @@ class _Dataclass:
                                 "make it a leaf)") from None
         return [getattr(x, n) for n in self.names], aux
 
-    def unflatten(self, aux, children):
+    def unflatten(self, aux: tuple[Any, ...], children: Sequence[Any]) -> Any:
         # Rebuild without __init__/__post_init__: the children may be tracers or placeholders
         # that user validation would reject, init=False fields must be set too, and
         # object.__setattr__ also gets past a frozen dataclass's __setattr__.
-        obj = object.__new__(self.cls)
+        obj: Any = object.__new__(self.cls)
         for n, v in zip(self.names, children):
             object.__setattr__(obj, n, v)
         for n, v in zip(self.static, aux):
@@ -114,7 +125,7 @@ class _Dataclass:
         return obj
 
 
-def _hashable(v):
+def _hashable(v: object) -> bool:
     try:
         hash(v)
     except TypeError:
@@ -126,10 +137,11 @@ _NAMEDTUPLE = "namedtuple"
 _LEAF_TYPE = "leaf"
 # type -> how to take it apart: _NAMEDTUPLE, a _Dataclass, a _Registered, or _LEAF_TYPE
 # (filled on first sight, so each further instance costs one dict lookup)
-_NODES = {}
+_NODES: dict[type, Any] = {}
 
 
-def _classify(t):
+def _classify(t: type) -> Any:
+    node: Any
     if issubclass(t, tuple) and hasattr(t, "_fields"):
         node = _NAMEDTUPLE
     elif dataclasses.is_dataclass(t):
@@ -140,7 +152,8 @@ def _classify(t):
     return node
 
 
-def register(cls, flatten, unflatten):
+def register(cls: type, flatten: Callable[[Any], tuple[Sequence[Any], Hashable]],
+             unflatten: Callable[[Any, list[Any]], Any]) -> None:
     """Make instances of ``cls`` pytree nodes.
 
     ``flatten(obj) -> (children, aux)``: ``children`` a sequence of subtrees, ``aux`` hashable
@@ -165,7 +178,7 @@ def register(cls, flatten, unflatten):
     _NODES[cls] = _Registered(flatten, unflatten)
 
 
-def _node_parts(node, x, t):
+def _node_parts(node: _Dataclass | _Registered, x: Any, t: type) -> tuple[Any, Any]:
     """``(children, aux)`` of ``x`` (of type ``t``), a dataclass or registered node."""
     res = node.flatten(x)
     if type(res) is not tuple or len(res) != 2:
@@ -176,7 +189,7 @@ def _node_parts(node, x, t):
 
 
 # -- flatten / unflatten -------------------------------------------------------------------
-def _flatten(x, out):
+def _flatten(x: PyTree, out: list[Any]) -> TreeDef:
     t = type(x)
     if t in _PLAIN_LEAVES:
         out.append(x)
@@ -204,18 +217,18 @@ def _flatten(x, out):
     return TreeDef(t, aux, tuple([_flatten(c, out) for c in children]))
 
 
-def flatten(tree):
+def flatten(tree: PyTree) -> tuple[list[Any], TreeDef]:
     """``flatten(tree) -> (leaves, treedef)``.
 
     >>> flatten({"b": 2.0, "a": (1.0, None)})
     ([1.0, 2.0], {'a': (*, None), 'b': *})
     """
-    leaves_ = []
+    leaves_: list[Any] = []
     treedef = _flatten(tree, leaves_)
     return leaves_, treedef
 
 
-def _build(treedef, it):
+def _build(treedef: TreeDef, it: Iterator[Any]) -> PyTree:
     kind = treedef.kind
     if kind == "leaf":
         return next(it)
@@ -235,7 +248,7 @@ def _build(treedef, it):
     return node.unflatten(treedef.meta, children)
 
 
-def unflatten(treedef, leaves_):
+def unflatten(treedef: TreeDef, leaves_: Sequence[Any]) -> PyTree:
     """Inverse of `flatten`: ``unflatten(treedef, leaves) -> tree``."""
     if type(leaves_) is not list:
         leaves_ = list(leaves_)
@@ -245,22 +258,32 @@ def unflatten(treedef, leaves_):
     return _build(treedef, iter(leaves_))
 
 
-def leaves(tree):
+def leaves(tree: PyTree) -> list[Any]:
+    """The leaves of ``tree`` in flatten order.
+
+    >>> leaves({"b": 2.0, "a": (1.0, None)})
+    [1.0, 2.0]
+    """
     return flatten(tree)[0]
 
 
-def structure(tree):
+def structure(tree: PyTree) -> TreeDef:
+    """The structure of ``tree`` (its `TreeDef`), without the leaves.
+
+    >>> structure({"b": 2.0, "a": (1.0, None)})
+    {'a': (*, None), 'b': *}
+    """
     return flatten(tree)[1]
 
 
-def map(fun, tree, *rest):
+def map(fun: Callable[..., Any], tree: PyTree, *rest: PyTree) -> PyTree:
     """``map(fun, tree, *rest)``: apply ``fun`` leaf by leaf over trees of one structure.
 
     >>> map(lambda a, b: a + b, {"w": 1.0}, {"w": 2.0})
     {'w': 3.0}
     """
     flat, treedef = flatten(tree)
-    others = []
+    others: list[list[Any]] = []
     for r in rest:
         rf, rd = flatten(r)
         if rd != treedef:
@@ -270,13 +293,13 @@ def map(fun, tree, *rest):
 
 
 # -- prefixes ------------------------------------------------------------------------------
-def _level(x):
+def _level(x: Any) -> tuple[Any, Any, Sequence[Any], list[Any]] | None:
     """One level of ``x``: ``(kind, meta, keys, children)``, or None for a leaf."""
     t = type(x)
     if x is None:
         return "none", None, (), []
     if t in _DICTS:
-        keys = list(x) if t is collections.OrderedDict else sorted(x)
+        keys: Sequence[Any] = list(x) if t is collections.OrderedDict else sorted(x)
         return dict, None, keys, [x[k] for k in keys]
     if t is tuple or t is list:
         return list, None, range(len(x)), list(x)
@@ -290,11 +313,11 @@ def _level(x):
     return t, aux, keys, list(children)
 
 
-def _key_path(kind, k):
+def _key_path(kind: Any, k: Any) -> str:
     return f".{k}" if isinstance(k, str) and kind is not dict else f"[{k!r}]"
 
 
-def children(x):
+def children(x: PyTree) -> list[tuple[str, PyTree]] | None:
     """``children(x) -> [(path, child), ...]``: ``x`` one level down in flatten order, each
     child with its path as written after ``x``; None when ``x`` is a leaf.
 
@@ -308,7 +331,7 @@ def children(x):
     return [(_key_path(kind, k), c) for k, c in zip(keys, parts)]
 
 
-def _prefix_into(p, x, path, types, out):
+def _prefix_into(p: Any, x: Any, path: str, types: tuple[type, ...], out: list[Any]) -> None:
     lp = None if p is None else _level(p)
     if lp is None:
         if not isinstance(p, types):
@@ -336,7 +359,9 @@ def _prefix_into(p, x, path, types, out):
         _prefix_into(a, b, path + _key_path(kp, k), types, out)
 
 
-def broadcast_prefix(prefix, tree, what="prefix", types=(object,), op="tree.broadcast_prefix"):
+def broadcast_prefix(prefix: PyTree, tree: PyTree, what: str = "prefix",
+                     types: tuple[type, ...] = (object,),
+                     op: str = "tree.broadcast_prefix") -> list[Any]:
     """One entry of ``prefix`` per leaf of ``tree``, in flatten order.
 
     ``prefix`` has the structure of ``tree`` down to some depth; each of its leaves (None
@@ -349,7 +374,7 @@ def broadcast_prefix(prefix, tree, what="prefix", types=(object,), op="tree.broa
     >>> broadcast_prefix({"w": 0, "b": None}, {"w": (1.0, 2.0), "b": 3.0})
     [None, 0, 0]
     """
-    out = []
+    out: list[Any] = []
     try:
         _prefix_into(prefix, tree, what, types, out)
     except ValueError as e:
