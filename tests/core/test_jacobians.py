@@ -85,6 +85,18 @@ def test_jacobians_has_aux():
         assert aux["n"] is None
 
 
+def test_jacobian_over_an_argument_without_leaves():
+    # an empty pytree argument has no Jacobian entries: each output leaf maps to an empty
+    # tree shaped like the argument, the same in both modes (jacfwd failed on None before)
+    fun = lambda p, x: ({"y": x * 2.0, "z": np.sum(x)}, x + 1.0)
+    want = {"y": (), "z": ()}
+    for jac in (tg.jacrev, tg.jacfwd):
+        assert jac(lambda p, x: fun(p, x)[0])((), X) == want
+        j, aux = jac(fun, has_aux=True)((), X)
+        assert j == want
+        np.testing.assert_allclose(aux, X + 1.0)
+
+
 def test_jacobian_dtype_follows_input_in_reverse():
     x32 = X.astype(np.float32)
     j = tg.jacrev(lambda x: np.sin(x) * np.float64(2.0))(x32)

@@ -5,8 +5,11 @@ never a Python loop over rows or columns."""
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable, Sequence
+from typing import Any, ParamSpec
 
 import numpy as np
+from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 from . import ops
 from . import tree as tree_util
@@ -15,6 +18,7 @@ from .primitive import bind
 from .prims import concatenate_p, move_bdim, reshape_p
 from .tracer import Tracer
 from .transforms import (
+    Argnums,
     _as_input,
     _jvp,
     _jvp_masked_on_nan,
@@ -28,8 +32,10 @@ from .transforms import (
 
 __all__ = ["jacrev", "jacfwd", "jacobian", "hessian", "hvp", "elementwise_grad"]
 
+P = ParamSpec("P")
 
-def _basis(shape, dtype, start, stop):
+
+def _basis(shape: tuple[int, ...], dtype: DTypeLike, start: int, stop: int) -> NDArray[Any]:
     """Rows ``start:stop`` of the identity over ``shape``, shaped ``(rows,) + shape``."""
     n = int(np.prod(shape))
     rows = np.zeros((stop - start, n), dtype)
@@ -37,16 +43,17 @@ def _basis(shape, dtype, start, stop):
     return rows.reshape((stop - start,) + tuple(shape))
 
 
-def _chunks(n, chunk_size):
+def _chunks(n: int, chunk_size: int | None) -> list[tuple[int, int]]:
     step = n if not chunk_size else max(1, int(chunk_size))
     return [(i, min(n, i + step)) for i in range(0, max(n, 1), step)] if n else [(0, 0)]
 
 
-def _concat_rows(parts):
+def _concat_rows(parts: Sequence[Any]) -> Any:
     return parts[0] if len(parts) == 1 else bind(concatenate_p, *parts, axis=0)
 
 
-def jacrev(fun, argnums=0, has_aux=False, *, chunk_size=None):
+def jacrev(fun: Callable[P, Any], argnums: Argnums = 0, has_aux: bool = False, *,
+           chunk_size: int | None = None) -> Callable[P, Any]:
     """``jacrev(fun, argnums=0, has_aux=False, *, chunk_size=None)``: Jacobian by reverse
     mode, shaped ``out.shape + in.shape``; prefer it when outputs are fewer than inputs.
 
@@ -58,7 +65,7 @@ def jacrev(fun, argnums=0, has_aux=False, *, chunk_size=None):
            [0., 4.]])
     """
     @functools.wraps(fun)
-    def jac_fn(*args, **kwargs):
+    def jac_fn(*args: P.args, **kwargs: P.kwargs) -> Any:
         single, nums = _normalize_argnums(argnums, len(args), "jacrev")
         dyn = tuple(args[i] for i in nums)
         out, vjp_fn, aux = _vjp(_partial_argnums(fun, args, kwargs, nums), dyn, "jacrev",
@@ -69,11 +76,11 @@ def jacrev(fun, argnums=0, has_aux=False, *, chunk_size=None):
         for k, o in enumerate(out_flat):
             oshape, odt = ops.shape_of(o), ops.dtype_of(o)
             n = int(np.prod(oshape))
-            pieces = [[] for _ in in_flat]
+            pieces: list[list[Any]] = [[] for _ in in_flat]
             for start, stop in _chunks(n, chunk_size):
                 basis = _basis(oshape, odt, start, stop)
 
-                def pull(row, k=k):
+                def pull(row: Any, k: int = k) -> list[Any]:
                     cts = [row if j == k else ops.zeros(ops.shape_of(p), ops.dtype_of(p))
                            for j, p in enumerate(out_flat)]
                     return tree_util.leaves(vjp_fn(tree_util.unflatten(out_tree, cts)))
@@ -94,7 +101,8 @@ def jacrev(fun, argnums=0, has_aux=False, *, chunk_size=None):
 jacobian = jacrev
 
 
-def jacfwd(fun, argnums=0, has_aux=False, *, chunk_size=None):
+def jacfwd(fun: Callable[P, Any], argnums: Argnums = 0, has_aux: bool = False, *,
+           chunk_size: int | None = None) -> Callable[P, Any]:
     """``jacfwd(fun, argnums=0, has_aux=False, *, chunk_size=None)``: Jacobian by forward
     mode, shaped ``out.shape + in.shape``; prefer it when inputs are fewer than outputs.
 
@@ -105,10 +113,11 @@ def jacfwd(fun, argnums=0, has_aux=False, *, chunk_size=None):
     return _jacfwd(fun, argnums, has_aux, chunk_size, "jacfwd", fun)
 
 
-def _jacfwd(fun, argnums, has_aux, chunk_size, op, user):
+def _jacfwd(fun: Callable[P, Any], argnums: Argnums, has_aux: bool, chunk_size: int | None,
+            op: str, user: Callable[..., Any]) -> Callable[P, Any]:
     """`jacfwd`; errors name the transform ``op`` the user called and ``user``'s arguments."""
     @functools.wraps(fun)
-    def jac_fn(*args, **kwargs):
+    def jac_fn(*args: P.args, **kwargs: P.kwargs) -> Any:
         single, nums = _normalize_argnums(argnums, len(args), op)
         dyn = tuple(args[i] for i in nums)
         f = _partial_argnums(fun, args, kwargs, nums)
@@ -116,16 +125,16 @@ def _jacfwd(fun, argnums, has_aux, chunk_size, op, user):
         names = _leaf_names(user, dyn, nums, argnums=True)
         in_flat = [_as_input(x, op, names[k], True) for k, x in enumerate(in_flat)]
         aux = None
-        per_in = []
+        per_in: list[list[Any]] = []
         out_tree = None
         for k, x in enumerate(in_flat):
             xshape, xdt = ops.shape_of(x), ops.dtype_of(x)
             n = int(np.prod(xshape))
-            pieces = None
+            pieces: list[list[Any]] | None = None
             for start, stop in _chunks(n, chunk_size):
                 basis = _basis(xshape, xdt, start, stop)
 
-                def push(col, k=k):
+                def push(col: Any, k: int = k) -> tuple[Any, Any]:
                     ts = [col if j == k else ops.zeros(ops.shape_of(p), ops.dtype_of(p))
                           for j, p in enumerate(in_flat)]
                     res = _jvp(f, tuple(tree_util.unflatten(in_tree, in_flat)),
@@ -139,6 +148,7 @@ def _jacfwd(fun, argnums, has_aux, chunk_size, op, user):
                 pieces = [[] for _ in t_flat] if pieces is None else pieces
                 for j, t in enumerate(t_flat):
                     pieces[j].append(t)
+            assert pieces is not None  # _chunks gives at least one chunk
             cols = []
             for p in pieces:
                 t = _concat_rows(p)                       # (n,) + out_shape
@@ -146,9 +156,13 @@ def _jacfwd(fun, argnums, has_aux, chunk_size, op, user):
                 t = bind(reshape_p, move_bdim(t, 0, -1), shape=oshape + xshape)
                 cols.append(t)
             per_in.append(cols)
+        if out_tree is None:  # no input leaves, so no columns: the output gives the structure
+            res = f(*dyn)
+            out_tree = tree_util.structure(res[0] if has_aux else res)
+            aux = res[1] if has_aux else None
         # per_in[input][output] -> tree over outputs of trees over inputs
         out_leaves = []
-        for j in range(len(per_in[0]) if per_in else 0):
+        for j in range(out_tree.num_leaves):
             in_jac = tree_util.unflatten(in_tree, [per_in[i][j] for i in range(len(in_flat))])
             out_leaves.append(in_jac[0] if single else in_jac)
         jac = tree_util.unflatten(out_tree, out_leaves)
@@ -157,7 +171,7 @@ def _jacfwd(fun, argnums, has_aux, chunk_size, op, user):
     return jac_fn
 
 
-def hessian(fun, argnums=0):
+def hessian(fun: Callable[P, Any], argnums: Argnums = 0) -> Callable[P, Any]:
     """``hessian(fun, argnums=0)``: ``jacfwd(jacrev(fun))``, shaped ``in.shape + in.shape``.
 
     >>> hessian(lambda x: (x ** 3).sum())(np.array([1.0, 2.0]))
@@ -167,7 +181,8 @@ def hessian(fun, argnums=0):
     return _jacfwd(jacrev(fun, argnums), argnums, False, None, "hessian", fun)
 
 
-def hvp(fun, primals, tangents):
+def hvp(fun: Callable[..., Any], primals: Sequence[ArrayLike],
+        tangents: Sequence[ArrayLike]) -> Any:
     """``hvp(fun, primals, tangents)``: Hessian-vector product by forward-over-reverse,
     without forming the Hessian; structured like ``primals[0]`` (a tuple for several).
 
@@ -181,7 +196,8 @@ def hvp(fun, primals, tangents):
     return out[0] if len(primals) == 1 else out
 
 
-def elementwise_grad(fun, argnums=0, check=True):
+def elementwise_grad(fun: Callable[P, Any], argnums: int = 0,
+                     check: bool = True) -> Callable[P, Any]:
     """``elementwise_grad(fun, argnums=0, check=True)``: ``d out[i] / d in[i]`` for a function
     whose output element i depends only on input element i, in one forward-mode pass.
 
@@ -193,10 +209,11 @@ def elementwise_grad(fun, argnums=0, check=True):
     >>> elementwise_grad(np.tanh)(np.zeros(3))
     array([1., 1., 1.])
     """
-    verified = set()  # (shape, dtype) of inputs at which fun was found elementwise
+    # (shape, dtype) of inputs at which fun was found elementwise
+    verified: set[tuple[Any, str]] = set()
 
     @functools.wraps(fun)
-    def egrad(*args, **kwargs):
+    def egrad(*args: P.args, **kwargs: P.kwargs) -> Any:
         single, nums = _normalize_argnums(argnums, len(args), "elementwise_grad")
         if not single:
             raise TypeError("elementwise_grad takes a single argnum")
@@ -230,7 +247,8 @@ def elementwise_grad(fun, argnums=0, check=True):
     return retry_masked(egrad)
 
 
-def _check_diagonal(d, v, jv, shape, dt):
+def _check_diagonal(d: Any, v: NDArray[Any], jv: Any, shape: tuple[int, ...],
+                    dt: DTypeLike) -> bool:
     """For a diagonal Jacobian J, J v == diag(J) * v for every v; ``jv`` is J v for a
     random ``v`` and ``d`` is J 1.  Returns whether the check could be made."""
     jv, dv = _concrete(jv), _concrete(d * v)
@@ -248,7 +266,7 @@ def _check_diagonal(d, v, jv, shape, dt):
     return True
 
 
-def _concrete(x):
+def _concrete(x: Any) -> NDArray[Any] | None:
     """The plain array of values under ``x`` (through the primals of differentiation
     tracers, e.g. when an outer grad traces parameters the function closes over), or None
     under vmap, whose values carry an extra axis."""

@@ -13,12 +13,16 @@ from __future__ import annotations
 
 import functools
 import threading
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
 
 import numpy as np
 
 from .tree import leaves
 
 __all__ = ["masked", "retry_masked"]
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class _Mode(threading.local):
@@ -28,7 +32,7 @@ class _Mode(threading.local):
 masked = _Mode()  # masked.on: every elementwise product masks 0 * inf / 0 * nan to 0
 
 
-def _has_nan(tree):
+def _has_nan(tree: Any) -> bool:
     for x in leaves(tree):
         t = type(x)
         if t is np.ndarray or isinstance(x, np.generic):
@@ -40,12 +44,12 @@ def _has_nan(tree):
     return False
 
 
-def retry_masked(call, derivatives=None):
+def retry_masked(call: F, derivatives: Callable[[Any], Any] | None = None) -> F:
     """``call`` (a transformed function), computed again with masked products when the
     derivatives it returns (``derivatives(out)``, default all of ``out``) hold a NaN.
     Results that are tracers of an outer transform are left to that transform."""
     @functools.wraps(call)
-    def wrapped(*args, **kwargs):
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
         out = call(*args, **kwargs)
         if masked.on or not _has_nan(out if derivatives is None else derivatives(out)):
             return out
@@ -54,4 +58,4 @@ def retry_masked(call, derivatives=None):
             return call(*args, **kwargs)
         finally:
             masked.on = False
-    return wrapped
+    return cast(F, wrapped)

@@ -151,6 +151,12 @@ class Tracer:
     _s0: Any  # a subclass names them with `trace.slot` (typed for its own use)
     _s1: Any
     _s2: Any
+    if TYPE_CHECKING:  # every subclass defines them, from the value it holds
+        @property
+        def shape(self) -> tuple[int, ...]: ...
+
+        @property
+        def dtype(self) -> np.dtype[Any]: ...
     __array_priority__ = 1000
     _batched = False  # whether its value carries a vmap batch axis (BatchTracer)
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import functools
 import inspect
+from collections.abc import Callable, Sequence
+from typing import Any, Literal, ParamSpec, overload
 
 import numpy as np
 
@@ -17,12 +19,17 @@ from .primitive import bind, new_level
 from .prims import broadcast_to_p, reshape_p
 from .reverse import VJPTrace, VJPTracer, backward
 from .tracer import Tracer, TracerConversionError, backend, check_subclass
+from .tree import TreeDef
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "linearize", "vmap"]
 
+P = ParamSpec("P")
+# argnums: one argument's position or several (a tuple or list of them)
+Argnums = int | Sequence[int]
+
 
 # -- argument checking -------------------------------------------------------------------
-def _as_input(x, op, where, need_float):
+def _as_input(x: Any, op: str, where: str, need_float: bool) -> Any:
     """Validate one leaf of a transform's input and return it as an array (or tracer)."""
     if type(x) is np.ndarray and x.dtype.kind in "fc":
         return x
@@ -51,11 +58,11 @@ def _as_input(x, op, where, need_float):
     return x
 
 
-def _fun_name(fun):
+def _fun_name(fun: Callable[..., Any]) -> str:
     return getattr(fun, "__qualname__", None) or type(fun).__name__
 
 
-def _paths(tree):
+def _paths(tree: Any) -> list[str]:
     """The pytree path of each leaf of ``tree``, in flatten order ("" for a leaf)."""
     if isinstance(tree, (tuple, list)) and not hasattr(tree, "_fields"):
         return [f"[{i}]{p}" for i, c in enumerate(tree) for p in _paths(c)]
@@ -69,7 +76,8 @@ def _paths(tree):
     return [""] if n == 1 else [f" (leaf {k})" for k in range(n)]
 
 
-def _leaf_names(fun, trees, positions, argnums=False):
+def _leaf_names(fun: Callable[..., Any], trees: Sequence[Any], positions: Sequence[int],
+                argnums: bool = False) -> list[str]:
     """For error messages: each leaf of the arguments ``trees`` (at ``positions``) named as
     the user wrote it, e.g. "argument 1 (argnums=1) of loss, at ['w']"."""
     names = []
@@ -82,19 +90,19 @@ def _leaf_names(fun, trees, positions, argnums=False):
     return names
 
 
-def _check_output(out, op, fun):
+def _check_output(out: Any, op: str, fun: Callable[..., Any]) -> None:
     if inspect.isgenerator(out):
         raise TypeError(f"{op}: {_fun_name(fun)} returned a generator (it is a generator "
                         "function); differentiate a function that returns arrays, e.g. "
                         "collect the values with np.stack(list(...)) inside it")
 
 
-def _normalize_argnums(argnums, nargs, op):
+def _normalize_argnums(argnums: Argnums, nargs: int, op: str) -> tuple[bool, tuple[int, ...]]:
     if type(argnums) is int and 0 <= argnums < nargs:
         return True, (argnums,)
     single = isinstance(argnums, (int, np.integer))
     try:
-        nums = (argnums,) if single else tuple(argnums)
+        nums = (argnums,) if isinstance(argnums, (int, np.integer)) else tuple(argnums)
     except TypeError:
         raise TypeError(f"{op}: argnums must be an int or a tuple of ints, "
                         f"got {argnums!r}") from None
@@ -113,9 +121,10 @@ def _normalize_argnums(argnums, nargs, op):
     return single, tuple(out)
 
 
-def _partial_argnums(fun, args, kwargs, nums):
+def _partial_argnums(fun: Callable[..., Any], args: Sequence[Any], kwargs: dict[str, Any],
+                     nums: Sequence[int]) -> Callable[..., Any]:
     """``fun`` as a function of the arguments at ``nums`` only."""
-    def partial(*dyn):
+    def partial(*dyn: Any) -> Any:
         full = list(args)
         for i, v in zip(nums, dyn):
             full[i] = v
@@ -123,15 +132,18 @@ def _partial_argnums(fun, args, kwargs, nums):
     return partial
 
 
-def _unwrap_out(x, trace):
+def _unwrap_out(x: Any, trace: Any) -> Any:
     """The primal of an output leaf (a tracer of ``trace``) or the leaf itself."""
     if isinstance(x, Tracer) and x._trace is trace:
-        return x.primal
+        return x._s0  # its primal, whatever the trace's kind
     return x
 
 
 # -- reverse mode ------------------------------------------------------------------------
-def _trace_vjp(fun, primals, op, has_aux, user=None, positions=None):
+def _trace_vjp(fun: Callable[..., Any], primals: Sequence[Any], op: str, has_aux: bool,
+               user: Callable[..., Any] | None = None,
+               positions: Sequence[int] | None = None
+               ) -> tuple[VJPTrace, list[Any], TreeDef, list[Any], TreeDef, list[Any], Any]:
     """Run ``fun`` on reverse-mode tracers of the leaves of ``primals``; ``user`` is the
     user's function and ``positions`` the argument numbers of ``primals`` (for errors).
 
@@ -164,7 +176,8 @@ def _trace_vjp(fun, primals, op, has_aux, user=None, positions=None):
     return trace, flat, in_tree, out_flat, out_tree, out_primals, aux
 
 
-def _list_input_error(err, primals, op, fun, positions):
+def _list_input_error(err: TypeError, primals: Sequence[Any], op: str, fun: Callable[..., Any],
+                      positions: Sequence[int]) -> None:
     """A list of numbers is a pytree of scalars, not an array: when the function then fails
     on it (``x ** 2`` on a list), raise an error that says so."""
     for p, tree in zip(positions, primals):
@@ -181,7 +194,7 @@ def _list_input_error(err, primals, op, fun, positions):
                        else TypeError(msg)) from err
 
 
-def _input_cotangents(cts, flat):
+def _input_cotangents(cts: dict[int, Any], flat: Sequence[Any]) -> list[Any]:
     """The cotangent of each input leaf (input ``i`` is tape node ``i``); zeros where no
     path reached it.  Read-only views (a broadcast cotangent, as ``sum`` gives) are copied:
     a gradient is an ordinary array the caller may update in place."""
@@ -196,11 +209,13 @@ def _input_cotangents(cts, flat):
     return out
 
 
-def _vjp(fun, primals, op, has_aux, release, user=None, positions=None):
+def _vjp(fun: Callable[..., Any], primals: Sequence[Any], op: str, has_aux: bool, release: bool,
+         user: Callable[..., Any] | None = None,
+         positions: Sequence[int] | None = None) -> tuple[Any, Callable[[Any], Any], Any]:
     trace, flat, in_tree, out_flat, out_tree, out_primals, aux = _trace_vjp(
         fun, primals, op, has_aux, user, positions)
 
-    def vjp_fn(ct):
+    def vjp_fn(ct: Any) -> Any:
         ct_flat, ct_tree = tree_util.flatten(ct)
         if ct_tree != out_tree:
             raise ValueError(f"vjp_fn: the cotangent's structure {ct_tree} does not match the "
@@ -220,7 +235,13 @@ def _vjp(fun, primals, op, has_aux, release, user=None, positions=None):
     return tree_util.unflatten(out_tree, out_primals), vjp_fn, aux
 
 
-def vjp(fun, *primals, has_aux=False):
+@overload
+def vjp(fun: Callable[..., Any], *primals: Any,
+        has_aux: Literal[False] = False) -> tuple[Any, Callable[[Any], tuple[Any, ...]]]: ...
+@overload
+def vjp(fun: Callable[..., Any], *primals: Any,
+        has_aux: Literal[True]) -> tuple[Any, Callable[[Any], tuple[Any, ...]], Any]: ...
+def vjp(fun: Callable[..., Any], *primals: Any, has_aux: bool = False) -> tuple[Any, ...]:
     """``vjp(fun, *primals, has_aux=False) -> (out, vjp_fn[, aux])``.
 
     ``vjp_fn(ct)`` returns a tuple with one cotangent per primal and may be called many times.
@@ -234,7 +255,8 @@ def vjp(fun, *primals, has_aux=False):
     return (out, fn, aux) if has_aux else (out, fn)
 
 
-def value_and_grad(fun, argnums=0, has_aux=False, holomorphic=False):
+def value_and_grad(fun: Callable[P, Any], argnums: Argnums = 0, has_aux: bool = False,
+                   holomorphic: bool = False) -> Callable[P, tuple[Any, Any]]:
     """``value_and_grad(fun, argnums=0, has_aux=False, holomorphic=False)``: returns
     ``(value, grad)``.  With ``holomorphic=True`` (complex inputs, complex output) the
     gradient is the complex derivative ``f'(z)``.
@@ -243,7 +265,7 @@ def value_and_grad(fun, argnums=0, has_aux=False, holomorphic=False):
     (np.float64(5.0), array([2., 4.]))
     """
     @functools.wraps(fun)
-    def value_and_grad_fn(*args, **kwargs):
+    def value_and_grad_fn(*args: P.args, **kwargs: P.kwargs) -> tuple[Any, Any]:
         single, nums = _normalize_argnums(argnums, len(args), "grad")
         dyn = tuple(args[i] for i in nums)
         if holomorphic:
@@ -277,7 +299,8 @@ def value_and_grad(fun, argnums=0, has_aux=False, holomorphic=False):
     return retry_masked(value_and_grad_fn, lambda res: res[1])
 
 
-def grad(fun, argnums=0, has_aux=False, holomorphic=False):
+def grad(fun: Callable[P, Any], argnums: Argnums = 0, has_aux: bool = False,
+         holomorphic: bool = False) -> Callable[P, Any]:
     """``grad(fun, argnums=0, has_aux=False, holomorphic=False)``: gradient of a
     scalar-valued function.
 
@@ -291,7 +314,7 @@ def grad(fun, argnums=0, has_aux=False, holomorphic=False):
     vg = value_and_grad(fun, argnums, has_aux, holomorphic)
 
     @functools.wraps(fun)
-    def grad_fn(*args, **kwargs):
+    def grad_fn(*args: P.args, **kwargs: P.kwargs) -> Any:
         res = vg(*args, **kwargs)
         if has_aux:
             (_, aux), g = res
@@ -302,7 +325,14 @@ def grad(fun, argnums=0, has_aux=False, holomorphic=False):
 
 
 # -- forward mode ------------------------------------------------------------------------
-def jvp(fun, primals, tangents, has_aux=False):
+@overload
+def jvp(fun: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any],
+        has_aux: Literal[False] = False) -> tuple[Any, Any]: ...
+@overload
+def jvp(fun: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any],
+        has_aux: Literal[True]) -> tuple[Any, Any, Any]: ...
+def jvp(fun: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any],
+        has_aux: bool = False) -> tuple[Any, ...]:
     """``jvp(fun, primals, tangents, has_aux=False) -> (out, tangent_out)``.
 
     >>> jvp(np.sin, (np.zeros(2),), (np.ones(2),))
@@ -311,7 +341,9 @@ def jvp(fun, primals, tangents, has_aux=False):
     return _jvp_masked_on_nan(fun, primals, tangents, has_aux)
 
 
-def _jvp(fun, primals, tangents, has_aux, op="jvp", user=None, positions=None):
+def _jvp(fun: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any],
+         has_aux: bool, op: str = "jvp", user: Callable[..., Any] | None = None,
+         positions: Sequence[int] | None = None) -> tuple[Any, ...]:
     """`jvp`; errors name the transform ``op`` the user called, and the user's function
     and argument numbers (``user``, ``positions``) where ``fun`` is a partial of it."""
     if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
@@ -360,7 +392,7 @@ def _jvp(fun, primals, tangents, has_aux, op="jvp", user=None, positions=None):
 _jvp_masked_on_nan = retry_masked(_jvp, lambda res: res[1])
 
 
-def linearize(fun, *primals):
+def linearize(fun: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[..., Any]]:
     """``linearize(fun, *primals) -> (out, jvp_fn)``: ``jvp_fn(*tangents)`` evaluates the
     linearized function by pushing tangents through the recorded tape (no re-run of ``fun``).
 
@@ -382,7 +414,7 @@ def linearize(fun, *primals):
     out_primals = [_unwrap_out(o, trace) for o in out_flat]
     traced = [o for o in out_flat if isinstance(o, VJPTracer) and o._trace is trace]
 
-    def jvp_fn(*tangents):
+    def jvp_fn(*tangents: Any) -> Any:
         t_flat, t_tree = tree_util.flatten(tangents)
         if t_tree != in_tree:
             raise ValueError(f"linearize: tangents {t_tree} do not match primals {in_tree}")
@@ -404,25 +436,28 @@ def linearize(fun, *primals):
 
 
 # -- vmap --------------------------------------------------------------------------------
-def _broadcast_prefix(prefix, tree, what):
+def _broadcast_prefix(prefix: Any, tree: Any, what: str) -> list[Any]:
     """One axis spec per leaf of ``tree``, from a prefix tree of ints/None."""
     return tree_util.broadcast_prefix(prefix, tree, what, (int, np.integer, type(None)), "vmap")
 
 
-def vmap(fun, in_axes=0, out_axes=0, *, axis_size=None):
+def vmap(fun: Callable[P, Any], in_axes: Any = 0, out_axes: Any = 0, *,
+         axis_size: int | None = None) -> Callable[P, Any]:
     """``vmap(fun, in_axes=0, out_axes=0, *, axis_size=None)``: map ``fun`` over an axis.
 
     >>> vmap(lambda x: x @ x)(np.ones((3, 2)))
     array([2., 2., 2.])
     """
+    call: Callable[..., Any] = fun  # called with the batched leaves, not with P's arguments
+
     @functools.wraps(fun)
-    def batched(*args, **kwargs):
+    def batched(*args: P.args, **kwargs: P.kwargs) -> Any:
         if kwargs:  # keyword arguments are mapped along their axis 0 (as in JAX)
             keys = sorted(kwargs)
             n = len(args)
             spec = (tuple(in_axes) + (0,) * len(keys)) if isinstance(in_axes, (tuple, list)) \
                 else in_axes
-            return vmap(lambda *a: fun(*a[:n], **dict(zip(keys, a[n:]))), spec, out_axes,
+            return vmap(lambda *a: call(*a[:n], **dict(zip(keys, a[n:]))), spec, out_axes,
                         axis_size=axis_size)(*args, *[kwargs[k] for k in keys])
         flat, in_tree = tree_util.flatten(args)
         spec = tuple(in_axes) if isinstance(in_axes, list) else in_axes
@@ -455,7 +490,7 @@ def vmap(fun, in_axes=0, out_axes=0, *, axis_size=None):
         trace = BatchTrace(new_level(), size)
         ins = [x if ax is None else BatchTracer(trace, x, ax) for x, ax in vals]
         try:
-            out = fun(*tree_util.unflatten(in_tree, ins))
+            out = call(*tree_util.unflatten(in_tree, ins))
         finally:
             trace.alive = False
         _check_output(out, "vmap", fun)
