@@ -8,6 +8,8 @@ caller too, with its derivative, as an extra output of the recorded node."""
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable, Sequence
+from typing import Any, ParamSpec, TypeVar
 
 import numpy as np
 
@@ -19,8 +21,12 @@ from .tracer import Tracer
 
 __all__ = ["checkpoint"]
 
+P = ParamSpec("P")
+R = TypeVar("R")
+T = TypeVar("T", bound=Tracer)
 
-def _clone(x):
+
+def _clone(x: T) -> T:
     """A new tracer object standing for the same value as ``x``: an in-place update of
     the clone rebinds the clone only (and is visible by comparing it with ``x``)."""
     c = object.__new__(type(x))
@@ -28,12 +34,12 @@ def _clone(x):
     return c
 
 
-def _rebound(clone, x):
+def _rebound(clone: Tracer, x: Tracer) -> bool:
     return clone.__class__ is not x.__class__ or clone._trace is not x._trace or any(
         getattr(clone, s, None) is not getattr(x, s, None) for s in ("_s0", "_s1", "_s2"))
 
 
-def _guarded(flat, copy):
+def _guarded(flat: Sequence[Any], copy: bool) -> list[Any]:
     """What the function may update in place instead of ``flat``: tracers cloned, arrays
     as read-only views (``copy=False``, no memory) or as copies."""
     out = []
@@ -50,7 +56,8 @@ def _guarded(flat, copy):
     return out
 
 
-def _run_guarded(fun, in_tree, flat, changed):
+def _run_guarded(fun: Callable[..., Any], in_tree: tree_util.TreeDef, flat: Sequence[Any],
+                 changed: list[bool]) -> tuple[Any, tuple[Any, ...]]:
     """``(fun(*args), leaves after the call)`` without writing into ``flat``; marks in
     ``changed`` the leaves the function updated in place (every array leaf when it wrote
     into one: a write of equal values still cuts the derivative, so no value test)."""
@@ -71,7 +78,7 @@ def _run_guarded(fun, in_tree, flat, changed):
     return out, tuple(guarded)
 
 
-def _write_back(flat, after, changed):
+def _write_back(flat: Sequence[Any], after: Sequence[Any], changed: Sequence[bool]) -> None:
     """NumPy's semantics for the caller: the arguments the function updated in place."""
     for x, new, c in zip(flat, after, changed):
         if not c:
@@ -82,7 +89,7 @@ def _write_back(flat, after, changed):
             x[...] = new
 
 
-def checkpoint(fun):
+def checkpoint(fun: Callable[P, R]) -> Callable[P, R]:
     """``checkpoint(fun)``: the same function, but reverse mode stores only its inputs and
     recomputes its intermediates during the backward pass (trading time for memory).
 
@@ -97,27 +104,27 @@ def checkpoint(fun):
     from .transforms import vjp
 
     @functools.wraps(fun)
-    def ckpt(*args, **kwargs):
+    def ckpt(*args: P.args, **kwargs: P.kwargs) -> R:
         flat, in_tree = tree_util.flatten(args)
         top = top_trace(flat)
         if top is None or not top.stores_intermediates:  # nothing is stored: run it
             return fun(*args, **kwargs)
-        f = functools.partial(fun, **kwargs) if kwargs else fun
+        f: Callable[..., Any] = functools.partial(fun, **kwargs) if kwargs else fun
         changed = [False] * len(flat)
 
-        def ext(*leaves):
+        def ext(*leaves: Any) -> tuple[Any, tuple[Any, ...]]:
             return _run_guarded(f, in_tree, leaves, changed)
 
-        def fwd(*leaves):
+        def fwd(*leaves: Any) -> tuple[Any, tuple[Any, ...]]:
             out = ext(*leaves)
             # the caller's values are updated after this call: keep them as they were
             kept = _guarded([x for x, c in zip(leaves, changed) if c], copy=True)[::-1]
             return out, tuple(kept.pop() if c else x for x, c in zip(leaves, changed))
 
-        def bwd(leaves, ct):
+        def bwd(leaves: Sequence[Any], ct: Any) -> tuple[Any, ...]:
             idx = [i for i, x in enumerate(leaves) if ops.dtype_of(x).kind in "fc"]
 
-            def recompute(*dyn):
+            def recompute(*dyn: Any) -> tuple[Any, tuple[Any, ...]]:
                 full = _guarded(leaves, copy=True)  # constants (integers) may be written
                 for i, d in zip(idx, dyn):
                     full[i] = d  # traced by this vjp: an update rebinds the tracer only

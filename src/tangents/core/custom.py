@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import collections
 import functools
+from collections.abc import Callable
+from typing import Any
 
 from . import ops
 from . import tree as tree_util
@@ -138,8 +140,12 @@ def _jvp_leaves(custom, t_out, out_tree, out_flat):
 class _Custom:
     """What custom_vjp and custom_jvp share: dispatch on the innermost trace."""
 
-    def __init__(self, fun):
-        functools.update_wrapper(self, fun)
+    __name__: str
+    __qualname__: str
+
+    def __init__(self, fun: Callable[..., Any]) -> None:
+        # the instances are custom_vjp/custom_jvp, whose __call__ makes them the wrappers
+        functools.update_wrapper(self, fun)  # type: ignore[arg-type]
         self.__name__ = getattr(fun, "__name__", type(self).__name__)
         self.fun = fun
 
@@ -168,16 +174,17 @@ class custom_vjp(_Custom):
     np.float64(1.0)
     """
 
-    def __init__(self, fun):
+    def __init__(self, fun: Callable[..., Any]) -> None:
         super().__init__(fun)
-        self.fwd = None
-        self.bwd = None
+        self.fwd: Callable[..., tuple[Any, Any]] | None = None
+        self.bwd: Callable[[Any, Any], tuple[Any, ...]] | None = None
 
-    def defvjp(self, fwd, bwd):
+    def defvjp(self, fwd: Callable[..., tuple[Any, Any]],
+               bwd: Callable[[Any, Any], tuple[Any, ...]]) -> custom_vjp:
         self.fwd, self.bwd = fwd, bwd
         return self
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if self.fwd is None:
             raise TypeError(f"custom_vjp function {self.__name__} has no rule; call "
                             "f.defvjp(fwd, bwd) first")
@@ -246,15 +253,15 @@ class custom_jvp(_Custom):
     np.float64(2.0)
     """
 
-    def __init__(self, fun):
+    def __init__(self, fun: Callable[..., Any]) -> None:
         super().__init__(fun)
-        self.jvp_rule = None
+        self.jvp_rule: Callable[[Any, Any], tuple[Any, Any]] | None = None
 
-    def defjvp(self, rule):
+    def defjvp(self, rule: Callable[[Any, Any], tuple[Any, Any]]) -> custom_jvp:
         self.jvp_rule = rule
         return self
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if self.jvp_rule is None:
             raise TypeError(f"custom_jvp function {self.__name__} has no rule; call "
                             "f.defjvp(rule) first")
@@ -314,7 +321,7 @@ stop_gradient_p = Primitive("stop_gradient", lambda x: x, differentiable=False)
 stop_gradient_p.def_batch(batch_unary(stop_gradient_p))
 
 
-def stop_gradient(x):
+def stop_gradient(x: Any) -> Any:
     """``stop_gradient(x)``: ``x`` (any pytree), treated as a constant by every transform.
 
     >>> import numpy as np, tangents as tg

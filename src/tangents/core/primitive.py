@@ -31,6 +31,8 @@ its dtype happen once, in the interpreters, never inside rules.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -39,6 +41,11 @@ from .tracer import Tracer, function_handlers
 __all__ = ["Primitive", "bind", "registry", "new_level", "rule_args"]
 
 registry: dict[str, Primitive] = {}
+
+Rule = Callable[..., Any]
+# forward_for_vjp(parents, primals, params) -> (ans, kept): parents None when no argument
+# is differentiated here; kept is what the tape keeps for the VJP rules
+ForwardForVJP = Callable[[Sequence[Any] | None, Sequence[Any], dict[str, Any]], tuple[Any, Any]]
 
 _levels = itertools.count(1)
 
@@ -54,8 +61,22 @@ class Primitive:
     __slots__ = ("name", "impl", "vjps", "vjp_joint", "jvps", "jvp_joint", "batch", "sparsity",
                  "forward_for_vjp", "answer_of", "rule_args", "differentiable",
                  "multiple_results", "__weakref__")
+    name: str
+    impl: Rule
+    vjps: tuple[Rule | None, ...] | None
+    vjp_joint: Rule | None
+    jvps: tuple[Rule | None, ...] | None
+    jvp_joint: Rule | None
+    batch: Rule | None
+    sparsity: Rule | None
+    forward_for_vjp: ForwardForVJP
+    answer_of: Callable[[Any], Any]
+    rule_args: Callable[[Sequence[Any], Any], list[Any] | Sequence[Any]]
+    differentiable: bool
+    multiple_results: bool
 
-    def __init__(self, name, impl, *, differentiable=True, multiple_results=False):
+    def __init__(self, name: str, impl: Rule, *, differentiable: bool = True,
+                 multiple_results: bool = False) -> None:
         if name in registry:
             raise ValueError(f"primitive {name!r} is already registered")
         self.name = name
@@ -73,14 +94,14 @@ class Primitive:
         self.multiple_results = multiple_results
         registry[name] = self
 
-    def __call__(self, *args, **params):
+    def __call__(self, *args: Any, **params: Any) -> Any:
         return bind(self, *args, **params)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<primitive {self.name}>"
 
     # -- rule declaration -------------------------------------------------------------
-    def def_vjp(self, *vjps, joint=None):
+    def def_vjp(self, *vjps: Rule | None, joint: Rule | None = None) -> Primitive:
         """Declare reverse rules: one per argument (None: no derivative), or a joint one."""
         if joint is not None:
             self.vjp_joint = joint
@@ -88,7 +109,7 @@ class Primitive:
             self.vjps = vjps
         return self
 
-    def def_jvp(self, *jvps, joint=None):
+    def def_jvp(self, *jvps: Rule | None, joint: Rule | None = None) -> Primitive:
         """Declare forward rules: one per argument (None: no derivative), or a joint one."""
         if joint is not None:
             self.jvp_joint = joint
@@ -96,12 +117,13 @@ class Primitive:
             self.jvps = jvps
         return self
 
-    def _forward_for_vjp(self, parents, primals, params):
+    def _forward_for_vjp(self, parents: Sequence[Any] | None, primals: Sequence[Any],
+                         params: dict[str, Any]) -> tuple[Any, Any]:
         ans = self.impl(*primals, **params) if parents is not None else \
             bind(self, *primals, **params)
         return ans, ans
 
-    def def_vjp_forward(self, forward):
+    def def_vjp_forward(self, forward: Callable[..., tuple[Any, Any]]) -> Primitive:
         """Declare ``forward(needed, *args, **params) -> (ans, residual)``, the forward pass
         under reverse mode that keeps an intermediate its VJP rules reuse (``needed[i]``:
         argument ``i`` is differentiated).  The VJP rules then receive ``(ans, residual)``
@@ -110,7 +132,8 @@ class Primitive:
         if self.multiple_results:
             raise ValueError(f"{self.name}: vjp_forward is for single-result primitives")
 
-        def forward_for_vjp(parents, primals, params):
+        def forward_for_vjp(parents: Sequence[Any] | None, primals: Sequence[Any],
+                            params: dict[str, Any]) -> tuple[Any, Any]:
             if parents is None:
                 ans = bind(self, *primals, **params)
                 return ans, (ans, None)
@@ -122,32 +145,32 @@ class Primitive:
         return self
 
     @property
-    def scalar_safe_rules(self):
+    def scalar_safe_rules(self) -> bool:
         """Whether the rules take Python-number arguments as they are (see `rule_args`)."""
         return self.rule_args is _as_given
 
     @scalar_safe_rules.setter
-    def scalar_safe_rules(self, safe):
+    def scalar_safe_rules(self, safe: bool) -> None:
         self.rule_args = _as_given if safe else rule_args
 
-    def def_batch(self, rule):
+    def def_batch(self, rule: Rule) -> Primitive:
         self.batch = rule
         return self
 
 
-def _identity(kept):
+def _identity(kept: Any) -> Any:
     return kept
 
 
-def _first(kept):
+def _first(kept: Any) -> Any:
     return kept[0]
 
 
-def _as_given(primals, like):
+def _as_given(primals: Sequence[Any], like: Any) -> Sequence[Any]:
     return primals
 
 
-def rule_args(primals, like):
+def rule_args(primals: Sequence[Any], like: Any) -> list[Any]:
     """Python scalars among ``primals`` as NumPy scalars, so that rules compute with NumPy's
     semantics (``1 / y`` at ``y = 0.0`` is inf, never a ZeroDivisionError).  They take the
     dtype of the result ``like`` when it is inexact, as NumPy's weak promotion did in the
@@ -166,7 +189,7 @@ def rule_args(primals, like):
     return out
 
 
-def bind(prim, *args, **params):
+def bind(prim: Primitive, *args: Any, **params: Any) -> Any:
     """Apply ``prim``: on plain values run its implementation, otherwise hand it to the
     trace of the highest-level tracer among ``args`` (the innermost transform)."""
     top = None
