@@ -14,9 +14,6 @@ import numpy as np
 
 from .aliasing import after_inplace
 
-if TYPE_CHECKING:
-    from .trace import Trace
-
 __all__ = ["Tracer", "TracerConversionError", "NoDerivativeRuleError",
            "ufunc_handlers", "ufunc_method_handlers", "function_handlers", "check_subclass",
            "FOREIGN_ARRAYS", "backend", "primal_value", "ufunc_prims"]
@@ -147,7 +144,7 @@ class Tracer:
     # whatever its kind, by reassigning ``__class__`` (see `_become`).
     # _view_of / _views: the NumPy views this array is one of / has (see core.aliasing)
     __slots__ = ("_trace", "_s0", "_s1", "_s2", "_view_of", "_views", "__weakref__")
-    _trace: Trace
+    _trace: Any  # its core.trace.Trace (not imported here: that module imports this one)
     _s0: Any  # a subclass names them with `trace.slot` (typed for its own use)
     _s1: Any
     _s2: Any
