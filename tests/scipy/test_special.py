@@ -218,3 +218,22 @@ def test_missing_scipy_raises_with_install_hint(monkeypatch):
     monkeypatch.delitem(sys.modules, "tangents.scipy.special")
     with pytest.raises(ImportError, match=r"pip install tangents\[scipy\]"):
         importlib.import_module("tangents.scipy.special")
+
+
+def test_logsumexp_is_one_primitive():
+    """nn's logsumexp is the one primitive; SciPy's weighted form is composed on top."""
+    from tangents.core import registry
+    assert sorted(name for name in registry if "logsumexp" in name) == ["logsumexp"]
+
+
+def test_weighted_logsumexp_shifts_by_the_largest_weighted_entry():
+    # the largest entry of a has weight 0: a shift by it would underflow the rest to 0
+    a, b = np.array([2000.0, 0.5, -1.0]), np.array([0.0, 2.0, -0.5])
+    np.testing.assert_allclose(tss.logsumexp(a, b=b), sc.logsumexp(a, b=b), **tol("roundoff"))
+    ga = tg.grad(lambda a: tss.logsumexp(a, b=b))(a)
+    nz = b != 0  # d/da = b e^a / S: exactly 0 at a zero weight
+    np.testing.assert_allclose(ga[nz], b[nz] * np.exp(a[nz] - sc.logsumexp(a, b=b)),
+                               **tol("roundoff"))
+    assert ga[0] == 0.0
+    # a zero weight has a derivative (e^a / S) all the same
+    tg.check_grads(lambda a, b: tss.logsumexp(a, b=b), (np.array([3.0, 0.5, -1.0]), b), order=2)

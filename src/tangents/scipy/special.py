@@ -7,7 +7,8 @@ Conventions: ``xlogy(x, y)`` and ``xlog1py`` have a y-derivative of 0 (not nan) 
 ``x == 0``; ``i1'(0) = i1e'(0) = 1/2`` (the limit); the Box-Cox family is differentiable in
 ``lmbda`` at and near 0 (series there, so no cancellation: ``d boxcox / d lmbda = log(x)^2
 / 2`` at ``lmbda == 0``).  ``softmax``, ``log_softmax`` and
-``logsumexp`` without ``b`` are `tangents.nn`'s primitives (shifted by the maximum).
+``logsumexp`` without ``b`` are `tangents.nn`'s primitives (shifted by the maximum); with
+``b``, ``logsumexp`` is composed from stable operations.
 """
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ except ImportError as e:  # pragma: no cover - SciPy is optional
     raise ImportError("tangents.scipy.special needs SciPy: pip install tangents[scipy]") from e
 
 from .. import numpy as tnp
-from ..core import Primitive, bind, builders, move_bdim
+from ..core import bind, builders, stop_gradient
 from ..nn import functions as _nn
 from ..numpy._dispatch import dtype, implements_ufunc, is_traced, normalize_axes, shape
 
@@ -208,71 +209,26 @@ inv_boxcox1p = _safe(_sc.inv_boxcox1p, "inv_boxcox1p",
                      lambda ans, y, lmbda: (ans + 1) * _inv_boxcox_dlmbda(y, lmbda))
 
 
-# -- logsumexp with weights b: log|sum(b exp(a))| -------------------------------------------
-def _lse_impl(a, b, *, axis, keepdims, return_sign):
-    out = _sc.logsumexp(a, axis=axis, b=b, keepdims=keepdims, return_sign=return_sign)
-    return out[0] if return_sign else out
-
-
-def _lse_batch(prim):
-    def rule(vals, bdims, *, axis, **params):
-        args = [v if d is None else move_bdim(v, d, 0) for v, d in zip(vals, bdims, strict=True)]
-        return bind(prim, *args, axis=tuple(ax + 1 for ax in axis), **params), 0
-    return rule
-
-
-def _lse_weights(ans, a, b, axis, keepdims, return_sign):
-    """``exp(a - ans) * sign(S)`` = ``exp(a) / S`` broadcast over the reduced axes, where
-    ``S = sum(b exp(a))``, so that d ans / d a = b * this and d ans / d b = this."""
-    full = np.broadcast_shapes(shape(a), shape(b))
-    ans_k = ans if keepdims else tnp.reshape(
-        ans, tuple(1 if i in axis else d for i, d in enumerate(full)))
-    ans_k = tnp.where(ans_k == -np.inf, 0.0, ans_k)
-    e = tnp.exp(a - ans_k)
-    if return_sign:
-        e = e * tnp.sign(tnp.sum(b * e, axis=axis, keepdims=True))
-    return e, ans_k
-
-
-def _lse_expand(ct, ans_k, keepdims):
-    return ct if keepdims else tnp.reshape(ct, shape(ans_k))
-
-
-def _lse_vjp(ct, ans, args, needed, *, axis, keepdims, return_sign):
-    a, b = args
-    e, ans_k = _lse_weights(ans, a, b, axis, keepdims, return_sign)
-    ct = _lse_expand(ct, ans_k, keepdims) * e
-    return [ct * b if needed[0] else None, ct if needed[1] else None]
-
-
-def _lse_jvp(primals, tangents, ans, *, axis, keepdims, return_sign):
-    a, b = primals
-    ta, tb = tangents
-    e, _ = _lse_weights(ans, a, b, axis, keepdims, return_sign)
-    t = 0.0
-    if ta is not None:
-        t = t + ta * b
-    if tb is not None:
-        t = t + tb
-    return tnp.sum(t * e, axis=axis, keepdims=keepdims)
-
-
-_lse_p = Primitive("special.logsumexp", _lse_impl)
-_lse_p.def_vjp(joint=_lse_vjp)
-_lse_p.def_jvp(joint=_lse_jvp)
-_lse_p.def_batch(_lse_batch(_lse_p))
-
-_lse_sign_p = builders.nondifferentiable(
-    "special.logsumexp_sign",
-    lambda a, b, *, axis, keepdims: _sc.logsumexp(a, axis=axis, b=b, keepdims=keepdims,
-                                                  return_sign=True)[1],
-    batch=_lse_batch)
+# -- logsumexp with weights b: log|sum(b exp(a))|, composed (its derivatives by composition) --
+def _weighted_logsumexp(a, b, axes, return_sign):
+    """``(log|S|, sign(S))`` with ``S = sum(b exp(a))`` over ``axes`` (kept), shifted by a's
+    maximum where ``b`` is nonzero; the shift is a constant, as the result does not depend
+    on it."""
+    shift = tnp.max(tnp.where(tnp.not_equal(b, 0), a, -np.inf), axis=axes, keepdims=True)
+    shift = stop_gradient(tnp.where(tnp.isfinite(shift), shift, 0.0))
+    # only a zero-weight entry can exceed the shift: its exponent is capped below overflow,
+    # so its term is 0 (not 0 * inf) and d/db there is e^cap / S, as large as the dtype holds
+    cap = float(np.log(np.finfo(dtype(a)).max))
+    s = tnp.sum(b * tnp.exp(tnp.minimum(a - shift, cap)), axis=axes, keepdims=True)
+    with np.errstate(divide="ignore", invalid="ignore"):  # -inf or nan, as SciPy's
+        return tnp.log(tnp.abs(s) if return_sign else s) + shift, tnp.sign(s)
 
 
 def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
     """``logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False)``:
     ``log(sum(b * exp(a), axis))`` without overflow; with ``return_sign`` the pair
-    ``(log|sum|, sign(sum))`` (the sign is a constant).
+    ``(log|sum|, sign(sum))`` (the sign is a constant).  Without ``b`` it is
+    `tangents.nn.logsumexp` (a primitive); with ``b`` a composite of stable operations.
 
     >>> logsumexp(np.array([1000.0, 1000.0]))
     np.float64(1000.6931471805599)
@@ -284,10 +240,10 @@ def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
     a = tnp.broadcast_to(_nn._float(a), full)
     b = tnp.broadcast_to(_nn._float(b), full)
     axes = normalize_axes(axis, len(full), "logsumexp")
-    out = bind(_lse_p, a, b, axis=axes, keepdims=bool(keepdims), return_sign=bool(return_sign))
-    if not return_sign:
-        return out
-    return out, bind(_lse_sign_p, a, b, axis=axes, keepdims=bool(keepdims))
+    out, sign = _weighted_logsumexp(a, b, axes, return_sign)
+    if not keepdims:
+        out, sign = tnp.squeeze(out, axis=axes), tnp.squeeze(sign, axis=axes)
+    return (out, sign) if return_sign else out
 
 
 def softmax(x, axis=None):
