@@ -161,6 +161,9 @@ def _trace_vjp(fun: Callable[..., Any], primals: Sequence[Any], op: str, has_aux
     except TypeError as err:
         _list_input_error(err, primals, op, user, positions)
         raise
+    except ValueError as err:
+        _unhide_conversion(err)
+        raise
     finally:
         trace.alive = False
     _check_output(out, op, user)
@@ -174,6 +177,15 @@ def _trace_vjp(fun: Callable[..., Any], primals: Sequence[Any], op: str, has_aux
     out_flat, out_tree = tree_util.flatten(out)
     out_primals = [_unwrap_out(o, trace) for o in out_flat]
     return trace, flat, in_tree, out_flat, out_tree, out_primals, aux
+
+
+def _unhide_conversion(err: ValueError) -> None:
+    """Raise the tracer-conversion error that NumPy replaced with its own ValueError
+    (``out[i, j] = y`` into a plain array calls ``float(y)``, and NumPy reports "setting an
+    array element with a sequence"), at the user's line."""
+    cause = err.__cause__
+    if isinstance(cause, TracerConversionError):
+        raise cause.with_traceback(err.__traceback__) from None
 
 
 def _list_input_error(err: TypeError, primals: Sequence[Any], op: str, fun: Callable[..., Any],
@@ -366,6 +378,9 @@ def _jvp(fun: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any
         ins.append(JVPTracer(trace, p, ops.cast(t, ops.dtype_of(p))))
     try:
         out = fun(*tree_util.unflatten(p_tree, ins))
+    except ValueError as err:
+        _unhide_conversion(err)
+        raise
     finally:
         trace.alive = False
     _check_output(out, op, user)
@@ -408,6 +423,9 @@ def linearize(fun: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[...
     in_index = [t.index for t in ins]  # read now: fun may update its inputs in place
     try:
         out = fun(*tree_util.unflatten(in_tree, ins))
+    except ValueError as err:
+        _unhide_conversion(err)
+        raise
     finally:
         trace.alive = False
     out_flat, out_tree = tree_util.flatten(out)
