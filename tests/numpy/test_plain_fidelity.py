@@ -55,6 +55,7 @@ Z = np.array([1.0 + 2.0j, np.inf + np.nan * 1j, 3.0 - 1.0j])
     ("correlate", (np.array(1.0), np.array(2.0)), {}),
     # the walk's complex64 draw with -inf: a sliding product spread NaN over every entry
     ("convolve", (np.array([10 + 27.7j, 0.5 + 10j, -np.inf + 1j], np.complex64),) * 2, {}),
+    ("gradient", (np.array([], np.complex64), np.array([], np.int64)), {}),  # IndexError
     ("tensordot", (np.array(1.0), np.array(2.0)), {}),
     ("poly", (np.array(2.0),), {}),
     ("roots", (np.array(2.0),), {}),

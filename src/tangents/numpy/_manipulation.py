@@ -138,6 +138,7 @@ def _gradient_axis(f, axis, h, edge_order):
 
 
 @implements(np.gradient)
+@numpy_on_plain(np.gradient)
 def gradient(f, *varargs, axis=None, edge_order=1):
     """``gradient(f, *varargs, axis=None, edge_order=1)``: second-order central differences
     inside, first- or second-order one-sided differences at the edges; spacings are scalars
