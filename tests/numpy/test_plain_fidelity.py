@@ -87,6 +87,8 @@ Z = np.array([1.0 + 2.0j, np.inf + np.nan * 1j, 3.0 - 1.0j])
     ("vectorize", (np.zeros(0),), {}),  # no otypes on size-0 input: NumPy raises
 ])
 def test_plain_arrays_match_numpy(name, args, kwargs):
+    if not hasattr(np, name):
+        pytest.skip(f"this NumPy ({np.__version__}) has no {name}")
     if name == "vectorize":
         check_name(name, args, kwargs, lambda f, a, k: f(lambda t: 2 * t)(*a, **k))
     else:

@@ -59,7 +59,9 @@ def _as_input(x: Any, op: str, where: str, need_float: bool) -> Any:
 
 
 def _fun_name(fun: Callable[..., Any]) -> str:
-    return getattr(fun, "__qualname__", None) or type(fun).__name__
+    # ufuncs have no __qualname__ before NumPy 2.2
+    return (getattr(fun, "__qualname__", None) or getattr(fun, "__name__", None)
+            or type(fun).__name__)
 
 
 def _paths(tree: Any) -> list[str]:
