@@ -1,13 +1,4 @@
 """``autograd.scipy.stats.dirichlet``: functions of tangents' ``scipy.stats.dirichlet``."""
-from .....scipy.stats import dirichlet as _dist
+from ._export import distribution_module
 
-pdf = _dist.pdf
-logpdf = _dist.logpdf
-
-__all__ = ["pdf", "logpdf"]
-
-
-def __getattr__(name):
-    # what tangents does not differentiate (rvs, mean, ...) is SciPy's own
-    import scipy.stats
-    return getattr(scipy.stats.dirichlet, name)
+distribution_module(globals(), "dirichlet", ("pdf", "logpdf"))

@@ -1,13 +1,4 @@
 """``autograd.scipy.stats.multivariate_normal``: functions of tangents' distribution."""
-from .....scipy.stats import multivariate_normal as _dist
+from ._export import distribution_module
 
-pdf = _dist.pdf
-logpdf = _dist.logpdf
-
-__all__ = ["pdf", "logpdf"]
-
-
-def __getattr__(name):
-    # what tangents does not differentiate (rvs, mean, ...) is SciPy's own
-    import scipy.stats
-    return getattr(scipy.stats.multivariate_normal, name)
+distribution_module(globals(), "multivariate_normal", ("pdf", "logpdf"))
