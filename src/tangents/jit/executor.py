@@ -8,6 +8,8 @@ once.
 """
 from __future__ import annotations
 
+import functools
+import importlib.util
 import math
 import operator
 import os
@@ -29,15 +31,23 @@ class GuardMiss(Exception):
 
 
 def executor_name():
-    """The executor ``TANGENTS_JIT_EXECUTOR`` asks for ("numpy" by default)."""
-    name = os.environ.get("TANGENTS_JIT_EXECUTOR", "numpy").strip().lower() or "numpy"
-    if name == "fused":
-        raise RuntimeError(
-            "TANGENTS_JIT_EXECUTOR=fused: the fused (numba) executor of tg.jit is not part of "
-            "this version yet; unset the variable or set it to 'numpy'")
-    if name != "numpy":
+    """The executor ``tg.jit`` uses: ``TANGENTS_JIT_EXECUTOR`` ("numpy" or "fused") when set,
+    else "fused" when numba can be imported (``pip install "tangents[jit]"``), else "numpy"."""
+    name = os.environ.get("TANGENTS_JIT_EXECUTOR", "").strip().lower()
+    if not name:
+        return "fused" if _has_numba() else "numpy"
+    if name not in ("numpy", "fused"):
         raise ValueError(f"TANGENTS_JIT_EXECUTOR={name!r}: expected 'numpy' or 'fused'")
+    if name == "fused" and not _has_numba():
+        raise RuntimeError(
+            "TANGENTS_JIT_EXECUTOR=fused: the fused executor of tg.jit needs numba; install "
+            "it with pip install \"tangents[jit]\", or unset the variable")
     return name
+
+
+@functools.cache
+def _has_numba():
+    return importlib.util.find_spec("numba") is not None
 
 
 def _read_item(v, args):
@@ -79,8 +89,11 @@ def compile_program(program, alias_ok=()):
     Outputs that the simplification turned into an input or into an output listed twice
     are copied, unless ``alias_ok`` (the Vars the unsimplified program returned) holds
     them: a result the caller may write into then never shares memory with an argument
-    when eager's did not."""
-    executor_name()
+    when eager's did not.  With the fused executor (`executor_name`), the elementwise parts
+    and their reductions run as numba kernels (tangents.jit.fused)."""
+    if executor_name() == "fused":
+        from .fused import compile_fused
+        return compile_fused(program, alias_ok)
     ns = {"np": np, "_Miss": GuardMiss, "_same_number": _same_number,
           "_same_array": _same_array, "_read_item": _read_item, "_index": operator.index,
           "_copy": _copy}

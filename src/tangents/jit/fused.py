@@ -1,0 +1,511 @@
+"""The fused executor: elementwise operations and the reductions that consume them as numba loops.
+
+A program is cut into kernels.  A kernel is a run of loop nests; each nest iterates over one
+shape and computes, per element, a chain of elementwise primitives (NumPy ufuncs, ``where``,
+``astype``, ``broadcast_to``) on scalars, reading its array operands with broadcasting by index
+arithmetic, and accumulates the ``sum``/``amax``/``amin`` reductions that consume them.  Reshapes
+that only add or drop axes of length one, and transposes, are index maps on arrays.  Everything
+else (matmul, einsum, indexing, linalg) stays a NumPy call in the generated Python, as in the
+NumPy executor; such a call is moved before the open kernel when it does not read it, so the
+kernel keeps growing.  Float32 stays float32 (operands and Python numbers are cast to the
+operation's NumPy dtype); sums accumulate in float64 and are cast back, so they may differ from
+NumPy's pairwise sums by reordering only.  Each kernel's source is written to a file named by
+its hash under `cache_dir`, where numba keeps the compiled code for the next process.
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import sys
+import tempfile
+
+import numpy as np
+
+from .executor import _READS, GuardMiss, _call_line, _copy, _outputs, _read_item, \
+    _same_array, _same_number
+from .ir import Eqn, Guard, Var
+
+__all__ = ["compile_fused", "cache_dir", "ELEMENTWISE"]
+
+_F32, _F64, _BOOL = np.dtype(np.float32), np.dtype(np.float64), np.dtype(bool)
+_FLOATS = (_F32, _F64)
+_KINDS = (_F32, _F64, _BOOL)
+# a nest with at least this many elements runs its outer loop on numba's threads
+_PARALLEL_MIN = 1 << 16
+
+# prim name -> scalar expression over operand names already cast to the working dtype
+_ARITH = {
+    "add": "({a} + {b})", "subtract": "({a} - {b})", "multiply": "({a} * {b})",
+    "divide": "({a} / {b})", "power": "({a} ** {b})", "arctan2": "np.arctan2({a}, {b})",
+    "hypot": "np.hypot({a}, {b})",
+    # NumPy's maximum/minimum: the first operand unless the second wins or is NaN
+    "maximum": "({a} if {a} >= {b} or {a} != {a} else {b})",
+    "minimum": "({a} if {a} <= {b} or {a} != {a} else {b})",
+    "negative": "(-{a})", "absolute": "abs({a})", "square": "({a} * {a})",
+    "sqrt": "np.sqrt({a})", "exp": "np.exp({a})", "exp2": "np.exp2({a})",
+    "expm1": "np.expm1({a})", "log": "np.log({a})", "log2": "np.log2({a})",
+    "log10": "np.log10({a})", "log1p": "np.log1p({a})", "sin": "np.sin({a})",
+    "cos": "np.cos({a})", "tan": "np.tan({a})", "arcsin": "np.arcsin({a})",
+    "arccos": "np.arccos({a})", "arctan": "np.arctan({a})", "sinh": "np.sinh({a})",
+    "cosh": "np.cosh({a})", "tanh": "np.tanh({a})", "arcsinh": "np.arcsinh({a})",
+    "arccosh": "np.arccosh({a})", "arctanh": "np.arctanh({a})", "floor": "np.floor({a})",
+    "ceil": "np.ceil({a})", "trunc": "np.trunc({a})", "sign": "np.sign({a})",
+}
+_COMPARE = {"equal": "==", "not_equal": "!=", "less": "<", "less_equal": "<=",
+            "greater": ">", "greater_equal": ">="}
+_LOGICAL = {"logical_and": "({a} and {b})", "logical_or": "({a} or {b})",
+            "logical_xor": "({a} != {b})", "logical_not": "(not {a})"}
+_TESTS = {"isnan": "({a} != {a})", "isinf": "np.isinf({a})", "isfinite": "np.isfinite({a})"}
+# every fused elementwise primitive (tests/jit/test_fused.py checks each against NumPy)
+ELEMENTWISE = frozenset(_ARITH) | frozenset(_COMPARE) | frozenset(_LOGICAL) | frozenset(_TESTS) \
+    | {"where", "astype", "broadcast_to"}
+_REDUCE = {"sum", "amax", "amin"}
+
+
+# -- which equations fuse -------------------------------------------------------------------
+def _kind(e):
+    """"elem", "reduce", "alias" (an index map on an array) or None (a NumPy call)."""
+    name, outs = e.prim.name, e.outs
+    if e.prim.multiple_results or any(v.dtype not in _KINDS for v in outs):
+        return None
+    for a in e.ins:
+        if type(a) is Var:
+            if a.dtype not in _KINDS:
+                return None
+        elif type(a) not in (float, int, bool):
+            return None
+    out = outs[0]
+    if name in _REDUCE:
+        x = e.ins[0]
+        if (set(e.params) != {"axis", "keepdims"} or type(x) is not Var or x.dtype not in _FLOATS
+                or out.dtype != x.dtype):
+            return None
+        axes = _axes(e.params["axis"], len(x.shape))
+        if name != "sum" and any(x.shape[a] == 0 for a in axes):
+            return None  # NumPy raises: no identity
+        return "reduce"
+    if name in ("reshape", "transpose"):
+        x = e.ins[0]
+        if type(x) is not Var or x.dtype != out.dtype:
+            return None
+        if name == "reshape" and [n for n in x.shape if n != 1] != [n for n in out.shape if n != 1]:
+            return None
+        return "alias"
+    if name not in ELEMENTWISE:
+        return None
+    if name in ("where", "astype", "broadcast_to"):
+        keys = {"where": set(), "astype": {"dtype", "copy"}, "broadcast_to": {"shape"}}[name]
+        return "elem" if set(e.params) <= keys else None
+    if e.params or e.prim.impl is not getattr(np, name, None):
+        return None
+    if name in _ARITH and out.dtype not in _FLOATS:
+        return None  # integer and boolean arithmetic stay NumPy's
+    return "elem"
+
+
+def _axes(axis, ndim):
+    if axis is None:
+        return tuple(range(ndim))
+    return tuple(sorted(a % ndim for a in ((axis,) if type(axis) is int else axis)))
+
+
+def _alias_map(e):
+    """For each input axis, the output axis it is read at (None: a length-one axis)."""
+    x, out = e.ins[0], e.outs[0]
+    if e.prim.name == "transpose":
+        perm = _axes_perm(e.params.get("axes"), len(x.shape))
+        m = [None] * len(x.shape)
+        for j, p in enumerate(perm):
+            m[p] = j
+        return m
+    outs = iter(j for j, n in enumerate(out.shape) if n != 1)
+    return [None if n == 1 else next(outs) for n in x.shape]
+
+
+def _axes_perm(axes, ndim):
+    return tuple(range(ndim))[::-1] if axes is None else tuple(a % ndim for a in axes)
+
+
+# -- partition into kernels and nests -------------------------------------------------------
+class _Kernel:
+    def __init__(self, number):
+        self.number = number
+        self.nests = []    # [shape, [(kind, eqn)]]
+        self.aliases = []  # alias equations, in order
+
+
+def _partition(body):
+    """Items in run order: ("py", eqn or guard, position) and ("kernel", kernel); and where
+    each fused Var is made: Var -> (kernel, nest, "temp" | "array")."""
+    items, kernels, loc = [], [], {}
+    open_k = None
+    for pos, e in enumerate(body):
+        kind = _kind(e) if type(e) is Eqn else None
+        if kind is None:
+            reads = e.ins if type(e) is Eqn else [e.var]
+            if open_k is not None and any(type(a) is Var and loc.get(a, (None,))[0] is open_k
+                                          for a in reads):
+                open_k = None
+            if open_k is None:
+                items.append(("py", e, pos))
+            else:  # it does not read the open kernel: run it first
+                items.insert(len(items) - 1, ("py", e, pos))
+            continue
+        if open_k is None:
+            open_k = _Kernel(len(kernels))
+            kernels.append(open_k)
+            items.append(("kernel", open_k))
+        k = open_k
+        if kind == "alias":
+            x = e.ins[0]
+            where = loc.get(x)
+            ready = where[1] if where is not None and where[0] is k else -1
+            k.aliases.append(e)
+            loc[e.outs[0]] = (k, ready, "array")
+            continue
+        shape = e.outs[0].shape if kind == "elem" else e.ins[0].shape
+        n = _place(e, shape, k, loc)
+        if n is None:
+            k.nests.append([shape, []])
+            n = len(k.nests) - 1
+        k.nests[n][1].append((kind, e))
+        loc[e.outs[0]] = (k, n, "temp" if kind == "elem" else "array")
+    return items, kernels, loc
+
+
+def _place(e, shape, k, loc):
+    """The first nest of ``k`` over ``shape`` that runs after everything ``e`` reads, best
+    one that computes its temps (so they stay scalars); None when there is none."""
+    first, temps = 0, set()
+    for a in e.ins:
+        w = loc.get(a) if type(a) is Var else None
+        if w is not None and w[0] is k:
+            first = max(first, w[1] + (w[2] == "array"))  # an array is whole after its nest
+            if w[2] == "temp":
+                temps.add(w[1])
+    fits = [n for n in range(first, len(k.nests)) if k.nests[n][0] == shape]
+    best = [n for n in fits if temps <= {n}]
+    return (best or fits or [None])[0]
+
+
+# -- code of one kernel -----------------------------------------------------------------------
+def _literal(x, dt):
+    if dt == _BOOL:
+        return repr(bool(x))
+    r = repr(float(x))
+    r = {"nan": "np.nan", "inf": "np.inf", "-inf": "(-np.inf)"}.get(r, r)
+    return f"np.{dt.name}({r})"
+
+
+def _cast(name, have, dt):
+    if have == dt:
+        return name
+    if dt == _BOOL:
+        return f"({name} != 0)"
+    return f"np.{dt.name}({name})"
+
+
+class _KernelSource:
+    """The numba source of kernel ``k``: ``args`` (Vars passed in) and ``rets`` (returned)."""
+
+    def __init__(self, k, loc, outside, materialize):
+        self.k, self.loc, self.materialize = k, loc, materialize
+        self.args, self.lines, self.parallel = [], [], False
+        self.base = {}  # alias Var -> (base Var, map from base axes to alias axes)
+        for e in k.aliases:
+            x = e.ins[0]
+            inner = self.base.get(x)
+            m = _alias_map(e)
+            if inner is None:
+                self.base[e.outs[0]] = (x, m)
+            else:
+                b, mi = inner
+                self.base[e.outs[0]] = (b, [None if j is None else m[j] for j in mi])
+        made = {v for v, w in loc.items() if w[0] is k and v not in self.base}
+        self.rets = [v for v in made if v in outside and (loc[v][2] == "array" or v in materialize)]
+        self.rets.sort(key=lambda v: v.id)
+        for shape, ops in k.nests:
+            self._nest(shape, ops)
+        self.lines.append(f"    return ({''.join(f'a{v.id}, ' for v in self.rets)})")
+
+    def _array(self, v):
+        """The name of array ``v`` in the kernel (an argument when made outside it)."""
+        w = self.loc.get(v)
+        if (w is None or w[0] is not self.k) and v not in self.args:
+            self.args.append(v)
+        return f"a{v.id}"
+
+    def _load(self, v, shape, loads, body):
+        """A name holding ``v``'s element at the nest's index."""
+        w = self.loc.get(v)
+        if w is not None and w[0] is self.k and w[2] == "temp" and v not in self.base and \
+                v.shape == shape and loads.get(("t", v)) is not None:
+            return loads[("t", v)]
+        off = len(shape) - len(v.shape)
+        idx = ["0" if n == 1 else f"i{j + off}" for j, n in enumerate(v.shape)]
+        base = v
+        if v in self.base:
+            base, m = self.base[v]
+            idx = ["0" if j is None else idx[j] for j in m]
+        key = (base.id, tuple(idx))
+        if key not in loads:
+            loads[key] = f"l{len(loads)}"
+            body.append(f"{loads[key]} = {self._array(base)}[{_index(idx)}]")
+        return loads[key]
+
+    def _nest(self, shape, ops):
+        nd = len(shape)
+        reduced = set()
+        for kind, e in ops:
+            if kind == "reduce":
+                reduced.update(_axes(e.params["axis"], nd))
+        par = (int(np.prod(shape)) >= _PARALLEL_MIN and nd and 0 not in reduced
+               and shape[0] > 1 and _threads() > 1)
+        self.parallel |= bool(par)
+        pre, body, post, loads = [], [], [], {}
+        for kind, e in ops:
+            out = e.outs[0]
+            if kind == "reduce":
+                self._reduce(e, shape, loads, pre, body, post)
+                continue
+            body.append(f"t{out.id} = {self._expr(e, shape, loads, body)}")
+            loads[("t", out)] = f"t{out.id}"
+            if out in self.materialize:
+                pre.append(f"a{out.id} = np.empty({shape!r}, np.{out.dtype.name})")
+                body.append(f"a{out.id}[{_index(_loop_index(shape))}] = t{out.id}")
+        ind = "    "
+        self.lines += [ind + s for s in pre]
+        for j in range(nd):
+            if shape[j] != 1:  # a length-one axis is read at 0
+                loop = "prange" if par and j == 0 else "range"
+                self.lines.append(f"{ind}for i{j} in {loop}({shape[j]}):")
+                ind += "    "
+        self.lines += [ind + s for s in body]
+        self.lines += ["    " + s for s in post]
+
+    def _expr(self, e, shape, loads, body):
+        name, out = e.prim.name, e.outs[0]
+        ops = []
+        for a in e.ins:
+            ops.append((self._load(a, shape, loads, body), a.dtype) if type(a) is Var else (a, None))
+        if name in ("broadcast_to", "astype"):
+            return _cast(ops[0][0], ops[0][1], out.dtype)
+        if name == "where":
+            c, x, y = (_operand(o, dt) for o, dt in zip(ops, (_BOOL, out.dtype, out.dtype)))
+            return f"({x} if {c} else {y})"
+        if name in _ARITH:
+            work = out.dtype
+        elif name in _LOGICAL:
+            work = _BOOL
+        else:  # comparisons and tests: NumPy's common type, Python numbers weak
+            work = np.result_type(*[dt if dt is not None else o for o, dt in ops])
+            if work not in _KINDS:
+                work = _F64
+        args = [_operand(o, work) for o in ops]
+        if name in _COMPARE:
+            return f"({args[0]} {_COMPARE[name]} {args[1]})"
+        table = _ARITH if name in _ARITH else _LOGICAL if name in _LOGICAL else _TESTS
+        return table[name].format(**dict(zip("ab", args)))
+
+    def _reduce(self, e, shape, loads, pre, body, post):
+        x, out = e.ins[0], e.outs[0]
+        axes = _axes(e.params["axis"], len(shape))
+        keep = e.params["keepdims"]
+        idx = [("0" if keep else None) if j in axes else i for j, i in enumerate(_loop_index(shape))]
+        at = f"[{_index([i for i in idx if i is not None])}]"
+        v = self._load(x, shape, loads, body)
+        acc = f"a{out.id}"
+        if e.prim.name == "sum":
+            if out.dtype == _F32:  # accumulated in float64, cast back after the loop
+                acc = f"s{out.id}"
+                post.append(f"a{out.id} = {acc}.astype(np.float32)")
+                v = f"np.float64({v})"
+            pre.append(f"{acc} = np.zeros({out.shape!r}, np.float64)")
+            body.append(f"{acc}{at} += {v}")
+            return
+        cmp = ">" if e.prim.name == "amax" else "<"
+        init = "-np.inf" if cmp == ">" else "np.inf"
+        pre.append(f"{acc} = np.full({out.shape!r}, {init}, np.{out.dtype.name})")
+        # NaN wins and stays: NaN compares false with everything
+        body.append(f"if {v} {cmp} {acc}{at} or {v} != {v}: {acc}{at} = {v}")
+
+
+def _operand(o, dt):
+    name, have = o
+    return _literal(name, dt) if have is None else _cast(name, have, dt)
+
+
+def _loop_index(shape):
+    return ["0" if n == 1 else f"i{j}" for j, n in enumerate(shape)]
+
+
+def _index(idx):
+    return ", ".join(idx) if idx else "()"
+
+
+def _threads():
+    import numba
+    return numba.config.NUMBA_NUM_THREADS
+
+
+# -- the program ------------------------------------------------------------------------------
+def compile_fused(program, alias_ok=()):
+    """A Python function ``run(*inputs) -> list of outputs`` for ``program``, computing its
+    elementwise parts and their reductions in numba kernels (see the module's docstring);
+    ``alias_ok`` as for the NumPy executor's ``compile_program``."""
+    items, kernels, loc = _partition(program.body)
+    outside, materialize = _uses(program, items, kernels, loc)
+    ns = {"np": np, "_Miss": GuardMiss, "_same_number": _same_number,
+          "_same_array": _same_array, "_read_item": _read_item, "_index": _index_of,
+          "_copy": _copy}
+    for v, c in program.consts.items():
+        ns[repr(v)] = c
+    guard_no = {id(e): i for i, e in enumerate(program.guards)}
+    lines = [f"def run({', '.join(repr(v) for v in program.invars)}):"]
+    sources = []
+    for item in items:
+        if item[0] == "py":
+            _, e, pos = item
+            if type(e) is Eqn:
+                lines.append("    " + _call_line(e, pos, ns))
+                continue
+            g = guard_no[id(e)]
+            read, differs = _READS[e.kind]
+            ns[f"_w{g}"], ns[f"_a{g}"] = e.outcome, e.args
+            lines.append(f"    _g = {read.format(v=e.var, a=f'_a{g}')}")
+            lines.append(f"    if {differs.format(g='_g', w=f'_w{g}')}: raise _Miss({g}, _g)")
+            continue
+        k = item[1]
+        src = _KernelSource(k, loc, outside, materialize)
+        if src.rets:
+            name = f"_K{k.number}"
+            ns[name] = _load_kernel(src)
+            sources.append(ns[name].py_source)
+            rets = "".join(f"{v!r}, " for v in src.rets)
+            lines.append(f"    {rets}= {name}({', '.join(repr(v) for v in src.args)})")
+            # NumPy's ufuncs and reductions give a scalar, not a 0-d array
+            lines += [f"    {v!r} = {v!r}[()]" for v in src.rets if not v.shape]
+        for j, e in enumerate(k.aliases):
+            if e.outs[0] in outside:
+                lines.append("    " + _call_line(e, f"{k.number}a{j}", ns))
+    for i, v in getattr(program, "writebacks", ()):
+        lines.append(f"    {program.invars[i]!r}[...] = {v!r}")
+    lines.append(f"    return [{', '.join(_outputs(program, alias_ok, ns))}]")
+    source = "\n".join(lines) + "\n"
+    exec(compile(source, "<tg.jit fused program>", "exec"), ns)  # noqa: S102 - generated
+    run = ns["run"]
+    run.source = source
+    run.kernels = sources
+    return run
+
+
+def _index_of(x):
+    import operator
+    return operator.index(x)
+
+
+def _uses(program, items, kernels, loc):
+    """(Vars read outside the kernel that makes them, temps that must be stored)."""
+    outside = {v for v in program.outvars if type(v) is Var}
+    outside.update(v for _, v in getattr(program, "writebacks", ()))
+    materialize = set()
+    for item in items:
+        if item[0] == "py":
+            e = item[1]
+            outside.update(a for a in (e.ins if type(e) is Eqn else [e.var]) if type(a) is Var)
+            continue
+        k = item[1]
+        for n, (_, ops) in enumerate(k.nests):
+            for _, e in ops:
+                for a in e.ins:
+                    w = loc.get(a) if type(a) is Var else None
+                    if w is None:
+                        continue
+                    if w[0] is not k:
+                        outside.add(a)
+                    elif w[2] == "temp" and w[1] != n:
+                        materialize.add(a)
+        for e in k.aliases:
+            w = loc.get(e.ins[0])
+            if w is not None and w[0] is not k:
+                outside.add(e.ins[0])
+            elif w is not None and w[2] == "temp":
+                materialize.add(e.ins[0])
+    for k in kernels:  # an alias read outside is computed there, from its input
+        for e in reversed(k.aliases):
+            if e.outs[0] in outside:
+                outside.add(e.ins[0])
+    materialize.update(v for v, w in loc.items() if w[2] == "temp" and v in outside)
+    return outside, materialize
+
+
+# -- kernels on disk --------------------------------------------------------------------------
+_HEADER = "import numpy as np\nimport numba\nfrom numba import prange\n\n\n"
+_kernels = {}  # source hash -> dispatcher
+
+
+def cache_dir():
+    """Where kernel sources and numba's compiled code are kept: ``TANGENTS_JIT_CACHE_DIR``,
+    else ``$XDG_CACHE_HOME/tangents/jit``, else ``~/.cache/tangents/jit``.
+
+    >>> import os
+    >>> os.path.basename(cache_dir())
+    'jit'
+    """
+    path = os.environ.get("TANGENTS_JIT_CACHE_DIR")
+    if not path:
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        path = os.path.join(base, "tangents", "jit")
+    return path
+
+
+def _load_kernel(src):
+    deco = (f"@numba.njit(cache=True, error_model='numpy', fastmath=False, nogil=True, "
+            f"parallel={src.parallel})")
+    args = ", ".join(f"a{v.id}" for v in src.args)
+    text = _HEADER + f"{deco}\ndef kernel({args}):\n" + "\n".join(src.lines) + "\n"
+    digest = hashlib.sha1(text.encode()).hexdigest()[:24]  # noqa: S324 - a file name
+    disp = _kernels.get(digest)
+    if disp is None:
+        disp = _kernels[digest] = _import(digest, text)
+        _compile_now(disp, src.args)
+    return disp
+
+
+def _import(digest, text):
+    folder = cache_dir()
+    try:
+        os.makedirs(folder, exist_ok=True)
+        path = _write(folder, digest, text)
+    except OSError:  # not writable: this process's kernels only
+        folder = os.path.join(tempfile.gettempdir(), f"tangents-jit-{os.getuid()}")
+        os.makedirs(folder, exist_ok=True)
+        path = _write(folder, digest, text)
+    name = f"tangents_jit_kernel_{digest}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    disp = module.kernel
+    disp.py_source = text
+    return disp
+
+
+def _write(folder, digest, text):
+    path = os.path.join(folder, f"k_{digest}.py")
+    # never rewrite a kernel: numba's cache is keyed on the file's time stamp
+    if not os.path.exists(path):
+        tmp = f"{path}.{os.getpid()}.tmp"
+        with open(tmp, "w") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    return path
+
+
+def _compile_now(disp, args):
+    """Compile for C-contiguous arguments now (from numba's cache when it has them), so the
+    first call does not pay for it; other layouts compile on the call that needs them."""
+    from numba import from_dtype, types
+    disp.compile(tuple(types.Array(from_dtype(v.dtype), len(v.shape), "C")
+                       for v in args))
