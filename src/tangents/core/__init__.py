@@ -12,6 +12,7 @@ from .aliasing import is_view, layout, record_view, reshaped_layout
 from .checkpoint import checkpoint
 from .custom import custom_jvp, custom_vjp, stop_gradient
 from .jacobians import elementwise_grad, hessian, hvp, jacfwd, jacobian, jacrev
+from .ops import contains_tracer, dtype_of, shape_of
 from .primitive import Primitive, bind, new_level, registry
 from .prims import (
     add_p,
@@ -61,7 +62,7 @@ __all__ = [
     "Tracer", "TracerConversionError", "NoDerivativeRuleError", "LeakedTracerError", "Trace",
     "function_handlers", "ufunc_handlers", "ufunc_method_handlers", "ufunc_prims",
     "check_subclass",
-    "primal_value", "backend",
+    "primal_value", "backend", "shape_of", "dtype_of", "contains_tracer",
     "record_view", "is_view", "layout", "reshaped_layout",
     "grad", "value_and_grad", "vjp", "jvp", "linearize", "vmap", "jacrev", "jacfwd",
     "jacobian", "hessian", "hvp", "elementwise_grad", "custom_vjp", "custom_jvp",
