@@ -22,7 +22,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from .. import numpy as tnp
 from ..core import Primitive, bind, move_bdim
-from ..numpy._dispatch import shape
+from ..numpy._dispatch import shape_of
 
 __all__ = ["conv2d", "conv1d", "conv_transpose2d"]
 
@@ -85,8 +85,8 @@ def _flip_hw(w):
 
 def _conv_vjp_x(ct, ans, x, w, *, strides, padding, lhs_dilation, rhs_dilation, groups):
     # d x = conv(ct dilated by the strides, flipped filter with in/out channels swapped)
-    kh, kw, cin, cout = shape(w)
-    xs, os = shape(x)[1:3], shape(ct)[1:3]
+    kh, kw, cin, cout = shape_of(w)
+    xs, os = shape_of(x)[1:3], shape_of(ct)[1:3]
     pad = []
     for i, k in enumerate((kh, kw)):
         lhs_d = _dilated(xs[i], lhs_dilation[i])
@@ -102,9 +102,9 @@ def _conv_vjp_x(ct, ans, x, w, *, strides, padding, lhs_dilation, rhs_dilation, 
 
 def _conv_vjp_w(ct, ans, x, w, *, strides, padding, lhs_dilation, rhs_dilation, groups):
     # d w = conv(x with batch and channels swapped, ct as the filter), per group
-    kh, kw, cin, cout = shape(w)
-    n, h, wd, c = shape(x)
-    os = shape(ct)[1:3]
+    kh, kw, cin, cout = shape_of(w)
+    n, h, wd, c = shape_of(x)
+    os = shape_of(ct)[1:3]
     pad = []
     for i, k in enumerate((kh, kw)):
         lhs_d = _dilated((h, wd)[i], lhs_dilation[i])
@@ -130,21 +130,21 @@ def _conv_batch(vals, bdims, *, groups, **params):
     bx, bw = bdims
     if bw is None:  # fold the batch into N
         x = move_bdim(x, bx, 0)
-        b, n = shape(x)[:2]
-        out = bind(conv_p, tnp.reshape(x, (b * n,) + shape(x)[2:]), w, groups=groups, **params)
-        return tnp.reshape(out, (b, n) + shape(out)[1:]), 0
+        b, n = shape_of(x)[:2]
+        out = bind(conv_p, tnp.reshape(x, (b * n,) + shape_of(x)[2:]), w, groups=groups, **params)
+        return tnp.reshape(out, (b, n) + shape_of(out)[1:]), 0
     # a batch of filters: one convolution with B * groups groups, batch next to channels
     w = move_bdim(w, bw, 3)
-    kh, kw, cin, b, cout = shape(w)
+    kh, kw, cin, b, cout = shape_of(w)
     if bx is None:
-        n, h, wd, c = shape(x)
+        n, h, wd, c = shape_of(x)
         x = tnp.broadcast_to(tnp.reshape(x, (n, h, wd, 1, c)), (n, h, wd, b, c))
     else:
         x = move_bdim(x, bx, 3)
-    n, h, wd = shape(x)[:3]
+    n, h, wd = shape_of(x)[:3]
     out = bind(conv_p, tnp.reshape(x, (n, h, wd, -1)), tnp.reshape(w, (kh, kw, cin, b * cout)),
                groups=groups * b, **params)
-    return tnp.reshape(out, shape(out)[:3] + (b, cout)), 3
+    return tnp.reshape(out, shape_of(out)[:3] + (b, cout)), 3
 
 
 conv_p.def_batch(_conv_batch)
@@ -218,7 +218,7 @@ def _fold_impl(cols, *, input_shape, kernel, strides, padding, dilation):
 
 patches_p = Primitive("nn_patches", _patches_impl)
 fold_p = Primitive("nn_fold", _fold_impl)
-patches_p.def_vjp(lambda ct, ans, x, **p: bind(fold_p, ct, input_shape=shape(x), **p))
+patches_p.def_vjp(lambda ct, ans, x, **p: bind(fold_p, ct, input_shape=shape_of(x), **p))
 patches_p.def_jvp(lambda t, ans, x, **p: bind(patches_p, t, **p))
 fold_p.def_vjp(lambda ct, ans, cols, *, input_shape, **p: bind(patches_p, ct, **p))
 fold_p.def_jvp(lambda t, ans, cols, **p: bind(fold_p, t, **p))
@@ -226,14 +226,14 @@ fold_p.def_jvp(lambda t, ans, cols, **p: bind(fold_p, t, **p))
 
 def _patches_batch(vals, bdims, **params):
     x = move_bdim(vals[0], bdims[0], 0)
-    b, n = shape(x)[:2]
-    out = bind(patches_p, tnp.reshape(x, (b * n,) + shape(x)[2:]), **params)
-    return tnp.reshape(out, (b, n) + shape(out)[1:]), 0
+    b, n = shape_of(x)[:2]
+    out = bind(patches_p, tnp.reshape(x, (b * n,) + shape_of(x)[2:]), **params)
+    return tnp.reshape(out, (b, n) + shape_of(out)[1:]), 0
 
 
 def _fold_batch(vals, bdims, *, input_shape, **params):
     cols = move_bdim(vals[0], bdims[0], 0)
-    s = shape(cols)
+    s = shape_of(cols)
     out = bind(fold_p, tnp.reshape(cols, (s[0] * s[1],) + s[2:]),
                input_shape=(s[0] * input_shape[0],) + input_shape[1:], **params)
     return tnp.reshape(out, (s[0],) + input_shape), 0
@@ -269,11 +269,11 @@ def _conv2d_impl(x, w, **params):
 def _conv2d_vjp_w(ct, ans_cols, x, w, **p):
     cols = ans_cols[1]
     if cols is None:
-        return bind(conv2d_dw_p, x, ct, kernel=shape(w)[:2], **p)
+        return bind(conv2d_dw_p, x, ct, kernel=shape_of(w)[:2], **p)
     # the kept columns are constants here (x and w were plain arrays), so the product is
     # differentiable in ct, which is all that a transform of the backward pass can ask for
-    dw = tnp.matmul(cols.T, tnp.reshape(ct, (cols.shape[0], shape(ct)[3])))
-    return tnp.reshape(dw, shape(w))
+    dw = tnp.matmul(cols.T, tnp.reshape(ct, (cols.shape[0], shape_of(ct)[3])))
+    return tnp.reshape(dw, shape_of(w))
 
 
 def _conv2d_dx_impl(y, w, *, input_shape, strides, padding, dilation):
@@ -332,52 +332,52 @@ conv2d_dw_p = Primitive("nn_conv2d_dw", _conv2d_dw_impl)
 
 conv2d_p.def_vjp_forward(_conv2d_forward)
 conv2d_p.def_vjp(
-    lambda ct, ans, x, w, **p: bind(conv2d_dx_p, ct, w, input_shape=shape(x), **p),
+    lambda ct, ans, x, w, **p: bind(conv2d_dx_p, ct, w, input_shape=shape_of(x), **p),
     _conv2d_vjp_w)
 conv2d_p.def_jvp(lambda t, ans, x, w, **p: bind(conv2d_p, t, w, **p),
                  lambda t, ans, x, w, **p: bind(conv2d_p, x, t, **p))
 conv2d_dx_p.def_vjp(
     lambda ct, ans, y, w, *, input_shape, **p: bind(conv2d_p, ct, w, **p),
-    lambda ct, ans, y, w, *, input_shape, **p: bind(conv2d_dw_p, ct, y, kernel=shape(w)[:2],
+    lambda ct, ans, y, w, *, input_shape, **p: bind(conv2d_dw_p, ct, y, kernel=shape_of(w)[:2],
                                                     **p))
 conv2d_dx_p.def_jvp(lambda t, ans, y, w, **p: bind(conv2d_dx_p, t, w, **p),
                     lambda t, ans, y, w, **p: bind(conv2d_dx_p, y, t, **p))
 conv2d_dw_p.def_vjp(
-    lambda ct, ans, x, y, *, kernel, **p: bind(conv2d_dx_p, y, ct, input_shape=shape(x), **p),
+    lambda ct, ans, x, y, *, kernel, **p: bind(conv2d_dx_p, y, ct, input_shape=shape_of(x), **p),
     lambda ct, ans, x, y, *, kernel, **p: bind(conv2d_p, x, ct, **p))
 conv2d_dw_p.def_jvp(lambda t, ans, x, y, **p: bind(conv2d_dw_p, t, y, **p),
                     lambda t, ans, x, y, **p: bind(conv2d_dw_p, x, t, **p))
 
 
 def _batch_size(vals, bdims):
-    return next(shape(v)[b] for v, b in zip(vals, bdims, strict=True) if b is not None)
+    return next(shape_of(v)[b] for v, b in zip(vals, bdims, strict=True) if b is not None)
 
 
 def _batched_rows(v, bdim, size):
     """``v`` with its batch axis (broadcast if None) folded into its leading axis."""
-    v = tnp.broadcast_to(v, (size,) + shape(v)) if bdim is None else move_bdim(v, bdim, 0)
-    return tnp.reshape(v, (size * shape(v)[1],) + shape(v)[2:])
+    v = tnp.broadcast_to(v, (size,) + shape_of(v)) if bdim is None else move_bdim(v, bdim, 0)
+    return tnp.reshape(v, (size * shape_of(v)[1],) + shape_of(v)[2:])
 
 
 def _batched_patches(x, bx, size, kernel, p):
     """Patches of a batched (or broadcast) ``x`` as a (B, N, OH, OW, K) stack."""
     cols = bind(patches_p, _batched_rows(x, bx, size), kernel=kernel, **p)
-    return tnp.reshape(cols, (size, -1) + shape(cols)[1:])
+    return tnp.reshape(cols, (size, -1) + shape_of(cols)[1:])
 
 
 def _conv2d_batch(vals, bdims, **p):
     (x, w), (bx, bw) = vals, bdims
     if bw is None:  # fold the batch into N
-        b = shape(x)[bx]
+        b = shape_of(x)[bx]
         out = bind(conv2d_p, _batched_rows(x, bx, b), w, **p)
-        return tnp.reshape(out, (b, -1) + shape(out)[1:]), 0
+        return tnp.reshape(out, (b, -1) + shape_of(out)[1:]), 0
     w = move_bdim(w, bw, 0)
-    b, kh, kw, cin, cout = shape(w)
+    b, kh, kw, cin, cout = shape_of(w)
     cols = _batched_patches(x, bx, b, (kh, kw), p)  # a batch of filters: (B, M, K) @ (B, K, O)
-    m = int(np.prod(shape(cols)[1:4]))
+    m = int(np.prod(shape_of(cols)[1:4]))
     out = tnp.matmul(tnp.reshape(cols, (b, m, kh * kw * cin)),
                      tnp.reshape(w, (b, kh * kw * cin, cout)))
-    return tnp.reshape(out, shape(cols)[:4] + (cout,)), 0
+    return tnp.reshape(out, shape_of(cols)[:4] + (cout,)), 0
 
 
 def _conv2d_dx_batch(vals, bdims, *, input_shape, **p):
@@ -389,10 +389,10 @@ def _conv2d_dx_batch(vals, bdims, *, input_shape, **p):
         out = bind(conv2d_dx_p, y, w, input_shape=full, **p)
     else:  # a batch of filters: the (B, M, K) column cotangents, folded
         w = move_bdim(w, bw, 0)
-        kh, kw, cin, cout = shape(w)[1:]
-        rows = tnp.reshape(y, (b, int(np.prod(shape(y)[:3])) // b, cout))
+        kh, kw, cin, cout = shape_of(w)[1:]
+        rows = tnp.reshape(y, (b, int(np.prod(shape_of(y)[:3])) // b, cout))
         wt = tnp.transpose(tnp.reshape(w, (b, kh * kw * cin, cout)), (0, 2, 1))
-        cols = tnp.reshape(tnp.matmul(rows, wt), shape(y)[:3] + (kh * kw * cin,))
+        cols = tnp.reshape(tnp.matmul(rows, wt), shape_of(y)[:3] + (kh * kw * cin,))
         out = bind(fold_p, cols, input_shape=full, kernel=(kh, kw), **p)
     return tnp.reshape(out, (b,) + input_shape), 0
 
@@ -401,12 +401,12 @@ def _conv2d_dw_batch(vals, bdims, *, kernel, **p):
     (x, y), (bx, by) = vals, bdims
     b = _batch_size(vals, bdims)
     cols = _batched_patches(x, bx, b, kernel, p)
-    m = int(np.prod(shape(cols)[1:4]))
-    cols = tnp.reshape(cols, (b, m, shape(cols)[4]))
+    m = int(np.prod(shape_of(cols)[1:4]))
+    cols = tnp.reshape(cols, (b, m, shape_of(cols)[4]))
     y = _batched_rows(y, by, b)
-    cout = shape(y)[3]
+    cout = shape_of(y)[3]
     out = tnp.matmul(tnp.transpose(cols, (0, 2, 1)), tnp.reshape(y, (b, m, cout)))
-    return tnp.reshape(out, (b,) + kernel + (shape(out)[1] // (kernel[0] * kernel[1]), cout)), 0
+    return tnp.reshape(out, (b,) + kernel + (shape_of(out)[1] // (kernel[0] * kernel[1]), cout)), 0
 
 
 conv2d_p.def_batch(_conv2d_batch)
@@ -446,9 +446,9 @@ def _padding(padding, in_hw, ksize, strides, rhs_dilation):
 
 
 def _check_4d(x, w, op):
-    if len(shape(x)) != 4 or len(shape(w)) != 4:
+    if len(shape_of(x)) != 4 or len(shape_of(w)) != 4:
         raise ValueError(f"{op}: expected x of shape (N, H, W, C) and w of shape "
-                         f"(kh, kw, C_in, C_out), got {shape(x)} and {shape(w)}")
+                         f"(kh, kw, C_in, C_out), got {shape_of(x)} and {shape_of(w)}")
 
 
 def conv2d(x, w, stride=1, padding="VALID", dilation=1, groups=1):
@@ -461,18 +461,18 @@ def conv2d(x, w, stride=1, padding="VALID", dilation=1, groups=1):
     (1, 2, 2, 1)
     """
     _check_4d(x, w, "conv2d")
-    kh, kw, cin, cout = shape(w)
-    c = shape(x)[3]
+    kh, kw, cin, cout = shape_of(w)
+    c = shape_of(x)[3]
     if c != cin * groups or cout % groups:
         raise ValueError(f"conv2d: x has {c} channels, w expects {cin} per group x {groups} "
                          f"groups and {cout} outputs (divisible by groups)")
     strides, dil = _pair(stride, "stride"), _pair(dilation, "dilation")
-    pad = _padding(padding, shape(x)[1:3], (kh, kw), strides, dil)
+    pad = _padding(padding, shape_of(x)[1:3], (kh, kw), strides, dil)
     if groups == 1:
         return bind(conv2d_p, x, w, strides=strides, padding=pad, dilation=dil)
     # rows (kh*kw, groups, C_in) of each patch against each group's filters
     cols = bind(patches_p, x, kernel=(kh, kw), strides=strides, padding=pad, dilation=dil)
-    n, oh, ow, k = shape(cols)
+    n, oh, ow, k = shape_of(cols)
     out = tnp.einsum("mkgc,kcgo->mgo", tnp.reshape(cols, (n * oh * ow, kh * kw, groups, cin)),
                      tnp.reshape(w, (kh * kw, cin, groups, cout // groups)))
     return tnp.reshape(out, (n, oh, ow, cout))
@@ -485,16 +485,16 @@ def conv1d(x, w, stride=1, padding="VALID", dilation=1, groups=1):
     >>> conv1d(np.ones((1, 5, 1)), np.ones((3, 1, 2))).shape
     (1, 3, 2)
     """
-    if len(shape(x)) != 3 or len(shape(w)) != 3:
-        raise ValueError(f"conv1d: expected x (N, L, C) and w (k, C_in, C_out), got {shape(x)} "
-                         f"and {shape(w)}")
-    n, length, c = shape(x)
+    if len(shape_of(x)) != 3 or len(shape_of(w)) != 3:
+        raise ValueError(f"conv1d: expected x (N, L, C) and w (k, C_in, C_out), got {shape_of(x)} "
+                         f"and {shape_of(w)}")
+    n, length, c = shape_of(x)
     if not isinstance(padding, str):
         padding = ((0, 0), _pair(padding, "padding") if not isinstance(padding, (int, np.integer))
                    else (int(padding),) * 2)
-    out = conv2d(tnp.reshape(x, (n, 1, length, c)), tnp.reshape(w, (1,) + shape(w)),
+    out = conv2d(tnp.reshape(x, (n, 1, length, c)), tnp.reshape(w, (1,) + shape_of(w)),
                  (1, stride), padding, (1, dilation), groups)
-    return tnp.reshape(out, (n,) + shape(out)[2:])
+    return tnp.reshape(out, (n,) + shape_of(out)[2:])
 
 
 def conv_transpose2d(x, w, stride=1, padding="VALID", dilation=1):
@@ -510,7 +510,7 @@ def conv_transpose2d(x, w, stride=1, padding="VALID", dilation=1):
     _check_4d(x, w, "conv_transpose2d")
     strides, dil = _pair(stride, "stride"), _pair(dilation, "dilation")
     pads = []
-    for k, s, d in zip(shape(w)[:2], strides, dil, strict=True):
+    for k, s, d in zip(shape_of(w)[:2], strides, dil, strict=True):
         k = _dilated(k, d)
         if isinstance(padding, str) and padding.upper() == "SAME":
             total = k + s - 2

@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import numpy as tnp
 from ..core import Primitive, batch_axis_op, bind, builders
-from ..numpy._dispatch import normalize_axes, shape
+from ..numpy._dispatch import normalize_axes, shape_of
 from ..numpy._elementwise import sigmoid_p
 from ..numpy._reductions import amax_p, sum_p
 
@@ -118,14 +118,14 @@ def _logsumexp_impl(x, *, axis, keepdims):
 
 logsumexp_p = Primitive("logsumexp", _logsumexp_impl)
 logsumexp_p.def_vjp(lambda ct, ans, x, *, axis, keepdims:
-                    _expand(ct, shape(x), axis, keepdims) * bind(softmax_p, x, axis=axis))
+                    _expand(ct, shape_of(x), axis, keepdims) * bind(softmax_p, x, axis=axis))
 logsumexp_p.def_jvp(lambda t, ans, x, *, axis, keepdims:
                     tnp.sum(t * bind(softmax_p, x, axis=axis), axis=axis, keepdims=keepdims))
 logsumexp_p.def_batch(batch_axis_op(logsumexp_p))
 
 
 def _axes(x, axis, op):
-    return normalize_axes(axis, len(shape(x)), op)
+    return normalize_axes(axis, len(shape_of(x)), op)
 
 
 def _float(x):

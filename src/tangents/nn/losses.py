@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import numpy as tnp
-from ..numpy._dispatch import dtype, normalize_axis, shape
+from ..numpy._dispatch import dtype_of, normalize_axis, shape_of
 from .functions import log_softmax, relu, softplus
 
 __all__ = ["cross_entropy", "binary_cross_entropy_with_logits", "mse", "huber", "max_margin"]
@@ -25,7 +25,7 @@ def _reduce(loss, reduction, op, axis=None):
 
 
 def _float_dtype(x):
-    dt = np.dtype(dtype(x))
+    dt = np.dtype(dtype_of(x))
     return dt if dt.kind == "f" else np.dtype(np.float64)
 
 
@@ -42,7 +42,7 @@ def cross_entropy(logits, labels, axis=-1, *, reduction="mean", label_smoothing=
     >>> cross_entropy(np.array([[0.0, 0.0]]), np.array([1]))
     np.float64(0.6931471805599453)
     """
-    xshape = shape(logits)
+    xshape = shape_of(logits)
     ax = normalize_axis(axis, len(xshape), "cross_entropy")
     ncls = xshape[ax]
     dt = _float_dtype(logits)
@@ -51,16 +51,16 @@ def cross_entropy(logits, labels, axis=-1, *, reduction="mean", label_smoothing=
     integer = np.dtype(labels_arr.dtype).kind in "iub"
     if integer:
         want = xshape[:ax] + xshape[ax + 1:]
-        if shape(labels_arr) != want:
+        if shape_of(labels_arr) != want:
             raise ValueError(f"cross_entropy: integer labels must have shape {want} (the logits' "
-                             f"shape without axis {axis}), got {shape(labels_arr)}")
+                             f"shape without axis {axis}), got {shape_of(labels_arr)}")
         # one-hot with tangents.numpy ops, so labels batched by vmap work too
         onehot = tnp.equal(tnp.expand_dims(labels_arr, -1), np.arange(ncls))
         target = tnp.moveaxis(onehot, -1, ax).astype(dt)
     else:
-        if shape(labels_arr) != xshape:
+        if shape_of(labels_arr) != xshape:
             raise ValueError(f"cross_entropy: probability targets must have the logits' shape "
-                             f"{xshape}, got {shape(labels_arr)}")
+                             f"{xshape}, got {shape_of(labels_arr)}")
         target = labels_arr
     if label_smoothing:
         target = target * (1.0 - label_smoothing) + label_smoothing / ncls
@@ -126,11 +126,11 @@ def max_margin(pos_scores, neg_scores, margin=1.0, *, reduction="mean"):
     >>> max_margin(np.array([[2.0]]), np.array([[0.5, 1.5]]))
     np.float64(0.5)
     """
-    pshape = shape(pos_scores)
+    pshape = shape_of(pos_scores)
     if len(pshape) == 1:
         pos_scores = tnp.reshape(pos_scores, (pshape[0], 1))
-    if len(shape(neg_scores)) != 2 or shape(pos_scores)[1] != 1:
+    if len(shape_of(neg_scores)) != 2 or shape_of(pos_scores)[1] != 1:
         raise ValueError(f"max_margin: expected pos_scores (B, 1) and neg_scores (B, N), got "
-                         f"{pshape} and {shape(neg_scores)}")
+                         f"{pshape} and {shape_of(neg_scores)}")
     loss = tnp.sum(relu(margin - pos_scores + neg_scores), axis=1)
     return _reduce(loss, reduction, "max_margin")

@@ -8,18 +8,18 @@ import numpy as np
 
 from .. import numpy as tnp
 from ..core import Primitive, bind, move_bdim
-from ..numpy._dispatch import dtype, shape
+from ..numpy._dispatch import dtype_of, shape_of
 from .conv import _conv_impl, _padding, _pair, _windows, conv_p
 
 __all__ = ["max_pool2d", "avg_pool2d"]
 
 
 def _pool_args(x, window, stride, padding):
-    if len(shape(x)) != 4:
-        raise ValueError(f"pooling expects x of shape (N, H, W, C), got {shape(x)}")
+    if len(shape_of(x)) != 4:
+        raise ValueError(f"pooling expects x of shape (N, H, W, C), got {shape_of(x)}")
     window = _pair(window, "window")
     strides = window if stride is None else _pair(stride, "stride")
-    return window, strides, _padding(padding, shape(x)[1:3], window, strides, (1, 1))
+    return window, strides, _padding(padding, shape_of(x)[1:3], window, strides, (1, 1))
 
 
 def avg_pool2d(x, window=2, stride=None, padding="VALID"):
@@ -31,14 +31,14 @@ def avg_pool2d(x, window=2, stride=None, padding="VALID"):
            [10.5, 12.5]])
     """
     window, strides, pad = _pool_args(x, window, stride, padding)
-    c = shape(x)[3]
-    dt = np.dtype(dtype(x))
+    c = shape_of(x)[3]
+    dt = np.dtype(dtype_of(x))
     ones = np.ones(window + (1, c), dt)
     kw = dict(strides=strides, padding=pad, lhs_dilation=(1, 1), rhs_dilation=(1, 1), groups=c)
     total = bind(conv_p, x, ones, **kw)
     if all(p == (0, 0) for p in pad):
         return total * dt.type(1.0 / (window[0] * window[1]))
-    count = _conv_impl(np.ones((1,) + shape(x)[1:3] + (1,), dt), np.ones(window + (1, 1), dt),
+    count = _conv_impl(np.ones((1,) + shape_of(x)[1:3] + (1,), dt), np.ones(window + (1, 1), dt),
                        **dict(kw, groups=1))
     return total / count
 
@@ -77,25 +77,25 @@ def _pool_scatter_impl(ct, x, *, window, strides, padding):
 
 
 def _zero(ct, ans, y, x, **params):
-    return np.zeros(shape(x), dtype(x))
+    return np.zeros(shape_of(x), dtype_of(x))
 
 
 def _zero_t(t, ans, y, x, **params):
-    return np.zeros(shape(ans), dtype(ans))
+    return np.zeros(shape_of(ans), dtype_of(ans))
 
 
 def _pool_batch(prim):
     def rule(vals, bdims, **params):
-        size = next(shape(v)[b] for v, b in zip(vals, bdims, strict=True) if b is not None)
+        size = next(shape_of(v)[b] for v, b in zip(vals, bdims, strict=True) if b is not None)
         args = []
         for v, b in zip(vals, bdims, strict=True):
             if b is None:
-                v = tnp.broadcast_to(v, (size,) + shape(v))
+                v = tnp.broadcast_to(v, (size,) + shape_of(v))
             else:
                 v = move_bdim(v, b, 0)
-            args.append(tnp.reshape(v, (-1,) + shape(v)[2:]))
+            args.append(tnp.reshape(v, (-1,) + shape_of(v)[2:]))
         out = bind(prim, *args, **params)
-        return tnp.reshape(out, (size, -1) + shape(out)[1:]), 0
+        return tnp.reshape(out, (size, -1) + shape_of(out)[1:]), 0
     return rule
 
 

@@ -28,13 +28,13 @@ from . import _creation
 from . import linalg as _linalg
 from ._complex import conj
 from ._dispatch import (
-    dtype,
+    dtype_of,
     implements,
     implements_ufunc,
     normalize_axis,
     numpy_function,
     numpy_on_plain,
-    shape,
+    shape_of,
 )
 from ._elementwise import (
     arccos,
@@ -130,7 +130,7 @@ def matrix_transpose(x, /):
     >>> matrix_transpose(np.zeros((5, 2, 3))).shape
     (5, 3, 2)
     """
-    if len(shape(x)) < 2:
+    if len(shape_of(x)) < 2:
         raise ValueError("matrix_transpose: x must have at least two dimensions")
     return _linalg.matrix_transpose(x)
 
@@ -144,19 +144,19 @@ def vecdot(x1, x2, /, *, axis=-1):
     array([11.])
     """
     x1, x2 = _creation.asarray(x1), _creation.asarray(x2)  # lists of traced values too
-    n1, n2 = len(shape(x1)), len(shape(x2))
+    n1, n2 = len(shape_of(x1)), len(shape_of(x2))
     if not -min(n1, n2) <= axis < max(n1, n2) or min(n1, n2) == 0:
         raise ValueError(f"vecdot: axis {axis} is out of range for arrays of shapes "
-                         f"{shape(x1)} and {shape(x2)} (it must name a dimension of both)")
+                         f"{shape_of(x1)} and {shape_of(x2)} (it must name a dimension of both)")
     nd = max(n1, n2)
     axis = normalize_axis(axis, nd, "vecdot")
-    if axis - nd < -min(n1, n2) or shape(x1)[axis - nd] != shape(x2)[axis - nd]:
-        raise ValueError(f"vecdot: x1 {shape(x1)} and x2 {shape(x2)} must have the same "
+    if axis - nd < -min(n1, n2) or shape_of(x1)[axis - nd] != shape_of(x2)[axis - nd]:
+        raise ValueError(f"vecdot: x1 {shape_of(x1)} and x2 {shape_of(x2)} must have the same "
                          f"length along axis {axis - nd}")
-    if dtype(x1).kind == "c":
+    if dtype_of(x1).kind == "c":
         x1 = conj(x1)
     # dtype= keeps small integers (a plain sum widens them to the default integer)
-    return _sum(x1 * x2, axis=axis, dtype=np.result_type(dtype(x1), dtype(x2)))
+    return _sum(x1 * x2, axis=axis, dtype=np.result_type(dtype_of(x1), dtype_of(x2)))
 
 
 @implements(np.broadcast_arrays)
@@ -167,12 +167,12 @@ def broadcast_arrays(*arrays, subok=False):
     >>> [a.shape for a in broadcast_arrays(np.zeros(3), np.zeros((2, 1)))]
     [(2, 3), (2, 3)]
     """
-    common = np.broadcast_shapes(*(shape(a) for a in arrays))
+    common = np.broadcast_shapes(*(shape_of(a) for a in arrays))
     return tuple(broadcast_to(a, common) for a in arrays)
 
 
 def _scan(op, name, initial, x, axis, dtype_, include_initial):
-    nd = len(shape(x))
+    nd = len(shape_of(x))
     if axis is None:
         if nd > 1:
             raise ValueError(f"{name}: axis must be given for arrays of more than one "
@@ -183,9 +183,9 @@ def _scan(op, name, initial, x, axis, dtype_, include_initial):
     axis = normalize_axis(axis, nd, name)
     ans = op(x, axis=axis, dtype=dtype_)
     if include_initial:
-        first = list(shape(ans))
+        first = list(shape_of(ans))
         first[axis] = 1
-        ans = concatenate([np.full(first, initial, dtype(ans)), ans], axis=axis)
+        ans = concatenate([np.full(first, initial, dtype_of(ans)), ans], axis=axis)
     return ans
 
 
@@ -249,7 +249,7 @@ def unique_all(x, /):
     array([1, 2])
     """
     values, index, inverse, counts = unique(x, True, True, True, equal_nan=False)
-    return UniqueAllResult(values, index, np.reshape(inverse, shape(x)), counts)
+    return UniqueAllResult(values, index, np.reshape(inverse, shape_of(x)), counts)
 
 
 @implements(numpy_function("unique_counts"))
@@ -273,7 +273,7 @@ def unique_inverse(x, /):
     array([1, 0, 1])
     """
     values, inverse = unique(x, return_inverse=True, equal_nan=False)
-    return UniqueInverseResult(values, np.reshape(inverse, shape(x)))
+    return UniqueInverseResult(values, np.reshape(inverse, shape_of(x)))
 
 
 @implements(numpy_function("unique_values"))
@@ -301,7 +301,7 @@ def _isin_batch(vals, bdims, *, invert):
     if b1 is not None:
         x1 = move_bdim(x1, b1, 0)
     rows = [bind(isin_p, x1 if b1 is None else x1[i], x2[i], invert=invert)
-            for i in range(shape(x2)[0])]
+            for i in range(shape_of(x2)[0])]
     return stack(rows), 0
 
 

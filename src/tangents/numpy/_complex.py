@@ -15,7 +15,7 @@ import numpy as np
 
 from ..core import Primitive, batch_unary, bind, builders
 from ._creation import asarray, real
-from ._dispatch import dtype, implements, implements_ufunc, is_traced, numpy_on_plain, shape
+from ._dispatch import dtype_of, implements, implements_ufunc, is_traced, numpy_on_plain, shape_of
 from ._elementwise import arctan2, equal, where
 
 # imag(x + iy) = y: t -> imag(t); transposed, a real ct becomes ct * (-i) (L = y: dL/dy = 1)
@@ -32,8 +32,8 @@ def imag(val):
     >>> imag(np.array([1.0 + 2.0j]))
     array([2.])
     """
-    if dtype(val).kind != "c":
-        return np.zeros(shape(val), dtype(val))
+    if dtype_of(val).kind != "c":
+        return np.zeros(shape_of(val), dtype_of(val))
     return bind(imag_p, val)
 
 
@@ -51,7 +51,7 @@ def conj(x):
     """
     if not is_traced(x):
         return np.conjugate(x)  # plain arrays: NumPy's copy, scalar for 0-d, int8 for bool
-    return bind(conj_p, x) if dtype(x).kind == "c" else x
+    return bind(conj_p, x) if dtype_of(x).kind == "c" else x
 
 
 conjugate = conj
@@ -71,7 +71,7 @@ def angle(z, deg=False):
     array([1.57079633, 3.14159265])
     """
     z = asarray(z)
-    if dtype(z).kind != "c":
+    if dtype_of(z).kind != "c":
         return bind(angle_const_p, z, deg=bool(deg))
     zero = equal(z, 0)
     ans = arctan2(where(zero, 0.0, imag(z)), where(zero, 1.0, real(z)))

@@ -11,13 +11,17 @@ import numpy as np
 
 from ..core import Primitive, bind, builders, move_bdim
 from ._creation import asarray
-from ._dispatch import dtype, implements, implements_ufunc, normalize_axis, numpy_on_plain, shape
+from ._dispatch import (
+    dtype_of,
+    implements,
+    implements_ufunc,
+    ndim,
+    normalize_axis,
+    numpy_on_plain,
+    shape_of,
+)
 from ._reductions import sum as _sum
 from ._shape import broadcast_to, ravel, reshape, reshape_p, transpose, transpose_p
-
-
-def _ndim(x):
-    return len(shape(x))
 
 
 def _asarray(x):
@@ -26,20 +30,20 @@ def _asarray(x):
 
 def _swap(x):
     """``x`` with its last two axes swapped."""
-    nd = _ndim(x)
+    nd = ndim(x)
     return bind(transpose_p, x, axes=tuple(range(nd - 2)) + (nd - 1, nd - 2))
 
 
 def _insert_one(x, axis):
     """``x`` with a length-one axis inserted at ``axis`` (negative counts from the end)."""
-    s = shape(x)
+    s = shape_of(x)
     axis = axis % (len(s) + 1)
     return bind(reshape_p, x, shape=s[:axis] + (1,) + s[axis:])
 
 
 def _drop_one(x, axis):
     """``x`` without its length-one axis ``axis``."""
-    s = shape(x)
+    s = shape_of(x)
     axis = axis % len(s)
     return bind(reshape_p, x, shape=s[:axis] + s[axis + 1:])
 
@@ -48,7 +52,7 @@ def _pad_after_batch(x, n):
     """``n`` length-one axes inserted after the leading batch axis."""
     if n <= 0:
         return x
-    s = shape(x)
+    s = shape_of(x)
     return bind(reshape_p, x, shape=s[:1] + (1,) * n + s[1:])
 
 
@@ -58,7 +62,7 @@ def _pad_after_batch(x, n):
 def _matmul_vjp_x(ct, ans, x, y):
     if type(ct) is np.ndarray and type(y) is np.ndarray and ct.ndim == y.ndim == 2:
         return np.matmul(ct, y.T)  # first order, matrices: the GEMM directly
-    xn, yn = _ndim(x), _ndim(y)
+    xn, yn = ndim(x), ndim(y)
     if xn == yn == 2:
         return bind(matmul_p, ct, bind(transpose_p, y, axes=(1, 0)))
     if yn == 1:
@@ -73,7 +77,7 @@ def _matmul_vjp_x(ct, ans, x, y):
 def _matmul_vjp_y(ct, ans, x, y):
     if type(ct) is np.ndarray and type(x) is np.ndarray and ct.ndim == x.ndim == 2:
         return np.matmul(x.T, ct)
-    xn, yn = _ndim(x), _ndim(y)
+    xn, yn = ndim(x), ndim(y)
     if xn == yn == 2:
         return bind(matmul_p, bind(transpose_p, x, axes=(1, 0)), ct)
     if xn == 1:
@@ -97,7 +101,7 @@ def _diagonal_of(v):
 def _matmul_batch(vals, bdims):
     x, y = vals
     bx, by = bdims
-    xn, yn = _ndim(x) - (bx is not None), _ndim(y) - (by is not None)
+    xn, yn = ndim(x) - (bx is not None), ndim(y) - (by is not None)
     if by is None:
         if yn <= 2:  # a vector or matrix y acts on x's last axis only; bdim stays put
             if bx == xn:
@@ -108,7 +112,7 @@ def _matmul_batch(vals, bdims):
             return bind(matmul_p, x, y), bx
         x = move_bdim(x, bx, 0)
         if xn == 1:  # rows of x against a stack of matrices
-            x = bind(reshape_p, x, shape=shape(x)[:1] + (1,) * (yn - 1) + shape(x)[1:])
+            x = bind(reshape_p, x, shape=shape_of(x)[:1] + (1,) * (yn - 1) + shape_of(x)[1:])
             return _drop_one(bind(matmul_p, x, y), -2), 0
         return bind(matmul_p, _pad_after_batch(x, yn - xn), y), 0
     if bx is None:
@@ -165,7 +169,7 @@ def matmul(x1, x2, /):
     array([3., 3.])
     """
     x1, x2 = _asarray(x1), _asarray(x2)
-    s1, s2 = shape(x1), shape(x2)
+    s1, s2 = shape_of(x1), shape_of(x2)
     if not s1 or not s2:
         raise ValueError("matmul: Input operand does not have enough dimensions (a 0-d "
                          "operand; use multiply or * for scalars)")
@@ -191,7 +195,7 @@ def dot(a, b, out=None):
     if out is not None:
         raise TypeError("dot: out= is not supported on traced values")
     a, b = _asarray(a), _asarray(b)
-    na, nb = _ndim(a), _ndim(b)
+    na, nb = ndim(a), ndim(b)
     if na == 0 or nb == 0:
         return a * b
     if nb <= 2:
@@ -207,7 +211,7 @@ def vdot(a, b, /):
     4.0
     """
     a, b = ravel(_asarray(a)), ravel(_asarray(b))
-    if dtype(a).kind == "c":
+    if dtype_of(a).kind == "c":
         a = np.conjugate(a)
     return bind(matmul_p, a, b)
 
@@ -220,7 +224,7 @@ def inner(a, b, /):
     array([3., 3.])
     """
     a, b = _asarray(a), _asarray(b)
-    na, nb = _ndim(a), _ndim(b)
+    na, nb = ndim(a), ndim(b)
     if na == 0 or nb == 0:
         return a * b
     if nb == 1:
@@ -253,7 +257,7 @@ def tensordot(a, b, axes=2):
     (2, 5)
     """
     a, b = _asarray(a), _asarray(b)
-    sa, sb = shape(a), shape(b)
+    sa, sb = shape_of(a), shape_of(b)
     if isinstance(axes, (int, np.integer)):
         n = int(axes)
         if n < 0 or n > min(len(sa), len(sb)):
@@ -289,7 +293,7 @@ def kron(a, b):
     (4, 4)
     """
     a, b = _asarray(a), _asarray(b)
-    sa, sb = shape(a), shape(b)
+    sa, sb = shape_of(a), shape_of(b)
     nd = max(len(sa), len(sb))
     sa, sb = (1,) * (nd - len(sa)) + sa, (1,) * (nd - len(sb)) + sb
     # kron(a, b)[i * nb + j] = a[i] * b[j], axis by axis: interleave the axes, then merge
@@ -322,14 +326,14 @@ def _diagonal_batch(prim):
 def _embed_diagonal_batch(prim):
     def rule(vals, bdims, *, shape, offset, axis1, axis2):
         ct = move_bdim(vals[0], bdims[0], 0)
-        return bind(prim, ct, shape=(globals()["shape"](ct)[0],) + shape, offset=offset,
+        return bind(prim, ct, shape=(shape_of(ct)[0],) + shape, offset=offset,
                     axis1=axis1 + 1, axis2=axis2 + 1), 0
     return rule
 
 
 diagonal_p = builders.linear(
     "diagonal", lambda x, *, offset, axis1, axis2: np.diagonal(x, offset, axis1, axis2),
-    lambda ct, x, **params: bind(embed_diagonal_p, ct, shape=shape(x), **params),
+    lambda ct, x, **params: bind(embed_diagonal_p, ct, shape=shape_of(x), **params),
     _diagonal_batch)
 # zeros of ``shape`` with ``ct`` on the diagonal of (axis1, axis2): diagonal's transpose
 embed_diagonal_p = builders.linear(
@@ -339,7 +343,7 @@ embed_diagonal_p = builders.linear(
 
 
 def _diagonal_axes(a, axis1, axis2, op):
-    nd = _ndim(a)
+    nd = ndim(a)
     if nd < 2:
         raise ValueError(f"{op}: diag requires an array of at least two dimensions")
     axis1, axis2 = normalize_axis(axis1, nd, op), normalize_axis(axis2, nd, op)
@@ -451,7 +455,7 @@ def _einsum_vjp(ct, ans, args, needed, *, subscripts, optimize):
     ins, out = _split(subscripts)
     sizes = {}
     for s, a in zip(ins, args):
-        for c, d in zip(s, shape(a)):
+        for c, d in zip(s, shape_of(a)):
             if sizes.get(c, 1) == 1:  # a length-one axis broadcasts (also against 0)
                 sizes[c] = d
     opt = _inner_optimize(optimize)
@@ -475,7 +479,7 @@ def _einsum_vjp(ct, ans, args, needed, *, subscripts, optimize):
             cts.append(broadcast_to(g, full))
             continue
         # broadcast along letters only operand k has; put repeated letters on the diagonal
-        gshape = dict(zip(keep, shape(g)))
+        gshape = dict(zip(keep, shape_of(g)))
         placed = tuple(gshape[c] if c in gshape and lk.index(c) == i else 1
                        for i, c in enumerate(lk))
         g = broadcast_to(reshape(g, placed), full)
@@ -538,5 +542,5 @@ def einsum(subscripts, *operands, out=None, dtype=None, order="K", casting="safe
     operands = [_asarray(o) for o in operands]
     if dtype is not None:
         operands = [o.astype(dtype) for o in operands]
-    subs = _canonical_subscripts(subscripts, [shape(o) for o in operands])
+    subs = _canonical_subscripts(subscripts, [shape_of(o) for o in operands])
     return bind(einsum_p, *operands, subscripts=subs, optimize=optimize)

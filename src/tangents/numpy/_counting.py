@@ -13,11 +13,11 @@ import numpy as np
 from .. import numpy as tnp  # the package namespace; read only at call time
 from ..core import Primitive, Tracer, batch_by_loop, bind, builders
 from ._dispatch import (
-    dtype,
+    dtype_of,
     implements,
     ndim,
     numpy_on_plain,
-    shape,
+    shape_of,
 )
 from ._extras import _as_bool, _concrete  # noqa: F401
 
@@ -32,8 +32,8 @@ def bincount(x, weights=None, minlength=0):
     >>> bincount(np.array([0, 2, 2]), weights=np.array([1.0, 2.0, 3.0]))
     array([1., 0., 5.])
     """
-    if dtype(x).kind not in "iub":
-        raise TypeError(f"bincount: cannot cast array data from {dtype(x)} to int64 "
+    if dtype_of(x).kind not in "iub":
+        raise TypeError(f"bincount: cannot cast array data from {dtype_of(x)} to int64 "
                         "according to the rule 'safe'")
     x = _concrete(x, "bincount with traced integers")
     if x.ndim != 1:
@@ -44,7 +44,7 @@ def bincount(x, weights=None, minlength=0):
     onehot = (x[:, None] == np.arange(n)).astype(np.float64)
     if weights is None:
         return np.bincount(x, minlength=minlength)
-    if shape(weights) != x.shape:
+    if shape_of(weights) != x.shape:
         raise ValueError("The weights and list don't have the same length.")
     return tnp.astype(weights, np.float64) @ onehot
 
@@ -95,7 +95,7 @@ def _edges(col, bins, rng, name):
             raise ValueError("max must be larger than min in range parameter.")
         if first == last:
             first, last = first - 0.5, last + 0.5
-    elif shape(col)[0] == 0:
+    elif shape_of(col)[0] == 0:
         first, last = 0.0, 1.0
     else:
         first, last = tnp.min(col), tnp.max(col)
@@ -105,7 +105,7 @@ def _edges(col, bins, rng, name):
 
 
 def _histogram(cols, edges, density, weights, float_counts):
-    nbins = tuple(shape(e)[0] - 1 for e in edges)
+    nbins = tuple(shape_of(e)[0] - 1 for e in edges)
     idx = bind(histogram_index_p, *cols, *edges, ndim=len(cols))
     onehot = tnp.equal(tnp.expand_dims(idx, -1), np.arange(int(np.prod(nbins))))
     if weights is None:
@@ -116,12 +116,12 @@ def _histogram(cols, edges, density, weights, float_counts):
         w = tnp.ravel(weights)
         if float_counts:  # histogramdd counts through bincount, in float64
             w = tnp.astype(w, np.float64)
-        hist = w @ tnp.astype(onehot, dtype(w))
+        hist = w @ tnp.astype(onehot, dtype_of(w))
     hist = tnp.reshape(hist, nbins)
     if density:
         total = tnp.sum(hist)
         for k, e in enumerate(edges):
-            width = tnp.astype(tnp.diff(e), np.result_type(dtype(e), float))
+            width = tnp.astype(tnp.diff(e), np.result_type(dtype_of(e), float))
             hist = hist / tnp.reshape(width, tuple(-1 if j == k else 1
                                                    for j in range(len(edges))))
         hist = hist / total
@@ -139,8 +139,8 @@ def histogram(a, bins=10, range=None, density=None, weights=None):  # noqa: A002
     array([1, 2])
     """
     a = tnp.ravel(a)
-    if weights is not None and shape(weights) != shape(a) and \
-            int(np.prod(shape(weights))) != shape(a)[0]:
+    if weights is not None and shape_of(weights) != shape_of(a) and \
+            int(np.prod(shape_of(weights))) != shape_of(a)[0]:
         raise ValueError("weights should have the same shape as a.")
     edges = _edges(a, bins, range, "histogram")
     return _histogram([a], [edges], density, weights, False), edges
@@ -163,7 +163,7 @@ def histogramdd(sample, bins=10, range=None, density=None, weights=None):  # noq
         if ndim(sample) == 1:
             cols = [sample]
         else:
-            cols = [sample[:, k] for k in builtins.range(shape(sample)[1])]
+            cols = [sample[:, k] for k in builtins.range(shape_of(sample)[1])]
     d = len(cols)
     bins = [bins] * d if np.ndim(bins) == 0 else list(bins)
     if len(bins) != d:
@@ -264,9 +264,9 @@ def kaiser(M, beta):
     """
     M = _window_length(M, "kaiser")
     if M < 1:
-        return np.array([], np.result_type(0.0, M, dtype(beta)))
+        return np.array([], np.result_type(0.0, M, dtype_of(beta)))
     if M == 1:
-        return np.ones(1, np.result_type(0.0, M, dtype(beta)))
+        return np.ones(1, np.result_type(0.0, M, dtype_of(beta)))
     n = np.arange(0, M)
     alpha = (M - 1) / 2.0
     return tnp.i0(beta * np.sqrt(1 - ((n - alpha) / alpha) ** 2.0)) / tnp.i0(beta)

@@ -7,9 +7,7 @@ __all__ = ['astype', 'real', 'zeros_like', 'ones_like', 'empty_like', 'full_like
 import numpy as np
 
 from ..core import Primitive, Tracer, astype_p, batch_unary, bind, function_handlers, real_p
-from ._dispatch import contains_tracer, dtype, implements, numpy_function, shape
-
-dtype_of, shape_of = dtype, shape  # names the functions' dtype=/shape= arguments leave free
+from ._dispatch import contains_tracer, dtype_of, implements, numpy_function, shape_of
 
 # astype_p and real_p are the core's (its interpreters cast derivatives with them)
 
@@ -44,7 +42,7 @@ def astype(x, dtype, /, *, copy=True, device=None):
 @implements(np.real)
 def real(val):
     """``real(val)``: the real part (the value itself for real input)."""
-    if dtype(val).kind != "c":
+    if dtype_of(val).kind != "c":
         return val
     return bind(real_p, val)
 
@@ -136,23 +134,23 @@ def copy(a, order="K", subok=False):
 
 @implements(np.shape)
 def shape_(a):
-    return shape(a)
+    return shape_of(a)
 
 
 @implements(np.ndim)
 def ndim(a):
-    return len(shape(a))
+    return len(shape_of(a))
 
 
 @implements(np.size)
 def size(a, axis=None):
-    s = shape(a)
+    s = shape_of(a)
     return int(np.prod(s)) if axis is None else s[axis]
 
 
 @implements(np.result_type)
 def result_type(*arrays_and_dtypes):
-    return np.result_type(*[dtype(a) if isinstance(a, Tracer) else a for a in arrays_and_dtypes])
+    return np.result_type(*[dtype_of(a) if isinstance(a, Tracer) else a for a in arrays_and_dtypes])
 
 
 def _check_array_input(obj, op):
@@ -196,7 +194,7 @@ def _from_sequence(seq):
     """A (nested) list or tuple holding traced values as the array NumPy would build from
     it: same shape and dtype, its items stacked differentiably."""
     from ._joining import stack
-    shape(seq)  # a ragged sequence is an error here, naming asarray
+    shape_of(seq)  # a ragged sequence is an error here, naming asarray
     return stack([asarray(x) for x in seq])
 
 
@@ -209,9 +207,9 @@ function_handlers["sequence"] = asarray
 def array(object, dtype=None, *, copy=True, order="K", subok=False, ndmin=0, like=None):
     """``array(object, dtype=None)``: like `asarray`, always a new array for plain input."""
     out = asarray(object, dtype)
-    if ndmin and len(shape(out)) < ndmin:
+    if ndmin and len(shape_of(out)) < ndmin:
         from ._shape import reshape
-        out = reshape(out, (1,) * (ndmin - len(shape(out))) + shape(out))
+        out = reshape(out, (1,) * (ndmin - len(shape_of(out))) + shape_of(out))
     if copy and out is object:
         return bind(copy_p, out) if isinstance(out, Tracer) else np.copy(out)
     return np.array(out, copy=True) if isinstance(out, np.ndarray) and copy else out

@@ -19,7 +19,7 @@ import sys
 import numpy as np
 
 from ..core import Primitive, Tracer, batch_elementwise, batch_unary, bind, builders
-from ._dispatch import contains_tracer, dtype, implements, implements_ufunc, is_traced
+from ._dispatch import contains_tracer, dtype_of, implements, implements_ufunc, is_traced
 
 _LN2 = np.log(2.0)
 _LN10 = np.log(10.0)
@@ -132,7 +132,7 @@ def positive(x):
     """``positive(x)``: ``+x`` (the value itself); booleans raise, as in NumPy."""
     if not is_traced(x):
         return np.positive(x)  # NumPy's copy, a scalar for 0-d input
-    if dtype(x).kind == "b":
+    if dtype_of(x).kind == "b":
         raise TypeError("positive: boolean input has no unary +, as in NumPy; use "
                         "x.astype(int) or x itself")
     return x
@@ -242,7 +242,7 @@ hypot, hypot_p = _binary("hypot", np.hypot,
 def _abs_partial(ans, x):
     # d|x| = sign(x) for real x (0 at 0); for complex z, conj(z) / |z| under tangents'
     # (JAX's) convention that a VJP is the plain transpose of the JVP; 0 at z == 0
-    if dtype(x).kind != "c":
+    if dtype_of(x).kind != "c":
         return sign(x)
     from ._complex import conj
     zero = equal(ans, 0)

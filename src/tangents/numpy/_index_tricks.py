@@ -14,7 +14,7 @@ import sys
 import numpy as np
 
 from ._creation import array, cast
-from ._dispatch import contains_tracer, dtype, ndim
+from ._dispatch import contains_tracer, dtype_of, ndim
 from ._joining import concatenate
 from ._shape import transpose
 
@@ -88,7 +88,7 @@ class AxisConcatenator:
                 raise ValueError("r_: special directives must be the first entry")
             pieces.append(_piece(item, ndmin, trans1d))
             # Python and NumPy scalars promote weakly, as in NumPy's r_ (x32, 0.0 stays float32)
-            kinds.append(item if type(item) in np.ScalarType else dtype(pieces[-1]))
+            kinds.append(item if type(item) in np.ScalarType else dtype_of(pieces[-1]))
         dt = np.result_type(*kinds)
         return concatenate([cast(p, dt) for p in pieces], axis=axis)
 

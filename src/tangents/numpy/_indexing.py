@@ -15,7 +15,7 @@ import operator
 import numpy as np
 
 from ..core import Primitive, Tracer, bind, builders, function_handlers, move_bdim, record_view
-from ._dispatch import dtype, implements, normalize_axis, shape
+from ._dispatch import dtype_of, implements, normalize_axis, shape_of
 from ._elementwise import clip
 from ._shape import broadcast_to, expand_dims, ravel, reshape
 
@@ -68,12 +68,12 @@ def _layout(idx, nd, dyn_shapes):
 
 
 def _unbatched_shape(v, b):
-    s = shape(v)
+    s = shape_of(v)
     return s if b is None else s[:b] + s[b + 1:]
 
 
 def _batch_size(vals, bdims):
-    return next(shape(v)[b] for v, b in zip(vals, bdims) if b is not None)
+    return next(shape_of(v)[b] for v, b in zip(vals, bdims) if b is not None)
 
 
 def _batched_dyn(dyn, bdims, dyn_shapes, adv_nd, size):
@@ -112,7 +112,7 @@ def _getitem_impl(x, *dyn, idx):
 
 
 def _add_at_impl(ct, *dyn, shape, idx):
-    out = np.zeros(shape, dtype(ct))
+    out = np.zeros(shape, dtype_of(ct))
     index = _fill(idx, dyn)
     if any(_is_array(e) for e in idx):
         np.add.at(out, index, ct)  # repeated indices accumulate
@@ -126,7 +126,7 @@ add_at_p = Primitive("add_at", _add_at_impl)
 
 # getitem and add_at (zeros, then add ct at idx) are each other's transposes.
 getitem_p.def_vjp(joint=lambda ct, ans, args, needed, *, idx: [
-    bind(add_at_p, ct, *args[1:], shape=shape(args[0]), idx=idx)] + [None] * (len(args) - 1))
+    bind(add_at_p, ct, *args[1:], shape=shape_of(args[0]), idx=idx)] + [None] * (len(args) - 1))
 getitem_p.def_jvp(joint=lambda args, tangents, ans, *, idx: None if tangents[0] is None else
                   bind(getitem_p, tangents[0], *args[1:], idx=idx))
 add_at_p.def_vjp(joint=lambda ct, ans, args, needed, *, shape, idx: [
@@ -153,7 +153,7 @@ def _add_at_batch(vals, bdims, *, shape, idx):
     size = _batch_size(vals, bdims)
     new_idx, new_dyn, x_axis, out_axis = _batched_index(idx, len(shape), dyn, dbdims, size)
     if cb is None:
-        ct_shape = globals()["shape"](ct)
+        ct_shape = shape_of(ct)
         ct = broadcast_to(expand_dims(ct, out_axis),
                           ct_shape[:out_axis] + (size,) + ct_shape[out_axis:])
     else:
@@ -188,12 +188,12 @@ def _normalize_index(key, xshape):
                 from ._creation import asarray
                 e = asarray(e)
             if isinstance(e, Tracer):
-                kind = dtype(e).kind
+                kind = dtype_of(e).kind
                 if kind == "b":
                     raise NotImplementedError(_TRACED_MASK_READ)
                 if kind not in "iu":
                     raise IndexError("arrays used as indices must be of integer (or boolean) "
-                                     f"type, got a traced {dtype(e)} array")
+                                     f"type, got a traced {dtype_of(e)} array")
                 entries.append(_Dyn(len(dyn)))
                 dyn.append(e)
                 continue
@@ -296,7 +296,7 @@ del _name
 def _traced_mask_key(key):
     """Whether ``key`` holds a boolean mask that is traced (varies per example under vmap)."""
     entries = key if isinstance(key, tuple) else (key,)
-    return any(isinstance(e, Tracer) and dtype(e) == np.bool_ for e in entries)
+    return any(isinstance(e, Tracer) and dtype_of(e) == np.bool_ for e in entries)
 
 
 def getitem(a, key):
@@ -311,7 +311,7 @@ def getitem(a, key):
     if isinstance(a, Tracer) or _is_traced_key(key):
         if _traced_mask_key(key):
             return MaskedSelection(a, key)
-        idx, dyn = _normalize_index(key, shape(a))
+        idx, dyn = _normalize_index(key, shape_of(a))
         out = bind(getitem_p, a, *dyn, idx=idx)
         if not dyn and isinstance(out, Tracer) and isinstance(a, Tracer) and _is_view(idx, out):
             record_view(out, a, lambda b: bind(getitem_p, b, idx=idx),
@@ -351,10 +351,10 @@ def take(a, indices, axis=None, out=None, mode=None):
     """
     if out is not None:
         raise TypeError("take: out= is not supported on traced values")
-    if axis is None or len(shape(a)) == 0:  # NumPy takes from a 0-d array as a 1-d one
+    if axis is None or len(shape_of(a)) == 0:  # NumPy takes from a 0-d array as a 1-d one
         a, axis = ravel(a), 0 if axis is None else axis
-    axis = normalize_axis(axis, len(shape(a)), "take")
-    n = shape(a)[axis]
+    axis = normalize_axis(axis, len(shape_of(a)), "take")
+    n = shape_of(a)[axis]
     if mode in ("wrap", "clip"):
         if not isinstance(indices, Tracer):
             indices = np.asarray(indices)
@@ -378,14 +378,14 @@ def _argwhere_batch(prim):
     def rule(vals, bdims):
         from ._joining import stack
         x = move_bdim(vals[0], bdims[0], 0)
-        rows = [bind(prim, x[i]) for i in range(shape(x)[0])]
-        if len({shape(r) for r in rows}) > 1:
+        rows = [bind(prim, x[i]) for i in range(shape_of(x)[0])]
+        if len({shape_of(r) for r in rows}) > 1:
             raise ValueError(
                 "nonzero/argwhere inside vmap: examples have different numbers of nonzero "
-                f"entries ({[shape(r)[0] for r in rows]}), so the batched result would be "
+                f"entries ({[shape_of(r)[0] for r in rows]}), so the batched result would be "
                 "ragged. Use a mask (np.where) instead of indices.")
         if not rows:
-            return np.zeros((0, 0, len(shape(x)) - 1), np.intp), 0
+            return np.zeros((0, 0, len(shape_of(x)) - 1), np.intp), 0
         return stack(rows), 0
     return rule
 
@@ -411,11 +411,11 @@ def nonzero(a):
     >>> nonzero(np.array([0.0, 3.0, 0.0, 1.0]))
     (array([1, 3]),)
     """
-    if len(shape(a)) == 0:
+    if len(shape_of(a)) == 0:
         raise ValueError("Calling nonzero on 0d arrays is not allowed. Use "
                          "np.atleast_1d(scalar).nonzero() instead.")
     rows = argwhere(a)
-    return tuple(getitem(rows, (slice(None), k)) for k in range(len(shape(a))))
+    return tuple(getitem(rows, (slice(None), k)) for k in range(len(shape_of(a))))
 
 
 @implements(np.flatnonzero)

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..core import Tracer, batch_elementwise, bind, builders
 from ._creation import asarray, cast
-from ._dispatch import dtype, implements, numpy_on_plain, shape
+from ._dispatch import dtype_of, implements, numpy_on_plain, shape_of
 from ._elementwise import clip, where
 from ._indexing import getitem, take
 from ._joining import concatenate
@@ -31,13 +31,13 @@ def interp(x, xp, fp, left=None, right=None, period=None):
     array([1., 2.])
     """
     x, xp, fp = asarray(x), _float(asarray(xp)), asarray(fp)
-    if len(shape(xp)) != 1 or len(shape(fp)) != 1:
+    if len(shape_of(xp)) != 1 or len(shape_of(fp)) != 1:
         raise ValueError("object too deep for desired array")
-    if shape(xp)[0] != shape(fp)[0]:
+    if shape_of(xp)[0] != shape_of(fp)[0]:
         raise ValueError("fp and xp are not of the same length.")
-    if shape(xp)[0] == 0:
+    if shape_of(xp)[0] == 0:
         raise ValueError("array of sample points is empty")
-    out_dt = np.complex128 if dtype(fp).kind == "c" else np.float64
+    out_dt = np.complex128 if dtype_of(fp).kind == "c" else np.float64
     x, xp, fp = cast(x, np.float64), cast(xp, np.float64), cast(fp, out_dt)
     if period is not None:
         if period == 0:
@@ -50,9 +50,9 @@ def interp(x, xp, fp, left=None, right=None, period=None):
         xp = concatenate([getitem(xp, slice(-1, None)) - period, xp,
                           getitem(xp, slice(0, 1)) + period])
         fp = concatenate([getitem(fp, slice(-1, None)), fp, getitem(fp, slice(0, 1))])
-    n = shape(xp)[0]
+    n = shape_of(xp)[0]
     if n == 1:
-        val = broadcast_to(getitem(fp, 0), shape(x))
+        val = broadcast_to(getitem(fp, 0), shape_of(x))
     else:
         j = clip(searchsorted(xp, x, side="right") - 1, 0, n - 2)
         xj, fj = take(xp, j), take(fp, j)
@@ -80,17 +80,17 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
     div = (num - 1) if endpoint else num
     # lists (of traced values) as arrays; Python scalars stay weak in the promotion below
     start, stop = (asarray(v) if type(v) in (list, tuple) else v for v in (start, stop))
-    dt = np.result_type(*[globals()["dtype"](v) if isinstance(v, Tracer) else v
+    dt = np.result_type(*[dtype_of(v) if isinstance(v, Tracer) else v
                           for v in (start, stop)], float(num))
     start, stop = asarray(start), asarray(stop)
     start, stop = cast(start, dt), cast(stop, dt)
     delta = stop - start
-    t = np.arange(num, dtype=dt).reshape((-1,) + (1,) * len(shape(delta)))
+    t = np.arange(num, dtype=dt).reshape((-1,) + (1,) * len(shape_of(delta)))
     step = delta / div if div > 0 else delta * np.nan
     y = (t * step if div > 0 else t * delta) + start
     if endpoint and num > 1:
-        last = broadcast_to(stop, shape(delta))  # the endpoints may differ in shape
-        y = concatenate([getitem(y, slice(None, -1)), reshape(last, (1,) + shape(delta))])
+        last = broadcast_to(stop, shape_of(delta))  # the endpoints may differ in shape
+        y = concatenate([getitem(y, slice(None, -1)), reshape(last, (1,) + shape_of(delta))])
     if axis != 0:
         y = moveaxis(y, 0, axis)
     if dtype is not None:
@@ -129,7 +129,7 @@ def arange(start, stop=None, step=None, dtype=None, *, device=None, like=None):
     if not any(isinstance(v, Tracer) for v in (start, stop, step)):
         return np.arange(start, stop, step, dtype=dtype)
     n = int(bind(arange_len_p, start, stop, step))
-    dt = np.result_type(*[globals()["dtype"](v) if isinstance(v, Tracer) else v
+    dt = np.result_type(*[dtype_of(v) if isinstance(v, Tracer) else v
                           for v in (start, stop, step)]) if dtype is None else np.dtype(dtype)
     return cast(cast(start, dt) + cast(step, dt) * np.arange(n, dtype=dt), dt)
 
@@ -150,7 +150,7 @@ def meshgrid(*xi, copy=True, sparse=False, indexing="xy"):
         out[0] = reshape(out[0], (1, -1) + ones[2:])
         out[1] = reshape(out[1], (-1, 1) + ones[2:])
     if not sparse:
-        full = np.broadcast_shapes(*[shape(o) for o in out])
+        full = np.broadcast_shapes(*[shape_of(o) for o in out])
         out = [broadcast_to(o, full) for o in out]
     return tuple(out)
 
@@ -184,12 +184,12 @@ def block(arrays):
     (2, 3)
     """
     depth = _block_depth(arrays)
-    ndim = max([depth] + [len(shape(asarray(a))) for a in _block_leaves(arrays)])
+    ndim = max([depth] + [len(shape_of(asarray(a))) for a in _block_leaves(arrays)])
 
     def rec(arr, level):
         if level < depth:
             return concatenate([rec(a, level + 1) for a in arr], axis=-(depth - level))
         arr = asarray(arr)
-        return reshape(arr, (1,) * (ndim - len(shape(arr))) + shape(arr))
+        return reshape(arr, (1,) * (ndim - len(shape_of(arr))) + shape_of(arr))
 
     return rec(arrays, 0)

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..core import Tracer, bind, concatenate_p, split_p
 from ._creation import asarray, cast
-from ._dispatch import implements, normalize_axis, numpy_function, numpy_on_plain, shape
+from ._dispatch import implements, normalize_axis, numpy_function, numpy_on_plain, shape_of
 from ._indexing import getitem
 from ._shape import expand_dims, reshape
 
@@ -33,7 +33,7 @@ def _bounds(sizes):
 
 def _as_arrays(arrays, op):
     if isinstance(arrays, (np.ndarray, Tracer)):
-        return [getitem(arrays, i) for i in range(shape(arrays)[0])]
+        return [getitem(arrays, i) for i in range(shape_of(arrays)[0])]
     arrays = [asarray(a) for a in arrays]
     if not arrays:
         raise ValueError(f"{op}: need at least one array to concatenate")
@@ -53,13 +53,13 @@ def concatenate(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
     arrays = _as_arrays(arrays, "concatenate")
     if axis is None:
         arrays, axis = [reshape(a, (-1,)) for a in arrays], 0
-    nd = len(shape(arrays[0]))
+    nd = len(shape_of(arrays[0]))
     if nd == 0:
         raise ValueError("concatenate: zero-dimensional arrays cannot be concatenated")
     axis = normalize_axis(axis, nd, "concatenate")
-    first = shape(arrays[0])
+    first = shape_of(arrays[0])
     for k, a in enumerate(arrays[1:], 1):
-        s = shape(a)
+        s = shape_of(a)
         if len(s) != nd or s[:axis] + s[axis + 1:] != first[:axis] + first[axis + 1:]:
             raise ValueError(f"concatenate: array {k} has shape {s}, which does not match the "
                              f"shape {first} of array 0 outside axis {axis}")
@@ -76,11 +76,11 @@ def stack(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
            [0., 1.]])
     """
     arrays = _as_arrays(arrays, "stack")
-    first = shape(arrays[0])
+    first = shape_of(arrays[0])
     for k, a in enumerate(arrays[1:], 1):
-        if shape(a) != first:
+        if shape_of(a) != first:
             raise ValueError(f"stack: all input arrays must have the same shape; array {k} has "
-                             f"shape {shape(a)}, array 0 has {first}")
+                             f"shape {shape_of(a)}, array 0 has {first}")
     axis = normalize_axis(axis, len(first) + 1, "stack")
     return concatenate([expand_dims(a, axis) for a in arrays], axis, out, dtype=dtype)
 
@@ -93,7 +93,7 @@ def hstack(tup, *, dtype=None, casting="same_kind"):
     array([0., 0., 1.])
     """
     arrays = _as_list(atleast_1d(*_as_arrays(tup, "hstack")))
-    return concatenate(arrays, 0 if len(shape(arrays[0])) == 1 else 1, dtype=dtype)
+    return concatenate(arrays, 0 if len(shape_of(arrays[0])) == 1 else 1, dtype=dtype)
 
 
 @implements(np.vstack)
@@ -126,7 +126,7 @@ def column_stack(tup):
     """
     arrays = []
     for a in _as_arrays(tup, "column_stack"):
-        s = shape(a)
+        s = shape_of(a)
         arrays.append(reshape(a, (-1, 1) if len(s) == 1 else (1, 1)) if len(s) < 2 else a)
     return concatenate(arrays, 1)
 
@@ -154,8 +154,8 @@ def array_split(ary, indices_or_sections, axis=0):
     [(3,), (2,)]
     """
     ary = asarray(ary)
-    axis = normalize_axis(axis, len(shape(ary)), "array_split")
-    n = shape(ary)[axis]
+    axis = normalize_axis(axis, len(shape_of(ary)), "array_split")
+    n = shape_of(ary)[axis]
     try:
         sections = operator.index(indices_or_sections)
     except TypeError:
@@ -189,7 +189,7 @@ def split(ary, indices_or_sections, axis=0):
     except TypeError:
         pass
     else:
-        n = shape(ary)[normalize_axis(axis, len(shape(ary)), "split")]
+        n = shape_of(ary)[normalize_axis(axis, len(shape_of(ary)), "split")]
         if sections <= 0 or n % sections:
             raise ValueError("array split does not result in an equal division")
     return array_split(ary, indices_or_sections, axis)
@@ -199,15 +199,15 @@ def split(ary, indices_or_sections, axis=0):
 @numpy_on_plain(np.hsplit)
 def hsplit(ary, indices_or_sections):
     """``hsplit(ary, indices_or_sections)``: `split` along axis 1 (axis 0 for 1-d)."""
-    if len(shape(ary)) == 0:
+    if len(shape_of(ary)) == 0:
         raise ValueError("hsplit only works on arrays of 1 or more dimensions")
-    return split(ary, indices_or_sections, 1 if len(shape(ary)) > 1 else 0)
+    return split(ary, indices_or_sections, 1 if len(shape_of(ary)) > 1 else 0)
 
 
 @implements(np.vsplit)
 def vsplit(ary, indices_or_sections):
     """``vsplit(ary, indices_or_sections)``: `split` along axis 0 (at least 2-d)."""
-    if len(shape(ary)) < 2:
+    if len(shape_of(ary)) < 2:
         raise ValueError("vsplit only works on arrays of 2 or more dimensions")
     return split(ary, indices_or_sections, 0)
 
@@ -215,7 +215,7 @@ def vsplit(ary, indices_or_sections):
 @implements(np.dsplit)
 def dsplit(ary, indices_or_sections):
     """``dsplit(ary, indices_or_sections)``: `split` along axis 2 (at least 3-d)."""
-    if len(shape(ary)) < 3:
+    if len(shape_of(ary)) < 3:
         raise ValueError("dsplit only works on arrays of 3 or more dimensions")
     return split(ary, indices_or_sections, 2)
 
@@ -228,11 +228,11 @@ def unstack(x, /, *, axis=0):
     >>> [p.tolist() for p in unstack(np.arange(4.0).reshape(2, 2))]
     [[0.0, 1.0], [2.0, 3.0]]
     """
-    nd = len(shape(x))
+    nd = len(shape_of(x))
     if nd == 0:
         raise ValueError("Input array must be at least 1-d.")
     axis = normalize_axis(axis, nd, "unstack")
-    s = shape(x)
+    s = shape_of(x)
     parts = bind(split_p, x, axis=axis, bounds=_bounds([1] * s[axis]))
     return tuple(reshape(p, s[:axis] + s[axis + 1:]) for p in parts)
 
@@ -246,7 +246,7 @@ def _atleast(arys, new_shape):
     out = []
     for a in arys:
         a = asarray(a)
-        s = shape(a)
+        s = shape_of(a)
         out.append(reshape(a, new_shape(s)) if new_shape(s) != s else a)
     return out[0] if len(out) == 1 else tuple(out)
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..core import Tracer
 from ._creation import asarray, cast
-from ._dispatch import dtype, implements, shape
+from ._dispatch import dtype_of, implements, shape_of
 from ._elementwise import floor, rint
 from ._elementwise import where as _where
 from ._indexing import getitem, take
@@ -45,8 +45,8 @@ def _pairs(x, nd, as_index=False):
     if isinstance(x, Tracer):
         if as_index:
             raise TypeError("pad: stat_length must be plain integers, not traced values")
-        size = int(np.prod(shape(x)))
-        if size in (1, 2) and shape(x) != (2, 1):
+        size = int(np.prod(shape_of(x)))
+        if size in (1, 2) and shape_of(x) != (2, 1):
             x = ravel(x)
             return ((getitem(x, 0), getitem(x, size - 1)),) * nd
         x = broadcast_to(x, (nd, 2))
@@ -89,7 +89,7 @@ def _along(ax, index):
 
 def _block(value, a, ax, width):
     """``value`` (one entry along ``ax``) repeated ``width`` times along ``ax``."""
-    s = shape(a)
+    s = shape_of(a)
     return broadcast_to(value, s[:ax] + (width,) + s[ax + 1:])
 
 
@@ -99,20 +99,20 @@ def _join(before, a, after, ax):
 
 
 def _pad_constant(a, ax, widths, values):
-    s = shape(a)
+    s = shape_of(a)
     parts = []
     for width, v in zip(widths, values):
         if not width:
             parts.append(None)
         elif isinstance(v, Tracer):
-            parts.append(_block(cast(v, dtype(a)), a, ax, width))
+            parts.append(_block(cast(v, dtype_of(a)), a, ax, width))
         else:
-            parts.append(np.full(s[:ax] + (width,) + s[ax + 1:], v, dtype(a)))
+            parts.append(np.full(s[:ax] + (width,) + s[ax + 1:], v, dtype_of(a)))
     return _join(parts[0], a, parts[1], ax)
 
 
 def _pad_stat(a, ax, widths, lengths, mode):
-    n = shape(a)[ax]
+    n = shape_of(a)[ax]
     lo, hi = (n if k is None or k > n else k for k in lengths)
     if (lo == 0 or hi == 0) and mode in ("maximum", "minimum"):
         raise ValueError("stat_length of 0 yields no value for padding")
@@ -121,8 +121,8 @@ def _pad_stat(a, ax, widths, lengths, mode):
 
     def stat(sl):
         v = _STATS[mode](getitem(a, _along(ax, sl)), axis=ax, keepdims=True)
-        if dtype(a).kind in "iu":  # NumPy rounds a mean or median of integers
-            v = cast(rint(v) if mode in ("mean", "median") else v, dtype(a))
+        if dtype_of(a).kind in "iu":  # NumPy rounds a mean or median of integers
+            v = cast(rint(v) if mode in ("mean", "median") else v, dtype_of(a))
         return v
 
     first = stat(slice(0, lo))
@@ -143,8 +143,8 @@ def _ramp(edge, end, width, ax, nd, rdt):
 
 
 def _pad_ramp(a, ax, widths, ends):
-    n, nd, adt = shape(a)[ax], len(shape(a)), dtype(a)
-    rdt = np.result_type(adt, *(dtype(e) if isinstance(e, Tracer) else np.asarray(e).dtype
+    n, nd, adt = shape_of(a)[ax], len(shape_of(a)), dtype_of(a)
+    rdt = np.result_type(adt, *(dtype_of(e) if isinstance(e, Tracer) else np.asarray(e).dtype
                                 for e in ends), float)
     parts = []
     for side, (width, end) in enumerate(zip(widths, ends)):
@@ -171,11 +171,11 @@ def _reversed(a, ax, start, stop):
 def _pad_odd(a, ax, widths, symmetric):
     """NumPy's iterative odd reflection: chunks of the filled region mirrored about its
     edge value (``2 edge - x``), as long as the pad areas need."""
-    period = shape(a)[ax]
+    period = shape_of(a)[ax]
     left, right = widths
     eo = 1 if symmetric else 0
     while left > 0 or right > 0:
-        m = shape(a)[ax]
+        m = shape_of(a)[ax]
         if symmetric:
             old = m // period * period
         else:
@@ -216,21 +216,21 @@ def pad(array, pad_width, mode="constant", **kwargs):
                 "array cannot be; build the padded array with tnp.concatenate instead")
         return np.pad(array, pad_width, mode, **kwargs)
     a = asarray(array)
-    nd = len(shape(a))
+    nd = len(shape_of(a))
     widths = _widths(pad_width, nd)
     if mode not in _ALLOWED:
         raise ValueError(f"mode '{mode}' is not supported")
     unsupported = set(kwargs) - set(_ALLOWED[mode])
     if unsupported:
         raise ValueError(f"unsupported keyword arguments for mode '{mode}': {unsupported}")
-    out_shape = tuple(s + w0 + w1 for s, (w0, w1) in zip(shape(a), widths))
+    out_shape = tuple(s + w0 + w1 for s, (w0, w1) in zip(shape_of(a), widths))
     if mode in ("constant", "empty"):
         values = _pairs(kwargs.get("constant_values", 0) if mode == "constant" else 0, nd)
         for ax in range(nd):
             a = _pad_constant(a, ax, widths[ax], values[ax])
         return a
-    if 0 in shape(a):
-        for ax, (s, w) in enumerate(zip(shape(a), widths)):
+    if 0 in shape_of(a):
+        for ax, (s, w) in enumerate(zip(shape_of(a), widths)):
             if s == 0 and any(w):
                 raise ValueError(f"can't extend empty axis {ax} using modes other than "
                                  "'constant' or 'empty'")
@@ -250,9 +250,9 @@ def pad(array, pad_width, mode="constant", **kwargs):
     for ax in range(nd):
         if not any(widths[ax]):
             continue
-        if odd and shape(a)[ax] > 1:
+        if odd and shape_of(a)[ax] > 1:
             a = _pad_odd(a, ax, widths[ax], mode == "symmetric")
         else:  # the source position of every padded entry: NumPy's own pad of the positions
-            a = take(a, np.pad(np.arange(shape(a)[ax]), widths[ax],
+            a = take(a, np.pad(np.arange(shape_of(a)[ax]), widths[ax],
                                mode="edge" if odd else mode), axis=ax)
     return a

@@ -12,11 +12,11 @@ import numpy as np
 from .. import numpy as tnp  # the package namespace; read only at call time
 from ..core import Tracer
 from ._dispatch import (
-    dtype,
+    dtype_of,
     implements,
     ndim,
     numpy_on_plain,
-    shape,
+    shape_of,
 )
 from ._extras import _as_bool, _concrete, allclose
 from .linalg._eig import eigvals
@@ -39,18 +39,18 @@ def poly(seq_of_zeros):
     array([ 1., -3.,  2.])
     """
     z = tnp.atleast_1d(seq_of_zeros)
-    sh = shape(z)
+    sh = shape_of(z)
     if len(sh) == 2 and sh[0] == sh[1] and sh[0] != 0:
         z = eigvals(z)
     elif len(sh) != 1:
         raise ValueError("input must be 1d or non-empty square 2d array.")
     if sh[0] == 0:
         return 1.0
-    a = np.ones((1,), dtype(z))
-    for k in range(shape(z)[0]):
-        zero = np.zeros((1,), dtype(z))
+    a = np.ones((1,), dtype_of(z))
+    for k in range(shape_of(z)[0]):
+        zero = np.zeros((1,), dtype_of(z))
         a = tnp.concatenate([a, zero]) - z[k] * tnp.concatenate([zero, a])
-    if dtype(a).kind == "c":
+    if dtype_of(a).kind == "c":
         r = tnp.sort(tnp.astype(z, complex))
         pairs = tnp.all(tnp.equal(r, tnp.sort(tnp.conj(r))))
         if not isinstance(pairs, Tracer) and pairs:
@@ -60,11 +60,11 @@ def poly(seq_of_zeros):
 
 def _padded_sum(a1, a2, sign):
     a1, a2 = tnp.atleast_1d(a1), tnp.atleast_1d(a2)
-    d = shape(a2)[0] - shape(a1)[0]
+    d = shape_of(a2)[0] - shape_of(a1)[0]
     if d > 0:
-        a1 = tnp.concatenate([np.zeros(d, dtype(a1)), a1])
+        a1 = tnp.concatenate([np.zeros(d, dtype_of(a1)), a1])
     elif d < 0:
-        a2 = tnp.concatenate([np.zeros(-d, dtype(a2)), a2])
+        a2 = tnp.concatenate([np.zeros(-d, dtype_of(a2)), a2])
     return a1 + a2 if sign > 0 else a1 - a2
 
 
@@ -112,7 +112,7 @@ def polyder(p, m=1):
         raise ValueError("Order of derivative must be positive (see polyint)")
     p = tnp.asarray(p)
     for _ in range(m):
-        n = shape(p)[0] - 1
+        n = shape_of(p)[0] - 1
         p = p[:-1] * np.arange(n, 0, -1)
     return p
 
@@ -130,13 +130,13 @@ def polyint(p, m=1, k=None):
     if m < 0:
         raise ValueError("Order of integral must be positive (see polyder)")
     k = np.zeros(m, float) if k is None else tnp.atleast_1d(k)
-    if shape(k)[0] == 1 and m > 1:
+    if shape_of(k)[0] == 1 and m > 1:
         k = k[0] * np.ones(m, float)
-    if shape(k)[0] < m:
+    if shape_of(k)[0] < m:
         raise ValueError("k must be a scalar or a rank-1 array of length 1 or >m.")
     p = tnp.asarray(p)
     for j in range(m):
-        p = tnp.concatenate([p / np.arange(shape(p)[0], 0, -1),
+        p = tnp.concatenate([p / np.arange(shape_of(p)[0], 0, -1),
                              tnp.reshape(tnp.asarray(k[j]), (1,))])
     return p
 
@@ -152,7 +152,7 @@ def polydiv(u, v):
     """
     _poly1d_check(u, v)
     u, v = tnp.atleast_1d(u) + 0.0, tnp.atleast_1d(v) + 0.0
-    m, n = shape(u)[0] - 1, shape(v)[0] - 1
+    m, n = shape_of(u)[0] - 1, shape_of(v)[0] - 1
     scale = 1.0 / v[0]
     r = [u[i] for i in range(m + 1)]
     q = []
@@ -161,9 +161,9 @@ def polydiv(u, v):
         q.append(d)
         for i in range(n + 1):
             r[k + i] = r[k + i] - d * v[i]
-    q = tnp.stack(q) if q else np.zeros(1, np.result_type(dtype(u), dtype(v)))
+    q = tnp.stack(q) if q else np.zeros(1, np.result_type(dtype_of(u), dtype_of(v)))
     r = tnp.stack(r)
-    while shape(r)[0] > 1 and _as_bool(allclose(r[0], 0, rtol=1e-14)):
+    while shape_of(r)[0] > 1 and _as_bool(allclose(r[0], 0, rtol=1e-14)):
         r = r[1:]
     return q, r
 
@@ -181,14 +181,14 @@ def polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False):
     x, y = tnp.asarray(x) + 0.0, tnp.asarray(y) + 0.0
     if deg < 0:
         raise ValueError("expected deg >= 0")
-    if ndim(x) != 1 or shape(x)[0] == 0:
+    if ndim(x) != 1 or shape_of(x)[0] == 0:
         raise TypeError("expected non-empty 1D vector for x")
     if ndim(y) < 1 or ndim(y) > 2:
         raise TypeError("expected 1D or 2D array for y")
-    if shape(x)[0] != shape(y)[0]:
+    if shape_of(x)[0] != shape_of(y)[0]:
         raise TypeError("expected x and y to have same length")
     if rcond is None:
-        rcond = shape(x)[0] * np.finfo(dtype(x)).eps
+        rcond = shape_of(x)[0] * np.finfo(dtype_of(x)).eps
     lhs, rhs = tnp.vander(x, order), y
     if w is not None:
         w = tnp.asarray(w) + 0.0
@@ -208,10 +208,10 @@ def polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False):
         if cov == "unscaled":
             fac = 1
         else:
-            if shape(x)[0] <= order:
+            if shape_of(x)[0] <= order:
                 raise ValueError("the number of data points must exceed order to scale the "
                                  "covariance matrix")
-            fac = resids / (shape(x)[0] - order)
+            fac = resids / (shape_of(x)[0] - order)
         return c, (vbase * fac if ndim(y) == 1 else tnp.expand_dims(vbase, 2) * fac)
     return c
 
@@ -231,15 +231,15 @@ def roots(p):
     nz = _concrete(tnp.nonzero(p)[0], "roots")
     if nz.size == 0:
         return np.array([])
-    trailing = shape(p)[0] - int(nz[-1]) - 1
+    trailing = shape_of(p)[0] - int(nz[-1]) - 1
     p = p[int(nz[0]):int(nz[-1]) + 1]
-    if dtype(p).kind not in "fc":
+    if dtype_of(p).kind not in "fc":
         p = tnp.astype(p, float)
-    n = shape(p)[0]
+    n = shape_of(p)[0]
     if n > 1:
         first = tnp.expand_dims(-p[1:] / p[0], 0)
-        rest = np.eye(n - 2, n - 1, dtype=dtype(p))
+        rest = np.eye(n - 2, n - 1, dtype=dtype_of(p))
         r = eigvals(tnp.concatenate([first, rest]))
     else:
-        r = np.array([], dtype(p))
-    return tnp.concatenate([r, np.zeros(trailing, dtype(r))]) if trailing else r
+        r = np.array([], dtype_of(p))
+    return tnp.concatenate([r, np.zeros(trailing, dtype_of(r))]) if trailing else r

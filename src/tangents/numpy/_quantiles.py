@@ -15,7 +15,14 @@ import numpy as np
 
 from ..core import Tracer
 from ._creation import asarray, cast
-from ._dispatch import dtype, implements, normalize_axes, normalize_axis, numpy_on_plain, shape
+from ._dispatch import (
+    dtype_of,
+    implements,
+    normalize_axes,
+    normalize_axis,
+    numpy_on_plain,
+    shape_of,
+)
 from ._elementwise import (
     ceil,
     clip,
@@ -56,7 +63,7 @@ _METHODS = ("inverted_cdf", "averaged_inverted_cdf", "closest_observation", *_CO
 def _gather_last(s, idx):
     """``out[..., r] = s[r, idx[..., r]]`` for ``s`` of shape ``rest + (n,)`` and ``idx`` of
     shape ``qshape + rest``."""
-    rest = shape(s)[:-1]
+    rest = shape_of(s)[:-1]
     key = tuple(np.arange(r).reshape((r,) + (1,) * (len(rest) - 1 - d))
                 for d, r in enumerate(rest))
     return getitem(s, key + (idx,))
@@ -76,10 +83,10 @@ def _index(i, top):
 def _quantile_sorted(s, q, count, method, rdt):
     """Quantiles ``q`` of each slice of ``s`` (sorted along its last axis, NaNs last) whose
     first ``count`` entries are valid; the result has shape ``q.shape + s.shape[:-1]``."""
-    rest = shape(s)[:-1]
-    qb = reshape(q, shape(q) + (1,) * len(rest))
-    if not isinstance(count, int) and dtype(q).kind == "f":
-        count = cast(count, dtype(q))  # virtual indices in q's precision, as NumPy's
+    rest = shape_of(s)[:-1]
+    qb = reshape(q, shape_of(q) + (1,) * len(rest))
+    if not isinstance(count, int) and dtype_of(q).kind == "f":
+        count = cast(count, dtype_of(q))  # virtual indices in q's precision, as NumPy's
     top = count - 1
     if method in _ROUNDED:
         return _gather_last(s, _index(_ROUNDED[method](qb * top), top))
@@ -117,11 +124,11 @@ def _quantile_sorted(s, q, count, method, rdt):
 
 def _slices(a, axes):
     """``a`` with the axes ``axes`` merged into one trailing axis."""
-    nd = len(shape(a))
+    nd = len(shape_of(a))
     kept = [d for d in range(nd) if d not in axes]
     x = moveaxis(a, axes, tuple(range(len(kept), nd))) if axes else a
-    n = int(np.prod([shape(a)[d] for d in axes]))
-    return reshape(x, tuple(shape(a)[d] for d in kept) + (n,))
+    n = int(np.prod([shape_of(a)[d] for d in axes]))
+    return reshape(x, tuple(shape_of(a)[d] for d in kept) + (n,))
 
 
 def _concrete_true(x):
@@ -132,19 +139,19 @@ def _concrete_true(x):
 def _weights(weights, a, axis, name):
     """NumPy's checks of ``weights``, and ``weights`` broadcast to ``a``'s shape."""
     w = asarray(weights)
-    if shape(w) != shape(a):
+    if shape_of(w) != shape_of(a):
         if axis is None:
             raise TypeError("Axis must be specified when shapes of a and weights differ.")
-        user = tuple(normalize_axis(ax, len(shape(a)), name)
+        user = tuple(normalize_axis(ax, len(shape_of(a)), name)
                      for ax in (axis if isinstance(axis, (tuple, list)) else (axis,)))
-        if shape(w) != tuple(shape(a)[ax] for ax in user):
+        if shape_of(w) != tuple(shape_of(a)[ax] for ax in user):
             raise ValueError("Shape of weights must be consistent with shape of a along "
                              "specified axis.")
         w = transpose(w, tuple(np.argsort(user)))
-        w = reshape(w, tuple(s if d in user else 1 for d, s in enumerate(shape(a))))
+        w = reshape(w, tuple(s if d in user else 1 for d, s in enumerate(shape_of(a))))
     if _concrete_true(_any(less(w, 0))):
         raise ValueError("Weights must be non-negative.")
-    return broadcast_to(w, shape(a))
+    return broadcast_to(w, shape_of(a))
 
 
 def _weighted(x, s, w, q, count, ignore_nan):
@@ -161,11 +168,11 @@ def _weighted(x, s, w, q, count, ignore_nan):
         invalid = logical_and(invalid, count > 0)  # an all-NaN slice is NaN, not an error
     if _concrete_true(_any(invalid)):
         raise ValueError("Weights included NaN, inf or were all zero.")
-    if dtype(q).kind == "f":
-        cdf = cast(cdf, dtype(q))
+    if dtype_of(q).kind == "f":
+        cdf = cast(cdf, dtype_of(q))
     # leading zero weights: a zero cdf must not stop the search at q == 0
     cdf = _where(equal(cdf, 0), -1.0, cdf)
-    qb = reshape(q, shape(q) + (1,) * len(shape(s)))
+    qb = reshape(q, shape_of(q) + (1,) * len(shape_of(s)))
     idx = _sum(less(cdf, qb), axis=-1)  # searchsorted(cdf, q, "left") on a sorted cdf
     idx = minimum(idx, maximum(count - 1, 0))
     return _where(logical_or(bad, invalid), np.nan, _gather_last(s, idx))
@@ -173,19 +180,19 @@ def _weighted(x, s, w, q, count, ignore_nan):
 
 def _quantile(a, q, axis, method, keepdims, ignore_nan, name, weights=None, percent=False):
     a = asarray(a)
-    if dtype(a).kind == "c":
+    if dtype_of(a).kind == "c":
         raise TypeError("a must be an array of real numbers")
     weak = type(q) in (int, float)  # NumPy promotes a Python q weakly
     if isinstance(q, Tracer):
         q = q / 100 if percent else q
-        rdt = np.result_type(dtype(a), dtype(q))
+        rdt = np.result_type(dtype_of(a), dtype_of(q))
     else:
         q = np.true_divide(q, 100) if percent else np.asarray(q)
-        rdt = np.result_type(dtype(a), 0.0 if weak else q)
+        rdt = np.result_type(dtype_of(a), 0.0 if weak else q)
         if not (np.all(q >= 0) and np.all(q <= 1)):
             raise ValueError("Percentiles must be in the range [0, 100]" if percent else
                              "Quantiles must be in the range [0, 1]")
-    if len(shape(q)) > 2:
+    if len(shape_of(q)) > 2:
         raise ValueError("q must be a scalar or 1d")
     if weights is not None:
         if method != "inverted_cdf":
@@ -193,22 +200,22 @@ def _quantile(a, q, axis, method, keepdims, ignore_nan, name, weights=None, perc
         weights = _weights(weights, a, axis, name)
     elif method not in _METHODS:
         raise ValueError(f"{method!r} is not a valid method. Use one of: {list(_METHODS)}")
-    integral_q = dtype(q).kind in "iub"  # then some virtual indices stay integers
+    integral_q = dtype_of(q).kind in "iub"  # then some virtual indices stay integers
     if method in _SELECTING or (method == "linear" and integral_q):
-        rdt = dtype(a)  # a selection keeps the array's dtype
+        rdt = dtype_of(a)  # a selection keeps the array's dtype
     elif method in _INTEGRAL_AT_INTEGER_Q and integral_q and not weak:
-        rdt = np.result_type(dtype(a), dtype(q))  # interpolated with an integer gamma
+        rdt = np.result_type(dtype_of(a), dtype_of(q))  # interpolated with an integer gamma
     else:
         rdt = rdt if rdt.kind in "fc" else np.result_type(rdt, np.float64)
-    if dtype(a).kind != "f" and rdt.kind == "f":
+    if dtype_of(a).kind != "f" and rdt.kind == "f":
         a = cast(a, rdt)  # a float array is interpolated in its own dtype, as NumPy's
-    axes = normalize_axes(axis, len(shape(a)), name)
+    axes = normalize_axes(axis, len(shape_of(a)), name)
     x = _slices(a, axes)
-    n = shape(x)[-1]
+    n = shape_of(x)[-1]
     if n == 0:
         raise IndexError(f"{name}: cannot take a quantile over an empty axis")
     s = sort(x, axis=-1)
-    nan_aware = dtype(a).kind == "f"
+    nan_aware = dtype_of(a).kind == "f"
     count = _sum(logical_not(isnan(x)), axis=-1) if ignore_nan and nan_aware else n
     if weights is not None:
         out = _weighted(x, s, _slices(weights, axes), q, count, ignore_nan and nan_aware)
@@ -219,8 +226,8 @@ def _quantile(a, q, axis, method, keepdims, ignore_nan, name, weights=None, perc
         out = _where(empty, np.nan, out)
     out = cast(out, rdt)
     if keepdims:
-        out = reshape(out, shape(q) + tuple(1 if d in axes else k
-                                            for d, k in enumerate(shape(a))))
+        out = reshape(out, shape_of(q) + tuple(1 if d in axes else k
+                                            for d, k in enumerate(shape_of(a))))
     return _scalar(out)
 
 
@@ -228,11 +235,11 @@ def _median(a, axis, keepdims, ignore_nan, name):
     """The mean of the middle order statistic(s), ``(lo + hi) / 2`` as NumPy computes it
     (``lo`` and ``hi`` are one entry for an odd count)."""
     a = asarray(a)
-    adt = dtype(a)  # complex values are ordered lexicographically, as NumPy's sort
+    adt = dtype_of(a)  # complex values are ordered lexicographically, as NumPy's sort
     rdt = adt if adt.kind in "fc" else np.dtype(np.float64)
-    axes = normalize_axes(axis, len(shape(a)), name)
+    axes = normalize_axes(axis, len(shape_of(a)), name)
     x = _slices(a, axes)
-    n = shape(x)[-1]
+    n = shape_of(x)[-1]
     if n == 0:
         raise IndexError(f"{name}: cannot take a median over an empty axis")
     s = sort(x, axis=-1)
@@ -251,7 +258,7 @@ def _median(a, axis, keepdims, ignore_nan, name):
         out = _where(equal(count, 0) if ignore_nan else isnan(getitem(s, (Ellipsis, -1))),
                      np.nan, out)
     if keepdims:
-        out = reshape(out, tuple(1 if d in axes else k for d, k in enumerate(shape(a))))
+        out = reshape(out, tuple(1 if d in axes else k for d, k in enumerate(shape_of(a))))
     return _scalar(out)
 
 

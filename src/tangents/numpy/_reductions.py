@@ -24,13 +24,13 @@ from ..core import reduction_blocks as _blocks
 from ._complex import imag
 from ._creation import cast, real
 from ._dispatch import (
-    dtype,
+    dtype_of,
     implements,
     is_traced,
     normalize_axes,
     normalize_axis,
     reduce_axes,
-    shape,
+    shape_of,
 )
 from ._elementwise import equal, logical_and, maximum, minimum, not_equal, sqrt
 from ._elementwise import where as _where
@@ -55,7 +55,7 @@ def _in_dtype(ans, dtype_):
     """``ans`` in the ``dtype=`` asked for: NumPy's add/multiply reductions and scans widen
     small integers to the default integer even when the input was cast to ``dtype_``; the
     cast back is exact (integer arithmetic is modular)."""
-    return ans if dtype_ is None or dtype(ans) == np.dtype(dtype_) else cast(ans, dtype_)
+    return ans if dtype_ is None or dtype_of(ans) == np.dtype(dtype_) else cast(ans, dtype_)
 
 
 def _masked(a, where_, fill, name):
@@ -108,7 +108,7 @@ def sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=
     if dtype is not None:
         a = cast(a, dtype)
     a = _masked(a, where, 0, "sum")
-    ans = bind(sum_p, a, axis=reduce_axes(axis, len(shape(a)), "sum"), keepdims=bool(keepdims))
+    ans = bind(sum_p, a, axis=reduce_axes(axis, len(shape_of(a)), "sum"), keepdims=bool(keepdims))
     return _in_dtype(ans if initial is None else ans + initial, dtype)
 
 
@@ -123,12 +123,12 @@ def mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
     array([2. , 3.5])
     """
     _no_out("mean", out)
-    axes = normalize_axes(axis, len(shape(a)), "mean")
+    axes = normalize_axes(axis, len(shape_of(a)), "mean")
     if where is not None and where is not True:
-        count = _sum(broadcast_to(where, shape(a)), axes, keepdims=keepdims)
+        count = _sum(broadcast_to(where, shape_of(a)), axes, keepdims=keepdims)
         s = sum(a, axes, dtype=dtype, keepdims=keepdims, where=where)
-        return s / cast(count, globals()["dtype"](s))
-    n = _size(shape(a), axes)
+        return s / cast(count, dtype_of(s))
+    n = _size(shape_of(a), axes)
     s = sum(a, axes, dtype=dtype, keepdims=keepdims)
     return s / n if n else s * np.nan
 
@@ -141,7 +141,7 @@ def _prod_others(ans, x, axis, keepdims):
     # d prod / d x_i = product of the other entries of the slice, exact with zeros: ans / x_i
     # away from zeros; at a zero, prod of the non-zeros times the other zero entries (1 for
     # one zero, the other zero's value for two: exact to every order; more zeros: to order 2)
-    xshape = shape(x)
+    xshape = shape_of(x)
     m = equal(x, 0)
     z = _sum(m, axis, keepdims=True)
     safe_x = _where(m, 1.0, x)
@@ -152,7 +152,7 @@ def _prod_others(ans, x, axis, keepdims):
 
 
 prod_p = Primitive("prod", lambda x, *, axis, keepdims: np.prod(x, axis=axis, keepdims=keepdims))
-prod_p.def_vjp(lambda ct, ans, x, *, axis, keepdims: expand_reduced(ct, shape(x), axis, keepdims)
+prod_p.def_vjp(lambda ct, ans, x, *, axis, keepdims: expand_reduced(ct, shape_of(x), axis, keepdims)
                * _prod_others(ans, x, axis, keepdims))
 prod_p.def_jvp(lambda t, ans, x, *, axis, keepdims: bind(
     sum_p, t * _prod_others(ans, x, axis, keepdims), axis=axis, keepdims=keepdims))
@@ -173,7 +173,7 @@ def prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where
     if dtype is not None:
         a = cast(a, dtype)
     a = _masked(a, where, 1, "prod")
-    axes = reduce_axes(axis, len(shape(a)), "prod")
+    axes = reduce_axes(axis, len(shape_of(a)), "prod")
     if _many_zeros(a):
         ans = _prod_by_halves(a, axes, bool(keepdims))
     else:
@@ -195,7 +195,7 @@ def _prod_by_halves(a, axes, keepdims):
     """``prod(a, axes)`` as a tree of products of halves (log2 n levels of multiply)."""
     from ._indexing import getitem
     from ._joining import concatenate
-    nd, src = len(shape(a)), shape(a)
+    nd, src = len(shape_of(a)), shape_of(a)
     rest = [i for i in range(nd) if i not in axes]
     x = transpose(a, rest + list(axes)) if rest + list(axes) != list(range(nd)) else a
     n = _size(src, axes)
@@ -215,7 +215,7 @@ def _cumprod_by_doubling(a, axis):
     from ._indexing import getitem
     from ._joining import concatenate
     (k,) = axis
-    n = shape(a)[k]
+    n = shape_of(a)[k]
     lead = (slice(None),) * k
     y, s = a, 1
     while s < n:
@@ -229,19 +229,19 @@ def _cumprod_by_doubling(a, axis):
 def _extremum_rules(prim):
     # ties share equally: each of the k entries equal to the result gets 1/k (as maximum's 1/2)
     def mask_count(ans, x, axis, keepdims):
-        mask = equal(x, _kept(ans, shape(x), axis, keepdims))
+        mask = equal(x, _kept(ans, shape_of(x), axis, keepdims))
         # counted in x's float type: a boolean reduction gets no fast path
-        return mask, _sum(cast(mask, dtype(x)), axis, keepdims=True)
+        return mask, _sum(cast(mask, dtype_of(x)), axis, keepdims=True)
 
     # the division by the count happens on the reduced shape, before the full-size where
     def vjp(ct, ans, x, *, axis, keepdims):
         mask, count = mask_count(ans, x, axis, keepdims)
-        return _where(mask, expand_reduced(ct, shape(x), axis, keepdims) / count, 0.0)
+        return _where(mask, expand_reduced(ct, shape_of(x), axis, keepdims) / count, 0.0)
 
     def jvp(t, ans, x, *, axis, keepdims):
         mask, count = mask_count(ans, x, axis, keepdims)
         out = _sum(_where(mask, t, 0.0), axis, keepdims=True) / count
-        return out if keepdims else reshape(out, shape(ans))
+        return out if keepdims else reshape(out, shape_of(ans))
 
     prim.def_vjp(vjp)
     prim.def_jvp(jvp)
@@ -265,9 +265,9 @@ amin_p = _extremum_rules(Primitive("amin", _extremum_impl(np.minimum, np.min)))
 
 def _extremum(prim, combine, name, a, axis, out, keepdims, initial, where_):
     _no_out(name, out)
-    axes = reduce_axes(axis, len(shape(a)), name)
-    if initial is not None and _size(shape(a), axes) == 0:
-        return np.full(_reduced_shape(shape(a), axes, keepdims), initial, dtype(a))
+    axes = reduce_axes(axis, len(shape_of(a)), name)
+    if initial is not None and _size(shape_of(a), axes) == 0:
+        return np.full(_reduced_shape(shape_of(a), axes, keepdims), initial, dtype_of(a))
     a = _masked(a, where_, initial, name)
     ans = bind(prim, a, axis=axes, keepdims=bool(keepdims))
     return ans if initial is None else combine(ans, initial)
@@ -342,11 +342,11 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Non
     np.float64(1.6666666666666667)
     """
     ddof = variance_args("var", out, where, ddof, correction)
-    complex_in = globals()["dtype"](a).kind == "c"
+    complex_in = dtype_of(a).kind == "c"
     if complex_in and not is_traced(a):
         return np.var(a, axis, dtype, ddof=ddof, keepdims=keepdims, mean=mean)
-    axes = normalize_axes(axis, len(shape(a)), "var")
-    n = _size(shape(a), axes)
+    axes = normalize_axes(axis, len(shape_of(a)), "var")
+    n = _size(shape_of(a), axes)
     if dtype is not None:
         a = cast(a, dtype)
     d = a - (_mean(a, axes, keepdims=True) if mean is None else mean)
@@ -432,9 +432,9 @@ cumprod_p.def_batch(batch_axis_op(cumprod_p))
 def _scan_input(a, axis, dtype_, name):
     if dtype_ is not None:
         a = cast(a, dtype_)
-    if axis is None or len(shape(a)) == 0:  # NumPy scans a 0-d array as a 1-d one
+    if axis is None or len(shape_of(a)) == 0:  # NumPy scans a 0-d array as a 1-d one
         return ravel(a), (normalize_axis(0 if axis is None else axis, 1, name),)
-    return a, (normalize_axis(axis, len(shape(a)), name),)
+    return a, (normalize_axis(axis, len(shape_of(a)), name),)
 
 
 @implements(np.cumsum)
@@ -483,7 +483,7 @@ all_p = builders.nondifferentiable(
 
 def _arg(prim, name, a, axis, out, keepdims):
     _no_out(name, out)
-    nd = len(shape(a))
+    nd = len(shape_of(a))
     if axis is None:
         ans = bind(prim, ravel(a), axis=(0,), keepdims=False)
         return reshape(ans, (1,) * nd) if keepdims else ans
@@ -516,7 +516,7 @@ def _logical(prim, name, a, axis, out, keepdims, where_):
     _no_out(name, out)
     if where_ is not None and where_ is not True:
         a = _where(where_, not_equal(a, 0), name == "all")  # outside where_: the identity
-    return bind(prim, a, axis=reduce_axes(axis, len(shape(a)), name), keepdims=bool(keepdims))
+    return bind(prim, a, axis=reduce_axes(axis, len(shape_of(a)), name), keepdims=bool(keepdims))
 
 
 @implements(np.any)

@@ -10,7 +10,7 @@ import numpy as np
 from ..core import batch_unary, bind, builders
 from ._complex import imag
 from ._creation import asarray, cast, real
-from ._dispatch import dtype, implements, numpy_on_plain
+from ._dispatch import dtype_of, implements, numpy_on_plain
 from ._elementwise import abs as _abs
 from ._elementwise import equal, isnan, sin, where
 from ._manipulation import _float
@@ -90,7 +90,7 @@ def i0(x):
     array([1.        , 1.26606588])
     """
     x = asarray(x)
-    if dtype(x).kind == "c":
+    if dtype_of(x).kind == "c":
         raise TypeError("i0 is not supported for complex values")
     return bind(i0_p, _float(x))
 
@@ -105,7 +105,7 @@ def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
     array([0., 1., 9.])
     """
     x = asarray(x)
-    dt = dtype(x)
+    dt = dtype_of(x)
     if dt.kind == "c":
         parts = [nan_to_num(p, nan=nan, posinf=posinf, neginf=neginf) for p in (real(x), imag(x))]
         return cast(parts[0], dt) + cast(parts[1], dt) * 1j

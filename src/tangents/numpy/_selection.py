@@ -8,7 +8,7 @@ import numpy as np
 
 from .. import numpy as tnp  # the package namespace; read only at call time
 from ..core import Tracer, bind, builders, move_bdim
-from ._dispatch import dtype, implements, ndim, normalize_axis, numpy_on_plain, shape
+from ._dispatch import dtype_of, implements, ndim, normalize_axis, numpy_on_plain, shape_of
 from ._extras import _concrete, _dt
 
 
@@ -32,9 +32,9 @@ def select(condlist, choicelist, default=0):
         if _dt(cond) != np.bool_:
             raise TypeError("invalid entry in condlist: should be boolean ndarray")
         out = tnp.where(cond, choice, out)
-    shp = np.broadcast_shapes(*[shape(c) for c in condlist], *[shape(c) for c in choicelist],
-                              shape(default))
-    return out if shape(out) == shp else tnp.broadcast_to(out, shp) + np.zeros(shp, rdt)
+    shp = np.broadcast_shapes(*[shape_of(c) for c in condlist], *[shape_of(c) for c in choicelist],
+                              shape_of(default))
+    return out if shape_of(out) == shp else tnp.broadcast_to(out, shp) + np.zeros(shp, rdt)
 
 
 @implements(np.choose)
@@ -58,8 +58,10 @@ def choose(a, choices, out=None, mode="raise"):
     res = choices[-1]
     for k in range(n - 2, -1, -1):
         res = tnp.where(tnp.equal(a, k), choices[k], res)
-    shp = np.broadcast_shapes(shape(a), *[shape(c) for c in choices])
-    return res if shape(res) == shp else tnp.broadcast_to(res, shp) + np.zeros(shp, dtype(res))
+    shp = np.broadcast_shapes(shape_of(a), *[shape_of(c) for c in choices])
+    if shape_of(res) == shp:
+        return res
+    return tnp.broadcast_to(res, shp) + np.zeros(shp, dtype_of(res))
 
 
 @implements(np.compress)
@@ -77,9 +79,9 @@ def compress(condition, a, axis=None, out=None):
     if axis is None:
         a, axis = tnp.ravel(a), 0
     idx = np.nonzero(cond)[0]
-    if idx.size and idx[-1] >= shape(a)[axis]:
+    if idx.size and idx[-1] >= shape_of(a)[axis]:
         raise IndexError(f"index {idx[-1]} is out of bounds for axis {axis} with size "
-                         f"{shape(a)[axis]}")
+                         f"{shape_of(a)[axis]}")
     return tnp.take(a, idx, axis=axis)
 
 
@@ -134,6 +136,6 @@ def _by_fields(np_fn, name, a, kth, axis, kind, order):
     if isinstance(a, Tracer):
         raise TypeError(
             f"{name}(..., order={order!r}) partitions a structured array by its fields, but a "
-            f"traced array (shape {shape(a)}, dtype {dtype(a)}) has no fields. Partition by a "
-            f"key instead: tnp.take_along_axis(a, tnp.argpartition(key, kth, axis), axis).")
+            f"traced array (shape {shape_of(a)}, dtype {dtype_of(a)}) has no fields. Partition by "
+            f"a key instead: tnp.take_along_axis(a, tnp.argpartition(key, kth, axis), axis).")
     return np_fn(a, kth, axis=axis, kind=kind, order=order)

@@ -21,7 +21,7 @@ from ..core import (
     reshaped_layout,
     transpose_p,
 )
-from ._dispatch import implements, normalize_axes, normalize_axis, shape
+from ._dispatch import implements, normalize_axes, normalize_axis, shape_of
 
 
 # -- reshape (reshape_p is the core's) ---------------------------------------------------
@@ -36,7 +36,7 @@ def reshape(a, shape=None, order="C", *, newshape=None, copy=None):
         shape = newshape
     if order not in ("C", "A"):
         raise NotImplementedError("reshape: only order='C' is supported on traced values")
-    src = globals()["shape"](a)
+    src = shape_of(a)
     new = (operator.index(shape),) if isinstance(shape, (int, np.integer)) else tuple(
         map(operator.index, shape))
     size = math.prod(src)
@@ -71,7 +71,7 @@ def ravel(a, order="C"):
 @implements(np.transpose)
 def transpose(a, axes=None):
     """``transpose(a, axes=None)``: permute the axes (reverse them by default)."""
-    nd = len(shape(a))
+    nd = len(shape_of(a))
     if axes is None:
         axes = tuple(range(nd - 1, -1, -1))
     else:
@@ -91,7 +91,7 @@ def transpose(a, axes=None):
 @implements(np.moveaxis)
 def moveaxis(a, source, destination):
     """``moveaxis(a, source, destination)``."""
-    nd = len(shape(a))
+    nd = len(shape_of(a))
     src = normalize_axes(source, nd, "moveaxis") if not isinstance(source, int) else (
         normalize_axis(source, nd, "moveaxis"),)
     dst = normalize_axes(destination, nd, "moveaxis") if not isinstance(destination, int) else (
@@ -110,7 +110,7 @@ def moveaxis(a, source, destination):
 @implements(np.swapaxes)
 def swapaxes(a, axis1, axis2):
     """``swapaxes(a, axis1, axis2)``."""
-    nd = len(shape(a))
+    nd = len(shape_of(a))
     i, j = normalize_axis(axis1, nd, "swapaxes"), normalize_axis(axis2, nd, "swapaxes")
     perm = list(range(nd))
     perm[i], perm[j] = perm[j], perm[i]
@@ -122,7 +122,7 @@ def swapaxes(a, axis1, axis2):
 def broadcast_to(array, shape, subok=False):
     """``broadcast_to(array, shape)``: a read-only broadcast view for plain arrays."""
     shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
-    src = globals()["shape"](array)
+    src = shape_of(array)
     if src == shape:
         return array
     if len(src) > len(shape) or any(
@@ -140,7 +140,7 @@ def expand_dims(a, axis=0):
     >>> expand_dims(np.zeros(3)).shape
     (1, 3)
     """
-    src = shape(a)
+    src = shape_of(a)
     axes = axis if isinstance(axis, (tuple, list)) else (axis,)
     nd = len(src) + len(axes)
     axes = normalize_axes(tuple(axes), nd, "expand_dims")
@@ -152,7 +152,7 @@ def expand_dims(a, axis=0):
 @implements(np.squeeze)
 def squeeze(a, axis=None):
     """``squeeze(a, axis=None)``: remove axes of length one."""
-    src = shape(a)
+    src = shape_of(a)
     if axis is None:
         axes = tuple(i for i, d in enumerate(src) if d == 1)
     else:

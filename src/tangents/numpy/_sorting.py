@@ -20,12 +20,12 @@ from ..core import Primitive, Tracer, batch_axis_op, batch_by_loop, bind, builde
 from ._complex import conj
 from ._creation import asarray, cast, real
 from ._dispatch import (
-    dtype,
+    dtype_of,
     implements,
     normalize_axis,
     numpy_on_plain,
     reduce_axes,
-    shape,
+    shape_of,
 )
 from ._elementwise import equal, isnan, logical_not, maximum, sqrt
 from ._elementwise import where as _where
@@ -61,8 +61,8 @@ def _by_fields(np_fn, name, a, axis, kind, order, stable):
     if isinstance(a, Tracer):
         raise TypeError(
             f"{name}(..., order={order!r}) sorts a structured array by its fields, but a traced "
-            f"array (shape {shape(a)}, dtype {dtype(a)}) has no fields. Sort by a key instead: "
-            "tnp.take_along_axis(a, tnp.argsort(key, axis), axis), or tnp.lexsort((key2, "
+            f"array (shape {shape_of(a)}, dtype {dtype_of(a)}) has no fields. Sort by a key "
+            "instead: tnp.take_along_axis(a, tnp.argsort(key, axis), axis), or tnp.lexsort((key2, "
             "key1)) for several keys.")
     return np_fn(a, axis=axis, kind=kind, order=order, stable=stable)
 
@@ -75,7 +75,7 @@ def _descending_axis(a, axis, order, op):
     a = asarray(a)
     if axis is None:
         return ravel(a), 0
-    return a, normalize_axis(axis, len(shape(a)), op)
+    return a, normalize_axis(axis, len(shape_of(a)), op)
 
 
 def _reverse(a, axis):
@@ -103,14 +103,14 @@ def argsort(a, axis=-1, kind=None, order=None, *, descending=False, stable=None)
         # positions to n - 1 - i keeps ties in their original order
         a, axis = _descending_axis(a, axis, order, "argsort")
         up = argsort(_reverse(a, axis), axis, "stable" if stable else kind)
-        return (shape(a)[axis] - 1) - _reverse(up, axis)
+        return (shape_of(a)[axis] - 1) - _reverse(up, axis)
     if order is not None:
         return _by_fields(np.argsort, "argsort", a, axis, kind, order, stable)
     if stable:
         kind = "stable"
-    if axis is None or (not shape(a) and axis in (0, -1)):  # NumPy sorts a 0-d array as 1-d
+    if axis is None or (not shape_of(a) and axis in (0, -1)):  # NumPy sorts a 0-d array as 1-d
         a, axis = ravel(a), 0
-    return bind(argsort_p, a, axis=(normalize_axis(axis, len(shape(a)), "argsort"),),
+    return bind(argsort_p, a, axis=(normalize_axis(axis, len(shape_of(a)), "argsort"),),
                 kind=kind)
 
 
@@ -135,7 +135,7 @@ def searchsorted(a, v, side="left", sorter=None):
     """
     if side not in ("left", "right"):
         raise ValueError(f"side must be 'left' or 'right' (got {side!r})")
-    if len(shape(a)) != 1:
+    if len(shape_of(a)) != 1:
         raise ValueError("searchsorted: a must be 1-d")
     if sorter is not None:
         a = take(a, sorter)
@@ -155,7 +155,7 @@ def lexsort(keys, axis=-1):
     array([1, 2, 0])
     """
     if isinstance(keys, (np.ndarray, Tracer)):
-        keys = [getitem(keys, i) for i in range(shape(keys)[0])]
+        keys = [getitem(keys, i) for i in range(shape_of(keys)[0])]
     keys = [asarray(k) for k in keys]
     if not keys:
         raise TypeError("need sequence of keys with len(keys) > 0 in lexsort")
@@ -198,7 +198,7 @@ def unique(ar, return_index=False, return_inverse=False, return_counts=False, ax
     if axis is None:
         x, ax = ravel(ar), 0
     else:
-        x, ax = ar, normalize_axis(axis, len(shape(ar)), "unique")
+        x, ax = ar, normalize_axis(axis, len(shape_of(ar)), "unique")
     index, inverse, counts = bind(unique_p, ar, axis=None if axis is None else ax,
                                   equal_nan=bool(equal_nan))
     values = take(x, index, axis=ax)
@@ -212,7 +212,7 @@ def _along_axis_key(xshape, indices, axis):
     """The advanced index that picks ``indices`` along ``axis`` and every position along the
     other axes (NumPy's ``take_along_axis`` fancy index)."""
     nd = len(xshape)
-    if len(shape(indices)) != nd:
+    if len(shape_of(indices)) != nd:
         raise ValueError("`indices` and `arr` must have the same number of dimensions")
     if not isinstance(indices, Tracer):
         indices = np.asarray(indices)
@@ -234,8 +234,8 @@ def take_along_axis(arr, indices, axis=-1):
     """
     if axis is None:
         arr, axis = ravel(arr), 0
-    axis = normalize_axis(axis, len(shape(arr)), "take_along_axis")
-    return getitem(arr, _along_axis_key(shape(arr), indices, axis))
+    axis = normalize_axis(axis, len(shape_of(arr)), "take_along_axis")
+    return getitem(arr, _along_axis_key(shape_of(arr), indices, axis))
 
 
 def _put_along_axis_value(arr, indices, values, axis):
@@ -246,11 +246,11 @@ def _put_along_axis_value(arr, indices, values, axis):
         raise NotImplementedError("put_along_axis: indices traced by vmap are not supported; "
                                   "compute them outside vmap or use np.where with a mask")
     if axis is None:
-        out_shape = shape(arr)
+        out_shape = shape_of(arr)
         arr, axis = ravel(arr), 0
     else:
         out_shape = None
-    xshape = shape(arr)
+    xshape = shape_of(arr)
     axis = normalize_axis(axis, len(xshape), "put_along_axis")
     key = _along_axis_key(xshape, indices, axis)
     key = tuple(k % xshape[d] if d == axis else k for d, k in enumerate(key))
@@ -261,7 +261,7 @@ def _put_along_axis_value(arr, indices, values, axis):
     last[flat_pos] = np.arange(flat_pos.size)
     mask = (last >= 0).reshape(xshape)
     src = np.where(last >= 0, last, 0)
-    vals = ravel(broadcast_to(cast(asarray(values), dtype(arr)), key[0].shape))
+    vals = ravel(broadcast_to(cast(asarray(values), dtype_of(arr)), key[0].shape))
     out = _where(mask, reshape(getitem(vals, src), xshape), arr)
     return out if out_shape is None else reshape(out, out_shape)
 
@@ -308,7 +308,7 @@ def sort(a, axis=-1, kind=None, order=None, *, descending=False, stable=None):
     a = asarray(a)
     if axis is None:
         a, axis = ravel(a), 0
-    axis = normalize_axis(axis, len(shape(a)), "sort")
+    axis = normalize_axis(axis, len(shape_of(a)), "sort")
     out = take_along_axis(a, argsort(a, axis, kind="stable"), axis)
     return bind(tie_average_p, out, axis=(axis,)) if isinstance(out, Tracer) else out
 
@@ -365,12 +365,13 @@ tie_average_p.def_batch(batch_axis_op(tie_average_p))
 # -- NaN-ignoring reductions: NaN entries replaced by the identity, so they get zero ------
 def _nan_filled(a, fill):
     a = asarray(a)
-    return _where(isnan(a), fill, a) if dtype(a).kind in "fc" else a
+    return _where(isnan(a), fill, a) if dtype_of(a).kind in "fc" else a
 
 
 def _count(a, axes, keepdims, dt):
-    c = _sum(logical_not(isnan(a)), axes, keepdims=keepdims) if dtype(a).kind in "fc" else \
-        np.full(_keep_shape(shape(a), axes, keepdims), int(np.prod([shape(a)[i] for i in axes])))
+    c = _sum(logical_not(isnan(a)), axes, keepdims=keepdims) if dtype_of(a).kind in "fc" else \
+        np.full(_keep_shape(shape_of(a), axes, keepdims),
+                int(np.prod([shape_of(a)[i] for i in axes])))
     return cast(c, dt)
 
 
@@ -422,7 +423,7 @@ def nancumprod(a, axis=None, dtype=None, out=None):
 def _nan_extremum(a, axis, out, keepdims, initial, where_, fill, reduce, name):
     _no_out(name, out)
     a = asarray(a)
-    if dtype(a).kind not in "fc":
+    if dtype_of(a).kind not in "fc":
         return reduce(a, axis, None, keepdims, initial, where_)
     ans = reduce(_where(isnan(a), fill, a), axis, None, keepdims, initial, where_)
     if initial is not None:
@@ -485,12 +486,12 @@ def nanmean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
     if where is not None and where is not True:
         raise NotImplementedError("nanmean: where= is not supported")
     a = asarray(a)
-    if globals()["dtype"](a).kind not in "fc":
+    if dtype_of(a).kind not in "fc":
         from ._reductions import mean
         return mean(a, axis, dtype, keepdims=keepdims)
-    axes = reduce_axes(axis, len(shape(a)), "nanmean")
+    axes = reduce_axes(axis, len(shape_of(a)), "nanmean")
     s = nansum(a, axes, dtype, keepdims=keepdims)
-    return _scalar(s / _count(a, axes, keepdims, globals()["dtype"](s)))
+    return _scalar(s / _count(a, axes, keepdims, dtype_of(s)))
 
 
 @implements(np.nanvar)
@@ -507,15 +508,15 @@ def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=
     a = asarray(a)
     if dtype is not None:
         a = cast(a, dtype)
-    if globals()["dtype"](a).kind not in "fc":
+    if dtype_of(a).kind not in "fc":
         from ._reductions import var
         return var(a, axis, None, None, ddof, keepdims, mean=mean)
-    axes = reduce_axes(axis, len(shape(a)), "nanvar")
+    axes = reduce_axes(axis, len(shape_of(a)), "nanvar")
     m = nanmean(a, axes, keepdims=True) if mean is None else mean
     d = _where(isnan(a), 0.0, a - m)
-    s = _sum(real(d * conj(d)) if globals()["dtype"](a).kind == "c" else d * d, axes,
+    s = _sum(real(d * conj(d)) if dtype_of(a).kind == "c" else d * d, axes,
              keepdims=keepdims)
-    dof = _count(a, axes, keepdims, globals()["dtype"](s)) - ddof
+    dof = _count(a, axes, keepdims, dtype_of(s)) - ddof
     bad = dof <= 0
     return _scalar(_where(bad, np.nan, s / _where(bad, 1.0, dof)))
 

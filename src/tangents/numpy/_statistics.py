@@ -9,14 +9,14 @@ import numpy as np
 from .. import numpy as tnp  # the package namespace; read only at call time
 from ..core import Tracer
 from ._dispatch import (
-    dtype,
+    dtype_of,
     implements,
     ndim,
     normalize_axes,
     normalize_axis,
     numpy_function,
     numpy_on_plain,
-    shape,
+    shape_of,
 )
 from ._extras import _dt
 
@@ -47,27 +47,28 @@ def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
     axes = None if axis is None else normalize_axes(axis, nd, "average")
     if weights is None:
         avg = tnp.mean(a, axis=axes, keepdims=keepdims)
-        scl = np.asarray(max(np.prod(shape(a)), 0) / max(np.prod(shape(avg)), 1),
-                         dtype(avg))
+        scl = np.asarray(max(np.prod(shape_of(a)), 0) / max(np.prod(shape_of(avg)), 1),
+                         dtype_of(avg))
     else:
         w = tnp.asarray(weights)
-        rdt = np.result_type(dtype(a), dtype(w), *(["f8"] if dtype(a).kind in "iub" else []))
-        if shape(w) != shape(a):
+        rdt = np.result_type(dtype_of(a), dtype_of(w),
+                             *(["f8"] if dtype_of(a).kind in "iub" else []))
+        if shape_of(w) != shape_of(a):
             if axes is None:
                 raise TypeError("Axis must be specified when shapes of a and weights differ.")
-            if shape(w) != tuple(shape(a)[k] for k in axes):
+            if shape_of(w) != tuple(shape_of(a)[k] for k in axes):
                 raise ValueError("Shape of weights must be consistent with shape of a "
                                  "along specified axis.")
-            w = tnp.reshape(w, tuple(shape(a)[k] if k in axes else 1 for k in range(nd)))
+            w = tnp.reshape(w, tuple(shape_of(a)[k] if k in axes else 1 for k in range(nd)))
         w = tnp.astype(w, rdt)
-        scl = tnp.sum(tnp.broadcast_to(w, shape(a)), axis=axes, keepdims=keepdims)
+        scl = tnp.sum(tnp.broadcast_to(w, shape_of(a)), axis=axes, keepdims=keepdims)
         zero = tnp.any(tnp.equal(scl, 0.0))
         if not isinstance(zero, Tracer) and zero:
             raise ZeroDivisionError("Weights sum to zero, can't be normalized")
         avg = tnp.sum(a * w, axis=axes, keepdims=keepdims) / scl
     if returned:
-        if shape(scl) != shape(avg):
-            scl = tnp.broadcast_to(scl, shape(avg)) + tnp.zeros_like(avg)
+        if shape_of(scl) != shape_of(avg):
+            scl = tnp.broadcast_to(scl, shape_of(avg)) + tnp.zeros_like(avg)
         return avg, scl
     return avg
 
@@ -93,11 +94,11 @@ def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=N
     x = tnp.atleast_2d(tnp.astype(m, dtype))
     if not rowvar and ndim(m) != 1:
         x = tnp.transpose(x)
-    if shape(x)[0] == 0:
+    if shape_of(x)[0] == 0:
         return np.array([]).reshape(0, 0)
     if y is not None:
         y2 = tnp.atleast_2d(tnp.astype(tnp.asarray(y), dtype))
-        if not rowvar and shape(y2)[0] != 1:
+        if not rowvar and shape_of(y2)[0] != 1:
             y2 = tnp.transpose(y2)
         x = tnp.concatenate([x, y2], axis=0)
     if ddof is None:
@@ -112,8 +113,8 @@ def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=N
     if aweights is not None:
         aw = tnp.astype(tnp.asarray(aweights), np.result_type(_dt(aweights), float))
         w = aw if w is None else w * aw
-    n = shape(x)[1]
-    if w is not None and shape(w) != (n,):
+    n = shape_of(x)[1]
+    if w is not None and shape_of(w) != (n,):
         raise RuntimeError("incompatible numbers of samples and weights")
     avg, w_sum = average(x, axis=1, weights=w, returned=True)
     w_sum = w_sum[0]
@@ -166,7 +167,7 @@ def trapezoid(y, x=None, dx=1.0, axis=-1):
         x = tnp.asarray(x)
         if ndim(x) == 1:
             d = tnp.diff(x)
-            d = tnp.reshape(d, tuple(shape(d)[0] if k == axis else 1 for k in range(nd)))
+            d = tnp.reshape(d, tuple(shape_of(d)[0] if k == axis else 1 for k in range(nd)))
         else:
             d = tnp.diff(x, axis=axis)
     lo = (slice(None),) * axis + (slice(None, -1),)

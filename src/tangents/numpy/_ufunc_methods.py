@@ -10,8 +10,7 @@ import numpy as np
 
 from ..core import Primitive, Tracer, batch_axis_op, bind, ufunc_handlers, ufunc_method_handlers
 from ._creation import cast
-from ._dispatch import dtype as dtype_of
-from ._dispatch import ndim, normalize_axis, shape
+from ._dispatch import dtype_of, ndim, normalize_axis, shape_of
 from ._elementwise import equal, maximum, subtract, true_divide, where
 from ._indexing import getitem, take
 from ._joining import concatenate
@@ -94,7 +93,7 @@ del _ufunc
 # -- maximum.accumulate / minimum.accumulate ----------------------------------------------
 def _shift(v, s, axis, fill):
     """``v`` moved ``s`` places forward along ``axis``, the first ``s`` entries ``fill``."""
-    vs = shape(v)
+    vs = shape_of(v)
     lead = np.full(vs[:axis] + (s,) + vs[axis + 1:], fill, dtype_of(v))
     return concatenate([lead, getitem(v, (slice(None),) * axis + (slice(None, -s),))], axis)
 
@@ -107,7 +106,7 @@ def _run_scan(v, keys, axis, reverse=False):
         flip = (slice(None),) * axis + (slice(None, None, -1),)
         return getitem(_run_scan(getitem(v, flip), getitem(keys, flip), axis), flip)
     s = 1
-    while s < shape(v)[axis]:
+    while s < shape_of(v)[axis]:
         same = equal(keys, _shift(keys, s, axis, np.nan))  # NaN equals nothing
         v = v + where(same, _shift(v, s, axis, 0), 0.0)
         s *= 2
@@ -184,7 +183,7 @@ def _reduceat(ufunc, reduce, fill):
         if dtype is not None:
             array = cast(array, dtype)
         ax = normalize_axis(axis, ndim(array), f"{name}.reduceat")
-        n = shape(array)[ax]
+        n = shape_of(array)[ax]
         starts, ends = _segments(indices, n, name)
         lengths = ends - starts
         width = int(lengths.max(initial=0))
@@ -196,7 +195,7 @@ def _reduceat(ufunc, reduce, fill):
         # gather the segments into rows padded with the ufunc's identity, then reduce rows
         table = starts[:, None] + np.arange(width)
         table = np.where(np.arange(width) < lengths[:, None], table, n)
-        s = shape(array)
+        s = shape_of(array)
         pad = np.full(s[:ax] + (1,) + s[ax + 1:], fill(array), dtype_of(array))
         return reduce(take(concatenate([array, pad], ax), table, axis=ax), axis=ax + 1)
     return reduceat
@@ -276,7 +275,7 @@ def _at(ufunc, apply):
         if (b is None) != (ufunc.nin == 1):
             raise ValueError(f"{name}(a, indices{', b' if ufunc.nin == 2 else ''}): "
                              f"{ufunc.__name__} takes {ufunc.nin} operand(s)")
-        s = shape(a)
+        s = shape_of(a)
         # the flat position of each write, in NumPy's order (NumPy's own index errors)
         pos = np.arange(int(np.prod(s)), dtype=np.intp).reshape(s)[indices]
         vals = None if b is None else ravel(broadcast_to(b, pos.shape))

@@ -23,7 +23,7 @@ import numpy as np
 
 from ..core import Tracer, TracerConversionError, bind, function_handlers
 from ._creation import cast
-from ._dispatch import dtype, implements, shape
+from ._dispatch import dtype_of, implements, shape_of
 from ._elementwise import where
 from ._indexing import (
     _TRACED_MASK_READ,
@@ -61,7 +61,7 @@ def _plan(xshape, key):
 
 def _scatter(x, key, v):
     """(x with zeros at key, v placed at key on zeros): the two halves of set/add."""
-    xs, dt = shape(x), dtype(x)
+    xs, dt = shape_of(x), dtype_of(x)
     idx, sel, last, keep = _plan(xs, key)
     v = cast(v, dt) if isinstance(v, Tracer) else np.asarray(v, dt)
     v = broadcast_to(v, sel)
@@ -84,30 +84,30 @@ def _masked(x, key, v, op):
             f"{op} through a boolean mask traced by vmap supports the mask alone or with full "
             f"slices and one Ellipsis (x[mask], x[:, mask], x[..., mask]); got the index "
             f"{key!r}. Write np.where(mask, value, x) with a mask shaped like x instead.")
-    xs, m = shape(x), len(shape(mask))
+    xs, m = shape_of(x), len(shape_of(mask))
     n_after = sum(e is not Ellipsis for e in after)
     start = len(xs) - m - n_after if Ellipsis in before else len(before)
-    if start < 0 or start + m + n_after > len(xs) or shape(mask) != xs[start:start + m]:
+    if start < 0 or start + m + n_after > len(xs) or shape_of(mask) != xs[start:start + m]:
         raise IndexError(f"boolean index did not match indexed array: the mask has shape "
-                         f"{shape(mask)} but the array has shape {xs} (index {key!r})")
+                         f"{shape_of(mask)} but the array has shape {xs} (index {key!r})")
     lead, trail = xs[:start], xs[start + m:]
-    v = cast(v, dtype(x)) if isinstance(v, Tracer) else np.asarray(v, dtype(x))
+    v = cast(v, dtype_of(x)) if isinstance(v, Tracer) else np.asarray(v, dtype_of(x))
     rank = len(lead) + 1 + len(trail)
-    vs = shape(v)
+    vs = shape_of(v)
     padded = (1,) * (rank - len(vs)) + vs
     if len(vs) > rank or padded[len(lead)] != 1:
         raise ValueError(
             f"{op}: x[mask] = v with v of shape {vs} needs one value per selected entry, but "
             f"the number of entries mask selects varies between examples under vmap (mask "
-            f"of shape {shape(mask)} on x of shape {xs}), so the write is data-dependent. Give "
+            f"of shape {shape_of(mask)} on x of shape {xs}), so the write is data-dependent. Give "
             "v without that axis (a scalar, or shape x.shape[mask.ndim:]) or lay the values "
             "out like x and use np.where(mask, values, x).")
     target = padded[:len(lead)] + (1,) * m + padded[len(lead) + 1:]
     if np.broadcast_shapes(target, xs) != xs:
         raise ValueError(f"{op}: shape mismatch: value array of shape {vs} could not be "
                          f"broadcast to the indexing result of x (shape {xs}) at mask "
-                         f"{shape(mask)}")
-    return reshape(mask, shape(mask) + (1,) * len(trail)), reshape(v, target)
+                         f"{shape_of(mask)}")
+    return reshape(mask, shape_of(mask) + (1,) * len(trail)), reshape(v, target)
 
 
 def set_at(x, key, v):
@@ -124,7 +124,7 @@ def set_at(x, key, v):
 def _masked_update(x, key, sel):
     """``x[key] = sel`` where ``sel`` is ``y[key] <op> operand`` (``x[mask] += v``): the
     same selection of an array shaped like ``x``, so ``where(mask, y <op> operand, x)``."""
-    if not _same_key(sel.key, key) or shape(sel.base) != shape(x):
+    if not _same_key(sel.key, key) or shape_of(sel.base) != shape_of(x):
         raise NotImplementedError(_TRACED_MASK_READ)
     if sel.ufunc is None:
         mask, _ = _masked(x, key, 0.0, "assignment")
@@ -146,7 +146,7 @@ def add_at(x, key, v):
     if _traced_mask_key(key):
         mask, v = _masked(x, key, v, "at[...].add")
         return x + where(mask, v, 0.0)
-    xs, dt = shape(x), dtype(x)
+    xs, dt = shape_of(x), dtype_of(x)
     idx, dyn = _normalize_index(key, xs)
     if dyn:
         raise NotImplementedError("add through index arrays that vary under vmap is not "
@@ -224,7 +224,7 @@ def _cyclic(values, n):
     """``values`` repeated cyclically to length ``n`` (how NumPy's flat writes fill)."""
     if isinstance(values, Tracer) or np.ndim(values):
         flat = ravel(values)
-        m = shape(flat)[0]
+        m = shape_of(flat)[0]
         return flat if m == n else getitem(flat, np.arange(n) % max(m, 1))
     return values
 
@@ -236,7 +236,7 @@ def fill_diagonal(a, val, wrap=False):
     if _plain_write(a, val):
         return np.fill_diagonal(a, val, wrap)
     _require_traced_target(a, "np.fill_diagonal")
-    s = shape(a)
+    s = shape_of(a)
     if len(s) < 2:
         raise ValueError("fill_diagonal: array must be at least 2-d")
     if len(s) == 2:
@@ -268,7 +268,7 @@ def put(a, ind, v, mode="raise"):
     if _plain_write(a, ind, v):
         return np.put(a, ind, v, mode)
     _require_traced_target(a, "np.put")
-    s = shape(a)
+    s = shape_of(a)
     n = int(np.prod(s))
     ind = np.asarray(ind, np.intp).ravel()
     if mode == "wrap":

@@ -7,7 +7,7 @@ import re
 import numpy as np
 
 from ..core import vmap
-from ._dispatch import implements, normalize_axis, shape
+from ._dispatch import implements, normalize_axis, shape_of
 from ._shape import broadcast_to, moveaxis, reshape
 
 __all__ = ["apply_along_axis", "apply_over_axes", "vectorize"]
@@ -15,13 +15,13 @@ __all__ = ["apply_along_axis", "apply_over_axes", "vectorize"]
 
 def _map_leading(fun, x, nlead):
     """Apply ``fun`` to every slice ``x[i0, ..., i_{nlead-1}]`` with one vmap."""
-    lead = shape(x)[:nlead]
+    lead = shape_of(x)[:nlead]
     n = int(np.prod(lead))
-    flat = reshape(x, (n,) + shape(x)[nlead:])
+    flat = reshape(x, (n,) + shape_of(x)[nlead:])
     out = vmap(fun)(flat) if n else None
     if out is None:
         raise ValueError("apply_along_axis: cannot apply a function over an empty set of slices")
-    return reshape(out, lead + shape(out)[1:])
+    return reshape(out, lead + shape_of(out)[1:])
 
 
 @implements(np.apply_along_axis)
@@ -33,11 +33,11 @@ def apply_along_axis(func1d, axis, arr, *args, **kwargs):
     array([3., 3.])
     """
     arr = arr if hasattr(arr, "shape") else np.asarray(arr)
-    nd = len(shape(arr))
+    nd = len(shape_of(arr))
     axis = normalize_axis(axis, nd, "apply_along_axis")
     moved = moveaxis(arr, axis, -1)
     out = _map_leading(lambda row: func1d(row, *args, **kwargs), moved, nd - 1)
-    res_nd = len(shape(out)) - (nd - 1)
+    res_nd = len(shape_of(out)) - (nd - 1)
     # NumPy puts the function's result axes where ``axis`` was
     return moveaxis(out, tuple(range(nd - 1, nd - 1 + res_nd)),
                     tuple(range(axis, axis + res_nd))) if res_nd else out
@@ -48,14 +48,14 @@ def apply_over_axes(func, a, axes):
     """``apply_over_axes(func, a, axes)``: ``func(a, axis)`` for each axis in turn, keeping
     the reduced axis as length one (NumPy's semantics)."""
     val = a
-    nd = len(shape(a))
+    nd = len(shape_of(a))
     for ax in np.atleast_1d(axes):
         ax = normalize_axis(int(ax), nd, "apply_over_axes")
         res = func(val, ax)
-        if len(shape(res)) == len(shape(val)):
+        if len(shape_of(res)) == len(shape_of(val)):
             val = res
-        elif len(shape(res)) == len(shape(val)) - 1:
-            val = reshape(res, shape(res)[:ax] + (1,) + shape(res)[ax:])
+        elif len(shape_of(res)) == len(shape_of(val)) - 1:
+            val = reshape(res, shape_of(res)[:ax] + (1,) + shape_of(res)[ax:])
         else:
             raise ValueError("apply_over_axes: function is not returning an array of the "
                              "correct shape")
@@ -107,7 +107,7 @@ class vectorize:
                             f"array arguments, got {len(arrays)}")
         loop_shapes = []
         for a, core in zip(arrays, in_core):
-            s = shape(a)
+            s = shape_of(a)
             if len(s) < len(core):
                 raise ValueError(f"vectorize: an input of shape {s} has fewer dimensions than "
                                  f"its core dimensions {core}")
@@ -118,7 +118,7 @@ class vectorize:
             raise ValueError(f"vectorize: cannot call it on inputs of size 0 (loop shape {loop}) "
                              "unless otypes is set, as in NumPy: the output dtype comes from "
                              "calling pyfunc on the first element; pass otypes=[...]")
-        flat = [reshape(broadcast_to(a, loop + shape(a)[len(ls):]), (n,) + shape(a)[len(ls):])
+        flat = [reshape(broadcast_to(a, loop + shape_of(a)[len(ls):]), (n,) + shape_of(a)[len(ls):])
                 for a, ls in zip(arrays, loop_shapes)]
 
         def call(*xs):
@@ -140,4 +140,4 @@ class vectorize:
 def _unflatten(out, loop):
     if isinstance(out, (tuple, list)):
         return tuple(_unflatten(o, loop) for o in out)
-    return reshape(out, loop + shape(out)[1:])
+    return reshape(out, loop + shape_of(out)[1:])

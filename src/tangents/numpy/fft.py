@@ -24,7 +24,7 @@ import numpy as np
 from ..core import Primitive, bind
 from ._complex import conj as _conj
 from ._creation import cast, check_device
-from ._dispatch import dtype, implements, is_traced, normalize_axis, shape
+from ._dispatch import dtype_of, implements, is_traced, normalize_axis, shape_of
 
 _DUAL = {"backward": "forward", "ortho": "ortho", "forward": "backward"}
 
@@ -61,7 +61,7 @@ def _resize_impl(x, *, shape):
 
 
 resize_p = Primitive("fft_resize", _resize_impl)
-resize_p.def_vjp(lambda ct, ans, x, *, shape: _resize(ct, globals()["shape"](x)))
+resize_p.def_vjp(lambda ct, ans, x, *, shape: _resize(ct, shape_of(x)))
 resize_p.def_jvp(lambda t, ans, x, *, shape: bind(resize_p, t, shape=shape))
 
 
@@ -75,7 +75,7 @@ resize_p.def_batch(_resize_batch)
 
 def _resize(x, new_shape):
     new_shape = tuple(new_shape)
-    return x if tuple(shape(x)) == new_shape else bind(resize_p, x, shape=new_shape)
+    return x if tuple(shape_of(x)) == new_shape else bind(resize_p, x, shape=new_shape)
 
 
 # -- complex-to-complex over axes: the DFT matrices are symmetric, so each is its own
@@ -103,8 +103,9 @@ def _hermitian_weights(n, axis, nd, dt):
 # transpose is irfft with the opposite norm, given the bins it doubles at half weight.
 rfft_p = Primitive("rfft", lambda x, *, axis, norm: np.fft.rfft(x, axis=axis, norm=norm))
 rfft_p.def_vjp(lambda ct, ans, x, *, axis, norm: bind(
-    irfft_p, _conj(ct) / _hermitian_weights(shape(x)[axis], axis, len(shape(x)), dtype(ans)),
-    axis=axis, n=shape(x)[axis], norm=_DUAL[norm]))
+    irfft_p,
+    _conj(ct) / _hermitian_weights(shape_of(x)[axis], axis, len(shape_of(x)), dtype_of(ans)),
+    axis=axis, n=shape_of(x)[axis], norm=_DUAL[norm]))
 rfft_p.def_jvp(lambda t, ans, x, *, axis, norm: bind(rfft_p, t, axis=axis, norm=norm))
 rfft_p.def_batch(_batch_axes(rfft_p, "axis"))
 
@@ -114,7 +115,7 @@ irfft_p = Primitive("irfft", lambda x, *, axis, n, norm:
                     np.fft.irfft(x, n, axis=axis, norm=norm))
 irfft_p.def_vjp(lambda ct, ans, x, *, axis, n, norm: _conj(
     bind(rfft_p, ct, axis=axis, norm=_DUAL[norm])) * _hermitian_weights(
-        n, axis, len(shape(x)), dtype(ct)))
+        n, axis, len(shape_of(x)), dtype_of(ct)))
 irfft_p.def_jvp(lambda t, ans, x, *, axis, n, norm: bind(irfft_p, t, axis=axis, n=n, norm=norm))
 irfft_p.def_batch(_batch_axes(irfft_p, "axis"))
 
@@ -127,7 +128,7 @@ def _no_out(out, op):
 
 def _cook(a, s, axes, op, invreal=False):
     """``(s, axes)`` as lists, axes non-negative, ``s`` filled in as NumPy does."""
-    xs = shape(a)
+    xs = shape_of(a)
     nd = len(xs)
     if axes is not None:
         axes = [normalize_axis(ax, nd, op) for ax in
@@ -177,7 +178,7 @@ def _c2c(a, s, axes, norm, inverse, out, op):
         for n, ax in reversed(list(zip(s, axes, strict=True))):
             a = _c2c(a, [n], [ax], norm, inverse, None, op)
         return a
-    a = _resize(a, _resized(shape(a), s, axes))
+    a = _resize(a, _resized(shape_of(a), s, axes))
     if not axes:
         return a
     return bind(fft_p, a, axes=tuple(sorted(axes)), inverse=inverse, norm=norm)
@@ -186,7 +187,7 @@ def _c2c(a, s, axes, norm, inverse, out, op):
 def _r2c(a, s, axes, norm, out, op):
     _no_out(out, op)
     norm = _norm(norm)
-    if dtype(a).kind == "c":
+    if dtype_of(a).kind == "c":
         raise TypeError(f"{op}: the input must be real; for complex input use fft/fftn")
     s, axes = _cook(a, s, axes, op)
     if _repeated(axes):
@@ -194,7 +195,7 @@ def _r2c(a, s, axes, norm, out, op):
         for n, ax in reversed(list(zip(s[:-1], axes[:-1], strict=True))):
             a = _c2c(a, [n], [ax], norm, False, None, op)
         return a
-    a = bind(rfft_p, _resize(a, _resized(shape(a), s, axes)), axis=axes[-1], norm=norm)
+    a = bind(rfft_p, _resize(a, _resized(shape_of(a), s, axes)), axis=axes[-1], norm=norm)
     return _c2c(a, None, axes[:-1], norm, False, None, op)
 
 
@@ -207,7 +208,7 @@ def _c2r(a, s, axes, norm, out, op):
             a = _c2c(a, [n], [ax], norm, True, None, op)
         return _c2r(a, s[-1:], axes[-1:], norm, None, op)
     n = s[-1]
-    a = _resize(a, _resized(shape(a), s[:-1] + [n // 2 + 1], axes))
+    a = _resize(a, _resized(shape_of(a), s[:-1] + [n // 2 + 1], axes))
     a = _c2c(a, None, axes[:-1], norm, True, None, op)
     return bind(irfft_p, a, axis=axes[-1], n=n, norm=norm)
 
@@ -268,7 +269,7 @@ def hfft(a, n=None, axis=-1, norm=None, out=None):
     """
     _no_out(out, "hfft")
     if n is None:
-        n = (shape(a)[normalize_axis(axis, len(shape(a)), "hfft")] - 1) * 2
+        n = (shape_of(a)[normalize_axis(axis, len(shape_of(a)), "hfft")] - 1) * 2
     return irfft(_conj(a), n, axis, _DUAL[_norm(norm)])
 
 
@@ -355,7 +356,7 @@ roll_p.def_batch(_batch_axes(roll_p, "axes"))
 
 
 def _roll_half(x, axes, sign, op):
-    xs = shape(x)
+    xs = shape_of(x)
     nd = len(xs)
     if axes is None:
         axes = range(nd)

@@ -16,7 +16,7 @@ import scipy.linalg as _sl
 
 from .. import numpy as tnp
 from ..core import Primitive, bind, move_bdim
-from ..numpy._dispatch import dtype, is_traced, shape
+from ..numpy._dispatch import dtype_of, is_traced, shape_of
 
 COVERAGE = {
     "solve_toeplitz": "c, r, b", "solve_circulant": "c, b", "solve_banded": "ab, b",
@@ -30,33 +30,33 @@ def _T(x):
 
 
 def _common(*xs):
-    dt = np.result_type(*[dtype(x) for x in xs], np.float16)
-    return [x if dtype(x) == dt else tnp.astype(x, dt) for x in xs]
+    dt = np.result_type(*[dtype_of(x) for x in xs], np.float16)
+    return [x if dtype_of(x) == dt else tnp.astype(x, dt) for x in xs]
 
 
 # -- storage maps: p -> dense A, and their adjoints G -> p --------------------------------------
 def _toeplitz_dense(c, r):
-    n = shape(c)[0]
+    n = shape_of(c)[0]
     vals = tnp.concatenate([tnp.flip(r[1:]), c])  # A[i, j] = vals[i - j + n - 1]
     return tnp.take(vals, np.subtract.outer(np.arange(n), np.arange(n)) + n - 1)
 
 
 def _toeplitz_adjoint(g):
-    n = shape(g)[0]
+    n = shape_of(g)[0]
     diag = [tnp.sum(tnp.diagonal(g, offset=-k)) for k in range(n)]
     ct_c = tnp.stack(diag)
-    ct_r = tnp.stack([tnp.zeros((), dtype(g))] + [tnp.sum(tnp.diagonal(g, offset=k))
+    ct_r = tnp.stack([tnp.zeros((), dtype_of(g))] + [tnp.sum(tnp.diagonal(g, offset=k))
                                                   for k in range(1, n)])
     return ct_c, ct_r
 
 
 def _circulant_dense(c):
-    n = shape(c)[0]
+    n = shape_of(c)[0]
     return tnp.take(c, np.subtract.outer(np.arange(n), np.arange(n)) % n)
 
 
 def _circulant_adjoint(g):
-    n = shape(g)[0]
+    n = shape_of(g)[0]
     return tnp.stack([tnp.sum(tnp.diagonal(g, offset=-k)) + (
         tnp.sum(tnp.diagonal(g, offset=n - k)) if k else 0) for k in range(n)])
 
@@ -70,24 +70,24 @@ def _band_index(lu, n):
 
 
 def _band_dense(ab, lu):
-    idx, inside = _band_index(lu, shape(ab)[1])
-    return tnp.take(tnp.reshape(ab, (-1,)), idx) * inside.astype(dtype(ab))
+    idx, inside = _band_index(lu, shape_of(ab)[1])
+    return tnp.take(tnp.reshape(ab, (-1,)), idx) * inside.astype(dtype_of(ab))
 
 
 def _band_adjoint(g, lu):
     # ct_ab[u + i - j, j] = G[i, j] on the band
-    n = shape(g)[0]
+    n = shape_of(g)[0]
     idx, inside = _band_index(lu, n)
     rows = sum(lu) + 1
     flat = np.zeros((rows * n, n * n))
     flat[idx[inside], np.flatnonzero(inside)] = 1.0
-    return tnp.reshape(flat.astype(dtype(g)) @ tnp.reshape(g, (-1,)), (rows, n))
+    return tnp.reshape(flat.astype(dtype_of(g)) @ tnp.reshape(g, (-1,)), (rows, n))
 
 
 def _loop_batch(prim):
     """Batching by one call per batch element (SciPy solves one system per call)."""
     def rule(vals, bdims, **kw):
-        size = next(shape(v)[d] for v, d in zip(vals, bdims) if d is not None)
+        size = next(shape_of(v)[d] for v, d in zip(vals, bdims) if d is not None)
         moved = [None if d is None else move_bdim(v, d, 0) for v, d in zip(vals, bdims)]
         return tnp.stack([bind(prim, *[v if m is None else m[i] for v, m in zip(vals, moved)],
                                **kw) for i in range(size)]), 0
@@ -108,7 +108,7 @@ def _structured(name, impl, dense, adjoint, n_storage):
     def vjp(ct, ans, args, needed, **kw):
         p = args[:n_storage]
         ct_b = tnp.linalg.solve(_T(dense(*p, **kw)), ct)  # A^-T ct
-        g = -(ct_b @ _T(ans)) if len(shape(ans)) == 2 else -tnp.outer(ct_b, ans)
+        g = -(ct_b @ _T(ans)) if len(shape_of(ans)) == 2 else -tnp.outer(ct_b, ans)
         ct_p = adjoint(g, **kw) if any(needed[:n_storage]) else (None,) * n_storage
         return list(ct_p if isinstance(ct_p, tuple) else (ct_p,)) + [ct_b]
 
@@ -151,7 +151,7 @@ def solve_circulant(c, b, singular='raise', tol=None, caxis=-1, baxis=0, outaxis
     """
     if not is_traced(c, b):
         return _sl.solve_circulant(c, b, singular, tol, caxis, baxis, outaxis)
-    if len(shape(c)) != 1 or (caxis, baxis, outaxis) not in ((-1, 0, 0), (0, 0, 0)):
+    if len(shape_of(c)) != 1 or (caxis, baxis, outaxis) not in ((-1, 0, 0), (0, 0, 0)):
         raise NotImplementedError("solve_circulant: derivatives take a 1-d c and the default "
                                   "caxis, baxis, outaxis; loop (or vmap) over stacks instead")
     c, b = _common(c, b)
@@ -169,8 +169,8 @@ def solve_banded(l_and_u, ab, b, overwrite_ab=False, overwrite_b=False, check_fi
     lu = tuple(int(k) for k in l_and_u)
     if not is_traced(ab, b):
         return _sl.solve_banded(lu, ab, b)
-    if shape(ab)[0] != sum(lu) + 1:
-        raise ValueError(f"solve_banded: ab has {shape(ab)[0]} rows; (l, u) = {lu} needs "
+    if shape_of(ab)[0] != sum(lu) + 1:
+        raise ValueError(f"solve_banded: ab has {shape_of(ab)[0]} rows; (l, u) = {lu} needs "
                          f"l + u + 1 = {sum(lu) + 1}")
     ab, b = _common(ab, b)
     return bind(banded_p, ab, b, lu=lu)
@@ -187,9 +187,9 @@ def solveh_banded(ab, b, overwrite_ab=False, overwrite_b=False, lower=False,
     """
     if not is_traced(ab, b):
         return _sl.solveh_banded(ab, b, lower=lower)
-    k = shape(ab)[0] - 1
+    k = shape_of(ab)[0] - 1
     ab, b = _common(ab, b)
-    n = shape(ab)[1]
+    n = shape_of(ab)[1]
     # the full band storage: the stored triangle and its mirror (diagonal once)
     if lower:  # ab[i - j, j] = A[i, j]; upper rows mirror it: A[j, i] at u + j - i
         upper = [tnp.pad(ab[d, :n - d], [(d, 0)]) for d in range(k, 0, -1)]
@@ -202,8 +202,8 @@ def solveh_banded(ab, b, overwrite_ab=False, overwrite_b=False, lower=False,
 
 # -- logm: d logm(A)[E] is the top-right block of logm([[A, E], [0, A]]) --------------------------
 def _logm_frechet(a, e):
-    n = shape(a)[-1]
-    zero = np.zeros((n, n), dtype(a))
+    n = shape_of(a)[-1]
+    zero = np.zeros((n, n), dtype_of(a))
     big = tnp.concatenate([tnp.concatenate([a, e], axis=-1),
                            tnp.concatenate([zero, a], axis=-1)], axis=-2)
     return bind(logm_p, big)[..., :n, n:]
@@ -247,8 +247,8 @@ def polar(a, side='right'):
         raise ValueError(f"polar: side must be 'right' or 'left', got {side!r}")
     if not is_traced(a):
         return _sl.polar(a, side)
-    if len(shape(a)) != 2:
-        raise ValueError(f"polar: a must be a 2-d array, got shape {shape(a)}")
+    if len(shape_of(a)) != 2:
+        raise ValueError(f"polar: a must be a 2-d array, got shape {shape_of(a)}")
     w, s, vh = tnp.linalg.svd(_common(a)[0], full_matrices=False)
     u = w @ vh
     if side == "right":

@@ -20,7 +20,7 @@ except ImportError as e:  # pragma: no cover - SciPy is optional
 
 from .. import numpy as tnp
 from ..core import builders, jvp
-from ..numpy._dispatch import dtype, shape
+from ..numpy._dispatch import dtype_of, shape_of
 from . import special as tss
 
 __all__ = ["ppf_primitive", "PPF", "ENTROPY", "COVERAGE", "variation"]
@@ -42,7 +42,7 @@ def ppf_primitive(name, impl, cdf, pdf, nshapes):
             def cdf_in(s):
                 return cdf(ans, *shapes[:i], s, *shapes[i + 1:])
             s = shapes[i]
-            _, dcdf = jvp(cdf_in, (s,), (np.ones(shape(s), dtype(s)),))
+            _, dcdf = jvp(cdf_in, (s,), (np.ones(shape_of(s), dtype_of(s)),))
             return -dcdf / pdf(ans, *shapes)
         return partial
 
@@ -75,7 +75,7 @@ def _gamma_entropy(a):
 def _t_entropy(df):
     half = (df + 1) / 2
     return (half * (tss.digamma(half) - tss.digamma(df / 2)) + 0.5 * tnp.log(df)
-            + tss.betaln(df / 2, np.asarray(0.5, dtype(df))))  # SciPy widens a float 0.5
+            + tss.betaln(df / 2, np.asarray(0.5, dtype_of(df))))  # SciPy widens a float 0.5
 
 
 def _beta_entropy(a, b):

@@ -23,7 +23,7 @@ except ImportError as e:  # pragma: no cover - SciPy is optional
 
 from .. import numpy as tnp
 from ..core import Primitive, batch_matrices, bind, builders, move_bdim
-from ..numpy._dispatch import dtype, shape
+from ..numpy._dispatch import dtype_of, shape_of
 
 
 # -- helpers on the last two axes ---------------------------------------------------------
@@ -33,8 +33,8 @@ def _T(x):
 
 def _float(x, *others):
     """``x`` in the inexact dtype SciPy computes in for these arguments (int -> float64)."""
-    dt = np.result_type(dtype(x), *[dtype(o) for o in others], np.float16)
-    return x if dtype(x) == dt else tnp.astype(x, dt)
+    dt = np.result_type(dtype_of(x), *[dtype_of(o) for o in others], np.float16)
+    return x if dtype_of(x) == dt else tnp.astype(x, dt)
 
 
 def _tri_mask(n, lower, unit_diagonal, dt):
@@ -79,8 +79,8 @@ def _on_stacks(fn, *xs, **kwargs):
 
 def _as_matrix_rhs(b):
     """``b`` as (..., M, K) and the function restoring the caller's layout (vector b)."""
-    if len(shape(b)) == 1:
-        return tnp.reshape(b, shape(b) + (1,)), lambda x: tnp.reshape(x, shape(x)[:-1])
+    if len(shape_of(b)) == 1:
+        return tnp.reshape(b, shape_of(b) + (1,)), lambda x: tnp.reshape(x, shape_of(x)[:-1])
     return b, lambda x: x
 
 
@@ -97,7 +97,7 @@ def _tri_vjp(ct, ans, args, needed, *, lower, trans, unit_diagonal):
     ct_a = None
     if needed[0]:
         g = -(ct_b @ _T(ans)) if trans == 0 else -(ans @ _T(ct_b))
-        ct_a = g * _tri_mask(shape(a)[-1], lower, unit_diagonal, dtype(a))
+        ct_a = g * _tri_mask(shape_of(a)[-1], lower, unit_diagonal, dtype_of(a))
     return [ct_a, ct_b]
 
 
@@ -106,7 +106,7 @@ def _tri_jvp(args, tangents, ans, *, lower, trans, unit_diagonal):
     a, _ = args
     ta, rhs = tangents
     if ta is not None:
-        ta = ta * _tri_mask(shape(a)[-1], lower, unit_diagonal, dtype(a))
+        ta = ta * _tri_mask(shape_of(a)[-1], lower, unit_diagonal, dtype_of(a))
         d = (ta if trans == 0 else _T(ta)) @ ans
         rhs = -d if rhs is None else rhs - d
     return bind(tri_p, a, rhs, lower=lower, trans=trans, unit_diagonal=unit_diagonal)
@@ -199,17 +199,17 @@ _perm_p.def_batch(lambda vals, bdims, **params: (bind(_perm_p, move_bdim(vals[0]
 
 
 def _pt(piv, lu):
-    return bind(_perm_p, piv, n=shape(lu)[-1], dt=np.dtype(dtype(lu)))
+    return bind(_perm_p, piv, n=shape_of(lu)[-1], dt=np.dtype(dtype_of(lu)))
 
 
 def _lu_factors(lu):
-    n = shape(lu)[-1]
-    strict = np.tril(np.ones((n, n), dtype(lu)), -1)
-    return lu * strict + np.eye(n, dtype=dtype(lu)), lu * (1 - strict), strict
+    n = shape_of(lu)[-1]
+    strict = np.tril(np.ones((n, n), dtype_of(lu)), -1)
+    return lu * strict + np.eye(n, dtype=dtype_of(lu)), lu * (1 - strict), strict
 
 
 def _lu_square(lu):
-    if shape(lu)[-1] != shape(lu)[-2]:
+    if shape_of(lu)[-1] != shape_of(lu)[-2]:
         raise NotImplementedError("lu_factor: derivatives are defined for square matrices only")
 
 
@@ -275,11 +275,11 @@ def lu_solve(lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
 
 # -- expm: d expm(A)[E] = L(A, E), the top-right block of expm([[A, E], [0, A]]) ----------
 def _frechet(a, e):
-    n = shape(a)[-1]
-    batch = np.broadcast_shapes(shape(a)[:-2], shape(e)[:-2])
+    n = shape_of(a)[-1]
+    batch = np.broadcast_shapes(shape_of(a)[:-2], shape_of(e)[:-2])
     a = tnp.broadcast_to(a, batch + (n, n))
     e = tnp.broadcast_to(e, batch + (n, n))
-    zero = np.zeros(batch + (n, n), dtype(a))
+    zero = np.zeros(batch + (n, n), dtype_of(a))
     big = tnp.concatenate([tnp.concatenate([a, e], axis=-1),
                            tnp.concatenate([zero, a], axis=-1)], axis=-2)
     return bind(expm_p, big)[..., :n, n:]
@@ -383,17 +383,17 @@ def block_diag(*arrs):
     """
     if not arrs:
         return np.empty((1, 0))
-    bad = [k for k, a in enumerate(arrs) if len(shape(a)) > 2]
+    bad = [k for k, a in enumerate(arrs) if len(shape_of(a)) > 2]
     if bad:
         raise ValueError("arguments in the following positions have dimension greater than 2: "
                          f"{bad}")
-    mats = [tnp.reshape(a, (1,) * (2 - len(shape(a))) + shape(a)) for a in arrs]
-    dt = np.result_type(*[dtype(m) for m in mats])
-    cols = sum(shape(m)[1] for m in mats)
+    mats = [tnp.reshape(a, (1,) * (2 - len(shape_of(a))) + shape_of(a)) for a in arrs]
+    dt = np.result_type(*[dtype_of(m) for m in mats])
+    cols = sum(shape_of(m)[1] for m in mats)
     rows, c0 = [], 0
     for m in mats:
-        r, c = shape(m)
-        m = m if dtype(m) == dt else tnp.astype(m, dt)
+        r, c = shape_of(m)
+        m = m if dtype_of(m) == dt else tnp.astype(m, dt)
         rows.append(tnp.concatenate([np.zeros((r, c0), dt), m,
                                      np.zeros((r, cols - c0 - c), dt)], axis=1))
         c0 += c

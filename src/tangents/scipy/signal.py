@@ -28,7 +28,7 @@ except ImportError as e:  # pragma: no cover - SciPy is optional
 
 from .. import numpy as tnp
 from ..core import Primitive, bind, move_bdim
-from ..numpy._dispatch import dtype, is_traced, shape
+from ..numpy._dispatch import dtype_of, is_traced, shape_of
 from . import _registry
 
 # what this module covers of scipy.signal (name -> differentiable in which arguments)
@@ -78,7 +78,7 @@ def _flip(x, axes):
 
 def _window(x, axes, starts, lengths):
     """``x[start:start + length]`` along each of ``axes``."""
-    sel = [slice(None)] * len(shape(x))
+    sel = [slice(None)] * len(shape_of(x))
     for ax, s, n in zip(axes, starts, lengths):
         sel[ax] = slice(s, s + n)
     return x[tuple(sel)]
@@ -87,8 +87,8 @@ def _window(x, axes, starts, lengths):
 def _conv_vjp_arg(ct, other, mine, axes, method):
     # transpose of 'full' in one argument: the 'valid' part of ct * flip(other)
     full = bind(conv_p, ct, _flip(other, axes), axes=axes, method=method)
-    return _window(full, axes, [shape(other)[i] - 1 for i in axes],
-                   [shape(mine)[i] for i in axes])
+    return _window(full, axes, [shape_of(other)[i] - 1 for i in axes],
+                   [shape_of(mine)[i] for i in axes])
 
 
 conv_p = Primitive("scipy.signal.convolve_full", _conv_impl)
@@ -110,15 +110,15 @@ conv_p.def_batch(_conv_batch)
 
 def _common(name, *xs):
     """The arguments in one inexact dtype (int -> float64), as SciPy computes."""
-    dt = np.result_type(*[dtype(x) for x in xs], np.float16)
-    return [x if dtype(x) == dt else tnp.astype(x, dt) for x in xs]
+    dt = np.result_type(*[dtype_of(x) for x in xs], np.float16)
+    return [x if dtype_of(x) == dt else tnp.astype(x, dt) for x in xs]
 
 
 def _convolve(name, in1, in2, mode, axes, method):
     """``mode`` part of the full convolution of in1 and in2 over ``axes`` (None: all)."""
     if mode not in ("full", "same", "valid"):
         raise ValueError(f"{name}: mode must be 'full', 'same' or 'valid', got {mode!r}")
-    s1, s2 = shape(in1), shape(in2)
+    s1, s2 = shape_of(in1), shape_of(in2)
     if len(s1) != len(s2):
         raise ValueError(f"{name}: in1 and in2 should have the same dimensionality, got shapes "
                          f"{s1} and {s2}")
@@ -158,8 +158,8 @@ def convolve(in1, in2, mode='full', method='auto'):
 
 
 def _reverse_conj(x):
-    x = _flip(x, tuple(range(len(shape(x)))))
-    return tnp.conj(x) if np.dtype(dtype(x)).kind == "c" else x
+    x = _flip(x, tuple(range(len(shape_of(x)))))
+    return tnp.conj(x) if np.dtype(dtype_of(x)).kind == "c" else x
 
 
 def correlate(in1, in2, mode='full', method='auto'):
@@ -173,7 +173,7 @@ def correlate(in1, in2, mode='full', method='auto'):
         raise ValueError(f"correlate: method must be 'auto', 'direct' or 'fft', got {method!r}")
     if not is_traced(in1, in2):
         return _ss.correlate(in1, in2, mode=mode, method=method)
-    s1, s2 = shape(in1), shape(in2)
+    s1, s2 = shape_of(in1), shape_of(in2)
     if mode == "valid" and len(s1) == len(s2) and s1 != s2 and all(
             a <= b for a, b in zip(s1, s2)):
         # SciPy swaps the inputs here: correlate(y, x) reversed (and conjugated)
@@ -212,15 +212,15 @@ def _rev(x):
 
 def _delay(x, k):
     """``x`` delayed by ``k`` samples along the last axis (zeros first, same length)."""
-    n = shape(x)[-1]
+    n = shape_of(x)[-1]
     k = min(k, n)
-    pad = [(0, 0)] * (len(shape(x)) - 1) + [(k, 0)]
+    pad = [(0, 0)] * (len(shape_of(x)) - 1) + [(k, 0)]
     return tnp.pad(x, pad)[..., :n]
 
 
 def _lags(g, x, taps):
     """``[sum_n g[n] x[n - k] for k < taps]``, summed over every axis."""
-    n = shape(x)[-1]
+    n = shape_of(x)[-1]
     return tnp.stack([tnp.sum(g[..., min(k, n):] * x[..., :max(n - k, 0)]) for k in range(taps)])
 
 
@@ -228,9 +228,9 @@ def _iir_vjp(ct, ans, args, needed):
     b, a, x = args
     ct_b = ct_a = ct_x = None
     if needed[0] or needed[1]:
-        g = _rev(bind(iir_p, np.ones(1, dtype(a)), a, _rev(ct)))  # (1/A)^T ct
-        ct_b = _lags(g, x, shape(b)[0]) if needed[0] else None
-        ct_a = -_lags(g, ans, shape(a)[0]) if needed[1] else None
+        g = _rev(bind(iir_p, np.ones(1, dtype_of(a)), a, _rev(ct)))  # (1/A)^T ct
+        ct_b = _lags(g, x, shape_of(b)[0]) if needed[0] else None
+        ct_a = -_lags(g, ans, shape_of(a)[0]) if needed[1] else None
     if needed[2]:  # the transpose of a causal filter is the filter run backwards
         ct_x = _rev(bind(iir_p, b, a, _rev(ct)))
     return [ct_b, ct_a, ct_x]
@@ -244,10 +244,10 @@ def _iir_jvp(args, tangents, ans):
     for tc, sig, sign in ((tb, x, 1), (ta, ans, -1)):
         if tc is None:
             continue
-        for k in range(shape(tc)[0]):
+        for k in range(shape_of(tc)[0]):
             term = tc[k] * _delay(sig, k) if sign > 0 else -(tc[k] * _delay(sig, k))
             r = term if r is None else r + term
-    out = None if r is None else bind(iir_p, np.ones(1, dtype(a)), a, r)
+    out = None if r is None else bind(iir_p, np.ones(1, dtype_of(a)), a, r)
     if tx is not None:
         d = bind(iir_p, b, a, tx)
         out = d if out is None else out + d
@@ -258,7 +258,7 @@ def _iir_batch(vals, bdims):
     b, a, x = vals
     if bdims[0] is None and bdims[1] is None:
         return bind(iir_p, b, a, move_bdim(x, bdims[2], 0)), 0
-    size = next(shape(v)[d] for v, d in zip(vals, bdims) if d is not None)
+    size = next(shape_of(v)[d] for v, d in zip(vals, bdims) if d is not None)
     moved = [move_bdim(v, d, 0) if d is not None else None for v, d in zip(vals, bdims)]
     rows = [bind(iir_p, *[v if m is None else m[i] for v, m in zip(vals, moved)])
             for i in range(size)]
@@ -273,23 +273,23 @@ iir_p.def_batch(_iir_batch)
 
 def _fit(x, n):
     """``x`` cut or zero-padded to ``n`` samples along the last axis."""
-    m = shape(x)[-1]
+    m = shape_of(x)[-1]
     if m >= n:
         return x[..., :n]
-    return tnp.pad(x, [(0, 0)] * (len(shape(x)) - 1) + [(0, n - m)])
+    return tnp.pad(x, [(0, 0)] * (len(shape_of(x)) - 1) + [(0, n - m)])
 
 
 def _conv_last(x, c):
     """The full convolution of each row of ``x`` (last axis) with the 1-d ``c``."""
-    c = tnp.reshape(c, (1,) * (len(shape(x)) - 1) + shape(c))
-    return bind(conv_p, x, c, axes=(len(shape(x)) - 1,), method="direct")
+    c = tnp.reshape(c, (1,) * (len(shape_of(x)) - 1) + shape_of(c))
+    return bind(conv_p, x, c, axes=(len(shape_of(x)) - 1,), method="direct")
 
 
 def _with_state(b, a, x, zi):
     """``(y, zf)`` along the last axis from ``A Y = B X + a0 Zi``: ``zf`` holds the
     coefficients of ``B X + a0 Zi - A Y`` past the input's end, over ``a0``."""
-    n, k = shape(x)[-1], max(shape(a)[0], shape(b)[0]) - 1
-    zi = tnp.broadcast_to(zi, shape(x)[:-1] + (k,))
+    n, k = shape_of(x)[-1], max(shape_of(a)[0], shape_of(b)[0]) - 1
+    zi = tnp.broadcast_to(zi, shape_of(x)[:-1] + (k,))
     a0 = a[:1]
     y = bind(iir_p, b, a, x) + bind(iir_p, a0, a, _fit(zi, n))
     rest = (_fit(_conv_last(x, b), n + k) + a0 * _fit(zi, n + k)
@@ -308,21 +308,21 @@ def lfilter(b, a, x, axis=-1, zi=None):
     if not is_traced(b, a, x, zi):
         return _ss.lfilter(b, a, x, axis=axis) if zi is None else _ss.lfilter(b, a, x, axis, zi)
     b, a = tnp.atleast_1d(b), tnp.atleast_1d(a)
-    if len(shape(b)) != 1 or len(shape(a)) != 1:
+    if len(shape_of(b)) != 1 or len(shape_of(a)) != 1:
         raise ValueError(f"lfilter: b and a must be 1-d coefficient arrays, got shapes "
-                         f"{shape(b)} and {shape(a)}")
+                         f"{shape_of(b)} and {shape_of(a)}")
     if not is_traced(a) and np.asarray(a)[0] == 0:
         raise ValueError("lfilter: the leading coefficient a[0] must be nonzero")
     args = _common("lfilter", b, a, x, *([] if zi is None else [zi]))
     b, a, x = args[:3]
-    axis = int(axis) % max(len(shape(x)), 1)
+    axis = int(axis) % max(len(shape_of(x)), 1)
     x = tnp.moveaxis(x, axis, -1)
     if zi is None:
         return tnp.moveaxis(bind(iir_p, b, a, x), -1, axis)
-    k = max(shape(a)[0], shape(b)[0]) - 1
+    k = max(shape_of(a)[0], shape_of(b)[0]) - 1
     zi = tnp.moveaxis(args[3], axis, -1)
-    if shape(zi)[-1] != k:
-        raise ValueError(f"lfilter: zi has length {shape(zi)[-1]} along axis {axis}; it must "
+    if shape_of(zi)[-1] != k:
+        raise ValueError(f"lfilter: zi has length {shape_of(zi)[-1]} along axis {axis}; it must "
                          f"be max(len(a), len(b)) - 1 = {k}")
     y, zf = _with_state(b, a, x, zi)
     return tnp.moveaxis(y, -1, axis), tnp.moveaxis(zf, -1, axis)
@@ -338,10 +338,10 @@ def sosfilt(sos, x, axis=-1, zi=None):
     """
     if not is_traced(sos, x, zi):
         return _ss.sosfilt(sos, x, axis=axis) if zi is None else _ss.sosfilt(sos, x, axis, zi)
-    if len(shape(sos)) != 2 or shape(sos)[1] != 6:
-        raise ValueError(f"sosfilt: sos must have shape (n_sections, 6), got {shape(sos)}")
+    if len(shape_of(sos)) != 2 or shape_of(sos)[1] != 6:
+        raise ValueError(f"sosfilt: sos must have shape (n_sections, 6), got {shape_of(sos)}")
     y, zfs = x, []
-    for s in range(shape(sos)[0]):
+    for s in range(shape_of(sos)[0]):
         if zi is None:
             y = lfilter(sos[s, :3], sos[s, 3:], y, axis)
         else:

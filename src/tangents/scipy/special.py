@@ -30,7 +30,7 @@ except ImportError as e:  # pragma: no cover - SciPy is optional
 from .. import numpy as tnp
 from ..core import bind, builders, stop_gradient
 from ..nn import functions as _nn
-from ..numpy._dispatch import dtype, implements_ufunc, is_traced, normalize_axes, shape
+from ..numpy._dispatch import dtype_of, implements_ufunc, is_traced, normalize_axes, shape_of
 
 _LN2, _LN10 = math.log(2), math.log(10)
 _SQRT_PI = math.sqrt(math.pi)
@@ -218,7 +218,7 @@ def _weighted_logsumexp(a, b, axes, return_sign):
     shift = stop_gradient(tnp.where(tnp.isfinite(shift), shift, 0.0))
     # only a zero-weight entry can exceed the shift: its exponent is capped below overflow,
     # so its term is 0 (not 0 * inf) and d/db there is e^cap / S, as large as the dtype holds
-    cap = float(np.log(np.finfo(dtype(a)).max))
+    cap = float(np.log(np.finfo(dtype_of(a)).max))
     s = tnp.sum(b * tnp.exp(tnp.minimum(a - shift, cap)), axis=axes, keepdims=True)
     with np.errstate(divide="ignore", invalid="ignore"):  # -inf or nan, as SciPy's
         return tnp.log(tnp.abs(s) if return_sign else s) + shift, tnp.sign(s)
@@ -234,9 +234,9 @@ def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
     np.float64(1000.6931471805599)
     """
     if b is None:
-        out = _nn.logsumexp(a, normalize_axes(axis, len(shape(a)), "logsumexp"), keepdims)
-        return (out, np.ones(shape(out), dtype(out))) if return_sign else out
-    full = np.broadcast_shapes(shape(a), shape(b))
+        out = _nn.logsumexp(a, normalize_axes(axis, len(shape_of(a)), "logsumexp"), keepdims)
+        return (out, np.ones(shape_of(out), dtype_of(out))) if return_sign else out
+    full = np.broadcast_shapes(shape_of(a), shape_of(b))
     a = tnp.broadcast_to(_nn._float(a), full)
     b = tnp.broadcast_to(_nn._float(b), full)
     axes = normalize_axes(axis, len(full), "logsumexp")
@@ -253,7 +253,7 @@ def softmax(x, axis=None):
     >>> softmax(np.array([1000.0, 1000.0]))
     array([0.5, 0.5])
     """
-    return _nn.softmax(x, normalize_axes(axis, len(shape(x)), "softmax"))
+    return _nn.softmax(x, normalize_axes(axis, len(shape_of(x)), "softmax"))
 
 
 def log_softmax(x, axis=None):
@@ -262,7 +262,7 @@ def log_softmax(x, axis=None):
     >>> log_softmax(np.array([0.0, 0.0]))
     array([-0.69314718, -0.69314718])
     """
-    return _nn.log_softmax(x, normalize_axes(axis, len(shape(x)), "log_softmax"))
+    return _nn.log_softmax(x, normalize_axes(axis, len(shape_of(x)), "log_softmax"))
 
 from ._special_more import *  # noqa: E402,F403  (Bessel, incomplete gamma/beta, ...)
 from ._special_more import __all__ as _more  # noqa: E402

@@ -30,7 +30,7 @@ except ImportError as e:  # pragma: no cover - SciPy is optional
 
 from .. import numpy as tnp
 from ..core import builders, jvp
-from ..numpy._dispatch import dtype, is_traced, shape
+from ..numpy._dispatch import dtype_of, is_traced, shape_of
 from . import _stats_more as _more
 from . import linalg as _tsl
 from . import special as tss
@@ -73,7 +73,7 @@ def _stdtr_ddf(ans, df, z):
     # stdtr = I_x(df/2, 1/2) / 2 for z < 0 and 1 minus that for z >= 0, x = df / (df + z^2)
     def tail(d):
         return _betainc_p(d / 2, 0.5, d / (d + z * z)) / 2
-    _, dtail = jvp(tail, (df,), (np.ones(shape(df), dtype(df)),))
+    _, dtail = jvp(tail, (df,), (np.ones(shape_of(df), dtype_of(df)),))
     return tnp.where(z < 0, dtail, -dtail)
 
 
@@ -97,10 +97,10 @@ _bdtrc_p = _cdf_prim("bdtrc", lambda k, n, p: _sc.bdtrc(k, n.astype(np.int64), p
 def _floats(*args):
     """The arguments as arrays of one floating dtype: the floating arrays' common dtype
     (integer arrays such as counts do not widen it; float64 when there is none)."""
-    dts = [dtype(a) for a in args if not isinstance(a, (bool, int, float))]
+    dts = [dtype_of(a) for a in args if not isinstance(a, (bool, int, float))]
     dts = [d for d in dts if d.kind == "f"]
     dt = np.result_type(*dts) if dts else np.dtype(np.float64)
-    return [tnp.astype(a, dt) if is_traced(a) and dtype(a) != dt else
+    return [tnp.astype(a, dt) if is_traced(a) and dtype_of(a) != dt else
             a if is_traced(a) else np.asarray(a, dt) for a in args]
 
 
@@ -119,7 +119,7 @@ def _select(mask, x, other):
 
 def _either(mask, a, b, like):
     """``a`` where ``mask`` holds, else ``b`` (constants), in ``like``'s dtype."""
-    dt = dtype(like)
+    dt = dtype_of(like)
     return tnp.where(mask, np.asarray(a, dt), np.asarray(b, dt))
 
 
@@ -268,9 +268,9 @@ class rv_continuous:
         """
         _, valid, (*shapes, loc, scale) = self._params("entropy", 0.0, args, kwds)
         out = _more.ENTROPY[self.name](*shapes) + tnp.log(scale)
-        full = np.broadcast_shapes(*(shape(v) for v in (*shapes, loc, scale)))
+        full = np.broadcast_shapes(*(shape_of(v) for v in (*shapes, loc, scale)))
         out = _select(valid, out, np.nan)
-        return out if shape(out) == full else tnp.broadcast_to(out, full)
+        return out if shape_of(out) == full else tnp.broadcast_to(out, full)
 
 
 def _cauchy_logpdf(z):
@@ -424,7 +424,7 @@ binom = rv_discrete(
 def _squeeze(out):
     """Length-one axes removed, a 0-d result as a scalar (like SciPy's multivariate output)."""
     out = tnp.squeeze(out)
-    return out[()] if len(shape(out)) == 0 and not is_traced(out) else out
+    return out[()] if len(shape_of(out)) == 0 and not is_traced(out) else out
 
 
 class dirichlet_gen:
@@ -436,17 +436,17 @@ class dirichlet_gen:
 
     def _check(self, x, alpha):
         x, alpha = _floats(x, alpha)
-        if len(shape(alpha)) != 1:
+        if len(shape_of(alpha)) != 1:
             raise ValueError("Parameter vector 'a' must be one dimensional, but "
-                             f"a.shape = {shape(alpha)}.")
+                             f"a.shape = {shape_of(alpha)}.")
         if not is_traced(alpha) and np.any(np.asarray(alpha) <= 0):
             raise ValueError("All parameters must be greater than 0")
-        k = shape(alpha)[0]
-        if shape(x)[0] not in (k, k - 1):
+        k = shape_of(alpha)[0]
+        if shape_of(x)[0] not in (k, k - 1):
             raise ValueError("Vector 'x' must have either the same number of entries as, or "
                              f"one entry fewer than, parameter vector 'a', but alpha.shape = "
-                             f"{shape(alpha)} and x.shape = {shape(x)}.")
-        if shape(x)[0] == k - 1:
+                             f"{shape_of(alpha)} and x.shape = {shape_of(x)}.")
+        if shape_of(x)[0] == k - 1:
             x = tnp.concatenate([x, 1 - tnp.sum(x, axis=0, keepdims=True)], axis=0)
         if not is_traced(x):
             if np.min(x) < 0 or np.max(x) > 1:
@@ -476,11 +476,11 @@ class dirichlet_gen:
         >>> float(dirichlet.entropy(np.ones(3)))  # uniform on the simplex: -log 2
         -0.6931471805599453
         """
-        dt = dtype(alpha) if dtype(alpha).kind == "f" else np.dtype(np.float64)
-        alpha = self._check(np.full(shape(alpha), 1.0 / shape(alpha)[0], dt), alpha)[1]
+        dt = dtype_of(alpha) if dtype_of(alpha).kind == "f" else np.dtype(np.float64)
+        alpha = self._check(np.full(shape_of(alpha), 1.0 / shape_of(alpha)[0], dt), alpha)[1]
         a0 = tnp.sum(alpha)
         lnb = tnp.sum(tss.gammaln(alpha)) - tss.gammaln(a0)
-        return (lnb + (a0 - shape(alpha)[0]) * tss.digamma(a0)
+        return (lnb + (a0 - shape_of(alpha)[0]) * tss.digamma(a0)
                 - tnp.sum((alpha - 1) * tss.digamma(alpha)))
 
 
@@ -495,27 +495,27 @@ class multivariate_normal_gen:
 
     def _params(self, x, mean, cov):
         if mean is not None:
-            dim = int(np.prod(shape(mean)))
-        elif cov is not None and len(shape(cov)) >= 2:
-            dim = shape(cov)[0]
+            dim = int(np.prod(shape_of(mean)))
+        elif cov is not None and len(shape_of(cov)) >= 2:
+            dim = shape_of(cov)[0]
         else:
             dim = 1
         x, mean, cov = _floats(x, 0.0 if mean is None else mean, 1.0 if cov is None else cov)
-        if len(shape(mean)) == 0 or dim == 1:
+        if len(shape_of(mean)) == 0 or dim == 1:
             mean = tnp.broadcast_to(tnp.reshape(mean, (-1,)), (dim,))
-        if len(shape(mean)) != 1 or shape(mean)[0] != dim:
+        if len(shape_of(mean)) != 1 or shape_of(mean)[0] != dim:
             raise ValueError(f"Array 'mean' must be a vector of length {dim}.")
         if dim == 1:
             cov = tnp.reshape(cov, (1, 1))
-        elif len(shape(cov)) == 0:
-            cov = cov * np.eye(dim, dtype=dtype(cov))
-        elif len(shape(cov)) == 1:
-            cov = tnp.expand_dims(cov, -1) * np.eye(dim, dtype=dtype(cov))
-        if shape(cov) != (dim, dim):
-            raise ValueError(f"Array 'cov' must be of shape ({dim}, {dim}), got {shape(cov)}.")
-        if len(shape(x)) == 0:
+        elif len(shape_of(cov)) == 0:
+            cov = cov * np.eye(dim, dtype=dtype_of(cov))
+        elif len(shape_of(cov)) == 1:
+            cov = tnp.expand_dims(cov, -1) * np.eye(dim, dtype=dtype_of(cov))
+        if shape_of(cov) != (dim, dim):
+            raise ValueError(f"Array 'cov' must be of shape ({dim}, {dim}), got {shape_of(cov)}.")
+        if len(shape_of(x)) == 0:
             x = tnp.reshape(x, (1,))
-        elif len(shape(x)) == 1:
+        elif len(shape_of(x)) == 1:
             x = tnp.reshape(x, (-1, 1) if dim == 1 else (1, -1))
         return dim, x, mean, cov
 
@@ -540,7 +540,7 @@ class multivariate_normal_gen:
             rank = dim
         else:
             w, v = tnp.linalg.eigh(cov)
-            eps = {"f": 1e3, "d": 1e6}[dtype(w).char.lower()] * np.finfo(dtype(w)).eps
+            eps = {"f": 1e3, "d": 1e6}[dtype_of(w).char.lower()] * np.finfo(dtype_of(w)).eps
             keep = w > eps * tnp.max(tnp.abs(w))
             w_safe = tnp.where(keep, w, 1.0)
             proj = dev @ v

@@ -10,15 +10,15 @@ import numpy as np
 
 from ... import numpy as tnp  # the package namespace; read only at call time
 from ...core import Primitive, Tracer, bind, move_bdim
-from .._dispatch import dtype, implements, ndim, numpy_function, shape
+from .._dispatch import dtype_of, implements, ndim, numpy_function, shape_of
 
 
 @implements(numpy_function("linalg.cross"))
 def linalg_cross(x1, x2, /, *, axis=-1):
     """``linalg.cross(x1, x2, axis=-1)``: cross product of 3-vectors."""
-    if shape(x1)[axis] != 3 or shape(x2)[axis] != 3:
+    if shape_of(x1)[axis] != 3 or shape_of(x2)[axis] != 3:
         raise ValueError("Both input arrays must be (arrays of) 3-dimensional vectors, but "
-                         f"they are {shape(x1)[axis]} and {shape(x2)[axis]} dimensional "
+                         f"they are {shape_of(x1)[axis]} and {shape_of(x2)[axis]} dimensional "
                          "instead.")
     return tnp.cross(x1, x2, axis=axis)
 
@@ -34,10 +34,10 @@ def _eig_impl(x):
 
 def _eig_parts(w, v):
     # (V^-1, F) with F_ij = 1 / (w_j - w_i), 0 on the diagonal and for (near-)equal pairs
-    n = shape(w)[-1]
+    n = shape_of(w)[-1]
     d = tnp.expand_dims(w, -2) - tnp.expand_dims(w, -1)
     scale = tnp.max(tnp.absolute(w), axis=-1, keepdims=True, initial=0.0)
-    small = tnp.less_equal(tnp.absolute(d), n * np.finfo(dtype(w)).eps
+    small = tnp.less_equal(tnp.absolute(d), n * np.finfo(dtype_of(w)).eps
                            * tnp.expand_dims(scale, -1))
     return tnp.linalg.inv(v), tnp.where(small, 0.0, 1 / tnp.where(small, 1.0, d))
 
@@ -49,7 +49,7 @@ def _eig_jvp(t, ans, x):
     p = vinv @ t @ v
     du = v @ (f * p)
     keep = tnp.real(tnp.sum(tnp.conj(v) * du, axis=-2))
-    return [tnp.sum(p * np.eye(shape(w)[-1]), axis=-1), du - v * tnp.expand_dims(keep, -2)]
+    return [tnp.sum(p * np.eye(shape_of(w)[-1]), axis=-1), du - v * tnp.expand_dims(keep, -2)]
 
 
 def _eig_vjp(ct, ans, x):
@@ -60,7 +60,7 @@ def _eig_vjp(ct, ans, x):
     c = tnp.real(tnp.sum(ct_v * v, axis=-2))
     ct_du = ct_v - tnp.conj(v) * tnp.expand_dims(c, -2)
     ct_p = f * (tnp.swapaxes(v, -1, -2) @ ct_du) + tnp.expand_dims(ct_w, -1) * np.eye(
-        shape(w)[-1])
+        shape_of(w)[-1])
     return tnp.swapaxes(vinv, -1, -2) @ ct_p @ tnp.swapaxes(v, -1, -2)
 
 
@@ -71,10 +71,10 @@ eig_p.def_batch(lambda vals, bdims: (bind(eig_p, move_bdim(vals[0], bdims[0], 0)
 
 
 def _eig(a):
-    if ndim(a) < 2 or shape(a)[-1] != shape(a)[-2]:
+    if ndim(a) < 2 or shape_of(a)[-1] != shape_of(a)[-2]:
         raise np.linalg.LinAlgError("Last 2 dimensions of the array must be square")
     w, v = bind(eig_p, tnp.asarray(a))
-    if dtype(a).kind != "c":
+    if dtype_of(a).kind != "c":
         real = tnp.all(tnp.equal(tnp.imag(w), 0))
         if not isinstance(real, Tracer) and real:  # NumPy: real results when all are real
             w, v = tnp.real(w), tnp.real(v)

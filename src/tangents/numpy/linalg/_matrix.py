@@ -10,7 +10,7 @@ import numpy as np
 from numpy.linalg import LinAlgError
 
 from ...core import Primitive, bind, builders, stop_gradient
-from .._dispatch import dtype, implements, normalize_axis, shape
+from .._dispatch import dtype_of, implements, normalize_axis, shape_of
 from ._solve import (
     _T,
     _batch_axis_to_front,
@@ -50,11 +50,11 @@ def _adjugate_frame(x):
     matrices are near singular (s_min <= eps^(1/3) s_max) with a safe stand-in for them."""
     tnp = _tnp()
     u, s, vh = bind(svd_p, stop_gradient(x))
-    cut = np.finfo(dtype(x)).eps ** (1 / 3) * s[..., 0]
+    cut = np.finfo(dtype_of(x)).eps ** (1 / 3) * s[..., 0]
     near = tnp.expand_dims(s[..., -1] <= cut, (-2, -1))
     if np.any(_peek(near)):  # the SVD's derivative only where it is used (it may not exist)
         u, s, vh = bind(svd_p, tnp.where(near, x, stop_gradient(x)))
-    n = shape(s)[-1]
+    n = shape_of(s)[-1]
     eye = np.eye(n, dtype=bool)
     mask = eye[:, None, :] | eye[None, :, :]  # [i, j, k]: k == i or k == j
     p = tnp.prod(tnp.where(mask, 1.0, tnp.expand_dims(s, (-3, -2))), axis=-1)
@@ -138,14 +138,14 @@ def _pinv_jvp(t, ans, x, **params):
     # constant-rank derivative (Golub & Pereyra 1973):
     # dA+ = -A+ dA A+ + A+ A+^T dA^T (I - A A+) + (I - A+ A) dA^T A+^T A+
     tt = _T(t)
-    return (-(ans @ t @ ans) + ans @ (_T(ans) @ tt) @ (_eye(x, shape(x)[-2]) - x @ ans)
+    return (-(ans @ t @ ans) + ans @ (_T(ans) @ tt) @ (_eye(x, shape_of(x)[-2]) - x @ ans)
             + (_eye(x) - ans @ x) @ (tt @ _T(ans)) @ ans)
 
 
 def _pinv_vjp(ct, ans, x, **params):
     # the transpose of _pinv_jvp
     cta = _T(ct)
-    return (-(_T(ans) @ ct @ _T(ans)) + (_eye(x, shape(x)[-2]) - x @ ans) @ cta @ (ans @ _T(ans))
+    return (-(_T(ans) @ ct @ _T(ans)) + (_eye(x, shape_of(x)[-2]) - x @ ans) @ cta @ (ans @ _T(ans))
             + (_T(ans) @ ans) @ cta @ (_eye(x) - ans @ x))
 
 
@@ -183,9 +183,9 @@ def lstsq(a, b, rcond=None):
     array([2.])
     """
     tnp = _tnp()
-    m, n = shape(a)[-2:]
+    m, n = shape_of(a)[-2:]
     if rcond is None:
-        rcond = np.finfo(dtype(a)).eps * max(m, n)
+        rcond = np.finfo(dtype_of(a)).eps * max(m, n)
     x = pinv(a, rcond=rcond) @ b
     s = svdvals(a)
     rank = matrix_rank(a, rtol=rcond)  # gelsd's cutoff: s <= rcond * max(s) is zero
@@ -198,9 +198,9 @@ def lstsq(a, b, rcond=None):
     if m > n and np.all(full):
         r = b - a @ x
         residuals = tnp.sum(r * r, axis=0)
-        residuals = tnp.reshape(residuals, (1,)) if len(shape(b)) == 1 else residuals
+        residuals = tnp.reshape(residuals, (1,)) if len(shape_of(b)) == 1 else residuals
     else:
-        residuals = np.empty((0,), dtype(x))
+        residuals = np.empty((0,), dtype_of(x))
     return x, residuals, rank, s
 
 
@@ -214,7 +214,7 @@ def matrix_power(a, n):
     8.0
     """
     n = operator.index(n)
-    s = shape(a)
+    s = shape_of(a)
     if len(s) < 2 or s[-1] != s[-2]:
         raise LinAlgError("matrix_power: the last two dimensions must be square")
     if n == 0:
@@ -245,12 +245,12 @@ def multi_dot(arrays, *, out=None):
     arrays = list(arrays)
     if len(arrays) < 2:
         raise ValueError("multi_dot: expecting at least two arrays")
-    first_vec, last_vec = len(shape(arrays[0])) == 1, len(shape(arrays[-1])) == 1
+    first_vec, last_vec = len(shape_of(arrays[0])) == 1, len(shape_of(arrays[-1])) == 1
     if first_vec:
         arrays[0] = tnp.reshape(arrays[0], (1, -1))
     if last_vec:
         arrays[-1] = tnp.reshape(arrays[-1], (-1, 1))
-    dims = [shape(arrays[0])[0]] + [shape(x)[1] for x in arrays]
+    dims = [shape_of(arrays[0])[0]] + [shape_of(x)[1] for x in arrays]
     k = len(arrays)
     cost = [[0] * k for _ in range(k)]
     split = [[0] * k for _ in range(k)]
@@ -272,7 +272,7 @@ def multi_dot(arrays, *, out=None):
     if first_vec and last_vec:
         return tnp.reshape(res, ())
     if first_vec or last_vec:
-        return tnp.reshape(res, shape(res)[1:] if first_vec else shape(res)[:-1])
+        return tnp.reshape(res, shape_of(res)[1:] if first_vec else shape_of(res)[:-1])
     return res
 
 
@@ -284,15 +284,15 @@ def tensorsolve(a, b, axes=None):
     (2, 2)
     """
     tnp = _tnp()
-    an = len(shape(a))
+    an = len(shape_of(a))
     if axes is not None:
         order = [k for k in range(an) if k not in [normalize_axis(x, an, "tensorsolve")
                                                   for x in axes]]
         order += [normalize_axis(x, an, "tensorsolve") for x in axes]
         a = tnp.transpose(a, order)
-    oldshape = shape(a)[-(an - len(shape(b))):]
+    oldshape = shape_of(a)[-(an - len(shape_of(b))):]
     size = int(np.prod(oldshape))
-    if int(np.prod(shape(a))) != size ** 2:
+    if int(np.prod(shape_of(a))) != size ** 2:
         raise LinAlgError("Input arrays must satisfy the requirement "
                           "prod(a.shape[b.ndim:]) == prod(a.shape[:b.ndim])")
     x = solve(tnp.reshape(a, (size, size)), tnp.reshape(b, (-1,)))
@@ -309,7 +309,7 @@ def tensorinv(a, ind=2):
     if ind <= 0:
         raise ValueError("Invalid ind argument.")
     tnp = _tnp()
-    s = shape(a)
+    s = shape_of(a)
     size = int(np.prod(s[ind:]))
     return tnp.reshape(inv(tnp.reshape(a, (size, -1))), s[ind:] + s[:ind])
 
@@ -330,6 +330,6 @@ def matrix_rank(A, tol=None, hermitian=False, *, rtol=None):
     >>> int(matrix_rank(np.diag([1.0, 0.0])))
     1
     """
-    if len(shape(A)) < 2:
+    if len(shape_of(A)) < 2:
         return int(not np.all(A == 0))
     return bind(matrix_rank_p, A, tol=tol, hermitian=hermitian, rtol=rtol)

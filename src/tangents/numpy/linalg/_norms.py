@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 
 from ...core import Primitive, batch_axis_op, bind
-from .._dispatch import dtype, implements, normalize_axes, normalize_axis, numpy_function, shape
+from .._dispatch import (
+    dtype_of,
+    implements,
+    normalize_axes,
+    normalize_axis,
+    numpy_function,
+    shape_of,
+)
 from .._reductions import expand_reduced
 from ._solve import _tnp, inv
 from ._spectral import svdvals
@@ -28,7 +35,7 @@ def cond(x, p=None):
 
 # -- norms -------------------------------------------------------------------------------
 def _vector_norm_impl(x, *, ord, axis, keepdims):
-    if dtype(x).kind == "c":
+    if dtype_of(x).kind == "c":
         x = np.abs(x)  # the norm of the moduli: a real result
     if ord == 2:
         return np.sqrt(np.sum(x * x, axis=axis, keepdims=keepdims))
@@ -40,10 +47,10 @@ def _vector_norm_grad(ans, x, ord, axis, keepdims):
     # x (abs's partial under the plain-transpose convention); 0 at x == 0 (never nan)
     tnp = _tnp()
     n = ans if keepdims else tnp.reshape(ans, tuple(1 if i in axis else d
-                                                   for i, d in enumerate(shape(x))))
+                                                   for i, d in enumerate(shape_of(x))))
     zero_n = n == 0
     safe_n = tnp.where(zero_n, 1.0, n)
-    is_complex = dtype(x).kind == "c"
+    is_complex = dtype_of(x).kind == "c"
     if ord == 2:  # d|x| |x| / n = x / n, or conj(x) / n
         return (tnp.conj(x) if is_complex else x) / safe_n
     skip = (x == 0) | zero_n
@@ -55,7 +62,7 @@ def _vector_norm_grad(ans, x, ord, axis, keepdims):
 
 vector_norm_p = Primitive("linalg_vector_norm", _vector_norm_impl)
 vector_norm_p.def_vjp(lambda ct, ans, x, *, ord, axis, keepdims: expand_reduced(
-    ct, shape(x), axis, keepdims) * _vector_norm_grad(ans, x, ord, axis, keepdims))
+    ct, shape_of(x), axis, keepdims) * _vector_norm_grad(ans, x, ord, axis, keepdims))
 vector_norm_p.def_jvp(lambda t, ans, x, *, ord, axis, keepdims: _tnp().sum(
     t * _vector_norm_grad(ans, x, ord, axis, keepdims), axis=axis, keepdims=keepdims))
 vector_norm_p.def_batch(batch_axis_op(vector_norm_p))
@@ -69,7 +76,7 @@ def _vector_norm(x, ord, axis, keepdims):
     if ord == -np.inf:
         return tnp.min(tnp.abs(x), axis=axis, keepdims=keepdims)
     if ord == 0:  # a count, in the real dtype of x
-        return tnp.sum(tnp.astype(x != 0, np.finfo(dtype(x)).dtype), axis=axis,
+        return tnp.sum(tnp.astype(x != 0, np.finfo(dtype_of(x)).dtype), axis=axis,
                        keepdims=keepdims)
     if ord == 1:
         return tnp.sum(tnp.abs(x), axis=axis, keepdims=keepdims)
@@ -96,7 +103,7 @@ def _matrix_norm(x, ord, row, col, keepdims):
     else:
         raise ValueError("Invalid norm order for matrices.")
     if keepdims:
-        s = list(shape(x))
+        s = list(shape_of(x))
         s[row] = s[col] = 1
         ret = tnp.reshape(ret, tuple(s))
     return ret
@@ -112,9 +119,9 @@ def norm(x, ord=None, axis=None, keepdims=False):
     5.0
     """
     tnp = _tnp()
-    if dtype(x).kind not in "fc":
+    if dtype_of(x).kind not in "fc":
         x = tnp.astype(x, float)
-    nd = len(shape(x))
+    nd = len(shape_of(x))
     if axis is None:
         if ord is None or (ord in ("f", "fro") and nd == 2) or (ord == 2 and nd == 1):
             ret = bind(vector_norm_p, x, ord=2.0, axis=tuple(range(nd)), keepdims=bool(keepdims))
@@ -141,9 +148,9 @@ def vector_norm(x, /, *, axis=None, keepdims=False, ord=2):
     2.0
     """
     tnp = _tnp()
-    if dtype(x).kind not in "fc":
+    if dtype_of(x).kind not in "fc":
         x = tnp.astype(x, float)
-    axes = normalize_axes(axis, len(shape(x)), "vector_norm")
+    axes = normalize_axes(axis, len(shape_of(x)), "vector_norm")
     if ord in (np.inf, -np.inf, 0, 1) or isinstance(ord, str):
         return _vector_norm(x, ord, axes, keepdims)
     return bind(vector_norm_p, x, ord=float(ord), axis=axes, keepdims=bool(keepdims))

@@ -15,7 +15,7 @@ from collections import namedtuple
 import numpy as np
 
 from ...core import Primitive, Tracer, batch_matrices, bind, move_bdim, primal_value
-from .._dispatch import dtype, implements, shape
+from .._dispatch import dtype_of, implements, shape_of
 
 QRResult = namedtuple("QRResult", ["Q", "R"])
 
@@ -31,7 +31,7 @@ def _T(x):
 
 
 def _eye(x, n=None):
-    return np.eye(shape(x)[-1] if n is None else n, dtype=dtype(x))
+    return np.eye(shape_of(x)[-1] if n is None else n, dtype=dtype_of(x))
 
 
 def _diag(x):  # (..., n, n) -> (..., n)
@@ -62,11 +62,11 @@ def _hermitian_from(a, lower=True):
     tnp = _tnp()
     if not isinstance(a, Tracer):
         return a  # plain arrays go to NumPy as they are (it reads the same triangle)
-    n = shape(a)[-1]
+    n = shape_of(a)[-1]
     strict = np.tril(np.ones((n, n), bool), -1)
     strict = strict if lower else strict.T
     part = tnp.where(strict, a, 0)
-    diag = tnp.where(np.eye(n, dtype=bool), tnp.real(a) if dtype(a).kind == "c" else a, 0)
+    diag = tnp.where(np.eye(n, dtype=bool), tnp.real(a) if dtype_of(a).kind == "c" else a, 0)
     return part + diag + tnp.conj(_T(part))
 
 
@@ -115,9 +115,9 @@ def solve(a, b):
     >>> solve(2 * np.eye(2), np.array([2.0, 4.0]))
     array([1., 2.])
     """
-    if len(shape(b)) == 1:
-        x = bind(solve_p, a, _tnp().reshape(b, shape(b) + (1,)))
-        return _tnp().reshape(x, shape(x)[:-1])
+    if len(shape_of(b)) == 1:
+        x = bind(solve_p, a, _tnp().reshape(b, shape_of(b) + (1,)))
+        return _tnp().reshape(x, shape_of(x)[:-1])
     return bind(solve_p, a, b)
 
 
@@ -141,8 +141,8 @@ def inv(a):
 
 # -- cholesky ----------------------------------------------------------------------------
 def _phi(x):  # lower triangle, half diagonal
-    n = shape(x)[-1]
-    return x * (np.tril(np.ones((n, n), dtype(x)), -1) + 0.5 * _eye(x))
+    n = shape_of(x)[-1]
+    return x * (np.tril(np.ones((n, n), dtype_of(x)), -1) + 0.5 * _eye(x))
 
 
 def _cholesky_jvp(t, ans, x):
@@ -180,8 +180,8 @@ def cholesky(a, /, *, upper=False):
 
 # -- qr ----------------------------------------------------------------------------------
 def _tril_mask(x, k):
-    n = shape(x)[-1]
-    return np.tril(np.ones((n, n), dtype(x)), k)
+    n = shape_of(x)[-1]
+    return np.tril(np.ones((n, n), dtype_of(x)), k)
 
 
 def _qr_jvp(t, ans, x):
@@ -221,7 +221,7 @@ def qr(a, mode="reduced"):
     array([[1., 0.],
            [0., 1.]])
     """
-    m, n = shape(a)[-2:]
+    m, n = shape_of(a)[-2:]
     if mode == "complete" and m > n or mode not in ("reduced", "complete", "r"):
         if isinstance(a, Tracer):
             raise NotImplementedError(f"qr: mode={mode!r} has no derivative on traced values "

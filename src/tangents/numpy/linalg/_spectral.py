@@ -20,7 +20,7 @@ from collections import namedtuple
 import numpy as np
 
 from ...core import Primitive, Tracer, bind, move_bdim, stop_gradient
-from .._dispatch import dtype, implements, numpy_function, shape
+from .._dispatch import dtype_of, implements, numpy_function, shape_of
 from ._solve import (
     _T,
     _batch_axis_to_front,
@@ -39,7 +39,7 @@ SVDResult = namedtuple("SVDResult", ["U", "S", "Vh"])
 
 
 def _cj(x):
-    return _tnp().conj(x) if dtype(x).kind == "c" else x
+    return _tnp().conj(x) if dtype_of(x).kind == "c" else x
 
 
 def _H(x):
@@ -47,13 +47,13 @@ def _H(x):
 
 
 def _re(x):
-    return _tnp().real(x) if dtype(x).kind == "c" else x
+    return _tnp().real(x) if dtype_of(x).kind == "c" else x
 
 
 # -- clusters of repeated values ---------------------------------------------------------
 def _cluster_tol(w):
     tnp = _tnp()
-    return (shape(w)[-1] * np.finfo(dtype(w)).eps
+    return (shape_of(w)[-1] * np.finfo(dtype_of(w)).eps
             * tnp.max(tnp.abs(w), axis=-1, keepdims=True, initial=0.0))
 
 
@@ -62,8 +62,8 @@ def _clusters(w):
     n eps max|w| share one) and the mask of pairs in one cluster (diagonal included)."""
     tnp = _tnp()
     gap = tnp.abs(tnp.diff(w, axis=-1)) > _cluster_tol(w)
-    first = tnp.zeros(shape(w)[:-1] + (1,), dtype(w))
-    k = tnp.cumsum(tnp.concatenate([first, tnp.astype(gap, dtype(w))], axis=-1), axis=-1)
+    first = tnp.zeros(shape_of(w)[:-1] + (1,), dtype_of(w))
+    k = tnp.cumsum(tnp.concatenate([first, tnp.astype(gap, dtype_of(w))], axis=-1), axis=-1)
     return k, _col(k) == _row(k)
 
 
@@ -76,7 +76,7 @@ def _cluster_basis(b, k, descending):
     """Unitary R, block diagonal over the clusters k, with R^H b R diagonal and sorted
     within each cluster (b Hermitian with no entries across clusters); a constant."""
     tnp = _tnp()
-    n = shape(b)[-1]
+    n = shape_of(b)[-1]
     b = stop_gradient(-b if descending else b)
     shift = 2 * n * tnp.max(tnp.abs(b), axis=(-2, -1), keepdims=True) + 1  # parts apart
     return bind(eigh_p, b + _diagm(stop_gradient(k)) * shift, UPLO="L")[1]
@@ -125,8 +125,8 @@ def _batch_front(prim):
     """Batching rule: batch axis to the front in every argument (broadcast where absent)."""
     def rule(vals, bdims, **params):
         tnp = _tnp()
-        size = next(shape(v)[b] for v, b in zip(vals, bdims) if b is not None)
-        vals = [tnp.broadcast_to(v, (size,) + shape(v)) if b is None else move_bdim(v, b, 0)
+        size = next(shape_of(v)[b] for v, b in zip(vals, bdims) if b is not None)
+        vals = [tnp.broadcast_to(v, (size,) + shape_of(v)) if b is None else move_bdim(v, b, 0)
                 for v, b in zip(vals, bdims)]
         out = bind(prim, *vals, **params)
         return out, ([0] * len(out) if prim.multiple_results else 0)
@@ -278,13 +278,13 @@ def _svd_jvp(t, ans, x):
     # dV = V (F o (S P + P^H S)) + (I - V V^H) dA^H U / s
     u, s, vh = ans
     v = _H(vh)
-    m, n = shape(x)[-2:]
+    m, n = shape_of(x)[-2:]
     p = _H(u) @ t @ v
     same, f, inv_s = _svd_frame(s)
     ps, sp = p * _row(s), _col(s) * p
     du = u @ (f * (ps + _H(ps)))
     dv = v @ (f * (sp + _H(sp)))
-    if dtype(x).kind == "c":
+    if dtype_of(x).kind == "c":
         du = du + u * _row(1j * _tnp().imag(_diag(p)) * inv_s)
     if m > n:
         tv = t @ v
@@ -301,12 +301,12 @@ def _svd_vjp(ct, ans, x):
     # the transpose of _svd_jvp under Re(sum(ct * t))
     u, s, vh = ans
     ct_u, ct_s, ct_vh = ct
-    m, n = shape(x)[-2:]
+    m, n = shape_of(x)[-2:]
     same, f, inv_s = _svd_frame(s)
     j = _T(u) @ ct_u
     k = _cj(vh) @ _H(ct_vh)
     g = _diagm(ct_s) + (f * (j - _H(j))) * _row(s) + _col(s) * (f * (k - _H(k)))
-    if dtype(x).kind == "c":
+    if dtype_of(x).kind == "c":
         g = g + _diagm(1j * _tnp().imag(_diag(j)) * inv_s)
     ct_x = _cj(u) @ g @ _cj(vh)
     if m > n:
@@ -347,7 +347,7 @@ def _svd_spectral_jvp(args, tangents, ans):
     c = c * nonzero
     if dx is None:
         return u @ (_col(dc * nonzero) * vh)
-    m, n = shape(x)[-2:]
+    m, n = shape_of(x)[-2:]
     v = _H(vh)
     u, v, p = _rotate(s, u, v, _H(u) @ dx @ v, descending=True)
     same, _, inv_s = _svd_frame(s)
@@ -369,7 +369,7 @@ def _svd_spectral_vjp(ct, ans, args, needed):
     u, s, vh = bind(svd_p, x)
     nonzero = s != 0
     c = c * nonzero
-    m, n = shape(x)[-2:]
+    m, n = shape_of(x)[-2:]
     same, _, inv_s = _svd_frame(s)
     nn = _T(u) @ ct @ _T(vh)
     a = nn * _divided(c, s, same)
@@ -421,7 +421,7 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
     """
     if not compute_uv:
         return bind(svdvals_p, a)
-    m, n = shape(a)[-2:]
+    m, n = shape_of(a)[-2:]
     if full_matrices and m != n and isinstance(a, Tracer):
         raise NotImplementedError(
             "svd: full_matrices=True on a non-square traced matrix has no derivative (the "
