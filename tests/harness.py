@@ -14,6 +14,7 @@ Tolerances live in `TOL` (by name, see `tol`), not in test bodies.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable
 
 import numpy as np
@@ -201,3 +202,29 @@ def check_vmap(case: Case, batch=3):
             for g, *e in zip(tg.tree.leaves(got), *[tg.tree.leaves(x) for x in expected]):
                 np.testing.assert_allclose(g, np.stack(e), **tol("composed"),
                                            err_msg=f"{case}: vmap over arg {k} axis {axis}")
+
+
+def both(name, f, *args, **kw):
+    """A Case whose function takes the namespace (tnp or np) as its first argument: the
+    forward value is checked against the same code run with NumPy."""
+    import tangents.numpy as tnp
+    return Case(name, functools.partial(f, tnp), args, np_fun=functools.partial(f, np), **kw)
+
+
+def check_plain_result(fn, x):
+    """``fn``'s plain (integer, boolean) result is NumPy's inside grad, where ``x`` is
+    traced, and under vmap, where it equals the results stacked example by example."""
+    with np.errstate(all="ignore"):
+        ref = fn(x)
+        seen = {}
+
+        def f(x):
+            seen["out"] = fn(x)
+            return tg.numpy.sum(x * x)
+
+        np.testing.assert_allclose(tg.grad(f)(x), 2 * x)
+        assert type(seen["out"]) is type(ref)
+        np.testing.assert_array_equal(seen["out"], ref)
+        batch = np.stack([x, -x, x[::-1]])
+        got = tg.vmap(fn)(batch)
+        np.testing.assert_array_equal(got, np.stack([fn(b) for b in batch]))

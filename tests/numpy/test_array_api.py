@@ -462,3 +462,14 @@ def test_finfo_is_numpys():
     assert tnp.finfo(np.complex64).dtype == np.float32
     assert tg.grad(lambda x: tnp.sum(x) * tnp.finfo(x).eps)(np.ones(2)).tolist() == \
         [np.finfo(np.float64).eps] * 2
+
+
+def test_other_spellings_of_integer_ufuncs():
+    k = np.arange(6).reshape(2, 3)
+    assert tnp.bitwise_not is tnp.invert
+    np.testing.assert_array_equal(tnp.left_shift(k, 2), np.left_shift(k, 2))
+    np.testing.assert_array_equal(tnp.right_shift(k, 1), np.right_shift(k, 1))
+    np.testing.assert_array_equal(tg.vmap(lambda k: np.left_shift(k, 1))(k), k << 1)
+    np.testing.assert_array_equal(tg.vmap(np.bitwise_not)(k), ~k)
+    for name in ("in1d", "trapz"):  # deprecated names of NumPy 2.0-2.3 follow the install
+        assert hasattr(tnp, name) == hasattr(np, name)

@@ -173,3 +173,14 @@ def test_jacobians_through_matmul_use_exact_diagonal_scaling():
     # a basis that is not diagonal goes through the general matmul
     B = rng.standard_normal((n, n))
     np.testing.assert_allclose(tg.vmap(lambda r: r @ W2)(B), B @ W2, **tol("roundoff"))
+
+
+def test_einsum_path_and_common_type_read_traced_shapes():
+    a, b = rand((2, 3)), rand((3, 4), seed=1)
+
+    def f(a, b):
+        path, _ = np.einsum_path("ij,jk->ik", a, b)
+        assert np.common_type(a, b) is np.result_type(a.dtype, b.dtype).type
+        return tnp.einsum("ij,jk->ik", a, b, optimize=path)
+
+    check_case(Case("einsum_path", f, (a, b), np_fun=lambda a, b: a @ b))

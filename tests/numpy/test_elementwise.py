@@ -1,4 +1,5 @@
-"""Elementwise family: every rule through the shared harness."""
+"""Elementwise family: every rule through the shared harness (fabs and np.degrees/np.radians
+too), and the integer ufuncs under vmap."""
 import numpy as np
 import pytest
 from harness import BROADCAST_PAIRS, SHAPES, Case, case_id, check_case, positive, rand, unit
@@ -170,3 +171,22 @@ def test_clip_without_bounds_keywords_and_ties():
     g = tg.grad(lambda x, lo: tnp.sum(tnp.clip(x, min=lo, max=2.0)), argnums=(0, 1))(x, -1.0)
     np.testing.assert_allclose(g[0], [0.5, 1.0, 0.5])
     np.testing.assert_allclose(g[1], 0.5)
+
+
+# -- fabs, degrees/radians through np, integer ufuncs --------------------------------------
+MORE_CASES = [
+    Case("fabs", tnp.fabs, (rand((2, 3)),), np_fun=np.fabs),
+    Case("degrees", np.degrees, (rand((3,)),)),
+    Case("radians", np.radians, (rand((3,)),)),
+]
+
+
+@pytest.mark.parametrize("case", MORE_CASES, ids=case_id)
+def test_fabs_degrees_radians_rule(case):
+    check_case(case)
+
+
+def test_integer_ufuncs_under_vmap():
+    k = np.arange(12).reshape(3, 4)
+    for fn in (lambda a: np.gcd(a, 6), lambda a: np.lcm(a, 4), np.bitwise_count):
+        np.testing.assert_array_equal(tg.vmap(fn)(k), fn(k))

@@ -1,4 +1,7 @@
-"""Joining and splitting family: concatenate/stack/split and the names built on them."""
+"""Joining and splitting family: concatenate/stack/split and the names built on them (row_stack
+and np.dsplit too)."""
+import warnings
+
 import numpy as np
 import pytest
 from harness import Case, case_id, check_case, rand
@@ -131,3 +134,19 @@ def test_joining_errors():
         tnp.concatenate([np.zeros(2)], axis=1)
     with pytest.raises(ValueError, match="at least one"):
         tnp.concatenate([])
+
+
+# -- dsplit through np (a row the coverage table cannot probe), row_stack -----------------
+MORE_CASES = [
+    Case("dsplit", lambda x: np.dsplit(x, [1, 3]), (rand((2, 1, 4)),)),
+]
+if hasattr(np, "row_stack"):  # removed in NumPy 2.5
+    MORE_CASES.append(Case("row_stack", lambda x, y: tnp.row_stack([x, y]),
+                           (rand((3,)), rand((2, 3), seed=1))))
+
+
+@pytest.mark.parametrize("case", MORE_CASES, ids=case_id)
+def test_dsplit_and_row_stack_rule(case):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        check_case(case)

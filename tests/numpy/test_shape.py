@@ -1,7 +1,11 @@
 """numpy/_shape.py: the plain-array fast paths of reshape and broadcast_to agree with NumPy
-(values, read-only views, errors) for every kind of input they can meet."""
+(values, read-only views, errors) for every kind of input they can meet; rollaxis through the
+shared harness."""
+import functools
+
 import numpy as np
 import pytest
+from harness import Case, case_id, check_case, rand
 
 import tangents as tg
 import tangents.numpy as tnp
@@ -65,3 +69,17 @@ def test_gradients_are_writeable_arrays(fun):
     _, vjp_fn = tg.vjp(fun, np.zeros(3))
     (g2,) = vjp_fn(np.float64(1.0))
     assert g2.flags.writeable
+
+
+# -- rollaxis --------------------------------------------------------------------------------
+ROLLAXIS_CASES = [
+    Case("rollaxis", functools.partial(tnp.rollaxis, axis=2, start=0), (rand((2, 1, 4)),),
+         np_fun=functools.partial(np.rollaxis, axis=2, start=0)),
+    Case("rollaxis-neg", functools.partial(tnp.rollaxis, axis=-3, start=3), (rand((2, 1, 4)),),
+         np_fun=functools.partial(np.rollaxis, axis=-3, start=3)),
+]
+
+
+@pytest.mark.parametrize("case", ROLLAXIS_CASES, ids=case_id)
+def test_rollaxis_rule(case):
+    check_case(case)

@@ -1,7 +1,7 @@
 """Sorting family: sort, take/put_along_axis, unique and the NaN-ignoring reductions through
-the shared harness; the tie rule (ties share equally), NaN entries (zero derivative), the
-index-valued functions (argsort, searchsorted, lexsort) and structured-array order=.
-Quantiles: test_quantiles.py."""
+the shared harness (sort_complex too); the tie rule (ties share equally), NaN entries (zero
+derivative), the index-valued functions (argsort, searchsorted, lexsort) and
+structured-array order=.  Quantiles: test_quantiles.py."""
 import functools
 import warnings
 
@@ -229,3 +229,23 @@ def test_order_sorts_plain_structured_arrays_and_rejects_traced_ones():
                  lambda x: np.partition(x, 1, order="f"), lambda x: tnp.sort(x, order=["f"])):
         with pytest.raises(TypeError, match=r"order=.*has no fields.*take_along_axis"):
             tg.grad(lambda x, call=call: np.sum(call(x) * 1.0))(rand((3,)))
+
+
+# -- sort_complex, and put_along_axis through np (a row the coverage table cannot probe) ---
+def _put_along_axis_copy(a, indices, values, axis):
+    out = a + 0.0 * np.sum(values)  # traced when either argument is
+    np.put_along_axis(out, indices, values, axis)  # in place, as NumPy (tested in test_sorting)
+    return out
+
+
+MORE_CASES = [
+    Case("sort_complex", lambda x: tnp.real(tnp.sort_complex(x)), (rand((4,)),),
+         np_fun=lambda x: np.real(np.sort_complex(x)), float32=False),
+    Case("put_along_axis", lambda a, v: _put_along_axis_copy(a, np.array([[1], [0]]), v, 1),
+         (rand((2, 3)), rand((2, 1), seed=1))),
+]
+
+
+@pytest.mark.parametrize("case", MORE_CASES, ids=case_id)
+def test_sort_complex_and_put_along_axis_rule(case):
+    check_case(case)

@@ -47,3 +47,7 @@ CASES = [
 @pytest.mark.parametrize("case", CASES, ids=case_id)
 def test_statistics_rule(case):
     check_case(case)
+
+
+def test_trapz_follows_the_installed_numpy():
+    assert hasattr(tnp, "trapz") == hasattr(np, "trapz")  # deprecated in NumPy 2.0-2.3

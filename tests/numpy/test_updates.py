@@ -1,4 +1,5 @@
-"""In-place updates of traced arrays and tnp.at: through the harness and against NumPy."""
+"""In-place updates of traced arrays and tnp.at (putmask and place too): through the harness
+and against NumPy."""
 import numpy as np
 import pytest
 from harness import Case, case_id, check_case, rand, tol
@@ -329,3 +330,63 @@ def test_masked_augmented_assignment_matches_numpy_per_example():
     np.testing.assert_allclose(tg.vmap(_mask_augmented)(np.stack([x, -x, x + 0.5])),
                                np.stack([_mask_augmented(b) for b in (x, -x, x + 0.5)]),
                                **tol("exact"))
+
+
+# -- putmask and place -----------------------------------------------------------------------
+def _inplace(np_mod, op, mask_of, values_of):
+    """A copy of x written with np.putmask / np.place, then a nonlinear read-out."""
+    def f(x):
+        y = x.copy()
+        getattr(np_mod, op)(y, mask_of(x), values_of(x))
+        return y * y
+    return f
+
+
+PUTMASK_CASES = [
+    Case("putmask", _inplace(tnp, "putmask", lambda x: x > 0, lambda x: tnp.sin(x[:2]) * 3),
+         (rand((5,)),), np_fun=_inplace(np, "putmask", lambda x: x > 0,
+                                       lambda x: np.sin(x[:2]) * 3)),
+    Case("putmask-2d", _inplace(tnp, "putmask", lambda x: np.array([[1, 0, 1], [0, 1, 1]]),
+                                lambda x: x[::-1]),
+         (rand((2, 3)),), np_fun=_inplace(np, "putmask", lambda x: np.array(
+             [[1, 0, 1], [0, 1, 1]]), lambda x: x[::-1])),
+    Case("place", _inplace(tnp, "place", lambda x: x < 0.5, lambda x: tnp.exp(x[:2])),
+         (rand((2, 3)),), np_fun=_inplace(np, "place", lambda x: x < 0.5,
+                                         lambda x: np.exp(x[:2]))),
+    Case("place-scalar", _inplace(tnp, "place", lambda x: np.array([1, 0, 1, 1]),
+                                  lambda x: x[0] * 2),
+         (rand((4,)),), np_fun=_inplace(np, "place", lambda x: np.array([1, 0, 1, 1]),
+                                        lambda x: x[0] * 2)),
+]
+
+
+@pytest.mark.parametrize("case", PUTMASK_CASES, ids=case_id)
+def test_putmask_and_place_rule(case):
+    check_case(case)
+
+
+def test_putmask_and_place_errors_match_numpy():
+    x = rand((4,))
+    with pytest.raises(tg.TracerConversionError, match="np.putmask"):
+        tg.grad(lambda x: (np.putmask(np.zeros(4), x > 0, x), 0.0)[1])(x)
+    for mod in (np, tnp):
+        with pytest.raises(ValueError, match="Cannot insert from an empty array"):
+            mod.place(x.copy(), x > -9, [])
+        with pytest.raises(ValueError, match="mask and data must be the same size"):
+            mod.putmask(x.copy(), x[:3] > 0, 1.0)
+    with pytest.raises(ValueError, match="Cannot insert from an empty array"):
+        tg.vmap(lambda x: (tnp.place(x, x > -9, []), x)[1])(x[None])
+    with pytest.raises(TypeError, match="must be numpy.ndarray"):
+        tg.grad(lambda x: (tnp.place([0.0, 1.0], [True, False], x[:1]), 0.0)[1])(x)
+
+
+@pytest.mark.parametrize("name, write", [
+    ("copyto", lambda m, a: m.copyto(a, np.arange(6.0).reshape(2, 3), where=a > -1)),
+    ("put", lambda m, a: m.put(a, [0, 4], [7.0, 8.0])),
+    ("fill_diagonal", lambda m, a: m.fill_diagonal(a, 5.0, wrap=True)),
+    ("putmask", lambda m, a: m.putmask(a, a == 0, [1.0, 2.0])),
+])
+def test_in_place_writes_into_plain_arrays_are_numpys(name, write):
+    got, want = np.zeros((2, 3)), np.zeros((2, 3))
+    assert write(tnp, got) is None and write(np, want) is None
+    np.testing.assert_array_equal(got, want)

@@ -313,3 +313,16 @@ def test_linalg_vecdot_and_cross_are_the_standard_functions():
     np.testing.assert_allclose(tnp.linalg.cross(a, b), np.linalg.cross(a, b))
     with pytest.raises(ValueError, match="3-dimensional vectors"):
         tnp.linalg.cross(rand((2,)), rand((2,)))
+
+
+# tensorsolve through np: a row the coverage table cannot probe
+TENSORSOLVE_CASES = [
+    Case("tensorsolve", lambda a, b: np.linalg.tensorsolve(a, b),
+         ((np.eye(4) * 3 + rand((4, 4))).reshape(2, 2, 2, 2), rand((2, 2), seed=1)),
+         np_fun=np.linalg.tensorsolve),
+]
+
+
+@pytest.mark.parametrize("case", TENSORSOLVE_CASES, ids=case_id)
+def test_tensorsolve_rule(case):
+    check_case(case)
