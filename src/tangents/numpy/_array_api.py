@@ -1,7 +1,8 @@
 """The Array API standard's names that NumPy's main namespace lacks or spells differently,
 so that ``tangents.numpy`` is itself an Array API namespace (the one traced values name in
 ``__array_namespace__``): aliases, thin compositions of the differentiable functions, the
-dtype and device helpers, and ``__array_namespace_info__``.
+dtype and device helpers, and ``__array_namespace_info__``; NumPy's own names of the
+shifts (left_shift, right_shift) sit next to the standard's.
 
 Libraries written against the standard (SciPy with ``SCIPY_ARRAY_API=1``, array-api-extra)
 then run on traced values through this namespace and are differentiated as written.
@@ -15,7 +16,7 @@ __all__ = ['__array_api_version__', '__array_namespace_info__', 'acos', 'acosh',
            'unique_counts', 'unique_inverse', 'unique_values', 'isin',
            'cumulative_sum', 'cumulative_prod', 'broadcast_arrays', 'broadcast_shapes',
            'from_dlpack', 'zeros', 'ones', 'empty', 'full', 'eye', 'bool', 'uint16',
-           'uint32', 'uint64', 'special']
+           'uint32', 'uint64', 'special', 'left_shift', 'right_shift']
 
 import builtins
 import importlib
@@ -85,6 +86,7 @@ def _shift(name, ufunc):
 
 bitwise_left_shift = _shift("bitwise_left_shift", np.left_shift)
 bitwise_right_shift = _shift("bitwise_right_shift", np.right_shift)
+left_shift, right_shift = bitwise_left_shift, bitwise_right_shift  # NumPy's names
 
 # d copysign(x, y) / dx = +-1 (+1 where the signs already agree); 0 in y away from y = 0
 copysign_p = builders.elementwise(
@@ -320,7 +322,7 @@ def isin(element, test_elements, assume_unique=False, invert=False, *, kind=None
 
 
 # -- dtypes -----------------------------------------------------------------------------
-def _dtype_of(x):
+def _dtype_or_type(x):
     """The dtype of an array (traced or not), or ``x`` itself (a dtype or scalar type)."""
     return x.dtype if isinstance(x, (Tracer, np.ndarray, np.generic)) else x
 
@@ -341,7 +343,7 @@ def can_cast(from_, to, /):
     >>> can_cast(np.zeros(2, np.float32), np.float64)
     True
     """
-    return np.can_cast(np.dtype(_dtype_of(from_)), to)
+    return np.can_cast(np.dtype(_dtype_or_type(from_)), to)
 
 
 def finfo(type, /):  # noqa: A002 - the standard's name
@@ -351,7 +353,7 @@ def finfo(type, /):  # noqa: A002 - the standard's name
     >>> finfo(np.float32).bits, finfo(np.float32).eps
     (32, np.float32(1.1920929e-07))
     """
-    return np.finfo(_dtype_of(type))
+    return np.finfo(_dtype_or_type(type))
 
 
 def iinfo(type, /):  # noqa: A002 - the standard's name
@@ -360,7 +362,7 @@ def iinfo(type, /):  # noqa: A002 - the standard's name
     >>> iinfo(np.int8).max
     127
     """
-    return np.iinfo(_dtype_of(type))
+    return np.iinfo(_dtype_or_type(type))
 
 
 # -- creation from shapes (constants: plain arrays) ---------------------------------------
