@@ -289,3 +289,92 @@ def test_grad_of_real_function_of_complex_input_follows_the_convention():
     # L(z) = |z|^2 = a^2 + b^2: cotangent dL/da - i dL/db = 2a - 2ib = 2 conj(z)
     z = np.array([0.3 + 0.7j, -1.0 + 0.2j])
     np.testing.assert_allclose(tg.grad(lambda z: np.sum(np.abs(z) ** 2))(z), 2 * np.conj(z))
+
+
+# -- one lifting path (core/lifting.py): every transform checks the same things ---------------
+def _gen(x):
+    yield x * 2.0
+
+
+@pytest.mark.parametrize("name, call", [
+    ("grad", lambda: tg.grad(_gen)(1.0)),
+    ("vjp", lambda: tg.vjp(_gen, np.ones(2))),
+    ("jvp", lambda: tg.jvp(_gen, (np.ones(2),), (np.ones(2),))),
+    ("linearize", lambda: tg.linearize(_gen, np.ones(2))),
+    ("vmap", lambda: tg.vmap(_gen)(np.ones(2))),
+    ("jacrev", lambda: tg.jacrev(_gen)(np.ones(2))),
+    ("jacfwd", lambda: tg.jacfwd(_gen)(np.ones(2))),
+], ids=lambda v: v if isinstance(v, str) else "")
+def test_every_transform_rejects_a_generator_function(name, call):
+    # linearize returned the generator object as its output before
+    with pytest.raises(TypeError, match=rf"^{name}: _gen returned a generator"):
+        call()
+
+
+def _square(x):
+    return x ** 2  # fails on a Python list
+
+
+@pytest.mark.parametrize("name, call", [
+    ("grad", lambda: tg.grad(lambda x: np.sum(_square(x)))([1.0, 2.0])),
+    ("vjp", lambda: tg.vjp(_square, [1.0, 2.0])),
+    ("jvp", lambda: tg.jvp(_square, ([1.0, 2.0],), ([1.0, 1.0],))),
+    ("linearize", lambda: tg.linearize(_square, [1.0, 2.0])),
+    ("vmap", lambda: tg.vmap(lambda x, y: _square(x) + y, in_axes=(None, 0))(
+        [1.0, 2.0], np.ones(3))),
+], ids=lambda v: v if isinstance(v, str) else "")
+def test_a_list_of_numbers_that_the_function_fails_on_is_named_under_every_transform(
+        name, call):
+    # jvp, linearize and vmap let NumPy's "unsupported operand" error through before
+    with pytest.raises(TypeError, match=rf"^{name}: argument 0 of .* is a Python list of 2 "
+                                        r"numbers.*np\.asarray"):
+        call()
+
+
+@pytest.mark.parametrize("name, transform", [
+    ("grad", lambda f: tg.grad(f, has_aux=True)),
+    ("jacrev", lambda f: tg.jacrev(f, has_aux=True)),
+    ("jacfwd", lambda f: tg.jacfwd(f, has_aux=True)),
+    ("vjp", lambda f: lambda x: tg.vjp(f, x, has_aux=True)),
+    ("jvp", lambda f: lambda x: tg.jvp(f, (x,), (x,), has_aux=True)),
+], ids=lambda v: v if isinstance(v, str) else "")
+def test_has_aux_error_names_the_transform_called(name, transform):
+    # jacfwd's said "jvp with has_aux=True" before
+    with pytest.raises(TypeError, match=rf"^{name} with has_aux=True needs the function to "
+                                        r"return a pair \(output, aux\), got tuple"):
+        transform(lambda x: (np.sum(x), x, x))(np.ones(2))
+
+
+def test_error_names_are_built_only_when_an_error_needs_them(monkeypatch):
+    # naming every leaf ("argument 0 (argnums=0) of loss, at ['w']") walks the pytree again,
+    # so the transforms build names on demand: none on a call that raises nothing
+    from tangents.core import lifting
+
+    def fail(*args, **kwargs):
+        raise AssertionError("leaf names built on a call without an error")
+
+    real = lifting._leaf_names
+    monkeypatch.setattr(lifting, "_leaf_names", fail)
+    p = {"w": X, "b": 0.5}
+    tg.grad(lambda p: np.sum(f(p["w"]) * p["b"]))(p)
+    tg.jvp(lambda p: f(p["w"]) * p["b"], (p,), (p,))
+    tg.jacfwd(lambda p: f(p["w"]) * p["b"])(p)
+    monkeypatch.setattr(lifting, "_leaf_names", real)
+    with pytest.raises(TypeError, match=r"grad: argument 0 \(argnums=0\) of .*<lambda>, "
+                                        r"at \['w'\] has dtype int64"):
+        tg.grad(lambda p: np.sum(p["w"]))({"w": np.arange(3)})
+
+
+def test_only_the_lifting_helper_calls_the_function_and_closes_the_trace():
+    # one path for every transform: a transform that set trace.alive itself would be
+    # repeating (and could drift from) the call, output checks and has_aux split of Lift.run
+    import ast
+    import inspect
+
+    from tangents.core import jacobians, lifting, transforms
+    for module in (transforms, jacobians):
+        for node in ast.walk(ast.parse(inspect.getsource(module))):
+            if isinstance(node, ast.Attribute) and node.attr == "alive":
+                raise AssertionError(f"{module.__name__} closes a trace itself (line "
+                                     f"{node.lineno}); use lifting.Lift.run")
+    assert "trace.alive = False" in inspect.getsource(lifting.Lift.run)

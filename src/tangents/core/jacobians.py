@@ -13,22 +13,13 @@ from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 from . import ops
 from . import tree as tree_util
+from .lifting import Argnums, Lift, as_input, split_args
 from .masked import retry_masked
 from .primitive import bind
 from .prims import concatenate_p, move_bdim, reshape_p
 from .tracer import Tracer
-from .transforms import (
-    Argnums,
-    _as_input,
-    _jvp,
-    _jvp_masked_on_nan,
-    _leaf_names,
-    _normalize_argnums,
-    _partial_argnums,
-    _vjp,
-    grad,
-    vmap,
-)
+from .transforms import _jvp, _jvp_masked_on_nan, _vjp, grad, vmap
+from .tree import TreeDef
 
 __all__ = ["jacrev", "jacfwd", "jacobian", "hessian", "hvp", "elementwise_grad"]
 
@@ -52,6 +43,50 @@ def _concat_rows(parts: Sequence[Any]) -> Any:
     return parts[0] if len(parts) == 1 else bind(concatenate_p, *parts, axis=0)
 
 
+# seed(k, basis) -> the leaves pushed (pulled) from the rows ``basis`` of seed leaf k's identity
+Seed = Callable[[int, Any], Sequence[Any]]
+# (f, dyn, nums) -> (blocks[out][in], out_tree, in_tree, aux): one Jacobian's blocks
+Blocks = Callable[[Callable[..., Any], tuple[Any, ...], tuple[int, ...]],
+                  tuple[list[list[Any]], TreeDef, TreeDef, Any]]
+
+
+def _seeded(leaves: Sequence[Any], seed: Seed, chunk_size: int | None) -> list[list[Any]]:
+    """``rows[k][j]``: ``seed`` applied to every row of the identity over leaf k of
+    ``leaves`` (``chunk_size`` rows per call when given), its j-th result's rows stacked
+    into one array ``(leaf k's size,) + result j's shape``."""
+    rows = []
+    for k, x in enumerate(leaves):
+        shape, dt = ops.shape_of(x), ops.dtype_of(x)
+        pieces: list[list[Any]] | None = None
+        for start, stop in _chunks(int(np.prod(shape)), chunk_size):
+            outs = seed(k, _basis(shape, dt, start, stop))
+            pieces = [[] for _ in outs] if pieces is None else pieces
+            for j, t in enumerate(outs):
+                pieces[j].append(t)
+        assert pieces is not None  # _chunks gives at least one chunk
+        rows.append([_concat_rows(p) for p in pieces])
+    return rows
+
+
+def _jacobian_fn(fun: Callable[P, Any], argnums: Argnums, has_aux: bool, op: str,
+                 blocks: Blocks) -> Callable[P, Any]:
+    """What jacrev and jacfwd share: ``argnums`` and ``has_aux``, and the Jacobian as a
+    tree over the outputs of trees over the inputs (one input's block, not a 1-tuple, for
+    an int ``argnums``) from ``blocks``, which computes its leaves shaped ``out + in``."""
+    @functools.wraps(fun)
+    def jac_fn(*args: P.args, **kwargs: P.kwargs) -> Any:
+        single, nums, dyn, f = split_args(fun, argnums, args, kwargs, op)
+        table, out_tree, in_tree, aux = blocks(f, dyn, nums)
+        per_out = []
+        for row in table:
+            in_jac = tree_util.unflatten(in_tree, row)
+            per_out.append(in_jac[0] if single else in_jac)
+        jac = tree_util.unflatten(out_tree, per_out)
+        return (jac, aux) if has_aux else jac
+
+    return jac_fn
+
+
 def jacrev(fun: Callable[P, Any], argnums: Argnums = 0, has_aux: bool = False, *,
            chunk_size: int | None = None) -> Callable[P, Any]:
     """``jacrev(fun, argnums=0, has_aux=False, *, chunk_size=None)``: Jacobian by reverse
@@ -64,38 +99,25 @@ def jacrev(fun: Callable[P, Any], argnums: Argnums = 0, has_aux: bool = False, *
     array([[2., 0.],
            [0., 4.]])
     """
-    @functools.wraps(fun)
-    def jac_fn(*args: P.args, **kwargs: P.kwargs) -> Any:
-        single, nums = _normalize_argnums(argnums, len(args), "jacrev")
-        dyn = tuple(args[i] for i in nums)
-        out, vjp_fn, aux = _vjp(_partial_argnums(fun, args, kwargs, nums), dyn, "jacrev",
-                                has_aux, False, fun, nums)
+    def blocks(f: Callable[..., Any], dyn: tuple[Any, ...], nums: tuple[int, ...]
+               ) -> tuple[list[list[Any]], TreeDef, TreeDef, Any]:
+        out, vjp_fn, aux = _vjp(f, dyn, "jacrev", has_aux, False, fun, nums)
         out_flat, out_tree = tree_util.flatten(out)
         in_flat, in_tree = tree_util.flatten(dyn)
-        per_out = []
-        for k, o in enumerate(out_flat):
-            oshape, odt = ops.shape_of(o), ops.dtype_of(o)
-            n = int(np.prod(oshape))
-            pieces: list[list[Any]] = [[] for _ in in_flat]
-            for start, stop in _chunks(n, chunk_size):
-                basis = _basis(oshape, odt, start, stop)
 
-                def pull(row: Any, k: int = k) -> list[Any]:
-                    cts = [row if j == k else ops.zeros(ops.shape_of(p), ops.dtype_of(p))
-                           for j, p in enumerate(out_flat)]
-                    return tree_util.leaves(vjp_fn(tree_util.unflatten(out_tree, cts)))
+        def pull(k: int, basis: Any) -> list[Any]:
+            def row(ct: Any) -> list[Any]:
+                cts = [ct if j == k else ops.zeros(ops.shape_of(o), ops.dtype_of(o))
+                       for j, o in enumerate(out_flat)]
+                return tree_util.leaves(vjp_fn(tree_util.unflatten(out_tree, cts)))
+            return vmap(row)(basis)
 
-                rows = vmap(pull)(basis)
-                for j, r in enumerate(rows):
-                    pieces[j].append(r)
-            leaves = [_concat_rows(p).reshape(oshape + ops.shape_of(x))
-                      for p, x in zip(pieces, in_flat)]
-            in_jac = tree_util.unflatten(in_tree, leaves)
-            per_out.append(in_jac[0] if single else in_jac)
-        jac = tree_util.unflatten(out_tree, per_out)
-        return (jac, aux) if has_aux else jac
+        rows = _seeded(out_flat, pull, chunk_size)  # rows[out][in]: (out size,) + in shape
+        table = [[bind(reshape_p, r, shape=ops.shape_of(o) + ops.shape_of(x))
+                  for r, x in zip(row, in_flat)] for row, o in zip(rows, out_flat)]
+        return table, out_tree, in_tree, aux
 
-    return jac_fn
+    return _jacobian_fn(fun, argnums, has_aux, "jacrev", blocks)
 
 
 jacobian = jacrev
@@ -116,59 +138,41 @@ def jacfwd(fun: Callable[P, Any], argnums: Argnums = 0, has_aux: bool = False, *
 def _jacfwd(fun: Callable[P, Any], argnums: Argnums, has_aux: bool, chunk_size: int | None,
             op: str, user: Callable[..., Any]) -> Callable[P, Any]:
     """`jacfwd`; errors name the transform ``op`` the user called and ``user``'s arguments."""
-    @functools.wraps(fun)
-    def jac_fn(*args: P.args, **kwargs: P.kwargs) -> Any:
-        single, nums = _normalize_argnums(argnums, len(args), op)
-        dyn = tuple(args[i] for i in nums)
-        f = _partial_argnums(fun, args, kwargs, nums)
-        in_flat, in_tree = tree_util.flatten(dyn)
-        names = _leaf_names(user, dyn, nums, argnums=True)
-        in_flat = [_as_input(x, op, names[k], True) for k, x in enumerate(in_flat)]
+    def blocks(f: Callable[..., Any], dyn: tuple[Any, ...], nums: tuple[int, ...]
+               ) -> tuple[list[list[Any]], TreeDef, TreeDef, Any]:
+        lift = Lift(op, user, dyn, nums)
+        in_flat, in_tree = lift.flat, lift.in_tree
+        primals = tuple(tree_util.unflatten(in_tree, in_flat))
+        out_tree: TreeDef | None = None
         aux = None
-        per_in: list[list[Any]] = []
-        out_tree = None
-        for k, x in enumerate(in_flat):
-            xshape, xdt = ops.shape_of(x), ops.dtype_of(x)
-            n = int(np.prod(xshape))
-            pieces: list[list[Any]] | None = None
-            for start, stop in _chunks(n, chunk_size):
-                basis = _basis(xshape, xdt, start, stop)
 
-                def push(col: Any, k: int = k) -> tuple[Any, Any]:
-                    ts = [col if j == k else ops.zeros(ops.shape_of(p), ops.dtype_of(p))
-                          for j, p in enumerate(in_flat)]
-                    res = _jvp(f, tuple(tree_util.unflatten(in_tree, in_flat)),
-                               tuple(tree_util.unflatten(in_tree, ts)), has_aux, op, user, nums)
-                    return (res[1], res[2]) if has_aux else (res[1], None)
+        def push(k: int, basis: Any) -> list[Any]:
+            nonlocal out_tree, aux
 
-                t_out, aux_b = vmap(push)(basis)
-                if has_aux:
-                    aux = tree_util.map(lambda a: a[0], aux_b)
-                t_flat, out_tree = tree_util.flatten(t_out)
-                pieces = [[] for _ in t_flat] if pieces is None else pieces
-                for j, t in enumerate(t_flat):
-                    pieces[j].append(t)
-            assert pieces is not None  # _chunks gives at least one chunk
-            cols = []
-            for p in pieces:
-                t = _concat_rows(p)                       # (n,) + out_shape
-                oshape = ops.shape_of(t)[1:]
-                t = bind(reshape_p, move_bdim(t, 0, -1), shape=oshape + xshape)
-                cols.append(t)
-            per_in.append(cols)
+            def col(t: Any) -> tuple[Any, Any]:
+                ts = [t if j == k else ops.zeros(ops.shape_of(x), ops.dtype_of(x))
+                      for j, x in enumerate(in_flat)]
+                res = _jvp(f, primals, tuple(tree_util.unflatten(in_tree, ts)), has_aux, op,
+                           user, nums)
+                return (res[1], res[2]) if has_aux else (res[1], None)
+
+            t_out, aux_b = vmap(col)(basis)
+            if has_aux:
+                aux = tree_util.map(lambda a: a[0], aux_b)
+            t_flat, out_tree = tree_util.flatten(t_out)
+            return t_flat
+
+        cols = _seeded(in_flat, push, chunk_size)  # cols[in][out]: (in size,) + out shape
         if out_tree is None:  # no input leaves, so no columns: the output gives the structure
             res = f(*dyn)
             out_tree = tree_util.structure(res[0] if has_aux else res)
             aux = res[1] if has_aux else None
-        # per_in[input][output] -> tree over outputs of trees over inputs
-        out_leaves = []
-        for j in range(out_tree.num_leaves):
-            in_jac = tree_util.unflatten(in_tree, [per_in[i][j] for i in range(len(in_flat))])
-            out_leaves.append(in_jac[0] if single else in_jac)
-        jac = tree_util.unflatten(out_tree, out_leaves)
-        return (jac, aux) if has_aux else jac
+        table = [[bind(reshape_p, move_bdim(c[j], 0, -1),
+                       shape=ops.shape_of(c[j])[1:] + ops.shape_of(x))
+                  for c, x in zip(cols, in_flat)] for j in range(out_tree.num_leaves)]
+        return table, out_tree, in_tree, aux
 
-    return jac_fn
+    return _jacobian_fn(fun, argnums, has_aux, op, blocks)
 
 
 def hessian(fun: Callable[P, Any], argnums: Argnums = 0) -> Callable[P, Any]:
@@ -214,12 +218,11 @@ def elementwise_grad(fun: Callable[P, Any], argnums: int = 0,
 
     @functools.wraps(fun)
     def egrad(*args: P.args, **kwargs: P.kwargs) -> Any:
-        single, nums = _normalize_argnums(argnums, len(args), "elementwise_grad")
+        single, nums, dyn, f = split_args(fun, argnums, args, kwargs, "elementwise_grad")
         if not single:
             raise TypeError("elementwise_grad takes a single argnum")
-        f = _partial_argnums(fun, args, kwargs, nums)
-        x = _as_input(args[nums[0]], "elementwise_grad",
-                      _leaf_names(fun, (args[nums[0]],), nums, argnums=True)[0], True)
+        x = as_input(dyn[0], "elementwise_grad",
+                     lambda: Lift("elementwise_grad", fun, dyn, nums, check=False).name(0), True)
         shape, dt = ops.shape_of(x), ops.dtype_of(x)
         # checked where the input is concrete: inside an outer transform (nested
         # elementwise_grad) the outer call's check covers the composite

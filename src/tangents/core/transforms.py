@@ -4,7 +4,6 @@ to pytrees and ``argnums`` by the helpers at the top."""
 from __future__ import annotations
 
 import functools
-import inspect
 from collections.abc import Callable, Sequence
 from typing import Any, Literal, ParamSpec, overload
 
@@ -14,198 +13,30 @@ from . import ops
 from . import tree as tree_util
 from .batching import BatchTrace, BatchTracer, move_bdim
 from .forward import JVPTrace, JVPTracer, forward_through_tape, tangent_of
+from .lifting import Argnums, Lift, as_input, split_args, unwrap_out
 from .masked import retry_masked
 from .primitive import bind, new_level
 from .prims import broadcast_to_p, reshape_p
 from .reverse import VJPTrace, VJPTracer, backward
-from .tracer import Tracer, TracerConversionError, backend, check_subclass
+from .tracer import Tracer, check_subclass
 from .tree import TreeDef
 
-__all__ = ["grad", "value_and_grad", "vjp", "jvp", "linearize", "vmap"]
+__all__ = ["grad", "value_and_grad", "vjp", "jvp", "linearize", "vmap", "Argnums"]
 
 P = ParamSpec("P")
-# argnums: one argument's position or several (a tuple or list of them)
-Argnums = int | Sequence[int]
-
-
-# -- argument checking -------------------------------------------------------------------
-def _as_input(x: Any, op: str, where: str, need_float: bool) -> Any:
-    """Validate one leaf of a transform's input and return it as an array (or tracer)."""
-    if type(x) is np.ndarray and x.dtype.kind in "fc":
-        return x
-    if isinstance(x, Tracer):
-        dt = x.dtype
-    else:
-        if isinstance(x, np.ndarray):
-            check_subclass(x, op, where)
-        if not isinstance(x, (np.ndarray, np.generic, float, int, complex, bool)):
-            if backend.keep_input(x):
-                pass  # a lazy array library's arrays (Dask) are kept as they are
-            elif hasattr(x, "__array__") or isinstance(x, (list, tuple)):
-                x = np.asarray(x)
-            else:
-                raise TypeError(f"{op}: {where} has type {type(x).__name__}, which is not an "
-                                "array; pass NumPy arrays, Python numbers or pytrees of them")
-        else:
-            x = np.asarray(x)
-        dt = x.dtype
-    if dt.kind in "OSUVMm":
-        raise TypeError(f"{op}: {where} has dtype {dt}, which cannot be differentiated; "
-                        "pass a numeric array (for ragged data, pad it to a rectangular array)")
-    if need_float and dt.kind not in "fc":
-        raise TypeError(f"{op}: {where} has dtype {dt}; derivatives need floating-point "
-                        f"inputs. Convert it with x.astype(float) (or np.float32).")
-    return x
-
-
-def _fun_name(fun: Callable[..., Any]) -> str:
-    # ufuncs have no __qualname__ before NumPy 2.2
-    return (getattr(fun, "__qualname__", None) or getattr(fun, "__name__", None)
-            or type(fun).__name__)
-
-
-def _paths(tree: Any) -> list[str]:
-    """The pytree path of each leaf of ``tree``, in flatten order ("" for a leaf)."""
-    if isinstance(tree, (tuple, list)) and not hasattr(tree, "_fields"):
-        return [f"[{i}]{p}" for i, c in enumerate(tree) for p in _paths(c)]
-    if hasattr(tree, "_fields"):
-        return [f".{k}{p}" for k, c in zip(tree._fields, tree) for p in _paths(c)]
-    if type(tree) is dict:
-        return [f"[{k!r}]{p}" for k in sorted(tree) for p in _paths(tree[k])]
-    if tree is None:
-        return []
-    n = len(tree_util.leaves(tree))
-    return [""] if n == 1 else [f" (leaf {k})" for k in range(n)]
-
-
-def _leaf_names(fun: Callable[..., Any], trees: Sequence[Any], positions: Sequence[int],
-                argnums: bool = False) -> list[str]:
-    """For error messages: each leaf of the arguments ``trees`` (at ``positions``) named as
-    the user wrote it, e.g. "argument 1 (argnums=1) of loss, at ['w']"."""
-    names = []
-    for tree, p in zip(trees, positions):
-        arg = f"argument {p}" + (f" (argnums={p})" if argnums else "")
-        paths = _paths(tree)
-        if len(paths) != len(tree_util.leaves(tree)):  # a registered node: number them
-            paths = [f" (leaf {k})" for k in range(len(tree_util.leaves(tree)))]
-        names += [f"{arg} of {_fun_name(fun)}" + (f", at {q}" if q else "") for q in paths]
-    return names
-
-
-def _check_output(out: Any, op: str, fun: Callable[..., Any]) -> None:
-    if inspect.isgenerator(out):
-        raise TypeError(f"{op}: {_fun_name(fun)} returned a generator (it is a generator "
-                        "function); differentiate a function that returns arrays, e.g. "
-                        "collect the values with np.stack(list(...)) inside it")
-
-
-def _normalize_argnums(argnums: Argnums, nargs: int, op: str) -> tuple[bool, tuple[int, ...]]:
-    if type(argnums) is int and 0 <= argnums < nargs:
-        return True, (argnums,)
-    single = isinstance(argnums, (int, np.integer))
-    try:
-        nums = (argnums,) if isinstance(argnums, (int, np.integer)) else tuple(argnums)
-    except TypeError:
-        raise TypeError(f"{op}: argnums must be an int or a tuple of ints, "
-                        f"got {argnums!r}") from None
-    if not nums:
-        raise ValueError(f"{op}: argnums is empty")
-    out = []
-    for a in nums:
-        if not isinstance(a, (int, np.integer)):
-            raise TypeError(f"{op}: argnums must be an int or a tuple of ints, got {argnums!r}")
-        if not -nargs <= a < nargs:
-            raise ValueError(f"{op}: argnums={argnums!r} but the function was called with "
-                             f"{nargs} positional argument(s)")
-        out.append(int(a) % nargs)
-    if len(set(out)) != len(out):
-        raise ValueError(f"{op}: argnums={argnums!r} names the same argument twice")
-    return single, tuple(out)
-
-
-def _partial_argnums(fun: Callable[..., Any], args: Sequence[Any], kwargs: dict[str, Any],
-                     nums: Sequence[int]) -> Callable[..., Any]:
-    """``fun`` as a function of the arguments at ``nums`` only."""
-    def partial(*dyn: Any) -> Any:
-        full = list(args)
-        for i, v in zip(nums, dyn):
-            full[i] = v
-        return fun(*full, **kwargs)
-    return partial
-
-
-def _unwrap_out(x: Any, trace: Any) -> Any:
-    """The primal of an output leaf (a tracer of ``trace``) or the leaf itself."""
-    if isinstance(x, Tracer) and x._trace is trace:
-        return x._s0  # its primal, whatever the trace's kind
-    return x
 
 
 # -- reverse mode ------------------------------------------------------------------------
-def _trace_vjp(fun: Callable[..., Any], primals: Sequence[Any], op: str, has_aux: bool,
-               user: Callable[..., Any] | None = None,
-               positions: Sequence[int] | None = None
-               ) -> tuple[VJPTrace, list[Any], TreeDef, list[Any], TreeDef, list[Any], Any]:
-    """Run ``fun`` on reverse-mode tracers of the leaves of ``primals``; ``user`` is the
-    user's function and ``positions`` the argument numbers of ``primals`` (for errors).
+def _trace_vjp(fun: Callable[..., Any], lift: Lift, has_aux: bool
+               ) -> tuple[VJPTrace, list[Any], TreeDef, list[Any], Any]:
+    """Run ``fun`` on reverse-mode tracers of ``lift``'s leaves.
 
-    Returns ``(trace, flat_inputs, in_tree, out_flat, out_tree, out_primals, aux)``; the
-    inputs are the first ``len(flat_inputs)`` nodes of the trace's tape."""
-    user = fun if user is None else user
-    positions = range(len(primals)) if positions is None else positions
-    flat, in_tree = tree_util.flatten(primals)
-    names = _leaf_names(user, primals, positions, argnums=op in ("grad", "jacrev", "hessian"))
-    flat = [_as_input(x, op, names[i], True) for i, x in enumerate(flat)]
+    Returns ``(trace, out_flat, out_tree, out_primals, aux)``; the inputs are the first
+    ``len(lift.flat)`` nodes of the trace's tape."""
     trace = VJPTrace(new_level())
-    ins = [trace.new_input(x) for x in flat]
-    try:
-        out = fun(*tree_util.unflatten(in_tree, ins))
-    except TypeError as err:
-        _list_input_error(err, primals, op, user, positions)
-        raise
-    except ValueError as err:
-        _unhide_conversion(err)
-        raise
-    finally:
-        trace.alive = False
-    _check_output(out, op, user)
-    aux = None
-    if has_aux:
-        if not (isinstance(out, (tuple, list)) and len(out) == 2):
-            raise TypeError(f"{op} with has_aux=True needs the function to return a pair "
-                            f"(output, aux), got {type(out).__name__}")
-        out, aux = out
-        aux = tree_util.map(lambda a: _unwrap_out(a, trace), aux)
+    out, aux = lift.run(fun, trace, [trace.new_input(x) for x in lift.flat], has_aux)
     out_flat, out_tree = tree_util.flatten(out)
-    out_primals = [_unwrap_out(o, trace) for o in out_flat]
-    return trace, flat, in_tree, out_flat, out_tree, out_primals, aux
-
-
-def _unhide_conversion(err: ValueError) -> None:
-    """Raise the tracer-conversion error that NumPy replaced with its own ValueError
-    (``out[i, j] = y`` into a plain array calls ``float(y)``, and NumPy reports "setting an
-    array element with a sequence"), at the user's line."""
-    cause = err.__cause__
-    if isinstance(cause, TracerConversionError):
-        raise cause.with_traceback(err.__traceback__) from None
-
-
-def _list_input_error(err: TypeError, primals: Sequence[Any], op: str, fun: Callable[..., Any],
-                      positions: Sequence[int]) -> None:
-    """A list of numbers is a pytree of scalars, not an array: when the function then fails
-    on it (``x ** 2`` on a list), raise an error that says so."""
-    for p, tree in zip(positions, primals):
-        if isinstance(tree, (list, tuple)) and tree:
-            leaves = tree_util.leaves(tree)
-            if leaves and all(isinstance(v, (int, float, complex, np.number)) for v in leaves):
-                msg = (f"{op}: argument {p} of {_fun_name(fun)} is a Python "
-                       f"{type(tree).__name__} of {len(leaves)} numbers, which tangents (as "
-                       f"JAX) treats as a pytree of {len(leaves)} separate scalars, not as an "
-                       f"array, and the function failed on it ({err}). If it expects an "
-                       "array, pass np.asarray(x) (a ragged list cannot be one: pad it to a "
-                       "rectangular array first).")
-                raise (TracerConversionError(msg) if isinstance(err, TracerConversionError)
-                       else TypeError(msg)) from err
+    return trace, out_flat, out_tree, [unwrap_out(o, trace) for o in out_flat], aux
 
 
 def _input_cotangents(cts: dict[int, Any], flat: Sequence[Any]) -> list[Any]:
@@ -216,7 +47,7 @@ def _input_cotangents(cts: dict[int, Any], flat: Sequence[Any]) -> list[Any]:
     for i, x in enumerate(flat):
         c = cts.get(i)
         if c is None:
-            c = ops.zeros(ops.shape_of(x), ops.dtype_of(x))
+            c = ops.zeros_like(x)
         elif type(c) is np.ndarray and not c.flags.writeable:
             c = c.copy()
         out.append(c)
@@ -226,8 +57,9 @@ def _input_cotangents(cts: dict[int, Any], flat: Sequence[Any]) -> list[Any]:
 def _vjp(fun: Callable[..., Any], primals: Sequence[Any], op: str, has_aux: bool, release: bool,
          user: Callable[..., Any] | None = None,
          positions: Sequence[int] | None = None) -> tuple[Any, Callable[[Any], Any], Any]:
-    trace, flat, in_tree, out_flat, out_tree, out_primals, aux = _trace_vjp(
-        fun, primals, op, has_aux, user, positions)
+    lift = Lift(op, fun if user is None else user, primals, positions)
+    flat, in_tree = lift.flat, lift.in_tree
+    trace, out_flat, out_tree, out_primals, aux = _trace_vjp(fun, lift, has_aux)
 
     def vjp_fn(ct: Any) -> Any:
         ct_flat, ct_tree = tree_util.flatten(ct)
@@ -280,15 +112,14 @@ def value_and_grad(fun: Callable[P, Any], argnums: Argnums = 0, has_aux: bool = 
     """
     @functools.wraps(fun)
     def value_and_grad_fn(*args: P.args, **kwargs: P.kwargs) -> tuple[Any, Any]:
-        single, nums = _normalize_argnums(argnums, len(args), "grad")
-        dyn = tuple(args[i] for i in nums)
+        single, nums, dyn, f = split_args(fun, argnums, args, kwargs, "grad")
         if holomorphic:
             for i, leaf in enumerate(tree_util.leaves(dyn)):
                 if ops.dtype_of(leaf if hasattr(leaf, "dtype") else np.asarray(leaf)).kind != "c":
                     raise TypeError(f"grad with holomorphic=True needs complex inputs; input leaf "
                                     f"{i} is real. Convert it with x.astype(complex).")
-        trace, flat, in_tree, out_flat, out_tree, out_primals, aux = _trace_vjp(
-            _partial_argnums(fun, args, kwargs, nums), dyn, "grad", has_aux, fun, nums)
+        lift = Lift("grad", fun, dyn, nums)
+        trace, out_flat, out_tree, out_primals, aux = _trace_vjp(f, lift, has_aux)
         is_leaf = out_tree.kind == "leaf"
         ans = out_primals[0] if is_leaf else tree_util.unflatten(out_tree, out_primals)
         if not is_leaf or ops.shape_of(ans) != ():
@@ -306,7 +137,7 @@ def value_and_grad(fun: Callable[P, Any], argnums: Argnums = 0, has_aux: bool = 
             cts = backward(trace.tape, [(out, ops.ones_like(ans))], True)
         else:
             cts = {}
-        g = tree_util.unflatten(in_tree, _input_cotangents(cts, flat))
+        g = tree_util.unflatten(lift.in_tree, _input_cotangents(cts, lift.flat))
         g = g[0] if single else g
         return ((ans, aux), g) if has_aux else (ans, g)
 
@@ -362,37 +193,21 @@ def _jvp(fun: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any
     and argument numbers (``user``, ``positions``) where ``fun`` is a partial of it."""
     if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
         raise TypeError("jvp: primals and tangents must be tuples, e.g. jvp(f, (x,), (v,))")
-    user = fun if user is None else user
-    p_flat, p_tree = tree_util.flatten(tuple(primals))
+    lift = Lift(op, fun if user is None else user, tuple(primals), positions, check=False)
     t_flat, t_tree = tree_util.flatten(tuple(tangents))
-    if p_tree != t_tree:
-        raise ValueError(f"{op}: primals {p_tree} and tangents {t_tree} differ in structure")
-    names = _leaf_names(user, primals, range(len(primals)) if positions is None else positions,
-                        argnums=op != "jvp")
-    p_flat = [_as_input(x, op, names[i], True) for i, x in enumerate(p_flat)]
+    if lift.in_tree != t_tree:
+        raise ValueError(f"{op}: primals {lift.in_tree} and tangents {t_tree} differ in "
+                         "structure")
+    lift.check()
     trace = JVPTrace(new_level())
     ins = []
-    for i, (p, t) in enumerate(zip(p_flat, t_flat)):
-        t = _as_input(t, op, f"the tangent for {names[i]}", True)
+    for i, (p, t) in enumerate(zip(lift.flat, t_flat)):
+        t = as_input(t, op, functools.partial(lift.name, i, "the tangent for "), True)
         if ops.shape_of(t) != ops.shape_of(p):
-            raise ValueError(f"{op}: the tangent for {names[i]} has shape {ops.shape_of(t)} "
-                             f"but the argument has shape {ops.shape_of(p)}")
+            raise ValueError(f"{op}: the tangent for {lift.name(i)} has shape "
+                             f"{ops.shape_of(t)} but the argument has shape {ops.shape_of(p)}")
         ins.append(JVPTracer(trace, p, ops.cast(t, ops.dtype_of(p))))
-    try:
-        out = fun(*tree_util.unflatten(p_tree, ins))
-    except ValueError as err:
-        _unhide_conversion(err)
-        raise
-    finally:
-        trace.alive = False
-    _check_output(out, op, user)
-    aux = None
-    if has_aux:
-        if not (isinstance(out, (tuple, list)) and len(out) == 2):
-            raise TypeError("jvp with has_aux=True needs the function to return a pair "
-                            f"(output, aux), got {type(out).__name__}")
-        out, aux = out
-        aux = tree_util.map(lambda a: _unwrap_out(a, trace), aux)
+    out, aux = lift.run(fun, trace, ins, has_aux)
     out_flat, out_tree = tree_util.flatten(out)
     primals_out, tangents_out = [], []
     for o in out_flat:
@@ -401,7 +216,7 @@ def _jvp(fun: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any
             tangents_out.append(tangent_of(o))
         else:
             primals_out.append(o)
-            tangents_out.append(ops.zeros(ops.shape_of(o), ops.dtype_of(o)))
+            tangents_out.append(ops.zeros_like(o))
     res = (tree_util.unflatten(out_tree, primals_out), tree_util.unflatten(out_tree, tangents_out))
     return res + (aux,) if has_aux else res
 
@@ -417,21 +232,14 @@ def linearize(fun: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[...
     >>> f_jvp(np.ones(2))
     array([1., 1.])
     """
-    flat, in_tree = tree_util.flatten(primals)
-    names = _leaf_names(fun, primals, range(len(primals)))
-    flat = [_as_input(x, "linearize", names[i], True) for i, x in enumerate(flat)]
+    lift = Lift("linearize", fun, primals)
+    flat, in_tree = lift.flat, lift.in_tree
     trace = VJPTrace(new_level())
     ins = [trace.new_input(x) for x in flat]
     in_index = [t.index for t in ins]  # read now: fun may update its inputs in place
-    try:
-        out = fun(*tree_util.unflatten(in_tree, ins))
-    except ValueError as err:
-        _unhide_conversion(err)
-        raise
-    finally:
-        trace.alive = False
+    out, _ = lift.run(fun, trace, ins)
     out_flat, out_tree = tree_util.flatten(out)
-    out_primals = [_unwrap_out(o, trace) for o in out_flat]
+    out_primals = [unwrap_out(o, trace) for o in out_flat]
     traced = [o for o in out_flat if isinstance(o, VJPTracer) and o._trace is trace]
 
     def jvp_fn(*tangents: Any) -> Any:
@@ -440,7 +248,7 @@ def linearize(fun: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[...
             raise ValueError(f"linearize: tangents {t_tree} do not match primals {in_tree}")
         seeds = {}
         for i, (index, v, x) in enumerate(zip(in_index, t_flat, flat)):
-            v = _as_input(v, "linearize", f"tangent leaf {i}", True)
+            v = as_input(v, "linearize", f"tangent leaf {i}", True)
             if ops.shape_of(v) != ops.shape_of(x):
                 raise ValueError(f"linearize: tangent leaf {i} has shape {ops.shape_of(v)} but "
                                  f"its primal has shape {ops.shape_of(x)}")
@@ -479,7 +287,7 @@ def vmap(fun: Callable[P, Any], in_axes: Any = 0, out_axes: Any = 0, *,
                 else in_axes
             return vmap(lambda *a: call(*a[:n], **dict(zip(keys, a[n:]))), spec, out_axes,
                         axis_size=axis_size)(*args, *[kwargs[k] for k in keys])
-        flat, in_tree = tree_util.flatten(args)
+        lift = Lift("vmap", fun, args, check=False)  # vmap maps integer arrays too
         spec = tuple(in_axes) if isinstance(in_axes, list) else in_axes
         if len(args) == 1 and not isinstance(spec, tuple) and \
                 tree_util.structure(spec).kind not in ("leaf", "none"):  # the one arg's prefix
@@ -487,7 +295,7 @@ def vmap(fun: Callable[P, Any], in_axes: Any = 0, out_axes: Any = 0, *,
         axes = _broadcast_prefix(spec, args, "in_axes")
         size = axis_size
         vals = []
-        for i, (x, ax) in enumerate(zip(flat, axes)):
+        for i, (x, ax) in enumerate(zip(lift.flat, axes)):
             if not isinstance(x, Tracer):
                 if isinstance(x, np.ndarray):
                     check_subclass(x, "vmap", f"input leaf {i}")
@@ -509,11 +317,7 @@ def vmap(fun: Callable[P, Any], in_axes: Any = 0, out_axes: Any = 0, *,
             raise ValueError("vmap: no input is mapped (all in_axes are None); pass axis_size=")
         trace = BatchTrace(new_level(), size)
         ins = [x if ax is None else BatchTracer(trace, x, ax) for x, ax in vals]
-        try:
-            out = call(*tree_util.unflatten(in_tree, ins))
-        finally:
-            trace.alive = False
-        _check_output(out, "vmap", fun)
+        out, _ = lift.run(call, trace, ins)
         out_flat, out_tree = tree_util.flatten(out)
         oaxes = _broadcast_prefix(out_axes, out, "out_axes")
         res = []
