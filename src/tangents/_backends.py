@@ -28,6 +28,55 @@ def _keep_input(x):
     return type(x).__module__.startswith("dask")  # Dask arrays are kept lazy
 
 
+def _numpy_add_at(ct, index, shape):
+    out = np.zeros(shape, ct.dtype)
+    np.add.at(out, index, ct)
+    return out
+
+
+def _dask_add_at(ct, index, shape):
+    """Zeros of ``shape`` with the Dask cotangent ``ct`` added at ``index``, lazily: a basic
+    index writes ``ct`` into Dask zeros that keep its chunks along the axes it takes whole;
+    an advanced one (repeated entries accumulate) is one np.add.at task over ``ct``'s
+    chunks, meant for cotangents of parameter size."""
+    if not _keep_input(ct):
+        return None
+    import dask
+    import dask.array as da
+
+    if any(isinstance(e, (np.ndarray, bool)) for e in index):
+        task = dask.delayed(_numpy_add_at, pure=True)(ct, index, shape)
+        return da.from_delayed(task, shape, ct.dtype)
+    index = _expand_ellipsis(index, len(shape))
+    if None in index:  # a None entry gave ct an axis of length one that the zeros lack
+        ct_axes = [e for e in index if not isinstance(e, int)]  # an int takes no ct axis
+        ct = ct.reshape(tuple(n for e, n in zip(ct_axes, ct.shape) if e is not None))
+        index = tuple(e for e in index if e is not None)
+    # an axis taken whole (a full slice) keeps ct's chunks; Dask picks the others
+    ct_chunks, chunks = iter(ct.chunks), []
+    for e in index:
+        if isinstance(e, slice):
+            along = next(ct_chunks)
+            chunks.append(along if e == slice(None) else "auto")
+        else:
+            chunks.append("auto")
+    out = da.zeros(shape, dtype=ct.dtype, chunks=chunks)
+    out[index] = ct
+    return out
+
+
+def _expand_ellipsis(index, ndim):
+    """A basic index with its Ellipsis written out as full slices, and full slices for
+    the trailing axes it leaves out."""
+    taken = sum(1 for e in index if e is not None and e is not Ellipsis)
+    out = []
+    for e in index:
+        out.extend([slice(None)] * (ndim - taken) if e is Ellipsis else [e])
+    if Ellipsis not in index:
+        out.extend([slice(None)] * (ndim - taken))
+    return tuple(out)
+
+
 # Each check runs in Tracer.__array__: frame 0 is the check, 1 __array__, 2 the Python code
 # whose np.asarray (or np.array, or assignment into an ndarray) converts the tracer.
 def _np_vectorize_check(tracer):
@@ -108,6 +157,7 @@ def _scipy_array_api_advice():
 backend.namespace = tnp
 backend.foreign_ufunc = _foreign_ufunc
 backend.keep_input = _keep_input
+backend.lazy_add_at = _dask_add_at
 backend.conversion_checks[:] = [_np_vectorize_check, _converter_check, _numpy_ma_check,
                                 _scipy_check]
 

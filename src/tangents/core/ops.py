@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 
 from .primitive import bind
-from .prims import add_p, astype_p, broadcast_to_p, real_p, unbroadcast  # noqa: F401
+from .prims import add_p, astype_p, broadcast_to_p, real_p, unbroadcast, zeros_like  # noqa: F401
+from .prims import ones_like as _ones_like
 from .tracer import Tracer
 
 
@@ -91,4 +92,4 @@ def full_like(x, fill):
 
 
 def ones_like(x):
-    return np.ones(shape_of(x), dtype_of(x))
+    return _ones_like(x)  # of x's array type where a transform keeps it lazy (Dask)

@@ -9,12 +9,13 @@ import math
 import numpy as np
 
 from .primitive import Primitive, bind
+from .tracer import backend, primal_value
 
 __all__ = ["add_p", "sum_p", "reshape_p", "transpose_p", "broadcast_to_p", "astype_p",
            "real_p", "concatenate_p", "split_p", "zero_where_p", "nan_product_mask_p",
            "unbroadcast", "reduced_shape", "keepdims_shape", "expand_reduced", "reduction_blocks",
-           "move_bdim", "batch_elementwise", "batch_unary", "batch_axis_op", "batch_matrices",
-           "batch_by_loop"]
+           "zeros_like", "ones_like", "move_bdim", "batch_elementwise", "batch_unary",
+           "batch_axis_op", "batch_matrices", "batch_by_loop"]
 
 
 def _shape(x):
@@ -23,6 +24,40 @@ def _shape(x):
 
 def _dtype(x):
     return x.dtype if hasattr(x, "dtype") else np.result_type(x)
+
+
+# -- seeds and zeros of the interpreters ----------------------------------------------------
+def _kept_array(x):
+    """The array under ``x``'s tracers when a transform keeps its type (a Dask array, see
+    `backend.keep_input`) and it has ``x``'s shape, else None."""
+    p = primal_value(x)
+    if type(p) is np.ndarray or not backend.keep_input(p) or p.shape != _shape(x):
+        return None
+    return p
+
+
+def zeros_like(x, dtype=None):
+    """Zeros of ``x``'s shape and dtype (or ``dtype``): a plain array, or for a value a
+    transform keeps lazy, one of its own library, chunked like it (NumPy's ``zeros_like``
+    dispatches there), so that no derivative of a Dask value is an O(size) NumPy array.
+
+    >>> zeros_like(np.ones(2, np.float32))
+    array([0., 0.], dtype=float32)
+    """
+    dt = _dtype(x) if dtype is None else dtype
+    kept = _kept_array(x)
+    return np.zeros(_shape(x), dt) if kept is None else np.zeros_like(kept, dtype=dt)
+
+
+def ones_like(x):
+    """Ones of ``x``'s shape and dtype, of its array type as in `zeros_like` (the reverse
+    pass's seed).
+
+    >>> ones_like(2.0)
+    array(1.)
+    """
+    kept = _kept_array(x)
+    return np.ones(_shape(x), _dtype(x)) if kept is None else np.ones_like(kept)
 
 
 # -- batching rules' builders (batching.py re-exports them) ---------------------------------
@@ -301,7 +336,7 @@ split_p = Primitive("split", _split_impl, multiple_results=True)
 def _concatenate_jvp(args, tangents, ans, *, axis):
     if all(t is None for t in tangents):
         return None
-    ts = [np.zeros(_shape(x), _dtype(ans)) if t is None else t for x, t in zip(args, tangents)]
+    ts = [zeros_like(x, _dtype(ans)) if t is None else t for x, t in zip(args, tangents)]
     return bind(concatenate_p, *ts, axis=axis)
 
 

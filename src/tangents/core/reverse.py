@@ -173,7 +173,7 @@ def backward(tape, seeds, release):
             outs = [cts.pop((i, k), None) for k in range(len(ans))]
             if all(c is None for c in outs):
                 continue
-            ct = [ops.zeros(ops.shape_of(a), ops.dtype_of(a)) if c is None else c
+            ct = [ops.zeros_like(a) if c is None else c
                   for a, c in zip(ans, outs)]
         else:
             ct = cts.pop(i, None)

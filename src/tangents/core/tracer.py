@@ -37,7 +37,10 @@ class _Backend:
     * ``foreign_ufunc(ufunc) -> (handler or None, owner)``: a ufunc that is not NumPy's
       (SciPy's), its handler registered on demand and the module it comes from;
     * ``keep_input(x) -> bool``: whether a transform takes an array-like input as it is
-      (a lazy array library's arrays) instead of converting it with ``np.asarray``.
+      (a lazy array library's arrays) instead of converting it with ``np.asarray``;
+    * ``lazy_add_at(ct, index, shape)``: the transpose of ``x[index]`` for a cotangent of such
+      a library (zeros of ``shape`` with ``ct`` added at ``index``), built by that library,
+      or None when ``ct`` is not one of its arrays.
     """
 
     def __init__(self):
@@ -45,6 +48,7 @@ class _Backend:
         self.conversion_checks = []
         self.foreign_ufunc = lambda ufunc: (None, "numpy")
         self.keep_input = lambda x: False
+        self.lazy_add_at = lambda ct, index, shape: None
 
 
 backend = _Backend()

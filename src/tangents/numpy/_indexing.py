@@ -15,6 +15,7 @@ import operator
 import numpy as np
 
 from ..core import Primitive, Tracer, bind, builders, function_handlers, move_bdim, record_view
+from ..core.tracer import backend
 from ._dispatch import dtype_of, implements, normalize_axis, shape_of
 from ._elementwise import clip
 from ._shape import broadcast_to, expand_dims, ravel, reshape
@@ -112,6 +113,10 @@ def _getitem_impl(x, *dyn, idx):
 
 
 def _add_at_impl(ct, *dyn, shape, idx):
+    if type(ct) is not np.ndarray:  # a lazy library's cotangent (Dask) is scattered by it
+        lazy = backend.lazy_add_at(ct, _fill(idx, dyn), shape)
+        if lazy is not None:
+            return lazy
     out = np.zeros(shape, dtype_of(ct))
     index = _fill(idx, dyn)
     if any(_is_array(e) for e in idx):
