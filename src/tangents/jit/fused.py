@@ -22,9 +22,17 @@ import tempfile
 
 import numpy as np
 
-from .executor import _READS, GuardMiss, _call_line, _copy, _outputs, _read_item, \
-    _same_array, _same_number
-from .ir import Eqn, Guard, Var
+from .executor import (
+    _READS,
+    GuardMiss,
+    _call_line,
+    _copy,
+    _outputs,
+    _read_item,
+    _same_array,
+    _same_number,
+)
+from .ir import Eqn, Var
 
 __all__ = ["compile_fused", "cache_dir", "ELEMENTWISE"]
 
@@ -56,10 +64,13 @@ _COMPARE = {"equal": "==", "not_equal": "!=", "less": "<", "less_equal": "<=",
             "greater": ">", "greater_equal": ">="}
 _LOGICAL = {"logical_and": "({a} and {b})", "logical_or": "({a} or {b})",
             "logical_xor": "({a} != {b})", "logical_not": "(not {a})"}
+# on booleans only: NumPy's bitwise operations are the logical ones
+_BITWISE = {"bitwise_and": "({a} and {b})", "bitwise_or": "({a} or {b})",
+            "bitwise_xor": "({a} != {b})", "invert": "(not {a})"}
 _TESTS = {"isnan": "({a} != {a})", "isinf": "np.isinf({a})", "isfinite": "np.isfinite({a})"}
 # every fused elementwise primitive (tests/jit/test_fused.py checks each against NumPy)
 ELEMENTWISE = frozenset(_ARITH) | frozenset(_COMPARE) | frozenset(_LOGICAL) | frozenset(_TESTS) \
-    | {"where", "astype", "broadcast_to"}
+    | frozenset(_BITWISE) | {"where", "astype", "broadcast_to"}
 _REDUCE = {"sum", "amax", "amin"}
 
 
@@ -101,6 +112,9 @@ def _kind(e):
         return None
     if name in _ARITH and out.dtype not in _FLOATS:
         return None  # integer and boolean arithmetic stay NumPy's
+    if name in _BITWISE and any(type(a) is Var and a.dtype != _BOOL or
+                                type(a) is not Var and type(a) is not bool for a in e.ins):
+        return None
     return "elem"
 
 
@@ -251,7 +265,10 @@ class _KernelSource:
         key = (base.id, tuple(idx))
         if key not in loads:
             loads[key] = f"l{len(loads)}"
-            body.append(f"{loads[key]} = {self._array(base)}[{_index(idx)}]")
+            name = self._array(base)
+            if base in self.args and not base.shape:
+                idx = None  # a 0-d argument comes in as a scalar
+            body.append(f"{loads[key]} = {name}" + ("" if idx is None else f"[{_index(idx)}]"))
         return loads[key]
 
     def _nest(self, shape, ops):
@@ -286,9 +303,8 @@ class _KernelSource:
 
     def _expr(self, e, shape, loads, body):
         name, out = e.prim.name, e.outs[0]
-        ops = []
-        for a in e.ins:
-            ops.append((self._load(a, shape, loads, body), a.dtype) if type(a) is Var else (a, None))
+        ops = [(self._load(a, shape, loads, body), a.dtype) if type(a) is Var else (a, None)
+               for a in e.ins]
         if name in ("broadcast_to", "astype"):
             return _cast(ops[0][0], ops[0][1], out.dtype)
         if name == "where":
@@ -296,7 +312,7 @@ class _KernelSource:
             return f"({x} if {c} else {y})"
         if name in _ARITH:
             work = out.dtype
-        elif name in _LOGICAL:
+        elif name in _LOGICAL or name in _BITWISE:
             work = _BOOL
         else:  # comparisons and tests: NumPy's common type, Python numbers weak
             work = np.result_type(*[dt if dt is not None else o for o, dt in ops])
@@ -305,14 +321,16 @@ class _KernelSource:
         args = [_operand(o, work) for o in ops]
         if name in _COMPARE:
             return f"({args[0]} {_COMPARE[name]} {args[1]})"
-        table = _ARITH if name in _ARITH else _LOGICAL if name in _LOGICAL else _TESTS
-        return table[name].format(**dict(zip("ab", args)))
+        for table in (_ARITH, _LOGICAL, _BITWISE, _TESTS):
+            if name in table:
+                return table[name].format(**dict(zip("ab", args)))
 
     def _reduce(self, e, shape, loads, pre, body, post):
         x, out = e.ins[0], e.outs[0]
         axes = _axes(e.params["axis"], len(shape))
         keep = e.params["keepdims"]
-        idx = [("0" if keep else None) if j in axes else i for j, i in enumerate(_loop_index(shape))]
+        idx = [("0" if keep else None) if j in axes else i
+               for j, i in enumerate(_loop_index(shape))]
         at = f"[{_index([i for i in idx if i is not None])}]"
         v = self._load(x, shape, loads, body)
         acc = f"a{out.id}"
@@ -363,7 +381,7 @@ def compile_fused(program, alias_ok=()):
         ns[repr(v)] = c
     guard_no = {id(e): i for i, e in enumerate(program.guards)}
     lines = [f"def run({', '.join(repr(v) for v in program.invars)}):"]
-    sources = []
+    kernels_used = []  # numba dispatchers; each one's source is its py_source
     for item in items:
         if item[0] == "py":
             _, e, pos = item
@@ -381,9 +399,9 @@ def compile_fused(program, alias_ok=()):
         if src.rets:
             name = f"_K{k.number}"
             ns[name] = _load_kernel(src)
-            sources.append(ns[name].py_source)
+            kernels_used.append(ns[name])
             rets = "".join(f"{v!r}, " for v in src.rets)
-            lines.append(f"    {rets}= {name}({', '.join(repr(v) for v in src.args)})")
+            lines.append(f"    {rets}= {name}({', '.join(_arg(v) for v in src.args)})")
             # NumPy's ufuncs and reductions give a scalar, not a 0-d array
             lines += [f"    {v!r} = {v!r}[()]" for v in src.rets if not v.shape]
         for j, e in enumerate(k.aliases):
@@ -396,8 +414,12 @@ def compile_fused(program, alias_ok=()):
     exec(compile(source, "<tg.jit fused program>", "exec"), ns)  # noqa: S102 - generated
     run = ns["run"]
     run.source = source
-    run.kernels = sources
+    run.kernels = kernels_used
     return run
+
+
+def _arg(v):
+    return repr(v) if v.shape else f"{v!r}[()]"  # a 0-d value goes in as a NumPy scalar
 
 
 def _index_of(x):
@@ -507,5 +529,5 @@ def _compile_now(disp, args):
     """Compile for C-contiguous arguments now (from numba's cache when it has them), so the
     first call does not pay for it; other layouts compile on the call that needs them."""
     from numba import from_dtype, types
-    disp.compile(tuple(types.Array(from_dtype(v.dtype), len(v.shape), "C")
-                       for v in args))
+    disp.compile(tuple(types.Array(from_dtype(v.dtype), len(v.shape), "C") if v.shape
+                       else from_dtype(v.dtype) for v in args))

@@ -1,0 +1,219 @@
+"""The fused (numba) executor of tg.jit: values equal eager's (rtol from the harness's
+"roundoff" row), float32 kept, broadcasting, reductions along any axes, reverse passes'
+unbroadcast sums, NaN/inf, 0-d and empty arrays, one kernel per fusable run, the disk cache
+reused by a new process, and the executor's choice."""
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+from harness import rand, tol
+
+import tangents as tg
+from tangents.jit import executor as jit_executor
+from tangents.jit.fused import ELEMENTWISE, compile_fused
+
+numba = pytest.importorskip("numba")  # the module itself imports numba only when compiling
+
+
+
+@pytest.fixture(autouse=True)
+def executor(monkeypatch):
+    """This file's tests are the fused executor's (conftest's runs every other file twice)."""
+    monkeypatch.setenv("TANGENTS_JIT_EXECUTOR", "fused")
+    return "fused"
+
+
+# values every elementwise row is checked on: signs, zeros, both infinities and NaN
+SPECIAL = np.array([-2.5, -1.0, -0.0, 0.0, 0.3, 0.5, 1.0, 2.0, np.inf, -np.inf, np.nan])
+
+
+def fused(fun, *args):
+    """``fun``'s staged program run by the fused executor, and its kernels."""
+    program = tg.jit(fun).lower(*args).program
+    run = compile_fused(program)
+    return run(*args), run.kernels
+
+
+def check(fun, *args, kernels=None):
+    got, ks = fused(fun, *args)
+    want = fun(*args)
+    want = list(want) if isinstance(want, tuple) else [want]
+    assert len(got) == len(want)
+    for g, w in zip(got, want):
+        assert np.result_type(g) == np.result_type(w)
+        assert np.shape(g) == np.shape(w) and type(g) is type(w)
+        if np.result_type(w).kind == "f":
+            np.testing.assert_allclose(g, w, equal_nan=True, **tol("roundoff", np.result_type(w)))
+        else:
+            np.testing.assert_array_equal(g, w)
+    if kernels is not None:
+        assert len(ks) == kernels
+    return ks
+
+
+def _row(name):
+    """A function applying primitive ``name`` to (x, y)."""
+    if name == "where":
+        return lambda x, y: np.where(x > y, x, y)
+    if name == "astype":
+        return lambda x, y: ((x > y).astype(x.dtype), x.astype(np.float32) * 2,
+                             y.astype(np.float64) + 1)
+    if name == "broadcast_to":
+        return lambda x, y: np.broadcast_to(x[:, None], (x.shape[0], 3)) * 2
+    if name.startswith("logical") or name.startswith("bitwise") or name == "invert":
+        f = getattr(np, name)
+        return (lambda x, y: f(x > 0)) if name in ("logical_not", "invert") else \
+            (lambda x, y: f(x > 0, y > 0))
+    f = getattr(np, name)
+    return (lambda x, y: f(x, y)) if f.nin == 2 else (lambda x, y: f(x))
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name", sorted(ELEMENTWISE))
+def test_every_elementwise_row_equals_numpy(name, dtype):
+    x = np.repeat(SPECIAL, len(SPECIAL)).astype(dtype)
+    y = np.tile(SPECIAL, len(SPECIAL)).astype(dtype)  # every pair of special values
+    check(_row(name), x, y, kernels=1)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_broadcasting_in_one_kernel(dtype):
+    x, y, z = rand((3, 1, 4)).astype(dtype), rand((5, 1), seed=1).astype(dtype), \
+        rand((), seed=2).astype(dtype)
+    check(lambda x, y, z: np.exp(x * y - z) / (1 + y ** 2) + np.maximum(x, z), x, y, z,
+          kernels=1)
+
+
+AXES = [None, 0, 1, -1, (0, 2), (-1, 0), (0, 1, 2)]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("keepdims", [False, True])
+@pytest.mark.parametrize("axis", AXES, ids=str)
+def test_reductions_along_any_axes(axis, keepdims, dtype):
+    x = rand((4, 3, 5)).astype(dtype)
+
+    def fun(x):
+        y = np.sin(x) * 2.0
+        return (np.sum(y, axis=axis, keepdims=keepdims), np.max(y, axis=axis, keepdims=keepdims),
+                np.min(y + 1, axis=axis, keepdims=keepdims),
+                np.mean(np.exp(y), axis=axis, keepdims=keepdims))
+    check(fun, x, kernels=1)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_reductions_keep_nan_and_inf():
+    x = np.array([[1.0, np.nan, 3.0], [np.inf, -np.inf, 0.0], [-0.0, 2.0, np.nan]])
+    check(lambda x: (np.max(x * 1, axis=1), np.min(x * 1, axis=0), np.sum(x * 1, axis=-1),
+                     np.max(x + 0.5)), x)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_unbroadcast_sums_of_reverse_passes(dtype):
+    def f(x, b, c):
+        return np.sum(np.tanh(x * b + c) ** 2)
+    # moderate arguments: where tanh saturates, 1 - tanh^2 turns float32's one-ulp
+    # differences between numba's and NumPy's tanh into relative errors above 1e-5
+    args = (0.3 * rand((3, 4)).astype(dtype), rand((4,), seed=1).astype(dtype),
+            0.3 * rand((3, 1), seed=2).astype(dtype))
+    g = tg.grad(f, argnums=(0, 1, 2))
+    ks = check(lambda *a: tuple(g(*a)), *args, kernels=1)
+    assert any("+=" in k.py_source for k in ks)  # the sums run inside a kernel
+
+
+@pytest.mark.parametrize("shape", [(), (0,), (0, 3), (2, 0)])
+def test_zero_dimensional_and_empty(shape):
+    x = rand(shape) if shape else np.array(0.7)
+    check(lambda x: (np.sin(x) * 2 + 1, np.sum(np.exp(x)), np.sum(x * x, axis=-1)
+                     if shape else x - 1), x)
+
+
+def test_float32_arithmetic_stays_float32():
+    x = np.ones(4, np.float32)
+    (got,), ks = fused(lambda x: (x + 1e-8) - x, x)  # 0 in float32, 1e-8 in float64
+    assert got.dtype == np.float32 and np.all(got == 0)
+    np.testing.assert_array_equal(got, (x + 1e-8) - x)
+    assert ks and "float64" not in ks[0].py_source
+
+
+def test_numpy_calls_between_kernels():
+    def fun(x, w):
+        a = np.sin(x) * 2.0    # kernel
+        m = w @ w              # reads nothing of the kernel: runs before it
+        b = np.tanh(a) + 1.0   # same kernel
+        return np.cos(b @ m) - 1.0, b  # the matmul reads the kernel: a second one after it
+    ks = check(fun, rand((3, 4)), rand((4, 4), seed=1), kernels=2)
+    assert all("in prange(" not in k.py_source for k in ks)  # small: no threads
+
+
+def test_transposes_and_unit_reshapes_are_index_maps():
+    def fun(x, y):
+        s = np.sum(x * 2, axis=1)            # (3, 5)
+        t = s.reshape(3, 1, 5).transpose(2, 1, 0)  # (5, 1, 3), read by index
+        return t * y + 1.0
+    check(fun, rand((3, 4, 5)), rand((5, 2, 3), seed=1), kernels=1)
+
+
+def test_non_contiguous_inputs():
+    x = rand((6, 5))
+    fun = tg.jit(lambda x: np.sum(np.cos(x) * x, axis=0))
+    for arg in (x, x.T, x[::2], np.asfortranarray(x)):
+        np.testing.assert_allclose(fun(arg), np.sum(np.cos(arg) * arg, axis=0),
+                                   **tol("roundoff"))
+
+
+def test_large_arrays_run_on_threads():
+    x = rand((300, 260))
+    ks = check(lambda x: (np.exp(np.sin(x)) * 2, np.sum(x * x, axis=1)), x, kernels=1)
+    assert "in prange(" in ks[0].py_source
+
+
+def test_a_long_chain_is_one_kernel_call():
+    def chain(x):
+        for i in range(300):
+            x = np.sin(x) if i % 3 == 0 else x * 1.001 if i % 3 == 1 else x + 0.1
+        return np.sum(x)
+    run = compile_fused(tg.jit(tg.grad(chain)).lower(rand((8,))).program)
+    assert len(run.kernels) == 1 and run.source.count("_K0(") == 1
+
+
+def test_the_disk_cache_is_reused_by_a_new_process(tmp_path):
+    script = textwrap.dedent("""
+        import numpy as np, tangents as tg
+        from tangents.jit.fused import compile_fused
+        f = tg.grad(lambda x: np.sum(np.tanh(x) * np.cos(x)))
+        x = np.linspace(-1, 1, 7)
+        run = compile_fused(tg.jit(f).lower(x).program)
+        np.testing.assert_allclose(run(x)[0], f(x), rtol=1e-12)
+        k = run.kernels[0]
+        print(sum(k.stats.cache_hits.values()), sum(k.stats.cache_misses.values()))
+    """)
+    env = dict(os.environ, TANGENTS_JIT_CACHE_DIR=str(tmp_path / "kernels"))
+
+    def hits_misses():
+        out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                             text=True, check=True)
+        return tuple(map(int, out.stdout.split()))
+    first, second = hits_misses(), hits_misses()
+    assert first[0] == 0 and first[1] >= 1  # compiled, and written to the cache
+    assert second == (1, 0)  # loaded from it
+    assert list((tmp_path / "kernels").glob("k_*.py"))
+
+
+def test_executor_choice(monkeypatch):
+    program = tg.jit(lambda x: np.sin(x) + 1).lower(np.ones(3)).program
+    monkeypatch.delenv("TANGENTS_JIT_EXECUTOR")
+    assert jit_executor.executor_name() == "fused"
+    assert hasattr(jit_executor.compile_program(program), "kernels")
+    monkeypatch.setenv("TANGENTS_JIT_EXECUTOR", "numpy")
+    assert not hasattr(jit_executor.compile_program(program), "kernels")
+    monkeypatch.setattr(jit_executor, "_has_numba", lambda: False)
+    monkeypatch.setenv("TANGENTS_JIT_EXECUTOR", "fused")
+    with pytest.raises(RuntimeError, match=r"needs numba.*tangents\[jit\]"):
+        jit_executor.executor_name()
+    monkeypatch.delenv("TANGENTS_JIT_EXECUTOR")
+    assert jit_executor.executor_name() == "numpy"
