@@ -10,11 +10,11 @@ from tests.harness import tol
 import tangents as tg
 from tangents.core import tree
 from tangents.core.primitive import bind, new_level
-from tangents.core.trace import LeakedTracerError, Trace
+from tangents.core.trace import ConcreteTracer, LeakedTracerError, Trace
 from tangents.core.tracer import Tracer
 
 
-class CountTracer(Tracer):
+class CountTracer(ConcreteTracer):
     __slots__ = ()
     value = Tracer._s0
 
@@ -22,14 +22,6 @@ class CountTracer(Tracer):
         self._trace = trace
         self.value = value
         self._s1 = None
-
-    @property
-    def shape(self):
-        return np.shape(self.value)
-
-    @property
-    def dtype(self):
-        return np.result_type(self.value)
 
 
 class CountTrace(Trace):
@@ -106,3 +98,15 @@ def test_every_interpreter_refuses_a_leaked_tracer_alike():
     for t in leaked:
         with pytest.raises(LeakedTracerError, match="already returned"):
             np.sin(t)
+
+
+def test_concrete_tracer_base_gives_array_attributes():
+    # the staging, sparsity and counting tracers share these through ConcreteTracer
+    from tangents.jit.staging import StagingTracer
+    from tangents.sparse.interpreter import SparsityTracer
+    for cls in (CountTracer, StagingTracer, SparsityTracer):
+        assert issubclass(cls, ConcreteTracer)
+    seen = []
+    counted(lambda v: seen.append((v.shape, v.dtype, v.ndim, v.size, len(v))) or v,
+            np.zeros((2, 3), np.float32))
+    assert seen == [((2, 3), np.dtype(np.float32), 2, 6, 2)]

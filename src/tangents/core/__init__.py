@@ -36,7 +36,7 @@ from .prims import (
     transpose_p,
     unbroadcast,
 )
-from .trace import LeakedTracerError, Trace
+from .trace import ConcreteTracer, LeakedTracerError, Trace
 from . import tree
 from .tracer import (
     NoDerivativeRuleError,
@@ -60,6 +60,7 @@ __all__ = [
     "concatenate_p", "split_p", "unbroadcast", "expand_reduced", "keepdims_shape",
     "reduced_shape", "reduction_blocks",
     "Tracer", "TracerConversionError", "NoDerivativeRuleError", "LeakedTracerError", "Trace",
+    "ConcreteTracer",
     "function_handlers", "ufunc_handlers", "ufunc_method_handlers", "ufunc_prims",
     "check_subclass",
     "primal_value", "backend", "shape_of", "dtype_of", "contains_tracer",

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from .primitive import Primitive
 
 __all__ = ["Trace", "LeakedTracerError", "inexact", "PY_SCALARS", "forwarding", "top_trace",
-           "Slot", "slot"]
+           "Slot", "slot", "ConcreteTracer"]
 
 T = TypeVar("T")
 
@@ -157,3 +157,33 @@ def top_trace(leaves: Iterable[Any]) -> Trace | None:
         if isinstance(x, Tracer) and (top is None or x._trace.level > top.level):
             top = x._trace
     return top
+
+
+class ConcreteTracer(Tracer):
+    """A tracer whose slot ``_s0`` holds the concrete value itself (the staging tracer of
+    ``tg.jit``, the sparsity tracer): its shape, dtype, ndim and size are that value's.
+
+    >>> class T(ConcreteTracer):
+    ...     __slots__ = ()
+    >>> t = object.__new__(T); t._s0 = np.zeros((2, 3), np.float32)
+    >>> t.shape, t.dtype.name, t.ndim, t.size
+    ((2, 3), 'float32', 2, 6)
+    """
+
+    __slots__ = ()
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return np.shape(self._s0)
+
+    @property
+    def dtype(self) -> np.dtype[Any]:
+        return np.result_type(self._s0)
+
+    @property
+    def ndim(self) -> int:
+        return np.ndim(self._s0)
+
+    @property
+    def size(self) -> int:
+        return int(np.size(self._s0))

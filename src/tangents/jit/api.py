@@ -14,6 +14,7 @@ import warnings
 import numpy as np
 
 from ..core import Tracer, tree
+from .call import ProgramHandle, concrete, eval_program, jit_call_p
 from .executor import GuardMiss, compile_program, executor_name
 from .ir import Var
 from .simplify import simplify
@@ -76,7 +77,8 @@ class Lowered:
 
 
 class _Variant:
-    __slots__ = ("run", "keys", "kinds", "sites", "out_tree", "program", "raw", "check_nan")
+    __slots__ = ("run", "keys", "kinds", "sites", "out_tree", "program", "raw", "check_nan",
+                 "handle")
 
 
 class _Entry:
@@ -143,15 +145,20 @@ class Jitted:
         static_vals += tuple(sorted((k, v) for k, v in kwargs.items()
                                     if k in self.static_argnames))
         leaves, in_tree = tree.flatten((dyn_args, dyn_kw))
-        parts, dyn, where = [], [], []
+        parts, dyn, where, traced = [], [], [], False
         for j, x in enumerate(leaves):
             t = type(x)
             if t is np.ndarray:
                 parts.append((x.shape, x.dtype))
             elif isinstance(x, np.generic):
                 parts.append(t)
-            elif isinstance(x, (Tracer, np.ndarray)) or hasattr(x, "__array_function__"):
-                return None  # an outer transform's value, or another array type: eager
+            elif isinstance(x, Tracer):  # an outer transform's value: keyed by its own
+                value = concrete(x)[0]
+                parts.append((np.shape(value), np.result_type(value)) if isinstance(
+                    value, np.ndarray) else type(value))
+                traced = True
+            elif isinstance(x, np.ndarray) or hasattr(x, "__array_function__"):
+                return None  # another array type: eager
             else:
                 parts.append((t, x))
                 continue
@@ -177,20 +184,26 @@ class Jitted:
             return fun(*call, **d_kw, **{k: v for k, v in kwargs.items()
                                          if k in self.static_argnames})
 
-        return key, dyn, build
+        return key, dyn, build, traced
 
     # -- calls --------------------------------------------------------------------------
     def _call(self, args, kwargs):
         sig = self._signature(args, kwargs)
         if sig is None:
             return self.fun(*args, **kwargs), None
-        key, dyn, build = sig
+        key, dyn, build, traced = sig
+        if traced:
+            return self._call_traced(key, dyn, build), None
+        return self._call_plain(key, dyn, build)
+
+    def _call_plain(self, key, dyn, build):
+        """``(result, variant)`` of a call on plain values (variant None: ran eagerly)."""
         entry = self._cache.get(key)
         if entry is None:
             entry = self._new_entry(key)
         entry.calls += 1
         if entry.eager:
-            return self.fun(*args, **kwargs), None
+            return build(*dyn), None
         variant, missed = entry.last, None
         while variant is not None:
             try:
@@ -203,9 +216,31 @@ class Jitted:
                 continue
             entry.last = variant
             if variant.check_nan and _has_nan(outs):
-                return self.fun(*args, **kwargs), variant
+                return build(*dyn), variant
             return tree.unflatten(variant.out_tree, outs), variant
-        return self._trace(entry, build, dyn, missed, args, kwargs)
+        return self._trace(entry, build, dyn, missed)
+
+    def _call_traced(self, key, dyn, build):
+        """A call on an outer transform's values: one `jit_call_p` of the program staged on
+        their primal values, or (a program with guards) its equations bound one by one."""
+        values, exact = zip(*[concrete(x) for x in dyn])
+        entry = self._cache.get(key) or self._new_entry(key)
+        variant = entry.last
+        if not entry.eager and exact and all(exact) and (variant is None or variant.keys):
+            copies = [v.copy() if type(v) is np.ndarray else v for v in values]
+            variant = self._call_plain(key, copies, build)[1]  # the variant these values take
+        elif not entry.eager and variant is None:  # under vmap: staged on the first example
+            variant = self._trace(entry, build, [v.copy() for v in values], None)[1]
+        if entry.eager or variant is None or variant.program.writebacks or (
+                variant.keys and not all(exact)):
+            return build(*dyn)  # fun itself under the transform
+        if variant.handle is not None:
+            outs = variant.handle.outputs(jit_call_p(*dyn, program=variant.handle))
+        else:
+            outs = eval_program(variant.program, *dyn)
+        if variant.check_nan and _has_nan([concrete(o)[0] for o in outs]):
+            return build(*dyn)
+        return tree.unflatten(variant.out_tree, outs)
 
     def _new_entry(self, key):
         with self._lock:
@@ -220,13 +255,13 @@ class Jitted:
                 del self._cache[next(iter(self._cache))]
             return self._cache.setdefault(key, _Entry())
 
-    def _trace(self, entry, build, dyn, missed, args, kwargs):
+    def _trace(self, entry, build, dyn, missed):
         with self._lock:  # one cache fill at a time
             try:
                 program, values, out_tree, inside = stage(build, list(dyn))
             except Unstageable:  # a closure holds an outer transform's value
                 entry.eager = True
-                return self.fun(*args, **kwargs), None
+                return build(*dyn), None
             variant = _Variant()
             variant.raw = program
             variant.program = simplified = simplify(program)
@@ -238,6 +273,8 @@ class Jitted:
             variant.sites = [g.site for g in guards]
             variant.out_tree = out_tree
             variant.check_nan = inside
+            variant.handle = None if guards or program.writebacks else ProgramHandle(
+                f"jit({_name(self.fun)})", simplified, variant.run)
             entry.variants.append(variant)
             entry.last = variant
             entry.traces += 1
@@ -247,7 +284,7 @@ class Jitted:
                 entry.eager = True
                 self._fall_back(entry, missed)
         if inside and _has_nan(values):
-            return self.fun(*args, **kwargs), variant
+            return build(*dyn), variant
         return tree.unflatten(out_tree, values), variant
 
     def _fall_back(self, entry, missed):

@@ -32,6 +32,7 @@ def simplify(program):
     made_by = {}   # Var -> the Eqn that computes it (for reshape/transpose chains)
     seen = {}      # CSE key -> the outputs of the first such equation
     body = []
+    epochs = getattr(program, "epochs", {})  # a custom backward's equations stay its own
     for e in program.body:
         if type(e) is Guard:
             v = sub.get(e.var, e.var)
@@ -49,7 +50,7 @@ def simplify(program):
             continue
         if same is not None:
             e = same
-        key = _cse_key(e)
+        key = _cse_key(e, epochs)
         if key is not None:
             first = seen.get(key)
             if first is not None:
@@ -68,6 +69,7 @@ def simplify(program):
     out = Program(program.invars, body, outvars,
                   {v: c for v, c in consts.items() if v in used})
     out.writebacks = writebacks
+    out.epochs = epochs
     return out
 
 
@@ -152,10 +154,10 @@ def _freeze(p):
     return (t, p)
 
 
-def _cse_key(e):
+def _cse_key(e, epochs):
     try:
         ins = tuple(("v", a.id) if type(a) is Var else _freeze(a) for a in e.ins)
-        return (e.prim, ins, _freeze(e.params))
+        return (e.prim, ins, _freeze(e.params), epochs.get(e.outs[0]) if e.outs else None)
     except TypeError:
         return None
 

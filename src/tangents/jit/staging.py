@@ -14,7 +14,8 @@ import sys
 
 import numpy as np
 
-from ..core import Trace, Tracer, new_level, tree
+from ..core import ConcreteTracer, Trace, Tracer, new_level, tree
+from .call import CustomRule, current_epoch, custom_call_p
 from .ir import Eqn, Guard, Program, Var
 
 __all__ = ["StagingTrace", "StagingTracer", "Unstageable", "stage", "SHAPE_FROM_VALUES"]
@@ -41,7 +42,7 @@ def user_site():
     return f"{frame.f_code.co_filename}:{frame.f_lineno}"
 
 
-class StagingTracer(Tracer):
+class StagingTracer(ConcreteTracer):
     __slots__ = ()
     value, var = Tracer._s0, Tracer._s1
 
@@ -49,14 +50,6 @@ class StagingTracer(Tracer):
         self._trace = trace
         self.value = value
         self.var = var
-
-    @property
-    def shape(self):
-        return np.shape(self.value)
-
-    @property
-    def dtype(self):
-        return np.result_type(self.value)
 
     def __repr__(self):
         return f"StagingTracer({self.var!r}, {self.value!r})"
@@ -98,10 +91,12 @@ class StagingTracer(Tracer):
 class StagingTrace(Trace):
     """Records ``(prim, inputs, params) -> outputs`` for each operation while computing it."""
 
-    __slots__ = ("body", "consts", "_const_ids", "_count")
+    __slots__ = ("body", "consts", "_const_ids", "_count", "epochs")
     tracer_type = StagingTracer
     what = "tg.jit"
-    stores_intermediates = False  # checkpoint inside jit runs its function as it is
+    # checkpoint inside jit is one custom_call equation, so a transform of the program
+    # (grad(jit(f))) recomputes it as checkpoint says
+    stores_intermediates = True
 
     def __init__(self, level):
         super().__init__(level)
@@ -109,6 +104,7 @@ class StagingTrace(Trace):
         self.consts = {}      # Var -> value
         self._const_ids = {}  # id(value) -> Var, one Var per captured object
         self._count = 0
+        self.epochs = {}      # Var -> the custom backward it was staged in
 
     def new_var(self, value):
         v = Var(self._count, np.shape(value), np.result_type(value))
@@ -153,19 +149,35 @@ class StagingTrace(Trace):
             outs = [self.new_var(ans)]
             tracers = StagingTracer(self, ans, outs[0])
         self.body.append(Eqn(prim, ins, params, outs))
+        self._mark(outs)
         if prim.name in SHAPE_FROM_VALUES:
             site = user_site()
             self.body += [Guard("shape", v, v.shape, site) for v in outs]
         return tracers
 
     def process_custom_vjp(self, custom, flat, in_tree):
-        # a custom rule matters only to a transform inside the staged function (it then
-        # handles the call itself); here its function is staged as it is
+        # one custom_call equation: a transform of the program then applies the user's rule
         if not self.alive:
             raise self.leaked(custom.__name__)
-        return tree.flatten(custom.fun(*tree.unflatten(in_tree, flat)))
+        vals, aux = self.unpack(flat)
+        if any(isinstance(v, Tracer) for v in vals):
+            raise Unstageable(custom.__name__)
+        out_flat, out_tree = tree.flatten(custom.fun(*tree.unflatten(in_tree, vals)))
+        ins = [a if a is not None else self.operand(v) for v, a in zip(vals, aux)]
+        outs = [self.new_var(o) for o in out_flat]
+        params = {"custom": CustomRule(custom), "in_tree": in_tree}
+        self.body.append(Eqn(custom_call_p, ins, params, outs))
+        self._mark(outs)
+        return [StagingTracer(self, o, v) for o, v in zip(out_flat, outs)], out_tree
 
     process_custom_jvp = process_custom_vjp
+
+    def _mark(self, outs):
+        """Remember the outputs staged inside a custom rule's backward (`bwd_epoch`)."""
+        epoch = current_epoch()
+        if epoch:
+            for v in outs:
+                self.epochs[v] = epoch
 
 
 def stage(fun, flat_args):
@@ -201,6 +213,7 @@ def stage(fun, flat_args):
         flat_args[i][...] = tracers[i].value
     program = Program(invars, trace.body, outvars, trace.consts)
     program.writebacks = writebacks
+    program.epochs = trace.epochs
     return program, values, out_tree, transforms_inside
 
 

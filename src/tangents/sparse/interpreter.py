@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core import Trace, Tracer, bind, tree
+from ..core import ConcreteTracer, Trace, Tracer, bind, tree
 from ..core.primitive import new_level
 from . import pattern as pt
 
 __all__ = ["jacobian_sparsity", "hessian_sparsity", "SparsityTrace", "SparsityTracer"]
 
 
-class SparsityTracer(Tracer):
+class SparsityTracer(ConcreteTracer):
     """A value, its dependency pattern and whether it depends on the inputs at all."""
 
     __slots__ = ()
@@ -28,14 +28,6 @@ class SparsityTracer(Tracer):
         self._trace = trace
         self.value = value
         self.pattern = (pattern, tainted)
-
-    @property
-    def shape(self):
-        return np.shape(self.value)
-
-    @property
-    def dtype(self):
-        return np.result_type(self.value)
 
 
 class SparsityTrace(Trace):
