@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import collections
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from . import ops
@@ -17,23 +17,30 @@ from . import tree as tree_util
 from .primitive import Primitive, bind
 from .prims import batch_unary, move_bdim, sum_p
 from .trace import top_trace
+from .tree import TreeDef
 
 __all__ = ["custom_vjp", "custom_jvp", "stop_gradient"]
 
+# a tape node's pieces: (out_flat, out_tree, vjp_joint, jvp_joint)
+Node = tuple[list[Any], TreeDef, Callable[..., list[Any]], Callable[..., list[Any]]]
+# on_leaf(leaf, position, path) -> checked leaf; mismatch(path, got, want) raises
+OnLeaf = Callable[[Any, int, str], Any]
+Mismatch = Callable[[str, TreeDef, TreeDef], None]
 
-def _zero_tangents(args, tangents):
+
+def _zero_tangents(args: Sequence[Any], tangents: Sequence[Any]) -> list[Any]:
     return [ops.zeros(ops.shape_of(a), ops.dtype_of(a)) if t is None else t
             for a, t in zip(args, tangents)]
 
 
-def _jvp_of(fun, in_tree):
+def _jvp_of(fun: Callable[..., Any], in_tree: TreeDef) -> Callable[..., list[Any]]:
     """A joint JVP rule over flat leaves that differentiates ``fun`` itself in forward mode."""
-    def jvp_joint(args, tangents, ans):
+    def jvp_joint(args: Sequence[Any], tangents: Sequence[Any], ans: Any) -> list[Any]:
         from .transforms import jvp
         idx = [i for i, a in enumerate(args) if ops.dtype_of(a).kind in "fc"]
         ts = _zero_tangents(args, tangents)
 
-        def f(*dyn):
+        def f(*dyn: Any) -> Any:
             full = list(args)
             for i, d in zip(idx, dyn):
                 full[i] = d
@@ -44,11 +51,11 @@ def _jvp_of(fun, in_tree):
     return jvp_joint
 
 
-def _fun_name(custom):
+def _fun_name(custom: _Custom) -> str:
     return getattr(custom, "__qualname__", custom.__name__)
 
 
-def _checked(custom, kind, what, value, like):
+def _checked(custom: _Custom, kind: str, what: str, value: Any, like: Any) -> Any:
     """``value`` (a cotangent or tangent leaf) checked against ``like`` (the primal it
     belongs to): the same shape, and no imaginary part for a real primal.  A wider real or
     complex dtype is cast to the primal's, as every built-in rule's result is."""
@@ -65,7 +72,8 @@ def _checked(custom, kind, what, value, like):
     return value
 
 
-def _aligned_leaves(c, sub, path, on_leaf, mismatch, out=None):
+def _aligned_leaves(c: Any, sub: TreeDef, path: str, on_leaf: OnLeaf, mismatch: Mismatch,
+                    out: list[Any] | None = None) -> list[Any]:
     """The leaves of ``c`` aligned with the structure ``sub`` (None anywhere stands for
     zeros of that whole subtree), each passed through ``on_leaf(leaf, position, path)``."""
     out = [] if out is None else out
@@ -79,6 +87,7 @@ def _aligned_leaves(c, sub, path, on_leaf, mismatch, out=None):
     if tree.kind != sub.kind or tree.meta != sub.meta or \
             len(tree.children) != len(sub.children):
         mismatch(path, tree, sub)
+    keys: Sequence[Any]
     if sub.kind in (tuple, list):
         keys, parts = range(len(c)), list(c)
     elif isinstance(c, dict):
@@ -95,7 +104,7 @@ def _aligned_leaves(c, sub, path, on_leaf, mismatch, out=None):
     return out
 
 
-def _bwd_leaves(custom, cts, in_tree, args):
+def _bwd_leaves(custom: _Custom, cts: Any, in_tree: TreeDef, args: Sequence[Any]) -> list[Any]:
     """The flat cotangent leaves that ``bwd`` returned, checked against the primal inputs
     ``args`` (flat): one entry per argument, each structured and shaped like it."""
     subs = in_tree.children
@@ -106,15 +115,15 @@ def _bwd_leaves(custom, cts, in_tree, args):
         raise TypeError(f"custom_vjp rule (bwd) of {name} must return a tuple with one "
                         f"cotangent per argument ({len(subs)}), got {got}; write (ct,) for "
                         "one argument and None for a zero cotangent")
-    leaves = []
+    leaves: list[Any] = []
     for i, (c, sub) in enumerate(zip(cts, subs)):
         start = len(leaves)
 
-        def on_leaf(v, k, path, i=i, start=start):
+        def on_leaf(v: Any, k: int, path: str, i: int = i, start: int = start) -> Any:
             return _checked(custom, "custom_vjp", f"cotangent for argument {i}{path}", v,
                             args[start + k])
 
-        def mismatch(path, got, want, i=i):
+        def mismatch(path: str, got: TreeDef, want: TreeDef, i: int = i) -> None:
             raise TypeError(f"custom_vjp rule (bwd) of {name} returned a cotangent for "
                             f"argument {i}{path} structured as {got}, but the argument is "
                             f"{want}; return the same structure (None for zero)")
@@ -123,14 +132,15 @@ def _bwd_leaves(custom, cts, in_tree, args):
 
 
 
-def _jvp_leaves(custom, t_out, out_tree, out_flat):
+def _jvp_leaves(custom: _Custom, t_out: Any, out_tree: TreeDef,
+                out_flat: Sequence[Any]) -> list[Any]:
     """The flat output tangents of a custom_jvp rule, checked against its primal outputs."""
     name = _fun_name(custom)
 
-    def on_leaf(v, k, path):
+    def on_leaf(v: Any, k: int, path: str) -> Any:
         return _checked(custom, "custom_jvp", f"tangent for output{path}", v, out_flat[k])
 
-    def mismatch(path, got, want):
+    def mismatch(path: str, got: TreeDef, want: TreeDef) -> None:
         raise TypeError(f"custom_jvp rule of {name} returned a tangent for output{path} "
                         f"structured as {got}, but the output is {want}; return the same "
                         "structure (None for zero)")
@@ -149,7 +159,10 @@ class _Custom:
         self.__name__ = getattr(fun, "__name__", type(self).__name__)
         self.fun = fun
 
-    def _dispatch(self, args, kwargs, process):
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError
+
+    def _dispatch(self, args: tuple[Any, ...], kwargs: dict[str, Any], process: str) -> Any:
         if kwargs:
             return _with_kwargs(self, kwargs)(*args)
         flat, in_tree = tree_util.flatten(args)
@@ -184,32 +197,37 @@ class custom_vjp(_Custom):
         self.fwd, self.bwd = fwd, bwd
         return self
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if self.fwd is None:
+    def rules(self) -> tuple[Callable[..., tuple[Any, Any]], Callable[[Any, Any], tuple[Any, ...]]]:
+        """``(fwd, bwd)``, or a TypeError if `defvjp` was not called."""
+        if self.fwd is None or self.bwd is None:
             raise TypeError(f"custom_vjp function {self.__name__} has no rule; call "
                             "f.defvjp(fwd, bwd) first")
+        return self.fwd, self.bwd
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        self.rules()
         return self._dispatch(args, kwargs, "process_custom_vjp")
 
-    def reverse_node(self, primals, in_tree):
+    def reverse_node(self, primals: Sequence[Any], in_tree: TreeDef) -> Node:
         """``(out_flat, out_tree, vjp_joint, jvp_joint)`` of one tape node: ``fwd`` run on
         the flat ``primals``, the user's ``bwd`` as its VJP, forward mode through ``f``."""
-        out, res = self.fwd(*tree_util.unflatten(in_tree, primals))
+        fwd, bwd = self.rules()
+        out, res = fwd(*tree_util.unflatten(in_tree, primals))
         out_flat, out_tree = tree_util.flatten(out)
-        bwd = self.bwd
 
-        def rule(ct, ans, args, needed):
+        def rule(ct: Sequence[Any], ans: Any, args: Sequence[Any], needed: Any) -> list[Any]:
             cts = bwd(res, tree_util.unflatten(out_tree, ct))
             return _bwd_leaves(self, cts, in_tree, args)
 
         return out_flat, out_tree, rule, _jvp_of(self.fun, in_tree)
 
-    def batched(self, in_axes):
+    def batched(self, in_axes: Any) -> custom_vjp:
         """A custom_vjp of ``f`` vmapped over ``in_axes``, its rules vmapped alike."""
         from .transforms import vmap
 
-        fwd, bwd = self.fwd, self.bwd
+        fwd, bwd = self.rules()
 
-        def bwd_b(res, ct):
+        def bwd_b(res: Any, ct: Any) -> tuple[Any, ...]:
             cts = vmap(lambda r, c: tuple(bwd(r, c)))(res, ct)
             out = []
             for c, ax in zip(cts, in_axes):
@@ -224,19 +242,19 @@ class custom_vjp(_Custom):
         return new
 
 
-def bind_sum0(x):
+def bind_sum0(x: Any) -> Any:
     return bind(sum_p, x, axis=(0,), keepdims=False)
 
 
-def _with_kwargs(custom, kwargs):
+def _with_kwargs(custom: _Custom, kwargs: dict[str, Any]) -> _Custom:
     """A copy of a custom function with keyword arguments fixed."""
-    new = type(custom)(functools.partial(custom.fun, **kwargs))
+    fun = functools.partial(custom.fun, **kwargs)
     if isinstance(custom, custom_vjp):
-        new.defvjp(functools.partial(custom.fwd, **kwargs), custom.bwd)
-    else:
-        rule = custom.jvp_rule
-        new.defjvp(lambda p, t: rule(p, t, **kwargs))
-    return new
+        fwd, bwd = custom.rules()
+        return type(custom)(fun).defvjp(functools.partial(fwd, **kwargs), bwd)
+    assert isinstance(custom, custom_jvp)  # the only other kind
+    rule = custom.rule()
+    return type(custom)(fun).defjvp(lambda p, t: rule(p, t, **kwargs))
 
 
 class custom_jvp(_Custom):
@@ -261,28 +279,35 @@ class custom_jvp(_Custom):
         self.jvp_rule = rule
         return self
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+    def rule(self) -> Callable[..., tuple[Any, Any]]:
+        """The forward rule, or a TypeError if `defjvp` was not called."""
         if self.jvp_rule is None:
             raise TypeError(f"custom_jvp function {self.__name__} has no rule; call "
                             "f.defjvp(rule) first")
+        return self.jvp_rule
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        self.rule()
         return self._dispatch(args, kwargs, "process_custom_jvp")
 
-    def forward_rule(self, primals, tangents, in_tree):
+    def forward_rule(self, primals: Sequence[Any], tangents: Sequence[Any], in_tree: TreeDef
+                     ) -> tuple[list[Any], TreeDef, list[Any]]:
         """``(out_flat, out_tree, tangents_out_flat)``: the user's rule on flat leaves,
         its tangents checked against the outputs."""
-        out, t_out = self.jvp_rule(tree_util.unflatten(in_tree, primals),
+        out, t_out = self.rule()(tree_util.unflatten(in_tree, primals),
                                    tree_util.unflatten(in_tree, tangents))
         out_flat, out_tree = tree_util.flatten(out)
         return out_flat, out_tree, _jvp_leaves(self, t_out, out_tree, out_flat)
 
-    def reverse_node(self, primals, in_tree):
+    def reverse_node(self, primals: Sequence[Any], in_tree: TreeDef) -> Node:
         """``(out_flat, out_tree, vjp_joint, jvp_joint)`` of one tape node whose VJP is the
         transpose of the user's (linear) rule, by reverse mode through it."""
-        rule = self.jvp_rule
+        rule = self.rule()
         out = self(*tree_util.unflatten(in_tree, primals))
         out_flat, out_tree = tree_util.flatten(out)
 
-        def transpose_rule(ct, ans, args, needed):
+        def transpose_rule(ct: Sequence[Any], ans: Any, args: Sequence[Any],
+                           needed: Any) -> list[Any]:
             # the rule is linear in the tangents: reverse mode through it, with respect to
             # the floating-point tangents only (integer arguments keep zero tangents)
             from .transforms import vjp
@@ -290,7 +315,7 @@ class custom_jvp(_Custom):
             idx = [i for i, p in enumerate(primals) if ops.dtype_of(p).kind in "fc"]
             p_tree = tree_util.unflatten(in_tree, primals)
 
-            def tangent_out(*dyn):
+            def tangent_out(*dyn: Any) -> Any:
                 ts = list(zeros)
                 for i, d in zip(idx, dyn):
                     ts[i] = d
@@ -300,18 +325,18 @@ class custom_jvp(_Custom):
             cts = dict(zip(idx, pull(tree_util.unflatten(out_tree, list(ct)))))
             return [cts.get(i) for i in range(len(primals))]
 
-        def jvp_rule(args, tangents, ans):
+        def jvp_rule(args: Sequence[Any], tangents: Sequence[Any], ans: Any) -> list[Any]:
             t_out = rule(tree_util.unflatten(in_tree, args),
                          tree_util.unflatten(in_tree, _zero_tangents(args, tangents)))[1]
             return tree_util.flatten(t_out)[0]
 
         return out_flat, out_tree, transpose_rule, jvp_rule
 
-    def batched(self, in_axes):
+    def batched(self, in_axes: Any) -> custom_jvp:
         """A custom_jvp of ``f`` vmapped over ``in_axes``, its rule vmapped alike."""
         from .transforms import vmap
 
-        rule = self.jvp_rule
+        rule = self.rule()
         new = custom_jvp(vmap(self.fun, in_axes=in_axes))
         new.defjvp(lambda p, t: vmap(lambda pp, tt: rule(pp, tt), in_axes=(in_axes, in_axes))(p, t))
         return new

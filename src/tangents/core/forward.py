@@ -6,13 +6,18 @@ arguments, applied only when some later operation or the transform's output read
 `trace.forwarding`)."""
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from . import ops
 from . import tree as tree_util
-from .primitive import bind
+from .primitive import Primitive, bind
 from .trace import Slot, Trace, forwarding, inexact, slot
 from .tracer import Tracer
+from .tree import TreeDef
+
+if TYPE_CHECKING:
+    from .reverse import VJPTracer
 
 __all__ = ["JVPTrace", "JVPTracer", "apply_jvp", "tangent_of", "forward_through_tape"]
 
@@ -22,12 +27,14 @@ _PENDING = object()
 class _Deferred:
     __slots__ = ("prim", "primals", "tangents", "ans", "params", "value")
 
-    def __init__(self, prim, primals, tangents, ans, params):
-        self.prim, self.primals, self.tangents = prim, primals, tangents
+    def __init__(self, prim: Primitive, primals: Any, tangents: Any, ans: Any,
+                 params: Any) -> None:
+        self.prim: Any = prim  # None once computed, as the other fields
+        self.primals, self.tangents = primals, tangents
         self.ans, self.params, self.value = ans, params, _PENDING
 
 
-def _force(deferred):
+def _force(deferred: _Deferred) -> Any:
     """Compute a deferred tangent and the deferred ones it depends on, without recursion."""
     stack = [deferred]
     while stack:
@@ -46,7 +53,7 @@ def _force(deferred):
     return deferred.value
 
 
-def tangent_of(tracer):
+def tangent_of(tracer: JVPTracer) -> Any:
     """The tangent of a `JVPTracer` (None: zero), computed now if it was deferred."""
     t = tracer.tangent
     return _force(t) if type(t) is _Deferred else t
@@ -57,31 +64,32 @@ class JVPTracer(Tracer):
     primal: Slot[Any] = slot(0)
     tangent: Slot[Any] = slot(1)  # an array, or a _Deferred one
 
-    def __init__(self, trace, primal, tangent):
+    def __init__(self, trace: JVPTrace, primal: Any, tangent: Any) -> None:
         self._trace = trace
         self.primal = primal
         self.tangent = tangent
 
     @property
-    def shape(self):
+    def shape(self) -> tuple[int, ...]:
         return self.primal.shape
 
     @property
-    def dtype(self):
+    def dtype(self) -> Any:
         return self.primal.dtype
 
-    def __bool__(self):
+    def __bool__(self) -> bool:
         return bool(self.primal)
 
-    def _full_like(self, fill):
+    def _full_like(self, fill: Any) -> JVPTracer:
         p = ops.full_like(self.primal, fill)
         return JVPTracer(self._trace, p, ops.zeros(ops.shape_of(p), ops.dtype_of(p)))
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"JVPTracer(level={self._trace.level}, {self.primal!r})"
 
 
-def apply_jvp(prim, primals, tangents, ans, params):
+def apply_jvp(prim: Primitive, primals: Sequence[Any], tangents: Sequence[Any], ans: Any,
+              params: dict[str, Any]) -> Any:
     """The output tangent(s) of ``prim`` given input tangents (None: zero)."""
     if prim.jvps is not None:
         out = None
@@ -93,7 +101,8 @@ def apply_jvp(prim, primals, tangents, ans, params):
             c = rule(t, ans, *primals, **params)
             out = c if out is None else ops.add(out, c)
     else:
-        out = prim.jvp_joint(primals, tangents, ans, **params)
+        # a primitive without per-argument jvps has a joint one
+        out = prim.jvp_joint(primals, tangents, ans, **params)  # type: ignore[misc]
     if out is None:
         return None
     if prim.multiple_results:
@@ -101,7 +110,7 @@ def apply_jvp(prim, primals, tangents, ans, params):
     return _fit(out, ans)
 
 
-def _fit(t, ans):
+def _fit(t: Any, ans: Any) -> Any:
     t = ops.broadcast(t, ops.shape_of(ans))
     dt = ops.dtype_of(ans)
     return t if ops.dtype_of(t) == dt else ops.cast(t, dt)
@@ -112,7 +121,8 @@ class JVPTrace(Trace):
     tracer_type = JVPTracer
     stores_intermediates = False
 
-    def apply(self, prim, primals, tangents, scalars, nested, params):
+    def apply(self, prim: Primitive, primals: Sequence[Any], tangents: list[Any], scalars: bool,
+              nested: bool, params: dict[str, Any]) -> Any:
         defer = forwarding.depth > 0 and not prim.multiple_results
         if not defer:
             for i, t in enumerate(tangents):
@@ -139,13 +149,15 @@ class JVPTrace(Trace):
         t = apply_jvp(prim, primals, tangents, ans, params)
         return ans if t is None else JVPTracer(self, ans, t)
 
-    def process_custom_vjp(self, custom, flat, in_tree):
+    def process_custom_vjp(self, custom: Any, flat: list[Any], in_tree: Any
+                           ) -> tuple[list[Any], TreeDef]:
         # forward mode differentiates the function itself
         if not self.alive:
             raise self.leaked(custom.__name__)
         return tree_util.flatten(custom.fun(*tree_util.unflatten(in_tree, flat)))
 
-    def process_custom_jvp(self, custom, flat, in_tree):
+    def process_custom_jvp(self, custom: Any, flat: list[Any], in_tree: Any
+                           ) -> tuple[list[Any], TreeDef]:
         if not self.alive:
             raise self.leaked(custom.__name__)
         primals, tangents = self.unpack(flat)
@@ -157,7 +169,8 @@ class JVPTrace(Trace):
                 if inexact(o) else o for o, t in zip(out_flat, t_flat)], out_tree
 
 
-def forward_through_tape(tape, input_tangents, out_tracers):
+def forward_through_tape(tape: Sequence[Any], input_tangents: dict[Any, Any],
+                         out_tracers: Sequence[VJPTracer]) -> list[Any]:
     """Push tangents through a recorded tape with each node's forward rule (linearize)."""
     tangents = dict(input_tangents)
     stop = max((t.index for t in out_tracers), default=-1)

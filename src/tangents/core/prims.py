@@ -5,8 +5,11 @@ primitives of this file, so the core stands alone."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 from .primitive import Primitive, bind
 from .tracer import backend, primal_value
@@ -17,17 +20,21 @@ __all__ = ["add_p", "sum_p", "reshape_p", "transpose_p", "broadcast_to_p", "asty
            "zeros_like", "ones_like", "move_bdim", "batch_elementwise", "batch_unary",
            "batch_axis_op", "batch_matrices", "batch_by_loop"]
 
+Shape = tuple[int, ...]
+# batch(vals, bdims, **params) -> (out, out_bdim): a primitive's batching rule
+BatchRule = Callable[..., tuple[Any, Any]]
 
-def _shape(x):
+
+def _shape(x: Any) -> Shape:
     return x.shape if hasattr(x, "shape") else np.shape(x)
 
 
-def _dtype(x):
+def _dtype(x: Any) -> Any:
     return x.dtype if hasattr(x, "dtype") else np.result_type(x)
 
 
 # -- seeds and zeros of the interpreters ----------------------------------------------------
-def _kept_array(x):
+def _kept_array(x: Any) -> Any:
     """The array under ``x``'s tracers when a transform keeps its type (a Dask array, see
     `backend.keep_input`) and it has ``x``'s shape, else None."""
     p = primal_value(x)
@@ -36,7 +43,7 @@ def _kept_array(x):
     return p
 
 
-def zeros_like(x, dtype=None):
+def zeros_like(x: Any, dtype: DTypeLike | None = None) -> Any:
     """Zeros of ``x``'s shape and dtype (or ``dtype``): a plain array, or for a value a
     transform keeps lazy, one of its own library, chunked like it (NumPy's ``zeros_like``
     dispatches there), so that no derivative of a Dask value is an O(size) NumPy array.
@@ -49,7 +56,7 @@ def zeros_like(x, dtype=None):
     return np.zeros(_shape(x), dt) if kept is None else np.zeros_like(kept, dtype=dt)
 
 
-def ones_like(x):
+def ones_like(x: Any) -> Any:
     """Ones of ``x``'s shape and dtype, of its array type as in `zeros_like` (the reverse
     pass's seed).
 
@@ -61,7 +68,7 @@ def ones_like(x):
 
 
 # -- batching rules' builders (batching.py re-exports them) ---------------------------------
-def move_bdim(x, src, dst=0):
+def move_bdim(x: Any, src: int, dst: int = 0) -> Any:
     """Move axis ``src`` of ``x`` to position ``dst``."""
     nd = len(_shape(x))
     if dst < 0:
@@ -73,7 +80,7 @@ def move_bdim(x, src, dst=0):
     return bind(transpose_p, x, axes=tuple(perm))
 
 
-def _aligned(x, bdim, out_ndim):
+def _aligned(x: Any, bdim: int, out_ndim: int) -> Any:
     """Batch axis to the front and singleton axes so that ``x`` broadcasts against the
     other batched operands (per-example rank ``out_ndim``)."""
     x = move_bdim(x, bdim, 0)
@@ -84,9 +91,9 @@ def _aligned(x, bdim, out_ndim):
     return x
 
 
-def batch_elementwise(prim):
+def batch_elementwise(prim: Primitive) -> BatchRule:
     """Batching rule for an n-ary broadcasting elementwise primitive: batch axis to 0."""
-    def rule(vals, bdims, **params):
+    def rule(vals: Sequence[Any], bdims: Sequence[Any], **params: Any) -> tuple[Any, Any]:
         out_ndim = 0
         for v, b in zip(vals, bdims):
             out_ndim = max(out_ndim, len(_shape(v)) - (b is not None))
@@ -97,26 +104,27 @@ def batch_elementwise(prim):
     return rule
 
 
-def batch_unary(prim):
+def batch_unary(prim: Primitive) -> BatchRule:
     """Batching rule for a one-argument primitive that acts on every element alike."""
-    def rule(vals, bdims, **params):
+    def rule(vals: Sequence[Any], bdims: Sequence[Any], **params: Any) -> tuple[Any, Any]:
         return bind(prim, vals[0], **params), bdims[0]
     return rule
 
 
-def batch_axis_op(prim):
+def batch_axis_op(prim: Primitive) -> BatchRule:
     """Batching rule for a one-argument primitive with an ``axis`` tuple param of
     non-negative ints (reductions, cumulative ops): batch axis to 0, axes shift by one."""
-    def rule(vals, bdims, *, axis, **params):
+    def rule(vals: Sequence[Any], bdims: Sequence[Any], *, axis: Shape,
+             **params: Any) -> tuple[Any, Any]:
         x = move_bdim(vals[0], bdims[0], 0)
         return bind(prim, x, axis=tuple(a + 1 for a in axis), **params), 0
     return rule
 
 
-def batch_matrices(prim, core_ndim=2):
+def batch_matrices(prim: Primitive, core_ndim: int = 2) -> BatchRule:
     """Batching rule for a primitive over stacks of matrices whose impl broadcasts the
     leading (stack) dimensions: batch axis to 0 in each batched argument, aligned by rank."""
-    def rule(vals, bdims, **params):
+    def rule(vals: Sequence[Any], bdims: Sequence[Any], **params: Any) -> tuple[Any, Any]:
         nbatch = max(len(_shape(v)) - (b is not None) - core_ndim
                      for v, b in zip(vals, bdims))
         args = []
@@ -133,16 +141,16 @@ def batch_matrices(prim, core_ndim=2):
     return rule
 
 
-def batch_by_loop(prim):
+def batch_by_loop(prim: Primitive) -> BatchRule:
     """Batching rule applying ``prim`` example by example and stacking the results: for
     primitives NumPy has no batched call for (index-valued results, data-dependent shapes)."""
-    def rule(vals, bdims, **params):
+    def rule(vals: Sequence[Any], bdims: Sequence[Any], **params: Any) -> tuple[Any, Any]:
         size = next(_shape(v)[b] for v, b in zip(vals, bdims) if b is not None)
         rows = [[v] * size if b is None else _unstack(move_bdim(v, b, 0), size)
                 for v, b in zip(vals, bdims)]
         outs = [bind(prim, *args, **params) for args in zip(*rows)]
 
-        def stack(parts):
+        def stack(parts: Sequence[Any]) -> Any:
             parts = [bind(reshape_p, r, shape=(1,) + _shape(r)) for r in parts]
             return bind(concatenate_p, *parts, axis=0)
         if prim.multiple_results:
@@ -151,7 +159,7 @@ def batch_by_loop(prim):
     return rule
 
 
-def _unstack(x, size):
+def _unstack(x: Any, size: int) -> list[Any]:
     """The ``size`` slices of ``x`` along axis 0, without it (split, then reshape)."""
     inner = _shape(x)[1:]
     pieces = bind(split_p, x, axis=0, bounds=tuple((i, i + 1) for i in range(size)))
@@ -167,7 +175,7 @@ add_p.scalar_safe_rules = True  # rules pass ct on: Python-scalar operands need 
 
 
 # -- reshape, transpose, broadcast_to --------------------------------------------------------
-def _reshape_impl(x, *, shape):
+def _reshape_impl(x: Any, *, shape: Shape) -> Any:
     return x.reshape(shape) if type(x) is np.ndarray else np.reshape(x, shape)
 
 
@@ -176,7 +184,8 @@ reshape_p.def_vjp(lambda ct, ans, x, *, shape: bind(reshape_p, ct, shape=_shape(
 reshape_p.def_jvp(lambda t, ans, x, *, shape: bind(reshape_p, t, shape=shape))
 
 
-def _reshape_batch(vals, bdims, *, shape):
+def _reshape_batch(vals: Sequence[Any], bdims: Sequence[Any], *, shape: Shape
+                   ) -> tuple[Any, int]:
     x = move_bdim(vals[0], bdims[0], 0)
     return bind(reshape_p, x, shape=(_shape(x)[0],) + shape), 0
 
@@ -190,7 +199,8 @@ transpose_p.def_vjp(lambda ct, ans, x, *, axes: bind(transpose_p, ct,
 transpose_p.def_jvp(lambda t, ans, x, *, axes: bind(transpose_p, t, axes=axes))
 
 
-def _transpose_batch(vals, bdims, *, axes):
+def _transpose_batch(vals: Sequence[Any], bdims: Sequence[Any], *, axes: Shape
+                     ) -> tuple[Any, int]:
     x = move_bdim(vals[0], bdims[0], 0)
     return bind(transpose_p, x, axes=(0,) + tuple(a + 1 for a in axes)), 0
 
@@ -198,7 +208,7 @@ def _transpose_batch(vals, bdims, *, axes):
 transpose_p.def_batch(_transpose_batch)
 
 
-def _broadcast_to_impl(x, *, shape):
+def _broadcast_to_impl(x: Any, *, shape: Shape) -> Any:
     # A read-only view with zero strides along the broadcast axes, as np.broadcast_to makes,
     # built directly for contiguous arrays (np.broadcast_to's Python wrapper costs ~5 us).
     if isinstance(x, np.generic):
@@ -213,7 +223,7 @@ def _broadcast_to_impl(x, *, shape):
     return np.broadcast_to(x, shape)
 
 
-def unbroadcast(ct, shape):
+def unbroadcast(ct: Any, shape: Shape) -> Any:
     """Sum ``ct`` over the axes along which a value of ``shape`` was broadcast."""
     ct_shape = _shape(ct)
     if ct_shape == shape:
@@ -239,7 +249,8 @@ broadcast_to_p.def_vjp(lambda ct, ans, x, *, shape: unbroadcast(ct, _shape(x)))
 broadcast_to_p.def_jvp(lambda t, ans, x, *, shape: bind(broadcast_to_p, t, shape=shape))
 
 
-def _broadcast_to_batch(vals, bdims, *, shape):
+def _broadcast_to_batch(vals: Sequence[Any], bdims: Sequence[Any], *, shape: Shape
+                        ) -> tuple[Any, int]:
     x = move_bdim(vals[0], bdims[0], 0)
     xs = _shape(x)
     missing = len(shape) - (len(xs) - 1)
@@ -252,16 +263,16 @@ broadcast_to_p.def_batch(_broadcast_to_batch)
 
 
 # -- sum -----------------------------------------------------------------------------------
-def keepdims_shape(xshape, axis):
+def keepdims_shape(xshape: Shape, axis: Shape) -> Shape:
     return tuple(1 if i in axis else d for i, d in enumerate(xshape))
 
 
-def reduced_shape(xshape, axis, keepdims):
+def reduced_shape(xshape: Shape, axis: Shape, keepdims: bool) -> Shape:
     return keepdims_shape(xshape, axis) if keepdims else tuple(
         d for i, d in enumerate(xshape) if i not in axis)
 
 
-def expand_reduced(ct, xshape, axis, keepdims):
+def expand_reduced(ct: Any, xshape: Shape, axis: Shape, keepdims: bool) -> Any:
     """A reduced cotangent brought back to ``xshape`` by broadcasting along ``axis``."""
     if not keepdims and _shape(ct):  # a 0-d cotangent broadcasts as it is
         ct = bind(reshape_p, ct, shape=keepdims_shape(xshape, axis))
@@ -272,7 +283,7 @@ def expand_reduced(ct, xshape, axis, keepdims):
 # block at a time, with an inner loop as short as that block.  Viewed as (A, n, B) with the
 # reduced axes in the middle, a sum is ones(n) @ x, one BLAS matrix-vector product per A
 # (5-8x faster, and no less accurate: NumPy too adds the rows one after another there).
-def reduction_blocks(x, axis):
+def reduction_blocks(x: Any, axis: Shape) -> tuple[int, int, int] | None:
     """``(A, n, B)`` for reducing axes ``axis`` of ``x`` by blocks, else None."""
     if (type(x) is not np.ndarray or not axis or x.dtype.kind != "f" or x.itemsize not in (4, 8)
             or x.size < 1024 or not x.flags.c_contiguous):
@@ -284,14 +295,15 @@ def reduction_blocks(x, axis):
     return math.prod(s[:lo]), math.prod(s[lo:hi + 1]), math.prod(s[hi + 1:])
 
 
-def _sum_impl(x, *, axis, keepdims):
+def _sum_impl(x: Any, *, axis: Shape, keepdims: bool) -> Any:
     blocks = reduction_blocks(x, axis)
     if blocks is not None:
         a, n, b = blocks
         ones = np.ones(n, x.dtype)
         return np.matmul(ones, x.reshape(a, n, b)).reshape(reduced_shape(x.shape, axis, keepdims))
     if type(x) is np.ndarray and axis:  # np.sum's Python wrapper costs more than a small sum
-        return np.add.reduce(x, axis=axis, keepdims=keepdims)
+        # (NumPy's stubs take keepdims only as a literal True or False)
+        return np.add.reduce(x, axis=axis, keepdims=keepdims)  # type: ignore[call-overload]
     return np.sum(x, axis=axis, keepdims=keepdims)
 
 
@@ -316,12 +328,12 @@ real_p.def_batch(batch_unary(real_p))
 
 
 # -- concatenate and split: each other's transposes ----------------------------------------
-def _split_impl(x, *, axis, bounds):
+def _split_impl(x: Any, *, axis: int, bounds: Sequence[tuple[int, int]]) -> list[Any]:
     lead = (slice(None),) * axis
     return [x[lead + (slice(a, b),)] for a, b in bounds]
 
 
-def _bounds(sizes):
+def _bounds(sizes: Iterable[int]) -> tuple[tuple[int, int], ...]:
     out, start = [], 0
     for n in sizes:
         out.append((start, start + n))
@@ -333,18 +345,21 @@ concatenate_p = Primitive("concatenate", lambda *xs, axis: np.concatenate(xs, ax
 split_p = Primitive("split", _split_impl, multiple_results=True)
 
 
-def _concatenate_jvp(args, tangents, ans, *, axis):
+def _concatenate_jvp(args: Sequence[Any], tangents: Sequence[Any], ans: Any, *,
+                     axis: int) -> Any:
     if all(t is None for t in tangents):
         return None
     ts = [zeros_like(x, _dtype(ans)) if t is None else t for x, t in zip(args, tangents)]
     return bind(concatenate_p, *ts, axis=axis)
 
 
-def _concatenate_vjp(ct, ans, args, needed, *, axis):
+def _concatenate_vjp(ct: Any, ans: Any, args: Sequence[Any], needed: Any, *,
+                     axis: int) -> Any:
     return bind(split_p, ct, axis=axis, bounds=_bounds(_shape(x)[axis] for x in args))
 
 
-def _concatenate_batch(vals, bdims, *, axis):
+def _concatenate_batch(vals: Sequence[Any], bdims: Sequence[Any], *, axis: int
+                       ) -> tuple[Any, int]:
     size = next(_shape(v)[b] for v, b in zip(vals, bdims) if b is not None)
     xs = [bind(broadcast_to_p, bind(reshape_p, v, shape=(1,) + _shape(v)),
                shape=(size,) + _shape(v)) if b is None
@@ -363,7 +378,8 @@ split_p.def_vjp(joint=lambda ct, ans, args, needed, *, axis, bounds: [
     bind(concatenate_p, *ct, axis=axis)])
 
 
-def _split_batch(vals, bdims, *, axis, bounds):
+def _split_batch(vals: Sequence[Any], bdims: Sequence[Any], *, axis: int,
+                 bounds: Sequence[tuple[int, int]]) -> tuple[Any, list[int]]:
     outs = bind(split_p, move_bdim(vals[0], bdims[0], 0), axis=axis + 1, bounds=bounds)
     return outs, [0] * len(outs)
 
@@ -372,7 +388,7 @@ split_p.def_batch(_split_batch)
 
 
 # -- masking nan products (the product rule's 0 * inf, builders.py) -------------------------
-def _nan_product_mask(r, t, p):
+def _nan_product_mask(r: Any, t: Any, p: Any) -> Any:
     return np.isnan(r) & ((np.equal(t, 0)) | (np.equal(p, 0)))
 
 
@@ -380,7 +396,7 @@ nan_product_mask_p = Primitive("nan_product_mask", _nan_product_mask, differenti
 nan_product_mask_p.def_batch(batch_elementwise(nan_product_mask_p))
 
 
-def _zero_where(mask, x):
+def _zero_where(mask: Any, x: Any) -> Any:
     return np.where(mask, np.zeros((), _dtype(x)), x)
 
 
