@@ -1,6 +1,8 @@
 """tangents.scipy.integrate: ODE solutions and integrals through the shared harness (values
 equal SciPy's; derivatives to order 2 against finite differences and forward against reverse;
 float32; vmap), plus the Leibniz/adjoint edge cases and clear errors."""
+import warnings
+
 import numpy as np
 import pytest
 
@@ -10,6 +12,7 @@ from harness import TOL, Case, case_id, check_case, tol  # noqa: E402
 
 import tangents as tg  # noqa: E402
 import tangents.scipy.integrate as tsi  # noqa: E402
+from tangents.core import Tracer  # noqa: E402
 
 TIGHT = dict(rtol=1e-10, atol=1e-12)  # the solvers' options, not a test tolerance
 
@@ -86,18 +89,104 @@ def test_harness(case):
     check_case(case)
 
 
-def test_gradient_of_100_parameters_matches_finite_differences():
-    """The acceptance check: a gradient in y0 and 100 parameters at **tol("composed") agrees with
-    central differences to 1e-6 relative."""
-    rng = np.random.default_rng(0)
-    w = rng.standard_normal((10, 10)) / 4
-    y0 = rng.standard_normal(10)
+def net(y, t, w):
+    return np.tanh(w @ y) - 0.1 * y
 
+
+def net_loss(method):
+    """Sum of squares of the 10-state network's solution at 5 times, in y0 and w (100)."""
     def loss(y0, w):
-        ys = tsi.odeint(lambda y, t, w: np.tanh(w @ y) - 0.1 * y, y0, np.linspace(0, 2, 5),
-                        args=(w,), **TIGHT)
+        t = np.linspace(0.0, 2.0, 5)
+        if method == "odeint":
+            ys = tsi.odeint(net, y0, t, args=(w,), **TIGHT)
+        else:
+            ys = tsi.solve_ivp(lambda s, y, w: net(y, s, w), (0.0, 2.0), y0, method,
+                               t_eval=t, args=(w,), **TIGHT).y
         return np.sum(ys ** 2)
-    tg.check_grads(loss, (y0, w), order=1, rtol=TOL[np.float64][0])
+    return loss
+
+
+NET_W = np.random.default_rng(0).standard_normal((10, 10)) / 4
+NET_Y0 = np.random.default_rng(1).standard_normal(10)
+
+
+@pytest.mark.parametrize("method", ["odeint", "RK45", "BDF"])
+def test_gradient_of_100_parameters_matches_finite_differences(method):
+    """The acceptance check: a gradient in y0 and 100 parameters at rtol=1e-10 agrees with
+    central differences to 1e-6 relative (the adjoint's quadratures out of the error test,
+    BDF's Jacobian by finite differences over the other entries only)."""
+    tg.check_grads(net_loss(method), (NET_Y0, NET_W), order=1, rtol=TOL[np.float64][0],
+                   max_entries=40)  # of the 110, by central differences
+
+
+@pytest.fixture
+def solver_calls(monkeypatch):
+    """(state size, number of right-hand side evaluations) of each SciPy solve."""
+    calls, scipy_odeint, scipy_solve_ivp = [], si.odeint, si.solve_ivp
+
+    def odeint(*a, **k):
+        ys, info = scipy_odeint(*a, full_output=1, **k)
+        calls.append((np.size(a[1]), int(info["nfe"][-1])))
+        return ys
+
+    def solve_ivp(*a, **k):
+        sol = scipy_solve_ivp(*a, **k)
+        calls.append((np.size(a[2]), sol.nfev))
+        return sol
+    monkeypatch.setattr(tsi._si, "odeint", odeint)
+    monkeypatch.setattr(tsi._si, "solve_ivp", solve_ivp)
+    return calls
+
+
+@pytest.mark.parametrize("method", ["odeint", "RK45"])
+def test_parameter_integrals_do_not_choose_the_steps(method, solver_calls):
+    """The adjoint's parameter integrals g' = -a^T J_p f are quadratures: the backward solve
+    in 100 parameters takes the steps of the one in y0 alone (where there are none)."""
+    loss = net_loss(method)
+    counts = []
+    for argnums in (0, 1):
+        solver_calls.clear()
+        tg.grad(loss, argnums)(NET_Y0, NET_W)
+        counts.append([nfev for size, nfev in solver_calls if size > 10])
+    assert len(counts[1]) == 4 and counts[0] == counts[1], counts
+
+
+def test_derivative_systems_are_traced_once_not_per_evaluation(solver_calls):
+    """The adjoint and sensitivity systems are staged once with tg.jit, not traced again at
+    each of the solver's evaluations (hundreds here); quad_vec's integrands likewise."""
+    traced = []
+
+    def rhs(y, t, w):
+        traced.append(isinstance(y, Tracer))
+        return net(y, t, w)
+    ode = lambda w: tsi.odeint(rhs, NET_Y0, [0.0, 1.0, 2.0], args=(w,), **TIGHT)  # noqa: E731
+    tg.grad(lambda w: ode(w).sum())(NET_W)
+    tg.jvp(ode, (NET_W,), (NET_W,))
+    assert sum(n for _, n in solver_calls) > 500 and sum(traced) <= 4, sum(traced)
+
+    points = []
+    integrand = lambda x, c: (points.append(isinstance(c, Tracer)),  # noqa: E731
+                              np.exp(-c * x) / (1 + x))[1]
+    area = lambda c: tsi.quad_vec(integrand, 0.0, 2.0, args=(c,))[0].sum()  # noqa: E731
+    tg.grad(area)(np.array([0.5, 1.0]))
+    tg.jvp(area, (np.array([0.5, 1.0]),), (np.ones(2),))
+    assert len(points) > 100 and sum(points) <= 4, (len(points), sum(points))
+
+
+def test_right_hand_side_reading_t_as_a_number_runs_eagerly():
+    """float(t) in the right-hand side cannot be staged (a new number at each evaluation):
+    the derivative systems run eagerly, with the same result and no warning from jit."""
+    def ode(k, read):
+        fun = lambda t, y, k: -k * y * np.cos(read(t))  # noqa: E731
+        return tsi.solve_ivp(fun, (0.0, 2.0), np.array([1.0, 2.0]), t_eval=[1.0, 2.0],
+                             args=(k,), **TIGHT).y.sum()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = tg.grad(ode)(0.7, float)
+        got_jvp = tg.jvp(lambda k: ode(k, float), (0.7,), (1.0,))[1]
+    want = tg.grad(ode)(0.7, np.asarray)
+    np.testing.assert_allclose(got, want, **tol("truncation"))
+    np.testing.assert_allclose(got_jvp, want, **tol("truncation"))
 
 
 def test_adjoint_in_t_and_hessian_match_closed_form():

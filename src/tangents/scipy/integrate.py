@@ -5,21 +5,8 @@ never taken through the solver's steps: each one is the solution of another inte
 problem, solved by the same SciPy solver at the tolerances the user set, and posed as a call
 of the same primitives, so derivatives of any order compose.
 
-* ODE, forward mode: forward sensitivities.  The state ``(y, v)`` with ``v' = J_y f v + J_p f
-  p_dot`` (one `jvp` of the right-hand side per evaluation), ``v(t0) = y0_dot - f(y0, t0)
-  t0_dot``, and ``y(t_i)_dot = v(t_i) + f(y_i, t_i) t_i_dot``.
-* ODE, reverse mode: the adjoint method.  From each output time down to the previous one,
-  the state ``(y, a, g)`` is integrated backward with ``y' = f``, ``a' = -a^T J_y f``, ``g' =
-  -a^T J_p f`` (one `vjp` of the right-hand side per evaluation), adding the output's
-  cotangent to ``a`` at each output time; ``g(t0)`` is the parameters' cotangent, ``a(t0)``
-  that of ``y0``; an output time gets ``<ct_i, f(y_i, t_i)>`` and ``t0`` gets ``-<a(t0),
-  f(y0, t0)>``.  The state is integrated backward with the adjoint (restarted from the
-  forward solution at every output time) rather than read from the forward solve's dense
-  output, because the backward pass is then one more call of the ODE primitive: differentiable
-  in ``y0``, ``t`` and ``args`` again (Hessians), under vmap, for every solver, including
-  ``odeint``'s LSODA, which has no dense output.  The price is that a strongly contracting
-  system (stiff decay over many time constants between output times) is unstable backward;
-  put output times closer together there.
+* ODE: forward sensitivities (forward mode) and the adjoint method (reverse mode), both posed
+  as calls of one ODE primitive; see `tangents.scipy._integrate_ode`.
 * quad: the Leibniz rule.  ``d/db = f(b)``, ``d/da = -f(a)`` (0 at an infinite limit), and
   the parameters' derivative is the integral of the integrand's `jvp` (forward) or `vjp`
   (reverse), computed with ``quad_vec``.
@@ -43,6 +30,7 @@ except ImportError as e:  # pragma: no cover - SciPy is optional
 from .. import numpy as tnp
 from ..core import Primitive, Tracer, batch_by_loop, bind, builders, jvp, vjp
 from ..core import tree as tree_util
+from ._integrate_ode import _checked, _f64, _ode, _plain, _Rhs, _solver_fn, _Staged, _zeros_like
 
 COVERAGE = {  # scipy.integrate name -> status (for docs/coverage.md)
     "odeint": "differentiable in y0, t, args (forward sensitivities / adjoint)",
@@ -50,215 +38,6 @@ COVERAGE = {  # scipy.integrate name -> status (for docs/coverage.md)
     "quad": "differentiable in a, b, args (Leibniz rule)",
     "quad_vec": "differentiable in a, b, args (Leibniz rule)",
 }
-
-
-def _plain(x, what, op):
-    """``x`` as a float64 array for SciPy; a traced value here came in through a closure."""
-    if isinstance(x, Tracer):
-        raise TypeError(
-            f"{op}: {what} returned a value traced by a transform that did not come in "
-            "through args (a closure captured it), so its derivative would be lost. Pass "
-            f"the differentiated values as args=(...) to {op} instead.")
-    return np.asarray(x, dtype=np.float64)
-
-
-def _checked(out, what, op):
-    if isinstance(out, Tracer):
-        _plain(out, what, op)
-    return out
-
-
-def _f64(leaves):
-    """The leaves, floating ones in float64: SciPy integrates in float64, so the right-hand
-    side must too (float32 noise would stall a solver at a tight rtol)."""
-    out = []
-    for x in leaves:
-        x = np.asarray(x)
-        out.append(x.astype(np.float64) if x.dtype.kind == "f" else x)
-    return out
-
-
-def _flat(out):
-    """A function's result (array, number or list of them) as a 1-D differentiable array."""
-    if isinstance(out, (list, tuple)):
-        out = tnp.stack([tnp.asarray(o) for o in out])
-    return tnp.reshape(out, (-1,))
-
-
-# -- right-hand sides: the user's function and the augmented systems built on it ----------
-class _Rhs:
-    """The user's ``f`` as the primitive calls it: ``rhs(y, t, leaves) -> dy/dt`` (1-D)."""
-
-    def __init__(self, func, tfirst, tree, op):
-        self.func, self.tfirst, self.tree, self.op = func, tfirst, tree, op
-        self.jac = None  # the user's Jacobian (or its constant value), base solve only
-        self.base_options = {}
-
-    def __call__(self, y, t, leaves):
-        args = tree_util.unflatten(self.tree, list(leaves))
-        out = self.func(t, y, *args) if self.tfirst else self.func(y, t, *args)
-        return _flat(out)
-
-    def jacobian(self, leaves, solver):
-        """The user's Jacobian as the solver's option, on plain leaves."""
-        jac = self.jac
-        if not callable(jac):
-            return {"jac": jac}
-        args = tree_util.unflatten(self.tree, list(leaves))
-        if solver == "odeint":
-            return {"Dfun": (lambda y, s: jac(s, y, *args)) if self.tfirst else
-                    (lambda y, s: jac(y, s, *args))}
-        return {"jac": lambda s, y: jac(s, y, *args)}
-
-
-class _JvpRhs:
-    """State ``(z, v)``: ``z' = base(z)``, ``v' = J base v`` (forward sensitivities).  Its
-    leaves are the base's ``k`` leaves followed by their tangents."""
-
-    def __init__(self, base, k):
-        self.base, self.k, self.op = base, k, base.op
-
-    def __call__(self, z, t, leaves):
-        m = z.shape[0] // 2
-        p, tp = list(leaves[:self.k]), list(leaves[self.k:])
-        out, tout = jvp(lambda y, *p: self.base(y, t, p), (z[:m], *p), (z[m:], *tp))
-        return tnp.concatenate([out, tout])
-
-
-class _AdjointRhs:
-    """State ``(y, a, g)``: ``y' = f``, ``a' = -a^T J_y f``, ``g' = -a^T J_p f`` for the
-    leaves marked in ``wrt``."""
-
-    def __init__(self, base, wrt):
-        self.base, self.wrt, self.op = base, wrt, base.op
-
-    def __call__(self, z, t, leaves):
-        n = self.base_n(z, leaves)
-        y, a = z[:n], z[n:2 * n]
-        idx = [i for i, w in enumerate(self.wrt) if w]
-
-        def f(y, *p):
-            full = list(leaves)
-            for i, v in zip(idx, p):
-                full[i] = v
-            return self.base(y, t, full)
-        out, back = vjp(f, y, *[leaves[i] for i in idx])
-        cts = back(a)
-        return tnp.concatenate([out] + [-tnp.reshape(c, (-1,)) for c in cts])
-
-    def base_n(self, z, leaves):
-        g = sum(int(np.size(leaves[i])) for i, w in enumerate(self.wrt) if w)
-        return (z.shape[0] - g) // 2
-
-
-# -- the ODE primitive: ys[i] = y(t[i]) -----------------------------------------------------
-def _options(options, n_state, n):
-    """Solver options for a state of ``n_state`` entries whose first ``n`` are the ODE's (an
-    array ``atol`` holds for those; the sensitivities and adjoints get its minimum)."""
-    opts = dict(options)
-    atol = opts.get("atol")
-    if atol is not None and np.ndim(atol) > 0 and n_state != n:
-        atol = np.asarray(atol, np.float64)
-        opts["atol"] = np.concatenate([atol, np.full(n_state - n, atol.min())])
-    return opts
-
-
-def _ode_impl(y0, t, *leaves, rhs, solver, options, n):
-    y0 = np.asarray(y0, np.float64)
-    t = np.asarray(t, np.float64)
-    leaves = _f64(leaves)
-    op = rhs.op
-    if t.shape[0] < 2 or t[0] == t[-1]:  # nothing to integrate (a zero-length segment)
-        return np.tile(y0, (t.shape[0], 1))
-    opts = _options(options, y0.shape[0], n)
-    if isinstance(rhs, _Rhs):  # the user's Jacobian and its layout: the base system only
-        opts.update(rhs.base_options)
-        if rhs.jac is not None:
-            opts.update(rhs.jacobian(leaves, solver))
-    if solver == "odeint":
-        return _si.odeint(lambda y, s: _plain(rhs(y, s, leaves), "the right-hand side", op),
-                          y0, t, **opts)
-    # solve_ivp wants t_eval strictly monotonic: solve at the distinct times, then repeat
-    tu, inv = np.unique(t, return_inverse=True)
-    if t[-1] < t[0]:
-        tu, inv = tu[::-1], tu.shape[0] - 1 - inv
-    sol = _si.solve_ivp(lambda s, y: _plain(rhs(y, s, leaves), "the right-hand side", op),
-                        (t[0], t[-1]), y0, method=solver, t_eval=tu, **opts)
-    if sol.status < 0 or sol.y.shape[1] != tu.shape[0]:
-        raise RuntimeError(f"{op}: the solver failed ({sol.message}); loosen rtol/atol or "
-                           "try another method")
-    return sol.y.T[inv.reshape(-1)]
-
-
-_ode_p = Primitive("integrate.ode", _ode_impl)
-
-
-def _ode(y0, t, leaves, rhs, solver, options, n):
-    return bind(_ode_p, y0, t, *leaves, rhs=rhs, solver=solver, options=options, n=n)
-
-
-def _zeros_like(x):
-    return tnp.zeros(np.shape(x), np.float64)
-
-
-def _ode_jvp(primals, tangents, ans, *, rhs, solver, options, n):
-    y0, t, *leaves = primals
-    ty0, tt, *tleaves = tangents
-    m = np.shape(y0)[0]
-    v0 = _zeros_like(y0) if ty0 is None else ty0
-    if tt is not None:
-        v0 = v0 - rhs(y0, t[0], leaves) * tt[0]
-    tleaves = [_zeros_like(p) if tp is None else tp for p, tp in zip(leaves, tleaves)]
-    zs = _ode(tnp.concatenate([y0, v0]), t, leaves + tleaves, _JvpRhs(rhs, len(leaves)),
-              solver, options, n)
-    vs = zs[:, m:]
-    if tt is not None:
-        # y(t_0) = y0 whatever t_0 is: row 0 gets back the -f(y0, t0) t0_dot put into v(t0)
-        fs = tnp.stack([rhs(ans[i], t[i], leaves) for i in range(np.shape(t)[0])])
-        vs = vs + fs * tt[:, None]
-    return vs
-
-
-def _ode_vjp(ct, ans, args, needed, *, rhs, solver, options, n):
-    y0, t, *leaves = args
-    wrt = tuple(bool(w) for w in needed[2:])
-    adj = _AdjointRhs(rhs, wrt)
-    m = np.shape(y0)[0]
-    sizes = [int(np.size(p)) for p, w in zip(leaves, wrt) if w]
-    g = tnp.zeros(sum(sizes), np.float64)
-    a = ct[-1]
-    T = np.shape(t)[0]
-    ct_t = [None] * T
-    for i in range(T - 1, 0, -1):
-        if needed[1]:
-            ct_t[i] = tnp.vdot(ct[i], rhs(ans[i], t[i], leaves))
-        z = _ode(tnp.concatenate([ans[i], a, g]), tnp.stack([t[i], t[i - 1]]), leaves, adj,
-                 solver, options, n)[-1]
-        a, g = z[m:2 * m], z[2 * m:]
-        if i == 1 and needed[1]:
-            ct_t[0] = -tnp.vdot(a, rhs(ans[0], t[0], leaves))
-        a = a + ct[i - 1]
-    if T == 1:
-        a = ct[0]
-    out = [a if needed[0] else None]
-    if needed[1]:
-        out.append(tnp.stack([_zeros_like(ans[0][0]) if c is None else c for c in ct_t]))
-    else:
-        out.append(None)
-    k = 0
-    for p, w in zip(leaves, wrt):
-        if w:
-            s = int(np.size(p))
-            out.append(tnp.reshape(g[k:k + s], np.shape(p)))
-            k += s
-        else:
-            out.append(None)
-    return out
-
-
-_ode_p.def_jvp(joint=_ode_jvp)
-_ode_p.def_vjp(joint=_ode_vjp)
-_ode_p.def_batch(batch_by_loop(_ode_p))
 
 
 # -- public ODE functions ------------------------------------------------------------------
@@ -279,7 +58,8 @@ def odeint(func, y0, t, args=(), Dfun=None, col_deriv=0, full_output=0, ml=None,
 
     Forward mode solves the forward sensitivity equations, reverse mode the adjoint
     equations (integrating the state backward with them), both with LSODA at the same
-    ``rtol``/``atol``; see the module's docstring.  ``func(y, t, *args)`` is NumPy code;
+    ``rtol``/``atol`` (the parameters' integrals ride on the steps of the state and its
+    adjoint); see `tangents.scipy._integrate_ode`.  ``func(y, t, *args)`` is NumPy code;
     values to differentiate in must be passed through ``args``.  ``Dfun`` is used for the
     solution itself, not for the derivative systems; ``full_output`` is for plain values.
 
@@ -411,7 +191,7 @@ class _Integrand:
         return tnp.asarray(self.func(x, *tree_util.unflatten(self.tree, list(leaves))))
 
 
-class _JvpIntegrand:
+class _JvpIntegrand(_Staged):
     """The integrand's tangent in its ``k`` leaves, whose tangents follow them."""
 
     def __init__(self, base, k):
@@ -422,7 +202,7 @@ class _JvpIntegrand:
         return jvp(lambda *p: self.base(x, p), tuple(p), tuple(tp))[1]
 
 
-class _VjpIntegrand:
+class _VjpIntegrand(_Staged):
     """The cotangent (last leaf) pulled back to the leaves marked in ``wrt``, flattened."""
 
     def __init__(self, base, wrt):
@@ -443,7 +223,7 @@ class _VjpIntegrand:
 
 def _quad_impl(a, b, *leaves, fun, kind, options):
     leaves = _f64(leaves)
-    f = lambda x: _plain(fun(x, leaves), "the integrand", fun.op)  # noqa: E731
+    f = _solver_fn(fun, leaves, "the integrand")
     if kind == "quad":
         val, err = _si.quad(lambda x: float(f(x)), float(a), float(b), **dict(options))[:2]
     else:
