@@ -119,6 +119,16 @@ def test_gradient_of_100_parameters_matches_finite_differences(method):
                    max_entries=40)  # of the 110, by central differences
 
 
+def test_second_order_with_bdf():
+    """Reverse over reverse with BDF: the outer adjoint reads the adjoint of the inner
+    parameter integrals (they are not quadratures there), so its Jacobian has their columns."""
+    y0, w = NET_Y0[:2], NET_W[:2, :2]
+    loss = lambda y0, w: np.sum(tsi.solve_ivp(  # noqa: E731
+        lambda s, y, w: net(y, s, w), (0.0, 2.0), y0, "BDF", t_eval=[1.0, 2.0], args=(w,),
+        **TIGHT).y ** 2)
+    tg.check_grads(loss, (y0, w), order=2, modes=("rev",), rtol=TOL[np.float64][0])
+
+
 @pytest.fixture
 def solver_calls(monkeypatch):
     """(state size, number of right-hand side evaluations) of each SciPy solve."""

@@ -192,14 +192,15 @@ def _solver_fn(fn, leaves, what):
 
 def _quadratures(rhs, size, leaves):
     """Mask of the state's entries that are quadratures: ``x' = h(other entries)``, read by
-    no other entry (the adjoint's ``g``, their tangents and adjoints)."""
+    no entry (the adjoint's ``g`` and its tangents).  The adjoint of a quadrature is not one:
+    it is constant, but the other adjoints read it."""
     if isinstance(rhs, _JvpRhs):
         half = _quadratures(rhs.base, size // 2, leaves[:rhs.k])
         return np.concatenate([half, half])
     if isinstance(rhs, _AdjointRhs):
         g = sum(int(np.size(p)) for p, w in zip(leaves, rhs.wrt) if w)
         inner = _quadratures(rhs.base, (size - g) // 2, leaves)
-        return np.concatenate([inner, inner, np.ones(g, bool)])
+        return np.concatenate([inner, np.zeros_like(inner), np.ones(g, bool)])
     return np.zeros(size, bool)
 
 
