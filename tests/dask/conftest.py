@@ -23,6 +23,6 @@ def cluster_client():
     distributed = pytest.importorskip("distributed")
     with contextlib.ExitStack() as stack:
         cluster = stack.enter_context(distributed.LocalCluster(
-            n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None,
+            n_workers=2, processes=True, threads_per_worker=1, dashboard_address=":0",
             memory_limit="1GiB"))
         yield stack.enter_context(distributed.Client(cluster))

@@ -38,8 +38,15 @@ def _cross_entropy(p, X, y, labels):
     return tg.nn.cross_entropy(X @ p["W"] + p["b"], labels)
 
 
+def _masks(w, X, y, labels):
+    # the masks of maximum, abs and where's rules are made from Dask values
+    z = X @ w
+    return np.mean(np.maximum(z, 0.0) + 0.1 * np.abs(z) + np.where(y > 0, z ** 2, -z))
+
+
 CASES = {
     "logistic": (_logistic, 0.1 * RNG.standard_normal(D)),
+    "masks": (_masks, 0.2 * RNG.standard_normal(D)),
     "mlp-indexing": (_mlp, {"W1": 0.5 * RNG.standard_normal((D, 2)), "b1": np.zeros(2),
                             "W2": 0.5 * RNG.standard_normal((2, 2))}),
     "cross-entropy-int-labels": (_cross_entropy, {"W": 0.3 * RNG.standard_normal((D, 3)),
