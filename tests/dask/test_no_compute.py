@@ -144,3 +144,58 @@ def test_gradient_reductions_are_trees(no_compute):
         graph = _logistic_grad_graph(64 * 100, 64)
     fan_in = max(len(get_dependencies(graph, k)) for k in graph)
     assert fan_in <= 8, f"a task of the gradient reads {fan_in} others (64 chunks)"
+
+
+ROWS = 20_000  # an O(rows) NumPy array in a graph would pickle to >= 156 KiB
+
+
+def _random_data():
+    rs = da.random.RandomState(2)
+    return rs.standard_normal((ROWS, D), chunks=(ROWS // 4, D))
+
+
+@tg.custom_jvp
+def _times(x, y):
+    return x * y
+
+
+_times.defjvp(lambda primals, tangents: (_times(*primals),
+                                         tangents[0] * primals[1] + primals[0] * tangents[1]))
+
+
+@tg.custom_vjp
+def _scaled(x, s):
+    return x * s
+
+
+_scaled.defvjp(lambda x, s: (x * s, (x, s)), lambda res, ct: (ct * res[1], np.sum(ct * res[0])))
+
+
+# zeros and buffers the interpreters make for a Dask value: a linearized output that does
+# not depend on the input, np.zeros_like of a traced Dask value, the absent tangent of a
+# custom_jvp argument, forward mode through a custom_vjp function
+ZEROS = {
+    "linearize-constant-output": lambda X, w: tg.linearize(lambda w: (X @ w, X * 2.0), w)[1](w),
+    "zeros_like-buffer": lambda X, w: tg.grad(
+        lambda w: np.sum((np.zeros_like(X @ w) + 1.0) * np.sin(X @ w)))(w),
+    "custom_jvp-absent-tangent": lambda X, w: tg.jvp(
+        lambda w: np.sum(_times(X @ w, X[:, 0])), (w,), (w,))[1],
+    "custom_vjp-forward": lambda X, w: tg.jvp(
+        lambda w: np.sum(_scaled(X @ w, 2.0)), (w,), (w,))[1],
+    "custom_vjp-reverse": lambda X, w: tg.grad(lambda w: np.sum(_scaled(X @ w, w[0])))(w),
+}
+
+
+@pytest.mark.parametrize("name", ZEROS)
+def test_zeros_made_for_dask_values_are_dask(name, no_compute):
+    X, w = _random_data(), np.linspace(-1.0, 1.0, D)
+    with no_compute():
+        out = ZEROS[name](X, w)
+    for leaf in tg.tree.leaves(out):
+        assert isinstance(leaf, da.Array), type(leaf)
+        size = len(pickle.dumps(dict(leaf.__dask_graph__())))
+        assert size < 64 * 1024, f"{size} bytes: an O(rows) NumPy array is in the graph"
+    want = ZEROS[name](X.compute(scheduler="sync"), w)
+    got = dask.compute(out, scheduler="sync")[0]
+    for g, w_ in zip(tg.tree.leaves(got), tg.tree.leaves(want)):
+        np.testing.assert_allclose(g, w_, **tol("composed"))

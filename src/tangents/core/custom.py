@@ -29,7 +29,7 @@ Mismatch = Callable[[str, TreeDef, TreeDef], None]
 
 
 def _zero_tangents(args: Sequence[Any], tangents: Sequence[Any]) -> list[Any]:
-    return [ops.zeros(ops.shape_of(a), ops.dtype_of(a)) if t is None else t
+    return [ops.zeros_like(a) if t is None else t
             for a, t in zip(args, tangents)]
 
 
@@ -311,7 +311,7 @@ class custom_jvp(_Custom):
             # the rule is linear in the tangents: reverse mode through it, with respect to
             # the floating-point tangents only (integer arguments keep zero tangents)
             from .transforms import vjp
-            zeros = [ops.zeros(ops.shape_of(p), ops.dtype_of(p)) for p in primals]
+            zeros = [ops.zeros_like(p) for p in primals]
             idx = [i for i, p in enumerate(primals) if ops.dtype_of(p).kind in "fc"]
             p_tree = tree_util.unflatten(in_tree, primals)
 

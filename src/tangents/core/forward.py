@@ -82,7 +82,7 @@ class JVPTracer(Tracer):
 
     def _full_like(self, fill: Any) -> JVPTracer:
         p = ops.full_like(self.primal, fill)
-        return JVPTracer(self._trace, p, ops.zeros(ops.shape_of(p), ops.dtype_of(p)))
+        return JVPTracer(self._trace, p, ops.zeros_like(p))
 
     def __repr__(self) -> str:
         return f"JVPTracer(level={self._trace.level}, {self.primal!r})"
@@ -161,7 +161,7 @@ class JVPTrace(Trace):
         if not self.alive:
             raise self.leaked(custom.__name__)
         primals, tangents = self.unpack(flat)
-        tangents = [ops.zeros(ops.shape_of(p), ops.dtype_of(p)) if t is None else
+        tangents = [ops.zeros_like(p) if t is None else
                     (_force(t) if type(t) is _Deferred else t)
                     for t, p in zip(tangents, primals)]
         out_flat, out_tree, t_flat = custom.forward_rule(primals, tangents, in_tree)

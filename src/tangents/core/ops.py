@@ -8,7 +8,7 @@ import numpy as np
 from .primitive import bind
 from .prims import add_p, astype_p, broadcast_to_p, real_p, unbroadcast, zeros_like  # noqa: F401
 from .prims import ones_like as _ones_like
-from .tracer import Tracer
+from .tracer import Tracer, backend
 
 
 def shape_of(x):
@@ -88,6 +88,8 @@ def full_like(x, fill):
     in-place write of a traced value into it is then traced too)."""
     if isinstance(x, Tracer):
         return x._full_like(fill)
+    if backend.keep_input(x):  # a Dask buffer for a Dask value, chunked like it
+        return np.full_like(x, fill)
     return np.full(shape_of(x), fill, dtype_of(x))
 
 

@@ -257,7 +257,7 @@ def linearize(fun: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[...
         res = []
         for o, p in zip(out_flat, out_primals):
             t = next(outs) if isinstance(o, VJPTracer) and o._trace is trace else None
-            res.append(ops.zeros(ops.shape_of(p), ops.dtype_of(p)) if t is None else t)
+            res.append(ops.zeros_like(p) if t is None else t)
         return tree_util.unflatten(out_tree, res)
 
     return tree_util.unflatten(out_tree, out_primals), retry_masked(jvp_fn)
