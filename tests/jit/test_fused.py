@@ -31,14 +31,15 @@ SPECIAL = np.array([-2.5, -1.0, -0.0, 0.0, 0.3, 0.5, 1.0, 2.0, np.inf, -np.inf, 
 
 
 def fused(fun, *args):
-    """``fun``'s staged program run by the fused executor, and its kernels."""
+    """``fun``'s staged program run by the fused executor, and that program (its ``source``
+    and ``kernels``)."""
     program = tg.jit(fun).lower(*args).program
     run = compile_fused(program)
-    return run(*args), run.kernels
+    return run(*args), run
 
 
 def check(fun, *args, kernels=None):
-    got, ks = fused(fun, *args)
+    got, run = fused(fun, *args)
     want = fun(*args)
     want = list(want) if isinstance(want, tuple) else [want]
     assert len(got) == len(want)
@@ -50,8 +51,8 @@ def check(fun, *args, kernels=None):
         else:
             np.testing.assert_array_equal(g, w)
     if kernels is not None:
-        assert len(ks) == kernels
-    return ks
+        assert len(run.kernels) == kernels
+    return run
 
 
 def _row(name):
@@ -121,8 +122,8 @@ def test_unbroadcast_sums_of_reverse_passes(dtype):
     args = (0.3 * rand((3, 4)).astype(dtype), rand((4,), seed=1).astype(dtype),
             0.3 * rand((3, 1), seed=2).astype(dtype))
     g = tg.grad(f, argnums=(0, 1, 2))
-    ks = check(lambda *a: tuple(g(*a)), *args, kernels=1)
-    assert any("+=" in k.py_source for k in ks)  # the sums run inside a kernel
+    run = check(lambda *a: tuple(g(*a)), *args, kernels=1)
+    assert "+=" in run.kernels[0].py_source  # the sums run inside the kernel
 
 
 @pytest.mark.parametrize("shape", [(), (0,), (0, 3), (2, 0)])
@@ -134,10 +135,10 @@ def test_zero_dimensional_and_empty(shape):
 
 def test_float32_arithmetic_stays_float32():
     x = np.ones(4, np.float32)
-    (got,), ks = fused(lambda x: (x + 1e-8) - x, x)  # 0 in float32, 1e-8 in float64
+    (got,), run = fused(lambda x: (x + 1e-8) - x, x)  # 0 in float32, 1e-8 in float64
     assert got.dtype == np.float32 and np.all(got == 0)
     np.testing.assert_array_equal(got, (x + 1e-8) - x)
-    assert ks and "float64" not in ks[0].py_source
+    assert run.kernels and "float64" not in run.kernels[0].py_source
 
 
 def test_numpy_calls_between_kernels():
@@ -146,8 +147,8 @@ def test_numpy_calls_between_kernels():
         m = w @ w              # reads nothing of the kernel: runs before it
         b = np.tanh(a) + 1.0   # same kernel
         return np.cos(b @ m) - 1.0, b  # the matmul reads the kernel: a second one after it
-    ks = check(fun, rand((3, 4)), rand((4, 4), seed=1), kernels=2)
-    assert all("in prange(" not in k.py_source for k in ks)  # small: no threads
+    run = check(fun, rand((3, 4)), rand((4, 4), seed=1), kernels=2)
+    assert "_rows(" not in run.source  # small: no threads
 
 
 def test_transposes_and_unit_reshapes_are_index_maps():
@@ -168,8 +169,13 @@ def test_non_contiguous_inputs():
 
 def test_large_arrays_run_on_threads():
     x = rand((300, 260))
-    ks = check(lambda x: (np.exp(np.sin(x)) * 2, np.sum(x * x, axis=1)), x, kernels=1)
-    assert "in prange(" in ks[0].py_source
+    run = check(lambda x: (np.exp(np.sin(x)) * 2, np.sum(x * x, axis=1)), x, kernels=1)
+    assert "_rows(_K0" in run.source
+    # a sum over the first axis, or a row read by another row, keeps one thread
+    run = check(lambda x: (np.sum(np.exp(x), axis=0), np.sin(x)), x, kernels=1)
+    assert "_rows(" not in run.source
+    run = check(lambda x: np.sin(x).T * 2.0, x, kernels=1)
+    assert "_rows(" not in run.source
 
 
 def test_a_long_chain_is_one_kernel_call():

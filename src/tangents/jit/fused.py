@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import os
+import re
 import sys
 import tempfile
 
@@ -221,11 +222,18 @@ def _cast(name, have, dt):
 
 
 class _KernelSource:
-    """The numba source of kernel ``k``: ``args`` (Vars passed in) and ``rets`` (returned)."""
+    """The numba source of kernel ``k``.  It reads ``args`` (Vars made outside it) and writes
+    the arrays that the caller allocates (``allocs``: Python lines, ``outs``: their names);
+    ``post`` lines finish its results ``rets`` (the Vars read after it)."""
 
     def __init__(self, k, loc, outside, materialize):
         self.k, self.loc, self.materialize = k, loc, materialize
-        self.args, self.lines, self.parallel = [], [], False
+        self.args, self.lines = [], []
+        # rows: every nest's first axis has the same length, is not reduced, and arrays made
+        # in the kernel are read only at their own row, so threads may take blocks of rows
+        self.rows = k.nests[0][0][0] if k.nests and k.nests[0][0] else None
+        self.size = max((int(np.prod(sh)) for sh, _ in k.nests), default=0)
+        self.allocs, self.outs, self.post, self.sums32 = [], [], [], set()
         self.base = {}  # alias Var -> (base Var, map from base axes to alias axes)
         for e in k.aliases:
             x = e.ins[0]
@@ -236,13 +244,25 @@ class _KernelSource:
             else:
                 b, mi = inner
                 self.base[e.outs[0]] = (b, [None if j is None else m[j] for j in mi])
-        made = {v for v, w in loc.items() if w[0] is k and v not in self.base}
+        self.made = made = {v for v, w in loc.items() if w[0] is k and v not in self.base}
         self.rets = [v for v in made if v in outside and (loc[v][2] == "array" or v in materialize)]
         self.rets.sort(key=lambda v: v.id)
         for shape, ops in k.nests:
             self._nest(shape, ops)
-        self.lines.append(f"    return ({''.join(f'a{v.id}, ' for v in self.rets)})")
+        rows = "lo, hi" if self.rows is not None else r"\1"
+        self.lines = [re.sub(r"@(\d+)@", rows, line) for line in self.lines]
+        for v in self.rets:
+            if v in self.sums32:
+                self.post.append(f"{v!r} = _s{v.id}.astype(np.float32)")
+            if not v.shape:  # NumPy's ufuncs and reductions give a scalar, not a 0-d array
+                self.post.append(f"{v!r} = {v!r}[()]")
 
+    def _alloc(self, v, how, fill="", acc=None):
+        """The caller makes ``v``'s array (``acc``: a float64 accumulator for it)."""
+        dt = acc or v.dtype.name
+        py = f"_s{v.id}" if acc else repr(v)
+        self.allocs.append(f"{py} = np.{how}({v.shape!r}, {fill}np.{dt})")
+        self.outs.append((py, f"s{v.id}" if acc else f"a{v.id}"))
     def _array(self, v):
         """The name of array ``v`` in the kernel (an argument when made outside it)."""
         w = self.loc.get(v)
@@ -268,7 +288,12 @@ class _KernelSource:
             name = self._array(base)
             if base in self.args and not base.shape:
                 idx = None  # a 0-d argument comes in as a scalar
-            body.append(f"{loads[key]} = {name}" + ("" if idx is None else f"[{_index(idx)}]"))
+            load = name + ("" if idx is None else f"[{_index(idx)}]")
+            if base not in self.args and (not idx or idx[0] != "i0"):
+                self.rows = None  # another row of an array this kernel writes
+            if base in self.sums32:
+                load = f"np.float32(s{base.id}[{_index(idx)}])"
+            body.append(f"{loads[key]} = {load}")
         return loads[key]
 
     def _nest(self, shape, ops):
@@ -277,29 +302,26 @@ class _KernelSource:
         for kind, e in ops:
             if kind == "reduce":
                 reduced.update(_axes(e.params["axis"], nd))
-        par = (int(np.prod(shape)) >= _PARALLEL_MIN and nd and 0 not in reduced
-               and shape[0] > 1 and _threads() > 1)
-        self.parallel |= bool(par)
-        pre, body, post, loads = [], [], [], {}
+        if not nd or shape[0] != self.rows or 0 in reduced:
+            self.rows = None
+        body, loads = [], {}
         for kind, e in ops:
             out = e.outs[0]
             if kind == "reduce":
-                self._reduce(e, shape, loads, pre, body, post)
+                self._reduce(e, shape, loads, body)
                 continue
             body.append(f"t{out.id} = {self._expr(e, shape, loads, body)}")
             loads[("t", out)] = f"t{out.id}"
             if out in self.materialize:
-                pre.append(f"a{out.id} = np.empty({shape!r}, np.{out.dtype.name})")
+                self._alloc(out, "empty")
                 body.append(f"a{out.id}[{_index(_loop_index(shape))}] = t{out.id}")
         ind = "    "
-        self.lines += [ind + s for s in pre]
         for j in range(nd):
-            if shape[j] != 1:  # a length-one axis is read at 0
-                loop = "prange" if par and j == 0 else "range"
-                self.lines.append(f"{ind}for i{j} in {loop}({shape[j]}):")
+            if j == 0 or shape[j] != 1:  # a length-one axis is read at 0
+                span = f"@{shape[0]}@" if j == 0 else shape[j]  # rows: see __init__
+                self.lines.append(f"{ind}for i{j} in range({span}):")
                 ind += "    "
         self.lines += [ind + s for s in body]
-        self.lines += ["    " + s for s in post]
 
     def _expr(self, e, shape, loads, body):
         name, out = e.prim.name, e.outs[0]
@@ -325,7 +347,7 @@ class _KernelSource:
             if name in table:
                 return table[name].format(**dict(zip("ab", args)))
 
-    def _reduce(self, e, shape, loads, pre, body, post):
+    def _reduce(self, e, shape, loads, body):
         x, out = e.ins[0], e.outs[0]
         axes = _axes(e.params["axis"], len(shape))
         keep = e.params["keepdims"]
@@ -335,16 +357,15 @@ class _KernelSource:
         v = self._load(x, shape, loads, body)
         acc = f"a{out.id}"
         if e.prim.name == "sum":
-            if out.dtype == _F32:  # accumulated in float64, cast back after the loop
+            if out.dtype == _F32:  # accumulated in float64, cast back after the kernel
                 acc = f"s{out.id}"
-                post.append(f"a{out.id} = {acc}.astype(np.float32)")
+                self.sums32.add(out)
                 v = f"np.float64({v})"
-            pre.append(f"{acc} = np.zeros({out.shape!r}, np.float64)")
+            self._alloc(out, "zeros", acc="float64" if out.dtype == _F32 else None)
             body.append(f"{acc}{at} += {v}")
             return
         cmp = ">" if e.prim.name == "amax" else "<"
-        init = "-np.inf" if cmp == ">" else "np.inf"
-        pre.append(f"{acc} = np.full({out.shape!r}, {init}, np.{out.dtype.name})")
+        self._alloc(out, "full", "-np.inf, " if cmp == ">" else "np.inf, ")
         # NaN wins and stays: NaN compares false with everything
         body.append(f"if {v} {cmp} {acc}{at} or {v} != {v}: {acc}{at} = {v}")
 
@@ -355,7 +376,7 @@ def _operand(o, dt):
 
 
 def _loop_index(shape):
-    return ["0" if n == 1 else f"i{j}" for j, n in enumerate(shape)]
+    return ["0" if n == 1 and j else f"i{j}" for j, n in enumerate(shape)]
 
 
 def _index(idx):
@@ -363,8 +384,23 @@ def _index(idx):
 
 
 def _threads():
-    import numba
-    return numba.config.NUMBA_NUM_THREADS
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+
+
+_pool = []
+
+
+def _rows(kernel, n, *args):
+    """``kernel`` over rows 0..n in one block per CPU, on threads (kernels release the GIL)."""
+    if not _pool:
+        import concurrent.futures
+        _pool.append(concurrent.futures.ThreadPoolExecutor(_threads() - 1, "tangents-jit"))
+    t = _threads()
+    cut = [n * i // t for i in range(t + 1)]
+    rest = [_pool[0].submit(kernel, cut[i], cut[i + 1], *args) for i in range(1, t)]
+    kernel(cut[0], cut[1], *args)
+    for f in rest:
+        f.result()
 
 
 # -- the program ------------------------------------------------------------------------------
@@ -374,7 +410,7 @@ def compile_fused(program, alias_ok=()):
     ``alias_ok`` as for the NumPy executor's ``compile_program``."""
     items, kernels, loc = _partition(program.body)
     outside, materialize = _uses(program, items, kernels, loc)
-    ns = {"np": np, "_Miss": GuardMiss, "_same_number": _same_number,
+    ns = {"np": np, "_Miss": GuardMiss, "_rows": _rows, "_same_number": _same_number,
           "_same_array": _same_array, "_read_item": _read_item, "_index": _index_of,
           "_copy": _copy}
     for v, c in program.consts.items():
@@ -400,10 +436,14 @@ def compile_fused(program, alias_ok=()):
             name = f"_K{k.number}"
             ns[name] = _load_kernel(src)
             kernels_used.append(ns[name])
-            rets = "".join(f"{v!r}, " for v in src.rets)
-            lines.append(f"    {rets}= {name}({', '.join(_arg(v) for v in src.args)})")
-            # NumPy's ufuncs and reductions give a scalar, not a 0-d array
-            lines += [f"    {v!r} = {v!r}[()]" for v in src.rets if not v.shape]
+            lines += [f"    {a}" for a in src.allocs]
+            call = [_arg(v) for v in src.args] + [py for py, _ in src.outs]
+            n = src.rows if src.rows is not None else 1
+            if src.rows and src.size >= _PARALLEL_MIN and _threads() > 1:
+                lines.append(f"    _rows({name}, {n}, {', '.join(call)})")
+            else:
+                lines.append(f"    {name}(0, {n}, {', '.join(call)})")
+            lines += [f"    {a}" for a in src.post]
         for j, e in enumerate(k.aliases):
             if e.outs[0] in outside:
                 lines.append("    " + _call_line(e, f"{k.number}a{j}", ns))
@@ -463,7 +503,7 @@ def _uses(program, items, kernels, loc):
 
 
 # -- kernels on disk --------------------------------------------------------------------------
-_HEADER = "import numpy as np\nimport numba\nfrom numba import prange\n\n\n"
+_HEADER = "import numpy as np\nimport numba\n\n\n"
 _kernels = {}  # source hash -> dispatcher
 
 
@@ -483,15 +523,14 @@ def cache_dir():
 
 
 def _load_kernel(src):
-    deco = (f"@numba.njit(cache=True, error_model='numpy', fastmath=False, nogil=True, "
-            f"parallel={src.parallel})")
-    args = ", ".join(f"a{v.id}" for v in src.args)
+    deco = "@numba.njit(cache=True, error_model='numpy', fastmath=False, nogil=True)"
+    args = ", ".join(["lo, hi"] + [f"a{v.id}" for v in src.args] + [k for _, k in src.outs])
     text = _HEADER + f"{deco}\ndef kernel({args}):\n" + "\n".join(src.lines) + "\n"
     digest = hashlib.sha1(text.encode()).hexdigest()[:24]  # noqa: S324 - a file name
     disp = _kernels.get(digest)
     if disp is None:
         disp = _kernels[digest] = _import(digest, text)
-        _compile_now(disp, src.args)
+        _compile_now(disp, src)
     return disp
 
 
@@ -525,9 +564,16 @@ def _write(folder, digest, text):
     return path
 
 
-def _compile_now(disp, args):
+def _compile_now(disp, src):
     """Compile for C-contiguous arguments now (from numba's cache when it has them), so the
     first call does not pay for it; other layouts compile on the call that needs them."""
     from numba import from_dtype, types
-    disp.compile(tuple(types.Array(from_dtype(v.dtype), len(v.shape), "C") if v.shape
-                       else from_dtype(v.dtype) for v in args))
+    sig = [types.intp, types.intp] + [
+        types.Array(from_dtype(v.dtype), len(v.shape), "C") if v.shape
+        else from_dtype(v.dtype) for v in src.args]
+    for py, _ in src.outs:
+        v = int(py.lstrip("_sv"))
+        var = next(x for x in src.made if x.id == v)
+        dt = _F64 if py.startswith("_s") else var.dtype
+        sig.append(types.Array(from_dtype(dt), len(var.shape), "C"))
+    disp.compile(tuple(sig))
