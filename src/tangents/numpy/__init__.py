@@ -74,21 +74,23 @@ from ._joining import *  # noqa: F401,F403
 from ._sorting import *  # noqa: F401,F403
 from ._quantiles import *  # noqa: F401,F403
 from ._complex import *  # noqa: F401,F403
-from ._manipulation import *  # noqa: F401,F403
+from ._rearranging import *  # noqa: F401,F403
+from ._differences import *  # noqa: F401,F403
+from ._matrices import *  # noqa: F401,F403
 from ._padding import *  # noqa: F401,F403
 from ._interpolation import *  # noqa: F401,F403
 from ._scalar_math import *  # noqa: F401,F403
 from . import fft  # noqa: F401
 from . import linalg  # noqa: F401
 from ._array_api import *  # noqa: F401,F403
-from ._extras import *  # noqa: F401,F403
+from ._logic import *  # noqa: F401,F403
+from ._float_parts import *  # noqa: F401,F403
 from ._statistics import *  # noqa: F401,F403
 from . import _ufunc_methods  # noqa: F401  (np.add.reduce, np.multiply.outer, ...)
 from ._selection import *  # noqa: F401,F403
 from ._polynomials import *  # noqa: F401,F403
 from ._counting import *  # noqa: F401,F403
 from ._updates import *  # noqa: F401,F403
-from ._namespace_extras import *  # noqa: F401,F403
 
 _ufunc_methods.attach_ufunc_methods(globals())  # tnp.add.reduce, .at, .nin, ...
 from ._index_tricks import *  # noqa: F401,F403

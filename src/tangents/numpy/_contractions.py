@@ -1,9 +1,10 @@
 """Contractions: matmul, einsum and diagonal are primitives; dot, vdot, inner, outer,
-tensordot, kron and trace are composites built on them."""
+tensordot, kron and trace are composites built on them; einsum_path reads only the
+operands' shapes."""
 from __future__ import annotations
 
 __all__ = ['matmul', 'dot', 'vdot', 'inner', 'outer', 'tensordot', 'einsum', 'kron',
-           'trace', 'diagonal']
+           'trace', 'diagonal', 'einsum_path']
 
 import string
 
@@ -12,6 +13,7 @@ import numpy as np
 from ..core import Primitive, bind, builders, move_bdim
 from ._creation import asarray
 from ._dispatch import (
+    _stand_in,
     dtype_of,
     implements,
     implements_ufunc,
@@ -544,3 +546,15 @@ def einsum(subscripts, *operands, out=None, dtype=None, order="K", casting="safe
         operands = [o.astype(dtype) for o in operands]
     subs = _canonical_subscripts(subscripts, [shape_of(o) for o in operands])
     return bind(einsum_p, *operands, subscripts=subs, optimize=optimize)
+
+
+@implements(np.einsum_path)
+def einsum_path(subscripts, *operands, optimize="greedy", einsum_call=False):
+    """``einsum_path(subscripts, *operands, optimize="greedy")``: NumPy's contraction order
+    for `einsum` (read from the operands' shapes, so traced operands work).
+
+    >>> einsum_path("ij,jk->ik", np.ones((2, 3)), np.ones((3, 4)))[0]
+    ['einsum_path', (0, 1)]
+    """
+    return np.einsum_path(subscripts, *[_stand_in(o) for o in operands], optimize=optimize,
+                          einsum_call=einsum_call)

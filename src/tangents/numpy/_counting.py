@@ -1,9 +1,11 @@
 """Counting, binning and sets: bincount, digitize, histograms (differentiable in their
-weights), intersect1d/union1d/setxor1d (values from the first occurrence), windows."""
+weights) and histogram_bin_edges (in the data's range), intersect1d/union1d/setxor1d/
+setdiff1d (values from the first occurrence), in1d where NumPy still has it, windows."""
 from __future__ import annotations
 
 __all__ = ['bincount', 'digitize', 'histogram', 'histogram2d', 'histogramdd', 'intersect1d',
-           'union1d', 'setxor1d', 'kaiser', 'bartlett', 'blackman', 'hamming', 'hanning']
+           'union1d', 'setxor1d', 'kaiser', 'bartlett', 'blackman', 'hamming', 'hanning',
+           'histogram_bin_edges', 'setdiff1d']
 
 import builtins
 import operator
@@ -13,13 +15,16 @@ import numpy as np
 from .. import numpy as tnp  # the package namespace; read only at call time
 from ..core import Primitive, Tracer, batch_by_loop, bind, builders
 from ._dispatch import (
+    _concrete,
+    _stand_in,
     dtype_of,
     implements,
+    is_traced,
     ndim,
     numpy_on_plain,
     shape_of,
 )
-from ._extras import _as_bool, _concrete  # noqa: F401
+from ._logic import _check
 
 
 # -- counting, binning, sets --------------------------------------------------------------
@@ -270,3 +275,109 @@ def kaiser(M, beta):
     n = np.arange(0, M)
     alpha = (M - 1) / 2.0
     return tnp.i0(beta * np.sqrt(1 - ((n - alpha) / alpha) ** 2.0)) / tnp.i0(beta)
+
+
+# -- histogram_bin_edges -------------------------------------------------------------------
+def _bin_count_impl(a, *rng, bins):
+    return np.intp(len(np.histogram_bin_edges(a, bins, rng or None)) - 1)
+
+
+def _bin_count_batch(vals, bdims, **params):
+    out, _ = batch_by_loop(bin_count_p)(vals, bdims, **params)
+    if isinstance(out, Tracer) or not (out == np.ravel(out)[0]).all():
+        raise ValueError("histogram_bin_edges inside vmap: the bin rule gives a different "
+                         "number of bins in each example, so the batched result would be "
+                         "ragged; pass the number of bins")
+    return np.ravel(out)[0], None
+
+
+bin_count_p = builders.nondifferentiable("histogram_bin_count", _bin_count_impl)
+bin_count_p.def_batch(_bin_count_batch)
+
+
+def _decreasing(b):
+    return np.any(b[..., :-1] > b[..., 1:])
+
+
+def _not_finite_range(lo, hi):
+    return not (np.all(np.isfinite(lo)) and np.all(np.isfinite(hi)))
+
+
+@implements(np.histogram_bin_edges)
+def histogram_bin_edges(a, bins=10, range=None, weights=None):  # noqa: A002
+    """``histogram_bin_edges(a, bins=10, range=None, weights=None)``: the edges
+    `histogram` uses.  Computed edges are differentiable in ``a`` (through its minimum and
+    maximum) or in a traced ``range``; edges given as ``bins`` pass through.  A string
+    ``bins`` rule chooses the number of bins on the values (a constant).
+
+    >>> histogram_bin_edges(np.array([0.0, 1.0, 3.0]), bins=3)
+    array([0., 1., 2., 3.])
+    """
+    rng = () if range is None else tuple(range)
+    if not is_traced(a, bins, *rng):
+        return np.histogram_bin_edges(a, bins, range, _stand_in(weights))
+    a = tnp.ravel(tnp.asarray(a))
+    if weights is not None and shape_of(weights) != shape_of(a):
+        raise ValueError("weights should have the same shape as a.")
+    if isinstance(bins, str):
+        if weights is not None:
+            raise TypeError("Automated estimation of the number of bins is not supported "
+                            "for weighted data")
+    elif ndim(bins) == 1:
+        _check(_decreasing, lambda *_: "`bins` must increase monotonically, when an array",
+               bins)
+        return tnp.asarray(bins)
+    elif ndim(bins) > 1:
+        raise ValueError("`bins` must be 1d, when an array")
+    if rng:
+        first, last = rng
+        _check(lambda lo, hi: np.any(lo > hi),
+               lambda *_: "max must be larger than min in range parameter.", first, last)
+        _check(_not_finite_range, lambda lo, hi: f"supplied range of [{lo}, {hi}] is not "
+               "finite", first, last)
+    elif shape_of(a)[0] == 0:
+        first, last = 0, 1
+    else:
+        first, last = tnp.amin(a), tnp.amax(a)
+        _check(_not_finite_range, lambda lo, hi: f"autodetected range of [{lo}, {hi}] is "
+               "not finite", first, last)
+    if isinstance(bins, str):
+        count = bind(bin_count_p, a, *rng, bins=bins)
+    else:
+        try:
+            count = operator.index(bins)
+        except TypeError:
+            raise TypeError("`bins` must be an integer, a string, or an array") from None
+        if count < 1:
+            raise ValueError("`bins` must be positive, when an integer")
+    same = tnp.equal(first, last)
+    first, last = tnp.where(same, first - 0.5, first), tnp.where(same, last + 0.5, last)
+    bin_type = np.result_type(*[dtype_of(v) if isinstance(v, Tracer) else v
+                                for v in (*rng, dtype_of(a))])
+    if np.issubdtype(bin_type, np.integer):
+        bin_type = np.result_type(bin_type, float)
+    return tnp.linspace(first, last, int(count) + 1, endpoint=True, dtype=bin_type)
+
+
+# -- setdiff1d, and in1d where NumPy still has it (deprecated there) ------------------------
+@implements(np.setdiff1d)
+def setdiff1d(ar1, ar2, assume_unique=False):
+    """``setdiff1d(ar1, ar2, assume_unique=False)``: the sorted unique values of ``ar1``
+    not in ``ar2`` (``ar1`` raveled, in its order, with ``assume_unique``), gathered from
+    their first occurrence in ``ar1``.  Not available inside vmap (the length varies).
+
+    >>> setdiff1d(np.array([3.0, 1.0, 2.0, 1.0]), np.array([2.0]))
+    array([1., 3.])
+    """
+    a1 = tnp.ravel(tnp.asarray(ar1)) if assume_unique else tnp.unique(ar1)
+    keep = _concrete(tnp.isin(a1, ar2, invert=True), "setdiff1d")
+    return tnp.take(a1, np.flatnonzero(keep))
+
+
+if hasattr(np, "in1d"):
+    @implements(np.in1d)
+    def in1d(ar1, ar2, assume_unique=False, invert=False, *, kind=None):
+        """``in1d(ar1, ar2)``: `isin` of the raveled ``ar1`` (deprecated by NumPy)."""
+        return tnp.isin(tnp.ravel(tnp.asarray(ar1)), ar2, assume_unique, invert, kind=kind)
+
+    __all__.append("in1d")

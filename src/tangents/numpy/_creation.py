@@ -1,13 +1,32 @@
-"""Array creation, conversion and dtype casting."""
+"""Array creation (geomspace and logspace with traced endpoints too), conversion (asarray, and
+the conversions that pass a traced value through: asanyarray, ascontiguousarray,
+asfortranarray, asarray_chkfinite, require, real_if_close) and dtypes (casting, result_type,
+common_type)."""
 from __future__ import annotations
 
 __all__ = ['astype', 'real', 'zeros_like', 'ones_like', 'empty_like', 'full_like', 'copy',
-           'ndim', 'size', 'result_type', 'asarray', 'array', 'identity', 'tri']
+           'ndim', 'size', 'result_type', 'asarray', 'array', 'identity', 'tri',
+           'common_type', 'asanyarray', 'ascontiguousarray', 'asfortranarray',
+           'asarray_chkfinite', 'require', 'real_if_close', 'geomspace', 'logspace']
+
+import operator
 
 import numpy as np
 
+from .. import numpy as tnp  # the package namespace; read only at call time
 from ..core import Primitive, Tracer, astype_p, batch_unary, bind, function_handlers, real_p
-from ._dispatch import contains_tracer, dtype_of, implements, numpy_function, shape_of
+from ._dispatch import (
+    _stand_in,
+    contains_tracer,
+    dtype_of,
+    implements,
+    is_traced,
+    numpy_function,
+    shape_of,
+)
+from ._elementwise import absolute, log10, power, sign
+from ._logic import _check
+from ._shape import broadcast_to, expand_dims, moveaxis, reshape
 
 # astype_p and real_p are the core's (its interpreters cast derivatives with them)
 
@@ -236,3 +255,166 @@ def tri(N, M=None, k=0, dtype=float, *, like=None):  # noqa: N803 - NumPy's name
            [1, 1, 1]])
     """
     return np.tri(N, M, k, dtype)
+
+
+def _float(x):
+    return x if dtype_of(x).kind in "fc" else cast(x, np.float64)
+
+
+@implements(np.common_type)
+def common_type(*arrays):
+    """``common_type(*arrays)``: the inexact scalar type common to the arrays' dtypes.
+
+    >>> common_type(np.ones(2, np.float32), np.ones(2))
+    <class 'numpy.float64'>
+    """
+    return np.common_type(*[_stand_in(a) for a in arrays])
+
+
+# -- conversions: a traced value passes through --------------------------------------------
+@implements(np.asanyarray)
+def asanyarray(a, dtype=None, order=None, *, like=None, device=None, copy=None):
+    """``asanyarray(a, dtype=None)``: `asarray` (traced values have no subclasses)."""
+    return asarray(a, dtype=dtype)
+
+
+def _pass_through(np_fn, name):
+    def fn(a, dtype=None, *, like=None):
+        out = asarray(a, dtype)
+        if not isinstance(out, Tracer):
+            return np_fn(out, dtype=dtype)
+        return reshape(out, (1,)) if ndim(out) == 0 else out
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = (f"``{name}(a, dtype=None)``: NumPy's {name}; a traced ``a`` passes through "
+                  "(cast to ``dtype``, at least 1-d), as the memory layout is NumPy's to "
+                  "choose.")
+    return implements(np_fn)(fn)
+
+
+ascontiguousarray = _pass_through(np.ascontiguousarray, "ascontiguousarray")
+asfortranarray = _pass_through(np.asfortranarray, "asfortranarray")
+
+
+def _not_all_finite(a):
+    return not np.all(np.isfinite(a))
+
+
+@implements(np.asarray_chkfinite)
+def asarray_chkfinite(a, dtype=None, order=None):
+    """``asarray_chkfinite(a, dtype=None)``: `asarray`, raising ValueError when ``a`` holds
+    an inf or NaN (under vmap: in any example).
+
+    >>> asarray_chkfinite([1.0, 2.0])
+    array([1., 2.])
+    """
+    a = asarray(a, dtype)
+    if not isinstance(a, Tracer):
+        return np.asarray_chkfinite(a, dtype, order)
+    if dtype_of(a).kind in "fc":
+        _check(_not_all_finite, lambda *_: "array must not contain infs or NaNs", a)
+    return a
+
+
+@implements(np.require)
+def require(a, dtype=None, requirements=None, *, like=None):
+    """``require(a, dtype=None, requirements=None)``: NumPy's require; a traced ``a`` passes
+    through (cast to ``dtype``; a new traced value when ``requirements`` asks that it own
+    its data).
+
+    >>> require([1.0, 2.0], np.float32).dtype
+    dtype('float32')
+    """
+    out = asarray(a, dtype)
+    if not isinstance(out, Tracer):
+        return np.require(a, dtype, requirements)
+    reqs = {requirements} if isinstance(requirements, str) else set(requirements or ())
+    return copy(out) if reqs & {"O", "OWNDATA"} else out
+
+
+@implements(np.real_if_close)
+def real_if_close(a, tol=100):
+    """``real_if_close(a, tol=100)``: the real part when every imaginary part is below
+    ``tol`` machine epsilons (decided on primal values; per batch under vmap it raises).
+    """
+    a = tnp.asarray(a)
+    if dtype_of(a).kind != "c":
+        return a
+    if tol > 1:
+        tol = np.finfo(dtype_of(a)).eps * tol
+    if tnp.all(tnp.less(tnp.absolute(tnp.imag(a)), tol)):
+        a = tnp.real(a)
+    return a
+
+
+# -- geomspace, logspace -------------------------------------------------------------------
+def _broadcast_pair(start, stop):
+    """The endpoints broadcast against each other (linspace wants them alike)."""
+    common = np.broadcast_shapes(shape_of(start), shape_of(stop))
+    return broadcast_to(start, common), broadcast_to(stop, common)
+
+
+def _ndmin(a, nd):
+    s = shape_of(a)
+    if len(s) >= nd:
+        return a
+    return reshape(a, (1,) * (nd - len(s)) + s) if isinstance(a, Tracer) \
+        else np.array(a, ndmin=nd)
+
+
+@implements(np.logspace)
+def logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0):
+    """``logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0)``:
+    ``base ** linspace(start, stop)``, differentiable in ``start``, ``stop`` and ``base``.
+
+    >>> logspace(0.0, 2.0, 3)
+    array([  1.,  10., 100.])
+    """
+    if not is_traced(start, stop, base):
+        return np.logspace(start, stop, num, endpoint, base, dtype, axis)
+    start, stop, base = (asarray(v) if type(v) in (list, tuple) else v
+                         for v in (start, stop, base))
+    if not isinstance(base, (float, int)) and ndim(base):
+        # a non-scalar base broadcasts with the endpoints and gets the sample axis
+        nd = len(np.broadcast_shapes(shape_of(start), shape_of(stop), shape_of(base)))
+        start, stop, base = (_ndmin(a, nd) for a in (start, stop, base))
+        base = expand_dims(base, axis)
+    start, stop = _broadcast_pair(start, stop)
+    out = power(base, tnp.linspace(start, stop, num=num, endpoint=endpoint, axis=axis))
+    return out if dtype is None else cast(out, dtype)
+
+
+def _contains_zero(start, stop):
+    return np.any(start == 0) or np.any(stop == 0)
+
+
+@implements(np.geomspace)
+def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
+    """``geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0)``: a geometric
+    sequence, differentiable in ``start`` and ``stop`` (negative and complex ones too, as
+    NumPy: the sequence is computed for ``start`` rotated onto the positive reals).
+
+    >>> geomspace(1.0, 100.0, 3)
+    array([  1.,  10., 100.])
+    """
+    if not is_traced(start, stop):
+        return np.geomspace(start, stop, num, endpoint, dtype, axis)
+    start, stop = (asarray(v) if type(v) in (list, tuple) else v for v in (start, stop))
+    num = operator.index(num)
+    _check(_contains_zero, lambda *_: "Geometric sequence cannot include zero", start, stop)
+    dt = np.result_type(*[dtype_of(v) if isinstance(v, Tracer) else np.asarray(v)
+                          for v in (start, stop)], float(num), np.zeros((), dtype))
+    start, stop = cast(asarray(start), dt), cast(asarray(stop), dt)
+    # the rotation start / |start| is constant for real start (its sign), smooth for complex
+    rot = start / absolute(start) if dt.kind == "c" else sign(start)
+    start, stop = start / rot, stop / rot
+    result = logspace(log10(start), log10(stop), num=num, endpoint=endpoint, base=10.0,
+                      dtype=dt)
+    if num > 0:  # the endpoints exactly, not 10 ** log10(x)
+        result = tnp.at(result)[0].set(start)
+        if num > 1 and endpoint:
+            result = tnp.at(result)[-1].set(stop)
+    result = result * rot
+    if axis != 0:
+        result = moveaxis(result, 0, axis)
+    return cast(result, dt if dtype is None else np.dtype(dtype))

@@ -8,6 +8,7 @@ import operator
 import numpy as np
 
 from ..core import (
+    Tracer,
     bind,
     contains_tracer,
     dtype_of,
@@ -130,3 +131,17 @@ def normalize_axes(axis, nd, op):
             raise ValueError(f"{op}: repeated axis in {axis!r}")
         return tuple(sorted(axes))
     return (normalize_axis(axis, nd, op),)
+
+
+# -- values the families read on primal values or by shape ---------------------------------
+def _concrete(x, name):
+    if isinstance(x, Tracer):
+        raise ValueError(f"{name} inside vmap: the result's shape depends on each example's "
+                         "values, so the batched result would be ragged")
+    return np.asarray(x)
+
+
+def _stand_in(a):
+    """A plain array with ``a``'s shape and dtype (no memory): for NumPy functions that read
+    only those of a traced value."""
+    return np.broadcast_to(np.zeros((), dtype_of(a)), shape_of(a)) if isinstance(a, Tracer) else a

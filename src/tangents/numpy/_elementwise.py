@@ -1,5 +1,7 @@
 """Elementwise functions (NumPy ufuncs): each row declares the partial derivatives only;
-the builder derives the JVP, VJP and batching rule.  Kinks follow docs/conventions.md."""
+the builder derives the JVP, VJP and batching rule.  Kinks follow docs/conventions.md.
+NumPy's other elementwise names are here too: fabs (`absolute` in NumPy's float result
+type), gcd, lcm, bitwise_count and bitwise_not (no derivative)."""
 from __future__ import annotations
 
 __all__ = ['add', 'subtract', 'negative', 'positive', 'multiply', 'true_divide', 'divide',
@@ -11,7 +13,8 @@ __all__ = ['add', 'subtract', 'negative', 'positive', 'multiply', 'true_divide',
            'floor_divide', 'sign', 'floor', 'ceil', 'trunc', 'rint', 'heaviside', 'signbit',
            'isnan', 'isinf', 'isfinite', 'equal', 'not_equal', 'less', 'less_equal', 'greater',
            'greater_equal', 'logical_and', 'logical_or', 'logical_xor', 'logical_not',
-           'bitwise_and', 'bitwise_or', 'bitwise_xor', 'invert', 'where', 'safe_where', 'clip']
+           'bitwise_and', 'bitwise_or', 'bitwise_xor', 'invert', 'where', 'safe_where', 'clip',
+           'fabs', 'gcd', 'lcm', 'bitwise_count', 'bitwise_not']
 
 import functools
 import sys
@@ -385,3 +388,32 @@ def clip(a, a_min=None, a_max=None, out=None, *, min=None, max=None, **kwargs): 
     if a_max is not None:
         a = minimum(a, a_max)
     return a
+
+
+# -- NumPy's other elementwise names ---------------------------------------------------
+gcd = _nondiff("gcd", np.gcd, 2)
+lcm = _nondiff("lcm", np.lcm, 2)
+if hasattr(np, "bitwise_count"):  # NumPy 2.0+
+    bitwise_count = _nondiff("bitwise_count", np.bitwise_count, 1)
+else:
+    __all__.remove("bitwise_count")
+bitwise_not = invert
+implements_ufunc(np.degrees)(rad2deg)
+implements_ufunc(np.radians)(deg2rad)
+
+
+@implements_ufunc(np.fabs)
+def fabs(x):
+    """``fabs(x)``: absolute value of real ``x`` (derivative ``sign(x)``, 0 at 0).
+
+    >>> fabs(np.array([-1.5]))
+    array([1.5])
+    """
+    if not is_traced(x):
+        return np.fabs(x)  # plain arrays: NumPy's own (ints become float16/32/64 as NumPy's)
+    if dtype_of(x).kind == "c":
+        raise TypeError(f"fabs: complex input ({dtype_of(x)}) is not supported, as in NumPy; "
+                        "use tnp.abs for the modulus")
+    out_dtype = np.fabs(np.zeros((), dtype_of(x))).dtype  # NumPy's loop: float for int/bool
+    from ._creation import astype
+    return absolute(x if dtype_of(x) == out_dtype else astype(x, out_dtype))

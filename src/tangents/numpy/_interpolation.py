@@ -1,5 +1,5 @@
 """Interpolation and grids: interp, linspace/arange with traced endpoints, meshgrid,
-vander, block."""
+block."""
 from __future__ import annotations
 
 __all__ = ['interp', 'linspace', 'arange', 'meshgrid', 'block']
@@ -9,12 +9,11 @@ import operator
 import numpy as np
 
 from ..core import Tracer, batch_elementwise, bind, builders
-from ._creation import asarray, cast
+from ._creation import _float, asarray, cast
 from ._dispatch import dtype_of, implements, numpy_on_plain, shape_of
 from ._elementwise import clip, where
 from ._indexing import getitem, take
 from ._joining import concatenate
-from ._manipulation import _float
 from ._shape import broadcast_to, moveaxis, reshape
 from ._sorting import _scalar, argsort, searchsorted
 

@@ -281,3 +281,12 @@ def atleast_3d(*arys):
     def new_shape(s):
         return {0: (1, 1, 1), 1: (1,) + s + (1,), 2: s + (1,)}.get(len(s), s)
     return _atleast(arys, new_shape)
+
+
+if hasattr(np, "row_stack"):  # removed in NumPy 2.5
+    @implements(np.row_stack)
+    def row_stack(tup, *, dtype=None, casting="same_kind"):
+        """``row_stack(tup)``: NumPy's deprecated alias of `vstack`."""
+        return vstack(tup, dtype=dtype, casting=casting)
+
+    __all__.append("row_stack")

@@ -1,9 +1,10 @@
-"""Polynomials (poly, polyadd/sub/mul/der/int/div, polyfit, roots), composed from the
-families so that every coefficient and root is differentiable."""
+"""Polynomials (poly, polyval, polyadd/sub/mul/der/int/div, polyfit, roots) and the 1-d
+convolve and correlate, composed from the families so that every coefficient and root is
+differentiable."""
 from __future__ import annotations
 
 __all__ = ['poly', 'polyadd', 'polysub', 'polymul', 'polyder', 'polyint', 'polydiv', 'polyfit',
-           'roots']
+           'roots', 'polyval', 'convolve', 'correlate']
 
 import operator
 
@@ -12,13 +13,14 @@ import numpy as np
 from .. import numpy as tnp  # the package namespace; read only at call time
 from ..core import Tracer
 from ._dispatch import (
+    _concrete,
     dtype_of,
     implements,
     ndim,
     numpy_on_plain,
     shape_of,
 )
-from ._extras import _as_bool, _concrete, allclose
+from ._logic import _as_bool, allclose
 from .linalg._eig import eigvals
 
 
@@ -243,3 +245,80 @@ def roots(p):
     else:
         r = np.array([], dtype_of(p))
     return tnp.concatenate([r, np.zeros(trailing, dtype_of(r))]) if trailing else r
+
+
+# -- polyval, convolution and correlation --------------------------------------------------
+@implements(np.polyval)
+@numpy_on_plain(np.polyval)
+def polyval(p, x):
+    """``polyval(p, x)``: ``p[0] x**(n-1) + ... + p[n-1]`` by Horner's rule.
+
+    >>> polyval(np.array([1.0, 0.0, -1.0]), np.array([2.0, 3.0]))
+    array([3., 8.])
+    """
+    p, x = tnp.asarray(p), tnp.asarray(x)
+    y = np.zeros(shape_of(x), dtype_of(x))
+    for i in range(shape_of(p)[0]):
+        y = y * x + tnp.getitem(p, i)
+    return y
+
+
+def _correlate_core(x, y, mode):
+    """NumPy's un-conjugated 1-d correlation of ``x`` with the (not longer) ``y``:
+    ``out[i] = sum_j xp[i + off + j] y[j]``, ``xp`` being ``x`` zero-padded by m-1."""
+    n, m = shape_of(x)[0], shape_of(y)[0]
+    if mode == "full":
+        off, length = 0, n + m - 1
+    elif mode == "same":
+        off, length = m - 1 - m // 2, n
+    elif mode == "valid":
+        off, length = m - 1, n - m + 1
+    else:
+        raise ValueError(f"mode must be one of 'valid', 'same', or 'full' (got {mode!r})")
+    xp = tnp.pad(x, (m - 1, m - 1))
+    window = tnp.getitem(xp, np.arange(length)[:, None] + off + np.arange(m)[None, :])
+    return tnp.matmul(window, y)
+
+
+def _vectors(a, v):
+    a, v = tnp.asarray(a), tnp.asarray(v)
+    a = tnp.reshape(a, (1,)) if len(shape_of(a)) == 0 else a
+    v = tnp.reshape(v, (1,)) if len(shape_of(v)) == 0 else v
+    if len(shape_of(a)) != 1 or len(shape_of(v)) != 1:
+        raise ValueError("object too deep for desired array")
+    if shape_of(a)[0] == 0:
+        raise ValueError("a cannot be empty")
+    if shape_of(v)[0] == 0:
+        raise ValueError("v cannot be empty")
+    return a, v
+
+
+@implements(np.convolve)
+@numpy_on_plain(np.convolve)
+def convolve(a, v, mode="full"):
+    """``convolve(a, v, mode="full")``: discrete linear convolution of 1-d arrays (modes
+    full, same, valid).
+
+    >>> convolve(np.array([1.0, 2.0]), np.array([1.0, 1.0, 1.0]))
+    array([1., 3., 3., 2.])
+    """
+    a, v = _vectors(a, v)
+    if shape_of(v)[0] > shape_of(a)[0]:
+        a, v = v, a
+    return _correlate_core(a, tnp.flip(v), mode)
+
+
+@implements(np.correlate)
+@numpy_on_plain(np.correlate)
+def correlate(a, v, mode="valid"):
+    """``correlate(a, v, mode="valid")``: ``c[k] = sum_n a[n + k] tnp.conj(v[n])`` of 1-d
+    arrays (modes valid, same, full).
+
+    >>> correlate(np.array([1.0, 2.0, 3.0]), np.array([0.0, 1.0]))
+    array([2., 3.])
+    """
+    a, v = _vectors(a, v)
+    v = tnp.conj(v)
+    if shape_of(v)[0] > shape_of(a)[0]:  # NumPy swaps the arguments and reverses the result
+        return tnp.flip(_correlate_core(v, a, mode))
+    return _correlate_core(a, v, mode)

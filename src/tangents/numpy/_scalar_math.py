@@ -9,11 +9,10 @@ import numpy as np
 
 from ..core import batch_unary, bind, builders
 from ._complex import imag
-from ._creation import asarray, cast, real
+from ._creation import _float, asarray, cast, real
 from ._dispatch import dtype_of, implements, numpy_on_plain
 from ._elementwise import abs as _abs
 from ._elementwise import equal, isnan, sin, where
-from ._manipulation import _float
 from ._sorting import _scalar
 
 # -- special functions ----------------------------------------------------------------------

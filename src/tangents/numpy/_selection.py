@@ -1,15 +1,29 @@
-"""Selection: select, choose, compress, extract, partition and argpartition.  The chosen
-entries receive the cotangent; index-valued results are plain integers."""
+"""Selection: select, choose, compress, extract, partition, argpartition and piecewise.  The
+chosen entries receive the cotangent; index-valued results are plain integers."""
 from __future__ import annotations
 
-__all__ = ['select', 'choose', 'compress', 'extract', 'partition', 'argpartition']
+__all__ = ['select', 'choose', 'compress', 'extract', 'partition', 'argpartition', 'piecewise']
 
 import numpy as np
 
 from .. import numpy as tnp  # the package namespace; read only at call time
-from ..core import Tracer, bind, builders, move_bdim
-from ._dispatch import dtype_of, implements, ndim, normalize_axis, numpy_on_plain, shape_of
-from ._extras import _concrete, _dt
+from ..core import Tracer, bind, builders, move_bdim, stop_gradient
+from ._creation import asarray, cast, zeros_like
+from ._dispatch import (
+    _concrete,
+    dtype_of,
+    implements,
+    ndim,
+    normalize_axis,
+    numpy_on_plain,
+    shape_of,
+)
+from ._elementwise import logical_not, logical_or, where
+from ._indexing import getitem, take
+from ._logic import _bool, _check
+from ._reductions import argmax
+from ._shape import ravel, reshape
+from ._updates import at
 
 
 @implements(np.select)
@@ -25,11 +39,11 @@ def select(condlist, choicelist, default=0):
         raise ValueError("list of cases must be same length as list of conditions")
     if len(choicelist) == 0:
         raise ValueError("select with an empty condition list is not possible")
-    rdt = np.result_type(*[c if type(c) in (int, float, complex) else _dt(c)
+    rdt = np.result_type(*[c if type(c) in (int, float, complex) else dtype_of(c)
                            for c in list(choicelist) + [default]])
     out = tnp.astype(tnp.asarray(default), rdt)
     for cond, choice in reversed(list(zip(condlist, choicelist, strict=True))):
-        if _dt(cond) != np.bool_:
+        if dtype_of(cond) != np.bool_:
             raise TypeError("invalid entry in condlist: should be boolean ndarray")
         out = tnp.where(cond, choice, out)
     shp = np.broadcast_shapes(*[shape_of(c) for c in condlist], *[shape_of(c) for c in choicelist],
@@ -139,3 +153,124 @@ def _by_fields(np_fn, name, a, kth, axis, kind, order):
             f"traced array (shape {shape_of(a)}, dtype {dtype_of(a)}) has no fields. Partition by "
             f"a key instead: tnp.take_along_axis(a, tnp.argpartition(key, kth, axis), axis).")
     return np_fn(a, kth, axis=axis, kind=kind, order=order)
+
+
+# -- piecewise -----------------------------------------------------------------------------
+def _array_like(c):
+    """Whether NumPy's piecewise reads ``c`` as an array (a traced 0-d value is a scalar)."""
+    return isinstance(c, (list, np.ndarray)) or (isinstance(c, Tracer) and ndim(c) > 0)
+
+
+@implements(np.piecewise)
+def piecewise(x, condlist, funclist, *args, **kw):
+    """``piecewise(x, condlist, funclist, *args, **kw)``: NumPy's piecewise, differentiable
+    in ``x`` and in any traced value the functions (or scalar entries of ``funclist``) use.
+
+    Each function is called on ``x[cond]`` (a 1-d array of the selected entries, skipped
+    when there are none) and later conditions overwrite earlier ones, as in NumPy.  Entries
+    no condition selects are 0.  Under vmap, a condition that varies per example selects a
+    different number of entries in each: the function is then called once on all of ``x``'s
+    entries (flattened), with each entry the condition does not select replaced by the
+    first one it does select, and its results are kept where the condition holds.  That is
+    NumPy's result for functions that act entry by entry; a function returning one value
+    for all the entries (a reduction) raises there.
+
+    >>> piecewise(np.array([-1.0, 2.0]), [np.array([True, False])], [lambda v: -v, np.sqrt])
+    array([1.        , 1.41421356])
+    """
+    x = asarray(x)
+    n2 = len(funclist)
+    # as NumPy: a condlist whose first entry is not an array is one condition
+    if np.isscalar(condlist) or (not _array_like(condlist[0]) and ndim(x) != 0):
+        condlist = [condlist]
+    conds = [_bool(c) for c in condlist]
+    shapes = {shape_of(c) for c in conds}
+    if len(shapes) > 1:
+        raise ValueError(f"piecewise: the conditions have different shapes {sorted(shapes)}; "
+                         "NumPy stacks them into one boolean array")
+    n = len(conds)
+    if n == n2 - 1:  # the "otherwise" condition: none of the others
+        other = conds[0]
+        for c in conds[1:]:
+            other = logical_or(other, c)
+        conds.append(logical_not(other))
+    elif n != n2:
+        raise ValueError(f"with {n} condition(s), either {n} or {n + 1} functions are expected")
+    y = zeros_like(x)
+    for cond, func in zip(conds, funclist):
+        if isinstance(cond, Tracer):
+            y = _piecewise_varying(x, y, cond, func, args, kw)
+        elif not callable(func):
+            y = _write(y, cond, func)
+        else:
+            vals = getitem(x, cond)
+            if int(np.prod(shape_of(vals))) > 0:
+                y = _write(y, cond, func(vals, *args, **kw))
+    return y
+
+
+def _write(y, cond, v):
+    """``y[cond] = v``; a plain ``y`` receiving a traced ``v`` becomes a new traced array."""
+    if isinstance(v, Tracer) and not isinstance(y, Tracer):
+        return at(y)[cond].set(v)
+    y[cond] = v
+    return y
+
+
+def _piecewise_varying(x, y, cond, func, args, kw):
+    """One piece under vmap with a condition that varies per example (see `piecewise`)."""
+    if not callable(func):
+        return at(y)[cond].set(func)
+    if shape_of(cond) != shape_of(x):
+        raise NotImplementedError(
+            f"piecewise inside vmap: a condition that varies per example must have x's shape "
+            f"{shape_of(x)}, got {shape_of(cond)}; broadcast it to x.shape")
+    xf, cf = ravel(x), ravel(cond)
+    if shape_of(xf)[0] == 0:
+        return y
+    # entries the condition does not select see its first selected value, so the function
+    # is only evaluated where it is meant to be (the results there are discarded)
+    fill = stop_gradient(take(xf, argmax(cf)))
+    out = func(where(cf, xf, fill), *args, **kw)
+    if ndim(out) != 0:
+        _check_entrywise(func, xf, cf, fill, out, args, kw)
+    if ndim(out) == 0:
+        if isinstance(out, Tracer):
+            raise NotImplementedError(
+                "piecewise inside vmap: the condition selects a different number of entries "
+                "in each example, so each function is called on all of x's entries at once; "
+                f"{getattr(func, '__name__', func)!r} returned one value for all of them, "
+                "which NumPy computes from the selected entries only. Return one value per "
+                "entry (np.full_like(v, value) when it does not depend on them).")
+    elif shape_of(out) != shape_of(xf):
+        raise ValueError(f"piecewise: the function returned shape {shape_of(out)} for "
+                         f"{shape_of(xf)[0]} entries")
+    else:
+        out = reshape(out, shape_of(x))
+    if not isinstance(out, Tracer):
+        out = np.asarray(out, dtype_of(y))
+    return where(cond, cast(out, dtype_of(y)), y)
+
+
+def _check_entrywise(func, xf, cf, fill, out, args, kw):
+    """Raise when ``func``'s results at the selected entries change with what the
+    unselected entries hold: the function mixes entries, so calling it on all of them is
+    not NumPy's call on ``x[cond]`` and the result would be silently wrong."""
+    with np.errstate(all="ignore"):  # the other filling may leave the function's domain
+        other = func(where(cf, xf, fill * 2.0 + 1.0), *args, **kw)
+    other = reshape(other, shape_of(out)) if ndim(other) else other
+    _check(_mixes_entries, _mixing_message(func), ravel(out), ravel(other), cf)
+
+
+def _mixes_entries(out, other, cond):
+    same = (out == other) | (np.isnan(out) & np.isnan(other))
+    return bool(np.any(cond & ~same))
+
+
+def _mixing_message(func):
+    name = getattr(func, "__name__", func)
+    return lambda *_: (
+        f"piecewise inside vmap: the condition selects a different number of entries in each "
+        f"example, so {name!r} is called on all of x's entries at once, and its results at the "
+        "selected entries depend on the others (it mixes entries, e.g. v - v.mean()); NumPy "
+        "calls it on x[cond] alone. Apply it outside vmap, or write the piece with np.where.")

@@ -3,7 +3,7 @@ linear; each declares its transpose."""
 from __future__ import annotations
 
 __all__ = ['reshape', 'ravel', 'transpose', 'moveaxis', 'swapaxes', 'broadcast_to',
-           'expand_dims', 'squeeze']
+           'expand_dims', 'squeeze', 'rollaxis']
 
 import math
 import operator
@@ -21,7 +21,7 @@ from ..core import (
     reshaped_layout,
     transpose_p,
 )
-from ._dispatch import implements, normalize_axes, normalize_axis, shape_of
+from ._dispatch import implements, ndim, normalize_axes, normalize_axis, shape_of
 
 
 # -- reshape (reshape_p is the core's) ---------------------------------------------------
@@ -162,3 +162,22 @@ def squeeze(a, axis=None):
                 raise ValueError(f"squeeze: cannot select an axis to squeeze out which has size "
                                  f"not equal to one (axis {i} of shape {src})")
     return reshape(a, tuple(d for i, d in enumerate(src) if i not in axes))
+
+
+@implements(np.rollaxis)
+def rollaxis(a, axis, start=0):
+    """``rollaxis(a, axis, start=0)``: move ``axis`` to before position ``start``."""
+    n = ndim(a)
+    axis = normalize_axis(axis, n, "rollaxis")
+    if start < 0:
+        start += n
+    if not 0 <= start < n + 1:
+        raise np.exceptions.AxisError(f"'start' arg requires {-n} <= start < {n + 1}, "
+                                      f"but {start} was passed in")
+    if axis < start:
+        start -= 1
+    if axis == start:
+        return a
+    axes = [k for k in range(n) if k != axis]
+    axes.insert(start, axis)
+    return transpose(a, axes)

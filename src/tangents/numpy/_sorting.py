@@ -10,7 +10,7 @@ from __future__ import annotations
 
 __all__ = ['sort', 'argsort', 'searchsorted', 'lexsort', 'unique', 'take_along_axis',
            'put_along_axis', 'nansum', 'nanprod', 'nanmean', 'nanvar', 'nanstd', 'nanmax',
-           'nanmin', 'nanargmax', 'nanargmin', 'nancumsum', 'nancumprod']
+           'nanmin', 'nanargmax', 'nanargmin', 'nancumsum', 'nancumprod', 'sort_complex']
 
 import operator
 
@@ -18,7 +18,7 @@ import numpy as np
 
 from ..core import Primitive, Tracer, batch_axis_op, batch_by_loop, bind, builders
 from ._complex import conj
-from ._creation import asarray, cast, real
+from ._creation import asarray, astype, cast, real
 from ._dispatch import (
     dtype_of,
     implements,
@@ -535,3 +535,16 @@ def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=
     zero = equal(v, 0)
     return _scalar(_where(zero, 0.0, sqrt(_where(zero, 1.0, v))))
 
+
+@implements(np.sort_complex)
+def sort_complex(a):
+    """``sort_complex(a)``: sorted by real part, then imaginary part, as complex.
+
+    >>> sort_complex(np.array([2.0, 1.0]))
+    array([1.+0.j, 2.+0.j])
+    """
+    b = sort(a)
+    if dtype_of(b).kind == "c":
+        return b
+    return astype(b, "F" if dtype_of(b).char in "bhBH" else
+                  "G" if dtype_of(b).char == "g" else "D")

@@ -1,5 +1,6 @@
-"""Statistics composed from the families: ptp, average, cov, corrcoef and trapezoid,
-differentiable in the data, the weights and the sample points."""
+"""Statistics composed from the families: ptp, average, cov, corrcoef and trapezoid (trapz,
+NumPy's deprecated name, too where NumPy has it), differentiable in the data, the weights and
+the sample points."""
 from __future__ import annotations
 
 __all__ = ['average', 'cov', 'corrcoef', 'trapezoid', 'ptp']
@@ -18,7 +19,6 @@ from ._dispatch import (
     numpy_on_plain,
     shape_of,
 )
-from ._extras import _dt
 
 
 @implements(np.ptp)
@@ -90,7 +90,7 @@ def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=N
     if ndim(m) > 2 or (y is not None and ndim(y) > 2):
         raise ValueError("m has more than 2 dimensions")
     if dtype is None:
-        dtype = np.result_type(_dt(m), *([_dt(y)] if y is not None else []), np.float64)
+        dtype = np.result_type(dtype_of(m), *([dtype_of(y)] if y is not None else []), np.float64)
     x = tnp.atleast_2d(tnp.astype(m, dtype))
     if not rowvar and ndim(m) != 1:
         x = tnp.transpose(x)
@@ -111,7 +111,7 @@ def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=N
         if np.any(w < 0):
             raise ValueError("fweights cannot be negative")
     if aweights is not None:
-        aw = tnp.astype(tnp.asarray(aweights), np.result_type(_dt(aweights), float))
+        aw = tnp.astype(tnp.asarray(aweights), np.result_type(dtype_of(aweights), float))
         w = aw if w is None else w * aw
     n = shape_of(x)[1]
     if w is not None and shape_of(w) != (n,):
@@ -173,3 +173,12 @@ def trapezoid(y, x=None, dx=1.0, axis=-1):
     lo = (slice(None),) * axis + (slice(None, -1),)
     hi = (slice(None),) * axis + (slice(1, None),)
     return tnp.sum(d * (tnp.getitem(y, hi) + tnp.getitem(y, lo)) / 2.0, axis=axis)
+
+
+if hasattr(np, "trapz"):
+    @implements(np.trapz)
+    def trapz(y, x=None, dx=1.0, axis=-1):
+        """``trapz``: `trapezoid` (deprecated by NumPy)."""
+        return trapezoid(y, x, dx, axis)
+
+    __all__.append("trapz")

@@ -1,4 +1,4 @@
-"""In-place updates of traced arrays and their functional form.
+"""In-place updates of traced arrays and their functional form (putmask and place too).
 
 ``x[idx] = v``, ``x[idx] -= v``, ``x += v``, ``np.fill_diagonal``, ``np.copyto`` and
 ``np.put`` on a traced array rebind that array (every reference sees the update, as with
@@ -23,7 +23,7 @@ import numpy as np
 
 from ..core import Tracer, TracerConversionError, bind, function_handlers
 from ._creation import cast
-from ._dispatch import dtype_of, implements, shape_of
+from ._dispatch import dtype_of, implements, is_traced, shape_of
 from ._elementwise import where
 from ._indexing import (
     _TRACED_MASK_READ,
@@ -32,10 +32,13 @@ from ._indexing import (
     _traced_mask_key,
     add_at_p,
     getitem,
+    take,
 )
+from ._logic import _bool, _check
+from ._reductions import cumsum
 from ._shape import broadcast_to, ravel, reshape
 
-__all__ = ["at", "fill_diagonal", "copyto", "put"]
+__all__ = ["at", "fill_diagonal", "copyto", "put", 'putmask', 'place']
 
 
 def _plan(xshape, key):
@@ -278,3 +281,61 @@ def put(a, ind, v, mode="raise"):
     elif ((ind < -n) | (ind >= n)).any():
         raise IndexError(f"put: index out of bounds for an array of size {n}")
     a[np.unravel_index(ind % n, s)] = _cyclic(v, ind.size)
+
+
+# -- putmask and place: writes through a mask ------------------------------------------------
+def _flat_mask(a, mask, op):
+    if int(np.prod(shape_of(mask))) != int(np.prod(shape_of(a))):
+        raise ValueError(f"{op}: mask and data must be the same size")
+    return reshape(_bool(mask), shape_of(a))
+
+
+@implements(np.putmask)
+def putmask(a, mask, values):
+    """``putmask(a, mask, values)``: in place, ``a.flat[n] = values.flat[n % values.size]``
+    where ``mask.flat[n]``; ``a`` must be traced when ``values`` is.
+
+    >>> a = np.zeros(3); putmask(a, a == 0, np.array([1.0, 2.0])); a
+    array([1., 2., 1.])
+    """
+    if not is_traced(a, mask, values):
+        return np.putmask(a, mask, values)
+    _require_traced_target(a, "np.putmask")
+    m = _flat_mask(a, mask, "putmask")
+    n, k = int(np.prod(shape_of(a))), int(np.prod(shape_of(values)))
+    if k == 0:
+        return None
+    vals = take(ravel(values), np.arange(n) % k)
+    a[...] = where(m, reshape(cast(vals, dtype_of(a)), shape_of(a)), a)
+    return None
+
+
+def _empty_with_selection(mask):
+    return np.any(mask)
+
+
+@implements(np.place)
+def place(arr, mask, vals):
+    """``place(arr, mask, vals)``: in place, the entries where ``mask`` holds receive
+    ``vals`` in order (repeated when it is shorter); ``arr`` must be traced when ``vals``
+    is.
+
+    >>> a = np.zeros(3); place(a, a == 0, np.array([1.0, 2.0])); a
+    array([1., 2., 1.])
+    """
+    if not is_traced(arr, mask, vals):
+        return np.place(arr, mask, vals)
+    if not isinstance(arr, (np.ndarray, Tracer)):
+        raise TypeError(f"place() argument 1 must be numpy.ndarray, not "
+                        f"{type(arr).__name__}")
+    _require_traced_target(arr, "np.place")
+    m = _flat_mask(arr, mask, "place")
+    k = int(np.prod(shape_of(vals)))
+    if k == 0:
+        _check(_empty_with_selection, lambda *_: "Cannot insert from an empty array!", m)
+        return None
+    # the i-th selected entry (in flat order) receives vals[i % k]
+    order = cumsum(cast(ravel(m), np.intp)) - 1
+    picked = take(ravel(vals), order % k)
+    arr[...] = where(m, reshape(cast(picked, dtype_of(arr)), shape_of(arr)), arr)
+    return None

@@ -245,7 +245,7 @@ def test_matrix_rank_is_a_plain_integer_without_derivative():
 def test_non_differentiable_forms_raise_clearly():
     with pytest.raises(NotImplementedError, match="full_matrices=False"):
         tg.grad(lambda a: tnp.sum(tnp.linalg.svd(a)[0]))(rand((3, 2)))
-    # eigvals is differentiable (numpy/_extras.py); a complex result needs a real loss
+    # eigvals is differentiable (numpy/linalg/_eig.py); a complex result needs a real loss
     with pytest.raises(TypeError, match="real-valued output"):
         tg.grad(lambda a: np.sum(np.linalg.eigvals(a) * (1 + 1j)))(rand((3, 3)))
 
