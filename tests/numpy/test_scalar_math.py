@@ -32,10 +32,10 @@ def _nan_to_num(m, x, pattern=_NONFINITE, **kw):
 # (the default replacement of inf, the largest float, swamps finite differences)
 CASES += [
     both("nan_to_num", P(_nan_to_num, pattern=np.array([0.0, np.nan, 0.0, np.nan])),
-               rand((4,))),
+         rand((4,))),
     both("nan_to_num-values",
-               lambda m, x: _nan_to_num(m, x, nan=2.0, posinf=1.0, neginf=-4.0),
-               rand((5,))),
+         lambda m, x: _nan_to_num(m, x, nan=2.0, posinf=1.0, neginf=-4.0),
+         rand((5,))),
 ]
 
 

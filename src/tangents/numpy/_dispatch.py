@@ -1,5 +1,7 @@
 """Registration of tangents.numpy functions as the handlers NumPy's dispatch protocols call
-on tracers, and the small argument normalizers shared by the families."""
+on tracers, and the small helpers shared by the families: argument normalizers, `_concrete`
+(a value needed on its primal values, which vmap cannot give) and `_stand_in` (a plain array
+of a traced value's shape and dtype)."""
 from __future__ import annotations
 
 import functools
