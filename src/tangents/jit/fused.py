@@ -434,7 +434,7 @@ def compile_fused(program, alias_ok=()):
         src = _KernelSource(k, loc, outside, materialize)
         if src.rets:
             name = f"_K{k.number}"
-            ns[name] = _load_kernel(src)
+            ns[name] = _load_kernel(src, program.consts)
             kernels_used.append(ns[name])
             lines += [f"    {a}" for a in src.allocs]
             call = [_arg(v) for v in src.args] + [py for py, _ in src.outs]
@@ -522,7 +522,7 @@ def cache_dir():
     return path
 
 
-def _load_kernel(src):
+def _load_kernel(src, consts):
     deco = "@numba.njit(cache=True, error_model='numpy', fastmath=False, nogil=True)"
     args = ", ".join(["lo, hi"] + [f"a{v.id}" for v in src.args] + [k for _, k in src.outs])
     text = _HEADER + f"{deco}\ndef kernel({args}):\n" + "\n".join(src.lines) + "\n"
@@ -530,7 +530,7 @@ def _load_kernel(src):
     disp = _kernels.get(digest)
     if disp is None:
         disp = _kernels[digest] = _import(digest, text)
-        _compile_now(disp, src)
+        _compile_now(disp, src, consts)
     return disp
 
 
@@ -564,11 +564,13 @@ def _write(folder, digest, text):
     return path
 
 
-def _compile_now(disp, src):
-    """Compile for C-contiguous arguments now (from numba's cache when it has them), so the
-    first call does not pay for it; other layouts compile on the call that needs them."""
-    from numba import from_dtype, types
+def _compile_now(disp, src, consts):
+    """Compile now (from numba's cache when it has them) for C-contiguous arguments and the
+    constants as they are, so the first call does not pay for it; other layouts compile on
+    the call that needs them."""
+    from numba import from_dtype, typeof, types
     sig = [types.intp, types.intp] + [
+        typeof(consts[v] if v.shape else consts[v][()]) if v in consts else
         types.Array(from_dtype(v.dtype), len(v.shape), "C") if v.shape
         else from_dtype(v.dtype) for v in src.args]
     for py, _ in src.outs:
