@@ -17,21 +17,31 @@ convolution of the input with the cotangent.  Pooling is in `pooling`.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import Any
+
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from .. import numpy as tnp
 from ..core import Primitive, bind, move_bdim
 from ..numpy._dispatch import shape_of
+from ..typing import Array, ArrayLike
 
 __all__ = ["conv2d", "conv1d", "conv_transpose2d"]
 
+Pair = tuple[int, int]
+Pads = tuple[tuple[int, int], ...]  # (low, high) per spatial axis
+# "VALID", "SAME", an int, a pair, or ((top, bottom), (left, right))
+PaddingLike = str | int | Sequence[int] | Sequence[tuple[int, int]]
+IntOrPair = int | Sequence[int]
 
-def _dilated(n, d):
+
+def _dilated(n: int, d: int) -> int:
     return 0 if n == 0 else (n - 1) * d + 1
 
 
-def _dilate_pad(x, lhs_dilation, padding, fill=0.0):
+def _dilate_pad(x: Any, lhs_dilation: Pair, padding: Pads, fill: float = 0.0) -> Any:
     """Spatial axes 1, 2 of ``x`` with ``d - 1`` zeros between elements, then padded with
     ``fill`` (negative padding crops)."""
     n, h, w, c = x.shape
@@ -48,7 +58,9 @@ def _dilate_pad(x, lhs_dilation, padding, fill=0.0):
     return x[tuple(crop)]
 
 
-def _windows(x, ksize, strides, padding, lhs_dilation=(1, 1), rhs_dilation=(1, 1), fill=0.0):
+def _windows(x: Any, ksize: Sequence[int], strides: Pair, padding: Pads,
+             lhs_dilation: Pair = (1, 1), rhs_dilation: Pair = (1, 1), fill: float = 0.0
+             ) -> Any:
     """``(N, OH, OW, C, kh, kw)`` view of the windows a convolution contracts."""
     xp = _dilate_pad(x, lhs_dilation, padding, fill)
     eff = [_dilated(k, d) for k, d in zip(ksize, rhs_dilation, strict=True)]
@@ -61,7 +73,8 @@ def _windows(x, ksize, strides, padding, lhs_dilation=(1, 1), rhs_dilation=(1, 1
 
 
 # -- conv_p ---------------------------------------------------------------------------------
-def _conv_impl(x, w, *, strides, padding, lhs_dilation, rhs_dilation, groups):
+def _conv_impl(x: Any, w: Any, *, strides: Pair, padding: Pads, lhs_dilation: Pair,
+               rhs_dilation: Pair, groups: int) -> Any:
     x, w = np.asarray(x), np.asarray(w)
     kh, kw, cin, cout = w.shape
     win = _windows(x, (kh, kw), strides, padding, lhs_dilation, rhs_dilation)
@@ -79,11 +92,12 @@ def _conv_impl(x, w, *, strides, padding, lhs_dilation, rhs_dilation, groups):
 conv_p = Primitive("conv", _conv_impl)
 
 
-def _flip_hw(w):
+def _flip_hw(w: Any) -> Any:
     return bind(flip_hw_p, w)
 
 
-def _conv_vjp_x(ct, ans, x, w, *, strides, padding, lhs_dilation, rhs_dilation, groups):
+def _conv_vjp_x(ct: Any, ans: Any, x: Any, w: Any, *, strides: Pair, padding: Pads,
+                lhs_dilation: Pair, rhs_dilation: Pair, groups: int) -> Any:
     # d x = conv(ct dilated by the strides, flipped filter with in/out channels swapped)
     kh, kw, cin, cout = shape_of(w)
     xs, os = shape_of(x)[1:3], shape_of(ct)[1:3]
@@ -100,7 +114,8 @@ def _conv_vjp_x(ct, ans, x, w, *, strides, padding, lhs_dilation, rhs_dilation, 
                 lhs_dilation=strides, rhs_dilation=rhs_dilation, groups=groups)
 
 
-def _conv_vjp_w(ct, ans, x, w, *, strides, padding, lhs_dilation, rhs_dilation, groups):
+def _conv_vjp_w(ct: Any, ans: Any, x: Any, w: Any, *, strides: Pair, padding: Pads,
+                lhs_dilation: Pair, rhs_dilation: Pair, groups: int) -> Any:
     # d w = conv(x with batch and channels swapped, ct as the filter), per group
     kh, kw, cin, cout = shape_of(w)
     n, h, wd, c = shape_of(x)
@@ -125,7 +140,8 @@ conv_p.def_jvp(lambda t, ans, x, w, **p: bind(conv_p, t, w, **p),
                lambda t, ans, x, w, **p: bind(conv_p, x, t, **p))
 
 
-def _conv_batch(vals, bdims, *, groups, **params):
+def _conv_batch(vals: Sequence[Any], bdims: Sequence[Any], *, groups: int,
+                **params: Any) -> tuple[Any, int]:
     x, w = vals
     bx, bw = bdims
     if bw is None:  # fold the batch into N
@@ -158,12 +174,13 @@ flip_hw_p.def_batch(lambda vals, bdims, *, axes=(0, 1): (
 
 
 # -- patches_p / fold_p: im2col and its transpose col2im ----------------------------------------
-def _out_size(n, k, stride, pad, dil):
+def _out_size(n: int, k: int, stride: int, pad: tuple[int, int], dil: int) -> int:
     size = n + pad[0] + pad[1] - _dilated(k, dil)
     return size // stride + 1 if size >= 0 and k > 0 else 0
 
 
-def _patches_impl(x, *, kernel, strides, padding, dilation):
+def _patches_impl(x: Any, *, kernel: Sequence[int], strides: Pair, padding: Pads,
+                  dilation: Pair) -> Any:
     x = np.asarray(x)
     n, h, w, c = x.shape
     (kh, kw), (s1, s2), (d1, d2) = kernel, strides, dilation
@@ -183,7 +200,9 @@ def _patches_impl(x, *, kernel, strides, padding, dilation):
     return out.reshape(n, oh, ow, kh * kw * c)
 
 
-def _fold_taps(tap, out_hw, input_shape, kernel, strides, padding, dilation, dt):
+def _fold_taps(tap: Callable[[int, int], Any], out_hw: Pair, input_shape: tuple[int, ...],
+               kernel: Sequence[int], strides: Pair, padding: Pads, dilation: Pair,
+               dt: Any) -> Any:
     """col2im: ``tap(i, j)`` (the (N, OH, OW, C) block of kernel tap i, j) added back at its
     strided window positions of the padded input, then the padding transposed away."""
     n, h, w, c = input_shape
@@ -199,7 +218,7 @@ def _fold_taps(tap, out_hw, input_shape, kernel, strides, padding, dilation, dt)
     return _unpad(buf, padding)
 
 
-def _unpad(buf, padding):
+def _unpad(buf: Any, padding: Pads) -> Any:
     """The transpose of padding a (N, H, W, C) input: crop the padding off (and put zeros
     back where a negative padding had cropped the input)."""
     (t, b), (lft, r) = padding
@@ -208,7 +227,8 @@ def _unpad(buf, padding):
     return np.pad(buf, pads) if any(p != (0, 0) for p in pads) else buf
 
 
-def _fold_impl(cols, *, input_shape, kernel, strides, padding, dilation):
+def _fold_impl(cols: Any, *, input_shape: tuple[int, ...], kernel: Sequence[int],
+               strides: Pair, padding: Pads, dilation: Pair) -> Any:
     cols = np.asarray(cols)
     n, oh, ow = cols.shape[:3]
     blocks = cols.reshape(n, oh, ow, kernel[0], kernel[1], input_shape[3])
@@ -224,14 +244,16 @@ fold_p.def_vjp(lambda ct, ans, cols, *, input_shape, **p: bind(patches_p, ct, **
 fold_p.def_jvp(lambda t, ans, cols, **p: bind(fold_p, t, **p))
 
 
-def _patches_batch(vals, bdims, **params):
+def _patches_batch(vals: Sequence[Any], bdims: Sequence[Any], **params: Any
+                   ) -> tuple[Any, int]:
     x = move_bdim(vals[0], bdims[0], 0)
     b, n = shape_of(x)[:2]
     out = bind(patches_p, tnp.reshape(x, (b * n,) + shape_of(x)[2:]), **params)
     return tnp.reshape(out, (b, n) + shape_of(out)[1:]), 0
 
 
-def _fold_batch(vals, bdims, *, input_shape, **params):
+def _fold_batch(vals: Sequence[Any], bdims: Sequence[Any], *,
+                input_shape: tuple[int, ...], **params: Any) -> tuple[Any, int]:
     cols = move_bdim(vals[0], bdims[0], 0)
     s = shape_of(cols)
     out = bind(fold_p, tnp.reshape(cols, (s[0] * s[1],) + s[2:]),
@@ -249,7 +271,8 @@ fold_p.def_batch(_fold_batch)
 # bilinear, and each one's derivatives are the other two, by <conv(x, w), y> =
 # <x, dx(y, w)> = <w, dw(x, y)>.  dx never materialises ct @ W^T: one small product per
 # kernel tap goes straight into the fold.
-def _conv2d_forward(needed, x, w, *, strides, padding, dilation):
+def _conv2d_forward(needed: Sequence[bool], x: Any, w: Any, *, strides: Pair, padding: Pads,
+                    dilation: Pair) -> tuple[Any, Any]:
     """``(conv2d(x, w), columns)``; the columns are kept only when ``w`` is differentiated
     (``needed[1]``), so that its cotangent ``columns^T @ ct`` need not rebuild them."""
     w = np.asarray(w)
@@ -262,11 +285,11 @@ def _conv2d_forward(needed, x, w, *, strides, padding, dilation):
     return y, (cols if needed[1] else None)
 
 
-def _conv2d_impl(x, w, **params):
+def _conv2d_impl(x: Any, w: Any, **params: Any) -> Any:
     return _conv2d_forward((False, False), x, w, **params)[0]
 
 
-def _conv2d_vjp_w(ct, ans_cols, x, w, **p):
+def _conv2d_vjp_w(ct: Any, ans_cols: tuple[Any, Any], x: Any, w: Any, **p: Any) -> Any:
     cols = ans_cols[1]
     if cols is None:
         return bind(conv2d_dw_p, x, ct, kernel=shape_of(w)[:2], **p)
@@ -276,7 +299,8 @@ def _conv2d_vjp_w(ct, ans_cols, x, w, **p):
     return tnp.reshape(dw, shape_of(w))
 
 
-def _conv2d_dx_impl(y, w, *, input_shape, strides, padding, dilation):
+def _conv2d_dx_impl(y: Any, w: Any, *, input_shape: tuple[int, ...], strides: Pair,
+                    padding: Pads, dilation: Pair) -> Any:
     y, w = np.asarray(y), np.asarray(w)
     dt = np.result_type(y, w)
     if strides == (1, 1) and y.size and w.size:
@@ -287,13 +311,14 @@ def _conv2d_dx_impl(y, w, *, input_shape, strides, padding, dilation):
     tmp = np.empty((n * oh * ow, w.shape[2]), dt)
     tap4 = tmp.reshape(n, oh, ow, w.shape[2])
 
-    def tap(i, j):
+    def tap(i: int, j: int) -> Any:
         np.matmul(rows, wt[i, j], out=tmp)
         return tap4
     return _fold_taps(tap, (oh, ow), input_shape, w.shape[:2], strides, padding, dilation, dt)
 
 
-def _conv2d_dx_unit_stride(y, w, input_shape, padding, dilation, dt):
+def _conv2d_dx_unit_stride(y: Any, w: Any, input_shape: tuple[int, ...], padding: Pads,
+                           dilation: Pair, dt: Any) -> Any:
     # With unit stride, output pixel (r, q) and kernel tap (i, j) land on padded-input pixel
     # (r + i*d1, q + j*d2).  With the cotangent's rows laid out as wide as the padded input
     # (zeros past its own width), each tap's contribution is one flat shift by
@@ -318,7 +343,8 @@ def _conv2d_dx_unit_stride(y, w, input_shape, padding, dilation, dt):
     return _unpad(acc[:, :hp * wp * c].reshape(n, hp, wp, c), padding)
 
 
-def _conv2d_dw_impl(x, y, *, kernel, strides, padding, dilation):
+def _conv2d_dw_impl(x: Any, y: Any, *, kernel: tuple[int, ...], strides: Pair, padding: Pads,
+                    dilation: Pair) -> Any:
     y = np.asarray(y)
     cols = _patches_impl(x, kernel=kernel, strides=strides, padding=padding, dilation=dilation)
     n, oh, ow, k = cols.shape
@@ -349,23 +375,25 @@ conv2d_dw_p.def_jvp(lambda t, ans, x, y, **p: bind(conv2d_dw_p, t, y, **p),
                     lambda t, ans, x, y, **p: bind(conv2d_dw_p, x, t, **p))
 
 
-def _batch_size(vals, bdims):
+def _batch_size(vals: Sequence[Any], bdims: Sequence[int | None]) -> int:
     return next(shape_of(v)[b] for v, b in zip(vals, bdims, strict=True) if b is not None)
 
 
-def _batched_rows(v, bdim, size):
+def _batched_rows(v: Any, bdim: int | None, size: int) -> Any:
     """``v`` with its batch axis (broadcast if None) folded into its leading axis."""
     v = tnp.broadcast_to(v, (size,) + shape_of(v)) if bdim is None else move_bdim(v, bdim, 0)
     return tnp.reshape(v, (size * shape_of(v)[1],) + shape_of(v)[2:])
 
 
-def _batched_patches(x, bx, size, kernel, p):
+def _batched_patches(x: Any, bx: int | None, size: int, kernel: Sequence[int],
+                     p: dict[str, Any]) -> Any:
     """Patches of a batched (or broadcast) ``x`` as a (B, N, OH, OW, K) stack."""
     cols = bind(patches_p, _batched_rows(x, bx, size), kernel=kernel, **p)
     return tnp.reshape(cols, (size, -1) + shape_of(cols)[1:])
 
 
-def _conv2d_batch(vals, bdims, **p):
+def _conv2d_batch(vals: Sequence[Any], bdims: Sequence[int | None], **p: Any
+                  ) -> tuple[Any, int]:
     (x, w), (bx, bw) = vals, bdims
     if bw is None:  # fold the batch into N
         b = shape_of(x)[bx]
@@ -380,7 +408,8 @@ def _conv2d_batch(vals, bdims, **p):
     return tnp.reshape(out, shape_of(cols)[:4] + (cout,)), 0
 
 
-def _conv2d_dx_batch(vals, bdims, *, input_shape, **p):
+def _conv2d_dx_batch(vals: Sequence[Any], bdims: Sequence[int | None], *,
+                     input_shape: tuple[int, ...], **p: Any) -> tuple[Any, int]:
     (y, w), (by, bw) = vals, bdims
     b = _batch_size(vals, bdims)
     y = _batched_rows(y, by, b)
@@ -397,7 +426,8 @@ def _conv2d_dx_batch(vals, bdims, *, input_shape, **p):
     return tnp.reshape(out, (b,) + input_shape), 0
 
 
-def _conv2d_dw_batch(vals, bdims, *, kernel, **p):
+def _conv2d_dw_batch(vals: Sequence[Any], bdims: Sequence[int | None], *,
+                     kernel: tuple[int, ...], **p: Any) -> tuple[Any, int]:
     (x, y), (bx, by) = vals, bdims
     b = _batch_size(vals, bdims)
     cols = _batched_patches(x, bx, b, kernel, p)
@@ -415,7 +445,7 @@ conv2d_dw_p.def_batch(_conv2d_dw_batch)
 
 
 # -- argument normalisation -------------------------------------------------------------------
-def _pair(v, name):
+def _pair(v: IntOrPair, name: str) -> Pair:
     if isinstance(v, (int, np.integer)):
         return (int(v), int(v))
     v = tuple(int(a) for a in v)
@@ -424,7 +454,8 @@ def _pair(v, name):
     return v
 
 
-def _padding(padding, in_hw, ksize, strides, rhs_dilation):
+def _padding(padding: PaddingLike, in_hw: Sequence[int], ksize: Sequence[int],
+             strides: Sequence[int], rhs_dilation: Sequence[int]) -> Pads:
     if isinstance(padding, str):
         mode = padding.upper()
         if mode == "VALID":
@@ -439,19 +470,20 @@ def _padding(padding, in_hw, ksize, strides, rhs_dilation):
         return tuple(pads)
     if isinstance(padding, (int, np.integer)):
         return ((int(padding),) * 2,) * 2
-    padding = tuple(padding)
-    if all(isinstance(p, (int, np.integer)) for p in padding):
-        return tuple((int(p), int(p)) for p in _pair(padding, "padding"))
-    return tuple((int(lo), int(hi)) for lo, hi in padding)
+    entries: tuple[Any, ...] = tuple(padding)
+    if all(isinstance(p, (int, np.integer)) for p in entries):
+        return tuple((int(p), int(p)) for p in _pair(entries, "padding"))
+    return tuple((int(lo), int(hi)) for lo, hi in entries)
 
 
-def _check_4d(x, w, op):
+def _check_4d(x: ArrayLike, w: ArrayLike, op: str) -> None:
     if len(shape_of(x)) != 4 or len(shape_of(w)) != 4:
         raise ValueError(f"{op}: expected x of shape (N, H, W, C) and w of shape "
                          f"(kh, kw, C_in, C_out), got {shape_of(x)} and {shape_of(w)}")
 
 
-def conv2d(x, w, stride=1, padding="VALID", dilation=1, groups=1):
+def conv2d(x: ArrayLike, w: ArrayLike, stride: IntOrPair = 1, padding: PaddingLike = "VALID",
+           dilation: IntOrPair = 1, groups: int = 1) -> Array:
     """``conv2d(x, w, stride=1, padding="VALID", dilation=1, groups=1)``: cross-correlation of
     NHWC ``x`` with HWIO filters ``w`` (as ``tf.nn.conv2d``); ``padding`` is "VALID", "SAME",
     an int, a pair, or ``((top, bottom), (left, right))``.  With ``groups`` > 1 the channels
@@ -478,7 +510,8 @@ def conv2d(x, w, stride=1, padding="VALID", dilation=1, groups=1):
     return tnp.reshape(out, (n, oh, ow, cout))
 
 
-def conv1d(x, w, stride=1, padding="VALID", dilation=1, groups=1):
+def conv1d(x: ArrayLike, w: ArrayLike, stride: int = 1, padding: str | IntOrPair = "VALID",
+           dilation: int = 1, groups: int = 1) -> Array:
     """``conv1d(x, w, stride=1, padding="VALID", dilation=1, groups=1)``: NLC input, (k, C_in,
     C_out) filters.
 
@@ -489,15 +522,17 @@ def conv1d(x, w, stride=1, padding="VALID", dilation=1, groups=1):
         raise ValueError(f"conv1d: expected x (N, L, C) and w (k, C_in, C_out), got {shape_of(x)} "
                          f"and {shape_of(w)}")
     n, length, c = shape_of(x)
+    pad2d: PaddingLike = padding
     if not isinstance(padding, str):
-        padding = ((0, 0), _pair(padding, "padding") if not isinstance(padding, (int, np.integer))
-                   else (int(padding),) * 2)
+        pad2d = ((0, 0), _pair(padding, "padding") if not isinstance(padding, (int, np.integer))
+                 else (int(padding),) * 2)
     out = conv2d(tnp.reshape(x, (n, 1, length, c)), tnp.reshape(w, (1,) + shape_of(w)),
-                 (1, stride), padding, (1, dilation), groups)
+                 (1, stride), pad2d, (1, dilation), groups)
     return tnp.reshape(out, (n,) + shape_of(out)[2:])
 
 
-def conv_transpose2d(x, w, stride=1, padding="VALID", dilation=1):
+def conv_transpose2d(x: ArrayLike, w: ArrayLike, stride: IntOrPair = 1, padding: str = "VALID",
+                     dilation: IntOrPair = 1) -> Array:
     """``conv_transpose2d(x, w, stride=1, padding="VALID", dilation=1)``: the upsampling
     ("fractionally strided") convolution with filters ``(kh, kw, C_in, C_out)``: a
     convolution of ``x`` with ``stride - 1`` zeros inserted between its elements.  Output size

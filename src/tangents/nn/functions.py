@@ -10,6 +10,7 @@ operations.  Kink conventions: ``relu'(0) = 0``, ``leaky_relu'(0) = negative_slo
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -18,12 +19,13 @@ from ..core import Primitive, batch_axis_op, bind, builders
 from ..numpy._dispatch import normalize_axes, shape_of
 from ..numpy._elementwise import sigmoid_p
 from ..numpy._reductions import amax_p, sum_p
+from ..typing import Array, ArrayLike, Axis, Numeric
 
 __all__ = ["softmax", "log_softmax", "logsumexp", "sigmoid", "log_sigmoid", "softplus", "relu",
            "leaky_relu", "elu", "gelu", "silu", "tanh", "normal_cdf"]
 
 
-def _stable_shift(x, axis):
+def _stable_shift(x: Any, axis: tuple[int, ...]) -> Any:
     """The maximum along ``axis`` (kept), with non-finite maxima replaced by 0."""
     size = x.size if hasattr(x, "size") else np.size(x)
     if not size:
@@ -38,25 +40,25 @@ def _stable_shift(x, axis):
     return m if plain and finite.all() else np.where(finite, m, np.zeros((), m.dtype))
 
 
-def _expand(y, xshape, axis, keepdims):
+def _expand(y: Any, xshape: tuple[int, ...], axis: tuple[int, ...], keepdims: bool) -> Any:
     """A value reduced over ``axis`` reshaped so that it broadcasts against ``xshape``."""
     if keepdims:
         return y
     return tnp.reshape(y, tuple(1 if i in axis else d for i, d in enumerate(xshape)))
 
 
-def _sum_keep(x, axis):
+def _sum_keep(x: Any, axis: tuple[int, ...]) -> Any:
     return tnp.sum(x, axis=axis, keepdims=True)
 
 
-def _plain_sum_keep(x, axis):
+def _plain_sum_keep(x: Any, axis: tuple[int, ...]) -> Any:
     """`_sum_keep` of an untraced array (in implementations and first-order fast paths):
     the sum primitive's own implementation, without the NumPy-facing wrapper."""
     return sum_p.impl(x, axis=axis, keepdims=True)
 
 
 # -- softmax: s = exp(x - lse);  VJP s * (g - sum(g s));  JVP s * (t - sum(t s)) ------------
-def _softmax_impl(x, *, axis):
+def _softmax_impl(x: Any, *, axis: tuple[int, ...]) -> Any:
     e = x - _stable_shift(x, axis)
     if type(e) is not np.ndarray:  # a NumPy scalar, or a lazy array type such as Dask's
         e = np.exp(e)
@@ -66,11 +68,11 @@ def _softmax_impl(x, *, axis):
     return e
 
 
-def _plain(*xs):
+def _plain(*xs: Any) -> bool:
     return all(type(x) is np.ndarray for x in xs)
 
 
-def _softmax_vjp(ct, ans, x, *, axis):
+def _softmax_vjp(ct: Any, ans: Any, x: Any, *, axis: tuple[int, ...]) -> Any:
     if _plain(ct, ans):  # nothing traces this: fused in place (two temporaries, not three)
         out = ct * ans
         out -= ans * _plain_sum_keep(out, axis)
@@ -85,7 +87,7 @@ softmax_p.def_batch(batch_axis_op(softmax_p))
 
 
 # -- log_softmax: x - lse;  VJP g - exp(ans) sum(g);  JVP t - sum(exp(ans) t) ----------------
-def _log_softmax_impl(x, *, axis):
+def _log_softmax_impl(x: Any, *, axis: tuple[int, ...]) -> Any:
     z = x - _stable_shift(x, axis)
     if type(z) is not np.ndarray:
         return z - np.log(_plain_sum_keep(np.exp(z), axis))
@@ -93,7 +95,7 @@ def _log_softmax_impl(x, *, axis):
     return z
 
 
-def _log_softmax_vjp(ct, ans, x, *, axis):
+def _log_softmax_vjp(ct: Any, ans: Any, x: Any, *, axis: tuple[int, ...]) -> Any:
     if _plain(ct, ans):  # nothing traces this: fused in place (one temporary)
         out = np.exp(ans)
         out *= _plain_sum_keep(ct, axis)
@@ -109,7 +111,7 @@ log_softmax_p.def_batch(batch_axis_op(log_softmax_p))
 
 
 # -- logsumexp: VJP g softmax(x);  JVP sum(t softmax(x)) ------------------------------------
-def _logsumexp_impl(x, *, axis, keepdims):
+def _logsumexp_impl(x: Any, *, axis: tuple[int, ...], keepdims: bool) -> Any:
     m = _stable_shift(x, axis)
     with np.errstate(divide="ignore"):
         out = np.log(_plain_sum_keep(np.exp(x - m), axis)) + m
@@ -124,16 +126,16 @@ logsumexp_p.def_jvp(lambda t, ans, x, *, axis, keepdims:
 logsumexp_p.def_batch(batch_axis_op(logsumexp_p))
 
 
-def _axes(x, axis, op):
+def _axes(x: Any, axis: Axis, op: str) -> tuple[int, ...]:
     return normalize_axes(axis, len(shape_of(x)), op)
 
 
-def _float(x):
+def _float(x: ArrayLike) -> Any:
     dt = getattr(x, "dtype", None)
     return x if dt is not None and dt.kind in "fc" else np.asarray(x, float)
 
 
-def softmax(x, axis=-1):
+def softmax(x: ArrayLike, axis: int | tuple[int, ...] = -1) -> Array:
     """``softmax(x, axis=-1)``: ``exp(x) / sum(exp(x), axis)``, stable for any magnitude;
     ``axis`` may be an int or a tuple.
 
@@ -144,7 +146,7 @@ def softmax(x, axis=-1):
     return bind(softmax_p, x, axis=_axes(x, axis, "softmax"))
 
 
-def log_softmax(x, axis=-1):
+def log_softmax(x: ArrayLike, axis: int | tuple[int, ...] = -1) -> Array:
     """``log_softmax(x, axis=-1)``: ``x - logsumexp(x, axis, keepdims=True)``.
 
     >>> log_softmax(np.array([0.0, 0.0]))
@@ -154,7 +156,7 @@ def log_softmax(x, axis=-1):
     return bind(log_softmax_p, x, axis=_axes(x, axis, "log_softmax"))
 
 
-def logsumexp(x, axis=None, keepdims=False):
+def logsumexp(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Array:
     """``logsumexp(x, axis=None, keepdims=False)``: ``log(sum(exp(x), axis))`` without overflow.
 
     >>> logsumexp(np.array([1000.0, 1000.0]))
@@ -165,7 +167,7 @@ def logsumexp(x, axis=None, keepdims=False):
 
 
 # -- elementwise activations --------------------------------------------------------------
-def sigmoid(x):
+def sigmoid(x: ArrayLike) -> Array:
     """``sigmoid(x) = 1 / (1 + exp(-x))``, as ``(1 + tanh(x / 2)) / 2`` (no overflow).
 
     >>> sigmoid(np.array([0.0, 1e3, -1e3]))
@@ -174,7 +176,7 @@ def sigmoid(x):
     return bind(sigmoid_p, _float(x))
 
 
-def softplus(x):
+def softplus(x: ArrayLike) -> Array:
     """``softplus(x) = log(1 + exp(x))``, as ``logaddexp(x, 0)``.
 
     >>> softplus(np.array([0.0]))
@@ -183,7 +185,7 @@ def softplus(x):
     return tnp.logaddexp(x, 0.0)
 
 
-def log_sigmoid(x):
+def log_sigmoid(x: Numeric) -> Array:
     """``log_sigmoid(x) = -softplus(-x)``.
 
     >>> log_sigmoid(np.array([0.0]))
@@ -192,7 +194,7 @@ def log_sigmoid(x):
     return -softplus(-x)
 
 
-def relu(x):
+def relu(x: ArrayLike) -> Array:
     """``relu(x) = max(x, 0)``; its derivative at 0 is 0 (not the 1/2 of ``np.maximum``).
 
     >>> relu(np.array([-1.0, 2.0]))
@@ -206,7 +208,7 @@ def relu(x):
 relu_p = builders.elementwise("relu", lambda x: np.maximum(x, 0), lambda ans, x: x > 0)
 
 
-def leaky_relu(x, negative_slope=0.01):
+def leaky_relu(x: Numeric, negative_slope: float = 0.01) -> Array:
     """``leaky_relu(x) = x if x > 0 else negative_slope * x``; derivative ``negative_slope``
     at 0.
 
@@ -216,7 +218,7 @@ def leaky_relu(x, negative_slope=0.01):
     return tnp.where(x > 0, x, negative_slope * x)
 
 
-def elu(x, alpha=1.0):
+def elu(x: Numeric, alpha: float = 1.0) -> Array:
     """``elu(x) = x if x > 0 else alpha * (exp(x) - 1)``.
 
     >>> elu(np.array([0.0, 1.0]))
@@ -226,9 +228,9 @@ def elu(x, alpha=1.0):
     return tnp.where(pos, x, alpha * tnp.expm1(tnp.where(pos, 0.0, x)))
 
 
-def _ndtr_impl(x):
+def _ndtr_impl(x: Any) -> Any:
     try:
-        from scipy.special import ndtr
+        from scipy.special import ndtr  # type: ignore[import-untyped]
         return ndtr(x)
     except ImportError:  # pragma: no cover - scipy is optional
         erfc = np.frompyfunc(lambda v: 0.5 * math.erfc(-v / math.sqrt(2.0)), 1, 1)
@@ -241,7 +243,7 @@ normal_cdf_p = builders.elementwise(
     lambda ans, x: tnp.exp(-0.5 * x * x) * (1.0 / math.sqrt(2.0 * math.pi)))
 
 
-def normal_cdf(x):
+def normal_cdf(x: ArrayLike) -> Array:
     """``normal_cdf(x)``: the standard normal CDF ``(1 + erf(x / sqrt(2))) / 2``.
 
     >>> normal_cdf(np.array([0.0]))
@@ -250,7 +252,7 @@ def normal_cdf(x):
     return bind(normal_cdf_p, _float(x))
 
 
-def gelu(x, approximate=False):
+def gelu(x: Numeric, approximate: bool = False) -> Array:
     """``gelu(x) = x * Phi(x)`` (exact), or with ``approximate=True`` the tanh form
     ``x/2 * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3)))``.
 
@@ -263,7 +265,7 @@ def gelu(x, approximate=False):
     return x * normal_cdf(x)
 
 
-def silu(x):
+def silu(x: Numeric) -> Array:
     """``silu(x) = x * sigmoid(x)`` (swish).
 
     >>> silu(np.array([0.0]))
@@ -272,7 +274,7 @@ def silu(x):
     return x * sigmoid(x)
 
 
-def tanh(x):
+def tanh(x: ArrayLike) -> Array:
     """``tanh(x)``.
 
     >>> tanh(np.array([0.0]))

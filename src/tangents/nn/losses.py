@@ -5,16 +5,21 @@ losses.
 """
 from __future__ import annotations
 
+from typing import Any, Literal
+
 import numpy as np
 
 from .. import numpy as tnp
 from ..numpy._dispatch import dtype_of, normalize_axis, shape_of
+from ..typing import Array, ArrayLike, Axis, Numeric
 from .functions import log_softmax, relu, softplus
 
 __all__ = ["cross_entropy", "binary_cross_entropy_with_logits", "mse", "huber", "max_margin"]
 
+Reduction = Literal["mean", "sum", "none"]
 
-def _reduce(loss, reduction, op, axis=None):
+
+def _reduce(loss: Any, reduction: str, op: str, axis: Axis = None) -> Array:
     if reduction == "none":
         return loss
     if reduction == "sum":
@@ -24,13 +29,14 @@ def _reduce(loss, reduction, op, axis=None):
     raise ValueError(f"{op}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
 
 
-def _float_dtype(x):
+def _float_dtype(x: ArrayLike) -> np.dtype[Any]:
     dt = np.dtype(dtype_of(x))
     return dt if dt.kind == "f" else np.dtype(np.float64)
 
 
-def cross_entropy(logits, labels, axis=-1, *, reduction="mean", label_smoothing=0.0,
-                  weight=None):
+def cross_entropy(logits: ArrayLike, labels: ArrayLike, axis: int = -1, *,
+                  reduction: Reduction = "mean", label_smoothing: float = 0.0,
+                  weight: ArrayLike | None = None) -> Array:
     """``cross_entropy(logits, labels, axis=-1, reduction="mean", label_smoothing=0.0,
     weight=None)``: ``-sum(target * log_softmax(logits, axis), axis)``.
 
@@ -78,7 +84,9 @@ def cross_entropy(logits, labels, axis=-1, *, reduction="mean", label_smoothing=
     return _reduce(loss, reduction, "cross_entropy")
 
 
-def binary_cross_entropy_with_logits(logits, targets, *, reduction="mean", pos_weight=None):
+def binary_cross_entropy_with_logits(logits: Numeric, targets: Numeric, *,
+                                     reduction: Reduction = "mean",
+                                     pos_weight: Numeric | None = None) -> Array:
     """``binary_cross_entropy_with_logits(logits, targets, reduction="mean", pos_weight=None)``:
     ``-(y log sigmoid(x) + (1 - y) log(1 - sigmoid(x)))`` as ``(1 - y) x + softplus(-x)``
     (``pos_weight`` scales the positive term).
@@ -93,7 +101,8 @@ def binary_cross_entropy_with_logits(logits, targets, *, reduction="mean", pos_w
     return _reduce(loss, reduction, "binary_cross_entropy_with_logits")
 
 
-def mse(pred, target, *, reduction="mean", axis=None):
+def mse(pred: Numeric, target: Numeric, *, reduction: Reduction = "mean",
+        axis: Axis = None) -> Array:
     """``mse(pred, target, reduction="mean", axis=None)``: squared error, averaged (or summed)
     over ``axis`` (all axes by default).
 
@@ -104,7 +113,8 @@ def mse(pred, target, *, reduction="mean", axis=None):
     return _reduce(r * r, reduction, "mse", axis)
 
 
-def huber(pred, target, delta=1.0, *, reduction="mean", axis=None):
+def huber(pred: Numeric, target: Numeric, delta: float = 1.0, *, reduction: Reduction = "mean",
+          axis: Axis = None) -> Array:
     """``huber(pred, target, delta=1.0, reduction="mean")``: ``r^2 / 2`` for ``|r| <= delta``,
     ``delta (|r| - delta / 2)`` beyond.
 
@@ -117,7 +127,8 @@ def huber(pred, target, delta=1.0, *, reduction="mean", axis=None):
     return _reduce(loss, reduction, "huber", axis)
 
 
-def max_margin(pos_scores, neg_scores, margin=1.0, *, reduction="mean"):
+def max_margin(pos_scores: Numeric, neg_scores: Numeric, margin: float = 1.0, *,
+               reduction: Reduction = "mean") -> Array:
     """``max_margin(pos_scores, neg_scores, margin=1.0, reduction="mean")``: the hinge
     ``sum_j max(0, margin - pos[i] + neg[i, j])`` per example ``i``, for positive scores of
     shape (B, 1) (or (B,)) and negative scores of shape (B, N).  Zero hinge gives zero

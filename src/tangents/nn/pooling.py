@@ -4,17 +4,22 @@ gather/scatter pair of primitives that are each other's transposes.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import Any
+
 import numpy as np
 
 from .. import numpy as tnp
 from ..core import Primitive, bind, move_bdim
 from ..numpy._dispatch import dtype_of, shape_of
-from .conv import _conv_impl, _padding, _pair, _windows, conv_p
+from ..typing import Array, ArrayLike
+from .conv import IntOrPair, PaddingLike, Pads, Pair, _conv_impl, _padding, _pair, _windows, conv_p
 
 __all__ = ["max_pool2d", "avg_pool2d"]
 
 
-def _pool_args(x, window, stride, padding):
+def _pool_args(x: ArrayLike, window: IntOrPair, stride: IntOrPair | None,
+               padding: PaddingLike) -> tuple[Pair, Pair, Pads]:
     if len(shape_of(x)) != 4:
         raise ValueError(f"pooling expects x of shape (N, H, W, C), got {shape_of(x)}")
     window = _pair(window, "window")
@@ -22,7 +27,8 @@ def _pool_args(x, window, stride, padding):
     return window, strides, _padding(padding, shape_of(x)[1:3], window, strides, (1, 1))
 
 
-def avg_pool2d(x, window=2, stride=None, padding="VALID"):
+def avg_pool2d(x: ArrayLike, window: IntOrPair = 2, stride: IntOrPair | None = None,
+               padding: PaddingLike = "VALID") -> Array:
     """``avg_pool2d(x, window=2, stride=None, padding="VALID")``: window means (``stride``
     defaults to ``window``); with "SAME" padding the padded cells are not counted (as TF).
 
@@ -43,7 +49,7 @@ def avg_pool2d(x, window=2, stride=None, padding="VALID"):
     return total / count
 
 
-def _pool_mask(x, window, strides, padding):
+def _pool_mask(x: Any, window: Pair, strides: Pair, padding: Pads) -> Any:
     """One-hot mask (N, OH, OW, C, kh, kw) of the first maximum of each window."""
     win = _windows(np.asarray(x), window, strides, padding, fill=-np.inf)
     flat = win.reshape(win.shape[:4] + (-1,))
@@ -53,14 +59,14 @@ def _pool_mask(x, window, strides, padding):
     return mask.reshape(win.shape)
 
 
-def _pool_gather_impl(y, x, *, window, strides, padding):
+def _pool_gather_impl(y: Any, x: Any, *, window: Pair, strides: Pair, padding: Pads) -> Any:
     # each window's entry of y at the position of x's first maximum
     mask = _pool_mask(x, window, strides, padding)
     win = _windows(np.asarray(y), window, strides, padding)
     return np.sum(np.where(mask, win, 0), axis=(-2, -1)).astype(np.result_type(y), copy=False)
 
 
-def _pool_scatter_impl(ct, x, *, window, strides, padding):
+def _pool_scatter_impl(ct: Any, x: Any, *, window: Pair, strides: Pair, padding: Pads) -> Any:
     # transpose of the gather: ct added at the position of each window's first maximum
     x, ct = np.asarray(x), np.asarray(ct)
     mask = _pool_mask(x, window, strides, padding)
@@ -76,16 +82,17 @@ def _pool_scatter_impl(ct, x, *, window, strides, padding):
     return out[:, max(t, 0):max(t, 0) + h, max(lft, 0):max(lft, 0) + w]
 
 
-def _zero(ct, ans, y, x, **params):
+def _zero(ct: Any, ans: Any, y: Any, x: Any, **params: Any) -> Any:
     return np.zeros(shape_of(x), dtype_of(x))
 
 
-def _zero_t(t, ans, y, x, **params):
+def _zero_t(t: Any, ans: Any, y: Any, x: Any, **params: Any) -> Any:
     return np.zeros(shape_of(ans), dtype_of(ans))
 
 
-def _pool_batch(prim):
-    def rule(vals, bdims, **params):
+def _pool_batch(prim: Primitive) -> Callable[..., tuple[Any, int]]:
+    def rule(vals: Sequence[Any], bdims: Sequence[int | None], **params: Any
+             ) -> tuple[Any, int]:
         size = next(shape_of(v)[b] for v, b in zip(vals, bdims, strict=True) if b is not None)
         args = []
         for v, b in zip(vals, bdims, strict=True):
@@ -109,7 +116,7 @@ pool_scatter_p.def_jvp(lambda t, ans, y, x, **p: bind(pool_scatter_p, t, x, **p)
 pool_scatter_p.def_batch(_pool_batch(pool_scatter_p))
 
 
-def _max_pool_impl(x, *, window, strides, padding):
+def _max_pool_impl(x: Any, *, window: Pair, strides: Pair, padding: Pads) -> Any:
     win = _windows(np.asarray(x), window, strides, padding, fill=-np.inf)
     return np.max(win, axis=(-2, -1)) if win.size else np.zeros(win.shape[:4], win.dtype)
 
@@ -120,7 +127,8 @@ max_pool_p.def_jvp(lambda t, ans, x, **p: bind(pool_gather_p, t, x, **p))
 max_pool_p.def_batch(_pool_batch(max_pool_p))
 
 
-def max_pool2d(x, window=2, stride=None, padding="VALID"):
+def max_pool2d(x: ArrayLike, window: IntOrPair = 2, stride: IntOrPair | None = None,
+               padding: PaddingLike = "VALID") -> Array:
     """``max_pool2d(x, window=2, stride=None, padding="VALID")``: window maxima (``stride``
     defaults to ``window``).  The derivative goes to the first maximum of each window.
 
