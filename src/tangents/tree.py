@@ -7,16 +7,29 @@ The structure functions live in the core (`tangents.core.tree`); `ravel` is here
 with the NumPy layer (its pieces are views of the vector, as NumPy's would be)."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from . import numpy as tnp
-from .core.tree import TreeDef, children, flatten, leaves, map, register, structure, unflatten
+from .core.tree import (
+    PyTree,
+    TreeDef,
+    children,
+    flatten,
+    leaves,
+    map,
+    register,
+    structure,
+    unflatten,
+)
+from .typing import Array
 
 __all__ = ["flatten", "unflatten", "map", "leaves", "structure", "register", "children",
            "ravel", "TreeDef"]
 
 
-def ravel(tree):
+def ravel(tree: PyTree) -> tuple[Array, Callable[[Array], PyTree]]:
     """``ravel(tree) -> (flat_vector, unravel)``: concatenate all leaves into one 1-d array.
 
     >>> v, unravel = ravel({"w": np.ones((2, 2)), "b": np.zeros(2)})
@@ -32,7 +45,7 @@ def ravel(tree):
            else np.zeros(0, dtype))
     offsets = np.cumsum([0] + sizes)
 
-    def unravel(v):
+    def unravel(v: Array) -> PyTree:
         if np.shape(v) != (offsets[-1],):
             raise ValueError(f"unravel expects a vector of shape ({offsets[-1]},), "
                              f"got {np.shape(v)}")

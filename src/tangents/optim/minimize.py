@@ -9,13 +9,14 @@ the parameters as a pytree; ``progress=True`` shows a tqdm bar.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Mapping
-from typing import Any, NamedTuple
+from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple, cast
 
 import numpy as np
 
 from .. import tree
 from ..core import hessian, hvp, value_and_grad
+from ..typing import NDArray
 
 __all__ = ["minimize", "newton", "NewtonResult"]
 
@@ -23,12 +24,13 @@ _HESSP_METHODS = {"newton-cg", "trust-ncg", "trust-krylov", "trust-constr"}
 _HESS_METHODS = {"trust-exact", "dogleg"}
 _GRADIENT_FREE = {"nelder-mead", "powell", "cobyla", "cobyqa"}
 _X_ONLY_CALLBACK = {"tnc"}  # SciPy calls TNC's callback with x alone
+Kids = list[tuple[str, Any]]  # tree.children of a node
 
 
 class _Flat:
     """Plain-array ravel/unravel of a pytree, and its traced counterpart for Hessians."""
 
-    def __init__(self, x0):
+    def __init__(self, x0: Any) -> None:
         leaves, self.treedef = tree.flatten(x0)
         leaves = [np.asarray(x) for x in leaves]
         self.dtypes = [x.dtype if x.dtype.kind in "fc" else np.dtype(np.float64) for x in leaves]
@@ -36,23 +38,23 @@ class _Flat:
         self.offsets = np.cumsum([0] + [x.size for x in leaves])
         self.x0 = tree.unflatten(self.treedef, [x.astype(d) for x, d in zip(leaves, self.dtypes)])
 
-    def ravel(self, t):
+    def ravel(self, t: Any) -> NDArray[np.float64]:
         parts = [np.ravel(np.asarray(x, np.float64)) for x in tree.leaves(t)]
         return np.concatenate(parts) if parts else np.zeros(0)
 
-    def unravel(self, v):
+    def unravel(self, v: NDArray[Any]) -> Any:
         o = self.offsets
         return tree.unflatten(self.treedef, [
             np.reshape(v[o[i]:o[i + 1]], s).astype(d)
             for i, (s, d) in enumerate(zip(self.shapes, self.dtypes))])
 
-    def traced_unravel(self):
+    def traced_unravel(self) -> Callable[[Any], Any]:
         return tree.ravel(self.x0)[1]
 
 
-def _scipy_minimize():
+def _scipy_minimize() -> Callable[..., Any]:
     try:
-        from scipy.optimize import minimize as scipy_minimize
+        from scipy.optimize import minimize as scipy_minimize  # type: ignore[import-untyped]
     except ImportError:
         raise ImportError("tangents.optim.minimize needs SciPy: pip install tangents[scipy]"
                           ) from None
@@ -62,15 +64,16 @@ def _scipy_minimize():
 class _Slot:
     """Marks leaf ``i`` of ``x0`` in a copy of its structure (to read bounds against it)."""
 
-    def __init__(self, i):
+    def __init__(self, i: int) -> None:
         self.i = i
 
 
-def _template(flat):
+def _template(flat: _Flat) -> Any:
     return tree.unflatten(flat.treedef, [_Slot(i) for i in range(len(flat.shapes))])
 
 
-def _leaf_paths(node, path="", out=None):
+def _leaf_paths(node: Any, path: str = "", out: dict[int, str] | None = None
+                ) -> dict[int, str]:
     """``{leaf index: "['key'][0]"}`` for a template from `_template`."""
     out = {} if out is None else out
     if isinstance(node, _Slot):
@@ -82,7 +85,7 @@ def _leaf_paths(node, path="", out=None):
         for i, child in enumerate(node):
             _leaf_paths(child, f"{path}[{i}]", out)
     elif node is not None:  # a dataclass or a registered pytree node
-        for k, child in tree.children(node):
+        for k, child in cast(Kids, tree.children(node)):  # a node: never None
             _leaf_paths(child, path + k, out)
     return out
 
@@ -91,7 +94,7 @@ class _Mismatch(ValueError):
     """``bounds`` does not have the structure of ``x0`` with (low, high) pairs at its leaves."""
 
 
-def _match_bounds(b, node, path, out):
+def _match_bounds(b: Any, node: Any, path: str, out: dict[int, tuple[Any, str]]) -> None:
     """Fill ``out[i] = (pair or None, path)`` for each leaf slot of ``node``, walking ``b``."""
     if isinstance(node, _Slot):
         out[node.i] = (b, path)
@@ -115,17 +118,18 @@ def _match_bounds(b, node, path, out):
         if type(b) is not type(node):
             raise _Mismatch(f"bounds{path} should be a {type(node).__name__} like x0{path}, "
                             f"got {type(b).__name__}")
-        for (k, child_b), (_, child) in zip(tree.children(b), tree.children(node)):
+        for (k, child_b), (_, child) in zip(cast(Kids, tree.children(b)),  # b and node: one kind
+                                            cast(Kids, tree.children(node))):
             _match_bounds(child_b, child, path + k, out)
 
 
-def _is_end(e):
+def _is_end(e: Any) -> bool:
     """A bound end: None, a number or an ndarray (not a list, which would be ambiguous)."""
     return e is None or isinstance(e, np.ndarray) or (
         not isinstance(e, (list, tuple)) and np.ndim(e) == 0)
 
 
-def _end(e, shape, fill, where):
+def _end(e: Any, shape: tuple[int, ...], fill: float, where: str) -> NDArray[np.float64]:
     if e is None:
         return np.full(shape, fill)
     try:
@@ -135,9 +139,9 @@ def _end(e, shape, fill, where):
                         f"leaf's shape {shape}") from None
 
 
-def _bounds_by_leaf(bounds, flat):
+def _bounds_by_leaf(bounds: Any, flat: _Flat) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """``(lb, ub)`` flat vectors from a pytree of (low, high) pairs shaped like x0."""
-    found = {}
+    found: dict[int, tuple[Any, str]] = {}
     _match_bounds(bounds, _template(flat), "", found)
     lbs, ubs = [], []
     for i, shape in enumerate(flat.shapes):
@@ -154,7 +158,7 @@ def _bounds_by_leaf(bounds, flat):
     return (np.concatenate(lbs), np.concatenate(ubs)) if lbs else (np.zeros(0), np.zeros(0))
 
 
-def _bounds_by_entry(bounds, n):
+def _bounds_by_entry(bounds: Any, n: int) -> tuple[NDArray[np.float64], NDArray[np.float64]] | None:
     """``(lb, ub)`` from SciPy's form, one (low, high) pair per entry of the flat vector,
     or None when ``bounds`` is not in that form."""
     if isinstance(bounds, np.ndarray) and bounds.shape == (n, 2) and bounds.dtype.kind in "fiu":
@@ -169,7 +173,7 @@ def _bounds_by_entry(bounds, n):
     return lb.reshape(n), ub.reshape(n)
 
 
-def _flat_bounds(bounds, flat, bounds_type):
+def _flat_bounds(bounds: Any, flat: _Flat, bounds_type: Any) -> Any:
     """SciPy ``Bounds`` on the flat vector from any accepted form of ``bounds``."""
     n = int(flat.offsets[-1])
     if isinstance(bounds, bounds_type):
@@ -199,7 +203,8 @@ def _flat_bounds(bounds, flat, bounds_type):
                          "and as one pair per entry, with different meanings; pass "
                          "scipy.optimize.Bounds(lb, ub) on the flat vector, or NumPy arrays "
                          "for low and high")
-    lb, ub = by_leaf if by_leaf is not None else by_entry
+    # one of them is set: the except clause above raised when both were None
+    lb, ub = by_leaf if by_leaf is not None else cast(tuple[Any, Any], by_entry)
     bad = np.flatnonzero(np.isnan(lb) | np.isnan(ub) | (lb > ub))
     if bad.size:
         i = int(bad[0])
@@ -209,7 +214,7 @@ def _flat_bounds(bounds, flat, bounds_type):
     return bounds_type(lb, ub)
 
 
-def _takes_intermediate_result(callback):
+def _takes_intermediate_result(callback: Callable[..., Any]) -> bool:
     """SciPy's rule: a callback whose only parameter is ``intermediate_result`` gets a
     result object; any other gets the parameters."""
     try:
@@ -218,9 +223,9 @@ def _takes_intermediate_result(callback):
         return False
 
 
-def _progress_bar(total):
+def _progress_bar(total: int | None) -> Any:
     try:
-        from tqdm.auto import tqdm
+        from tqdm.auto import tqdm  # type: ignore[import-untyped]
     except ImportError:
         raise ImportError("tangents.optim.minimize(progress=True) draws its bar with tqdm, "
                           "which is not installed: pip install tqdm (or tangents[demo]), or "
@@ -228,7 +233,8 @@ def _progress_bar(total):
     return tqdm(total=total, desc="minimize", unit="it")
 
 
-def _scipy_callback(callback, bar, flat, method, value_at):
+def _scipy_callback(callback: Callable[..., Any] | None, bar: Any, flat: _Flat, method: str,
+                    value_at: Callable[[Any], float | None]) -> Callable[..., Any]:
     """The per-iteration callback handed to SciPy: advances the bar with the loss and calls
     the user's ``callback`` with the parameters structured like x0 (``callback(params)``,
     ``callback(params, state)`` for trust-constr, or ``callback(intermediate_result=r)``
@@ -236,7 +242,7 @@ def _scipy_callback(callback, bar, flat, method, value_at):
     from scipy.optimize import OptimizeResult
     wants_result = callback is not None and _takes_intermediate_result(callback)
 
-    def report(x, result):
+    def report(x: NDArray[Any], result: Any) -> Any:
         loss = result.get("fun") if result is not None else None
         loss = value_at(x) if loss is None else float(loss)
         if bar is not None:
@@ -259,59 +265,61 @@ def _scipy_callback(callback, bar, flat, method, value_at):
     if method in _X_ONLY_CALLBACK:
         return lambda xk: report(np.asarray(xk), None)
 
-    def on_iteration(intermediate_result):  # SciPy passes a result object to this name
+    def on_iteration(intermediate_result: Any) -> Any:  # SciPy passes a result object to this name
         return report(intermediate_result.x, intermediate_result)
     return on_iteration
 
 
-class _Recent(dict):
+class _Recent(dict[bytes, float]):
     """The last few values of ``fun`` by flat point, for the loss where SciPy passes x alone."""
 
-    def remember(self, v, val):
+    def remember(self, v: NDArray[Any], val: float) -> float:
         if len(self) >= 8:
             self.pop(next(iter(self)))
         self[np.asarray(v, np.float64).tobytes()] = val
         return val
 
-    def value_at(self, x):
+    def value_at(self, x: Any) -> float | None:
         return self.get(np.asarray(x, np.float64).tobytes())
 
 
-def _objective(fun, flat, method, remember):
+def _objective(fun: Callable[..., Any], flat: _Flat, method: str,
+               remember: Callable[[NDArray[Any], float], float]) -> Callable[..., Any]:
     """The function SciPy calls: ``(value, gradient)`` from one `value_and_grad` pass, or the
     value alone for the methods that never use a gradient."""
     if method in _GRADIENT_FREE:
-        def value(v, *a):
+        def value(v: NDArray[Any], *a: Any) -> float:
             return remember(v, float(fun(flat.unravel(v), *a)))
         return value
     vg = value_and_grad(fun)
 
-    def fun_and_jac(v, *a):
+    def fun_and_jac(v: NDArray[Any], *a: Any) -> tuple[float, NDArray[np.float64]]:
         val, g = vg(flat.unravel(v), *a)
         return remember(v, float(val)), flat.ravel(g)
     return fun_and_jac
 
 
-def _fill_hessian(kwargs, fun, flat, method):
+def _fill_hessian(kwargs: dict[str, Any], fun: Callable[..., Any], flat: _Flat, method: str
+                  ) -> None:
     """Exact ``hessp`` (forward-over-reverse) or dense ``hess`` for the methods that use one;
     each call differentiates at the point SciPy gives, nothing is cached across calls."""
     if kwargs.get("hess") is not None or kwargs.get("hessp") is not None:
         return
     if method in _HESSP_METHODS:
-        def hessp(v, p, *a):
+        def hessp(v: NDArray[Any], p: NDArray[Any], *a: Any) -> NDArray[np.float64]:
             return flat.ravel(hvp(lambda t: fun(t, *a), (flat.unravel(v),),
                                   (flat.unravel(p),)))
         kwargs["hessp"] = hessp
     elif method in _HESS_METHODS:
         unravel_t = flat.traced_unravel()
 
-        def hess(v, *a):
+        def hess(v: NDArray[Any], *a: Any) -> NDArray[np.float64]:
             h = hessian(lambda u: fun(unravel_t(u), *a))(np.asarray(v, np.float64))
             return np.asarray(h, np.float64)
         kwargs["hess"] = hess
 
 
-def _check_x0(x0):
+def _check_x0(x0: Any) -> None:
     leaves, treedef = tree.flatten(x0)
     paths = _leaf_paths(tree.unflatten(treedef, [_Slot(i) for i in range(len(leaves))]))
     for i, x in enumerate(leaves):
@@ -321,8 +329,10 @@ def _check_x0(x0):
                             "leaves and rebuild the complex value inside fun")
 
 
-def minimize(fun, x0, args=(), method=None, *, bounds=None, callback=None, progress=False,
-             **kwargs):
+def minimize(fun: Callable[..., Any], x0: Any, args: tuple[Any, ...] = (),
+             method: str | Callable[..., Any] | None = None, *, bounds: Any = None,
+             callback: Callable[..., Any] | None = None, progress: bool = False,
+             **kwargs: Any) -> Any:
     """``scipy.optimize.minimize`` over a pytree ``x0`` with exact derivatives.
 
     Parameters
@@ -368,7 +378,7 @@ def minimize(fun, x0, args=(), method=None, *, bounds=None, callback=None, progr
     (array([0.5, 0.5]), 0.0)
     """
     scipy_minimize = _scipy_minimize()
-    from scipy.optimize import Bounds
+    from scipy.optimize import Bounds  # type: ignore[import-untyped]
     if kwargs.get("jac") not in (None, True):
         raise TypeError("minimize computes the exact gradient of fun itself; drop jac= (or "
                         "call scipy.optimize.minimize directly to use your own)")
@@ -408,7 +418,8 @@ class NewtonResult(NamedTuple):
     message: str = ""  # why it stopped
 
 
-def _direction(h, g, damping, gtol):
+def _direction(h: NDArray[np.float64], g: NDArray[np.float64], damping: float, gtol: float
+               ) -> tuple[NDArray[np.float64], float, bool]:
     """A descent direction from the eigendecomposition of the Hessian ``h``: Newton's step
     with every eigenvalue replaced by its magnitude (floored), so negative curvature is
     descended, not climbed; at a stationary point of negative curvature, the most negative
@@ -424,7 +435,8 @@ def _direction(h, g, damping, gtol):
     return d, w_min, w_min >= -tol
 
 
-def newton(fun, x0, args=(), *, gtol=1e-8, maxiter=50, damping=0.0):
+def newton(fun: Callable[..., Any], x0: Any, args: tuple[Any, ...] = (), *, gtol: float = 1e-8,
+           maxiter: int = 50, damping: float = 0.0) -> NewtonResult:
     """``newton(fun, x0, args=(), gtol=1e-8, maxiter=50, damping=0.0)``: Newton's method with
     the exact (dense) Hessian, for small problems, with a backtracking line search on ``fun``.
 
@@ -443,7 +455,7 @@ def newton(fun, x0, args=(), *, gtol=1e-8, maxiter=50, damping=0.0):
     vg = value_and_grad(fun)
     v = flat.ravel(flat.x0)
 
-    def f_flat(u):
+    def f_flat(u: Any) -> Any:
         return fun(unravel_t(u), *args)
 
     val, g = vg(flat.unravel(v), *args)

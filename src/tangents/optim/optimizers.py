@@ -8,7 +8,7 @@ Transformations compose with `chain`, e.g. ``chain(clip_by_global_norm(1.0), ada
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 import numpy as np
 
@@ -18,9 +18,20 @@ __all__ = ["GradientTransformation", "sgd", "adam", "adamw", "rmsprop", "apply_u
            "clip_by_global_norm", "global_norm", "chain"]
 
 
+Params = Any  # a pytree of arrays (gradients and updates have its structure)
+LearningRate = float | Callable[[int], float]  # a constant or a schedule of the step count
+
+
+class UpdateFn(Protocol):
+    """``update(grads, state, params=None) -> (updates, new_state)``."""
+
+    def __call__(self, grads: Params, state: Any, params: Params | None = None
+                 ) -> tuple[Params, Any]: ...
+
+
 class GradientTransformation(NamedTuple):
-    init: Callable
-    update: Callable
+    init: Callable[[Params], Any]
+    update: UpdateFn
 
 
 class SgdState(NamedTuple):
@@ -40,20 +51,20 @@ class RmspropState(NamedTuple):
     momentum: Any
 
 
-def _lr(lr, count):
+def _lr(lr: LearningRate, count: int) -> float:
     return lr(count) if callable(lr) else lr
 
 
-def _zeros(params):
+def _zeros(params: Params) -> Params:
     return tree.map(np.zeros_like, params)
 
 
-def _cast(u, p):
+def _cast(u: Any, p: Any) -> Any:
     dt = getattr(p, "dtype", None)
     return u.astype(dt) if dt is not None and getattr(u, "dtype", dt) != dt else u
 
 
-def apply_updates(params, updates):
+def apply_updates(params: Params, updates: Params) -> Params:
     """``apply_updates(params, updates)``: ``params + updates`` leaf by leaf, keeping each
     parameter's dtype.
 
@@ -63,7 +74,8 @@ def apply_updates(params, updates):
     return tree.map(lambda p, u: _cast(p + u, p), params, updates)
 
 
-def sgd(lr, momentum=0.0, nesterov=False):
+def sgd(lr: LearningRate, momentum: float = 0.0, nesterov: bool = False
+        ) -> GradientTransformation:
     """``sgd(lr, momentum=0.0, nesterov=False)``: ``v = momentum v + g``; the update is
     ``-lr v`` (``-lr (g + momentum v)`` with Nesterov).
 
@@ -71,10 +83,11 @@ def sgd(lr, momentum=0.0, nesterov=False):
     >>> opt.update({"w": np.ones(2)}, opt.init({"w": np.zeros(2)}))[0]
     {'w': array([-0.1, -0.1])}
     """
-    def init(params):
+    def init(params: Params) -> Any:
         return SgdState(0, _zeros(params) if momentum else None)
 
-    def update(grads, state, params=None):
+    def update(grads: Params, state: Any, params: Params | None = None
+               ) -> tuple[Params, Any]:
         lr_t = _lr(lr, state.count)
         if not momentum:
             return tree.map(lambda g: _cast(-lr_t * g, g), grads), SgdState(state.count + 1, None)
@@ -86,14 +99,16 @@ def sgd(lr, momentum=0.0, nesterov=False):
     return GradientTransformation(init, update)
 
 
-def _adam_moments(grads, state, b1, b2):
+def _adam_moments(grads: Params, state: AdamState, b1: float, b2: float
+                  ) -> tuple[Params, Params, int, float, float]:
     mu = tree.map(lambda m, g: b1 * m + (1 - b1) * g, state.mu, grads)
     nu = tree.map(lambda v, g: b2 * v + (1 - b2) * (g * g), state.nu, grads)
     t = state.count + 1
     return mu, nu, t, 1 - b1 ** t, 1 - b2 ** t
 
 
-def adam(lr=1e-3, b1=0.9, b2=0.999, eps=1e-8):
+def adam(lr: LearningRate = 1e-3, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8
+         ) -> GradientTransformation:
     """``adam(lr=1e-3, b1=0.9, b2=0.999, eps=1e-8)`` (Kingma & Ba): bias-corrected moments,
     update ``-lr m_hat / (sqrt(v_hat) + eps)``.
 
@@ -101,10 +116,11 @@ def adam(lr=1e-3, b1=0.9, b2=0.999, eps=1e-8):
     >>> opt.update({"w": np.array([2.0])}, opt.init({"w": np.zeros(1)}))[0]["w"].round(6)
     array([-0.1])
     """
-    def init(params):
+    def init(params: Params) -> Any:
         return AdamState(0, _zeros(params), _zeros(params))
 
-    def update(grads, state, params=None):
+    def update(grads: Params, state: Any, params: Params | None = None
+               ) -> tuple[Params, Any]:
         lr_t = _lr(lr, state.count)
         mu, nu, t, c1, c2 = _adam_moments(grads, state, b1, b2)
         updates = tree.map(lambda m, v, g: _cast(-lr_t * (m / c1) / (np.sqrt(v / c2) + eps), g),
@@ -114,7 +130,8 @@ def adam(lr=1e-3, b1=0.9, b2=0.999, eps=1e-8):
     return GradientTransformation(init, update)
 
 
-def adamw(lr=1e-3, b1=0.9, b2=0.999, eps=1e-8, weight_decay=1e-2):
+def adamw(lr: LearningRate = 1e-3, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8,
+          weight_decay: float = 1e-2) -> GradientTransformation:
     """``adamw(lr=1e-3, b1=0.9, b2=0.999, eps=1e-8, weight_decay=1e-2)``: Adam with decoupled
     weight decay (Loshchilov & Hutter): ``-lr (m_hat / (sqrt(v_hat) + eps) + wd * params)``.
 
@@ -123,10 +140,11 @@ def adamw(lr=1e-3, b1=0.9, b2=0.999, eps=1e-8, weight_decay=1e-2):
     >>> opt.update({"w": np.zeros(1)}, opt.init(p), p)[0]
     {'w': array([-0.05])}
     """
-    def init(params):
+    def init(params: Params) -> Any:
         return AdamState(0, _zeros(params), _zeros(params))
 
-    def update(grads, state, params=None):
+    def update(grads: Params, state: Any, params: Params | None = None
+               ) -> tuple[Params, Any]:
         if params is None:
             raise ValueError("adamw.update needs params (for the weight decay)")
         lr_t = _lr(lr, state.count)
@@ -140,7 +158,8 @@ def adamw(lr=1e-3, b1=0.9, b2=0.999, eps=1e-8, weight_decay=1e-2):
     return GradientTransformation(init, update)
 
 
-def rmsprop(lr=1e-2, decay=0.9, eps=1e-8, momentum=0.0):
+def rmsprop(lr: LearningRate = 1e-2, decay: float = 0.9, eps: float = 1e-8,
+            momentum: float = 0.0) -> GradientTransformation:
     """``rmsprop(lr=1e-2, decay=0.9, eps=1e-8, momentum=0.0)``: ``v = decay v + (1 - decay)
     g^2``; step ``g / (sqrt(v) + eps)``, with momentum ``m = momentum m + step``; update
     ``-lr m``.
@@ -149,10 +168,11 @@ def rmsprop(lr=1e-2, decay=0.9, eps=1e-8, momentum=0.0):
     >>> opt.update({"w": np.array([3.0])}, opt.init({"w": np.zeros(1)}))[0]["w"].round(6)
     array([-0.1])
     """
-    def init(params):
+    def init(params: Params) -> Any:
         return RmspropState(0, _zeros(params), _zeros(params) if momentum else None)
 
-    def update(grads, state, params=None):
+    def update(grads: Params, state: Any, params: Params | None = None
+               ) -> tuple[Params, Any]:
         lr_t = _lr(lr, state.count)
         nu = tree.map(lambda v, g: decay * v + (1 - decay) * (g * g), state.nu, grads)
         step = tree.map(lambda v, g: g / (np.sqrt(v) + eps), nu, grads)
@@ -165,19 +185,20 @@ def rmsprop(lr=1e-2, decay=0.9, eps=1e-8, momentum=0.0):
     return GradientTransformation(init, update)
 
 
-def global_norm(tree_):
+def global_norm(tree_: Params) -> np.floating[Any]:
     """``sqrt(sum of squares)`` over every leaf of a pytree."""
     return np.sqrt(sum(np.sum(np.square(np.asarray(g, np.float64))) for g in tree.leaves(tree_)))
 
 
-def clip_by_global_norm(max_norm):
+def clip_by_global_norm(max_norm: float) -> GradientTransformation:
     """A transformation scaling the gradients by ``min(1, max_norm / global_norm(grads))``.
 
     >>> clip = clip_by_global_norm(1.0)
     >>> clip.update({"w": np.array([3.0, 4.0])}, clip.init(None))[0]
     {'w': array([0.6, 0.8])}
     """
-    def update(grads, state, params=None):
+    def update(grads: Params, state: Any, params: Params | None = None
+               ) -> tuple[Params, Any]:
         norm = global_norm(grads)
         scale = 1.0 if norm <= max_norm else max_norm / norm
         return tree.map(lambda g: _cast(g * scale, g), grads), state
@@ -185,7 +206,7 @@ def clip_by_global_norm(max_norm):
     return GradientTransformation(lambda params: (), update)
 
 
-def chain(*transforms):
+def chain(*transforms: GradientTransformation) -> GradientTransformation:
     """``chain(*transforms)``: apply the transformations in order (each sees the previous
     one's output as its gradients).
 
@@ -193,10 +214,11 @@ def chain(*transforms):
     >>> opt.update({"w": np.array([3.0, 4.0])}, opt.init({"w": np.zeros(2)}))[0]
     {'w': array([-0.6, -0.8])}
     """
-    def init(params):
+    def init(params: Params) -> Any:
         return tuple(t.init(params) for t in transforms)
 
-    def update(grads, state, params=None):
+    def update(grads: Params, state: Any, params: Params | None = None
+               ) -> tuple[Params, Any]:
         new_state = []
         for t, s in zip(transforms, state):
             grads, s = t.update(grads, s, params)
