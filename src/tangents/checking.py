@@ -7,6 +7,9 @@ by entry over the outputs for a random tangent; when both run, the transpose ide
 functions themselves."""
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import Any
+
 import numpy as np
 
 from . import tree as tree_util
@@ -74,8 +77,10 @@ def _entry_label(leaf, index, nleaves):
     return f"input leaf {leaf} index {idx}" if nleaves > 1 else f"input index {idx}"
 
 
-def check_grads(fun, args, order=1, modes=("fwd", "rev"), eps=None, rtol=None, atol=None,
-                *, max_entries=200, seed=0):
+def check_grads(fun: Callable[..., Any], args: Sequence[Any], order: int = 1,
+                modes: Sequence[str] = ("fwd", "rev"), eps: float | None = None,
+                rtol: float | None = None, atol: float | None = None, *,
+                max_entries: int = 200, seed: int = 0) -> None:
     """``check_grads(fun, args, order=1, modes=("fwd", "rev"), eps=None, rtol=None, atol=None)``
 
     Raises ``AssertionError`` naming the worst entries (index, analytic, numeric, relative
