@@ -18,11 +18,18 @@ __all__ = ['add', 'subtract', 'negative', 'positive', 'multiply', 'true_divide',
 
 import functools
 import sys
+from collections.abc import Callable
+from typing import Any, Literal, cast, overload
 
 import numpy as np
 
 from ..core import Primitive, Tracer, batch_elementwise, batch_unary, bind, builders
+from ..typing import Array, ArrayLike
 from ._dispatch import contains_tracer, dtype_of, implements, implements_ufunc, is_traced
+
+Unary = Callable[[ArrayLike], Array]  # a differentiable or plain-valued ufunc of one array
+Binary = Callable[[ArrayLike, ArrayLike], Array]  # ... of two
+Partial = Callable[..., Any]  # (ans, x[, y]) -> a partial derivative
 
 _LN2 = np.log(2.0)
 _LN10 = np.log(10.0)
@@ -33,17 +40,18 @@ _LN10 = np.log(10.0)
 _PLAIN = frozenset((np.ndarray, float, int))
 
 
-def _traced(prim):
+def _traced(prim: Primitive) -> Callable[..., Any]:
     """The ufunc handler of ``prim``: called by NumPy's dispatch (and the tracer's
     operators) only when an argument is traced, so it binds directly (a C-level partial,
     one Python call fewer per operation than the public function)."""
     return functools.partial(bind, prim)
 
 
-def _unary(name, ufunc, partial, doc=None):
+def _unary(name: str, ufunc: np.ufunc, partial: Partial, doc: str | None = None
+           ) -> tuple[Unary, Primitive]:
     prim = builders.elementwise(name, ufunc, partial)
 
-    def fn(x):
+    def fn(x: ArrayLike) -> Array:
         return ufunc(x) if type(x) is np.ndarray else bind(prim, x)
 
     fn.__name__ = fn.__qualname__ = name
@@ -52,10 +60,11 @@ def _unary(name, ufunc, partial, doc=None):
     return fn, prim
 
 
-def _binary(name, ufunc, partial_x, partial_y, doc=None):
+def _binary(name: str, ufunc: np.ufunc, partial_x: Partial, partial_y: Partial,
+            doc: str | None = None) -> tuple[Binary, Primitive]:
     prim = builders.elementwise(name, ufunc, partial_x, partial_y)
 
-    def fn(x, y):
+    def fn(x: ArrayLike, y: ArrayLike) -> Array:
         if type(x) in _PLAIN and type(y) in _PLAIN:
             return ufunc(x, y)
         return bind(prim, x, y)
@@ -66,19 +75,24 @@ def _binary(name, ufunc, partial_x, partial_y, doc=None):
     return fn, prim
 
 
-def _nondiff(name, ufunc, nargs):
+@overload
+def _nondiff(name: str, ufunc: np.ufunc, nargs: Literal[1]) -> Unary: ...
+@overload
+def _nondiff(name: str, ufunc: np.ufunc, nargs: Literal[2]) -> Binary: ...
+def _nondiff(name: str, ufunc: np.ufunc, nargs: int) -> Unary | Binary:
     prim = builders.nondifferentiable(
         name, ufunc, batch=batch_unary if nargs == 1 else batch_elementwise)
     if nargs == 1:
-        def fn(x, /):
+        def fn(x: ArrayLike, /) -> Array:
             return bind(prim, x)
     else:
-        def fn(x1, x2, /):
+        def fn(x1: ArrayLike, x2: ArrayLike, /) -> Array:  # type: ignore[misc]  # by nargs
             return bind(prim, x1, x2)
 
     # the ufunc's positional signature; Python's own arity error then names the op too
     # ("equal() takes 2 positional arguments but 3 were given")
-    names = {"co_name": name, **({"co_qualname": name} if sys.version_info >= (3, 11) else {})}
+    names: dict[str, Any] = {"co_name": name,
+                             **({"co_qualname": name} if sys.version_info >= (3, 11) else {})}
     fn.__code__ = fn.__code__.replace(**names)
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = f"``{name}``: NumPy's ``{ufunc.__name__}``; its result carries no derivative."
@@ -90,14 +104,14 @@ def _nondiff(name, ufunc, nargs):
 from ..core import add_p  # noqa: E402  (declared in the core, which needs it)
 
 
-def add(x, y):
+def add(x: ArrayLike, y: ArrayLike) -> Array:
     """``add(x, y)``: ``x + y`` with broadcasting."""
     if type(x) in _PLAIN and type(y) in _PLAIN:
         return np.add(x, y)
     return bind(add_p, x, y)
 
 
-def _subtract_jvp(primals, tangents, ans):
+def _subtract_jvp(primals: Any, tangents: Any, ans: Any) -> Any:
     tx, ty = tangents
     if ty is None:
         return tx
@@ -110,7 +124,7 @@ subtract_p.def_jvp(joint=_subtract_jvp)  # one subtraction, not an addition of a
 subtract_p.def_batch(batch_elementwise(subtract_p))
 
 
-def subtract(x, y):
+def subtract(x: ArrayLike, y: ArrayLike) -> Array:
     """``subtract(x, y)``: ``x - y`` with broadcasting."""
     if type(x) in _PLAIN and type(y) in _PLAIN:
         return np.subtract(x, y)
@@ -120,7 +134,7 @@ def subtract(x, y):
 negative_p = builders.linear("negative", np.negative, lambda ct, x: -ct, batch_unary)
 
 
-def negative(x):
+def negative(x: ArrayLike) -> Array:
     """``negative(x)``: ``-x``."""
     return np.negative(x) if type(x) is np.ndarray else bind(negative_p, x)
 
@@ -131,14 +145,14 @@ del _ufunc, _prim
 
 
 @implements_ufunc(np.positive)
-def positive(x):
+def positive(x: ArrayLike) -> Array:
     """``positive(x)``: ``+x`` (the value itself); booleans raise, as in NumPy."""
     if not is_traced(x):
         return np.positive(x)  # NumPy's copy, a scalar for 0-d input
     if dtype_of(x).kind == "b":
         raise TypeError("positive: boolean input has no unary +, as in NumPy; use "
                         "x.astype(int) or x itself")
-    return x
+    return cast(Array, x)  # traced
 
 
 multiply, multiply_p = _binary("multiply", np.multiply,
@@ -151,14 +165,14 @@ true_divide, divide_p = _binary("divide", np.true_divide,
 divide = true_divide
 
 
-def _power_dx(ans, x, y):
+def _power_dx(ans: Any, x: Any, y: Any) -> Any:
     # d x**y / dx = y x**(y-1); 0 (not 0 * inf) at y == 0 == x.  Only that point is masked,
     # so at y == 0 its own derivative in y stays x**(y-1) (a symmetric Hessian)
     at = equal(y, 0) & equal(x, 0)
     return where(at, 0.0, y * power(x, where(at, 1.0, y) - 1))
 
 
-def _power_dy(ans, x, y):
+def _power_dy(ans: Any, x: Any, y: Any) -> Any:
     # d x**y / dy = log(x) x**y; 0 at x == 0 (the limit for y > 0), nan for x < 0
     safe_x = where(equal(x, 0), 1.0, x)
     return where(equal(x, 0), 0.0, log(safe_x) * ans)
@@ -181,7 +195,7 @@ log10, log10_p = _unary("log10", np.log10, lambda ans, x: 1 / (x * _LN10))
 log1p, log1p_p = _unary("log1p", np.log1p, lambda ans, x: 1 / (1 + x))
 
 
-def _sigmoid_impl(x):
+def _sigmoid_impl(x: Any) -> Any:
     dt = getattr(x, "dtype", None)
     half = dt.type(0.5) if dt is not None and dt.kind in "fc" else 0.5
     out = np.multiply(x, half)  # (1 + tanh(x / 2)) / 2: no overflow for any x
@@ -196,7 +210,7 @@ def _sigmoid_impl(x):
 sigmoid_p = builders.elementwise("sigmoid", _sigmoid_impl, lambda ans, x: ans * (1 - ans))
 
 
-def _logaddexp_partial(ans, x, y):
+def _logaddexp_partial(ans: Any, x: Any, y: Any) -> Any:
     # d logaddexp(x, y) / dx = exp(x - ans) = sigmoid(x - y).  On plain arrays the first form
     # is cheaper; on traced ones the second, whose derivative needs no tangent of ans (under
     # forward-over-reverse that tangent is an extra pass over the whole batch of tangents).
@@ -211,6 +225,8 @@ logaddexp2, logaddexp2_p = _binary("logaddexp2", np.logaddexp2,
                                    lambda ans, x, y: exp2(x - ans), lambda ans, x, y: exp2(y - ans))
 
 # -- trigonometric and hyperbolic --------------------------------------------------------
+cos: Unary  # (its declared type, for the rules above its definition)
+cosh: Unary
 sin, sin_p = _unary("sin", np.sin, lambda ans, x: cos(x))
 cos, cos_p = _unary("cos", np.cos, lambda ans, x: -sin(x))
 tan, tan_p = _unary("tan", np.tan, lambda ans, x: 1 + ans * ans)
@@ -231,7 +247,7 @@ rad2deg, rad2deg_p = _unary("rad2deg", np.rad2deg, lambda ans, x: 180 / np.pi)
 radians, degrees = deg2rad, rad2deg
 
 
-def _safe_ratio(num, den):
+def _safe_ratio(num: Any, den: Any) -> Any:
     # num / den, 0 where den == 0 (the hypot/norm convention at the origin)
     zero = equal(den, 0)
     return where(zero, 0.0, num / where(zero, 1.0, den))
@@ -242,7 +258,7 @@ hypot, hypot_p = _binary("hypot", np.hypot,
                          lambda ans, x, y: _safe_ratio(y, ans))
 
 # -- kinks: ties share equally, 0 at the kink of abs/sign (docs/conventions.md) -----------
-def _abs_partial(ans, x):
+def _abs_partial(ans: Any, x: Any) -> Any:
     # d|x| = sign(x) for real x (0 at 0); for complex z, conj(z) / |z| under tangents'
     # (JAX's) convention that a VJP is the plain transpose of the JVP; 0 at z == 0
     if dtype_of(x).kind != "c":
@@ -256,7 +272,7 @@ absolute, absolute_p = _unary("absolute", np.absolute, _abs_partial)
 abs = absolute  # noqa: A001 - NumPy's name
 
 
-def _max_share(x, y):
+def _max_share(x: Any, y: Any) -> Any:
     # share of the cotangent that maximum(x, y) sends to x: 1, 1/2 on ties, 0
     return greater(x, y) + 0.5 * equal(x, y)
 
@@ -283,15 +299,15 @@ fmod, fmod_p = _binary("fmod", np.fmod,
                        lambda ans, x, y: 1.0, lambda ans, x, y: -trunc(true_divide(x, y)))
 
 # -- zero derivative and non-numeric results ---------------------------------------------
-floor_divide = _nondiff("floor_divide", np.floor_divide, 2)
+floor_divide: Binary = _nondiff("floor_divide", np.floor_divide, 2)
 sign = _nondiff("sign", np.sign, 1)
 floor = _nondiff("floor", np.floor, 1)
 ceil = _nondiff("ceil", np.ceil, 1)
-trunc = _nondiff("trunc", np.trunc, 1)
+trunc: Unary = _nondiff("trunc", np.trunc, 1)
 rint = _nondiff("rint", np.rint, 1)
 heaviside = _nondiff("heaviside", np.heaviside, 2)
 signbit = _nondiff("signbit", np.signbit, 1)
-isnan = _nondiff("isnan", np.isnan, 1)
+isnan: Unary = _nondiff("isnan", np.isnan, 1)
 isinf = _nondiff("isinf", np.isinf, 1)
 isfinite = _nondiff("isfinite", np.isfinite, 1)
 equal = _nondiff("equal", np.equal, 2)
@@ -321,8 +337,13 @@ where_p.def_jvp(None,
 where_p.def_batch(batch_elementwise(where_p))
 
 
+@overload
+def where(condition: ArrayLike, x: None = None, y: None = None) -> tuple[Array, ...]: ...
+@overload
+def where(condition: ArrayLike, x: ArrayLike, y: ArrayLike) -> Array: ...
 @implements(np.where)
-def where(condition, x=None, y=None):
+def where(condition: ArrayLike, x: ArrayLike | None = None, y: ArrayLike | None = None
+          ) -> Array | tuple[Array, ...]:
     """``where(condition, x, y)``: elements of ``x`` where ``condition`` holds, else ``y``.
 
     The branch not taken gets a zero cotangent (forward mode drops its tangent), and a zero
@@ -340,7 +361,9 @@ def where(condition, x=None, y=None):
     return bind(where_p, condition, x, y)
 
 
-def safe_where(condition, x, true_fn, false_fn, *, true_at=1.0, false_at=1.0):
+def safe_where(condition: ArrayLike, x: ArrayLike, true_fn: Callable[[Array], ArrayLike],
+               false_fn: Callable[[Array], ArrayLike], *, true_at: ArrayLike = 1.0,
+               false_at: ArrayLike = 1.0) -> Array:
     """``where(condition, true_fn(x), false_fn(x))`` whose derivatives are never poisoned by
     the branch not taken.
 
@@ -359,7 +382,9 @@ def safe_where(condition, x, true_fn, false_fn, *, true_at=1.0, false_at=1.0):
 
 
 @implements(np.clip)
-def clip(a, a_min=None, a_max=None, out=None, *, min=None, max=None, **kwargs):  # noqa: A002
+def clip(a: ArrayLike, a_min: ArrayLike | None = None, a_max: ArrayLike | None = None,  # noqa: A002
+         out: None = None, *, min: ArrayLike | None = None, max: ArrayLike | None = None,
+         **kwargs: Any) -> Array:
     """``clip(a, a_min=None, a_max=None, *, min=None, max=None)``:
     ``minimum(maximum(a, a_min), a_max)``; the standard's ``min``/``max`` keywords name the
     same bounds.  At a bound the cotangent is shared equally between ``a`` and the bound (as
@@ -387,7 +412,7 @@ def clip(a, a_min=None, a_max=None, out=None, *, min=None, max=None, **kwargs): 
         a = maximum(a, a_min)
     if a_max is not None:
         a = minimum(a, a_max)
-    return a
+    return cast(Array, a)  # a bound was applied
 
 
 # -- NumPy's other elementwise names ---------------------------------------------------
@@ -403,7 +428,7 @@ implements_ufunc(np.radians)(deg2rad)
 
 
 @implements_ufunc(np.fabs)
-def fabs(x):
+def fabs(x: ArrayLike) -> Array:
     """``fabs(x)``: absolute value of real ``x`` (derivative ``sign(x)``, 0 at 0).
 
     >>> fabs(np.array([-1.5]))
