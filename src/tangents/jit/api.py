@@ -48,7 +48,14 @@ def jit(fun, static_argnums=(), static_argnames=()):
     tracing only, not on calls that run a cached program; closed-over arrays are captured
     as constants when traced; in-place updates of array arguments are written back.  A
     call whose arguments are traced by an outer transform (``grad(jit(f))``,
-    ``vmap(jit(f))``, ``jit`` of ``jit``) runs ``fun`` under that transform as it is.
+    ``vmap(jit(f))``, ``hessian(jit(f))``, ``jit`` of ``jit``) is traced on their primal
+    values and becomes one ``jit_call`` operation whose derivatives and batching are
+    compiled programs too (see `tangents.jit.call`); a program with guards instead runs
+    equation by equation under the transform, its guards checked on the primal values.
+    Under ``vmap`` the program is traced on the first example; if it has guards (there is
+    no single value to check them on) ``fun`` runs under ``vmap`` as it is, as it does when
+    ``fun`` writes into its arguments.  ``custom_vjp``, ``custom_jvp`` and ``checkpoint``
+    stay calls in the program, so a transform of it applies their rules.
     Other array types (ndarray subclasses, Dask) run eagerly.  When a transform inside
     ``fun`` gives a NaN, the call is computed again eagerly, so that the exact zeros of
     ``0 * inf`` in derivatives match eager's.  ``TANGENTS_JIT_EXECUTOR=numpy`` forces the
