@@ -94,7 +94,7 @@ from ._updates import *  # noqa: F401,F403
 
 _ufunc_methods.attach_ufunc_methods(globals())  # tnp.add.reduce, .at, .nin, ...
 from ._index_tricks import *  # noqa: F401,F403
-from ._creation import shape_ as shape  # noqa: E402  (np.shape; _dispatch.shape is internal)
+from ._creation import shape_ as shape  # noqa: E402  (np.shape; the internal helper is shape_of)
 
 
 def __getattr__(name):

@@ -24,8 +24,7 @@ from ..core import (
 
 __all__ = ["implements", "implements_ufunc", "numpy_function", "normalize_axes",
            "normalize_axis", "reduce_axes", "is_traced", "contains_tracer", "numpy_on_plain",
-           "shape_of", "dtype_of", "ndim",
-           "shape", "dtype"]
+           "shape_of", "dtype_of", "ndim"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -94,11 +93,6 @@ def numpy_on_plain(np_fn: Any) -> Callable[[F], F]:
             return np_fn(*args, **kwargs)
         return cast(F, dispatch)
     return decorate
-
-
-# The one shape/dtype helper pair is the core's; ``shape`` and ``dtype`` stay as names for
-# the family files not yet moved to ``shape_of``/``dtype_of``.
-shape, dtype = shape_of, dtype_of
 
 
 def ndim(x: Any) -> int:
