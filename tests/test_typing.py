@@ -16,13 +16,15 @@ TYPED = [
     "tangents.nn.losses", "tangents.nn.pooling",
     "tangents.optim", "tangents.optim.minimize", "tangents.optim.optimizers",
     "tangents.optim.schedules",
-    "tangents.numpy._elementwise",
+    "tangents.numpy._elementwise", "tangents.numpy._creation", "tangents.numpy._complex",
+    "tangents.numpy._float_parts", "tangents.numpy._index_tricks",
 ]
 
 # public functions of the modules above that other work owns and has not annotated yet
 NOT_YET = {"tangents.jit"}  # tangents/jit/api.py
 
 EMPTY = inspect.Parameter.empty
+_DUNDERS = ("__init__", "__call__", "__getitem__")
 
 
 def _unannotated(fn):
@@ -37,8 +39,8 @@ def _unannotated(fn):
 
 def _public_callables(module):
     """``(qualified name, function)`` for each function of ``module.__all__`` written in
-    tangents and each method its public classes define themselves (``__init__``, ``__call__``
-    and public names)."""
+    tangents and each method its public classes (or the classes of its public instances)
+    define themselves (``__init__``, ``__call__``, ``__getitem__`` and public names)."""
     out = []
     for name in module.__all__:
         obj = getattr(module, name)
@@ -50,11 +52,15 @@ def _public_callables(module):
                     not obj.__module__.startswith(module.__name__ + ".")):
                 continue  # exceptions; classes re-exported from the core (checked by mypy)
             for attr, member in vars(obj).items():
-                public = not attr.startswith("_") or attr in ("__init__", "__call__")
+                public = not attr.startswith("_") or attr in _DUNDERS
                 if public and inspect.isfunction(member):
                     out.append((f"{where}.{attr}", member))
         elif inspect.isfunction(inspect.unwrap(obj)) and obj.__module__.startswith("tangents"):
             out.append((where, obj))  # not NumPy's own functions that tnp passes through
+        elif type(obj).__module__.startswith("tangents"):  # an instance (r_, c_)
+            for attr, member in vars(type(obj)).items():
+                if attr in _DUNDERS or not attr.startswith("_") and inspect.isfunction(member):
+                    out.append((f"{where}.{attr}", member))
     return out
 
 

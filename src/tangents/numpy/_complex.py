@@ -11,9 +11,12 @@ from __future__ import annotations
 
 __all__ = ['imag', 'conj', 'conjugate', 'angle']
 
+from typing import cast
+
 import numpy as np
 
 from ..core import Primitive, batch_unary, bind, builders
+from ..typing import Array, ArrayLike
 from ._creation import asarray, real
 from ._dispatch import dtype_of, implements, implements_ufunc, is_traced, numpy_on_plain, shape_of
 from ._elementwise import arctan2, equal, where
@@ -26,7 +29,7 @@ imag_p.def_batch(batch_unary(imag_p))
 
 
 @implements(np.imag)
-def imag(val):
+def imag(val: ArrayLike) -> Array:
     """``imag(val)``: the imaginary part (a constant array of zeros for real input).
 
     >>> imag(np.array([1.0 + 2.0j]))
@@ -38,12 +41,13 @@ def imag(val):
 
 
 # conj is linear over the reals; its transpose is conj again
-conj_p = builders.linear("conj", np.conjugate, lambda ct, x: conj(ct), batch_unary)
+conj_p = builders.linear("conj", np.conjugate,
+                         lambda ct, x: conj(ct), batch_unary)  # type: ignore[has-type]
 
 
 @implements_ufunc(np.conjugate)
 @implements(np.conjugate)
-def conj(x):
+def conj(x: ArrayLike) -> Array:
     """``conj(x)``: the complex conjugate (the value itself for real input).
 
     >>> conj(np.array([1.0 + 2.0j]))
@@ -51,7 +55,7 @@ def conj(x):
     """
     if not is_traced(x):
         return np.conjugate(x)  # plain arrays: NumPy's copy, scalar for 0-d, int8 for bool
-    return bind(conj_p, x) if dtype_of(x).kind == "c" else x
+    return bind(conj_p, x) if dtype_of(x).kind == "c" else cast(Array, x)  # traced
 
 
 conjugate = conj
@@ -62,7 +66,7 @@ angle_const_p = builders.nondifferentiable(
 
 @implements(np.angle)
 @numpy_on_plain(np.angle)
-def angle(z, deg=False):
+def angle(z: ArrayLike, deg: bool = False) -> Array:
     """``angle(z, deg=False)``: ``arctan2(imag(z), real(z))``.  For real input it is
     piecewise constant (0 or pi) and has a zero derivative; at ``z == 0`` the derivative
     is 0 (never nan).

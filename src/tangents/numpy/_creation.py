@@ -10,11 +10,15 @@ __all__ = ['astype', 'real', 'zeros_like', 'ones_like', 'empty_like', 'full_like
            'asarray_chkfinite', 'require', 'real_if_close', 'geomspace', 'logspace']
 
 import operator
+import typing
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
 from .. import numpy as tnp  # the package namespace; read only at call time
 from ..core import Primitive, Tracer, astype_p, batch_unary, bind, function_handlers, real_p
+from ..typing import Array, ArrayLike, DTypeLike, Order, Shape
 from ._dispatch import (
     _stand_in,
     contains_tracer,
@@ -31,12 +35,12 @@ from ._shape import broadcast_to, expand_dims, moveaxis, reshape
 # astype_p and real_p are the core's (its interpreters cast derivatives with them)
 
 
-def cast(x, dtype):
+def cast(x: ArrayLike, dtype: DTypeLike) -> Array:
     """``x`` in ``dtype``: ``x`` itself when it has that dtype already (the layer's own
     cast; the public `astype` copies by default)."""
     dt = np.dtype(dtype)
     if dtype_of(x) == dt:
-        return x
+        return typing.cast(Array, x)  # x unchanged
     return bind(astype_p, x, dtype=dt)
 
 
@@ -44,7 +48,7 @@ function_handlers["astype"] = cast
 
 
 @implements(numpy_function("astype"))
-def astype(x, dtype, /, *, copy=True, device=None):
+def astype(x: ArrayLike, dtype: DTypeLike, /, *, copy: bool = True, device: Any = None) -> Array:
     """``astype(x, dtype, /, *, copy=True, device=None)``: cast; derivatives flow back in
     the input's dtype.  ``copy=False`` returns ``x`` itself when it has ``dtype`` already.
 
@@ -59,14 +63,14 @@ def astype(x, dtype, /, *, copy=True, device=None):
 
 
 @implements(np.real)
-def real(val):
+def real(val: ArrayLike) -> Array:
     """``real(val)``: the real part (the value itself for real input)."""
     if dtype_of(val).kind != "c":
-        return val
+        return typing.cast(Array, val)  # val unchanged
     return bind(real_p, val)
 
 
-def _buffer(a, fill, dtype, shape=None):
+def _buffer(a: Any, fill: Any, dtype: Any, shape: Any = None) -> Any:
     """A traced constant shaped like the traced ``a`` (or ``shape``): a buffer that can
     receive traced values in place (``buf[i] = y``) with derivatives flowing through."""
     buf = a._full_like(fill)
@@ -76,19 +80,20 @@ def _buffer(a, fill, dtype, shape=None):
     return buf if dtype is None else cast(buf, dtype)
 
 
-def check_device(device, op):
+def check_device(device: Any, op: str) -> None:
     """tangents.numpy arrays live on NumPy's one device, "cpu": any other is an error."""
     if device not in (None, "cpu"):
         raise ValueError(f"{op}: tangents.numpy arrays live on the 'cpu' device, got "
                          f"{device!r}")
 
 
-def _traced_buffer(a, dtype, shape):
+def _traced_buffer(a: Any, dtype: Any, shape: Any) -> bool:
     return isinstance(a, Tracer) and (dtype is None or np.dtype(dtype).kind in "fc")
 
 
 @implements(np.zeros_like)
-def zeros_like(a, dtype=None, order="K", subok=True, shape=None, *, device=None):
+def zeros_like(a: ArrayLike, dtype: DTypeLike | None = None, order: Order = "K", subok: bool = True,
+               shape: Shape | None = None, *, device: Any = None) -> Array:
     """``zeros_like(a)``: zeros; for a traced ``a``, a traced buffer that accepts in-place
     writes of traced values.  ``device`` may only be None or "cpu".
 
@@ -104,7 +109,8 @@ def zeros_like(a, dtype=None, order="K", subok=True, shape=None, *, device=None)
 
 
 @implements(np.ones_like)
-def ones_like(a, dtype=None, order="K", subok=True, shape=None, *, device=None):
+def ones_like(a: ArrayLike, dtype: DTypeLike | None = None, order: Order = "K", subok: bool = True,
+              shape: Shape | None = None, *, device: Any = None) -> Array:
     """``ones_like(a)``: ones; a traced buffer for a traced ``a`` (see `zeros_like`)."""
     check_device(device, "ones_like")
     if _traced_buffer(a, dtype, shape):
@@ -114,15 +120,17 @@ def ones_like(a, dtype=None, order="K", subok=True, shape=None, *, device=None):
 
 
 @implements(np.empty_like)
-def empty_like(a, dtype=None, order="K", subok=True, shape=None, *, device=None):
+def empty_like(a: ArrayLike, dtype: DTypeLike | None = None, order: Order = "K", subok: bool = True,
+               shape: Shape | None = None, *, device: Any = None) -> Array:
     """``empty_like(a)``: like NumPy's, but filled with zeros."""
     check_device(device, "empty_like")
     return zeros_like(a, dtype, shape=shape)
 
 
 @implements(np.full_like)
-def full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None, *,
-              device=None):
+def full_like(a: ArrayLike, fill_value: ArrayLike, dtype: DTypeLike | None = None,
+              order: Order = "K", subok: bool = True, shape: Shape | None = None, *,
+              device: Any = None) -> Array:
     """``full_like(a, fill_value)``; a traced ``fill_value`` is broadcast (differentiable),
     and a traced ``a`` gives a traced buffer (see `zeros_like`)."""
     check_device(device, "full_like")
@@ -144,7 +152,7 @@ copy_p.def_batch(batch_unary(copy_p))
 
 
 @implements(np.copy)
-def copy(a, order="K", subok=False):
+def copy(a: ArrayLike, order: Order = "K", subok: bool = False) -> Array:
     """``copy(a)``: a new array; for a traced ``a``, a new traced value."""
     if type(a) in (list, tuple):
         a = asarray(a)
@@ -152,34 +160,35 @@ def copy(a, order="K", subok=False):
 
 
 @implements(np.shape)
-def shape_(a):
+def shape_(a: ArrayLike) -> tuple[int, ...]:
     return shape_of(a)
 
 
 @implements(np.ndim)
-def ndim(a):
+def ndim(a: ArrayLike) -> int:
     return len(shape_of(a))
 
 
 @implements(np.size)
-def size(a, axis=None):
+def size(a: ArrayLike, axis: int | None = None) -> int:
     s = shape_of(a)
     return int(np.prod(s)) if axis is None else s[axis]
 
 
 @implements(np.result_type)
-def result_type(*arrays_and_dtypes):
+def result_type(*arrays_and_dtypes: ArrayLike | DTypeLike) -> np.dtype[Any]:
     return np.result_type(*[dtype_of(a) if isinstance(a, Tracer) else a for a in arrays_and_dtypes])
 
 
-def _check_array_input(obj, op):
+def _check_array_input(obj: Any, op: str) -> None:
     if isinstance(obj, np.matrix):
         raise TypeError(f"{op}: np.matrix is not supported (its * is a matrix product); "
                         "convert it with np.asarray(x)")
 
 
 @implements(np.asarray)
-def asarray(a, dtype=None, order=None, *, device=None, copy=None, like=None):
+def asarray(a: ArrayLike, dtype: DTypeLike | None = None, order: Order | None = None, *,
+            device: Any = None, copy: bool | None = None, like: Any = None) -> Array:
     """``asarray(a, dtype=None, order=None, *, device=None, copy=None)``: traced values pass
     through (cast if ``dtype`` is given); lists mixing traced values are stacked
     differentiably.  ``copy=True`` gives a new traced value, so that an in-place update of
@@ -209,7 +218,7 @@ def asarray(a, dtype=None, order=None, *, device=None, copy=None, like=None):
     return np.array(ans, copy=True) if copy and isinstance(ans, np.ndarray) else ans
 
 
-def _from_sequence(seq):
+def _from_sequence(seq: Any) -> Any:
     """A (nested) list or tuple holding traced values as the array NumPy would build from
     it: same shape and dtype, its items stacked differentiably."""
     from ._joining import stack
@@ -223,7 +232,8 @@ function_handlers["sequence"] = asarray
 
 
 @implements(np.array)
-def array(object, dtype=None, *, copy=True, order="K", subok=False, ndmin=0, like=None):
+def array(object: ArrayLike, dtype: DTypeLike | None = None, *, copy: bool = True,
+          order: Order = "K", subok: bool = False, ndmin: int = 0, like: Any = None) -> Array:
     """``array(object, dtype=None)``: like `asarray`, always a new array for plain input."""
     out = asarray(object, dtype)
     if ndmin and len(shape_of(out)) < ndmin:
@@ -236,7 +246,7 @@ def array(object, dtype=None, *, copy=True, order="K", subok=False, ndmin=0, lik
 
 # -- constants from integer sizes ------------------------------------------------------------
 @implements(np.identity)
-def identity(n, dtype=None, *, like=None):
+def identity(n: int, dtype: DTypeLike | None = None, *, like: Any = None) -> Array:
     """``identity(n, dtype=None)``: the ``n`` x ``n`` identity matrix (a constant).
 
     >>> identity(2)
@@ -247,7 +257,8 @@ def identity(n, dtype=None, *, like=None):
 
 
 @implements(np.tri)
-def tri(N, M=None, k=0, dtype=float, *, like=None):  # noqa: N803 - NumPy's names
+def tri(N: int, M: int | None = None, k: int = 0,  # noqa: N803 - NumPy's names
+        dtype: DTypeLike = float, *, like: Any = None) -> Array:
     """``tri(N, M=None, k=0, dtype=float)``: ones at and below diagonal ``k`` (a constant).
 
     >>> tri(2, 3, 1, int)
@@ -257,12 +268,12 @@ def tri(N, M=None, k=0, dtype=float, *, like=None):  # noqa: N803 - NumPy's name
     return np.tri(N, M, k, dtype)
 
 
-def _float(x):
+def _float(x: Any) -> Any:
     return x if dtype_of(x).kind in "fc" else cast(x, np.float64)
 
 
 @implements(np.common_type)
-def common_type(*arrays):
+def common_type(*arrays: ArrayLike) -> type:
     """``common_type(*arrays)``: the inexact scalar type common to the arrays' dtypes.
 
     >>> common_type(np.ones(2, np.float32), np.ones(2))
@@ -273,13 +284,14 @@ def common_type(*arrays):
 
 # -- conversions: a traced value passes through --------------------------------------------
 @implements(np.asanyarray)
-def asanyarray(a, dtype=None, order=None, *, like=None, device=None, copy=None):
+def asanyarray(a: ArrayLike, dtype: DTypeLike | None = None, order: Order | None = None, *,
+               like: Any = None, device: Any = None, copy: bool | None = None) -> Array:
     """``asanyarray(a, dtype=None)``: `asarray` (traced values have no subclasses)."""
     return asarray(a, dtype=dtype)
 
 
-def _pass_through(np_fn, name):
-    def fn(a, dtype=None, *, like=None):
+def _pass_through(np_fn: Any, name: str) -> Callable[..., Array]:
+    def fn(a: ArrayLike, dtype: DTypeLike | None = None, *, like: Any = None) -> Array:
         out = asarray(a, dtype)
         if not isinstance(out, Tracer):
             return np_fn(out, dtype=dtype)
@@ -296,12 +308,13 @@ ascontiguousarray = _pass_through(np.ascontiguousarray, "ascontiguousarray")
 asfortranarray = _pass_through(np.asfortranarray, "asfortranarray")
 
 
-def _not_all_finite(a):
+def _not_all_finite(a: Any) -> bool:
     return not np.all(np.isfinite(a))
 
 
 @implements(np.asarray_chkfinite)
-def asarray_chkfinite(a, dtype=None, order=None):
+def asarray_chkfinite(a: ArrayLike, dtype: DTypeLike | None = None, order: Order | None = None
+                     ) -> Array:
     """``asarray_chkfinite(a, dtype=None)``: `asarray`, raising ValueError when ``a`` holds
     an inf or NaN (under vmap: in any example).
 
@@ -317,7 +330,8 @@ def asarray_chkfinite(a, dtype=None, order=None):
 
 
 @implements(np.require)
-def require(a, dtype=None, requirements=None, *, like=None):
+def require(a: ArrayLike, dtype: DTypeLike | None = None, requirements: Any = None, *,
+            like: Any = None) -> Array:
     """``require(a, dtype=None, requirements=None)``: NumPy's require; a traced ``a`` passes
     through (cast to ``dtype``; a new traced value when ``requirements`` asks that it own
     its data).
@@ -333,7 +347,7 @@ def require(a, dtype=None, requirements=None, *, like=None):
 
 
 @implements(np.real_if_close)
-def real_if_close(a, tol=100):
+def real_if_close(a: ArrayLike, tol: float = 100) -> Array:
     """``real_if_close(a, tol=100)``: the real part when every imaginary part is below
     ``tol`` machine epsilons (decided on primal values; per batch under vmap it raises).
     """
@@ -348,13 +362,13 @@ def real_if_close(a, tol=100):
 
 
 # -- geomspace, logspace -------------------------------------------------------------------
-def _broadcast_pair(start, stop):
+def _broadcast_pair(start: Any, stop: Any) -> tuple[Any, Any]:
     """The endpoints broadcast against each other (linspace wants them alike)."""
     common = np.broadcast_shapes(shape_of(start), shape_of(stop))
     return broadcast_to(start, common), broadcast_to(stop, common)
 
 
-def _ndmin(a, nd):
+def _ndmin(a: Any, nd: int) -> Any:
     s = shape_of(a)
     if len(s) >= nd:
         return a
@@ -363,7 +377,8 @@ def _ndmin(a, nd):
 
 
 @implements(np.logspace)
-def logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0):
+def logspace(start: ArrayLike, stop: ArrayLike, num: int = 50, endpoint: bool = True,
+             base: ArrayLike = 10.0, dtype: DTypeLike | None = None, axis: int = 0) -> Array:
     """``logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0)``:
     ``base ** linspace(start, stop)``, differentiable in ``start``, ``stop`` and ``base``.
 
@@ -371,7 +386,8 @@ def logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0):
     array([  1.,  10., 100.])
     """
     if not is_traced(start, stop, base):
-        return np.logspace(start, stop, num, endpoint, base, dtype, axis)
+        return np.logspace(start, stop, num, endpoint, base, dtype,  # type: ignore[arg-type, misc]
+                           axis)  # (NumPy's stubs take numbers only; NumPy checks)
     start, stop, base = (asarray(v) if type(v) in (list, tuple) else v
                          for v in (start, stop, base))
     if not isinstance(base, (float, int)) and ndim(base):
@@ -384,12 +400,13 @@ def logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0):
     return out if dtype is None else cast(out, dtype)
 
 
-def _contains_zero(start, stop):
+def _contains_zero(start: Any, stop: Any) -> np.bool_:
     return np.any(start == 0) or np.any(stop == 0)
 
 
 @implements(np.geomspace)
-def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
+def geomspace(start: ArrayLike, stop: ArrayLike, num: int = 50, endpoint: bool = True,
+              dtype: DTypeLike | None = None, axis: int = 0) -> Array:
     """``geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0)``: a geometric
     sequence, differentiable in ``start`` and ``stop`` (negative and complex ones too, as
     NumPy: the sequence is computed for ``start`` rotated onto the positive reals).
@@ -398,7 +415,8 @@ def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
     array([  1.,  10., 100.])
     """
     if not is_traced(start, stop):
-        return np.geomspace(start, stop, num, endpoint, dtype, axis)
+        return np.geomspace(start, stop, num, endpoint, dtype,  # type: ignore[arg-type, misc]
+                            axis)
     start, stop = (asarray(v) if type(v) in (list, tuple) else v for v in (start, stop))
     num = operator.index(num)
     _check(_contains_zero, lambda *_: "Geometric sequence cannot include zero", start, stop)

@@ -10,16 +10,18 @@ from __future__ import annotations
 __all__ = ["r_", "c_"]
 
 import sys
+from typing import Any
 
 import numpy as np
 
+from ..typing import Array
 from ._creation import array, cast
 from ._dispatch import contains_tracer, dtype_of, ndim
 from ._joining import concatenate
 from ._shape import transpose
 
 
-def _directive(item, axis, ndmin, trans1d):
+def _directive(item: str, axis: int, ndmin: int, trans1d: int) -> tuple[int, ...]:
     """``"0,2"``-style first entries: axis, minimum rank and where 1-d pieces go."""
     if item in ("r", "c"):
         raise TypeError(f"r_[{item!r}, ...] builds an np.matrix, which tangents does not "
@@ -33,13 +35,14 @@ def _directive(item, axis, ndmin, trans1d):
     return tuple(parts + [axis, ndmin, trans1d][len(parts):])
 
 
-def _piece(item, ndmin, trans1d):
+def _piece(item: Any, ndmin: int, trans1d: int) -> Any:
     """One entry of the index expression as an array of at least ``ndmin`` dimensions."""
     if isinstance(item, slice):  # a:b:c is arange, a:b:nj is linspace with n points
         start = 0 if item.start is None else item.start
-        step = 1 if item.step is None else item.step
+        step: Any = 1 if item.step is None else item.step
+        new: Any
         if isinstance(step, (complex, np.complexfloating)):
-            new = np.linspace(start, item.stop, num=int(abs(step)))
+            new = np.linspace(start, item.stop, num=int(abs(complex(step))))
         else:
             new = np.arange(start, item.stop, step)
         new = np.array(new, ndmin=ndmin)
@@ -68,10 +71,10 @@ class AxisConcatenator:
 
     __slots__ = ("axis", "ndmin", "trans1d", "numpy")
 
-    def __init__(self, numpy, axis=0, ndmin=1, trans1d=-1):
+    def __init__(self, numpy: Any, axis: int = 0, ndmin: int = 1, trans1d: int = -1) -> None:
         self.numpy, self.axis, self.ndmin, self.trans1d = numpy, axis, ndmin, trans1d
 
-    def __getitem__(self, key):
+    def __getitem__(self, key: Any) -> Array:
         key = key if isinstance(key, tuple) else (key,)
         if not contains_tracer(key):
             if len(key) == 1 and isinstance(key[0], str):  # the np.bmat string form
@@ -92,7 +95,7 @@ class AxisConcatenator:
         dt = np.result_type(*kinds)
         return concatenate([cast(p, dt) for p in pieces], axis=axis)
 
-    def __len__(self):
+    def __len__(self) -> int:
         return 0
 
 
