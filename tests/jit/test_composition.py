@@ -215,3 +215,12 @@ def test_threads_share_one_jitted_gradient():
     assert not errors, errors
     for x, r in zip(xs, results):
         np.testing.assert_allclose(r, tg.grad(mixed)(x, w), **tol("roundoff"))
+
+
+def test_static_argument_under_vmap_runs():
+    # vmap passes an in_axes=None number as an array; the call runs as it did before
+    jf = tg.jit(lambda x, n: np.sum(np.sin(x) ** n), static_argnums=1)
+    xs = rand((2, 3), seed=30)
+    got = tg.vmap(tg.grad(jf), in_axes=(0, None))(xs, 2)
+    want = tg.vmap(tg.grad(lambda x, n: np.sum(np.sin(x) ** n)), in_axes=(0, None))(xs, 2)
+    np.testing.assert_allclose(got, want, **tol("roundoff"))

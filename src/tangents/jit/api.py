@@ -175,6 +175,8 @@ class Jitted:
         try:
             hash(key)
         except TypeError:
+            if traced:  # vmap hands a static Python number in as an array: eager, as before
+                return None
             raise TypeError(
                 f"jit({_name(self.fun)}): a static argument or non-array leaf is not hashable "
                 f"({_unhashable(parts, static_vals)}); pass arrays as arrays, make it hashable "
