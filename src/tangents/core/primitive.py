@@ -60,7 +60,7 @@ class Primitive:
 
     __slots__ = ("name", "impl", "vjps", "vjp_joint", "jvps", "jvp_joint", "batch", "sparsity",
                  "forward_for_vjp", "answer_of", "rule_args", "differentiable",
-                 "multiple_results", "__weakref__")
+                 "multiple_results", "keeps_residual", "__weakref__")
     name: str
     impl: Rule
     vjps: tuple[Rule | None, ...] | None
@@ -74,6 +74,7 @@ class Primitive:
     rule_args: Callable[[Sequence[Any], Any], list[Any] | Sequence[Any]]
     differentiable: bool
     multiple_results: bool
+    keeps_residual: bool  # forward_for_vjp is not the default (def_vjp_forward was called)
 
     def __init__(self, name: str, impl: Rule, *, differentiable: bool = True,
                  multiple_results: bool = False) -> None:
@@ -92,6 +93,7 @@ class Primitive:
         self.rule_args = rule_args
         self.differentiable = differentiable
         self.multiple_results = multiple_results
+        self.keeps_residual = False
         registry[name] = self
 
     def __call__(self, *args: Any, **params: Any) -> Any:
@@ -142,16 +144,17 @@ class Primitive:
 
         self.forward_for_vjp = forward_for_vjp
         self.answer_of = _first
+        self.keeps_residual = True
         return self
 
     @property
     def scalar_safe_rules(self) -> bool:
         """Whether the rules take Python-number arguments as they are (see `rule_args`)."""
-        return self.rule_args is _as_given
+        return self.rule_args is as_given
 
     @scalar_safe_rules.setter
     def scalar_safe_rules(self, safe: bool) -> None:
-        self.rule_args = _as_given if safe else rule_args
+        self.rule_args = as_given if safe else rule_args
 
     def def_batch(self, rule: Rule) -> Primitive:
         self.batch = rule
@@ -166,7 +169,8 @@ def _first(kept: Any) -> Any:
     return kept[0]
 
 
-def _as_given(primals: Sequence[Any], like: Any) -> Sequence[Any]:
+def as_given(primals: Sequence[Any], like: Any) -> Sequence[Any]:
+    """The `rule_args` of a primitive whose rules take Python numbers as they are."""
     return primals
 
 

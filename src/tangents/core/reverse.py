@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 
 from . import ops
-from .trace import LeakedTracerError, Slot, Trace, forwarding, inexact, slot
+from .primitive import as_given
+from .trace import PY_SCALARS, LeakedTracerError, Slot, Trace, forwarding, inexact, slot
 from .tracer import Tracer
 
 __all__ = ["VJPTrace", "VJPTracer", "backward", "LeakedTracerError", "forwarding"]
@@ -97,6 +98,51 @@ class VJPTrace(Trace):
 
     const = new_input  # a constant is a leaf nobody reads the cotangent of
 
+    def process(self, prim, args, params):
+        # The hot path in one call (issue #11): this trace's tracers over plain arrays and
+        # plain constants, for a single-result primitive with the default forward.  Anything
+        # else (an outer trace's values, ndarray subclasses, a residual-keeping forward,
+        # several results, a dead trace) takes the shared path, Trace.process then apply.
+        # Its end is `tracer_for` written out; bench/bench_core.py times the path against
+        # the shared one.
+        if self.alive and not (prim.multiple_results or prim.keeps_residual):
+            vals = []
+            parents = []
+            scalars = False
+            for a in args:
+                t = type(a)
+                if t is VJPTracer and a._trace is self:
+                    v = a._s0
+                    if type(v) is not np.ndarray:
+                        break
+                    vals.append(v)
+                    parents.append(a._s1)
+                elif t is np.ndarray or t in PY_SCALARS:
+                    scalars = scalars or t is not np.ndarray
+                    vals.append(a)
+                    parents.append(None)
+                else:
+                    break
+            else:
+                ans = prim.impl(*vals, **params) if params else prim.impl(*vals)
+                if not prim.differentiable:
+                    return ans
+                if type(ans) is np.ndarray:
+                    if ans.dtype.kind not in "fc":
+                        return ans
+                elif not inexact(ans):
+                    return ans
+                if scalars and prim.rule_args is not as_given:
+                    vals = prim.rule_args(vals, ans)
+                index = self.next_index()
+                self.tape[index] = (prim, vals, params, ans, parents)
+                out = _new_tracer(VJPTracer)  # VJPTracer(self, ans, index) without __init__
+                out._trace = self
+                out._s0 = ans
+                out._s1 = out._s2 = index
+                return out
+        return Trace.process(self, prim, args, params)
+
     def apply(self, prim, primals, parents, scalars, nested, params):
         # outer transforms only see this operation if a primal is theirs
         if nested:
@@ -113,13 +159,21 @@ class VJPTrace(Trace):
             primals = prim.rule_args(primals, ans)
         if prim.multiple_results:
             return self.record_outputs(prim, primals, params, ans, parents)
+        return self.tracer_for(prim, primals, params, ans, node_ans, parents)
+
+    def tracer_for(self, prim, primals, params, ans, kept, parents):
+        """Record the node of a single-result operation and return its answer ``ans`` as
+        this trace's tracer (``ans`` itself where it carries no derivative: a
+        nondifferentiable primitive, an integer or bool result)."""
+        if not prim.differentiable:
+            return ans
         if type(ans) is np.ndarray:
             if ans.dtype.kind not in "fc":
                 return ans
         elif not inexact(ans):
             return ans
         index = self.next_index()
-        self.tape[index] = (prim, primals, params, node_ans, parents)
+        self.tape[index] = (prim, primals, params, kept, parents)
         out = _new_tracer(VJPTracer)  # VJPTracer(self, ans, index), without __init__'s call
         out._trace = self
         out._s0 = ans
@@ -166,51 +220,63 @@ def backward(tape, seeds, release):
         _accumulate(cts, tracer.key, ct)
         start = max(start, tracer.index)
     leaves = {}
+    node_at = tape.pop if release else tape.__getitem__
+    ct_at = cts.pop
     for i in range(start, -1, -1):
-        node = tape.pop(i) if release else tape[i]
-        prim, args, params, ans, parents = node
-        if prim is not None and prim.multiple_results:
-            outs = [cts.pop((i, k), None) for k in range(len(ans))]
-            if all(c is None for c in outs):
+        prim, args, params, ans, parents = node_at(i)
+        ct = ct_at(i, None)  # the outputs of a multiple-result node are keyed (i, k)
+        if ct is None:
+            if prim is None or not prim.multiple_results:
                 continue
-            ct = [ops.zeros_like(a) if c is None else c
-                  for a, c in zip(ans, outs)]
-        else:
-            ct = cts.pop(i, None)
+            ct = _output_cotangents(cts, i, ans)
             if ct is None:
                 continue
-            if prim is None:
-                leaves[i] = ct
+        elif prim is None:
+            leaves[i] = ct
+            continue
+        vjps = prim.vjps
+        if vjps is None:
+            _joint_vjp(cts, prim, ct, ans, args, params, parents)
+            continue
+        j = -1
+        for p in parents:  # the common case inline: one call per differentiated argument
+            j += 1
+            if p is None:
                 continue
-        if prim.vjps is not None:
-            vjps = prim.vjps
-            j = -1
-            for p in parents:
-                j += 1
-                if p is None:
-                    continue
-                rule = vjps[j]
-                if rule is None:
-                    raise NotImplementedError(
-                        f"reverse-mode derivative of {prim.name} with respect to argument {j} "
-                        "is not defined")
-                g = rule(ct, ans, *args, **params) if params else rule(ct, ans, *args)
-                a = args[j]
-                try:
-                    fits = g.shape == a.shape and g.dtype == a.dtype
-                except AttributeError:
-                    fits = False
-                if not fits:
-                    g = _fit(g, a)
-                old = cts.get(p)
-                cts[p] = g if old is None else ops.add(old, g)
-        else:
-            needed = [p is not None for p in parents]
-            arg_cts = prim.vjp_joint(ct, ans, args, needed, **params)
-            for j, p in enumerate(parents):
-                if p is not None and arg_cts[j] is not None:
-                    _accumulate(cts, p, _fit(arg_cts[j], args[j]))
+            rule = vjps[j]
+            if rule is None:
+                raise NotImplementedError(
+                    f"reverse-mode derivative of {prim.name} with respect to argument {j} "
+                    "is not defined")
+            g = rule(ct, ans, *args, **params) if params else rule(ct, ans, *args)
+            a = args[j]
+            try:
+                fits = g.shape == a.shape and g.dtype == a.dtype
+            except AttributeError:
+                fits = False
+            if not fits:
+                g = _fit(g, a)
+            old = cts.get(p)
+            cts[p] = g if old is None else ops.add(old, g)
     return leaves
+
+
+def _output_cotangents(cts, i, ans):
+    """The cotangents of node ``i``'s several outputs ``ans`` (zeros where an output has
+    none), or None when none has one."""
+    outs = [cts.pop((i, k), None) for k in range(len(ans))]
+    if all(c is None for c in outs):
+        return None
+    return [ops.zeros_like(a) if c is None else c for a, c in zip(ans, outs)]
+
+
+def _joint_vjp(cts, prim, ct, ans, args, params, parents):
+    """Accumulate the argument cotangents of a node whose primitive has a joint VJP."""
+    needed = [p is not None for p in parents]
+    arg_cts = prim.vjp_joint(ct, ans, args, needed, **params)
+    for j, p in enumerate(parents):
+        if p is not None and arg_cts[j] is not None:
+            _accumulate(cts, p, _fit(arg_cts[j], args[j]))
 
 
 def _fit(ct, arg):

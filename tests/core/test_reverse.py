@@ -1,0 +1,115 @@
+"""Reverse mode's hot path (issue #11): `VJPTrace.process` records the common operation in
+one call, and everything it does not cover (outer traces' values, ndarray subclasses,
+residual-keeping forwards, several results, integer results, Python scalars) still gives the
+shared path's values and derivatives."""
+import numpy as np
+import pytest
+from harness import Case, case_id, check_case, rand, tol
+
+import tangents as tg
+import tangents.numpy as tnp
+from tangents.core import Primitive, bind
+from tangents.core.reverse import VJPTrace
+
+C = rand((3,), seed=3)  # a constant array operand
+
+
+def _chain(x, sin):
+    for i in range(9):
+        x = sin(x) if i % 3 == 0 else (x * 1.001 if i % 3 == 1 else 0.1 + x)
+    return x
+
+
+def _mixed(x):
+    # integer and bool results (no tape node), a constant array, Python scalars either side
+    y = np.where(x > 0, x * C, 2.0 - x) + (x >= 0).astype(x.dtype)
+    return np.cos(y) / (1.5 + np.abs(x)) - C
+
+
+def _pieces(x):
+    # a multiple-result node (split) with one output unused: zeros for it in the backward
+    a, _, c = tnp.split(x, 3)
+    return tnp.sin(a) * c
+
+
+CASES = [
+    Case("np-style chain", lambda x: _chain(x, np.sin), (rand((3,), seed=1),),
+         np_fun=lambda x: _chain(x, np.sin)),
+    Case("tnp chain", lambda x: _chain(x, tnp.sin), (rand((3,), seed=1),),
+         np_fun=lambda x: _chain(x, np.sin)),
+    Case("mixed constants", _mixed, (rand((3,), seed=2),), np_fun=_mixed),
+    Case("split, one output unused", _pieces, (rand((6,), seed=4),)),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=case_id)
+def test_hot_path_derivatives(case):
+    check_case(case)  # value, forward and reverse to order 2 (nested traces), float32, vmap
+
+
+@pytest.mark.parametrize("sin", [np.sin, tnp.sin], ids=["np", "tnp"])
+def test_common_operation_is_one_call(sin, monkeypatch):
+    calls = []
+    shared = VJPTrace.apply
+
+    def counted(self, *args):
+        calls.append(args[0].name)
+        return shared(self, *args)
+
+    monkeypatch.setattr(VJPTrace, "apply", counted)
+    x = rand((3,), seed=5)
+    g = tg.grad(lambda x: np.sum(_chain(x, sin)))(x)
+    assert calls == []  # every operation, the final sum too, took the one-call path
+    ref = np.ones(3)
+    y = x
+    for i in range(9):  # d/dx of the chain: the product of each op's derivative
+        if i % 3 == 0:
+            ref, y = ref * np.cos(y), np.sin(y)
+        elif i % 3 == 1:
+            ref, y = ref * 1.001, y * 1.001
+        else:
+            y = 0.1 + y
+    np.testing.assert_allclose(g, ref, **tol("roundoff"))
+
+
+def _residual_primitive():
+    """``exp`` whose reverse-mode forward keeps a residual (the answer twice over)."""
+    name = "test_reverse.exp_with_residual"
+    prim = Primitive(name, np.exp)
+    seen = []
+
+    def forward(needed, x):
+        seen.append(needed)
+        ans = np.exp(x)
+        return ans, ans.copy()
+
+    prim.def_vjp_forward(forward)
+    prim.def_vjp(lambda ct, kept, x: ct * (kept[1] if kept[1] is not None else kept[0]))
+    prim.def_jvp(lambda t, ans, x: t * ans)
+    return prim, seen
+
+
+def test_residual_keeping_forward_is_not_bypassed():
+    prim, seen = _residual_primitive()
+    try:
+        assert prim.keeps_residual
+        x = rand((3,), seed=6)
+        g = tg.grad(lambda x: np.sum(bind(prim, x * 2.0)))(x)
+        assert seen == [[True]]  # its own forward ran, told the argument is differentiated
+        np.testing.assert_allclose(g, 2.0 * np.exp(2.0 * x), **tol("roundoff"))
+    finally:
+        from tangents.core.primitive import registry
+        registry.pop(prim.name)
+
+
+@pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")
+def test_ndarray_subclass_constant_is_refused_by_name():
+    with pytest.raises(TypeError, match="np.matrix"):
+        tg.grad(lambda x: np.sum(x * np.matrix([[1.0, 2.0, 3.0]])))(np.ones(3))
+
+
+def test_dead_trace_is_refused():
+    kept = []
+    tg.grad(lambda x: kept.append(x) or np.sum(x))(np.ones(3))
+    with pytest.raises(tg.LeakedTracerError):
+        kept[0] * 2.0
