@@ -86,8 +86,10 @@ def mlp_loss(p, X, Y):
 def hot_path_tricks(target_s):
     """Each trick of the core's hot path against the plain code it replaces, in one process:
     the in-place product of builders._product_rule (sys.getrefcount: the partial is a
-    temporary) on the 300-op chain's gradient at two sizes, and reverse.py's tracer made by
-    object.__new__ against the constructor call."""
+    temporary; only from 256 KiB on, so at size 8 both sides skip it) on the 300-op chain's
+    gradient at two sizes, reverse.py's one-call hot path (VJPTrace.process) against the
+    shared Trace.process + apply, and reverse.py's tracer made by object.__new__ against the
+    constructor call."""
     from tangents.core import builders, reverse
     from tangents.core.primitive import new_level
 
@@ -108,6 +110,23 @@ def hot_path_tricks(target_s):
         w, wo = (float(np.median(times[k])) * 1e6 for k in ("with", "without"))
         print(f"| in-place product (getrefcount) | grad of the chain, shape ({n},) | {w:.0f} | "
               f"{wo:.0f} | {wo / w:.3f} |")
+
+    from tangents.core.trace import Trace
+    fast = reverse.VJPTrace.__dict__["process"]
+    for style, sin, total in (("np", np.sin, np.sum), ("tnp", tnp.sin, tnp.sum)):
+        x8 = np.ones(8)
+        g = tg.grad(lambda x, sin=sin, total=total: total(chain(x, sin)))
+        times = {"with": [], "without": []}
+        for _ in range(3):  # interleaved rounds
+            for k, process in (("with", fast), ("without", Trace.process)):
+                reverse.VJPTrace.process = process
+                try:
+                    times[k].append(median_time(lambda: g(x8), target_s / 6))
+                finally:
+                    reverse.VJPTrace.process = fast
+        w, wo = (float(np.median(times[k])) * 1e6 for k in ("with", "without"))
+        print(f"| one-call VJPTrace.process | grad of the chain ({style}-style), shape (8,) | "
+              f"{w:.0f} | {wo:.0f} | {wo / w:.3f} |")
 
     trace = reverse.VJPTrace(new_level())
     ans = np.ones(8)

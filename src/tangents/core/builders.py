@@ -48,6 +48,11 @@ def _elementwise_sparsity(op):
     return out
 
 
+# below this size a new array costs less than the checks for writing into one (NumPy's
+# own threshold for eliding temporaries, NPY_MIN_ELIDE_BYTES)
+_ELIDE_BYTES = 256 * 1024
+
+
 def _product_rule(partial):
     """The rule ``t * partial(ans, *args)`` for a (co)tangent ``t``; masked (0 wherever a
     factor is 0) when a transform recomputes a derivative that held a NaN (core.masked)."""
@@ -55,12 +60,12 @@ def _product_rule(partial):
         p = partial(ans, *args)
         if masked.on:
             return _zero_times_anything(t, p, t * p)
-        # written into p when it is a temporary nothing else holds (a fresh array owning its
-        # data, whose reference count of 2 counts only the name p and getrefcount's
-        # argument), as NumPy itself elides temporaries
-        if (type(p) is np.ndarray and type(t) is np.ndarray and sys.getrefcount(p) <= 2
-                and p.shape == t.shape and p.dtype == t.dtype and p.flags.owndata
-                and p.flags.writeable):
+        # written into p when it is a large temporary nothing else holds (a fresh array
+        # owning its data, whose reference count of 2 counts only the name p and
+        # getrefcount's argument), as NumPy itself elides temporaries from 256 KiB on
+        if (type(p) is np.ndarray and p.nbytes >= _ELIDE_BYTES and type(t) is np.ndarray
+                and sys.getrefcount(p) <= 2 and p.shape == t.shape and p.dtype == t.dtype
+                and p.flags.owndata and p.flags.writeable):
             return np.multiply(t, p, out=p)
         return t * p
     return rule
