@@ -18,6 +18,8 @@ TYPED = [
     "tangents.optim.schedules",
     "tangents.numpy._elementwise", "tangents.numpy._creation", "tangents.numpy._complex",
     "tangents.numpy._float_parts", "tangents.numpy._index_tricks",
+    "tangents.numpy._statistics", "tangents.numpy._differences", "tangents.numpy._matrices",
+    "tangents.numpy._scalar_math", "tangents.numpy._vectorize",
 ]
 
 # public functions of the modules above that other work owns and has not annotated yet

@@ -268,7 +268,7 @@ def tri(N: int, M: int | None = None, k: int = 0,  # noqa: N803 - NumPy's names
     return np.tri(N, M, k, dtype)
 
 
-def _float(x: Any) -> Any:
+def _float(x: Any) -> Array:
     return x if dtype_of(x).kind in "fc" else cast(x, np.float64)
 
 

@@ -6,9 +6,13 @@ from __future__ import annotations
 
 __all__ = ['diff', 'ediff1d', 'gradient', 'unwrap']
 
+import typing
+from typing import Any
+
 import numpy as np
 
 from ..core import bind, builders, move_bdim
+from ..typing import Array, ArrayLike, Axis
 from ._creation import _float, asarray, cast
 from ._dispatch import dtype_of, implements, ndim, normalize_axis, numpy_on_plain, shape_of
 from ._indexing import getitem
@@ -20,14 +24,15 @@ _NoValue = np._NoValue
 
 
 @implements(np.diff)
-def diff(a, n=1, axis=-1, prepend=_NoValue, append=_NoValue):
+def diff(a: ArrayLike, n: int = 1, axis: int = -1, prepend: ArrayLike | Any = _NoValue,
+         append: ArrayLike | Any = _NoValue) -> Array:
     """``diff(a, n=1, axis=-1, prepend=, append=)``: the n-th forward difference.
 
     >>> diff(np.array([1.0, 4.0, 9.0]))
     array([3., 5.])
     """
     if n == 0:
-        return a
+        return typing.cast(Array, a)  # a unchanged, as NumPy's
     if n < 0:
         raise ValueError(f"order must be non-negative but got {n!r}")
     a = asarray(a)
@@ -35,7 +40,7 @@ def diff(a, n=1, axis=-1, prepend=_NoValue, append=_NoValue):
     if nd == 0:
         raise ValueError("diff requires input that is at least one dimensional")
     axis = normalize_axis(axis, nd, "diff")
-    parts = []
+    parts: list[Any] = []
     for extra in (prepend, None, append):
         if extra is None:
             parts.append(a)
@@ -50,11 +55,12 @@ def diff(a, n=1, axis=-1, prepend=_NoValue, append=_NoValue):
         hi = getitem(a, _along(axis, slice(1, None)))
         lo = getitem(a, _along(axis, slice(None, -1)))
         a = (hi != lo) if dtype_of(a).kind == "b" else hi - lo
-    return a
+    return typing.cast(Array, a)
 
 
 @implements(np.ediff1d)
-def ediff1d(ary, to_end=None, to_begin=None):
+def ediff1d(ary: ArrayLike, to_end: ArrayLike | None = None, to_begin: ArrayLike | None = None
+            ) -> Array:
     """``ediff1d(ary, to_end=None, to_begin=None)``: differences of the flattened array.
 
     >>> ediff1d(np.array([1.0, 2.0, 4.0]), to_begin=0.0)
@@ -68,11 +74,11 @@ def ediff1d(ary, to_end=None, to_begin=None):
     return concatenate(parts) if len(parts) > 1 else parts[0]
 
 
-def _coefs(c, axis, nd):
+def _coefs(c: Any, axis: int, nd: int) -> Any:
     return reshape(c, tuple(-1 if d == axis else 1 for d in range(nd)))
 
 
-def _gradient_axis(f, axis, h, edge_order):
+def _gradient_axis(f: Any, axis: int, h: Any, edge_order: int) -> Any:
     """One axis of `gradient`: central differences inside, one-sided ones at the edges."""
     nd = len(shape_of(f))
     n = shape_of(f)[axis]
@@ -80,10 +86,10 @@ def _gradient_axis(f, axis, h, edge_order):
         raise ValueError("Shape of array too small to calculate a numerical gradient, at "
                          "least (edge_order + 1) elements are required.")
 
-    def sl(start, stop=None):
+    def sl(start: Any, stop: Any = None) -> Any:
         return getitem(f, _along(axis, slice(start, stop)))
 
-    def el(i):
+    def el(i: Any) -> Any:
         return getitem(f, _along(axis, slice(i, i + 1 if i != -1 else None)))
 
     if len(shape_of(h)) == 0:  # uniform spacing
@@ -118,7 +124,8 @@ def _gradient_axis(f, axis, h, edge_order):
 
 @implements(np.gradient)
 @numpy_on_plain(np.gradient)
-def gradient(f, *varargs, axis=None, edge_order=1):
+def gradient(f: ArrayLike, *varargs: ArrayLike, axis: Axis = None, edge_order: int = 1
+             ) -> Array | tuple[Array, ...]:
     """``gradient(f, *varargs, axis=None, edge_order=1)``: second-order central differences
     inside, first- or second-order one-sided differences at the edges; spacings are scalars
     or coordinate arrays (which may be traced).  A tuple for several axes.
@@ -136,7 +143,7 @@ def gradient(f, *varargs, axis=None, edge_order=1):
     if edge_order not in (1, 2):
         raise ValueError("'edge_order' greater than 2 not supported")
     if len(varargs) == 0:
-        spacing = [1.0] * len(axes)
+        spacing: list[Any] = [1.0] * len(axes)
     elif len(varargs) == 1 and len(shape_of(varargs[0])) == 0:
         spacing = list(varargs) * len(axes)
     elif len(varargs) == len(axes):
@@ -158,7 +165,8 @@ unwrap_correction_p = builders.nondifferentiable(
 
 @implements(np.unwrap)
 @numpy_on_plain(np.unwrap)
-def unwrap(p, discont=None, axis=-1, *, period=2 * np.pi):
+def unwrap(p: ArrayLike, discont: float | None = None, axis: int = -1, *,
+           period: float = 2 * np.pi) -> Array:
     """``unwrap(p, discont=None, axis=-1, period=2 pi)``: ``p`` plus multiples of
     ``period`` (found on primal values), so its derivative is the identity.
 

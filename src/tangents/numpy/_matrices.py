@@ -8,9 +8,12 @@ __all__ = ['tril', 'triu', 'tril_indices_from', 'triu_indices_from', 'diag_indic
            'diagflat', 'vander', 'cross', 'matvec', 'vecmat']
 
 import warnings
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
+from ..typing import Array, ArrayLike, NDArray
 from ._complex import conj
 from ._contractions import diagonal
 from ._creation import asarray, cast
@@ -34,7 +37,7 @@ from ._shape import broadcast_to, expand_dims, moveaxis, ravel, reshape
 
 
 # -- triangles -----------------------------------------------------------------------------
-def _tri_mask(m, k, lower):
+def _tri_mask(m: Any, k: int, lower: bool) -> Any:
     s = shape_of(m)
     rows, cols = (s[-2], s[-1]) if len(s) >= 2 else (s[0], s[0])
     tri = np.tri(rows, cols, k if lower else k - 1, dtype=bool)
@@ -43,7 +46,7 @@ def _tri_mask(m, k, lower):
 
 @implements(np.tril)
 @numpy_on_plain(np.tril)
-def tril(m, k=0):
+def tril(m: ArrayLike, k: int = 0) -> Array:
     """``tril(m, k=0)``: zeros above the k-th diagonal of the last two axes.
 
     >>> tril(np.ones((2, 2)))
@@ -56,7 +59,7 @@ def tril(m, k=0):
 
 @implements(np.triu)
 @numpy_on_plain(np.triu)
-def triu(m, k=0):
+def triu(m: ArrayLike, k: int = 0) -> Array:
     """``triu(m, k=0)``: zeros below the k-th diagonal of the last two axes.
 
     >>> triu(np.ones((2, 2)))
@@ -67,8 +70,8 @@ def triu(m, k=0):
     return where(_tri_mask(m, k, False), m, np.zeros((), dtype_of(m)))
 
 
-def _from_shape(np_fn, name):
-    def fn(arr, *args, **kwargs):
+def _from_shape(np_fn: Any, name: str) -> Callable[..., tuple[NDArray[Any], ...]]:
+    def fn(arr: ArrayLike, *args: Any, **kwargs: Any) -> tuple[NDArray[Any], ...]:
         return np_fn(_stand_in(arr), *args, **kwargs)
 
     fn.__name__ = fn.__qualname__ = name
@@ -84,7 +87,7 @@ triu_indices_from = _from_shape(np.triu_indices_from, "triu_indices_from")
 
 # -- diagonals, Vandermonde ----------------------------------------------------------------
 @implements(np.diag)
-def diag(v, k=0):
+def diag(v: ArrayLike, k: int = 0) -> Array:
     """``diag(v, k=0)``: a 1-d ``v`` placed on the k-th diagonal of a square 2-d array, or
     the k-th diagonal of a 2-d ``v``.
 
@@ -107,7 +110,7 @@ def diag(v, k=0):
 
 
 @implements(np.diagflat)
-def diagflat(v, k=0):
+def diagflat(v: ArrayLike, k: int = 0) -> Array:
     """``diagflat(v, k=0)``: `diag` of the flattened input.
 
     >>> diagflat(np.array([[1.0, 2.0]]))
@@ -118,7 +121,7 @@ def diagflat(v, k=0):
 
 
 @implements(np.vander)
-def vander(x, N=None, increasing=False):
+def vander(x: ArrayLike, N: int | None = None, increasing: bool = False) -> Array:
     """``vander(x, N=None, increasing=False)``: columns are powers of ``x`` (cumulative
     products, so the derivative is exact at 0).
 
@@ -141,7 +144,8 @@ def vander(x, N=None, increasing=False):
 
 # -- products of vectors -------------------------------------------------------------------
 @implements(np.cross)
-def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+def cross(a: ArrayLike, b: ArrayLike, axisa: int = -1, axisb: int = -1, axisc: int = -1,
+          axis: int | None = None) -> Array:
     """``cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None)`` of 2- and 3-vectors (with
     broadcasting); two 2-vectors give the scalar z-component.
 
@@ -174,12 +178,12 @@ def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
     return moveaxis(cp, -1, normalize_axis(axisc, len(out_shape) + 1, "cross"))
 
 
-def _matvec_ufunc(x1, x2):
+def _matvec_ufunc(x1: Any, x2: Any) -> Any:
     return _sum(x1 * expand_dims(x2, -2), axis=-1)
 
 
 @numpy_on_plain(numpy_function("matvec"))
-def matvec(x1, x2):
+def matvec(x1: ArrayLike, x2: ArrayLike) -> Array:
     """``matvec(x1, x2)``: matrix-vector product over the last axes (broadcast stacks).
 
     >>> matvec(np.eye(2), np.array([1.0, 2.0]))
@@ -189,7 +193,7 @@ def matvec(x1, x2):
 
 
 @numpy_on_plain(numpy_function("vecmat"))
-def vecmat(x1, x2):
+def vecmat(x1: ArrayLike, x2: ArrayLike) -> Array:
     """``vecmat(x1, x2)``: ``conj(x1) @ x2`` over the last axes (broadcast stacks).
 
     >>> vecmat(np.array([1.0, 2.0]), np.eye(2))

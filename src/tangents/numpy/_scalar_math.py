@@ -4,10 +4,12 @@ from __future__ import annotations
 __all__ = ['sinc', 'i0', 'nan_to_num', 'round', 'around']
 
 import operator
+from typing import Any
 
 import numpy as np
 
 from ..core import batch_unary, bind, builders
+from ..typing import Array, ArrayLike
 from ._complex import imag
 from ._creation import _float, asarray, cast, real
 from ._dispatch import dtype_of, implements, numpy_on_plain
@@ -22,7 +24,7 @@ _SINC_TAYLOR = [(-1.0) ** k / float(np.prod(np.arange(1, 2 * k + 2, dtype=float)
 
 @implements(np.sinc)
 @numpy_on_plain(np.sinc)
-def sinc(x):
+def sinc(x: ArrayLike) -> Array:
     """``sinc(x)``: ``sin(pi x) / (pi x)``, 1 at 0; near 0 its Taylor series, so every
     derivative is exact there.
 
@@ -35,13 +37,13 @@ def sinc(x):
     ys = where(small, 1.0, y)
     u = where(small, y, 0.0)
     u = u * u
-    taylor = 0.0
+    taylor: Any = 0.0
     for c in reversed(_SINC_TAYLOR):  # sum_k (-u)^k / (2k+1)!
         taylor = taylor * u + c
     return _scalar(where(small, taylor, sin(ys) / ys))
 
 
-def _i1_impl(x):
+def _i1_impl(x: Any) -> Any:
     """Modified Bessel function of the first kind, order 1: its power series (positive
     terms) for |x| <= 30, the asymptotic expansion beyond; relative error ~1e-15."""
     x = np.asarray(x)
@@ -65,7 +67,7 @@ def _i1_impl(x):
     return out.astype(x.dtype) if x.dtype.kind == "f" else out
 
 
-def _i0_impl(x):
+def _i0_impl(x: Any) -> Any:
     return np.asarray(np.i0(x))
 
 
@@ -73,15 +75,16 @@ def _i0_impl(x):
 i0_p = builders.elementwise("i0", _i0_impl, lambda ans, x: _i1(x))
 i1_p = builders.elementwise(
     "i1", _i1_impl,
-    lambda ans, x: where(equal(x, 0), 0.5, i0(x) - ans / where(equal(x, 0), 1.0, x)))
+    lambda ans, x: where(equal(x, 0), 0.5,
+                         i0(x) - ans / where(equal(x, 0), 1.0, x)))  # type: ignore[has-type]
 
 
-def _i1(x):
+def _i1(x: Any) -> Any:
     return bind(i1_p, x)
 
 
 @implements(np.i0)
-def i0(x):
+def i0(x: ArrayLike) -> Array:
     """``i0(x)``: NumPy's modified Bessel function of order 0; its derivative is ``i1``
     (series / asymptotic expansion, accurate to ~1e-15).
 
@@ -96,7 +99,8 @@ def i0(x):
 
 @implements(np.nan_to_num)
 @numpy_on_plain(np.nan_to_num)
-def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
+def nan_to_num(x: ArrayLike, copy: bool = True, nan: float = 0.0, posinf: float | None = None,
+               neginf: float | None = None) -> Array:
     """``nan_to_num(x, nan=0.0, posinf=None, neginf=None)``: the derivative is 1 at finite
     entries and 0 at replaced ones.
 
@@ -121,7 +125,7 @@ round_p = builders.nondifferentiable(
 
 
 @implements(np.round, np.around)
-def round(a, decimals=0, out=None):  # noqa: A001 - NumPy's name
+def round(a: ArrayLike, decimals: int = 0, out: None = None) -> Array:  # noqa: A001 - NumPy's
     """``round(a, decimals=0)``: round half to even; zero derivative (piecewise constant).
 
     >>> round(np.array([0.5, 1.25]), 1)

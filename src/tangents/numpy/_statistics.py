@@ -5,10 +5,13 @@ from __future__ import annotations
 
 __all__ = ['average', 'cov', 'corrcoef', 'trapezoid', 'ptp']
 
+from typing import Any, Literal, overload
+
 import numpy as np
 
 from .. import numpy as tnp  # the package namespace; read only at call time
 from ..core import Tracer
+from ..typing import Array, ArrayLike, Axis, DTypeLike
 from ._dispatch import (
     dtype_of,
     implements,
@@ -22,7 +25,7 @@ from ._dispatch import (
 
 
 @implements(np.ptp)
-def ptp(a, axis=None, out=None, keepdims=False):
+def ptp(a: ArrayLike, axis: Axis = None, out: None = None, keepdims: bool = False) -> Array:
     """``ptp(a, axis=None, keepdims=False)``: ``max - min`` (ties share as in max/min).
 
     >>> ptp(np.array([1.0, 4.0, 2.0]))
@@ -34,8 +37,15 @@ def ptp(a, axis=None, out=None, keepdims=False):
             - tnp.min(a, axis=axis, keepdims=keepdims))
 
 
+@overload
+def average(a: ArrayLike, axis: Axis = None, weights: ArrayLike | None = None,
+            returned: Literal[False] = False, *, keepdims: bool = False) -> Array: ...
+@overload
+def average(a: ArrayLike, axis: Axis = None, weights: ArrayLike | None = None, *,
+            returned: Literal[True], keepdims: bool = False) -> tuple[Array, Array]: ...
 @implements(np.average)
-def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
+def average(a: ArrayLike, axis: Axis = None, weights: ArrayLike | None = None,
+            returned: bool = False, *, keepdims: bool = False) -> Array | tuple[Array, Array]:
     """``average(a, axis=None, weights=None, returned=False, keepdims=False)``:
     ``sum(a * w) / sum(w)``, differentiable in ``a`` and ``weights``.
 
@@ -74,8 +84,10 @@ def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
 
 
 @implements(np.cov)
-def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None, *,
-        dtype=None):
+def cov(m: ArrayLike, y: ArrayLike | None = None, rowvar: bool = True, bias: bool = False,
+        ddof: int | None = None, fweights: ArrayLike | None = None,
+        aweights: ArrayLike | None = None, *,
+        dtype: DTypeLike | None = None) -> Array:
     """``cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None)``:
     the covariance matrix of the rows (variables) of ``m``, differentiable in ``m``, ``y``
     and ``aweights``.
@@ -103,10 +115,10 @@ def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=N
         x = tnp.concatenate([x, y2], axis=0)
     if ddof is None:
         ddof = 0 if bias else 1
-    w = None
+    w: Any = None
     if fweights is not None:
         w = np.asarray(fweights, dtype=float)
-        if not np.all(fweights == np.around(fweights)):
+        if not np.all(fweights == np.around(fweights)):  # type: ignore[arg-type]
             raise TypeError("fweights must be integer")
         if np.any(w < 0):
             raise ValueError("fweights cannot be negative")
@@ -137,7 +149,8 @@ def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=N
 
 @implements(np.corrcoef)
 @numpy_on_plain(np.corrcoef)
-def corrcoef(x, y=None, rowvar=True, *, dtype=None):
+def corrcoef(x: ArrayLike, y: ArrayLike | None = None, rowvar: bool = True, *,
+             dtype: DTypeLike | None = None) -> Array:
     """``corrcoef(x, y=None, rowvar=True)``: ``cov / sqrt(outer(diag, diag))``.
 
     >>> corrcoef(np.array([[0.0, 1.0, 2.0], [2.0, 1.0, 0.5]]))[0, 1].round(3)
@@ -151,7 +164,8 @@ def corrcoef(x, y=None, rowvar=True, *, dtype=None):
 
 
 @implements(numpy_function("trapezoid"))
-def trapezoid(y, x=None, dx=1.0, axis=-1):
+def trapezoid(y: ArrayLike, x: ArrayLike | None = None, dx: ArrayLike = 1.0, axis: int = -1
+             ) -> Array:
     """``trapezoid(y, x=None, dx=1.0, axis=-1)``: the trapezoidal rule, differentiable in
     ``y``, ``x`` and ``dx``.
 
@@ -177,7 +191,8 @@ def trapezoid(y, x=None, dx=1.0, axis=-1):
 
 if hasattr(np, "trapz"):
     @implements(np.trapz)
-    def trapz(y, x=None, dx=1.0, axis=-1):
+    def trapz(y: ArrayLike, x: ArrayLike | None = None, dx: ArrayLike = 1.0, axis: int = -1
+              ) -> Array:
         """``trapz``: `trapezoid` (deprecated by NumPy)."""
         return trapezoid(y, x, dx, axis)
 

@@ -3,17 +3,20 @@ per function, differentiable, instead of NumPy's Python loop."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
 from ..core import vmap
+from ..typing import Array, ArrayLike, DTypeLike
 from ._dispatch import implements, normalize_axis, shape_of
 from ._shape import broadcast_to, moveaxis, reshape
 
 __all__ = ["apply_along_axis", "apply_over_axes", "vectorize"]
 
 
-def _map_leading(fun, x, nlead):
+def _map_leading(fun: Callable[[Any], Any], x: Any, nlead: int) -> Any:
     """Apply ``fun`` to every slice ``x[i0, ..., i_{nlead-1}]`` with one vmap."""
     lead = shape_of(x)[:nlead]
     n = int(np.prod(lead))
@@ -25,7 +28,8 @@ def _map_leading(fun, x, nlead):
 
 
 @implements(np.apply_along_axis)
-def apply_along_axis(func1d, axis, arr, *args, **kwargs):
+def apply_along_axis(func1d: Callable[..., Any], axis: int, arr: ArrayLike, *args: Any,
+                     **kwargs: Any) -> Array:
     """``apply_along_axis(func1d, axis, arr, *args, **kwargs)``: NumPy's semantics (the
     result's axes replace ``axis``), computed by one vmapped call of ``func1d``.
 
@@ -44,10 +48,11 @@ def apply_along_axis(func1d, axis, arr, *args, **kwargs):
 
 
 @implements(np.apply_over_axes)
-def apply_over_axes(func, a, axes):
+def apply_over_axes(func: Callable[[Array, int], Array], a: ArrayLike,
+                    axes: int | Sequence[int]) -> Array:
     """``apply_over_axes(func, a, axes)``: ``func(a, axis)`` for each axis in turn, keeping
     the reduced axis as length one (NumPy's semantics)."""
-    val = a
+    val: Any = a
     nd = len(shape_of(a))
     for ax in np.atleast_1d(axes):
         ax = normalize_axis(int(ax), nd, "apply_over_axes")
@@ -67,7 +72,7 @@ _CORE = rf"\((?:{_DIM}(?:,{_DIM})*)?\)"
 _SIGNATURE = re.compile(rf"^{_CORE}(?:,{_CORE})*->{_CORE}(?:,{_CORE})*$")
 
 
-def _parse_signature(signature):
+def _parse_signature(signature: str) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]]]:
     sig = signature.replace(" ", "")
     if not _SIGNATURE.match(sig):
         raise ValueError(f"vectorize: not a valid gufunc signature: {signature!r}")
@@ -87,8 +92,9 @@ class vectorize:
     array([3., 3., 3., 3.])
     """
 
-    def __init__(self, pyfunc, otypes=None, doc=None, excluded=None, cache=False,
-                 signature=None):
+    def __init__(self, pyfunc: Callable[..., Any], otypes: str | Sequence[DTypeLike] | None = None,
+                 doc: str | None = None, excluded: Iterable[int] | None = None,
+                 cache: bool = False, signature: str | None = None) -> None:
         self.pyfunc = pyfunc
         self.otypes = otypes
         self.excluded = set(excluded or ())
@@ -96,7 +102,7 @@ class vectorize:
         self.__doc__ = doc or getattr(pyfunc, "__doc__", None)
         self._core = _parse_signature(signature) if signature else None
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: Any, **kwargs: Any) -> Array | tuple[Array, ...]:
         positions = [i for i in range(len(args)) if i not in self.excluded]
         fixed = dict(kwargs)
         arrays = [args[i] if hasattr(args[i], "shape") else np.asarray(args[i])
@@ -121,7 +127,7 @@ class vectorize:
         flat = [reshape(broadcast_to(a, loop + shape_of(a)[len(ls):]), (n,) + shape_of(a)[len(ls):])
                 for a, ls in zip(arrays, loop_shapes)]
 
-        def call(*xs):
+        def call(*xs: Any) -> Any:
             full = list(args)
             for i, x in zip(positions, xs):
                 full[i] = x
@@ -137,7 +143,7 @@ class vectorize:
         return out
 
 
-def _unflatten(out, loop):
+def _unflatten(out: Any, loop: tuple[int, ...]) -> Any:
     if isinstance(out, (tuple, list)):
         return tuple(_unflatten(o, loop) for o in out)
     return reshape(out, loop + shape_of(out)[1:])
