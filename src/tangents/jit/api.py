@@ -8,6 +8,7 @@ took that path, or traces a new one.
 from __future__ import annotations
 
 import functools
+import operator
 import threading
 import warnings
 
@@ -31,7 +32,7 @@ _MAX_SIGNATURES = 64
 
 def jit(fun, static_argnums=(), static_argnames=()):
     """``fun`` traced once per input signature into a program of primitives, simplified,
-    and run by the NumPy executor.
+    and run by an executor: fused numba kernels when numba is installed, else NumPy calls.
 
     The signature is the arguments' pytree structure, each array's type, shape and dtype,
     and the values of static arguments (``static_argnums``/``static_argnames``, and every
@@ -58,8 +59,8 @@ def jit(fun, static_argnums=(), static_argnames=()):
     stay calls in the program, so a transform of it applies their rules.
     Other array types (ndarray subclasses, Dask) run eagerly.  When a transform inside
     ``fun`` gives a NaN, the call is computed again eagerly, so that the exact zeros of
-    ``0 * inf`` in derivatives match eager's.  ``TANGENTS_JIT_EXECUTOR=numpy`` forces the
-    NumPy executor (the only one in this version).
+    ``0 * inf`` in derivatives match eager's.  ``TANGENTS_JIT_EXECUTOR=numpy|fused`` forces
+    an executor (docs/jit.md).
 
     Examples
     --------
@@ -84,8 +85,8 @@ class Lowered:
 
 
 class _Variant:
-    __slots__ = ("run", "keys", "kinds", "sites", "out_tree", "program", "raw", "check_nan",
-                 "handle")
+    __slots__ = ("run", "keys", "kinds", "sites", "out_tree", "unpack", "program", "raw",
+                 "check_nan", "handle")
 
 
 class _Entry:
@@ -125,6 +126,10 @@ class Jitted:
         executor_name()
 
     def __call__(self, *args, **kwargs):
+        if not kwargs and not self.static_argnums:  # the common call, inlined from _call
+            key = _array_key(args)
+            if key is not None:
+                return self._call_plain(key, args, self.fun)[0]
         return self._call(args, kwargs)[0]
 
     def lower(self, *args, **kwargs):
@@ -171,7 +176,11 @@ class Jitted:
                 continue
             dyn.append(x)
             where.append(j)
-        key = (in_tree, tuple(parts), static_vals)
+        if not kwargs and not static and len(dyn) == n and all(
+                c.kind == "leaf" for c in in_tree.children[0].children):
+            key = tuple(parts)  # _array_key's form, so traced and plain calls share entries
+        else:
+            key = (in_tree, tuple(parts), static_vals)
         try:
             hash(key)
         except TypeError:
@@ -197,6 +206,10 @@ class Jitted:
 
     # -- calls --------------------------------------------------------------------------
     def _call(self, args, kwargs):
+        if not kwargs and not self.static_argnums:
+            key = _array_key(args)
+            if key is not None:  # arrays only: the arguments are the program's inputs
+                return self._call_plain(key, args, self.fun)
         sig = self._signature(args, kwargs)
         if sig is None:
             return self.fun(*args, **kwargs), None
@@ -226,7 +239,7 @@ class Jitted:
             entry.last = variant
             if variant.check_nan and _has_nan(outs):
                 return build(*dyn), variant
-            return tree.unflatten(variant.out_tree, outs), variant
+            return variant.unpack(outs), variant
         return self._trace(entry, build, dyn, missed)
 
     def _call_traced(self, key, dyn, build):
@@ -281,6 +294,7 @@ class Jitted:
             variant.kinds = [g.kind for g in guards]
             variant.sites = [g.site for g in guards]
             variant.out_tree = out_tree
+            variant.unpack = _unpacker(out_tree)
             variant.check_nan = inside
             variant.handle = None if guards or program.writebacks else ProgramHandle(
                 f"jit({_name(self.fun)})", simplified, variant.run)
@@ -307,10 +321,39 @@ class Jitted:
             "Python control flow.", stacklevel=5)
 
 
+def _array_key(args):
+    """The signature of a call whose arguments are all NumPy arrays and scalars (each
+    array's shape and dtype, each scalar's type), or None for any other argument; it
+    needs no tree.flatten, as the arguments are the program's inputs in order."""
+    key = []
+    for x in args:
+        if type(x) is np.ndarray:
+            key.append((x.shape, x.dtype))
+        elif isinstance(x, np.generic):
+            key.append(type(x))
+        else:
+            return None
+    return tuple(key)
+
+
+def _unpacker(out_tree):
+    """``outs -> result`` for a program's list of outputs: ``tree.unflatten(out_tree, outs)``,
+    without its walk for the common shapes (one array; a flat tuple of arrays)."""
+    if out_tree == _ONE:
+        return operator.itemgetter(0)
+    if out_tree.kind is tuple and all(c == _ONE for c in out_tree.children):
+        return tuple
+    return functools.partial(tree.unflatten, out_tree)
+
+
+_ONE = tree.structure(0.0)
+
+
 def _has_nan(values):
     for x in values:
         if isinstance(x, (np.ndarray, np.generic)):
-            if x.dtype.kind in "fc" and np.isnan(x).any():
+            # count_nonzero: an exact test without any()'s reduction set-up (a few us a call)
+            if x.dtype.kind in "fc" and np.count_nonzero(np.isnan(x)):
                 return True
         elif type(x) is float and x != x:
             return True
