@@ -19,7 +19,9 @@ TYPED = [
     "tangents.numpy._elementwise", "tangents.numpy._creation", "tangents.numpy._complex",
     "tangents.numpy._float_parts", "tangents.numpy._index_tricks",
     "tangents.numpy._statistics", "tangents.numpy._differences", "tangents.numpy._matrices",
-    "tangents.numpy._scalar_math", "tangents.numpy._vectorize",
+    "tangents.numpy._scalar_math", "tangents.numpy._vectorize", "tangents.numpy._logic",
+    "tangents.numpy._padding", "tangents.numpy._polynomials", "tangents.numpy._selection",
+    "tangents.numpy._rearranging",
 ]
 
 # public functions of the modules above that other work owns and has not annotated yet

@@ -9,21 +9,24 @@ __all__ = ['isclose', 'allclose', 'array_equal', 'array_equiv', 'isneginf', 'isp
            'isreal', 'iscomplex', 'iscomplexobj', 'isrealobj']
 
 import builtins
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
 from .. import numpy as tnp  # the package namespace; read only at call time
 from ..core import Tracer, batch_elementwise, bind, builders, move_bdim
+from ..typing import Array, ArrayLike, NDArray
 from ._dispatch import dtype_of, implements, numpy_on_plain, shape_of
 from ._elementwise import not_equal
 
 
-def _as_bool(x):
+def _as_bool(x: Any) -> bool | Tracer:
     """NumPy returns a Python bool; under vmap the answer is per example (a tracer)."""
     return x if isinstance(x, Tracer) else builtins.bool(x)
 
 
-def _bool(c):
+def _bool(c: Any) -> Array:
     """A condition as a boolean array, nonzero meaning True (as ``asarray(c, bool)``)."""
     if isinstance(c, Tracer):
         return c if dtype_of(c) == np.bool_ else not_equal(c, 0)
@@ -31,13 +34,13 @@ def _bool(c):
 
 
 # -- checks on values that may be traced ---------------------------------------------------
-def _check_impl(*xs, test, message):
+def _check_impl(*xs: Any, test: Callable[..., Any], message: Callable[..., str]) -> np.bool_:
     if test(*xs):
         raise ValueError(message(*xs))
     return np.False_
 
 
-def _check_batch(vals, bdims, **params):
+def _check_batch(vals: Any, bdims: Any, **params: Any) -> tuple[Any, None]:
     # a batched value fails the check when any of its examples does
     vals = [v if b is None else move_bdim(v, b, 0) for v, b in zip(vals, bdims)]
     return bind(check_p, *vals, **params), None
@@ -47,7 +50,7 @@ check_p = builders.nondifferentiable("namespace_check", _check_impl)
 check_p.def_batch(_check_batch)
 
 
-def _check(test, message, *xs):
+def _check(test: Callable[..., Any], message: Callable[..., str], *xs: Any) -> None:
     """Raise ``ValueError(message(*xs))`` when ``test(*xs)`` holds on the (primal) values;
     under vmap, when it holds for any example."""
     bind(check_p, *xs, test=test, message=message)
@@ -60,14 +63,16 @@ isclose_p = builders.nondifferentiable(
 
 
 @implements(np.isclose)
-def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+def isclose(a: ArrayLike, b: ArrayLike, rtol: float = 1e-05, atol: float = 1e-08,
+            equal_nan: bool = False) -> Array:
     """``isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False)``: a plain boolean array."""
     return bind(isclose_p, a, b, rtol=float(rtol), atol=float(atol),
                 equal_nan=builtins.bool(equal_nan))
 
 
 @implements(np.allclose)
-def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+def allclose(a: ArrayLike, b: ArrayLike, rtol: float = 1e-05, atol: float = 1e-08,
+             equal_nan: bool = False) -> bool | Tracer:
     """``allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False)``: a Python bool.
 
     >>> allclose(np.array([1.0]), np.array([1.0 + 1e-9]))
@@ -77,7 +82,7 @@ def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
 
 
 @implements(np.array_equal)
-def array_equal(a1, a2, equal_nan=False):
+def array_equal(a1: ArrayLike, a2: ArrayLike, equal_nan: bool = False) -> bool | Tracer:
     """``array_equal(a1, a2, equal_nan=False)``: same shape and elements (a Python bool)."""
     if shape_of(a1) != shape_of(a2):
         return False
@@ -88,7 +93,7 @@ def array_equal(a1, a2, equal_nan=False):
 
 
 @implements(np.array_equiv)
-def array_equiv(a1, a2):
+def array_equiv(a1: ArrayLike, a2: ArrayLike) -> bool | Tracer:
     """``array_equiv(a1, a2)``: broadcastable and equal elementwise (a Python bool)."""
     try:
         np.broadcast_shapes(shape_of(a1), shape_of(a2))
@@ -97,7 +102,7 @@ def array_equiv(a1, a2):
     return _as_bool(tnp.all(tnp.equal(a1, a2)))
 
 
-def _into(out, ans, name):
+def _into(out: Any, ans: Any, name: str) -> Any:
     """``ans`` (a plain boolean array) written into ``out`` when given, as NumPy's ``out=``."""
     if out is None:
         return ans
@@ -110,7 +115,7 @@ def _into(out, ans, name):
 
 @implements(np.isneginf)
 @numpy_on_plain(np.isneginf)
-def isneginf(x, out=None):
+def isneginf(x: ArrayLike, out: NDArray[Any] | None = None) -> Array:
     """``isneginf(x, out=None)``: a plain boolean array (written into ``out`` if given).
 
     >>> isneginf(np.array([-np.inf, 0.0]))
@@ -121,7 +126,7 @@ def isneginf(x, out=None):
 
 @implements(np.isposinf)
 @numpy_on_plain(np.isposinf)
-def isposinf(x, out=None):
+def isposinf(x: ArrayLike, out: NDArray[Any] | None = None) -> Array:
     """``isposinf(x, out=None)``: a plain boolean array (written into ``out`` if given).
 
     >>> isposinf(np.array([np.inf, 0.0]))
@@ -132,24 +137,24 @@ def isposinf(x, out=None):
 
 
 @implements(np.isreal)
-def isreal(x):
+def isreal(x: ArrayLike) -> Array:
     """``isreal(x)``: imaginary part zero (a plain boolean array)."""
     return tnp.equal(tnp.imag(x), 0)
 
 
 @implements(np.iscomplex)
-def iscomplex(x):
+def iscomplex(x: ArrayLike) -> Array:
     """``iscomplex(x)``: imaginary part nonzero (a plain boolean array)."""
     return tnp.not_equal(tnp.imag(x), 0)
 
 
 @implements(np.iscomplexobj)
-def iscomplexobj(x):
+def iscomplexobj(x: ArrayLike) -> bool:
     """``iscomplexobj(x)``: whether the dtype is complex."""
     return dtype_of(x).kind == "c"
 
 
 @implements(np.isrealobj)
-def isrealobj(x):
+def isrealobj(x: ArrayLike) -> bool:
     """``isrealobj(x)``: whether the dtype is not complex."""
     return dtype_of(x).kind != "c"

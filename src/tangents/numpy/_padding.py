@@ -13,10 +13,13 @@ from __future__ import annotations
 __all__ = ['pad']
 
 import operator
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
 from ..core import Tracer
+from ..typing import Array, ArrayLike
 from ._creation import asarray, cast
 from ._dispatch import dtype_of, implements, shape_of
 from ._elementwise import floor, rint
@@ -34,10 +37,11 @@ _ALLOWED = {"empty": (), "edge": (), "wrap": (), "constant": ("constant_values",
             "linear_ramp": ("end_values",), "maximum": ("stat_length",),
             "mean": ("stat_length",), "median": ("stat_length",), "minimum": ("stat_length",),
             "reflect": ("reflect_type",), "symmetric": ("reflect_type",)}
-_STATS = {"maximum": _max, "minimum": _min, "mean": _mean, "median": median}
+_STATS: dict[str, Callable[..., Any]] = {"maximum": _max, "minimum": _min, "mean": _mean,
+                                         "median": median}
 
 
-def _pairs(x, nd, as_index=False):
+def _pairs(x: Any, nd: int, as_index: bool = False) -> Any:
     """NumPy's ``_as_pairs``: a scalar, a (before, after) pair or one pair per axis, as ``nd``
     pairs; a traced ``x`` gives traced entries."""
     if x is None:
@@ -64,7 +68,7 @@ def _pairs(x, nd, as_index=False):
     return (pair,) * nd if pair is not None else tuple(map(tuple, np.broadcast_to(x, (nd, 2))))
 
 
-def _widths(pad_width, nd):
+def _widths(pad_width: Any, nd: int) -> Any:
     if isinstance(pad_width, dict):
         seq = [(0, 0)] * nd
         for axis, width in pad_width.items():
@@ -83,24 +87,24 @@ def _widths(pad_width, nd):
     return [tuple(int(w) for w in p) for p in _pairs(pw, nd, as_index=True)]
 
 
-def _along(ax, index):
+def _along(ax: Any, index: Any) -> Any:
     return (slice(None),) * ax + (index,)
 
 
-def _block(value, a, ax, width):
+def _block(value: Any, a: Any, ax: Any, width: Any) -> Any:
     """``value`` (one entry along ``ax``) repeated ``width`` times along ``ax``."""
     s = shape_of(a)
     return broadcast_to(value, s[:ax] + (width,) + s[ax + 1:])
 
 
-def _join(before, a, after, ax):
+def _join(before: Any, a: Any, after: Any, ax: Any) -> Any:
     parts = [p for p in (before, a, after) if p is not None]
     return concatenate(parts, ax) if len(parts) > 1 else a
 
 
-def _pad_constant(a, ax, widths, values):
+def _pad_constant(a: Any, ax: Any, widths: Any, values: Any) -> Any:
     s = shape_of(a)
-    parts = []
+    parts: list[Any] = []
     for width, v in zip(widths, values):
         if not width:
             parts.append(None)
@@ -111,7 +115,7 @@ def _pad_constant(a, ax, widths, values):
     return _join(parts[0], a, parts[1], ax)
 
 
-def _pad_stat(a, ax, widths, lengths, mode):
+def _pad_stat(a: Any, ax: Any, widths: Any, lengths: Any, mode: Any) -> Any:
     n = shape_of(a)[ax]
     lo, hi = (n if k is None or k > n else k for k in lengths)
     if (lo == 0 or hi == 0) and mode in ("maximum", "minimum"):
@@ -119,7 +123,7 @@ def _pad_stat(a, ax, widths, lengths, mode):
     if not any(widths):
         return a
 
-    def stat(sl):
+    def stat(sl: Any) -> Any:
         v = _STATS[mode](getitem(a, _along(ax, sl)), axis=ax, keepdims=True)
         if dtype_of(a).kind in "iu":  # NumPy rounds a mean or median of integers
             v = cast(rint(v) if mode in ("mean", "median") else v, dtype_of(a))
@@ -131,7 +135,7 @@ def _pad_stat(a, ax, widths, lengths, mode):
                  _block(last, a, ax, widths[1]) if widths[1] else None, ax)
 
 
-def _ramp(edge, end, width, ax, nd, rdt):
+def _ramp(edge: Any, end: Any, width: Any, ax: Any, nd: Any, rdt: Any) -> Any:
     """NumPy's ``linspace(end, edge, width, endpoint=False)`` along ``ax``."""
     i = np.arange(width, dtype=rdt).reshape((1,) * ax + (width,) + (1,) * (nd - ax - 1))
     delta = edge - end
@@ -142,11 +146,11 @@ def _ramp(edge, end, width, ax, nd, rdt):
     return _where(zero, (i / width) * delta, i * step) + end
 
 
-def _pad_ramp(a, ax, widths, ends):
+def _pad_ramp(a: Any, ax: Any, widths: Any, ends: Any) -> Any:
     n, nd, adt = shape_of(a)[ax], len(shape_of(a)), dtype_of(a)
     rdt = np.result_type(adt, *(dtype_of(e) if isinstance(e, Tracer) else np.asarray(e).dtype
                                 for e in ends), float)
-    parts = []
+    parts: list[Any] = []
     for side, (width, end) in enumerate(zip(widths, ends)):
         if not width:
             parts.append(None)
@@ -163,12 +167,12 @@ def _pad_ramp(a, ax, widths, ends):
     return _join(parts[0], a, parts[1], ax)
 
 
-def _reversed(a, ax, start, stop):
+def _reversed(a: Any, ax: Any, start: Any, stop: Any) -> Any:
     """``a[start:stop:-1]`` along ``ax`` (``stop`` -1 meaning through index 0)."""
     return getitem(a, _along(ax, slice(start, stop if stop >= 0 else None, -1)))
 
 
-def _pad_odd(a, ax, widths, symmetric):
+def _pad_odd(a: Any, ax: Any, widths: Any, symmetric: Any) -> Any:
     """NumPy's iterative odd reflection: chunks of the filled region mirrored about its
     edge value (``2 edge - x``), as long as the pad areas need."""
     period = shape_of(a)[ax]
@@ -180,7 +184,7 @@ def _pad_odd(a, ax, widths, symmetric):
             old = m // period * period
         else:
             old = (m - 1) // (period - 1) * (period - 1)
-        parts = [None, a, None]
+        parts: list[Any] = [None, a, None]
         if left > 0:
             k = min(old, left)
             chunk = _reversed(a, ax, k - eo, -eo)
@@ -192,12 +196,13 @@ def _pad_odd(a, ax, widths, symmetric):
             chunk = _reversed(a, ax, start, start - k)
             parts[2] = 2 * getitem(a, _along(ax, slice(m - 1, m))) - chunk
             right -= k
-        a = _join(*parts, ax)
+        a = _join(parts[0], parts[1], parts[2], ax)
     return a
 
 
 @implements(np.pad)
-def pad(array, pad_width, mode="constant", **kwargs):
+def pad(array: ArrayLike, pad_width: ArrayLike | dict[int, Any],
+        mode: str | Callable[..., Any] = "constant", **kwargs: Any) -> Array:
     """``pad(array, pad_width, mode="constant", **kwargs)`` with NumPy's modes constant
     (``constant_values``), edge, linear_ramp (``end_values``), maximum, mean, median,
     minimum (``stat_length``), reflect and symmetric (``reflect_type`` even or odd), wrap
@@ -214,7 +219,7 @@ def pad(array, pad_width, mode="constant", **kwargs):
             raise NotImplementedError(
                 "pad: a callable mode writes into NumPy buffers in place, which a traced "
                 "array cannot be; build the padded array with tnp.concatenate instead")
-        return np.pad(array, pad_width, mode, **kwargs)
+        return np.pad(array, pad_width, mode, **kwargs)  # type: ignore[arg-type, call-overload]
     a = asarray(array)
     nd = len(shape_of(a))
     widths = _widths(pad_width, nd)
@@ -253,6 +258,6 @@ def pad(array, pad_width, mode="constant", **kwargs):
         if odd and shape_of(a)[ax] > 1:
             a = _pad_odd(a, ax, widths[ax], mode == "symmetric")
         else:  # the source position of every padded entry: NumPy's own pad of the positions
-            a = take(a, np.pad(np.arange(shape_of(a)[ax]), widths[ax],
+            a = take(a, np.pad(np.arange(shape_of(a)[ax]), widths[ax],  # type: ignore[call-overload]
                                mode="edge" if odd else mode), axis=ax)
     return a

@@ -7,11 +7,13 @@ __all__ = ['poly', 'polyadd', 'polysub', 'polymul', 'polyder', 'polyint', 'polyd
            'roots', 'polyval', 'convolve', 'correlate']
 
 import operator
+from typing import Any, Literal
 
 import numpy as np
 
 from .. import numpy as tnp  # the package namespace; read only at call time
 from ..core import Tracer
+from ..typing import Array, ArrayLike
 from ._dispatch import (
     _concrete,
     dtype_of,
@@ -25,7 +27,7 @@ from .linalg._eig import eigvals
 
 
 # -- polynomials --------------------------------------------------------------------------
-def _poly1d_check(*ps):
+def _poly1d_check(*ps: Any) -> None:
     for p in ps:
         if isinstance(p, np.poly1d):
             raise NotImplementedError("poly1d objects are not supported on traced values")
@@ -33,7 +35,7 @@ def _poly1d_check(*ps):
 
 @implements(np.poly)
 @numpy_on_plain(np.poly)
-def poly(seq_of_zeros):
+def poly(seq_of_zeros: ArrayLike) -> Array | float:
     """``poly(seq_of_zeros)``: coefficients of the monic polynomial with these roots (or
     the characteristic polynomial of a square matrix), differentiable in the roots.
 
@@ -48,7 +50,7 @@ def poly(seq_of_zeros):
         raise ValueError("input must be 1d or non-empty square 2d array.")
     if sh[0] == 0:
         return 1.0
-    a = np.ones((1,), dtype_of(z))
+    a: Any = np.ones((1,), dtype_of(z))
     for k in range(shape_of(z)[0]):
         zero = np.zeros((1,), dtype_of(z))
         a = tnp.concatenate([a, zero]) - z[k] * tnp.concatenate([zero, a])
@@ -60,7 +62,7 @@ def poly(seq_of_zeros):
     return a
 
 
-def _padded_sum(a1, a2, sign):
+def _padded_sum(a1: Any, a2: Any, sign: int) -> Any:
     a1, a2 = tnp.atleast_1d(a1), tnp.atleast_1d(a2)
     d = shape_of(a2)[0] - shape_of(a1)[0]
     if d > 0:
@@ -71,7 +73,7 @@ def _padded_sum(a1, a2, sign):
 
 
 @implements(np.polyadd)
-def polyadd(a1, a2):
+def polyadd(a1: ArrayLike, a2: ArrayLike) -> Array:
     """``polyadd(a1, a2)``: sum of two polynomials (highest power first).
 
     >>> polyadd(np.array([1.0, 2.0]), np.array([1.0]))
@@ -82,7 +84,7 @@ def polyadd(a1, a2):
 
 
 @implements(np.polysub)
-def polysub(a1, a2):
+def polysub(a1: ArrayLike, a2: ArrayLike) -> Array:
     """``polysub(a1, a2)``: difference of two polynomials (highest power first)."""
     _poly1d_check(a1, a2)
     return _padded_sum(a1, a2, -1)
@@ -90,7 +92,7 @@ def polysub(a1, a2):
 
 @implements(np.polymul)
 @numpy_on_plain(np.polymul)
-def polymul(a1, a2):
+def polymul(a1: ArrayLike, a2: ArrayLike) -> Array:
     """``polymul(a1, a2)``: product of two polynomials, ``convolve(a1, a2)``.
 
     >>> polymul(np.array([1.0, 1.0]), np.array([1.0, -1.0]))
@@ -102,7 +104,7 @@ def polymul(a1, a2):
 
 @implements(np.polyder)
 @numpy_on_plain(np.polyder)
-def polyder(p, m=1):
+def polyder(p: ArrayLike, m: int = 1) -> Array:
     """``polyder(p, m=1)``: the ``m``-th derivative's coefficients.
 
     >>> polyder(np.array([1.0, 1.0, 1.0]))
@@ -121,7 +123,7 @@ def polyder(p, m=1):
 
 @implements(np.polyint)
 @numpy_on_plain(np.polyint)
-def polyint(p, m=1, k=None):
+def polyint(p: ArrayLike, m: int = 1, k: ArrayLike | None = None) -> Array:
     """``polyint(p, m=1, k=None)``: the ``m``-th antiderivative, integration constants ``k``.
 
     >>> polyint(np.array([2.0, 1.0]))
@@ -131,21 +133,21 @@ def polyint(p, m=1, k=None):
     m = operator.index(m)
     if m < 0:
         raise ValueError("Order of integral must be positive (see polyder)")
-    k = np.zeros(m, float) if k is None else tnp.atleast_1d(k)
-    if shape_of(k)[0] == 1 and m > 1:
-        k = k[0] * np.ones(m, float)
-    if shape_of(k)[0] < m:
+    ks: Any = np.zeros(m, float) if k is None else tnp.atleast_1d(k)
+    if shape_of(ks)[0] == 1 and m > 1:
+        ks = ks[0] * np.ones(m, float)
+    if shape_of(ks)[0] < m:
         raise ValueError("k must be a scalar or a rank-1 array of length 1 or >m.")
     p = tnp.asarray(p)
     for j in range(m):
         p = tnp.concatenate([p / np.arange(shape_of(p)[0], 0, -1),
-                             tnp.reshape(tnp.asarray(k[j]), (1,))])
+                             tnp.reshape(tnp.asarray(ks[j]), (1,))])
     return p
 
 
 @implements(np.polydiv)
 @numpy_on_plain(np.polydiv)
-def polydiv(u, v):
+def polydiv(u: ArrayLike, v: ArrayLike) -> tuple[Array, Array]:
     """``polydiv(u, v)``: ``(quotient, remainder)`` by long division, differentiable in
     ``u`` and ``v``; leading remainder terms that are ~0 are trimmed on primal values.
 
@@ -156,8 +158,8 @@ def polydiv(u, v):
     u, v = tnp.atleast_1d(u) + 0.0, tnp.atleast_1d(v) + 0.0
     m, n = shape_of(u)[0] - 1, shape_of(v)[0] - 1
     scale = 1.0 / v[0]
-    r = [u[i] for i in range(m + 1)]
-    q = []
+    r: Any = [u[i] for i in range(m + 1)]
+    q: Any = []
     for k in range(m - n + 1):
         d = scale * r[k]
         q.append(d)
@@ -172,7 +174,9 @@ def polydiv(u, v):
 
 @implements(np.polyfit)
 @numpy_on_plain(np.polyfit)
-def polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False):
+def polyfit(x: ArrayLike, y: ArrayLike, deg: int, rcond: float | None = None, full: bool = False,
+            w: ArrayLike | None = None, cov: bool | Literal["unscaled"] = False
+            ) -> Array | tuple[Any, ...]:
     """``polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False)``: least-squares
     coefficients through ``tnp.linalg.lstsq`` (pinv), differentiable in ``x``, ``y``, ``w``.
 
@@ -207,6 +211,7 @@ def polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False):
         return c, resids, rank, s, rcond
     if cov:
         vbase = tnp.linalg.inv(tnp.transpose(lhs) @ lhs) / tnp.outer(scale, scale)
+        fac: Any
         if cov == "unscaled":
             fac = 1
         else:
@@ -220,7 +225,7 @@ def polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False):
 
 @implements(np.roots)
 @numpy_on_plain(np.roots)
-def roots(p):
+def roots(p: ArrayLike) -> Array:
     """``roots(p)``: eigenvalues of the companion matrix (via `linalg.eigvals`), so
     differentiable in ``p`` at simple roots; complex unless every root is real.
 
@@ -250,7 +255,7 @@ def roots(p):
 # -- polyval, convolution and correlation --------------------------------------------------
 @implements(np.polyval)
 @numpy_on_plain(np.polyval)
-def polyval(p, x):
+def polyval(p: ArrayLike, x: ArrayLike) -> Array:
     """``polyval(p, x)``: ``p[0] x**(n-1) + ... + p[n-1]`` by Horner's rule.
 
     >>> polyval(np.array([1.0, 0.0, -1.0]), np.array([2.0, 3.0]))
@@ -263,7 +268,7 @@ def polyval(p, x):
     return y
 
 
-def _correlate_core(x, y, mode):
+def _correlate_core(x: Any, y: Any, mode: str) -> Any:
     """NumPy's un-conjugated 1-d correlation of ``x`` with the (not longer) ``y``:
     ``out[i] = sum_j xp[i + off + j] y[j]``, ``xp`` being ``x`` zero-padded by m-1."""
     n, m = shape_of(x)[0], shape_of(y)[0]
@@ -280,7 +285,7 @@ def _correlate_core(x, y, mode):
     return tnp.matmul(window, y)
 
 
-def _vectors(a, v):
+def _vectors(a: Any, v: Any) -> tuple[Any, Any]:
     a, v = tnp.asarray(a), tnp.asarray(v)
     a = tnp.reshape(a, (1,)) if len(shape_of(a)) == 0 else a
     v = tnp.reshape(v, (1,)) if len(shape_of(v)) == 0 else v
@@ -295,7 +300,7 @@ def _vectors(a, v):
 
 @implements(np.convolve)
 @numpy_on_plain(np.convolve)
-def convolve(a, v, mode="full"):
+def convolve(a: ArrayLike, v: ArrayLike, mode: str = "full") -> Array:
     """``convolve(a, v, mode="full")``: discrete linear convolution of 1-d arrays (modes
     full, same, valid).
 
@@ -310,7 +315,7 @@ def convolve(a, v, mode="full"):
 
 @implements(np.correlate)
 @numpy_on_plain(np.correlate)
-def correlate(a, v, mode="valid"):
+def correlate(a: ArrayLike, v: ArrayLike, mode: str = "valid") -> Array:
     """``correlate(a, v, mode="valid")``: ``c[k] = sum_n a[n + k] tnp.conj(v[n])`` of 1-d
     arrays (modes valid, same, full).
 

@@ -9,9 +9,12 @@ __all__ = ['roll', 'flip', 'fliplr', 'flipud', 'rot90', 'tile', 'repeat', 'resiz
 
 import builtins
 import operator
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
+from ..typing import Array, ArrayLike, Axis, Shape
 from ._creation import asarray, cast
 from ._dispatch import (
     _concrete,
@@ -28,13 +31,13 @@ from ._joining import concatenate
 from ._shape import broadcast_to, ravel, reshape, transpose
 
 
-def _along(axis, index):
+def _along(axis: int, index: Any) -> tuple[Any, ...]:
     return (slice(None),) * axis + (index,)
 
 
 # -- rolling, flipping, rotating ----------------------------------------------------------
 @implements(np.roll)
-def roll(a, shift, axis=None):
+def roll(a: ArrayLike, shift: int | Sequence[int], axis: Axis = None) -> Array:
     """``roll(a, shift, axis=None)``: shift and axis may be tuples (shifts on one axis add).
 
     >>> roll(np.array([1.0, 2.0, 3.0]), 1)
@@ -45,7 +48,7 @@ def roll(a, shift, axis=None):
         return reshape(roll(ravel(a), shift, 0), shape_of(a))
     nd = len(shape_of(a))
     axes, shifts = np.broadcast_arrays(np.atleast_1d(axis), np.atleast_1d(shift))
-    total = {}
+    total: dict[int, int] = {}
     for ax, sh in zip(axes.ravel(), shifts.ravel(), strict=True):
         ax = normalize_axis(int(ax), nd, "roll")
         total[ax] = total.get(ax, 0) + int(sh)
@@ -59,7 +62,7 @@ def roll(a, shift, axis=None):
 
 
 @implements(np.flip)
-def flip(m, axis=None):
+def flip(m: ArrayLike, axis: Axis = None) -> Array:
     """``flip(m, axis=None)``: reverse the order along the given axes (all by default).
 
     >>> flip(np.array([1.0, 2.0, 3.0]))
@@ -72,7 +75,7 @@ def flip(m, axis=None):
 
 
 @implements(np.fliplr)
-def fliplr(m):
+def fliplr(m: ArrayLike) -> Array:
     """``fliplr(m)``: flip along axis 1.
 
     >>> fliplr(np.array([[1.0, 2.0]]))
@@ -84,7 +87,7 @@ def fliplr(m):
 
 
 @implements(np.flipud)
-def flipud(m):
+def flipud(m: ArrayLike) -> Array:
     """``flipud(m)``: flip along axis 0.
 
     >>> flipud(np.array([1.0, 2.0]))
@@ -96,7 +99,7 @@ def flipud(m):
 
 
 @implements(np.rot90)
-def rot90(m, k=1, axes=(0, 1)):
+def rot90(m: ArrayLike, k: int = 1, axes: Sequence[int] = (0, 1)) -> Array:
     """``rot90(m, k=1, axes=(0, 1))``: rotate by 90 degrees ``k`` times in the plane
     ``axes``, from the first axis towards the second.
 
@@ -125,7 +128,7 @@ def rot90(m, k=1, axes=(0, 1)):
 
 # -- tiling, repeating, resizing (padding: _padding.py) -----------------------------------
 @implements(np.tile)
-def tile(A, reps):
+def tile(A: ArrayLike, reps: Shape) -> Array:
     """``tile(A, reps)``: repeat the whole array ``reps`` times along each axis.
 
     >>> tile(np.array([1.0, 2.0]), 2)
@@ -142,7 +145,7 @@ def tile(A, reps):
 
 
 @implements(np.repeat)
-def repeat(a, repeats, axis=None):
+def repeat(a: ArrayLike, repeats: int | ArrayLike, axis: int | None = None) -> Array:
     """``repeat(a, repeats, axis=None)``: each element repeated (``repeats`` an int or one
     count per element); cotangents of the copies add.
 
@@ -154,25 +157,27 @@ def repeat(a, repeats, axis=None):
         a, axis = ravel(a), 0
     axis = normalize_axis(axis, len(shape_of(a)), "repeat")
     s = shape_of(a)
-    if np.ndim(repeats) == 0 or np.size(repeats) == 1:
-        r = int(np.ravel(repeats)[0]) if np.ndim(repeats) else operator.index(repeats)
+    reps: Any = repeats  # an int or counts: NumPy's repeat checks them
+    if np.ndim(reps) == 0 or np.size(reps) == 1:
+        r = int(np.ravel(reps)[0]) if np.ndim(reps) else operator.index(reps)
         if r < 0:
             raise ValueError("repeats may not contain negative values.")
         wide = broadcast_to(reshape(a, s[:axis + 1] + (1,) + s[axis + 1:]),
                             s[:axis + 1] + (r,) + s[axis + 1:])
         return reshape(wide, s[:axis] + (s[axis] * r,) + s[axis + 1:])
-    return take(a, np.repeat(np.arange(s[axis]), repeats), axis=axis)
+    return take(a, np.repeat(np.arange(s[axis]), reps), axis=axis)
 
 
 @implements(np.resize)
-def resize(a, new_shape):
+def resize(a: ArrayLike, new_shape: Shape) -> Array:
     """``resize(a, new_shape)``: the flattened ``a`` repeated cyclically to ``new_shape``.
 
     >>> resize(np.array([1.0, 2.0]), 3)
     array([1., 2., 1.])
     """
-    new_shape = (operator.index(new_shape),) if np.ndim(new_shape) == 0 else \
-        tuple(operator.index(s) for s in new_shape)
+    shape_in: Any = new_shape
+    new_shape = (operator.index(shape_in),) if np.ndim(shape_in) == 0 else \
+        tuple(operator.index(s) for s in shape_in)
     if builtins.any(s < 0 for s in new_shape):
         raise ValueError("all elements of `new_shape` must be non-negative")
     a = ravel(a)
@@ -184,7 +189,8 @@ def resize(a, new_shape):
 
 # -- insert and delete: NumPy's own routine on position tags, then one gather --------------
 @implements(np.insert)
-def insert(arr, obj, values, axis=None):
+def insert(arr: ArrayLike, obj: int | slice | ArrayLike, values: ArrayLike,
+           axis: int | None = None) -> Array:
     """``insert(arr, obj, values, axis=None)``: NumPy's semantics; every output entry is
     gathered from ``arr`` or ``values`` (both differentiable).
 
@@ -195,27 +201,28 @@ def insert(arr, obj, values, axis=None):
     size = int(np.prod(shape_of(arr)))
     tags = np.arange(size).reshape(shape_of(arr))
     vtags = -1 - np.arange(int(np.prod(shape_of(values)))).reshape(shape_of(values))
-    out = np.insert(tags, obj, vtags, axis)
+    out = np.insert(tags, obj, vtags, axis)  # type: ignore[arg-type]  # NumPy checks obj, axis
     src = concatenate([ravel(arr), ravel(cast(values, dtype_of(arr)))])
     return getitem(src, np.where(out >= 0, out, size - 1 - out))
 
 
 @implements(np.delete)
-def delete(arr, obj, axis=None):
+def delete(arr: ArrayLike, obj: int | slice | ArrayLike, axis: int | None = None) -> Array:
     """``delete(arr, obj, axis=None)``: NumPy's semantics, as one gather.
 
     >>> delete(np.array([1.0, 2.0, 3.0]), [0, 2])
     array([2.])
     """
     arr = asarray(arr)
-    tags = np.delete(np.arange(int(np.prod(shape_of(arr)))).reshape(shape_of(arr)), obj, axis)
+    tags = np.delete(np.arange(int(np.prod(shape_of(arr)))).reshape(shape_of(arr)),
+                     obj, axis)  # type: ignore[arg-type]  # NumPy checks obj
     return getitem(ravel(arr), tags)
 
 
 # -- trim_zeros: bounds found on primal values ---------------------------------------------
 @implements(np.trim_zeros)
 @numpy_on_plain(np.trim_zeros)
-def trim_zeros(filt, trim="fb", axis=None):
+def trim_zeros(filt: ArrayLike, trim: str = "fb", axis: Axis = None) -> Array:
     """``trim_zeros(filt, trim="fb", axis=None)``: ``filt`` without its leading/trailing
     zeros (bounds found on primal values, then sliced).
 
@@ -227,6 +234,8 @@ def trim_zeros(filt, trim="fb", axis=None):
         raise ValueError(f"unexpected character(s) in `trim`: {trim!r}")
     nz = _concrete(argwhere(filt), "trim_zeros")
     n = ndim(filt)
+    start: Any
+    stop: Any
     if nz.size == 0:
         start = stop = np.zeros(n, np.intp)
     else:

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 __all__ = ['select', 'choose', 'compress', 'extract', 'partition', 'argpartition', 'piecewise']
 
+from collections.abc import Callable, Sequence
+from typing import Any
+
 import numpy as np
 
 from .. import numpy as tnp  # the package namespace; read only at call time
 from ..core import Tracer, bind, builders, move_bdim, stop_gradient
+from ..typing import Array, ArrayLike
 from ._creation import asarray, cast, zeros_like
 from ._dispatch import (
     _concrete,
@@ -28,7 +32,8 @@ from ._updates import at
 
 @implements(np.select)
 @numpy_on_plain(np.select)
-def select(condlist, choicelist, default=0):
+def select(condlist: Sequence[ArrayLike], choicelist: Sequence[ArrayLike], default: ArrayLike = 0
+           ) -> Array:
     """``select(condlist, choicelist, default=0)``: the choice of the first true condition;
     the cotangent goes to that choice.
 
@@ -52,7 +57,8 @@ def select(condlist, choicelist, default=0):
 
 
 @implements(np.choose)
-def choose(a, choices, out=None, mode="raise"):
+def choose(a: ArrayLike, choices: Sequence[ArrayLike], out: None = None, mode: str = "raise"
+           ) -> Array:
     """``choose(a, choices, mode="raise")``: ``choices[a]`` elementwise (``mode``: raise,
     wrap or clip); the cotangent goes to the chosen entries.
 
@@ -69,7 +75,7 @@ def choose(a, choices, out=None, mode="raise"):
         a = tnp.clip(a, 0, n - 1)
     elif not isinstance(a, Tracer) and (np.any(np.asarray(a) < 0) or np.any(np.asarray(a) >= n)):
         raise ValueError("invalid entry in choice array")
-    res = choices[-1]
+    res: Any = choices[-1]
     for k in range(n - 2, -1, -1):
         res = tnp.where(tnp.equal(a, k), choices[k], res)
     shp = np.broadcast_shapes(shape_of(a), *[shape_of(c) for c in choices])
@@ -79,7 +85,8 @@ def choose(a, choices, out=None, mode="raise"):
 
 
 @implements(np.compress)
-def compress(condition, a, axis=None, out=None):
+def compress(condition: ArrayLike, a: ArrayLike, axis: int | None = None, out: None = None
+             ) -> Array:
     """``compress(condition, a, axis=None)``: the slices where ``condition`` holds.
 
     >>> compress([True, False, True], np.array([1.0, 2.0, 3.0]))
@@ -100,7 +107,7 @@ def compress(condition, a, axis=None, out=None):
 
 
 @implements(np.extract)
-def extract(condition, arr):
+def extract(condition: ArrayLike, arr: ArrayLike) -> Array:
     """``extract(condition, arr)``: the elements of ``arr`` where ``condition`` is nonzero.
 
     >>> extract(np.array([1, 0, 1]), np.array([1.0, 2.0, 3.0]))
@@ -118,7 +125,8 @@ argpartition_p = builders.nondifferentiable(
 
 
 @implements(np.argpartition)
-def argpartition(a, kth, axis=-1, kind="introselect", order=None):
+def argpartition(a: ArrayLike, kth: int | Sequence[int], axis: int | None = -1,
+                 kind: str = "introselect", order: str | Sequence[str] | None = None) -> Array:
     """``argpartition(a, kth, axis=-1)``: the partitioning permutation (plain integers)."""
     if order is not None:
         return _by_fields(np.argpartition, "argpartition", a, kth, axis, kind, order)
@@ -131,7 +139,8 @@ def argpartition(a, kth, axis=-1, kind="introselect", order=None):
 
 @implements(np.partition)
 @numpy_on_plain(np.partition)
-def partition(a, kth, axis=-1, kind="introselect", order=None):
+def partition(a: ArrayLike, kth: int | Sequence[int], axis: int | None = -1,
+              kind: str = "introselect", order: str | Sequence[str] | None = None) -> Array:
     """``partition(a, kth, axis=-1)``: ``a`` gathered through `argpartition`'s permutation,
     so the derivative follows the entries (as for sort).
 
@@ -145,7 +154,7 @@ def partition(a, kth, axis=-1, kind="introselect", order=None):
     return tnp.take_along_axis(a, argpartition(a, kth, axis, kind), axis=axis)
 
 
-def _by_fields(np_fn, name, a, kth, axis, kind, order):
+def _by_fields(np_fn: Any, name: str, a: Any, kth: Any, axis: Any, kind: str, order: Any) -> Any:
     """``order=`` names fields of a structured array: NumPy's own function on a plain one."""
     if isinstance(a, Tracer):
         raise TypeError(
@@ -156,13 +165,14 @@ def _by_fields(np_fn, name, a, kth, axis, kind, order):
 
 
 # -- piecewise -----------------------------------------------------------------------------
-def _array_like(c):
+def _array_like(c: Any) -> bool:
     """Whether NumPy's piecewise reads ``c`` as an array (a traced 0-d value is a scalar)."""
     return isinstance(c, (list, np.ndarray)) or (isinstance(c, Tracer) and ndim(c) > 0)
 
 
 @implements(np.piecewise)
-def piecewise(x, condlist, funclist, *args, **kw):
+def piecewise(x: ArrayLike, condlist: ArrayLike | Sequence[ArrayLike],
+              funclist: Sequence[Callable[..., Any] | ArrayLike], *args: Any, **kw: Any) -> Array:
     """``piecewise(x, condlist, funclist, *args, **kw)``: NumPy's piecewise, differentiable
     in ``x`` and in any traced value the functions (or scalar entries of ``funclist``) use.
 
@@ -181,9 +191,10 @@ def piecewise(x, condlist, funclist, *args, **kw):
     x = asarray(x)
     n2 = len(funclist)
     # as NumPy: a condlist whose first entry is not an array is one condition
-    if np.isscalar(condlist) or (not _array_like(condlist[0]) and ndim(x) != 0):
-        condlist = [condlist]
-    conds = [_bool(c) for c in condlist]
+    conds_in: Any = condlist
+    if np.isscalar(conds_in) or (not _array_like(conds_in[0]) and ndim(x) != 0):
+        conds_in = [conds_in]
+    conds = [_bool(c) for c in conds_in]
     shapes = {shape_of(c) for c in conds}
     if len(shapes) > 1:
         raise ValueError(f"piecewise: the conditions have different shapes {sorted(shapes)}; "
@@ -209,7 +220,7 @@ def piecewise(x, condlist, funclist, *args, **kw):
     return y
 
 
-def _write(y, cond, v):
+def _write(y: Any, cond: Any, v: Any) -> Any:
     """``y[cond] = v``; a plain ``y`` receiving a traced ``v`` becomes a new traced array."""
     if isinstance(v, Tracer) and not isinstance(y, Tracer):
         return at(y)[cond].set(v)
@@ -217,7 +228,7 @@ def _write(y, cond, v):
     return y
 
 
-def _piecewise_varying(x, y, cond, func, args, kw):
+def _piecewise_varying(x: Any, y: Any, cond: Any, func: Any, args: Any, kw: Any) -> Any:
     """One piece under vmap with a condition that varies per example (see `piecewise`)."""
     if not callable(func):
         return at(y)[cond].set(func)
@@ -252,7 +263,7 @@ def _piecewise_varying(x, y, cond, func, args, kw):
     return where(cond, cast(out, dtype_of(y)), y)
 
 
-def _check_entrywise(func, xf, cf, fill, out, args, kw):
+def _check_entrywise(func: Any, xf: Any, cf: Any, fill: Any, out: Any, args: Any, kw: Any) -> Any:
     """Raise when ``func``'s results at the selected entries change with what the
     unselected entries hold: the function mixes entries, so calling it on all of them is
     not NumPy's call on ``x[cond]`` and the result would be silently wrong."""
@@ -262,12 +273,12 @@ def _check_entrywise(func, xf, cf, fill, out, args, kw):
     _check(_mixes_entries, _mixing_message(func), ravel(out), ravel(other), cf)
 
 
-def _mixes_entries(out, other, cond):
+def _mixes_entries(out: Any, other: Any, cond: Any) -> Any:
     same = (out == other) | (np.isnan(out) & np.isnan(other))
     return bool(np.any(cond & ~same))
 
 
-def _mixing_message(func):
+def _mixing_message(func: Any) -> Any:
     name = getattr(func, "__name__", func)
     return lambda *_: (
         f"piecewise inside vmap: the condition selects a different number of entries in each "
