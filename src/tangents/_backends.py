@@ -5,13 +5,15 @@ to a plain array (np.vectorize, np.r_, numpy.ma, xarray, SciPy) found by looking
 caller's stack frames."""
 from __future__ import annotations
 
+import itertools
 import os
 import sys
 
 import numpy as np
 
 from . import numpy as tnp
-from .core.tracer import TracerConversionError, backend, check_subclass
+from .core import tree as tree_util
+from .core.tracer import Tracer, TracerConversionError, backend, check_subclass
 
 __all__ = []
 
@@ -62,6 +64,85 @@ def _dask_add_at(ct, index, shape):
             chunks.append("auto")
     out = da.zeros(shape, dtype=ct.dtype, chunks=chunks)
     out[index] = ct
+    return out
+
+
+def _dask_vmap(batched, args, axes, out_axes):
+    """``batched`` (a vmapped function) over the chunks of the Dask arrays of ``args``
+    mapped along ``axes``: one task per chunk of the first such array along its mapped
+    axis, the outputs concatenated lazily.  Shapes and dtypes of the outputs come from a
+    probe of one row of ones (never from the data); None when no mapped leaf is Dask or a
+    leaf is traced (then vmap batches the Dask arrays whole)."""
+    leaves, treedef = tree_util.flatten(args)
+    lazy = [i for i, (x, ax) in enumerate(zip(leaves, axes)) if ax is not None
+            and _keep_input(x)]
+    if not lazy or any(isinstance(x, Tracer) for x in leaves):
+        return None
+    first = leaves[lazy[0]]
+    bounds = np.cumsum((0,) + first.chunks[axes[lazy[0]] % first.ndim])
+    for x, ax in zip(leaves, axes):
+        if ax is not None and (not -np.ndim(x) <= ax < np.ndim(x)
+                               or np.shape(x)[ax] != bounds[-1]):
+            return None  # vmap's own checks say what is wrong
+    import dask
+
+    def rows(start, stop, ones=False):
+        out = []
+        for x, ax in zip(leaves, axes):
+            if ax is None:
+                out.append(x)
+                continue
+            if ones and _keep_input(x):  # a stand-in row with the shape and dtype of x's
+                shape = list(x.shape)
+                shape[ax] = stop - start
+                x = np.ones(shape, x.dtype)
+            out.append(x[(slice(None),) * (ax % x.ndim) + (slice(start, stop),)])
+        return tree_util.unflatten(treedef, out)
+
+    with np.errstate(all="ignore"):
+        probe = batched(*rows(0, 1, ones=True))
+    probe_flat, out_tree = tree_util.flatten(probe)
+    oaxes = tree_util.broadcast_prefix(out_axes, probe, "out_axes",
+                                       (int, np.integer, type(None)), "vmap")
+    tasks = [dask.delayed(_call_flat, pure=True)(batched, rows(a, b))
+             for a, b in zip(bounds[:-1], bounds[1:])]
+    res = [_dask_concat(p, ax, tasks, i, bounds) for i, (p, ax) in
+           enumerate(zip(probe_flat, oaxes))]
+    return tree_util.unflatten(out_tree, res)
+
+
+def _call_flat(fun, args):
+    return tree_util.leaves(fun(*args))
+
+
+def _dask_concat(probe, ax, tasks, i, bounds):
+    """Output leaf ``i`` of every chunk's task, concatenated along its mapped axis ``ax``
+    (the first chunk's for an unmapped output); ``probe`` gives its shape and dtype."""
+    import dask.array as da
+    shape = list(np.shape(probe))
+    if ax is None:
+        return da.from_delayed(tasks[0][i], tuple(shape), np.result_type(probe))
+    ax %= len(shape)
+    parts = []
+    for task, n in zip(tasks, np.diff(bounds)):
+        shape[ax] = int(n)
+        parts.append(da.from_delayed(task[i], tuple(shape), np.result_type(probe)))
+    return da.concatenate(parts, axis=ax)
+
+
+def _dask_basis(x, shape, start, stop):
+    """Rows ``start:stop`` of the identity over ``shape`` as a Dask array, ``(rows,) +
+    shape``, chunked like ``x`` when it has that shape: never an identity on the driver."""
+    if not _keep_input(x):
+        return None
+    import dask.array as da
+    n, rows = int(np.prod(shape)), stop - start
+    block = max(int(np.prod(b)) for b in itertools.product(*x.chunks)) if x.size else 1
+    # eye(rows, n, k=start)[r, j] = 1 where j == start + r
+    out = da.eye(rows, chunks=max(block, 1), M=n, k=start, dtype=x.dtype)
+    out = out.reshape((rows,) + tuple(shape))
+    if tuple(x.shape) == tuple(shape):
+        out = out.rechunk((out.chunks[0],) + x.chunks)
     return out
 
 
@@ -158,6 +239,8 @@ backend.namespace = tnp
 backend.foreign_ufunc = _foreign_ufunc
 backend.keep_input = _keep_input
 backend.lazy_add_at = _dask_add_at
+backend.lazy_vmap = _dask_vmap
+backend.lazy_basis = _dask_basis
 backend.conversion_checks[:] = [_np_vectorize_check, _converter_check, _numpy_ma_check,
                                 _scipy_check]
 

@@ -28,6 +28,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 class _Mode(threading.local):
     on = False
 
+    def __reduce__(self) -> str:  # pickled by name: transformed functions sent to workers
+        return "masked"
+
 
 masked = _Mode()  # masked.on: every elementwise product masks 0 * inf / 0 * nan to 0
 

@@ -18,7 +18,7 @@ from .masked import retry_masked
 from .primitive import bind, new_level
 from .prims import broadcast_to_p, reshape_p
 from .reverse import VJPTrace, VJPTracer, backward
-from .tracer import Tracer, check_subclass
+from .tracer import Tracer, backend, check_subclass
 from .tree import TreeDef
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "linearize", "vmap", "Argnums"]
@@ -273,9 +273,19 @@ def vmap(fun: Callable[P, Any], in_axes: Any = 0, out_axes: Any = 0, *,
          axis_size: int | None = None) -> Callable[P, Any]:
     """``vmap(fun, in_axes=0, out_axes=0, *, axis_size=None)``: map ``fun`` over an axis.
 
+    A lazy chunked array (Dask) mapped along an axis is mapped chunk by chunk by the
+    backend (``fun`` vmapped over each chunk), lazily.
+
     >>> vmap(lambda x: x @ x)(np.ones((3, 2)))
     array([2., 2., 2.])
     """
+    return _vmap(fun, in_axes, out_axes, axis_size, True)
+
+
+def _vmap(fun: Callable[P, Any], in_axes: Any, out_axes: Any, axis_size: int | None,
+          by_chunks: bool) -> Callable[P, Any]:
+    """`vmap`; with ``by_chunks`` False a lazy mapped input is batched whole (the
+    Jacobians' lazy bases), not chunk by chunk."""
     call: Callable[..., Any] = fun  # called with the batched leaves, not with P's arguments
 
     @functools.wraps(fun)
@@ -285,21 +295,27 @@ def vmap(fun: Callable[P, Any], in_axes: Any = 0, out_axes: Any = 0, *,
             n = len(args)
             spec = (tuple(in_axes) + (0,) * len(keys)) if isinstance(in_axes, (tuple, list)) \
                 else in_axes
-            return vmap(lambda *a: call(*a[:n], **dict(zip(keys, a[n:]))), spec, out_axes,
-                        axis_size=axis_size)(*args, *[kwargs[k] for k in keys])
+            return _vmap(lambda *a: call(*a[:n], **dict(zip(keys, a[n:]))), spec, out_axes,
+                         axis_size, by_chunks)(*args, *[kwargs[k] for k in keys])
         lift = Lift("vmap", fun, args, check=False)  # vmap maps integer arrays too
         spec = tuple(in_axes) if isinstance(in_axes, list) else in_axes
         if len(args) == 1 and not isinstance(spec, tuple) and \
                 tree_util.structure(spec).kind not in ("leaf", "none"):  # the one arg's prefix
             spec = (spec,)
         axes = _broadcast_prefix(spec, args, "in_axes")
+        if by_chunks and axis_size is None and any(
+                ax is not None and backend.keep_input(x) for x, ax in zip(lift.flat, axes)):
+            chunked = backend.lazy_vmap(_vmap(fun, in_axes, out_axes, None, False), args,
+                                        axes, out_axes)  # each chunk a plain vmap
+            if chunked is not None:
+                return chunked
         size = axis_size
         vals = []
         for i, (x, ax) in enumerate(zip(lift.flat, axes)):
             if not isinstance(x, Tracer):
                 if isinstance(x, np.ndarray):
                     check_subclass(x, "vmap", f"input leaf {i}")
-                x = np.asarray(x)
+                x = x if backend.keep_input(x) else np.asarray(x)
             if ax is not None:
                 nd = len(ops.shape_of(x))
                 if not -nd <= ax < nd:
