@@ -512,8 +512,10 @@ def cache_dir():
     else ``$XDG_CACHE_HOME/tangents/jit``, else ``~/.cache/tangents/jit``.
 
     >>> import os
-    >>> os.path.basename(cache_dir())
-    'jit'
+    >>> from unittest import mock
+    >>> with mock.patch.dict(os.environ, {"TANGENTS_JIT_CACHE_DIR": "/data/tg-jit"}):
+    ...     print(cache_dir())
+    /data/tg-jit
     """
     path = os.environ.get("TANGENTS_JIT_CACHE_DIR")
     if not path:
