@@ -17,6 +17,8 @@ import numpy as np
 from .. import tree
 from ..core import hessian, hvp, value_and_grad
 from ..typing import NDArray
+from ._lazy import compute
+from ._lazy import persist as persist_lazy
 
 __all__ = ["minimize", "newton", "NewtonResult"]
 
@@ -289,12 +291,12 @@ def _objective(fun: Callable[..., Any], flat: _Flat, method: str,
     value alone for the methods that never use a gradient."""
     if method in _GRADIENT_FREE:
         def value(v: NDArray[Any], *a: Any) -> float:
-            return remember(v, float(fun(flat.unravel(v), *a)))
+            return remember(v, float(compute(fun(flat.unravel(v), *a))[0]))
         return value
     vg = value_and_grad(fun)
 
     def fun_and_jac(v: NDArray[Any], *a: Any) -> tuple[float, NDArray[np.float64]]:
-        val, g = vg(flat.unravel(v), *a)
+        val, g = compute(*vg(flat.unravel(v), *a))  # Dask: one compute for both
         return remember(v, float(val)), flat.ravel(g)
     return fun_and_jac
 
@@ -307,8 +309,8 @@ def _fill_hessian(kwargs: dict[str, Any], fun: Callable[..., Any], flat: _Flat, 
         return
     if method in _HESSP_METHODS:
         def hessp(v: NDArray[Any], p: NDArray[Any], *a: Any) -> NDArray[np.float64]:
-            return flat.ravel(hvp(lambda t: fun(t, *a), (flat.unravel(v),),
-                                  (flat.unravel(p),)))
+            return flat.ravel(compute(hvp(lambda t: fun(t, *a), (flat.unravel(v),),
+                                          (flat.unravel(p),)))[0])
         kwargs["hessp"] = hessp
     elif method in _HESS_METHODS:
         unravel_t = flat.traced_unravel()
@@ -332,7 +334,7 @@ def _check_x0(x0: Any) -> None:
 def minimize(fun: Callable[..., Any], x0: Any, args: tuple[Any, ...] = (),
              method: str | Callable[..., Any] | None = None, *, bounds: Any = None,
              callback: Callable[..., Any] | None = None, progress: bool = False,
-             **kwargs: Any) -> Any:
+             persist: bool = False, **kwargs: Any) -> Any:
     """``scipy.optimize.minimize`` over a pytree ``x0`` with exact derivatives.
 
     Parameters
@@ -361,6 +363,12 @@ def minimize(fun: Callable[..., Any], x0: Any, args: tuple[Any, ...] = (),
         methods that support it (all but TNC).
     progress : bool
         Show a tqdm bar with the iteration count and the loss (needs ``tqdm``).
+    persist : bool
+        Persist the Dask arrays in ``args`` once, before the first evaluation, so that every
+        evaluation reads them from the workers' memory instead of recomputing their graph
+        (for data ``fun`` closes over, call ``X = X.persist()`` yourself).  Over Dask data
+        each evaluation is one ``dask.compute`` of the value and the gradient together;
+        the parameters stay NumPy.
     **kwargs
         Passed to ``scipy.optimize.minimize`` (``options``, ``tol``, ``constraints`` on the
         flat vector, your own ``hess``/``hessp`` on the flat vector).
@@ -396,8 +404,9 @@ def minimize(fun: Callable[..., Any], x0: Any, args: tuple[Any, ...] = (),
     bar = _progress_bar((kwargs.get("options") or {}).get("maxiter")) if progress else None
     if callback is not None or bar is not None:
         kwargs["callback"] = _scipy_callback(callback, bar, flat, m, recent.value_at)
+    args = persist_lazy(tuple(args)) if persist else tuple(args)
     try:
-        res = scipy_minimize(objective, flat.ravel(flat.x0), args=tuple(args), method=method,
+        res = scipy_minimize(objective, flat.ravel(flat.x0), args=args, method=method,
                              **kwargs)
         if bar is not None:
             bar.set_postfix(loss=f"{float(res.fun):.6g}", refresh=False)
@@ -458,7 +467,7 @@ def newton(fun: Callable[..., Any], x0: Any, args: tuple[Any, ...] = (), *, gtol
     def f_flat(u: Any) -> Any:
         return fun(unravel_t(u), *args)
 
-    val, g = vg(flat.unravel(v), *args)
+    val, g = compute(*vg(flat.unravel(v), *args))
     g, it, message = flat.ravel(g), 0, ""
     while True:
         h = np.asarray(hessian(f_flat)(v), np.float64)
@@ -475,7 +484,7 @@ def newton(fun: Callable[..., Any], x0: Any, args: tuple[Any, ...] = (), *, gtol
         t = 1.0
         while t >= 1e-10:
             cand = v + t * step
-            new_val, new_g = vg(flat.unravel(cand), *args)
+            new_val, new_g = compute(*vg(flat.unravel(cand), *args))
             if float(new_val) < float(val) or (gn > gtol and float(new_val) == float(val)):
                 break
             t *= 0.5

@@ -13,6 +13,7 @@ from typing import Any, NamedTuple, Protocol
 import numpy as np
 
 from .. import tree
+from ._lazy import eager_grads
 
 __all__ = ["GradientTransformation", "sgd", "adam", "adamw", "rmsprop", "apply_updates",
            "clip_by_global_norm", "global_norm", "chain"]
@@ -88,6 +89,7 @@ def sgd(lr: LearningRate, momentum: float = 0.0, nesterov: bool = False
 
     def update(grads: Params, state: Any, params: Params | None = None
                ) -> tuple[Params, Any]:
+        grads = eager_grads(grads, params, state)  # Dask gradients: computed once per step
         lr_t = _lr(lr, state.count)
         if not momentum:
             return tree.map(lambda g: _cast(-lr_t * g, g), grads), SgdState(state.count + 1, None)
@@ -121,6 +123,7 @@ def adam(lr: LearningRate = 1e-3, b1: float = 0.9, b2: float = 0.999, eps: float
 
     def update(grads: Params, state: Any, params: Params | None = None
                ) -> tuple[Params, Any]:
+        grads = eager_grads(grads, params, state)  # Dask gradients: computed once per step
         lr_t = _lr(lr, state.count)
         mu, nu, t, c1, c2 = _adam_moments(grads, state, b1, b2)
         updates = tree.map(lambda m, v, g: _cast(-lr_t * (m / c1) / (np.sqrt(v / c2) + eps), g),
@@ -145,6 +148,7 @@ def adamw(lr: LearningRate = 1e-3, b1: float = 0.9, b2: float = 0.999, eps: floa
 
     def update(grads: Params, state: Any, params: Params | None = None
                ) -> tuple[Params, Any]:
+        grads = eager_grads(grads, params, state)  # Dask gradients: computed once per step
         if params is None:
             raise ValueError("adamw.update needs params (for the weight decay)")
         lr_t = _lr(lr, state.count)
@@ -173,6 +177,7 @@ def rmsprop(lr: LearningRate = 1e-2, decay: float = 0.9, eps: float = 1e-8,
 
     def update(grads: Params, state: Any, params: Params | None = None
                ) -> tuple[Params, Any]:
+        grads = eager_grads(grads, params, state)  # Dask gradients: computed once per step
         lr_t = _lr(lr, state.count)
         nu = tree.map(lambda v, g: decay * v + (1 - decay) * (g * g), state.nu, grads)
         step = tree.map(lambda v, g: g / (np.sqrt(v) + eps), nu, grads)
@@ -199,6 +204,7 @@ def clip_by_global_norm(max_norm: float) -> GradientTransformation:
     """
     def update(grads: Params, state: Any, params: Params | None = None
                ) -> tuple[Params, Any]:
+        grads = eager_grads(grads, params, state)  # Dask gradients: computed once per step
         norm = global_norm(grads)
         scale = 1.0 if norm <= max_norm else max_norm / norm
         return tree.map(lambda g: _cast(g * scale, g), grads), state
@@ -219,6 +225,7 @@ def chain(*transforms: GradientTransformation) -> GradientTransformation:
 
     def update(grads: Params, state: Any, params: Params | None = None
                ) -> tuple[Params, Any]:
+        grads = eager_grads(grads, params, state)  # Dask gradients: computed once per step
         new_state = []
         for t, s in zip(transforms, state):
             grads, s = t.update(grads, s, params)
