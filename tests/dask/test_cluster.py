@@ -56,3 +56,29 @@ def test_hvp_on_workers_equals_numpy(data, no_compute):
         hv = tg.hvp(lambda w: _logistic(w, X, y), (w,), (v,))
     ref = tg.hvp(lambda w: _logistic(w, XN, YN), (w,), (v,))
     np.testing.assert_allclose(hv.compute(), ref, **tol("composed"))
+
+
+def test_vmap_grad_and_elementwise_grad_on_workers_equal_numpy(data, no_compute):
+    # the per-chunk tasks carry transformed functions: they must pickle to worker processes
+    X, y, XN, YN = data
+    w = np.linspace(-0.5, 0.5, D)
+    per_row = tg.vmap(tg.grad(_logistic), in_axes=(None, 0, 0))
+    with no_compute():
+        rows = per_row(w, X, y)
+        slopes = tg.elementwise_grad(tg.nn.softplus)(X)
+    rows, slopes = dask.compute(rows, slopes)
+    sub = slice(0, ROWS, 997)  # a subsample of the rows, against NumPy
+    np.testing.assert_allclose(rows[sub], per_row(w, XN[sub], YN[sub]),
+                               **tol("composed"))
+    np.testing.assert_allclose(slopes[sub], tg.elementwise_grad(tg.nn.softplus)(XN[sub]),
+                               **tol("composed"))
+
+
+def test_minimize_on_workers_equals_numpy(data):
+    pytest.importorskip("scipy")
+    X, y, XN, YN = data
+    sub = slice(0, 40_000)
+    res = tg.optim.minimize(_logistic, np.zeros(D), args=(X[sub], y[sub]), method="L-BFGS-B",
+                            persist=True)
+    ref = tg.optim.minimize(_logistic, np.zeros(D), args=(XN[sub], YN[sub]), method="L-BFGS-B")
+    np.testing.assert_allclose(res.x, ref.x, **tol("stopped"))
