@@ -21,7 +21,8 @@ TYPED = [
     "tangents.numpy._statistics", "tangents.numpy._differences", "tangents.numpy._matrices",
     "tangents.numpy._scalar_math", "tangents.numpy._vectorize", "tangents.numpy._logic",
     "tangents.numpy._padding", "tangents.numpy._polynomials", "tangents.numpy._selection",
-    "tangents.numpy._rearranging",
+    "tangents.numpy._rearranging", "tangents.numpy._joining", "tangents.numpy._counting",
+    "tangents.numpy._array_api", "tangents.numpy._shape",
 ]
 
 # public functions of the modules above that other work owns and has not annotated yet

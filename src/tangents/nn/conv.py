@@ -392,8 +392,7 @@ def _batched_patches(x: Any, bx: int | None, size: int, kernel: Sequence[int],
     return tnp.reshape(cols, (size, -1) + shape_of(cols)[1:])
 
 
-def _conv2d_batch(vals: Sequence[Any], bdims: Sequence[int | None], **p: Any
-                  ) -> tuple[Any, int]:
+def _conv2d_batch(vals: Sequence[Any], bdims: Sequence[Any], **p: Any) -> tuple[Any, int]:
     (x, w), (bx, bw) = vals, bdims
     if bw is None:  # fold the batch into N
         b = shape_of(x)[bx]

@@ -40,7 +40,8 @@ def avg_pool2d(x: ArrayLike, window: IntOrPair = 2, stride: IntOrPair | None = N
     c = shape_of(x)[3]
     dt = np.dtype(dtype_of(x))
     ones = np.ones(window + (1, c), dt)
-    kw = dict(strides=strides, padding=pad, lhs_dilation=(1, 1), rhs_dilation=(1, 1), groups=c)
+    kw: dict[str, Any] = dict(strides=strides, padding=pad, lhs_dilation=(1, 1),
+                              rhs_dilation=(1, 1), groups=c)
     total = bind(conv_p, x, ones, **kw)
     if all(p == (0, 0) for p in pad):
         return total * dt.type(1.0 / (window[0] * window[1]))

@@ -20,11 +20,13 @@ __all__ = ['__array_api_version__', '__array_namespace_info__', 'acos', 'acosh',
 
 import builtins
 import importlib
-from typing import NamedTuple
+from collections.abc import Callable
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 
 from ..core import Tracer, batch_elementwise, bind, builders, move_bdim
+from ..typing import Array, ArrayLike, DTypeLike, Shape
 from . import _creation
 from . import linalg as _linalg
 from ._complex import conj
@@ -72,10 +74,10 @@ pow = power  # noqa: A001 - the standard's name
 bitwise_invert = invert
 
 
-def _shift(name, ufunc):
+def _shift(name: str, ufunc: np.ufunc) -> Callable[[ArrayLike, ArrayLike], Array]:
     prim = builders.nondifferentiable(name, ufunc, batch=batch_elementwise)
 
-    def fn(x1, x2, /):
+    def fn(x1: ArrayLike, x2: ArrayLike, /) -> Array:
         return bind(prim, x1, x2)
 
     fn.__name__ = fn.__qualname__ = name
@@ -95,7 +97,7 @@ copysign_p = builders.elementwise(
 
 
 @implements_ufunc(np.copysign)
-def copysign(x1, x2, /):
+def copysign(x1: ArrayLike, x2: ArrayLike, /) -> Array:
     """``copysign(x1, x2)``: the magnitude of ``x1`` with the sign of ``x2``.
 
     >>> copysign(np.array([1.0, -2.0]), -1.0)
@@ -110,7 +112,7 @@ nextafter_p = builders.elementwise("nextafter", np.nextafter, lambda ans, x, y: 
 
 
 @implements_ufunc(np.nextafter)
-def nextafter(x1, x2, /):
+def nextafter(x1: ArrayLike, x2: ArrayLike, /) -> Array:
     """``nextafter(x1, x2)``: the next representable value after ``x1`` towards ``x2``.
 
     >>> nextafter(np.array([1.0]), 2.0) - 1
@@ -126,7 +128,7 @@ concat, permute_dims = concatenate, transpose
 
 
 @implements(numpy_function("matrix_transpose"))
-def matrix_transpose(x, /):
+def matrix_transpose(x: ArrayLike, /) -> Array:
     """``matrix_transpose(x)``: swap the last two axes.
 
     >>> matrix_transpose(np.zeros((5, 2, 3))).shape
@@ -138,7 +140,7 @@ def matrix_transpose(x, /):
 
 
 @implements_ufunc(numpy_function("vecdot"))
-def vecdot(x1, x2, /, *, axis=-1):
+def vecdot(x1: ArrayLike, x2: ArrayLike, /, *, axis: int = -1) -> Array:
     """``vecdot(x1, x2, axis=-1)``: ``sum(conj(x1) * x2, axis)`` after broadcasting, in the
     promoted dtype of ``x1`` and ``x2`` (as for every binary operation: uint8 stays uint8).
 
@@ -163,7 +165,7 @@ def vecdot(x1, x2, /, *, axis=-1):
 
 @implements(np.broadcast_arrays)
 @numpy_on_plain(np.broadcast_arrays)
-def broadcast_arrays(*arrays, subok=False):
+def broadcast_arrays(*arrays: ArrayLike, subok: builtins.bool = False) -> tuple[Array, ...]:
     """``broadcast_arrays(*arrays)``: the arrays broadcast to their common shape (a tuple).
 
     >>> [a.shape for a in broadcast_arrays(np.zeros(3), np.zeros((2, 1)))]
@@ -173,7 +175,8 @@ def broadcast_arrays(*arrays, subok=False):
     return tuple(broadcast_to(a, common) for a in arrays)
 
 
-def _scan(op, name, initial, x, axis, dtype_, include_initial):
+def _scan(op: Callable[..., Any], name: str, initial: int, x: Any, axis: Any, dtype_: Any,
+          include_initial: builtins.bool) -> Any:
     nd = len(shape_of(x))
     if axis is None:
         if nd > 1:
@@ -192,7 +195,8 @@ def _scan(op, name, initial, x, axis, dtype_, include_initial):
 
 
 @implements(numpy_function("cumulative_sum"))
-def cumulative_sum(x, /, *, axis=None, dtype=None, include_initial=False):
+def cumulative_sum(x: ArrayLike, /, *, axis: int | None = None, dtype: DTypeLike | None = None,
+                   include_initial: builtins.bool = False) -> Array:
     """``cumulative_sum(x, axis=None, dtype=None, include_initial=False)``: `cumsum`,
     optionally starting with a 0.
 
@@ -203,7 +207,8 @@ def cumulative_sum(x, /, *, axis=None, dtype=None, include_initial=False):
 
 
 @implements(numpy_function("cumulative_prod"))
-def cumulative_prod(x, /, *, axis=None, dtype=None, include_initial=False):
+def cumulative_prod(x: ArrayLike, /, *, axis: int | None = None, dtype: DTypeLike | None = None,
+                    include_initial: builtins.bool = False) -> Array:
     """``cumulative_prod(x, axis=None, dtype=None, include_initial=False)``: `cumprod`,
     optionally starting with a 1.
 
@@ -231,7 +236,7 @@ class _UniqueInverse(NamedTuple):
     inverse_indices: object
 
 
-def _result_class(name, own):
+def _result_class(name: str, own: type) -> Any:
     """NumPy's result class of ``np.<name>`` (a named tuple), or ``own`` before NumPy 2."""
     fn = getattr(np, name, None)
     return own if fn is None else type(fn(np.zeros(1)))
@@ -244,7 +249,7 @@ UniqueInverseResult = _result_class("unique_inverse", _UniqueInverse)
 
 @implements(numpy_function("unique_all"))
 @numpy_on_plain(numpy_function("unique_all"))
-def unique_all(x, /):
+def unique_all(x: ArrayLike, /) -> tuple[Array, Array, Array, Array]:
     """``unique_all(x)``: (values, indices, inverse_indices, counts); NaNs are distinct.
 
     >>> unique_all(np.array([2.0, 1.0, 2.0])).counts
@@ -256,7 +261,7 @@ def unique_all(x, /):
 
 @implements(numpy_function("unique_counts"))
 @numpy_on_plain(numpy_function("unique_counts"))
-def unique_counts(x, /):
+def unique_counts(x: ArrayLike, /) -> tuple[Array, Array]:
     """``unique_counts(x)``: (values, counts); NaNs are distinct.
 
     >>> unique_counts(np.array([2.0, 1.0, 2.0])).values
@@ -268,7 +273,7 @@ def unique_counts(x, /):
 
 @implements(numpy_function("unique_inverse"))
 @numpy_on_plain(numpy_function("unique_inverse"))
-def unique_inverse(x, /):
+def unique_inverse(x: ArrayLike, /) -> tuple[Array, Array]:
     """``unique_inverse(x)``: (values, inverse_indices shaped like ``x``).
 
     >>> unique_inverse(np.array([2.0, 1.0, 2.0])).inverse_indices
@@ -280,7 +285,7 @@ def unique_inverse(x, /):
 
 @implements(numpy_function("unique_values"))
 @numpy_on_plain(numpy_function("unique_values"))
-def unique_values(x, /):
+def unique_values(x: ArrayLike, /) -> Array:
     """``unique_values(x)``: the sorted distinct values; NaNs are distinct.
 
     >>> unique_values(np.array([2.0, 1.0, 2.0]))
@@ -289,11 +294,11 @@ def unique_values(x, /):
     return unique(x, equal_nan=False)
 
 
-def _isin_impl(x1, x2, *, invert):
+def _isin_impl(x1: Any, x2: Any, *, invert: builtins.bool) -> Any:
     return np.isin(x1, x2, invert=invert)
 
 
-def _isin_batch(vals, bdims, *, invert):
+def _isin_batch(vals: Any, bdims: Any, *, invert: builtins.bool) -> tuple[Any, int | None]:
     x1, x2 = vals
     b1, b2 = bdims
     if b2 is None:
@@ -312,7 +317,8 @@ isin_p.def_batch(_isin_batch)
 
 
 @implements(np.isin)
-def isin(element, test_elements, assume_unique=False, invert=False, *, kind=None):
+def isin(element: ArrayLike, test_elements: ArrayLike, assume_unique: builtins.bool = False,
+         invert: builtins.bool = False, *, kind: str | None = None) -> Array:
     """``isin(x1, x2, invert=False)``: whether each element of ``x1`` is in ``x2``.
 
     >>> isin(np.array([1.0, 2.0, 3.0]), np.array([3.0, 1.0]))
@@ -322,12 +328,13 @@ def isin(element, test_elements, assume_unique=False, invert=False, *, kind=None
 
 
 # -- dtypes -----------------------------------------------------------------------------
-def _dtype_or_type(x):
+def _dtype_or_type(x: Any) -> Any:
     """The dtype of an array (traced or not), or ``x`` itself (a dtype or scalar type)."""
     return x.dtype if isinstance(x, (Tracer, np.ndarray, np.generic)) else x
 
 
-def isdtype(dtype, kind):
+def isdtype(dtype: DTypeLike, kind: DTypeLike | str | tuple[DTypeLike | str, ...]
+            ) -> builtins.bool:
     """``isdtype(dtype, kind)``: whether ``dtype`` is of ``kind`` (a dtype, a kind name such
     as ``"real floating"``, or a tuple of them).
 
@@ -337,7 +344,7 @@ def isdtype(dtype, kind):
     return np.isdtype(np.dtype(dtype), kind)
 
 
-def can_cast(from_, to, /):
+def can_cast(from_: DTypeLike | ArrayLike, to: DTypeLike, /) -> builtins.bool:
     """``can_cast(from_, to)``: whether ``from_`` (a dtype or an array) casts safely.
 
     >>> can_cast(np.zeros(2, np.float32), np.float64)
@@ -346,7 +353,7 @@ def can_cast(from_, to, /):
     return np.can_cast(np.dtype(_dtype_or_type(from_)), to)
 
 
-def finfo(type, /):  # noqa: A002 - the standard's name
+def finfo(type: DTypeLike | ArrayLike, /) -> np.finfo[Any]:  # noqa: A002 - the standard's
     """``finfo(type)``: NumPy's ``np.finfo`` of a floating dtype, or of an array's dtype
     (a traced array's too).
 
@@ -356,7 +363,7 @@ def finfo(type, /):  # noqa: A002 - the standard's name
     return np.finfo(_dtype_or_type(type))
 
 
-def iinfo(type, /):  # noqa: A002 - the standard's name
+def iinfo(type: DTypeLike | ArrayLike, /) -> np.iinfo[Any]:  # noqa: A002 - the standard's
     """``iinfo(type)``: machine limits of an integer dtype (or of an array's dtype).
 
     >>> iinfo(np.int8).max
@@ -368,27 +375,30 @@ def iinfo(type, /):  # noqa: A002 - the standard's name
 # -- creation from shapes (constants: plain arrays) ---------------------------------------
 # NumPy's signatures (positional dtype, order, like), which accept every call the standard
 # allows: tangents.numpy stays a drop-in for NumPy
-def zeros(shape, dtype=None, order="C", *, device=None, like=None):
+def zeros(shape: Shape, dtype: DTypeLike | None = None, order: Literal["C", "F"] = "C", *,
+          device: Any = None, like: Any = None) -> Array:
     """``zeros(shape, dtype=None, order="C", *, device=None)``: a constant array of zeros.
 
     >>> zeros(2, np.float32)
     array([0., 0.], dtype=float32)
     """
     _check_device(device, "zeros")
-    return np.zeros(shape, dtype, order)
+    return np.zeros(shape, dtype, order)  # type: ignore[arg-type, misc]  # NumPy checks
 
 
-def ones(shape, dtype=None, order="C", *, device=None, like=None):
+def ones(shape: Shape, dtype: DTypeLike | None = None, order: Literal["C", "F"] = "C", *,
+         device: Any = None, like: Any = None) -> Array:
     """``ones(shape, dtype=None, order="C", *, device=None)``: a constant array of ones.
 
     >>> ones(2)
     array([1., 1.])
     """
     _check_device(device, "ones")
-    return np.ones(shape, dtype, order)
+    return np.ones(shape, dtype, order)  # type: ignore[arg-type, misc]  # NumPy checks
 
 
-def empty(shape, dtype=None, order="C", *, device=None, like=None):
+def empty(shape: Shape, dtype: DTypeLike | None = None, order: Literal["C", "F"] = "C", *,
+          device: Any = None, like: Any = None) -> Array:
     """``empty(shape, dtype=None, order="C", *, device=None)``: like NumPy's, but filled
     with zeros.
 
@@ -396,10 +406,11 @@ def empty(shape, dtype=None, order="C", *, device=None, like=None):
     array([0., 0.])
     """
     _check_device(device, "empty")
-    return np.zeros(shape, dtype, order)
+    return np.zeros(shape, dtype, order)  # type: ignore[arg-type, misc]  # NumPy checks
 
 
-def full(shape, fill_value, dtype=None, order="C", *, device=None, like=None):
+def full(shape: Shape, fill_value: ArrayLike, dtype: DTypeLike | None = None,
+         order: Literal["C", "F"] = "C", *, device: Any = None, like: Any = None) -> Array:
     """``full(shape, fill_value, dtype=None, order="C", *, device=None)``; a traced
     ``fill_value`` is broadcast (differentiable).
 
@@ -410,10 +421,11 @@ def full(shape, fill_value, dtype=None, order="C", *, device=None, like=None):
     if isinstance(fill_value, Tracer):
         out = broadcast_to(fill_value, (shape,) if isinstance(shape, int) else tuple(shape))
         return out if dtype is None else _creation.cast(out, dtype)
-    return np.full(shape, fill_value, dtype, order)
+    return np.full(shape, fill_value, dtype, order)  # type: ignore[arg-type, misc]  # NumPy checks
 
 
-def eye(N, M=None, k=0, dtype=float, order="C", *, device=None, like=None):  # noqa: N803
+def eye(N: int, M: int | None = None, k: int = 0, dtype: DTypeLike | None = float,  # noqa: N803
+        order: Literal["C", "F"] = "C", *, device: Any = None, like: Any = None) -> Array:
     """``eye(N, M=None, k=0, dtype=float, order="C", *, device=None)``: ones on diagonal
     ``k`` (NumPy's names; the standard's ``n_rows``/``n_cols`` are the same positions).
 
@@ -422,7 +434,8 @@ def eye(N, M=None, k=0, dtype=float, order="C", *, device=None, like=None):  # n
            [0., 1.]])
     """
     _check_device(device, "eye")
-    return np.eye(N, M, k=k, dtype=float if dtype is None else dtype, order=order)
+    return np.eye(N, M, k=k, dtype=float if dtype is None else dtype,  # type: ignore[arg-type]
+                  order=order)  # (NumPy checks dtype and order)
 
 
 # -- inspection --------------------------------------------------------------------------
@@ -432,23 +445,23 @@ class _Info:
 
     __module__ = "tangents.numpy"
 
-    def capabilities(self):
+    def capabilities(self) -> dict[str, Any]:
         return {"boolean indexing": True, "data-dependent shapes": True,
                 "max dimensions": 64}
 
-    def default_device(self):
+    def default_device(self) -> str:
         return "cpu"
 
-    def devices(self):
+    def devices(self) -> list[str]:
         return ["cpu"]
 
-    def default_dtypes(self, *, device=None):
+    def default_dtypes(self, *, device: Any = None) -> dict[str, np.dtype[Any]]:
         _check_device(device, "default_dtypes")
         return {"real floating": np.dtype(np.float64), "complex floating":
                 np.dtype(np.complex128), "integral": np.dtype(np.int64),
                 "indexing": np.dtype(np.intp)}
 
-    def dtypes(self, *, device=None, kind=None):
+    def dtypes(self, *, device: Any = None, kind: Any = None) -> dict[str, np.dtype[Any]]:
         _check_device(device, "dtypes")
         names = ["bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32",
                  "uint64", "float32", "float64", "complex64", "complex128"]
@@ -456,7 +469,7 @@ class _Info:
                 if kind is None or np.isdtype(np.dtype(n), kind)}
 
 
-def __array_namespace_info__():
+def __array_namespace_info__() -> _Info:
     """The namespace's inspection object (capabilities, devices, default and all dtypes).
 
     >>> __array_namespace_info__().default_dtypes()["real floating"]
@@ -469,12 +482,12 @@ def __array_namespace_info__():
 class _LazySpecial:
     """``tangents.scipy.special``, imported on first use (SciPy is optional)."""
 
-    def __getattr__(self, name):
+    def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):
             raise AttributeError(name)
         return getattr(importlib.import_module("tangents.scipy.special"), name)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "<tangents.scipy.special (imported on first use)>"
 
 

@@ -9,11 +9,15 @@ __all__ = ['bincount', 'digitize', 'histogram', 'histogram2d', 'histogramdd', 'i
 
 import builtins
 import operator
+import typing
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
 from .. import numpy as tnp  # the package namespace; read only at call time
 from ..core import Primitive, Tracer, batch_by_loop, bind, builders
+from ..typing import Array, ArrayLike, NDArray
 from ._dispatch import (
     _concrete,
     _stand_in,
@@ -30,7 +34,7 @@ from ._logic import _check
 # -- counting, binning, sets --------------------------------------------------------------
 @implements(np.bincount)
 @numpy_on_plain(np.bincount)
-def bincount(x, weights=None, minlength=0):
+def bincount(x: ArrayLike, weights: ArrayLike | None = None, minlength: int = 0) -> Array:
     """``bincount(x, weights=None, minlength=0)``: counts of each integer in ``x``; with
     ``weights`` the weighted sums, linear (differentiable) in the weights.
 
@@ -62,12 +66,12 @@ digitize_p.def_batch(lambda vals, bdims, **kw: (
 
 
 @implements(np.digitize)
-def digitize(x, bins, right=False):
+def digitize(x: ArrayLike, bins: ArrayLike, right: bool = False) -> Array:
     """``digitize(x, bins, right=False)``: bin indices (plain integers)."""
     return bind(digitize_p, x, bins, right=builtins.bool(right))
 
 
-def _histogram_index_impl(*args, ndim):
+def _histogram_index_impl(*args: Any, ndim: Any) -> Any:
     # flat index of each sample's bin (edges inclusive at the last edge), -1 outside
     cols, edges = args[:ndim], args[ndim:]
     nbins = [len(e) - 1 for e in edges]
@@ -85,7 +89,7 @@ histogram_index_p = builders.nondifferentiable("histogram_index", _histogram_ind
 histogram_index_p.def_batch(batch_by_loop(histogram_index_p))
 
 
-def _edges(col, bins, rng, name):
+def _edges(col: Any, bins: Any, rng: Any, name: Any) -> Any:
     if isinstance(bins, str):
         raise NotImplementedError(f"{name}: string bin rules are not supported on traced "
                                   "values; pass the number of bins or the edges")
@@ -109,7 +113,7 @@ def _edges(col, bins, rng, name):
     return tnp.linspace(first, last, nb + 1)
 
 
-def _histogram(cols, edges, density, weights, float_counts):
+def _histogram(cols: Any, edges: Any, density: Any, weights: Any, float_counts: Any) -> Any:
     nbins = tuple(shape_of(e)[0] - 1 for e in edges)
     idx = bind(histogram_index_p, *cols, *edges, ndim=len(cols))
     onehot = tnp.equal(tnp.expand_dims(idx, -1), np.arange(int(np.prod(nbins))))
@@ -135,7 +139,10 @@ def _histogram(cols, edges, density, weights, float_counts):
 
 @implements(np.histogram)
 @numpy_on_plain(np.histogram)
-def histogram(a, bins=10, range=None, density=None, weights=None):  # noqa: A002
+def histogram(a: ArrayLike, bins: int | str | ArrayLike = 10,
+              range: tuple[float, float] | None = None,  # noqa: A002
+              density: bool | None = None, weights: ArrayLike | None = None
+              ) -> tuple[Array, Array]:
     """``histogram(a, bins=10, range=None, density=None, weights=None)``: ``(hist,
     bin_edges)``; counts carry no derivative, weighted counts are linear in ``weights``,
     densities and computed edges are differentiable.
@@ -153,7 +160,11 @@ def histogram(a, bins=10, range=None, density=None, weights=None):  # noqa: A002
 
 @implements(np.histogramdd)
 @numpy_on_plain(np.histogramdd)
-def histogramdd(sample, bins=10, range=None, density=None, weights=None):  # noqa: A002
+def histogramdd(sample: ArrayLike | Sequence[ArrayLike],
+                bins: int | ArrayLike | Sequence[int | ArrayLike] = 10,
+                range: Sequence[tuple[float, float] | None] | None = None,  # noqa: A002
+                density: bool | None = None, weights: ArrayLike | None = None
+                ) -> tuple[Array, list[Array]]:
     """``histogramdd(sample, bins=10, range=None, density=None, weights=None)``: ``(hist,
     edges)`` of ``(N, D)`` samples (or a sequence of D arrays); as `histogram`.
 
@@ -161,39 +172,45 @@ def histogramdd(sample, bins=10, range=None, density=None, weights=None):  # noq
     array([[1., 0.],
            [0., 1.]])
     """
+    cols: list[Any]
     if isinstance(sample, (list, tuple)):
         cols = [tnp.ravel(c) for c in sample]
     else:
-        sample = tnp.asarray(sample)
+        sample = tnp.asarray(typing.cast(ArrayLike, sample))  # not a list or tuple
         if ndim(sample) == 1:
             cols = [sample]
         else:
             cols = [sample[:, k] for k in builtins.range(shape_of(sample)[1])]
     d = len(cols)
-    bins = [bins] * d if np.ndim(bins) == 0 else list(bins)
-    if len(bins) != d:
+    bins_in: Any = bins
+    per_dim = [bins_in] * d if np.ndim(bins_in) == 0 else list(bins_in)
+    if len(per_dim) != d:
         raise ValueError("The dimension of bins must be equal to the dimension of the sample x.")
     rng = [None] * d if range is None else list(range)
-    edges = [_edges(c, b, r, "histogramdd") for c, b, r in zip(cols, bins, rng, strict=True)]
+    edges = [_edges(c, b, r, "histogramdd") for c, b, r in zip(cols, per_dim, rng, strict=True)]
     return _histogram(cols, edges, density, weights, True), edges
 
 
 @implements(np.histogram2d)
 @numpy_on_plain(np.histogram2d)
-def histogram2d(x, y, bins=10, range=None, density=None, weights=None):  # noqa: A002
+def histogram2d(x: ArrayLike, y: ArrayLike, bins: int | ArrayLike | Sequence[int | ArrayLike] = 10,
+                range: Sequence[tuple[float, float] | None] | None = None,  # noqa: A002
+                density: bool | None = None, weights: ArrayLike | None = None
+                ) -> tuple[Array, Array, Array]:
     """``histogram2d(x, y, bins=10, range=None, density=None, weights=None)``: ``(hist,
     xedges, yedges)``; as `histogramdd` of ``[x, y]``."""
-    if np.ndim(bins) == 1 and len(bins) != 2 or np.ndim(bins) == 2:
-        bins = [bins, bins]
-    hist, edges = histogramdd([x, y], bins, range, density, weights)
+    bins_in: Any = bins
+    if np.ndim(bins_in) == 1 and len(bins_in) != 2 or np.ndim(bins_in) == 2:
+        bins_in = [bins_in, bins_in]
+    hist, edges = histogramdd([x, y], bins_in, range, density, weights)
     return hist, edges[0], edges[1]
 
 
-def _intersect_impl(a1, a2, *, assume_unique):
+def _intersect_impl(a1: Any, a2: Any, *, assume_unique: Any) -> Any:
     return list(np.intersect1d(a1, a2, assume_unique=assume_unique, return_indices=True)[1:])
 
 
-def _ragged_batch(vals, bdims, **params):
+def _ragged_batch(vals: Any, bdims: Any, **params: Any) -> Any:
     raise ValueError("set operations inside vmap: the number of values differs between "
                      "examples, so the batched result would be ragged")
 
@@ -205,7 +222,8 @@ intersect_p.def_batch(_ragged_batch)
 
 @implements(np.intersect1d)
 @numpy_on_plain(np.intersect1d)
-def intersect1d(ar1, ar2, assume_unique=False, return_indices=False):
+def intersect1d(ar1: ArrayLike, ar2: ArrayLike, assume_unique: bool = False,
+                return_indices: bool = False) -> Array | tuple[Array, Array, Array]:
     """``intersect1d(ar1, ar2, assume_unique=False, return_indices=False)``: the sorted
     common values, gathered from their first occurrence in ``ar1``.
 
@@ -220,14 +238,14 @@ def intersect1d(ar1, ar2, assume_unique=False, return_indices=False):
 
 @implements(np.union1d)
 @numpy_on_plain(np.union1d)
-def union1d(ar1, ar2):
+def union1d(ar1: ArrayLike, ar2: ArrayLike) -> Array:
     """``union1d(ar1, ar2)``: the sorted unique values of both, from their first occurrence
     (in ``ar1`` before ``ar2``)."""
     return tnp.unique(tnp.concatenate([tnp.ravel(ar1), tnp.ravel(ar2)]))
 
 
 @implements(np.setxor1d)
-def setxor1d(ar1, ar2, assume_unique=False):
+def setxor1d(ar1: ArrayLike, ar2: ArrayLike, assume_unique: bool = False) -> Array:
     """``setxor1d(ar1, ar2, assume_unique=False)``: sorted values in exactly one input."""
     if not assume_unique:
         ar1, ar2 = tnp.unique(ar1), tnp.unique(ar2)
@@ -237,10 +255,10 @@ def setxor1d(ar1, ar2, assume_unique=False):
 
 
 # -- windows ------------------------------------------------------------------------------
-def _window(name):
+def _window(name: str) -> Callable[[int], NDArray[Any]]:
     fn_np = getattr(np, name)
 
-    def fn(M):
+    def fn(M: int) -> NDArray[Any]:
         return fn_np(_window_length(M, name))
 
     fn.__name__ = fn.__qualname__ = name
@@ -248,7 +266,7 @@ def _window(name):
     return implements(fn_np)(fn)
 
 
-def _window_length(M, name):
+def _window_length(M: Any, name: str) -> int:
     if isinstance(M, Tracer):
         raise TypeError(f"{name}: the window length M must be a concrete integer, not a "
                         "traced value")
@@ -261,7 +279,7 @@ bartlett, blackman, hamming, hanning = (_window(n) for n in
 
 @implements(np.kaiser)
 @numpy_on_plain(np.kaiser)
-def kaiser(M, beta):
+def kaiser(M: int, beta: ArrayLike) -> Array:
     """``kaiser(M, beta)``: the Kaiser window, differentiable in ``beta``.
 
     >>> kaiser(3, 0.0)
@@ -278,11 +296,11 @@ def kaiser(M, beta):
 
 
 # -- histogram_bin_edges -------------------------------------------------------------------
-def _bin_count_impl(a, *rng, bins):
+def _bin_count_impl(a: Any, *rng: Any, bins: Any) -> Any:
     return np.intp(len(np.histogram_bin_edges(a, bins, rng or None)) - 1)
 
 
-def _bin_count_batch(vals, bdims, **params):
+def _bin_count_batch(vals: Any, bdims: Any, **params: Any) -> Any:
     out, _ = batch_by_loop(bin_count_p)(vals, bdims, **params)
     if isinstance(out, Tracer) or not (out == np.ravel(out)[0]).all():
         raise ValueError("histogram_bin_edges inside vmap: the bin rule gives a different "
@@ -295,16 +313,18 @@ bin_count_p = builders.nondifferentiable("histogram_bin_count", _bin_count_impl)
 bin_count_p.def_batch(_bin_count_batch)
 
 
-def _decreasing(b):
+def _decreasing(b: Any) -> Any:
     return np.any(b[..., :-1] > b[..., 1:])
 
 
-def _not_finite_range(lo, hi):
+def _not_finite_range(lo: Any, hi: Any) -> Any:
     return not (np.all(np.isfinite(lo)) and np.all(np.isfinite(hi)))
 
 
 @implements(np.histogram_bin_edges)
-def histogram_bin_edges(a, bins=10, range=None, weights=None):  # noqa: A002
+def histogram_bin_edges(a: ArrayLike, bins: int | str | ArrayLike = 10,
+                        range: tuple[float, float] | None = None,  # noqa: A002
+                        weights: ArrayLike | None = None) -> Array:
     """``histogram_bin_edges(a, bins=10, range=None, weights=None)``: the edges
     `histogram` uses.  Computed edges are differentiable in ``a`` (through its minimum and
     maximum) or in a traced ``range``; edges given as ``bins`` pass through.  A string
@@ -329,6 +349,8 @@ def histogram_bin_edges(a, bins=10, range=None, weights=None):  # noqa: A002
         return tnp.asarray(bins)
     elif ndim(bins) > 1:
         raise ValueError("`bins` must be 1d, when an array")
+    first: Any
+    last: Any
     if rng:
         first, last = rng
         _check(lambda lo, hi: np.any(lo > hi),
@@ -345,14 +367,14 @@ def histogram_bin_edges(a, bins=10, range=None, weights=None):  # noqa: A002
         count = bind(bin_count_p, a, *rng, bins=bins)
     else:
         try:
-            count = operator.index(bins)
+            count = operator.index(bins)  # type: ignore[arg-type]  # or raises below
         except TypeError:
             raise TypeError("`bins` must be an integer, a string, or an array") from None
         if count < 1:
             raise ValueError("`bins` must be positive, when an integer")
     same = tnp.equal(first, last)
     first, last = tnp.where(same, first - 0.5, first), tnp.where(same, last + 0.5, last)
-    bin_type = np.result_type(*[dtype_of(v) if isinstance(v, Tracer) else v
+    bin_type = np.result_type(*[dtype_of(v) if isinstance(v, Tracer) else v  # type: ignore[arg-type]
                                 for v in (*rng, dtype_of(a))])
     if np.issubdtype(bin_type, np.integer):
         bin_type = np.result_type(bin_type, float)
@@ -361,7 +383,7 @@ def histogram_bin_edges(a, bins=10, range=None, weights=None):  # noqa: A002
 
 # -- setdiff1d, and in1d where NumPy still has it (deprecated there) ------------------------
 @implements(np.setdiff1d)
-def setdiff1d(ar1, ar2, assume_unique=False):
+def setdiff1d(ar1: ArrayLike, ar2: ArrayLike, assume_unique: bool = False) -> Array:
     """``setdiff1d(ar1, ar2, assume_unique=False)``: the sorted unique values of ``ar1``
     not in ``ar2`` (``ar1`` raveled, in its order, with ``assume_unique``), gathered from
     their first occurrence in ``ar1``.  Not available inside vmap (the length varies).
@@ -376,7 +398,8 @@ def setdiff1d(ar1, ar2, assume_unique=False):
 
 if hasattr(np, "in1d"):
     @implements(np.in1d)
-    def in1d(ar1, ar2, assume_unique=False, invert=False, *, kind=None):
+    def in1d(ar1: ArrayLike, ar2: ArrayLike, assume_unique: bool = False, invert: bool = False,
+             *, kind: str | None = None) -> Array:
         """``in1d(ar1, ar2)``: `isin` of the raveled ``ar1`` (deprecated by NumPy)."""
         return tnp.isin(tnp.ravel(tnp.asarray(ar1)), ar2, assume_unique, invert, kind=kind)
 

@@ -12,10 +12,13 @@ __all__ = ['concatenate', 'stack', 'hstack', 'vstack', 'dstack', 'column_stack',
            'atleast_1d', 'atleast_2d', 'atleast_3d']
 
 import operator
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, overload
 
 import numpy as np
 
 from ..core import Tracer, bind, concatenate_p, split_p
+from ..typing import Array, ArrayLike, DTypeLike
 from ._creation import asarray, cast
 from ._dispatch import implements, normalize_axis, numpy_function, numpy_on_plain, shape_of
 from ._indexing import getitem
@@ -23,7 +26,7 @@ from ._shape import expand_dims, reshape
 
 
 # -- concatenate and split (concatenate_p and split_p are the core's) ----------------------
-def _bounds(sizes):
+def _bounds(sizes: Iterable[int]) -> tuple[tuple[int, int], ...]:
     out, start = [], 0
     for n in sizes:
         out.append((start, start + n))
@@ -31,7 +34,7 @@ def _bounds(sizes):
     return tuple(out)
 
 
-def _as_arrays(arrays, op):
+def _as_arrays(arrays: Any, op: str) -> list[Any]:
     if isinstance(arrays, (np.ndarray, Tracer)):
         return [getitem(arrays, i) for i in range(shape_of(arrays)[0])]
     arrays = [asarray(a) for a in arrays]
@@ -42,7 +45,8 @@ def _as_arrays(arrays, op):
 
 @implements(np.concatenate)
 @numpy_on_plain(np.concatenate)
-def concatenate(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
+def concatenate(arrays: Sequence[ArrayLike] | Array, axis: int | None = 0, out: None = None, *,
+                dtype: DTypeLike | None = None, casting: str = "same_kind") -> Array:
     """``concatenate(arrays, axis=0, dtype=None)``; ``axis=None`` joins the flattened arrays.
 
     >>> concatenate([np.zeros(2), np.ones(1)])
@@ -68,7 +72,8 @@ def concatenate(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
 
 
 @implements(np.stack)
-def stack(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
+def stack(arrays: Sequence[ArrayLike] | Array, axis: int = 0, out: None = None, *,
+          dtype: DTypeLike | None = None, casting: str = "same_kind") -> Array:
     """``stack(arrays, axis=0)``: join equally shaped arrays along a new axis.
 
     >>> stack([np.zeros(2), np.ones(2)], axis=1)
@@ -86,7 +91,8 @@ def stack(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
 
 
 @implements(np.hstack)
-def hstack(tup, *, dtype=None, casting="same_kind"):
+def hstack(tup: Sequence[ArrayLike], *, dtype: DTypeLike | None = None,
+           casting: str = "same_kind") -> Array:
     """``hstack(tup)``: join along axis 1 (axis 0 for 1-d arrays).
 
     >>> hstack([np.zeros(2), np.ones(1)])
@@ -97,7 +103,8 @@ def hstack(tup, *, dtype=None, casting="same_kind"):
 
 
 @implements(np.vstack)
-def vstack(tup, *, dtype=None, casting="same_kind"):
+def vstack(tup: Sequence[ArrayLike], *, dtype: DTypeLike | None = None,
+           casting: str = "same_kind") -> Array:
     """``vstack(tup)``: join along axis 0, 1-d arrays as rows.
 
     >>> vstack([np.zeros(2), np.ones(2)]).shape
@@ -107,7 +114,7 @@ def vstack(tup, *, dtype=None, casting="same_kind"):
 
 
 @implements(np.dstack)
-def dstack(tup):
+def dstack(tup: Sequence[ArrayLike]) -> Array:
     """``dstack(tup)``: join along axis 2 (the depth).
 
     >>> dstack([np.zeros(2), np.ones(2)]).shape
@@ -117,7 +124,7 @@ def dstack(tup):
 
 
 @implements(np.column_stack)
-def column_stack(tup):
+def column_stack(tup: Sequence[ArrayLike]) -> Array:
     """``column_stack(tup)``: 1-d arrays as columns of a 2-d array, 2-d arrays as they are.
 
     >>> column_stack([np.zeros(2), np.ones(2)])
@@ -132,7 +139,7 @@ def column_stack(tup):
 
 
 @implements(np.append)
-def append(arr, values, axis=None):
+def append(arr: ArrayLike, values: ArrayLike, axis: int | None = None) -> Array:
     """``append(arr, values, axis=None)``: ``concatenate`` of the two (flattened if None).
 
     >>> append(np.zeros(2), [1.0])
@@ -146,7 +153,8 @@ def append(arr, values, axis=None):
 
 # -- splitting ---------------------------------------------------------------------------
 @implements(np.array_split)
-def array_split(ary, indices_or_sections, axis=0):
+def array_split(ary: ArrayLike, indices_or_sections: int | Sequence[int], axis: int = 0
+                ) -> list[Array]:
     """``array_split(ary, indices_or_sections, axis=0)``: pieces along ``axis``; an int gives
     that many pieces of sizes differing by at most one, a list the split points.
 
@@ -156,18 +164,19 @@ def array_split(ary, indices_or_sections, axis=0):
     ary = asarray(ary)
     axis = normalize_axis(axis, len(shape_of(ary)), "array_split")
     n = shape_of(ary)[axis]
+    ios: Any = indices_or_sections  # an int or split points: told apart by operator.index
     try:
-        sections = operator.index(indices_or_sections)
+        sections = operator.index(ios)
     except TypeError:
-        points = [0] + [operator.index(i) for i in indices_or_sections] + [n]
+        points = [0] + [operator.index(i) for i in ios] + [n]
     else:
         if sections <= 0:
             raise ValueError("array_split: number sections must be larger than 0")
         each, extra = divmod(n, sections)
         points = np.cumsum([0] + [each + 1] * extra + [each] * (sections - extra)).tolist()
     slices = [slice(a, b) for a, b in zip(points[:-1], points[1:])]
-    bounds = [s.indices(n)[:2] for s in slices]
-    bounds = tuple((a, max(a, b)) for a, b in bounds)
+    ends = [s.indices(n)[:2] for s in slices]
+    bounds = tuple((a, max(a, b)) for a, b in ends)
     if all(b[1] == c[0] for b, c in zip(bounds[:-1], bounds[1:])) and bounds[0][0] == 0 \
             and bounds[-1][1] == n:
         return list(bind(split_p, ary, axis=axis, bounds=bounds))
@@ -177,7 +186,8 @@ def array_split(ary, indices_or_sections, axis=0):
 
 @implements(np.split)
 @numpy_on_plain(np.split)
-def split(ary, indices_or_sections, axis=0):
+def split(ary: ArrayLike, indices_or_sections: int | Sequence[int], axis: int = 0
+          ) -> list[Array]:
     """``split(ary, indices_or_sections, axis=0)``: like `array_split`, but an int must divide
     the axis evenly.
 
@@ -185,7 +195,7 @@ def split(ary, indices_or_sections, axis=0):
     [[0.0, 1.0], [2.0, 3.0]]
     """
     try:
-        sections = operator.index(indices_or_sections)
+        sections = operator.index(indices_or_sections)  # type: ignore[arg-type]  # or points
     except TypeError:
         pass
     else:
@@ -197,7 +207,7 @@ def split(ary, indices_or_sections, axis=0):
 
 @implements(np.hsplit)
 @numpy_on_plain(np.hsplit)
-def hsplit(ary, indices_or_sections):
+def hsplit(ary: ArrayLike, indices_or_sections: int | Sequence[int]) -> list[Array]:
     """``hsplit(ary, indices_or_sections)``: `split` along axis 1 (axis 0 for 1-d)."""
     if len(shape_of(ary)) == 0:
         raise ValueError("hsplit only works on arrays of 1 or more dimensions")
@@ -205,7 +215,7 @@ def hsplit(ary, indices_or_sections):
 
 
 @implements(np.vsplit)
-def vsplit(ary, indices_or_sections):
+def vsplit(ary: ArrayLike, indices_or_sections: int | Sequence[int]) -> list[Array]:
     """``vsplit(ary, indices_or_sections)``: `split` along axis 0 (at least 2-d)."""
     if len(shape_of(ary)) < 2:
         raise ValueError("vsplit only works on arrays of 2 or more dimensions")
@@ -213,7 +223,7 @@ def vsplit(ary, indices_or_sections):
 
 
 @implements(np.dsplit)
-def dsplit(ary, indices_or_sections):
+def dsplit(ary: ArrayLike, indices_or_sections: int | Sequence[int]) -> list[Array]:
     """``dsplit(ary, indices_or_sections)``: `split` along axis 2 (at least 3-d)."""
     if len(shape_of(ary)) < 3:
         raise ValueError("dsplit only works on arrays of 3 or more dimensions")
@@ -222,7 +232,7 @@ def dsplit(ary, indices_or_sections):
 
 @implements(numpy_function("unstack"))
 @numpy_on_plain(numpy_function("unstack"))
-def unstack(x, /, *, axis=0):
+def unstack(x: ArrayLike, /, *, axis: int = 0) -> tuple[Array, ...]:
     """``unstack(x, axis=0)``: the slices along ``axis``, as a tuple.
 
     >>> [p.tolist() for p in unstack(np.arange(4.0).reshape(2, 2))]
@@ -238,11 +248,12 @@ def unstack(x, /, *, axis=0):
 
 
 # -- atleast_nd ----------------------------------------------------------------------------
-def _as_list(res):
+def _as_list(res: Any) -> list[Any]:
     return list(res) if isinstance(res, tuple) else [res]
 
 
-def _atleast(arys, new_shape):
+def _atleast(arys: Sequence[Any], new_shape: Callable[[tuple[int, ...]], tuple[int, ...]]
+             ) -> Any:
     out = []
     for a in arys:
         a = asarray(a)
@@ -251,8 +262,12 @@ def _atleast(arys, new_shape):
     return out[0] if len(out) == 1 else tuple(out)
 
 
+@overload
+def atleast_1d(ary: ArrayLike, /) -> Array: ...
+@overload
+def atleast_1d(ary1: ArrayLike, ary2: ArrayLike, /, *arys: ArrayLike) -> tuple[Array, ...]: ...
 @implements(np.atleast_1d)
-def atleast_1d(*arys):
+def atleast_1d(*arys: ArrayLike) -> Array | tuple[Array, ...]:
     """``atleast_1d(*arys)``: 0-d arrays become shape (1,); a tuple for several arguments.
 
     >>> atleast_1d(1.0)
@@ -261,8 +276,12 @@ def atleast_1d(*arys):
     return _atleast(arys, lambda s: s or (1,))
 
 
+@overload
+def atleast_2d(ary: ArrayLike, /) -> Array: ...
+@overload
+def atleast_2d(ary1: ArrayLike, ary2: ArrayLike, /, *arys: ArrayLike) -> tuple[Array, ...]: ...
 @implements(np.atleast_2d)
-def atleast_2d(*arys):
+def atleast_2d(*arys: ArrayLike) -> Array | tuple[Array, ...]:
     """``atleast_2d(*arys)``: shape (n,) becomes (1, n), 0-d becomes (1, 1).
 
     >>> atleast_2d(np.zeros(3)).shape
@@ -271,21 +290,26 @@ def atleast_2d(*arys):
     return _atleast(arys, lambda s: (1,) * (2 - len(s)) + s if len(s) < 2 else s)
 
 
+@overload
+def atleast_3d(ary: ArrayLike, /) -> Array: ...
+@overload
+def atleast_3d(ary1: ArrayLike, ary2: ArrayLike, /, *arys: ArrayLike) -> tuple[Array, ...]: ...
 @implements(np.atleast_3d)
-def atleast_3d(*arys):
+def atleast_3d(*arys: ArrayLike) -> Array | tuple[Array, ...]:
     """``atleast_3d(*arys)``: shape (n,) becomes (1, n, 1), (m, n) becomes (m, n, 1).
 
     >>> atleast_3d(np.zeros((2, 3))).shape
     (2, 3, 1)
     """
-    def new_shape(s):
+    def new_shape(s: tuple[int, ...]) -> tuple[int, ...]:
         return {0: (1, 1, 1), 1: (1,) + s + (1,), 2: s + (1,)}.get(len(s), s)
     return _atleast(arys, new_shape)
 
 
 if hasattr(np, "row_stack"):  # removed in NumPy 2.5
     @implements(np.row_stack)
-    def row_stack(tup, *, dtype=None, casting="same_kind"):
+    def row_stack(tup: Sequence[ArrayLike], *, dtype: DTypeLike | None = None,
+                  casting: str = "same_kind") -> Array:
         """``row_stack(tup)``: NumPy's deprecated alias of `vstack`."""
         return vstack(tup, dtype=dtype, casting=casting)
 

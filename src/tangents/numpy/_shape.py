@@ -7,6 +7,9 @@ __all__ = ['reshape', 'ravel', 'transpose', 'moveaxis', 'swapaxes', 'broadcast_t
 
 import math
 import operator
+import typing
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -21,12 +24,14 @@ from ..core import (
     reshaped_layout,
     transpose_p,
 )
+from ..typing import Array, ArrayLike, Axis, Order, Shape
 from ._dispatch import implements, ndim, normalize_axes, normalize_axis, shape_of
 
 
 # -- reshape (reshape_p is the core's) ---------------------------------------------------
 @implements(np.reshape)
-def reshape(a, shape=None, order="C", *, newshape=None, copy=None):
+def reshape(a: ArrayLike, shape: Shape | None = None, order: Order = "C", *,
+            newshape: Shape | None = None, copy: bool | None = None) -> Array:
     """``reshape(a, shape, order="C")``.
 
     >>> reshape(np.arange(6.0), (2, -1)).shape
@@ -37,8 +42,9 @@ def reshape(a, shape=None, order="C", *, newshape=None, copy=None):
     if order not in ("C", "A"):
         raise NotImplementedError("reshape: only order='C' is supported on traced values")
     src = shape_of(a)
-    new = (operator.index(shape),) if isinstance(shape, (int, np.integer)) else tuple(
-        map(operator.index, shape))
+    shp: Any = shape  # None only when newshape was None too: NumPy's error below
+    new = (operator.index(shp),) if isinstance(shp, (int, np.integer)) else tuple(
+        map(operator.index, shp))
     size = math.prod(src)
     if -1 in new:
         known = math.prod([d for d in new if d != -1])
@@ -49,7 +55,7 @@ def reshape(a, shape=None, order="C", *, newshape=None, copy=None):
         raise ValueError(f"reshape: cannot reshape an array of shape {src} (size {size}) into "
                          f"shape {new}")
     if new == src:
-        return a
+        return typing.cast(Array, a)  # a unchanged
     out = bind(reshape_p, a, shape=new)
     # a view unless ``a`` is a view NumPy cannot reshape without a copy (traced arrays of
     # their own are C-contiguous)
@@ -62,34 +68,36 @@ def reshape(a, shape=None, order="C", *, newshape=None, copy=None):
 
 
 @implements(np.ravel)
-def ravel(a, order="C"):
+def ravel(a: ArrayLike, order: Order = "C") -> Array:
     """``ravel(a)``: the elements as a 1-d array."""
     return reshape(a, (-1,), order)
 
 
 # -- transpose (transpose_p is the core's) -----------------------------------------------
 @implements(np.transpose)
-def transpose(a, axes=None):
+def transpose(a: ArrayLike, axes: Sequence[int] | None = None) -> Array:
     """``transpose(a, axes=None)``: permute the axes (reverse them by default)."""
     nd = len(shape_of(a))
+    perm: tuple[int, ...]
     if axes is None:
-        axes = tuple(range(nd - 1, -1, -1))
+        perm = tuple(range(nd - 1, -1, -1))
     else:
-        axes = tuple(normalize_axis(ax, nd, "transpose") for ax in axes)
-        if sorted(axes) != list(range(nd)):
-            raise ValueError(f"transpose: axes {axes} are not a permutation of {nd} axes")
-    if axes == tuple(range(nd)):
-        return a
-    out = bind(transpose_p, a, axes=axes)
+        perm = tuple(normalize_axis(ax, nd, "transpose") for ax in axes)
+        if sorted(perm) != list(range(nd)):
+            raise ValueError(f"transpose: axes {perm} are not a permutation of {nd} axes")
+    if perm == tuple(range(nd)):
+        return typing.cast(Array, a)  # a unchanged
+    out = bind(transpose_p, a, axes=perm)
     if isinstance(out, Tracer) and isinstance(a, Tracer):  # always a view in NumPy
-        record_view(out, a, lambda b: bind(transpose_p, b, axes=axes),
-                    lambda b, v: bind(transpose_p, v, axes=tuple(np.argsort(axes))),
-                    lambda lay: lay.transpose(axes))
+        record_view(out, a, lambda b: bind(transpose_p, b, axes=perm),
+                    lambda b, v: bind(transpose_p, v, axes=tuple(np.argsort(perm))),
+                    lambda lay: lay.transpose(perm))
     return out
 
 
 @implements(np.moveaxis)
-def moveaxis(a, source, destination):
+def moveaxis(a: ArrayLike, source: int | Sequence[int], destination: int | Sequence[int]
+             ) -> Array:
     """``moveaxis(a, source, destination)``."""
     nd = len(shape_of(a))
     src = normalize_axes(source, nd, "moveaxis") if not isinstance(source, int) else (
@@ -98,7 +106,7 @@ def moveaxis(a, source, destination):
         normalize_axis(destination, nd, "moveaxis"),)
     if isinstance(source, (tuple, list)):
         src = tuple(normalize_axis(s, nd, "moveaxis") for s in source)
-        dst = tuple(normalize_axis(d, nd, "moveaxis") for d in destination)
+        dst = tuple(normalize_axis(d, nd, "moveaxis") for d in destination)  # type: ignore[union-attr]
     if len(src) != len(dst):
         raise ValueError("moveaxis: source and destination need the same number of axes")
     order = [n for n in range(nd) if n not in src]
@@ -108,7 +116,7 @@ def moveaxis(a, source, destination):
 
 
 @implements(np.swapaxes)
-def swapaxes(a, axis1, axis2):
+def swapaxes(a: ArrayLike, axis1: int, axis2: int) -> Array:
     """``swapaxes(a, axis1, axis2)``."""
     nd = len(shape_of(a))
     i, j = normalize_axis(axis1, nd, "swapaxes"), normalize_axis(axis2, nd, "swapaxes")
@@ -119,12 +127,12 @@ def swapaxes(a, axis1, axis2):
 
 # -- broadcast_to (broadcast_to_p is the core's) -----------------------------------------
 @implements(np.broadcast_to)
-def broadcast_to(array, shape, subok=False):
+def broadcast_to(array: ArrayLike, shape: Shape, subok: bool = False) -> Array:
     """``broadcast_to(array, shape)``: a read-only broadcast view for plain arrays."""
     shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
     src = shape_of(array)
     if src == shape:
-        return array
+        return typing.cast(Array, array)  # array unchanged
     if len(src) > len(shape) or any(
             s != 1 and s != d for s, d in zip(src[::-1], shape[::-1])) or min(shape, default=0) < 0:
         np.broadcast_shapes(src, shape)  # raises NumPy's error
@@ -133,7 +141,7 @@ def broadcast_to(array, shape, subok=False):
 
 
 @implements(np.expand_dims)
-def expand_dims(a, axis=0):
+def expand_dims(a: ArrayLike, axis: int | Sequence[int] = 0) -> Array:
     """``expand_dims(a, axis=0)``: insert axes of length one (``axis`` int or tuple; the
     default is the Array API's).
 
@@ -141,16 +149,16 @@ def expand_dims(a, axis=0):
     (1, 3)
     """
     src = shape_of(a)
-    axes = axis if isinstance(axis, (tuple, list)) else (axis,)
-    nd = len(src) + len(axes)
-    axes = normalize_axes(tuple(axes), nd, "expand_dims")
+    given = axis if isinstance(axis, (tuple, list)) else (axis,)
+    nd = len(src) + len(given)
+    axes = normalize_axes(tuple(given), nd, "expand_dims")
     it = iter(src)
     new = tuple(1 if i in axes else next(it) for i in range(nd))
     return reshape(a, new)
 
 
 @implements(np.squeeze)
-def squeeze(a, axis=None):
+def squeeze(a: ArrayLike, axis: Axis = None) -> Array:
     """``squeeze(a, axis=None)``: remove axes of length one."""
     src = shape_of(a)
     if axis is None:
@@ -165,7 +173,7 @@ def squeeze(a, axis=None):
 
 
 @implements(np.rollaxis)
-def rollaxis(a, axis, start=0):
+def rollaxis(a: ArrayLike, axis: int, start: int = 0) -> Array:
     """``rollaxis(a, axis, start=0)``: move ``axis`` to before position ``start``."""
     n = ndim(a)
     axis = normalize_axis(axis, n, "rollaxis")
@@ -177,7 +185,7 @@ def rollaxis(a, axis, start=0):
     if axis < start:
         start -= 1
     if axis == start:
-        return a
+        return typing.cast(Array, a)  # a unchanged
     axes = [k for k in range(n) if k != axis]
     axes.insert(start, axis)
     return transpose(a, axes)

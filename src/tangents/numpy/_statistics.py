@@ -57,7 +57,8 @@ def average(a: ArrayLike, axis: Axis = None, weights: ArrayLike | None = None,
     axes = None if axis is None else normalize_axes(axis, nd, "average")
     if weights is None:
         avg = tnp.mean(a, axis=axes, keepdims=keepdims)
-        scl = np.asarray(max(np.prod(shape_of(a)), 0) / max(np.prod(shape_of(avg)), 1),
+        scl = np.asarray(max(np.prod(shape_of(a)), 0)  # type: ignore[operator]
+                         / max(np.prod(shape_of(avg)), 1),
                          dtype_of(avg))
     else:
         w = tnp.asarray(weights)
@@ -130,6 +131,7 @@ def cov(m: ArrayLike, y: ArrayLike | None = None, rowvar: bool = True, bias: boo
         raise RuntimeError("incompatible numbers of samples and weights")
     avg, w_sum = average(x, axis=1, weights=w, returned=True)
     w_sum = w_sum[0]
+    fact: Any
     if w is None:
         fact = n - ddof
     elif ddof == 0:
