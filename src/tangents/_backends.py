@@ -244,6 +244,21 @@ backend.lazy_basis = _dask_basis
 backend.conversion_checks[:] = [_np_vectorize_check, _converter_check, _numpy_ma_check,
                                 _scipy_check]
 
+
+# -- arrays of other Array API libraries (array-api-strict, ...): computed on as NumPy by
+# the transforms (core/lifting.keep_array_type) and given back in their own namespace
+def _foreign_namespace(x):
+    """The Array API namespace of ``x`` when it is an array of a library other than NumPy,
+    Dask (kept lazy, above) and tangents itself; None otherwise."""
+    if isinstance(x, (np.ndarray, np.generic, Tracer)) or _keep_input(x):
+        return None
+    if getattr(type(x), "__array_namespace__", None) is None:
+        return None
+    return x.__array_namespace__()
+
+
+backend.foreign_namespace = _foreign_namespace
+
 # SciPy functions that convert their inputs route traced calls to tangents' versions
 # (tangents.scipy._registry; SciPy is imported by the user, never here)
 from .scipy import _registry as _scipy_routes  # noqa: E402

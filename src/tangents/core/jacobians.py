@@ -14,7 +14,7 @@ from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 from . import ops
 from . import tree as tree_util
-from .lifting import Argnums, Lift, as_input, split_args
+from .lifting import Argnums, Lift, as_input, keep_array_type, split_args
 from .masked import retry_masked
 from .primitive import bind
 from .prims import concatenate_p, move_bdim, ones_like, reshape_p
@@ -86,7 +86,7 @@ def _jacobian_fn(fun: Callable[P, Any], argnums: Argnums, has_aux: bool, op: str
         jac = tree_util.unflatten(out_tree, per_out)
         return (jac, aux) if has_aux else jac
 
-    return jac_fn
+    return keep_array_type(op)(jac_fn)
 
 
 def jacrev(fun: Callable[P, Any], argnums: Argnums = 0, has_aux: bool = False, *,
@@ -187,6 +187,7 @@ def hessian(fun: Callable[P, Any], argnums: Argnums = 0) -> Callable[P, Any]:
     return _jacfwd(jacrev(fun, argnums), argnums, False, None, "hessian", fun)
 
 
+@keep_array_type("hvp")
 def hvp(fun: Callable[..., Any], primals: Sequence[ArrayLike],
         tangents: Sequence[ArrayLike]) -> Any:
     """``hvp(fun, primals, tangents)``: Hessian-vector product by forward-over-reverse,
@@ -253,7 +254,7 @@ def elementwise_grad(fun: Callable[P, Any], argnums: int = 0,
             verified.add(signature)
         return d
 
-    return retry_masked(egrad)
+    return keep_array_type("elementwise_grad")(retry_masked(egrad))
 
 
 def _check_on_probe(f: Callable[..., Any], shape: tuple[int, ...], dt: DTypeLike,

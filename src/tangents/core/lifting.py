@@ -1,6 +1,8 @@
 """What every transform does around its interpreter: fix the arguments it does not
 differentiate (`split_args`), flatten and check the ones it does (`Lift`), call the function
-on their tracers and close the trace (`Lift.run`), split off ``has_aux`` (`split_aux`).
+on their tracers and close the trace (`Lift.run`), split off ``has_aux`` (`split_aux`); and
+around the function a transform returns, another Array API library's arrays read as NumPy
+and its results given back in their type (`keep_array_type`).
 
 A transform is then its own part only: which trace it opens, how it boxes the leaves and what
 it reads from the outputs (see transforms.py)."""
@@ -9,7 +11,7 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -18,7 +20,7 @@ from .trace import Trace
 from .tracer import Tracer, TracerConversionError, backend, check_subclass
 
 __all__ = ["Argnums", "Lift", "split_args", "split_aux", "normalize_argnums", "as_input",
-           "fun_name", "unwrap_out"]
+           "fun_name", "unwrap_out", "keep_array_type"]
 
 # argnums: one argument's position or several (a tuple or list of them)
 Argnums = int | Sequence[int]
@@ -214,6 +216,133 @@ class Lift:
                             "generator function); differentiate a function that returns "
                             "arrays, e.g. collect the values with np.stack(list(...)) inside it")
         return split_aux(out, self.op, trace) if has_aux else (out, None)
+
+
+# -- arrays of other Array API libraries -------------------------------------------------
+F = TypeVar("F", bound=Callable[..., Any])
+# argument types that hold no other library's array: a call with only these (and tracers,
+# functions) is passed straight on, the common case
+_PLAIN_ARGS = frozenset((np.ndarray, float, int, complex, bool, str, type(None)))
+
+
+def keep_array_type(op: str) -> Callable[[F], F]:
+    """Decorator of the function a transform ``op`` returns: arrays of another Array API
+    library among its arguments (any pytree leaf that `backend.foreign_namespace` knows)
+    are computed on as NumPy arrays, and every array of the result (values, derivatives,
+    aux, and the results of returned functions such as ``vjp_fn``) is given back in that
+    namespace, on the first such input's device (dtype and shape kept, 0-d stays 0-d).
+
+    One call takes one array library, as in the Array API: its arrays mixed with NumPy (or
+    Dask) arrays, or with another library's, raise ``TypeError`` naming both. Python and
+    NumPy scalars mix freely; a returned function also takes NumPy arrays.
+
+    >>> keep_array_type("grad")(np.negative)(np.ones(2))  # NumPy in: passed straight on
+    array([-1., -1.])
+    """
+    def decorate(call: F) -> F:
+        @functools.wraps(call)
+        def keeping(*args: Any, **kwargs: Any) -> Any:
+            for a in args:
+                if type(a) not in _PLAIN_ARGS and _may_hold_foreign(a):
+                    return _foreign_call(call, args, kwargs, op, None)
+            for a in kwargs.values():
+                if _may_hold_foreign(a):
+                    return _foreign_call(call, args, kwargs, op, None)
+            return call(*args, **kwargs)
+        return keeping  # type: ignore[return-value]
+    return decorate
+
+
+def _may_hold_foreign(a: Any) -> bool:
+    """Whether argument ``a`` may hold another library's array: False for plain values,
+    tracers, functions and dicts, lists and tuples of them (a quick look for the common
+    call, before `_foreign_call` flattens the arguments)."""
+    t = type(a)
+    if t in _PLAIN_ARGS:
+        return False
+    if t is dict:
+        a = a.values()
+    elif t is not list and t is not tuple:
+        return not isinstance(a, Tracer) and not callable(a)
+    for v in a:
+        if type(v) not in _PLAIN_ARGS and _may_hold_foreign(v):
+            return True
+    return False
+
+
+def _foreign_call(call: Callable[..., Any], args: Sequence[Any], kwargs: dict[str, Any],
+                  op: str, fixed: tuple[Any, Any] | None) -> Any:
+    """`keep_array_type`'s search: ``call`` on its arguments with other libraries' arrays
+    read as NumPy, the result given back.  ``fixed`` is the (namespace, device) of the call
+    that returned ``call`` (a ``vjp_fn``), whose results go back there whatever it takes."""
+    target, plain = fixed, None
+    trees = list(args) + list(kwargs.values())
+    for n, tree in enumerate(trees):
+        leaves, treedef = tree_util.flatten(tree)
+        found = False
+        for j, x in enumerate(leaves):
+            if type(x) is np.ndarray or backend.keep_input(x):
+                plain = plain or type(x).__module__.split(".")[0]
+                continue
+            ns = backend.foreign_namespace(x)
+            if ns is None:
+                continue
+            if target is None:
+                target = (ns, getattr(x, "device", None))
+            elif ns is not target[0]:
+                raise _mixed_error(op, _ns_name(target[0]), _ns_name(ns))
+            leaves[j], found = _to_numpy(x, op, ns), True
+        if found:  # an argument without foreign arrays is passed as it is (same object)
+            trees[n] = tree_util.unflatten(treedef, leaves)
+    if target is None:
+        return call(*args, **kwargs)
+    if plain is not None and fixed is None:
+        raise _mixed_error(op, _ns_name(target[0]), plain)
+    out = call(*trees[:len(args)], **dict(zip(kwargs, trees[len(args):])))
+    return tree_util.map(functools.partial(_give_back, target=target, op=op), out)
+
+
+def _give_back(y: Any, target: tuple[Any, Any], op: str) -> Any:
+    """An output leaf in the inputs' namespace ``target`` (namespace, device); a returned
+    function (vjp_fn, linearize's jvp_fn) gives its results back there too."""
+    if isinstance(y, (np.ndarray, np.generic)):
+        ns, device = target
+        return ns.asarray(y) if device is None else ns.asarray(y, device=device)
+    if callable(y) and not isinstance(y, type):
+        @functools.wraps(y)
+        def keeping(*args: Any, **kwargs: Any) -> Any:
+            return _foreign_call(y, args, kwargs, op, target)
+        return keeping
+    return y  # a tracer of an outer transform, a Python number, other aux data
+
+
+def _to_numpy(x: Any, op: str, ns: Any) -> Any:
+    """``x``, an array of namespace ``ns``, as a NumPy array (without a copy where DLPack
+    can share its memory)."""
+    try:
+        return np.from_dlpack(x)
+    except (TypeError, ValueError, RuntimeError, BufferError, AttributeError):
+        pass
+    try:
+        return np.asarray(x)
+    except (TypeError, ValueError, RuntimeError) as err:
+        raise TypeError(
+            f"{op}: an input array of {_ns_name(ns)} (shape {tuple(x.shape)}, dtype {x.dtype}, "
+            f"device {getattr(x, 'device', '?')}) cannot be read as a NumPy array ({err}); "
+            "tangents computes with NumPy in host memory: copy it there first (e.g. "
+            "x.to_device('cpu') where the library names its host device so)") from err
+
+
+def _ns_name(ns: Any) -> str:
+    return getattr(ns, "__name__", None) or type(ns).__name__
+
+
+def _mixed_error(op: str, ours: str, other: str) -> TypeError:
+    return TypeError(
+        f"{op}: the arguments mix arrays of {ours} and {other}; as in the Array API, one "
+        f"call takes one array library (the results come back in its namespace). Convert "
+        f"them to one, e.g. {ours}.asarray(y) for each {other} array y (Python and NumPy "
+        "scalars may stay)")
 
 
 def _unhide_conversion(err: ValueError) -> None:

@@ -46,7 +46,10 @@ class _Backend:
       ``axes`` (one per leaf), or None when no mapped leaf is such an array;
     * ``lazy_basis(x, shape, start, stop)``: rows ``start:stop`` of the identity over
       ``shape`` (the shape of a leaf whose plain value is ``x``), built lazily by ``x``'s
-      library, or None when ``x`` is not one of its arrays.
+      library, or None when ``x`` is not one of its arrays;
+    * ``foreign_namespace(x)``: the Array API namespace of ``x`` when it is an array of
+      another library that transforms compute on as NumPy and give back in its own type
+      (array-api-strict, ...), else None.
     """
 
     def __init__(self):
@@ -57,6 +60,7 @@ class _Backend:
         self.lazy_add_at = lambda ct, index, shape: None
         self.lazy_vmap = lambda batched, args, axes, out_axes: None
         self.lazy_basis = lambda x, shape, start, stop: None
+        self.foreign_namespace = lambda x: None
 
 
 backend = _Backend()

@@ -13,7 +13,7 @@ from . import ops
 from . import tree as tree_util
 from .batching import BatchTrace, BatchTracer, move_bdim
 from .forward import JVPTrace, JVPTracer, forward_through_tape, tangent_of
-from .lifting import Argnums, Lift, as_input, split_args, unwrap_out
+from .lifting import Argnums, Lift, as_input, keep_array_type, split_args, unwrap_out
 from .masked import retry_masked
 from .primitive import bind, new_level
 from .prims import broadcast_to_p, reshape_p
@@ -87,6 +87,7 @@ def vjp(fun: Callable[..., Any], *primals: Any,
 @overload
 def vjp(fun: Callable[..., Any], *primals: Any,
         has_aux: Literal[True]) -> tuple[Any, Callable[[Any], tuple[Any, ...]], Any]: ...
+@keep_array_type("vjp")
 def vjp(fun: Callable[..., Any], *primals: Any, has_aux: bool = False) -> tuple[Any, ...]:
     """``vjp(fun, *primals, has_aux=False) -> (out, vjp_fn[, aux])``.
 
@@ -141,7 +142,7 @@ def value_and_grad(fun: Callable[P, Any], argnums: Argnums = 0, has_aux: bool = 
         g = g[0] if single else g
         return ((ans, aux), g) if has_aux else (ans, g)
 
-    return retry_masked(value_and_grad_fn, lambda res: res[1])
+    return keep_array_type("grad")(retry_masked(value_and_grad_fn, lambda res: res[1]))
 
 
 def grad(fun: Callable[P, Any], argnums: Argnums = 0, has_aux: bool = False,
@@ -176,6 +177,7 @@ def jvp(fun: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]
 @overload
 def jvp(fun: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any],
         has_aux: Literal[True]) -> tuple[Any, Any, Any]: ...
+@keep_array_type("jvp")
 def jvp(fun: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any],
         has_aux: bool = False) -> tuple[Any, ...]:
     """``jvp(fun, primals, tangents, has_aux=False) -> (out, tangent_out)``.
@@ -224,6 +226,7 @@ def _jvp(fun: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any
 _jvp_masked_on_nan = retry_masked(_jvp, lambda res: res[1])
 
 
+@keep_array_type("linearize")
 def linearize(fun: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[..., Any]]:
     """``linearize(fun, *primals) -> (out, jvp_fn)``: ``jvp_fn(*tangents)`` evaluates the
     linearized function by pushing tangents through the recorded tape (no re-run of ``fun``).
@@ -279,7 +282,7 @@ def vmap(fun: Callable[P, Any], in_axes: Any = 0, out_axes: Any = 0, *,
     >>> vmap(lambda x: x @ x)(np.ones((3, 2)))
     array([2., 2., 2.])
     """
-    return _vmap(fun, in_axes, out_axes, axis_size, True)
+    return keep_array_type("vmap")(_vmap(fun, in_axes, out_axes, axis_size, True))
 
 
 def _vmap(fun: Callable[P, Any], in_axes: Any, out_axes: Any, axis_size: int | None,
