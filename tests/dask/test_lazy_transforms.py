@@ -51,6 +51,10 @@ VMAPS = {
                                                    in_axes=(0, None))(np.arange(3.0), X)),
     "inside-grad": (lambda X, Y: tg.grad(lambda w: np.sum(tg.vmap(
         _loss, in_axes=(None, 0, 0))(w, X, Y)))(W)),
+    # columns of a Dask array chunked along them, out to axis 1
+    "mapped-axis-1": (lambda X, Y: tg.vmap(tg.grad(lambda c: np.sum(np.sin(c) * c)),
+                                           in_axes=1, out_axes=1)(
+        X.T.rechunk((D, 50)) if isinstance(X, da.Array) else X.T)),
 }
 
 
