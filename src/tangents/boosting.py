@@ -3,19 +3,23 @@ Hessian (diagonal) that XGBoost, LightGBM and their scikit-learn wrappers ask a 
 objective for, computed by tangents' transforms.
 
 Neither library is imported here: the objective only calls ``get_label``/``get_weight`` on
-the data object it is handed, so NumPy stays the only dependency.
+the data object it is handed, so NumPy stays the only dependency.  The derivative pass over
+a block of rows is staged once per block shape by `tangents.jit` and reused in every round:
+one fused numba kernel when numba is installed, else one NumPy call per step of the program.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from .core import elementwise_grad, grad, jvp, vmap
+from .jit import jit
 
 __all__ = ["objective", "Objective"]
 
-# Rows per block. The derivative passes run one NumPy operation per step of the loss, and
-# blocks that fit in the L2 cache make those operations several times faster on large data
-# than full-length arrays (bench/bench_boosting.py measures both).
+# Rows per block: the blocks' arrays stay in the L2 cache, which makes the NumPy executor's
+# calls (and eager's) several times faster on large data than full-length arrays, costs the
+# fused kernels nothing measurable, and bounds the constants each jitted program holds (the
+# tangent seeds: rows * K * K numbers). bench/bench_boosting.py measures both.
 _SCALAR_ROWS = 65536
 _VECTOR_ELEMENTS = 262144  # rows * K * K: the tangents of the K directions, batched
 _PROBE_ROWS = 64          # rows of the one-off check that a scalar loss is elementwise
@@ -36,7 +40,8 @@ def objective(loss):
 
     A scalar loss is applied to all ``n`` samples at once (so write it with array operations:
     ``np.where`` rather than ``if``); that it is elementwise is checked once per shape on a
-    few rows. A K-vector loss is vmapped over the samples.
+    few rows. A K-vector loss is vmapped over the samples. The derivative pass is compiled
+    by `tangents.jit` once per block shape and reused by later calls (boosting rounds).
 
     >>> import numpy as np
     >>> obj = objective(lambda pred, label: (pred - label) ** 2 / 2)
@@ -55,6 +60,17 @@ class Objective:
                             f"{type(loss).__name__}")
         self.loss = loss
         self._elementwise = set()  # (shape, dtypes) at which the scalar loss passed the probe
+        # the block passes, staged once per (shape, dtype) of the block's inputs
+        self._scalar_pass = jit(self._scalar_block)
+        self._vector_pass = jit(self._vector_block)
+
+    def __getstate__(self):
+        # compiled programs (numba dispatchers, a lock) neither pickle nor deep-copy; a copy
+        # (scikit-learn's clone, a pickled model) compiles its own on first use
+        return {"loss": self.loss}
+
+    def __setstate__(self, state):
+        self.__init__(state["loss"])
 
     def __repr__(self):
         return f"objective({getattr(self.loss, '__name__', self.loss)!r})"
@@ -83,12 +99,12 @@ class Objective:
         pred, label, weight = self._inputs(pred, label, weight)
         if pred.ndim == 1:
             self._check_elementwise(pred, label)
-            g, h = _blocked(self._scalar_block, pred, label, _SCALAR_ROWS)
+            g, h = _blocked(self._scalar_pass, pred, label, _SCALAR_ROWS)
             w = weight
         else:
             k = pred.shape[1]
             rows = max(1, _VECTOR_ELEMENTS // (k * k))
-            g, h = _blocked(self._vector_block, pred, label, rows)
+            g, h = _blocked(self._vector_pass, pred, label, rows)
             w = None if weight is None else weight[:, None]
         if w is not None:
             g *= w
