@@ -22,7 +22,8 @@ TYPED = [
     "tangents.numpy._scalar_math", "tangents.numpy._vectorize", "tangents.numpy._logic",
     "tangents.numpy._padding", "tangents.numpy._polynomials", "tangents.numpy._selection",
     "tangents.numpy._rearranging", "tangents.numpy._joining", "tangents.numpy._counting",
-    "tangents.numpy._array_api", "tangents.numpy._shape",
+    "tangents.numpy._array_api", "tangents.numpy._shape", "tangents.numpy._updates",
+    "tangents.numpy._quantiles",
 ]
 
 # public functions of the modules above that other work owns and has not annotated yet

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 __all__ = ['median', 'percentile', 'quantile', 'nanmedian', 'nanpercentile', 'nanquantile']
 
+from typing import Any
+
 import numpy as np
 
 from ..core import Tracer
+from ..typing import Array, ArrayLike, Axis, NDArray
 from ._creation import asarray, cast
 from ._dispatch import (
     dtype_of,
@@ -60,7 +63,7 @@ _METHODS = ("inverted_cdf", "averaged_inverted_cdf", "closest_observation", *_CO
             "lower", "higher", "midpoint", "nearest")
 
 
-def _gather_last(s, idx):
+def _gather_last(s: Any, idx: Any) -> Any:
     """``out[..., r] = s[r, idx[..., r]]`` for ``s`` of shape ``rest + (n,)`` and ``idx`` of
     shape ``qshape + rest``."""
     rest = shape_of(s)[:-1]
@@ -69,18 +72,18 @@ def _gather_last(s, idx):
     return getitem(s, key + (idx,))
 
 
-def _lerp(a, b, t, rdt):
+def _lerp(a: Any, b: Any, t: Any, rdt: Any) -> Any:
     # NumPy's _lerp: a + (b - a) t, computed from b's side where t >= 0.5 (t and 1 - t
     # rounded to the result's dtype after they are formed, as a Python float q is)
     d = b - a
     return _where(t >= 0.5, b - d * cast(1 - t, rdt), a + d * cast(t, rdt))
 
 
-def _index(i, top):
+def _index(i: Any, top: Any) -> Any:
     return cast(clip(i, 0, maximum(top, 0)), np.intp)
 
 
-def _quantile_sorted(s, q, count, method, rdt):
+def _quantile_sorted(s: Any, q: Any, count: Any, method: Any, rdt: Any) -> Any:
     """Quantiles ``q`` of each slice of ``s`` (sorted along its last axis, NaNs last) whose
     first ``count`` entries are valid; the result has shape ``q.shape + s.shape[:-1]``."""
     rest = shape_of(s)[:-1]
@@ -122,7 +125,7 @@ def _quantile_sorted(s, q, count, method, rdt):
     return _lerp(lo, hi, gamma, rdt)
 
 
-def _slices(a, axes):
+def _slices(a: Any, axes: Any) -> Any:
     """``a`` with the axes ``axes`` merged into one trailing axis."""
     nd = len(shape_of(a))
     kept = [d for d in range(nd) if d not in axes]
@@ -131,12 +134,12 @@ def _slices(a, axes):
     return reshape(x, tuple(shape_of(a)[d] for d in kept) + (n,))
 
 
-def _concrete_true(x):
+def _concrete_true(x: Any) -> Any:
     """Whether ``x`` is known to be true now (False under vmap, where it is per example)."""
     return not isinstance(x, Tracer) and bool(x)
 
 
-def _weights(weights, a, axis, name):
+def _weights(weights: Any, a: Any, axis: Any, name: Any) -> Any:
     """NumPy's checks of ``weights``, and ``weights`` broadcast to ``a``'s shape."""
     w = asarray(weights)
     if shape_of(w) != shape_of(a):
@@ -154,7 +157,7 @@ def _weights(weights, a, axis, name):
     return broadcast_to(w, shape_of(a))
 
 
-def _weighted(x, s, w, q, count, ignore_nan):
+def _weighted(x: Any, s: Any, w: Any, q: Any, count: Any, ignore_nan: Any) -> Any:
     """``method="inverted_cdf"`` with weights: the first sorted value whose cumulative weight
     reaches ``q`` of the total (NumPy's searchsorted on the normalized cdf)."""
     ws = take_along_axis(w, argsort(x, axis=-1, kind="stable"), -1)
@@ -178,7 +181,8 @@ def _weighted(x, s, w, q, count, ignore_nan):
     return _where(logical_or(bad, invalid), np.nan, _gather_last(s, idx))
 
 
-def _quantile(a, q, axis, method, keepdims, ignore_nan, name, weights=None, percent=False):
+def _quantile(a: Any, q: Any, axis: Any, method: Any, keepdims: Any, ignore_nan: Any, name: Any,
+              weights: Any = None, percent: bool = False) -> Any:
     a = asarray(a)
     if dtype_of(a).kind == "c":
         raise TypeError("a must be an array of real numbers")
@@ -231,7 +235,7 @@ def _quantile(a, q, axis, method, keepdims, ignore_nan, name, weights=None, perc
     return _scalar(out)
 
 
-def _median(a, axis, keepdims, ignore_nan, name):
+def _median(a: Any, axis: Any, keepdims: Any, ignore_nan: Any, name: Any) -> Any:
     """The mean of the middle order statistic(s), ``(lo + hi) / 2`` as NumPy computes it
     (``lo`` and ``hi`` are one entry for an odd count)."""
     a = asarray(a)
@@ -246,7 +250,7 @@ def _median(a, axis, keepdims, ignore_nan, name):
     nan_aware = adt.kind in "fc"
     count = _sum(logical_not(isnan(x)), axis=-1) if ignore_nan and nan_aware else n
 
-    def pick(k):  # the k-th order statistic of each slice (k per slice for NaN counts)
+    def pick(k: Any) -> Any:  # the k-th order statistic of each slice (k per slice for NaN counts)
         if isinstance(k, int):
             return getitem(s, (Ellipsis, k))
         return _gather_last(s, cast(maximum(k, 0), np.intp))
@@ -262,14 +266,15 @@ def _median(a, axis, keepdims, ignore_nan, name):
     return _scalar(out)
 
 
-def _method(method, interpolation):
+def _method(method: Any, interpolation: Any) -> Any:
     return method if interpolation is None else interpolation
 
 
 @implements(np.quantile)
 @numpy_on_plain(np.quantile)
-def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
-             keepdims=False, *, weights=None, interpolation=None):
+def quantile(a: ArrayLike, q: ArrayLike, axis: Axis = None, out: NDArray[Any] | None = None,
+             overwrite_input: bool = False, method: str = "linear", keepdims: bool = False, *,
+             weights: ArrayLike | None = None, interpolation: str | None = None) -> Array:
     """``quantile(a, q, axis=None, method="linear", keepdims=False, weights=None)``:
     NumPy's quantile with all its methods (inverted_cdf, averaged_inverted_cdf,
     closest_observation, interpolated_inverted_cdf, hazen, weibull, linear, median_unbiased,
@@ -293,8 +298,9 @@ def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
 
 @implements(np.percentile)
 @numpy_on_plain(np.percentile)
-def percentile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
-               keepdims=False, *, weights=None, interpolation=None):
+def percentile(a: ArrayLike, q: ArrayLike, axis: Axis = None, out: NDArray[Any] | None = None,
+               overwrite_input: bool = False, method: str = "linear", keepdims: bool = False, *,
+               weights: ArrayLike | None = None, interpolation: str | None = None) -> Array:
     """``percentile(a, q, ...)``: `quantile` at ``q / 100``.
 
     >>> percentile(np.array([1.0, 2.0, 3.0]), 50)
@@ -307,7 +313,8 @@ def percentile(a, q, axis=None, out=None, overwrite_input=False, method="linear"
 
 @implements(np.median)
 @numpy_on_plain(np.median)
-def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
+def median(a: ArrayLike, axis: Axis = None, out: NDArray[Any] | None = None,
+           overwrite_input: bool = False, keepdims: bool = False) -> Array:
     """``median(a, axis=None, keepdims=False)``: `quantile` at 0.5; for an even count the
     cotangent is split 1/2 : 1/2 between the two middle order statistics (tied values share
     equally).
@@ -321,8 +328,9 @@ def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
 
 @implements(np.nanquantile)
 @numpy_on_plain(np.nanquantile)
-def nanquantile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
-                keepdims=False, *, weights=None, interpolation=None):
+def nanquantile(a: ArrayLike, q: ArrayLike, axis: Axis = None, out: NDArray[Any] | None = None,
+                overwrite_input: bool = False, method: str = "linear", keepdims: bool = False, *,
+                weights: ArrayLike | None = None, interpolation: str | None = None) -> Array:
     """``nanquantile``: `quantile` ignoring NaNs (NaN entries get a zero derivative; an
     all-NaN slice gives NaN).
 
@@ -336,8 +344,9 @@ def nanquantile(a, q, axis=None, out=None, overwrite_input=False, method="linear
 
 @implements(np.nanpercentile)
 @numpy_on_plain(np.nanpercentile)
-def nanpercentile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
-                  keepdims=False, *, weights=None, interpolation=None):
+def nanpercentile(a: ArrayLike, q: ArrayLike, axis: Axis = None, out: NDArray[Any] | None = None,
+                  overwrite_input: bool = False, method: str = "linear", keepdims: bool = False, *,
+                  weights: ArrayLike | None = None, interpolation: str | None = None) -> Array:
     """``nanpercentile``: `nanquantile` at ``q / 100``.
 
     >>> nanpercentile(np.array([1.0, np.nan, 3.0]), 100)
@@ -350,7 +359,8 @@ def nanpercentile(a, q, axis=None, out=None, overwrite_input=False, method="line
 
 @implements(np.nanmedian)
 @numpy_on_plain(np.nanmedian)
-def nanmedian(a, axis=None, out=None, overwrite_input=False, keepdims=False):
+def nanmedian(a: ArrayLike, axis: Axis = None, out: NDArray[Any] | None = None,
+              overwrite_input: bool = False, keepdims: bool = False) -> Array:
     """``nanmedian``: `median` ignoring NaNs (zero derivative at NaN entries).
 
     >>> nanmedian(np.array([1.0, np.nan, 3.0, 4.0]))

@@ -6,6 +6,8 @@ updates a traced array in place (``Tracer._become``, as ``x[i] += v``), unbuffer
 repeated index applies the ufunc once per occurrence, in order."""
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ..core import Primitive, Tracer, batch_axis_op, bind, ufunc_handlers, ufunc_method_handlers
@@ -21,9 +23,9 @@ from ._updates import _require_traced_target, add_at, set_at
 __all__: list = []
 
 
-def _reduction(fn, ufunc_name, takes_dtype=True):
-    def reduce(array, axis=0, dtype=None, out=None, keepdims=False, initial=None,
-               where=True):
+def _reduction(fn: Any, ufunc_name: Any, takes_dtype: bool = True) -> Any:
+    def reduce(array: Any, axis: Any = 0, dtype: Any = None, out: Any = None,
+               keepdims: bool = False, initial: Any = None, where: bool = True) -> Any:
         if out is not None or (dtype is not None and not takes_dtype):
             raise TypeError(f"numpy.{ufunc_name}.reduce: out= (a buffer) "
                             f"{'' if takes_dtype else 'and dtype= '}are not supported on "
@@ -37,10 +39,11 @@ def _reduction(fn, ufunc_name, takes_dtype=True):
     return reduce
 
 
-def _folded(combine, total):
+def _folded(combine: Any, total: Any) -> Any:
     """``subtract.reduce`` / ``divide.reduce``: the first entry combined with the total of
     the others (a0 - a1 - a2 ... = a0 - (a1 + a2 + ...))."""
-    def reduce(array, axis=0, dtype=None, out=None, keepdims=False):
+    def reduce(array: Any, axis: Any = 0, dtype: Any = None, out: Any = None, keepdims: bool = False
+              ) -> Any:
         if out is not None:
             raise TypeError("ufunc.reduce(..., out=...) is not supported on traced values")
         from ._indexing import getitem
@@ -55,16 +58,16 @@ def _folded(combine, total):
     return reduce
 
 
-def _accumulation(fn):
-    def accumulate(array, axis=0, dtype=None, out=None):
+def _accumulation(fn: Any) -> Any:
+    def accumulate(array: Any, axis: Any = 0, dtype: Any = None, out: Any = None) -> Any:
         if out is not None:
             raise TypeError("ufunc.accumulate(..., out=...) is not supported on traced values")
         return fn(array, axis=axis, dtype=dtype)
     return accumulate
 
 
-def _outer(ufunc):
-    def outer(a, b, **kwargs):
+def _outer(ufunc: Any) -> Any:
+    def outer(a: Any, b: Any, **kwargs: Any) -> Any:
         if kwargs:
             raise TypeError(f"numpy.{ufunc.__name__}.outer on traced values takes no keywords")
         a = reshape(a, tuple(np.shape(a)) + (1,) * ndim(b))
@@ -91,14 +94,14 @@ del _ufunc
 
 
 # -- maximum.accumulate / minimum.accumulate ----------------------------------------------
-def _shift(v, s, axis, fill):
+def _shift(v: Any, s: Any, axis: Any, fill: Any) -> Any:
     """``v`` moved ``s`` places forward along ``axis``, the first ``s`` entries ``fill``."""
     vs = shape_of(v)
     lead = np.full(vs[:axis] + (s,) + vs[axis + 1:], fill, dtype_of(v))
     return concatenate([lead, getitem(v, (slice(None),) * axis + (slice(None, -s),))], axis)
 
 
-def _run_scan(v, keys, axis, reverse=False):
+def _run_scan(v: Any, keys: Any, axis: Any, reverse: bool = False) -> Any:
     """Inclusive sums of ``v`` along ``axis`` within runs of equal ``keys`` (monotone along
     the axis, so equal keys at k and k - s mean one run from k - s to k): Hillis-Steele
     doubling, log2(n) shifted additions."""
@@ -116,30 +119,30 @@ def _run_scan(v, keys, axis, reverse=False):
 # ans_k = the mean of the entries x_j (j <= k) equal to ans_k (ties share equally, as in
 # max; docs/conventions.md): linear in x with constant masks, so its JVP is that average
 # of t and its VJP the transposed (reversed) scan.  After a NaN the derivative is 0.
-def _cumext_parts(ans, x, axis):
+def _cumext_parts(ans: Any, x: Any, axis: Any) -> Any:
     tie = equal(x, ans)
     count = _run_scan(cast(tie, dtype_of(x)), ans, axis)
     return tie, maximum(count, 1.0)
 
 
-def _cumext_jvp(t, ans, x, *, axis):
+def _cumext_jvp(t: Any, ans: Any, x: Any, *, axis: Any) -> Any:
     tie, count = _cumext_parts(ans, x, axis[0])
     return _run_scan(where(tie, t, 0.0), ans, axis[0]) / count
 
 
-def _cumext_vjp(ct, ans, x, *, axis):
+def _cumext_vjp(ct: Any, ans: Any, x: Any, *, axis: Any) -> Any:
     tie, count = _cumext_parts(ans, x, axis[0])
     return where(tie, _run_scan(ct / count, ans, axis[0], reverse=True), 0.0)
 
 
-def _cumext(ufunc):
+def _cumext(ufunc: Any) -> Any:
     prim = Primitive(f"cum{ufunc.__name__[:3]}",
                      lambda x, *, axis: ufunc.accumulate(x, axis=axis[0]))
     prim.def_jvp(_cumext_jvp)
     prim.def_vjp(_cumext_vjp)
     prim.def_batch(batch_axis_op(prim))
 
-    def accumulate(array, axis=0, dtype=None, out=None):
+    def accumulate(array: Any, axis: Any = 0, dtype: Any = None, out: Any = None) -> Any:
         if out is not None:
             raise TypeError(f"numpy.{ufunc.__name__}.accumulate(..., out=...) is not "
                             "supported on traced values; use the returned value")
@@ -155,7 +158,7 @@ cummin_p, _cummin = _cumext(np.minimum)
 
 
 # -- reduceat ---------------------------------------------------------------------------
-def _segments(indices, n, name):
+def _segments(indices: Any, n: Any, name: Any) -> Any:
     """(starts, ends) of NumPy's reduceat segments: ``[i_k, i_k+1)`` where ``i_k < i_k+1``,
     else the one entry ``i_k``; the last segment runs to the end."""
     if isinstance(indices, Tracer):
@@ -173,10 +176,11 @@ def _segments(indices, n, name):
     return starts, np.where(starts < ends, ends, starts + 1)
 
 
-def _reduceat(ufunc, reduce, fill):
+def _reduceat(ufunc: Any, reduce: Any, fill: Any) -> Any:
     name = ufunc.__name__
 
-    def reduceat(array, indices, axis=0, dtype=None, out=None):
+    def reduceat(array: Any, indices: Any, axis: Any = 0, dtype: Any = None, out: Any = None
+                ) -> Any:
         if out is not None:
             raise TypeError(f"numpy.{name}.reduceat(..., out=...) is not supported on traced "
                             "values; use the returned value")
@@ -201,19 +205,19 @@ def _reduceat(ufunc, reduce, fill):
     return reduceat
 
 
-def _lowest(a):
+def _lowest(a: Any) -> Any:
     dt = dtype_of(a)
     return -np.inf if dt.kind in "fc" else np.iinfo(dt).min if dt.kind in "iu" else False
 
 
-def _highest(a):
+def _highest(a: Any) -> Any:
     dt = dtype_of(a)
     return np.inf if dt.kind in "fc" else np.iinfo(dt).max if dt.kind in "iu" else True
 
 
 
 # -- ufunc.at ---------------------------------------------------------------------------
-def _occurrence(flat):
+def _occurrence(flat: Any) -> Any:
     """For each write to the flat positions ``flat``, how many earlier writes hit its
     target (0 for the first)."""
     order = np.argsort(flat, kind="stable")
@@ -226,7 +230,7 @@ def _occurrence(flat):
     return rank
 
 
-def _at_rounds(ufunc, a, flat, vals):
+def _at_rounds(ufunc: Any, a: Any, flat: Any, vals: Any) -> Any:
     """Round r applies the ufunc at the r-th occurrence of each target (targets unique
     within a round), so the result is NumPy's sequential one for any ufunc."""
     rank = _occurrence(flat)
@@ -239,11 +243,11 @@ def _at_rounds(ufunc, a, flat, vals):
     return a
 
 
-def _at_extremum(reduce, fill):
+def _at_extremum(reduce: Any, fill: Any) -> Any:
     """``maximum.at``: each target becomes the max of its old value and every value written
     there, one reduction per target, so tied values share its derivative equally (as in
     ``max``; docs/conventions.md)."""
-    def apply(ufunc, a, flat, vals):
+    def apply(ufunc: Any, a: Any, flat: Any, vals: Any) -> Any:
         targets, row = np.unique(flat, return_inverse=True)
         h, m = targets.size, flat.size
         rank = _occurrence(flat)
@@ -256,14 +260,14 @@ def _at_extremum(reduce, fill):
     return apply
 
 
-def _at_add(ufunc, a, flat, vals):
+def _at_add(ufunc: Any, a: Any, flat: Any, vals: Any) -> Any:
     return add_at(a, flat, vals if ufunc is np.add else -vals)
 
 
-def _at(ufunc, apply):
+def _at(ufunc: Any, apply: Any) -> Any:
     name = f"numpy.{ufunc.__name__}.at"
 
-    def at(a, indices, b=None):
+    def at(a: Any, indices: Any, b: Any = None) -> Any:
         if not isinstance(a, Tracer):
             _require_traced_target(a, name)
         entries = indices if isinstance(indices, tuple) else (indices,)
@@ -310,7 +314,7 @@ _METHODS = ("reduce", "accumulate", "reduceat", "outer", "at")
 _ATTRIBUTES = ("nin", "nout", "nargs", "ntypes", "types", "identity", "signature")
 
 
-def attach_ufunc_methods(namespace):
+def attach_ufunc_methods(namespace: Any) -> None:
     """Give each function of ``namespace`` (tangents.numpy's globals) that stands for a
     NumPy ufunc that ufunc's methods and attributes: ``tnp.add.reduce`` is ``np.add.reduce``
     itself, so plain arrays get NumPy's exact behaviour (values, dtype, in-place ``at``,

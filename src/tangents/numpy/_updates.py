@@ -19,9 +19,12 @@ Views behave as in NumPy (see ``core/aliasing.py``): after ``y = x[0:2]``, writi
 """
 from __future__ import annotations
 
+from typing import Any, Literal
+
 import numpy as np
 
 from ..core import Tracer, TracerConversionError, bind, function_handlers
+from ..typing import Array, ArrayLike
 from ._creation import cast
 from ._dispatch import dtype_of, implements, is_traced, shape_of
 from ._elementwise import where
@@ -41,7 +44,7 @@ from ._shape import broadcast_to, ravel, reshape
 __all__ = ["at", "fill_diagonal", "copyto", "put", 'putmask', 'place']
 
 
-def _plan(xshape, key):
+def _plan(xshape: Any, key: Any) -> Any:
     """(template index, shape of x[key], mask of last writes or None, keep mask)."""
     idx, dyn = _normalize_index(key, xshape)
     if dyn:
@@ -62,7 +65,7 @@ def _plan(xshape, key):
     return idx, positions.shape, last, keep
 
 
-def _scatter(x, key, v):
+def _scatter(x: Any, key: Any, v: Any) -> Any:
     """(x with zeros at key, v placed at key on zeros): the two halves of set/add."""
     xs, dt = shape_of(x), dtype_of(x)
     idx, sel, last, keep = _plan(xs, key)
@@ -73,7 +76,7 @@ def _scatter(x, key, v):
     return idx, keep, bind(add_at_p, v, shape=xs, idx=idx)
 
 
-def _masked(x, key, v, op):
+def _masked(x: Any, key: Any, v: Any, op: Any) -> Any:
     """``(mask, v)`` broadcast against ``x`` for a write through the traced boolean mask in
     ``key``: ``x[mask] = v`` is ``where(mask, v, x)`` when ``v`` has no extent along the
     (data-dependent) axis of the selected entries."""
@@ -113,7 +116,7 @@ def _masked(x, key, v, op):
     return reshape(mask, shape_of(mask) + (1,) * len(trail)), reshape(v, target)
 
 
-def set_at(x, key, v):
+def set_at(x: ArrayLike, key: Any, v: ArrayLike) -> Array:
     """``x`` with ``x[key]`` replaced by ``v`` (a new array)."""
     if isinstance(v, MaskedSelection):
         return _masked_update(x, key, v)
@@ -124,7 +127,7 @@ def set_at(x, key, v):
     return where(keep, x, 0.0) + placed
 
 
-def _masked_update(x, key, sel):
+def _masked_update(x: Any, key: Any, sel: Any) -> Any:
     """``x[key] = sel`` where ``sel`` is ``y[key] <op> operand`` (``x[mask] += v``): the
     same selection of an array shaped like ``x``, so ``where(mask, y <op> operand, x)``."""
     if not _same_key(sel.key, key) or shape_of(sel.base) != shape_of(x):
@@ -136,7 +139,7 @@ def _masked_update(x, key, sel):
     return where(mask, sel.ufunc(sel.base, operand), x)
 
 
-def _same_key(a, b):
+def _same_key(a: Any, b: Any) -> Any:
     """The same index: the same mask objects (their values cannot be compared per example)."""
     a = a if isinstance(a, tuple) else (a,)
     b = b if isinstance(b, tuple) else (b,)
@@ -144,7 +147,7 @@ def _same_key(a, b):
         p is q or (isinstance(p, slice) and isinstance(q, slice) and p == q) for p, q in zip(a, b))
 
 
-def add_at(x, key, v):
+def add_at(x: ArrayLike, key: Any, v: ArrayLike) -> Array:
     """``x`` with ``v`` added at ``key``; repeated indices accumulate (like ``np.add.at``)."""
     if _traced_mask_key(key):
         mask, v = _masked(x, key, v, "at[...].add")
@@ -159,7 +162,7 @@ def add_at(x, key, v):
     return x + bind(add_at_p, broadcast_to(v, sel), shape=xs, idx=idx)
 
 
-def _setitem(x, key, v):
+def _setitem(x: Any, key: Any, v: Any) -> Any:
     return set_at(x, key, v)
 
 
@@ -169,19 +172,19 @@ function_handlers["setitem"] = _setitem
 class _AtIndex:
     __slots__ = ("x", "key")
 
-    def __init__(self, x, key):
+    def __init__(self, x: Array, key: Any) -> None:
         self.x, self.key = x, key
 
-    def get(self):
+    def get(self) -> Array:
         return getitem(self.x, self.key)
 
-    def set(self, v):
+    def set(self, v: ArrayLike) -> Array:
         return set_at(self.x, self.key, v)
 
-    def add(self, v):
+    def add(self, v: ArrayLike) -> Array:
         return add_at(self.x, self.key, v)
 
-    def multiply(self, v):
+    def multiply(self, v: ArrayLike) -> Array:
         if _traced_mask_key(self.key):
             mask, v = _masked(self.x, self.key, v, "at[...].multiply")
             return where(mask, self.x * v, self.x)
@@ -191,14 +194,14 @@ class _AtIndex:
 class _At:
     __slots__ = ("x",)
 
-    def __init__(self, x):
+    def __init__(self, x: Array) -> None:
         self.x = x
 
-    def __getitem__(self, key):
+    def __getitem__(self, key: Any) -> _AtIndex:
         return _AtIndex(self.x, key)
 
 
-def at(x):
+def at(x: ArrayLike) -> _At:
     """``at(x)[idx].set(v)`` / ``.add(v)`` / ``.multiply(v)`` / ``.get()``: functional updates
     returning a new array (``x`` is left unchanged); ``.add`` accumulates repeated indices.
 
@@ -210,12 +213,12 @@ def at(x):
     return _At(x)
 
 
-def _plain_write(a, *values):
+def _plain_write(a: Any, *values: Any) -> bool:
     """Nothing is traced: NumPy's own in-place function does the write."""
     return not isinstance(a, Tracer) and not any(isinstance(v, Tracer) for v in values)
 
 
-def _require_traced_target(a, op):
+def _require_traced_target(a: Any, op: str) -> None:
     if not isinstance(a, Tracer):
         raise TracerConversionError(
             f"{op} would write a traced value into a plain ndarray, dropping its derivative. "
@@ -223,7 +226,7 @@ def _require_traced_target(a, op):
             "tnp.at(buffer)[idx].set(value), which returns a new array.")
 
 
-def _cyclic(values, n):
+def _cyclic(values: Any, n: Any) -> Any:
     """``values`` repeated cyclically to length ``n`` (how NumPy's flat writes fill)."""
     if isinstance(values, Tracer) or np.ndim(values):
         flat = ravel(values)
@@ -233,11 +236,11 @@ def _cyclic(values, n):
 
 
 @implements(np.fill_diagonal)
-def fill_diagonal(a, val, wrap=False):
+def fill_diagonal(a: Array, val: ArrayLike, wrap: bool = False) -> None:
     """``fill_diagonal(a, val, wrap=False)``: in place, as NumPy (``a`` must be traced when
     ``val`` is)."""
     if _plain_write(a, val):
-        return np.fill_diagonal(a, val, wrap)
+        return np.fill_diagonal(a, val, wrap)  # type: ignore[arg-type]  # plain: NumPy checks
     _require_traced_target(a, "np.fill_diagonal")
     s = shape_of(a)
     if len(s) < 2:
@@ -253,10 +256,11 @@ def fill_diagonal(a, val, wrap=False):
 
 
 @implements(np.copyto)
-def copyto(dst, src, casting="same_kind", where=True):
+def copyto(dst: Array, src: ArrayLike, casting: str = "same_kind", where: ArrayLike = True
+           ) -> None:
     """``copyto(dst, src, where=True)``: in place into a traced ``dst``."""
     if _plain_write(dst, src, where):
-        return np.copyto(dst, src, casting, where)
+        return np.copyto(dst, src, casting, where)  # type: ignore[arg-type]  # plain: NumPy checks
     _require_traced_target(dst, "np.copyto")
     if where is True:
         dst[...] = src
@@ -266,10 +270,11 @@ def copyto(dst, src, casting="same_kind", where=True):
 
 
 @implements(np.put)
-def put(a, ind, v, mode="raise"):
+def put(a: Array, ind: ArrayLike, v: ArrayLike, mode: Literal["raise", "wrap", "clip"] = "raise"
+        ) -> None:
     """``put(a, ind, v, mode="raise")``: in place into a traced ``a`` at flat indices."""
     if _plain_write(a, ind, v):
-        return np.put(a, ind, v, mode)
+        return np.put(a, ind, v, mode)  # type: ignore[arg-type]  # plain: NumPy checks
     _require_traced_target(a, "np.put")
     s = shape_of(a)
     n = int(np.prod(s))
@@ -284,14 +289,14 @@ def put(a, ind, v, mode="raise"):
 
 
 # -- putmask and place: writes through a mask ------------------------------------------------
-def _flat_mask(a, mask, op):
+def _flat_mask(a: Any, mask: Any, op: Any) -> Any:
     if int(np.prod(shape_of(mask))) != int(np.prod(shape_of(a))):
         raise ValueError(f"{op}: mask and data must be the same size")
     return reshape(_bool(mask), shape_of(a))
 
 
 @implements(np.putmask)
-def putmask(a, mask, values):
+def putmask(a: Array, mask: ArrayLike, values: ArrayLike) -> None:
     """``putmask(a, mask, values)``: in place, ``a.flat[n] = values.flat[n % values.size]``
     where ``mask.flat[n]``; ``a`` must be traced when ``values`` is.
 
@@ -299,7 +304,7 @@ def putmask(a, mask, values):
     array([1., 2., 1.])
     """
     if not is_traced(a, mask, values):
-        return np.putmask(a, mask, values)
+        return np.putmask(a, mask, values)  # type: ignore[arg-type]  # plain: NumPy checks
     _require_traced_target(a, "np.putmask")
     m = _flat_mask(a, mask, "putmask")
     n, k = int(np.prod(shape_of(a))), int(np.prod(shape_of(values)))
@@ -310,12 +315,12 @@ def putmask(a, mask, values):
     return None
 
 
-def _empty_with_selection(mask):
+def _empty_with_selection(mask: Any) -> Any:
     return np.any(mask)
 
 
 @implements(np.place)
-def place(arr, mask, vals):
+def place(arr: Array, mask: ArrayLike, vals: ArrayLike) -> None:
     """``place(arr, mask, vals)``: in place, the entries where ``mask`` holds receive
     ``vals`` in order (repeated when it is shorter); ``arr`` must be traced when ``vals``
     is.
@@ -324,7 +329,7 @@ def place(arr, mask, vals):
     array([1., 2., 1.])
     """
     if not is_traced(arr, mask, vals):
-        return np.place(arr, mask, vals)
+        return np.place(arr, mask, vals)  # type: ignore[arg-type]  # plain: NumPy checks
     if not isinstance(arr, (np.ndarray, Tracer)):
         raise TypeError(f"place() argument 1 must be numpy.ndarray, not "
                         f"{type(arr).__name__}")
