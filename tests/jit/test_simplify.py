@@ -32,6 +32,12 @@ def test_multiplying_by_one_and_adding_zero_disappear():
     assert names(program) == ["cos"] and len(raw.eqns) == 5
 
 
+def test_a_power_of_one_disappears():
+    x = np.array([0.0, -2.0, np.inf, np.nan])
+    program, raw = lowered(lambda v: np.exp(v) ** np.float64(1.0) + v ** 1, x)
+    assert names(raw).count("power") == 2 and names(program) == ["exp", "add"]
+
+
 def test_zero_times_a_value_is_kept_for_inf_and_nan():
     x = np.array([1.0, np.inf, np.nan])
     with np.errstate(invalid="ignore"):

@@ -102,6 +102,27 @@ def test_power_at_zero_is_finite():
     assert gy == 0.0
 
 
+@pytest.mark.parametrize("y", [1, 2, 3, 0.5, -1.0])
+def test_power_with_a_constant_exponent_masks_nothing(y):
+    # the same first and second derivatives as with a traced exponent (the masked rule),
+    # at 0, a negative base, inf and nan; and no mask (equal/where) in the staged program
+    x = np.array([0.0, 2.0, -3.0, np.inf, np.nan])
+    d1 = tg.elementwise_grad(lambda x: x ** y)
+    d2 = tg.elementwise_grad(d1)
+    both = lambda x, y: x ** y
+    along = (np.ones_like(x), 0.0)
+    with np.errstate(all="ignore"):
+        masked1 = tg.jvp(both, (x, float(y)), along)[1]
+        masked2 = tg.jvp(lambda x, y: tg.jvp(both, (x, y), along)[1], (x, float(y)), along)[1]
+        if y == 1:  # x ** 1 is x: 0 at nan too, as for x itself (masked: 0 * nan ** -1)
+            masked2 = np.zeros_like(x)
+        np.testing.assert_array_equal(d1(x), masked1)
+        np.testing.assert_array_equal(d2(x), masked2)
+        text = tg.jit(d2).lower(x).as_text()
+    assert "where(" not in text and "equal(" not in text
+    tg.check_grads(lambda x: x ** y, (np.array([0.7, 2.0]),), order=3)
+
+
 def test_where_at_the_boundary_and_the_double_where_helper():
     x = np.array([0.0, 2.0, -3.0])
     # plain where: the untaken branch's inf derivative gets a zero cotangent, and 0 * inf is

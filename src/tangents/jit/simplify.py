@@ -113,6 +113,8 @@ def _identity(e, consts, made_by):
         if name in ("multiply", "add") and _is(x, consts, unit) and _fits(y, out):
             return y  # 1 * y, 0 + y
         return None
+    if name == "power" and _is(ins[1], consts, 1) and _fits(ins[0], out):
+        return ins[0]  # x ** 1 (NaN and inf too)
     if len(ins) != 1 or type(ins[0]) is not Var:
         return None
     x = ins[0]

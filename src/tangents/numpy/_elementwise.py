@@ -168,6 +168,8 @@ divide = true_divide
 def _power_dx(ans: Any, x: Any, y: Any) -> Any:
     # d x**y / dx = y x**(y-1); 0 (not 0 * inf) at y == 0 == x.  Only that point is masked,
     # so at y == 0 its own derivative in y stays x**(y-1) (a symmetric Hessian)
+    if not is_traced(y) and np.all(np.not_equal(y, 0)):  # a constant exponent: no mask;
+        return y if np.all(np.equal(y, 1)) else y * power(x, y - 1)  # x**0 == 1, nan too
     at = equal(y, 0) & equal(x, 0)
     return where(at, 0.0, y * power(x, where(at, 1.0, y) - 1))
 
