@@ -23,7 +23,7 @@ TYPED = [
     "tangents.numpy._padding", "tangents.numpy._polynomials", "tangents.numpy._selection",
     "tangents.numpy._rearranging", "tangents.numpy._joining", "tangents.numpy._counting",
     "tangents.numpy._array_api", "tangents.numpy._shape", "tangents.numpy._updates",
-    "tangents.numpy._quantiles",
+    "tangents.numpy._quantiles", "tangents.numpy._reductions",
 ]
 
 # public functions of the modules above that other work owns and has not annotated yet

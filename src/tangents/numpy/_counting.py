@@ -98,6 +98,8 @@ def _edges(col: Any, bins: Any, rng: Any, name: Any) -> Any:
     nb = operator.index(bins)
     if nb < 1:
         raise ValueError("`bins` must be positive, when an integer")
+    first: Any
+    last: Any
     if rng is not None:
         first, last = float(rng[0]), float(rng[1])
         if first > last:

@@ -135,7 +135,7 @@ def vander(x: ArrayLike, N: int | None = None, increasing: bool = False) -> Arra
     n = shape_of(x)[0]
     N = n if N is None else N
     x = cast(x, np.promote_types(dtype_of(x), int))
-    cols = [np.ones((n, min(N, 1)), dtype_of(x))]
+    cols: list[Any] = [np.ones((n, min(N, 1)), dtype_of(x))]
     if N > 1:
         cols.append(cumprod(broadcast_to(reshape(x, (n, 1)), (n, N - 1)), axis=1))
     v = concatenate(cols, axis=1) if len(cols) > 1 else cols[0]

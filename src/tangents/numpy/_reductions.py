@@ -6,6 +6,7 @@ __all__ = ['sum', 'prod', 'mean', 'var', 'std', 'max', 'min', 'amax', 'amin', 'c
            'cumprod', 'argmax', 'argmin', 'any', 'all', 'count_nonzero']
 
 import builtins
+from typing import Any
 
 import numpy as np
 
@@ -21,6 +22,7 @@ from ..core import (
 from ..core import keepdims_shape as _keepdims_shape
 from ..core import reduced_shape as _reduced_shape
 from ..core import reduction_blocks as _blocks
+from ..typing import Array, ArrayLike, Axis, DTypeLike, NDArray
 from ._complex import imag
 from ._creation import cast, real
 from ._dispatch import (
@@ -37,28 +39,28 @@ from ._elementwise import where as _where
 from ._shape import broadcast_to, ravel, reshape, transpose
 
 
-def _size(xshape, axis):
+def _size(xshape: Any, axis: Any) -> Any:
     return int(np.prod([xshape[i] for i in axis]))
 
 
-def _kept(ans, xshape, axis, keepdims):
+def _kept(ans: Any, xshape: Any, axis: Any, keepdims: Any) -> Any:
     """A reduced value with its reduced axes kept (length one), to broadcast against x."""
     return ans if keepdims else reshape(ans, _keepdims_shape(xshape, axis))
 
 
-def _no_out(name, out):
+def _no_out(name: Any, out: Any) -> Any:
     if out is not None:
         raise TypeError(f"{name}: out= writes into a buffer; use the returned value instead")
 
 
-def _in_dtype(ans, dtype_):
+def _in_dtype(ans: Any, dtype_: Any) -> Any:
     """``ans`` in the ``dtype=`` asked for: NumPy's add/multiply reductions and scans widen
     small integers to the default integer even when the input was cast to ``dtype_``; the
     cast back is exact (integer arithmetic is modular)."""
     return ans if dtype_ is None or dtype_of(ans) == np.dtype(dtype_) else cast(ans, dtype_)
 
 
-def _masked(a, where_, fill, name):
+def _masked(a: Any, where_: Any, fill: Any, name: Any) -> Any:
     """``a`` with the entries outside ``where_`` replaced by the reduction's identity."""
     if where_ is None or where_ is True:
         return a
@@ -74,7 +76,7 @@ def _masked(a, where_, fill, name):
 # matrix-vector product per A (5-8x faster, and no less accurate: NumPy too adds the rows
 # one after another there), and a max or min a tree of elementwise halvings (3x faster
 # when B is short).
-def _halving_reduce(combine, x, axis, keepdims):
+def _halving_reduce(combine: Any, x: Any, axis: Any, keepdims: Any) -> Any:
     blocks = _blocks(x, axis)
     if blocks is None or blocks[2] > 16 or blocks[1] < 64:
         return None
@@ -98,7 +100,9 @@ def _halving_reduce(combine, x, axis, keepdims):
 
 
 @implements(np.sum)
-def sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):  # noqa: A001
+def sum(a: ArrayLike, axis: Axis = None, dtype: DTypeLike | None = None,  # noqa: A001
+        out: NDArray[Any] | None = None, keepdims: bool = False, initial: ArrayLike | None = None,
+        where: ArrayLike | None = None) -> Array:
     """``sum(a, axis=None, dtype=None, keepdims=False, initial=None, where=None)``.
 
     >>> sum(np.ones((2, 3)), axis=-1)
@@ -116,7 +120,9 @@ _sum = sum
 
 
 @implements(np.mean)
-def mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
+def mean(a: ArrayLike, axis: Axis = None, dtype: DTypeLike | None = None,
+         out: NDArray[Any] | None = None, keepdims: bool = False, *, where: ArrayLike | None = None
+        ) -> Array:
     """``mean(a, axis=None, dtype=None, keepdims=False, where=None)``: ``sum / count``.
 
     >>> mean(np.array([[1.0, 2.0], [3.0, 5.0]]), axis=0)
@@ -137,7 +143,7 @@ _mean = mean
 
 
 # -- prod --------------------------------------------------------------------------------
-def _prod_others(ans, x, axis, keepdims):
+def _prod_others(ans: Any, x: Any, axis: Any, keepdims: Any) -> Any:
     # d prod / d x_i = product of the other entries of the slice, exact with zeros: ans / x_i
     # away from zeros; at a zero, prod of the non-zeros times the other zero entries (1 for
     # one zero, the other zero's value for two: exact to every order; more zeros: to order 2)
@@ -160,7 +166,9 @@ prod_p.def_batch(batch_axis_op(prod_p))
 
 
 @implements(np.prod)
-def prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
+def prod(a: ArrayLike, axis: Axis = None, dtype: DTypeLike | None = None,
+         out: NDArray[Any] | None = None, keepdims: bool = False, initial: ArrayLike | None = None,
+         where: ArrayLike | None = None) -> Array:
     """``prod(a, axis=None, dtype=None, keepdims=False, initial=None, where=None)``.
 
     The derivative is exact where a slice holds zeros (the product of the other entries,
@@ -185,13 +193,13 @@ def prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where
 # to second order beyond.  With three or more zeros among a traced array's values, prod and
 # cumprod are built from elementwise products instead, whose derivatives (the product
 # rule's) are exact to every order whatever the zeros.
-def _many_zeros(a):
+def _many_zeros(a: Any) -> Any:
     """Whether the values under tracer ``a`` hold three or more zeros."""
     v = primal_value(a)
     return v is not a and type(v) is np.ndarray and np.count_nonzero(v == 0) >= 3
 
 
-def _prod_by_halves(a, axes, keepdims):
+def _prod_by_halves(a: Any, axes: Any, keepdims: Any) -> Any:
     """``prod(a, axes)`` as a tree of products of halves (log2 n levels of multiply)."""
     from ._indexing import getitem
     from ._joining import concatenate
@@ -210,7 +218,7 @@ def _prod_by_halves(a, axes, keepdims):
     return reshape(out, _keepdims_shape(src, axes)) if keepdims else out
 
 
-def _cumprod_by_doubling(a, axis):
+def _cumprod_by_doubling(a: Any, axis: Any) -> Any:
     """``cumprod(a, axis)`` by doubling (Hillis-Steele): ``y_k *= y_(k-s)`` for s = 1, 2, 4..."""
     from ._indexing import getitem
     from ._joining import concatenate
@@ -226,19 +234,19 @@ def _cumprod_by_doubling(a, axis):
 
 
 # -- max / min ---------------------------------------------------------------------------
-def _extremum_rules(prim):
+def _extremum_rules(prim: Any) -> Any:
     # ties share equally: each of the k entries equal to the result gets 1/k (as maximum's 1/2)
-    def mask_count(ans, x, axis, keepdims):
+    def mask_count(ans: Any, x: Any, axis: Any, keepdims: Any) -> Any:
         mask = equal(x, _kept(ans, shape_of(x), axis, keepdims))
         # counted in x's float type: a boolean reduction gets no fast path
         return mask, _sum(cast(mask, dtype_of(x)), axis, keepdims=True)
 
     # the division by the count happens on the reduced shape, before the full-size where
-    def vjp(ct, ans, x, *, axis, keepdims):
+    def vjp(ct: Any, ans: Any, x: Any, *, axis: Any, keepdims: Any) -> Any:
         mask, count = mask_count(ans, x, axis, keepdims)
         return _where(mask, expand_reduced(ct, shape_of(x), axis, keepdims) / count, 0.0)
 
-    def jvp(t, ans, x, *, axis, keepdims):
+    def jvp(t: Any, ans: Any, x: Any, *, axis: Any, keepdims: Any) -> Any:
         mask, count = mask_count(ans, x, axis, keepdims)
         out = _sum(_where(mask, t, 0.0), axis, keepdims=True) / count
         return out if keepdims else reshape(out, shape_of(ans))
@@ -249,8 +257,8 @@ def _extremum_rules(prim):
     return prim
 
 
-def _extremum_impl(combine, reduce):
-    def impl(x, *, axis, keepdims):
+def _extremum_impl(combine: Any, reduce: Any) -> Any:
+    def impl(x: Any, *, axis: Any, keepdims: Any) -> Any:
         if type(x) is not np.ndarray:  # NumPy scalars, lazy arrays (Dask): their own max
             return reduce(x, axis=axis, keepdims=keepdims)
         out = _halving_reduce(combine, x, axis, keepdims)
@@ -263,7 +271,8 @@ amax_p = _extremum_rules(Primitive("amax", _extremum_impl(np.maximum, np.max)))
 amin_p = _extremum_rules(Primitive("amin", _extremum_impl(np.minimum, np.min)))
 
 
-def _extremum(prim, combine, name, a, axis, out, keepdims, initial, where_):
+def _extremum(prim: Any, combine: Any, name: Any, a: Any, axis: Any, out: Any, keepdims: Any,
+              initial: Any, where_: Any) -> Any:
     _no_out(name, out)
     axes = reduce_axes(axis, len(shape_of(a)), name)
     if initial is not None and _size(shape_of(a), axes) == 0:
@@ -274,7 +283,9 @@ def _extremum(prim, combine, name, a, axis, out, keepdims, initial, where_):
 
 
 @implements(np.max)
-def max(a, axis=None, out=None, keepdims=False, initial=None, where=None):  # noqa: A001
+def max(a: ArrayLike, axis: Axis = None, out: NDArray[Any] | None = None,  # noqa: A001
+        keepdims: bool = False, initial: ArrayLike | None = None,
+        where: ArrayLike | None = None) -> Array:
     """``max(a, axis=None, keepdims=False, initial=None, where=None)``.
 
     Ties share the derivative equally: each of k entries equal to the maximum gets 1/k, which
@@ -287,7 +298,8 @@ def max(a, axis=None, out=None, keepdims=False, initial=None, where=None):  # no
 
 
 @implements(np.amax)
-def amax(a, axis=None, out=None, keepdims=False, initial=None, where=None):
+def amax(a: ArrayLike, axis: Axis = None, out: NDArray[Any] | None = None, keepdims: bool = False,
+         initial: ArrayLike | None = None, where: ArrayLike | None = None) -> Array:
     """``amax``: the same function as `max` (ties share the derivative equally).
 
     >>> amax(np.array([1.0, 4.0, 4.0]))
@@ -297,7 +309,9 @@ def amax(a, axis=None, out=None, keepdims=False, initial=None, where=None):
 
 
 @implements(np.min)
-def min(a, axis=None, out=None, keepdims=False, initial=None, where=None):  # noqa: A001
+def min(a: ArrayLike, axis: Axis = None, out: NDArray[Any] | None = None,  # noqa: A001
+        keepdims: bool = False, initial: ArrayLike | None = None,
+        where: ArrayLike | None = None) -> Array:
     """``min(a, axis=None, keepdims=False, initial=None, where=None)``.
 
     Ties share the derivative equally: each of k entries equal to the minimum gets 1/k, which
@@ -310,7 +324,8 @@ def min(a, axis=None, out=None, keepdims=False, initial=None, where=None):  # no
 
 
 @implements(np.amin)
-def amin(a, axis=None, out=None, keepdims=False, initial=None, where=None):
+def amin(a: ArrayLike, axis: Axis = None, out: NDArray[Any] | None = None, keepdims: bool = False,
+         initial: ArrayLike | None = None, where: ArrayLike | None = None) -> Array:
     """``amin``: the same function as `min` (ties share the derivative equally).
 
     >>> amin(np.array([1.0, 4.0, 1.0]))
@@ -320,7 +335,8 @@ def amin(a, axis=None, out=None, keepdims=False, initial=None, where=None):
 
 
 # -- var / std (composites of mean and sum) ----------------------------------------------
-def variance_args(name, out, where, ddof, correction):
+def variance_args(name: str, out: NDArray[Any] | None, where: ArrayLike | None, ddof: float,
+                  correction: float | None) -> float:
     """Validate var/std-style keywords; returns the effective ``ddof``."""
     _no_out(name, out)
     if where is not None and where is not True:
@@ -333,8 +349,10 @@ def variance_args(name, out, where, ddof, correction):
 
 
 @implements(np.var)
-def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None, mean=None,
-        correction=None):
+def var(a: ArrayLike, axis: Axis = None, dtype: DTypeLike | None = None,
+        out: NDArray[Any] | None = None, ddof: float = 0, keepdims: bool = False, *,
+        where: ArrayLike | None = None, mean: ArrayLike | None = None,
+        correction: float | None = None) -> Array:
     """``var(a, axis=None, dtype=None, ddof=0, keepdims=False, mean=None, correction=None)``:
     ``sum((a - mean(a))**2) / (n - ddof)``.
 
@@ -344,12 +362,12 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Non
     ddof = variance_args("var", out, where, ddof, correction)
     complex_in = dtype_of(a).kind == "c"
     if complex_in and not is_traced(a):
-        return np.var(a, axis, dtype, ddof=ddof, keepdims=keepdims, mean=mean)
+        return np.var(a, axis, dtype, ddof=ddof, keepdims=keepdims,  # type: ignore[arg-type, misc]
+                      mean=mean)  # type: ignore[arg-type]  # NumPy checks
     axes = normalize_axes(axis, len(shape_of(a)), "var")
     n = _size(shape_of(a), axes)
-    if dtype is not None:
-        a = cast(a, dtype)
-    d = a - (_mean(a, axes, keepdims=True) if mean is None else mean)
+    x: Any = a if dtype is None else cast(a, dtype)
+    d = x - (_mean(x, axes, keepdims=True) if mean is None else mean)
     if complex_in:  # |d|**2 = re(d)**2 + im(d)**2: a real result, as NumPy's
         d2 = real(d) * real(d) + imag(d) * imag(d)
     else:
@@ -358,8 +376,10 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Non
 
 
 @implements(np.std)
-def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None, mean=None,
-        correction=None):
+def std(a: ArrayLike, axis: Axis = None, dtype: DTypeLike | None = None,
+        out: NDArray[Any] | None = None, ddof: float = 0, keepdims: bool = False, *,
+        where: ArrayLike | None = None, mean: ArrayLike | None = None,
+        correction: float | None = None) -> Array:
     """``std``: ``sqrt(var(...))`` with `var`'s arguments.  Its derivative is 0 (not nan)
     where the standard deviation is 0, e.g. for a constant slice.
 
@@ -373,7 +393,7 @@ def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Non
 
 
 # -- cumsum / cumprod (axis is a one-element tuple so that batch_axis_op applies) -----------
-def _cumsum_impl(x, *, axis, reverse):
+def _cumsum_impl(x: Any, *, axis: Any, reverse: Any) -> Any:
     (k,) = axis
     if reverse:
         return np.flip(np.cumsum(np.flip(x, k), axis=k), k)
@@ -383,15 +403,16 @@ def _cumsum_impl(x, *, axis, reverse):
 # cumsum is linear; its transpose is the reversed cumulative sum, and vice versa
 cumsum_p = builders.linear(
     "cumsum", _cumsum_impl,
-    lambda ct, x, *, axis, reverse: bind(cumsum_p, ct, axis=axis, reverse=not reverse),
+    lambda ct, x, *, axis, reverse: bind(cumsum_p, ct, axis=axis,  # type: ignore[has-type]
+                                         reverse=not reverse),
     batch_axis_op)
 
 
-def _revcumsum(x, axis):
+def _revcumsum(x: Any, axis: Any) -> Any:
     return bind(cumsum_p, x, axis=axis, reverse=True)
 
 
-def _cumprod_parts(x, axis):
+def _cumprod_parts(x: Any, axis: Any) -> Any:
     m = equal(x, 0)
     cz = bind(cumsum_p, m, axis=axis, reverse=False)  # zeros seen so far along the lane
     first, second = equal(cz, 1), equal(cz, 2)
@@ -405,7 +426,7 @@ def _cumprod_parts(x, axis):
 # first zero, cps_n (the cumprod of the non-zeros) times the second zero's value once n has
 # passed it; at the second zero, cps_n times the first zero's value.  Exact to every order
 # with at most two zeros per lane (to order 2 with more).
-def _cumprod_vjp(ct, ans, x, *, axis):
+def _cumprod_vjp(ct: Any, ans: Any, x: Any, *, axis: Any) -> Any:
     m, first, second, safe_x, z1, z2 = _cumprod_parts(x, axis)
     c = ct * bind(cumprod_p, safe_x, axis=axis)
     r1 = _revcumsum(_where(first, c, 0.0), axis)
@@ -414,7 +435,7 @@ def _cumprod_vjp(ct, ans, x, *, axis):
     return _where(m, at_zero, _revcumsum(ct * ans, axis) / safe_x)
 
 
-def _cumprod_jvp(t, ans, x, *, axis):
+def _cumprod_jvp(t: Any, ans: Any, x: Any, *, axis: Any) -> Any:
     m, first, second, safe_x, z1, z2 = _cumprod_parts(x, axis)
     t1 = _sum(_where(logical_and(m, first), t, 0.0), axis, keepdims=True)
     t2 = _sum(_where(logical_and(m, second), t, 0.0), axis, keepdims=True)
@@ -429,7 +450,7 @@ cumprod_p.def_jvp(_cumprod_jvp)
 cumprod_p.def_batch(batch_axis_op(cumprod_p))
 
 
-def _scan_input(a, axis, dtype_, name):
+def _scan_input(a: Any, axis: Any, dtype_: Any, name: Any) -> Any:
     if dtype_ is not None:
         a = cast(a, dtype_)
     if axis is None or len(shape_of(a)) == 0:  # NumPy scans a 0-d array as a 1-d one
@@ -438,7 +459,8 @@ def _scan_input(a, axis, dtype_, name):
 
 
 @implements(np.cumsum)
-def cumsum(a, axis=None, dtype=None, out=None):
+def cumsum(a: ArrayLike, axis: Axis = None, dtype: DTypeLike | None = None,
+           out: NDArray[Any] | None = None) -> Array:
     """``cumsum(a, axis=None, dtype=None)``: cumulative sum (of the flattened array for
     ``axis=None``).
 
@@ -452,7 +474,8 @@ def cumsum(a, axis=None, dtype=None, out=None):
 
 
 @implements(np.cumprod)
-def cumprod(a, axis=None, dtype=None, out=None):
+def cumprod(a: ArrayLike, axis: Axis = None, dtype: DTypeLike | None = None,
+            out: NDArray[Any] | None = None) -> Array:
     """``cumprod(a, axis=None, dtype=None)``: cumulative product; its derivative is exact
     where the array holds zeros.
 
@@ -467,7 +490,7 @@ def cumprod(a, axis=None, dtype=None, out=None):
 
 
 # -- non-differentiable: integer and boolean results computed on primal values --------------
-def _arg_impl(fn):
+def _arg_impl(fn: Any) -> Any:
     return lambda x, *, axis, keepdims: fn(x, axis=axis[0], keepdims=keepdims)
 
 
@@ -481,7 +504,7 @@ all_p = builders.nondifferentiable(
     batch=batch_axis_op)
 
 
-def _arg(prim, name, a, axis, out, keepdims):
+def _arg(prim: Any, name: Any, a: Any, axis: Any, out: Any, keepdims: Any) -> Any:
     _no_out(name, out)
     nd = len(shape_of(a))
     if axis is None:
@@ -491,7 +514,8 @@ def _arg(prim, name, a, axis, out, keepdims):
 
 
 @implements(np.argmax)
-def argmax(a, axis=None, out=None, *, keepdims=False):
+def argmax(a: ArrayLike, axis: Axis = None, out: NDArray[Any] | None = None, *,
+           keepdims: bool = False) -> Array:
     """``argmax(a, axis=None, keepdims=False)``: index of the (first) maximum; a plain
     integer array.
 
@@ -502,7 +526,8 @@ def argmax(a, axis=None, out=None, *, keepdims=False):
 
 
 @implements(np.argmin)
-def argmin(a, axis=None, out=None, *, keepdims=False):
+def argmin(a: ArrayLike, axis: Axis = None, out: NDArray[Any] | None = None, *,
+           keepdims: bool = False) -> Array:
     """``argmin(a, axis=None, keepdims=False)``: index of the (first) minimum; a plain
     integer array.
 
@@ -512,7 +537,7 @@ def argmin(a, axis=None, out=None, *, keepdims=False):
     return _arg(argmin_p, "argmin", a, axis, out, keepdims)
 
 
-def _logical(prim, name, a, axis, out, keepdims, where_):
+def _logical(prim: Any, name: Any, a: Any, axis: Any, out: Any, keepdims: Any, where_: Any) -> Any:
     _no_out(name, out)
     if where_ is not None and where_ is not True:
         a = _where(where_, not_equal(a, 0), name == "all")  # outside where_: the identity
@@ -520,7 +545,8 @@ def _logical(prim, name, a, axis, out, keepdims, where_):
 
 
 @implements(np.any)
-def any(a, axis=None, out=None, keepdims=False, *, where=None):  # noqa: A001
+def any(a: ArrayLike, axis: Axis = None, out: NDArray[Any] | None = None,  # noqa: A001
+        keepdims: bool = False, *, where: ArrayLike | None = None) -> Array:
     """``any(a, axis=None, keepdims=False, where=None)``: a plain boolean array.
 
     >>> any(np.array([[0.0, 1.0], [0.0, 0.0]]), axis=1)
@@ -530,7 +556,8 @@ def any(a, axis=None, out=None, keepdims=False, *, where=None):  # noqa: A001
 
 
 @implements(np.all)
-def all(a, axis=None, out=None, keepdims=False, *, where=None):  # noqa: A001
+def all(a: ArrayLike, axis: Axis = None, out: NDArray[Any] | None = None,  # noqa: A001
+        keepdims: bool = False, *, where: ArrayLike | None = None) -> Array:
     """``all(a, axis=None, keepdims=False, where=None)``: a plain boolean array.
 
     >>> all(np.array([[1.0, 1.0], [0.0, 1.0]]), axis=1)
@@ -540,7 +567,7 @@ def all(a, axis=None, out=None, keepdims=False, *, where=None):  # noqa: A001
 
 
 @implements(np.count_nonzero)
-def count_nonzero(a, axis=None, *, keepdims=False):
+def count_nonzero(a: ArrayLike, axis: Axis = None, *, keepdims: bool = False) -> Array | int:
     """``count_nonzero(a, axis=None, keepdims=False)``: a plain integer array.
 
     >>> count_nonzero(np.array([[0.0, 1.0], [2.0, 3.0]]), axis=0)

@@ -55,6 +55,7 @@ def average(a: ArrayLike, axis: Axis = None, weights: ArrayLike | None = None,
     a = tnp.asarray(a)
     nd = ndim(a)
     axes = None if axis is None else normalize_axes(axis, nd, "average")
+    scl: Any
     if weights is None:
         avg = tnp.mean(a, axis=axes, keepdims=keepdims)
         scl = np.asarray(max(np.prod(shape_of(a)), 0)  # type: ignore[operator]
@@ -177,6 +178,7 @@ def trapezoid(y: ArrayLike, x: ArrayLike | None = None, dx: ArrayLike = 1.0, axi
     y = tnp.asarray(y)
     nd = ndim(y)
     axis = normalize_axis(axis, nd, "trapezoid")
+    d: Any
     if x is None:
         d = dx
     else:
