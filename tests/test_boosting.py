@@ -1,9 +1,12 @@
 """tangents.boosting: per-sample gradients and Hessian diagonals of boosting losses against
 closed forms and finite differences, and real XGBoost / LightGBM models trained with them
 against the same models trained with hand-written objectives."""
+import copy
+import pickle
+
 import numpy as np
 import pytest
-from harness import TOL
+from harness import TOL, tol
 
 import tangents as tg
 import tangents.boosting as boosting
@@ -164,6 +167,82 @@ def test_blocks_give_the_same_numbers(monkeypatch):
     for a, b in zip(boosting.objective(softmax_ce).grad_hess(vpred, vlabel), vwhole):
         np.testing.assert_allclose(a, b, RTOL, ATOL)
     np.testing.assert_allclose(whole[0], pseudo_huber_gh(pred, label)[0], RTOL, ATOL)
+
+
+@pytest.fixture(params=["numpy", "fused"])
+def executor(request, monkeypatch):
+    """TANGENTS_JIT_EXECUTOR for the programs the objectives compile in this test."""
+    if request.param == "fused":
+        pytest.importorskip("numba")
+    monkeypatch.setenv("TANGENTS_JIT_EXECUTOR", request.param)
+    return request.param
+
+
+def eager_objective(loss):
+    """The objective with its block passes run eagerly (not staged), the reference."""
+    obj = boosting.objective(loss)
+    obj._scalar_pass, obj._vector_pass = obj._scalar_block, obj._vector_block
+    return obj
+
+
+@pytest.mark.parametrize("name", list(SCALAR) + list(VECTOR))
+def test_compiled_passes_give_eager_numbers(name, executor, monkeypatch):
+    # blocks of 10 rows (7 for vectors) and a short last one: two programs each
+    monkeypatch.setattr(boosting, "_SCALAR_ROWS", 10)
+    monkeypatch.setattr(boosting, "_VECTOR_ELEMENTS", 7 * K * K)
+    loss = (SCALAR if name in SCALAR else VECTOR)[name][0]
+    pred, label = scalar_data(name, n=43) if name in SCALAR else vector_data(n=23)
+    obj = boosting.objective(loss)
+    for _ in range(2):  # staged on the first call, run from the cache on the second
+        for a, b in zip(obj.grad_hess(pred, label), eager_objective(loss).grad_hess(
+                pred, label)):
+            np.testing.assert_allclose(a, b, **tol("roundoff"))
+
+
+def test_a_loss_with_nan_rows_gives_eager_nans(executor):
+    def loss(pred, label):  # nan (and a nan derivative) where pred < label
+        return np.sqrt(pred - label) * pred
+    pred, label = scalar_data("pseudo_huber", n=30)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        got = boosting.objective(loss).grad_hess(pred, label)
+        want = eager_objective(loss).grad_hess(pred, label)
+    assert np.isnan(want[1]).any() and not np.isnan(want[1]).all()
+    for a, b in zip(got, want):
+        np.testing.assert_allclose(a, b, **tol("roundoff"))  # nan where eager has nan
+
+
+def test_each_block_shape_is_staged_once_and_reused_across_rounds(monkeypatch):
+    # later rounds run the compiled programs: the loss's Python code runs no more
+    monkeypatch.setattr(boosting, "_SCALAR_ROWS", 10)
+    monkeypatch.setattr(boosting, "_VECTOR_ELEMENTS", 7 * K * K)
+    for loss, (pred, label) in ((pseudo_huber, scalar_data("pseudo_huber", n=43)),
+                                (softmax_ce, vector_data(n=23))):
+        calls = []
+
+        def counted(p, y, loss=loss):
+            calls.append(np.shape(p))
+            return loss(p, y)
+        obj = boosting.objective(counted)
+        first = obj.grad_hess(pred, label)
+        assert calls
+        calls.clear()
+        for _ in range(3):
+            again = obj.grad_hess(pred, label)
+            assert calls == []
+            for a, b in zip(again, first):
+                np.testing.assert_array_equal(a, b)
+        # one program for the full blocks, one for the short last block
+        assert len(obj._scalar_pass._cache) + len(obj._vector_pass._cache) == 2
+
+
+def test_objectives_copy_and_pickle_after_compiling():
+    obj = boosting.objective(pseudo_huber)
+    pred, label = scalar_data("pseudo_huber")
+    want = obj.grad_hess(pred, label)
+    for other in (copy.deepcopy(obj), pickle.loads(pickle.dumps(obj))):
+        assert other.loss is pseudo_huber
+        for a, b in zip(other.grad_hess(pred, label), want):
+            np.testing.assert_array_equal(a, b)
 
 
 def test_sample_weights_scale_each_sample():
