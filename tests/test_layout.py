@@ -51,15 +51,13 @@ def test_exceptions_are_still_needed():
 
 
 # -- one definition per name (issue #11) -----------------------------------------------------
-# The shape/dtype helper pair is core/ops.py's shape_of/dtype_of (exported by tangents.core);
+# The shape/dtype helper pair is core/shapes.py's shape_of/dtype_of (exported by tangents.core);
 # a module that needs it imports it rather than keeping a private copy.
 HELPER_NAMES = {"shape", "dtype", "shape_of", "dtype_of", "_shape", "_dtype", "_shape_of",
                 "_dtype_of", "_ndim"}
-HELPER_HOME = "core/ops.py"
+HELPER_HOME = "core/shapes.py"
 # path relative to src/tangents: why it keeps its own copy for now
-HELPER_EXCEPTIONS = {
-    "core/prims.py": "ops.py imports prims.py, so prims.py cannot import the helpers from ops",
-}
+HELPER_EXCEPTIONS: dict[str, str] = {}
 
 
 def _module_functions(path):

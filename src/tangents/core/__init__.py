@@ -12,7 +12,7 @@ from .aliasing import is_view, layout, record_view, reshaped_layout
 from .checkpoint import checkpoint
 from .custom import custom_jvp, custom_vjp, stop_gradient
 from .jacobians import elementwise_grad, hessian, hvp, jacfwd, jacobian, jacrev
-from .ops import contains_tracer, dtype_of, shape_of
+from .shapes import contains_tracer, dtype_of, shape_of
 from .primitive import Primitive, bind, new_level, registry
 from .prims import (
     add_p,

@@ -8,54 +8,8 @@ import numpy as np
 from .primitive import bind
 from .prims import add_p, astype_p, broadcast_to_p, real_p, unbroadcast, zeros_like  # noqa: F401
 from .prims import ones_like as _ones_like
+from .shapes import contains_tracer, dtype_of, shape_of  # noqa: F401  (the core's helpers)
 from .tracer import Tracer, backend
-
-
-def shape_of(x):
-    """The shape of ``x``: an array, traced or not, a Python number, or a (nested) list or
-    tuple, holding traced values or not (the shape NumPy's ``asarray`` would give it)."""
-    try:
-        return x.shape
-    except AttributeError:  # Python numbers and sequences
-        if type(x) in (list, tuple) and contains_tracer(x):
-            return _sequence_shape(x)
-        return np.shape(x)
-
-
-def _sequence_shape(seq):
-    """The shape of the array NumPy would build from a nested sequence holding tracers."""
-    inner = [shape_of(x) for x in seq]
-    for k, s in enumerate(inner[1:], 1):
-        if s != inner[0]:
-            raise ValueError(f"asarray: the nested sequence is ragged (item {k} has shape {s}, "
-                             f"item 0 has {inner[0]}), so it is not an array; give every item "
-                             "the same shape, or join them with np.concatenate")
-    return (len(seq),) + (inner[0] if inner else ())
-
-
-def dtype_of(x):
-    """The dtype of ``x`` (as ``shape_of``); Python numbers and lists as NumPy's ``asarray``
-    types them (floats as float64)."""
-    try:
-        return x.dtype
-    except AttributeError:
-        if type(x) in (list, tuple):
-            return _sequence_dtype(x) if contains_tracer(x) else np.asarray(x).dtype
-        return np.result_type(x)
-
-
-def _sequence_dtype(seq):
-    return np.result_type(*[
-        dtype_of(x) if hasattr(x, "dtype") or type(x) in (list, tuple) else np.asarray(x).dtype
-        for x in seq])
-
-
-def contains_tracer(seq):
-    """Whether a (nested) list or tuple holds a traced value."""
-    for x in seq:
-        if isinstance(x, Tracer) or (type(x) in (list, tuple) and contains_tracer(x)):
-            return True
-    return False
 
 
 def add(x, y):

@@ -12,6 +12,7 @@ import numpy as np
 from numpy.typing import DTypeLike
 
 from .primitive import Primitive, bind
+from .shapes import dtype_of, shape_of
 from .tracer import backend, primal_value
 
 __all__ = ["add_p", "sum_p", "reshape_p", "transpose_p", "broadcast_to_p", "astype_p",
@@ -25,20 +26,12 @@ Shape = tuple[int, ...]
 BatchRule = Callable[..., tuple[Any, Any]]
 
 
-def _shape(x: Any) -> Shape:
-    return x.shape if hasattr(x, "shape") else np.shape(x)
-
-
-def _dtype(x: Any) -> Any:
-    return x.dtype if hasattr(x, "dtype") else np.result_type(x)
-
-
 # -- seeds and zeros of the interpreters ----------------------------------------------------
 def _kept_array(x: Any) -> Any:
     """The array under ``x``'s tracers when a transform keeps its type (a Dask array, see
     `backend.keep_input`) and it has ``x``'s shape, else None."""
     p = primal_value(x)
-    if type(p) is np.ndarray or not backend.keep_input(p) or p.shape != _shape(x):
+    if type(p) is np.ndarray or not backend.keep_input(p) or p.shape != shape_of(x):
         return None
     return p
 
@@ -51,9 +44,9 @@ def zeros_like(x: Any, dtype: DTypeLike | None = None) -> Any:
     >>> zeros_like(np.ones(2, np.float32))
     array([0., 0.], dtype=float32)
     """
-    dt = _dtype(x) if dtype is None else dtype
+    dt = dtype_of(x) if dtype is None else dtype
     kept = _kept_array(x)
-    return np.zeros(_shape(x), dt) if kept is None else np.zeros_like(kept, dtype=dt)
+    return np.zeros(shape_of(x), dt) if kept is None else np.zeros_like(kept, dtype=dt)
 
 
 def ones_like(x: Any) -> Any:
@@ -64,13 +57,13 @@ def ones_like(x: Any) -> Any:
     array(1.)
     """
     kept = _kept_array(x)
-    return np.ones(_shape(x), _dtype(x)) if kept is None else np.ones_like(kept)
+    return np.ones(shape_of(x), dtype_of(x)) if kept is None else np.ones_like(kept)
 
 
 # -- batching rules' builders (batching.py re-exports them) ---------------------------------
 def move_bdim(x: Any, src: int, dst: int = 0) -> Any:
     """Move axis ``src`` of ``x`` to position ``dst``."""
-    nd = len(_shape(x))
+    nd = len(shape_of(x))
     if dst < 0:
         dst += nd
     if src == dst:
@@ -84,7 +77,7 @@ def _aligned(x: Any, bdim: int, out_ndim: int) -> Any:
     """Batch axis to the front and singleton axes so that ``x`` broadcasts against the
     other batched operands (per-example rank ``out_ndim``)."""
     x = move_bdim(x, bdim, 0)
-    shape = _shape(x)
+    shape = shape_of(x)
     missing = out_ndim - (len(shape) - 1)
     if missing:
         x = bind(reshape_p, x, shape=(shape[0],) + (1,) * missing + shape[1:])
@@ -96,7 +89,7 @@ def batch_elementwise(prim: Primitive) -> BatchRule:
     def rule(vals: Sequence[Any], bdims: Sequence[Any], **params: Any) -> tuple[Any, Any]:
         out_ndim = 0
         for v, b in zip(vals, bdims):
-            out_ndim = max(out_ndim, len(_shape(v)) - (b is not None))
+            out_ndim = max(out_ndim, len(shape_of(v)) - (b is not None))
         if sum(b is not None for b in bdims) == 1 and len(vals) == 1:
             return bind(prim, vals[0], **params), bdims[0]
         args = [v if b is None else _aligned(v, b, out_ndim) for v, b in zip(vals, bdims)]
@@ -125,13 +118,13 @@ def batch_matrices(prim: Primitive, core_ndim: int = 2) -> BatchRule:
     """Batching rule for a primitive over stacks of matrices whose impl broadcasts the
     leading (stack) dimensions: batch axis to 0 in each batched argument, aligned by rank."""
     def rule(vals: Sequence[Any], bdims: Sequence[Any], **params: Any) -> tuple[Any, Any]:
-        nbatch = max(len(_shape(v)) - (b is not None) - core_ndim
+        nbatch = max(len(shape_of(v)) - (b is not None) - core_ndim
                      for v, b in zip(vals, bdims))
         args = []
         for v, b in zip(vals, bdims):
             if b is not None:
                 v = move_bdim(v, b, 0)
-                s = _shape(v)
+                s = shape_of(v)
                 missing = nbatch - (len(s) - 1 - core_ndim)
                 if missing:
                     v = bind(reshape_p, v, shape=s[:1] + (1,) * missing + s[1:])
@@ -145,13 +138,13 @@ def batch_by_loop(prim: Primitive) -> BatchRule:
     """Batching rule applying ``prim`` example by example and stacking the results: for
     primitives NumPy has no batched call for (index-valued results, data-dependent shapes)."""
     def rule(vals: Sequence[Any], bdims: Sequence[Any], **params: Any) -> tuple[Any, Any]:
-        size = next(_shape(v)[b] for v, b in zip(vals, bdims) if b is not None)
+        size = next(shape_of(v)[b] for v, b in zip(vals, bdims) if b is not None)
         rows = [[v] * size if b is None else _unstack(move_bdim(v, b, 0), size)
                 for v, b in zip(vals, bdims)]
         outs = [bind(prim, *args, **params) for args in zip(*rows)]
 
         def stack(parts: Sequence[Any]) -> Any:
-            parts = [bind(reshape_p, r, shape=(1,) + _shape(r)) for r in parts]
+            parts = [bind(reshape_p, r, shape=(1,) + shape_of(r)) for r in parts]
             return bind(concatenate_p, *parts, axis=0)
         if prim.multiple_results:
             return [stack(list(r)) for r in zip(*outs)], [0] * len(outs[0])
@@ -161,7 +154,7 @@ def batch_by_loop(prim: Primitive) -> BatchRule:
 
 def _unstack(x: Any, size: int) -> list[Any]:
     """The ``size`` slices of ``x`` along axis 0, without it (split, then reshape)."""
-    inner = _shape(x)[1:]
+    inner = shape_of(x)[1:]
     pieces = bind(split_p, x, axis=0, bounds=tuple((i, i + 1) for i in range(size)))
     return [bind(reshape_p, piece, shape=inner) for piece in pieces]
 
@@ -180,14 +173,14 @@ def _reshape_impl(x: Any, *, shape: Shape) -> Any:
 
 
 reshape_p = Primitive("reshape", _reshape_impl)
-reshape_p.def_vjp(lambda ct, ans, x, *, shape: bind(reshape_p, ct, shape=_shape(x)))
+reshape_p.def_vjp(lambda ct, ans, x, *, shape: bind(reshape_p, ct, shape=shape_of(x)))
 reshape_p.def_jvp(lambda t, ans, x, *, shape: bind(reshape_p, t, shape=shape))
 
 
 def _reshape_batch(vals: Sequence[Any], bdims: Sequence[Any], *, shape: Shape
                    ) -> tuple[Any, int]:
     x = move_bdim(vals[0], bdims[0], 0)
-    return bind(reshape_p, x, shape=(_shape(x)[0],) + shape), 0
+    return bind(reshape_p, x, shape=(shape_of(x)[0],) + shape), 0
 
 
 reshape_p.def_batch(_reshape_batch)
@@ -225,7 +218,7 @@ def _broadcast_to_impl(x: Any, *, shape: Shape) -> Any:
 
 def unbroadcast(ct: Any, shape: Shape) -> Any:
     """Sum ``ct`` over the axes along which a value of ``shape`` was broadcast."""
-    ct_shape = _shape(ct)
+    ct_shape = shape_of(ct)
     if ct_shape == shape:
         return ct
     lead = len(ct_shape) - len(shape)
@@ -245,14 +238,14 @@ def unbroadcast(ct: Any, shape: Shape) -> Any:
 
 
 broadcast_to_p = Primitive("broadcast_to", _broadcast_to_impl)
-broadcast_to_p.def_vjp(lambda ct, ans, x, *, shape: unbroadcast(ct, _shape(x)))
+broadcast_to_p.def_vjp(lambda ct, ans, x, *, shape: unbroadcast(ct, shape_of(x)))
 broadcast_to_p.def_jvp(lambda t, ans, x, *, shape: bind(broadcast_to_p, t, shape=shape))
 
 
 def _broadcast_to_batch(vals: Sequence[Any], bdims: Sequence[Any], *, shape: Shape
                         ) -> tuple[Any, int]:
     x = move_bdim(vals[0], bdims[0], 0)
-    xs = _shape(x)
+    xs = shape_of(x)
     missing = len(shape) - (len(xs) - 1)
     if missing:
         x = bind(reshape_p, x, shape=(xs[0],) + (1,) * missing + xs[1:])
@@ -274,9 +267,9 @@ def reduced_shape(xshape: Shape, axis: Shape, keepdims: bool) -> Shape:
 
 def expand_reduced(ct: Any, xshape: Shape, axis: Shape, keepdims: bool) -> Any:
     """A reduced cotangent brought back to ``xshape`` by broadcasting along ``axis``."""
-    if not keepdims and _shape(ct):  # a 0-d cotangent broadcasts as it is
+    if not keepdims and shape_of(ct):  # a 0-d cotangent broadcasts as it is
         ct = bind(reshape_p, ct, shape=keepdims_shape(xshape, axis))
-    return ct if xshape == _shape(ct) else bind(broadcast_to_p, ct, shape=xshape)
+    return ct if xshape == shape_of(ct) else bind(broadcast_to_p, ct, shape=xshape)
 
 
 # NumPy reduces a leading or middle axis of a C-contiguous array one row of the trailing
@@ -308,7 +301,7 @@ def _sum_impl(x: Any, *, axis: Shape, keepdims: bool) -> Any:
 
 
 sum_p = Primitive("sum", _sum_impl)
-sum_p.def_vjp(lambda ct, ans, x, *, axis, keepdims: expand_reduced(ct, _shape(x), axis, keepdims))
+sum_p.def_vjp(lambda ct, ans, x, *, axis, keepdims: expand_reduced(ct, shape_of(x), axis, keepdims))
 sum_p.def_jvp(lambda t, ans, x, *, axis, keepdims: bind(sum_p, t, axis=axis, keepdims=keepdims))
 sum_p.def_batch(batch_axis_op(sum_p))
 
@@ -349,20 +342,20 @@ def _concatenate_jvp(args: Sequence[Any], tangents: Sequence[Any], ans: Any, *,
                      axis: int) -> Any:
     if all(t is None for t in tangents):
         return None
-    ts = [zeros_like(x, _dtype(ans)) if t is None else t for x, t in zip(args, tangents)]
+    ts = [zeros_like(x, dtype_of(ans)) if t is None else t for x, t in zip(args, tangents)]
     return bind(concatenate_p, *ts, axis=axis)
 
 
 def _concatenate_vjp(ct: Any, ans: Any, args: Sequence[Any], needed: Any, *,
                      axis: int) -> Any:
-    return bind(split_p, ct, axis=axis, bounds=_bounds(_shape(x)[axis] for x in args))
+    return bind(split_p, ct, axis=axis, bounds=_bounds(shape_of(x)[axis] for x in args))
 
 
 def _concatenate_batch(vals: Sequence[Any], bdims: Sequence[Any], *, axis: int
                        ) -> tuple[Any, int]:
-    size = next(_shape(v)[b] for v, b in zip(vals, bdims) if b is not None)
-    xs = [bind(broadcast_to_p, bind(reshape_p, v, shape=(1,) + _shape(v)),
-               shape=(size,) + _shape(v)) if b is None
+    size = next(shape_of(v)[b] for v, b in zip(vals, bdims) if b is not None)
+    xs = [bind(broadcast_to_p, bind(reshape_p, v, shape=(1,) + shape_of(v)),
+               shape=(size,) + shape_of(v)) if b is None
           else move_bdim(v, b, 0) for v, b in zip(vals, bdims)]
     return bind(concatenate_p, *xs, axis=axis + 1), 0
 
@@ -397,7 +390,7 @@ nan_product_mask_p.def_batch(batch_elementwise(nan_product_mask_p))
 
 
 def _zero_where(mask: Any, x: Any) -> Any:
-    return np.where(mask, np.zeros((), _dtype(x)), x)
+    return np.where(mask, np.zeros((), dtype_of(x)), x)
 
 
 # zero_where(mask, x) is linear in x (the mask carries no derivative): its own transpose
