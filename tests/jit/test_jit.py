@@ -90,6 +90,46 @@ def test_new_shape_dtype_or_static_value_traces_again():
     assert len(traces) == 5
 
 
+# calls whose arguments are all NumPy arrays or scalars take a shorter path (no tree.flatten);
+# a keyword argument sends the same call down the general one
+FAST_ROWS = [r for r in VALUES if all(isinstance(a, np.ndarray) for a in r[2])]
+
+
+@pytest.mark.parametrize("name,fun,args", FAST_ROWS, ids=[r[0] for r in FAST_ROWS])
+def test_arrays_only_calls_equal_the_general_path(name, fun, args):
+    x, y = args
+    fast, general = tg.jit(fun), tg.jit(fun)
+    for _ in range(2):  # the trace, then the cached program
+        got, want = fast(x, y), general(x, y=y)
+        assert tg.tree.structure(got) == tg.tree.structure(want)
+        for g, w in zip(tg.tree.leaves(got), tg.tree.leaves(want)):
+            assert type(g) is type(w) and np.result_type(g) == np.result_type(w)
+            np.testing.assert_array_equal(g, w)
+
+
+def test_arrays_only_calls_trace_again_for_new_shapes_dtypes_and_scalar_types():
+    fun, traces = counted(lambda x, y: np.sum(x * 2.0) + y)
+    jitted = tg.jit(fun)
+    calls = [(X, np.float64(1.0)), (X + 1, np.float64(2.0)), (X[:3], np.float64(1.0)),
+             (X.astype(np.float32), np.float64(1.0)), (X, np.float32(1.0)),
+             (X, np.array(1.0)), (X.astype(">f8"), np.float64(1.0)), (X, np.float64(3.0))]
+    seen = []
+    for x, y in calls:
+        np.testing.assert_allclose(jitted(x, y), np.sum(x * 2.0) + y,
+                                   **tol("roundoff", np.result_type(x, y)))
+        seen.append(len(traces))
+    assert seen == [1, 1, 2, 3, 4, 5, 6, 6]
+
+
+def test_plain_calls_lower_and_transforms_share_one_trace():
+    fun, traces = counted(loss)
+    jitted = tg.jit(fun)
+    jitted(X)
+    assert "sin(v0)" in jitted.lower(X).as_text()
+    np.testing.assert_allclose(tg.grad(jitted)(X), d1(X), **tol("roundoff"))
+    assert len(traces) == 1
+
+
 def branchy(x):
     if np.sum(x) > 0:
         return np.sin(x)

@@ -27,11 +27,12 @@ PyTree = Any
 class TreeDef:
     """The structure of a pytree: a node kind, its keys, and its children's structures."""
 
-    __slots__ = ("kind", "meta", "children", "num_leaves")
+    __slots__ = ("kind", "meta", "children", "num_leaves", "_hash")
     kind: Any
     meta: Any
     children: tuple[TreeDef, ...]
     num_leaves: int
+    _hash: int | None
 
     def __init__(self, kind: Any, meta: Any, children: tuple[TreeDef, ...]) -> None:
         self.kind = kind          # "leaf", "none", tuple, list, a dict class or a node class
@@ -41,13 +42,19 @@ class TreeDef:
         for c in children:
             n += c.num_leaves
         self.num_leaves = n
+        self._hash = None  # computed on first use (a node's aux may be unhashable)
 
     def __eq__(self, other: object) -> bool:
-        return (isinstance(other, TreeDef) and self.kind == other.kind
-                and self.meta == other.meta and self.children == other.children)
+        return self is other or (isinstance(other, TreeDef) and self.kind == other.kind
+                                 and self.meta == other.meta
+                                 and self.children == other.children)
 
     def __hash__(self) -> int:
-        return hash((str(self.kind), self.meta, self.children))
+        # a TreeDef never changes, so its hash is computed once (jit hashes one per call)
+        h = self._hash
+        if h is None:
+            h = self._hash = hash((self.kind, self.meta, self.children))
+        return h
 
     def __repr__(self) -> str:
         if self.kind == "leaf":
