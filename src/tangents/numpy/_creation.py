@@ -314,7 +314,7 @@ def _not_all_finite(a: Any) -> bool:
 
 @implements(np.asarray_chkfinite)
 def asarray_chkfinite(a: ArrayLike, dtype: DTypeLike | None = None, order: Order | None = None
-                     ) -> Array:
+                      ) -> Array:
     """``asarray_chkfinite(a, dtype=None)``: `asarray`, raising ValueError when ``a`` holds
     an inf or NaN (under vmap: in any example).
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 __all__ = ['interp', 'linspace', 'arange', 'meshgrid', 'block']
 
 import operator
+from typing import Any, Literal, overload
 
 import numpy as np
 
 from ..core import Tracer, batch_elementwise, bind, builders
+from ..typing import Array, ArrayLike, DTypeLike
 from ._creation import _float, asarray, cast
 from ._dispatch import dtype_of, implements, numpy_on_plain, shape_of
 from ._elementwise import clip, where
@@ -21,7 +23,8 @@ from ._sorting import _scalar, argsort, searchsorted
 # -- interpolation and grids ---------------------------------------------------------------
 @implements(np.interp)
 @numpy_on_plain(np.interp)
-def interp(x, xp, fp, left=None, right=None, period=None):
+def interp(x: ArrayLike, xp: ArrayLike, fp: ArrayLike, left: ArrayLike | None = None,
+           right: ArrayLike | None = None, period: float | None = None) -> Array:
     """``interp(x, xp, fp, left=None, right=None, period=None)``: piecewise-linear
     interpolation, differentiable in ``x``, ``fp`` and ``xp``.  At a knot the derivative in
     ``x`` is the slope of the segment to its right (of the last segment at ``xp[-1]``).
@@ -63,10 +66,19 @@ def interp(x, xp, fp, left=None, right=None, period=None):
     return _scalar(cast(val, out_dt))
 
 
+@overload
+def linspace(start: ArrayLike, stop: ArrayLike, num: int = 50, endpoint: bool = True,
+             retstep: Literal[False] = False, dtype: DTypeLike | None = None, axis: int = 0, *,
+             device: Any = None) -> Array: ...
+@overload
+def linspace(start: ArrayLike, stop: ArrayLike, num: int = 50, endpoint: bool = True, *,
+             retstep: Literal[True], dtype: DTypeLike | None = None, axis: int = 0,
+             device: Any = None) -> tuple[Array, Array]: ...
 @implements(np.linspace)
 @numpy_on_plain(np.linspace)
-def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0, *,
-             device=None):
+def linspace(start: ArrayLike, stop: ArrayLike, num: int = 50, endpoint: bool = True,
+             retstep: bool = False, dtype: DTypeLike | None = None, axis: int = 0, *,
+             device: Any = None) -> Array | tuple[Array, Array]:
     """``linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0)``:
     differentiable in ``start`` and ``stop`` (entry i moves by ``1 - i/div`` and ``i/div``).
 
@@ -100,7 +112,7 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
     return (y, step) if retstep else y
 
 
-def _arange_len_batch(vals, bdims):
+def _arange_len_batch(vals: Any, bdims: Any) -> tuple[Any, None]:
     out, _ = batch_elementwise(arange_len_p)(vals, bdims)
     if isinstance(out, Tracer) or np.size(out) == 0 or not (out == np.ravel(out)[0]).all():
         raise ValueError("arange inside vmap: the number of elements differs between "
@@ -115,7 +127,8 @@ arange_len_p.def_batch(_arange_len_batch)
 
 
 @implements(np.arange)
-def arange(start, stop=None, step=None, dtype=None, *, device=None, like=None):
+def arange(start: ArrayLike, stop: ArrayLike | None = None, step: ArrayLike | None = None,
+           dtype: DTypeLike | None = None, *, device: Any = None, like: Any = None) -> Array:
     """``arange(start, stop=None, step=None, dtype=None)``: traced ``start``/``step`` give a
     differentiable ``start + step * i`` (``stop`` only decides the length).
 
@@ -126,7 +139,7 @@ def arange(start, stop=None, step=None, dtype=None, *, device=None, like=None):
         start, stop = 0, start
     step = 1 if step is None else step
     if not any(isinstance(v, Tracer) for v in (start, stop, step)):
-        return np.arange(start, stop, step, dtype=dtype)
+        return np.arange(start, stop, step, dtype=dtype)  # type: ignore[arg-type, call-overload, misc]
     n = int(bind(arange_len_p, start, stop, step))
     dt = np.result_type(*[dtype_of(v) if isinstance(v, Tracer) else v
                           for v in (start, stop, step)]) if dtype is None else np.dtype(dtype)
@@ -134,7 +147,8 @@ def arange(start, stop=None, step=None, dtype=None, *, device=None, like=None):
 
 
 @implements(np.meshgrid)
-def meshgrid(*xi, copy=True, sparse=False, indexing="xy"):
+def meshgrid(*xi: ArrayLike, copy: bool = True, sparse: bool = False, indexing: str = "xy"
+             ) -> tuple[Array, ...]:
     """``meshgrid(*xi, copy=True, sparse=False, indexing="xy")``: coordinate grids, a tuple.
 
     >>> [g.shape for g in meshgrid(np.zeros(2), np.zeros(3))]
@@ -154,7 +168,7 @@ def meshgrid(*xi, copy=True, sparse=False, indexing="xy"):
     return tuple(out)
 
 
-def _block_depth(arrays, where_=()):
+def _block_depth(arrays: Any, where_: Any = ()) -> Any:
     if isinstance(arrays, tuple):
         raise TypeError(f"arrays{''.join(f'[{i}]' for i in where_)} is a tuple. Only lists can "
                         "be used to arrange blocks, and np.block does not allow implicit "
@@ -169,13 +183,13 @@ def _block_depth(arrays, where_=()):
     return 1 + depths.pop()
 
 
-def _block_leaves(arrays):
+def _block_leaves(arrays: Any) -> Any:
     return [x for a in arrays for x in _block_leaves(a)] if isinstance(arrays, list) \
         else [arrays]
 
 
 @implements(np.block)
-def block(arrays):
+def block(arrays: ArrayLike | list[Any]) -> Array:
     """``block(arrays)``: assemble an array from nested lists of blocks (the innermost lists
     join along the last axis).
 
@@ -185,7 +199,7 @@ def block(arrays):
     depth = _block_depth(arrays)
     ndim = max([depth] + [len(shape_of(asarray(a))) for a in _block_leaves(arrays)])
 
-    def rec(arr, level):
+    def rec(arr: Any, level: Any) -> Any:
         if level < depth:
             return concatenate([rec(a, level + 1) for a in arr], axis=-(depth - level))
         arr = asarray(arr)

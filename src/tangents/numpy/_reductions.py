@@ -122,7 +122,7 @@ _sum = sum
 @implements(np.mean)
 def mean(a: ArrayLike, axis: Axis = None, dtype: DTypeLike | None = None,
          out: NDArray[Any] | None = None, keepdims: bool = False, *, where: ArrayLike | None = None
-        ) -> Array:
+         ) -> Array:
     """``mean(a, axis=None, dtype=None, keepdims=False, where=None)``: ``sum / count``.
 
     >>> mean(np.array([[1.0, 2.0], [3.0, 5.0]]), axis=0)

@@ -168,7 +168,7 @@ def corrcoef(x: ArrayLike, y: ArrayLike | None = None, rowvar: bool = True, *,
 
 @implements(numpy_function("trapezoid"))
 def trapezoid(y: ArrayLike, x: ArrayLike | None = None, dx: ArrayLike = 1.0, axis: int = -1
-             ) -> Array:
+              ) -> Array:
     """``trapezoid(y, x=None, dx=1.0, axis=-1)``: the trapezoidal rule, differentiable in
     ``y``, ``x`` and ``dx``.
 

@@ -43,7 +43,7 @@ def _folded(combine: Any, total: Any) -> Any:
     """``subtract.reduce`` / ``divide.reduce``: the first entry combined with the total of
     the others (a0 - a1 - a2 ... = a0 - (a1 + a2 + ...))."""
     def reduce(array: Any, axis: Any = 0, dtype: Any = None, out: Any = None, keepdims: bool = False
-              ) -> Any:
+               ) -> Any:
         if out is not None:
             raise TypeError("ufunc.reduce(..., out=...) is not supported on traced values")
         from ._indexing import getitem
@@ -180,7 +180,7 @@ def _reduceat(ufunc: Any, reduce: Any, fill: Any) -> Any:
     name = ufunc.__name__
 
     def reduceat(array: Any, indices: Any, axis: Any = 0, dtype: Any = None, out: Any = None
-                ) -> Any:
+                 ) -> Any:
         if out is not None:
             raise TypeError(f"numpy.{name}.reduceat(..., out=...) is not supported on traced "
                             "values; use the returned value")

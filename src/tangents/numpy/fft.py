@@ -18,18 +18,22 @@ __all__ = ['fft', 'ifft', 'rfft', 'irfft', 'hfft', 'ihfft', 'fft2', 'ifft2', 'rf
 
 import operator
 import warnings
+from collections.abc import Sequence
+from typing import Any, Literal
 
 import numpy as np
 
 from ..core import Primitive, bind
+from ..typing import Array, ArrayLike, DTypeLike, NDArray
 from ._complex import conj as _conj
 from ._creation import cast, check_device
 from ._dispatch import dtype_of, implements, is_traced, normalize_axis, shape_of
 
-_DUAL = {"backward": "forward", "ortho": "ortho", "forward": "backward"}
+Norm = Literal["backward", "ortho", "forward"]
+_DUAL: dict[str, Norm] = {"backward": "forward", "ortho": "ortho", "forward": "backward"}
 
 
-def _norm(norm):
+def _norm(norm: Any) -> Any:
     norm = "backward" if norm is None else norm
     if norm not in _DUAL:
         raise ValueError(f'Invalid norm value {norm}; should be "backward", "ortho" or '
@@ -37,10 +41,10 @@ def _norm(norm):
     return norm
 
 
-def _batch_axes(prim, key):
+def _batch_axes(prim: Any, key: Any) -> Any:
     """Batching rule for a one-argument primitive with an axis (int or tuple) param: the
     batch axis stays where it is and the transformed axes step over it."""
-    def rule(vals, bdims, **params):
+    def rule(vals: Any, bdims: Any, **params: Any) -> Any:
         b = bdims[0]
         ax = params[key]
         params[key] = (tuple(a + (a >= b) for a in ax) if isinstance(ax, tuple)
@@ -52,7 +56,7 @@ def _batch_axes(prim, key):
 # -- crop or zero-pad at the end of each axis (n= and s=) ---------------------------------
 
 
-def _resize_impl(x, *, shape):
+def _resize_impl(x: Any, *, shape: Any) -> Any:
     x = np.asarray(x)
     out = np.zeros(shape, x.dtype)
     common = tuple(slice(0, min(a, b)) for a, b in zip(x.shape, shape, strict=True))
@@ -65,7 +69,7 @@ resize_p.def_vjp(lambda ct, ans, x, *, shape: _resize(ct, shape_of(x)))
 resize_p.def_jvp(lambda t, ans, x, *, shape: bind(resize_p, t, shape=shape))
 
 
-def _resize_batch(vals, bdims, *, shape):
+def _resize_batch(vals: Any, bdims: Any, *, shape: Any) -> Any:
     x, b = vals[0], bdims[0]
     return bind(resize_p, x, shape=shape[:b] + (x.shape[b],) + shape[b:]), b
 
@@ -73,7 +77,7 @@ def _resize_batch(vals, bdims, *, shape):
 resize_p.def_batch(_resize_batch)
 
 
-def _resize(x, new_shape):
+def _resize(x: Any, new_shape: Any) -> Any:
     new_shape = tuple(new_shape)
     return x if tuple(shape_of(x)) == new_shape else bind(resize_p, x, shape=new_shape)
 
@@ -88,7 +92,7 @@ fft_p.def_batch(_batch_axes(fft_p, "axes"))
 
 
 # -- real-input and real-output transforms along one axis ---------------------------------
-def _hermitian_weights(n, axis, nd, dt):
+def _hermitian_weights(n: Any, axis: Any, nd: Any, dt: Any) -> Any:
     """How many bins of the full length-``n`` spectrum each half-spectrum bin stands for:
     1 for bin 0 (and n/2 when n is even), 2 for bins k and n - k."""
     m = n // 2 + 1
@@ -103,7 +107,7 @@ def _hermitian_weights(n, axis, nd, dt):
 # transpose is irfft with the opposite norm, given the bins it doubles at half weight.
 rfft_p = Primitive("rfft", lambda x, *, axis, norm: np.fft.rfft(x, axis=axis, norm=norm))
 rfft_p.def_vjp(lambda ct, ans, x, *, axis, norm: bind(
-    irfft_p,
+    irfft_p,  # type: ignore[has-type]
     _conj(ct) / _hermitian_weights(shape_of(x)[axis], axis, len(shape_of(x)), dtype_of(ans)),
     axis=axis, n=shape_of(x)[axis], norm=_DUAL[norm]))
 rfft_p.def_jvp(lambda t, ans, x, *, axis, norm: bind(rfft_p, t, axis=axis, norm=norm))
@@ -121,12 +125,12 @@ irfft_p.def_batch(_batch_axes(irfft_p, "axis"))
 
 
 # -- argument handling (NumPy's _cook_nd_args) --------------------------------------------
-def _no_out(out, op):
+def _no_out(out: Any, op: Any) -> Any:
     if out is not None:
         raise TypeError(f"{op}: out= is not supported; use the returned value")
 
 
-def _cook(a, s, axes, op, invreal=False):
+def _cook(a: Any, s: Any, axes: Any, op: Any, invreal: bool = False) -> Any:
     """``(s, axes)`` as lists, axes non-negative, ``s`` filled in as NumPy does."""
     xs = shape_of(a)
     nd = len(xs)
@@ -159,18 +163,18 @@ def _cook(a, s, axes, op, invreal=False):
     return s, axes
 
 
-def _resized(xs, s, axes):
+def _resized(xs: Any, s: Any, axes: Any) -> Any:
     new = list(xs)
     for n, ax in zip(s, axes, strict=True):
         new[ax] = n
     return tuple(new)
 
 
-def _repeated(axes):
+def _repeated(axes: Any) -> Any:
     return len(set(axes)) < len(axes)
 
 
-def _c2c(a, s, axes, norm, inverse, out, op):
+def _c2c(a: Any, s: Any, axes: Any, norm: Any, inverse: Any, out: Any, op: Any) -> Any:
     _no_out(out, op)
     norm = _norm(norm)
     s, axes = _cook(a, s, axes, op)
@@ -184,7 +188,7 @@ def _c2c(a, s, axes, norm, inverse, out, op):
     return bind(fft_p, a, axes=tuple(sorted(axes)), inverse=inverse, norm=norm)
 
 
-def _r2c(a, s, axes, norm, out, op):
+def _r2c(a: Any, s: Any, axes: Any, norm: Any, out: Any, op: Any) -> Any:
     _no_out(out, op)
     norm = _norm(norm)
     if dtype_of(a).kind == "c":
@@ -199,7 +203,7 @@ def _r2c(a, s, axes, norm, out, op):
     return _c2c(a, None, axes[:-1], norm, False, None, op)
 
 
-def _c2r(a, s, axes, norm, out, op):
+def _c2r(a: Any, s: Any, axes: Any, norm: Any, out: Any, op: Any) -> Any:
     _no_out(out, op)
     norm = _norm(norm)
     s, axes = _cook(a, s, axes, op, invreal=True)
@@ -213,13 +217,14 @@ def _c2r(a, s, axes, norm, out, op):
     return bind(irfft_p, a, axis=axes[-1], n=n, norm=norm)
 
 
-def _one(n):
+def _one(n: Any) -> Any:
     return None if n is None else [n]
 
 
 # -- public functions ---------------------------------------------------------------------
 @implements(np.fft.fft)
-def fft(a, n=None, axis=-1, norm=None, out=None):
+def fft(a: ArrayLike, n: int | None = None, axis: int = -1, norm: Norm | None = None,
+        out: NDArray[Any] | None = None) -> Array:
     """``fft(a, n=None, axis=-1, norm=None)``: the one-dimensional DFT.
 
     >>> fft(np.array([1.0, 0.0, 0.0, 0.0]))
@@ -229,7 +234,9 @@ def fft(a, n=None, axis=-1, norm=None, out=None):
 
 
 @implements(np.fft.ifft)
-def ifft(a, n=None, axis=-1, norm=None, out=None):
+def ifft(a: ArrayLike, n: int | None = None, axis: int = -1,
+         norm: Norm | None = None,
+         out: NDArray[Any] | None = None) -> Array:
     """``ifft(a, n=None, axis=-1, norm=None)``: the one-dimensional inverse DFT.
 
     >>> ifft(np.ones(4)).real
@@ -239,7 +246,9 @@ def ifft(a, n=None, axis=-1, norm=None, out=None):
 
 
 @implements(np.fft.rfft)
-def rfft(a, n=None, axis=-1, norm=None, out=None):
+def rfft(a: ArrayLike, n: int | None = None, axis: int = -1,
+         norm: Norm | None = None,
+         out: NDArray[Any] | None = None) -> Array:
     """``rfft(a, n=None, axis=-1, norm=None)``: the DFT of real input, bins 0..n//2.
 
     >>> rfft(np.ones(4))
@@ -249,7 +258,9 @@ def rfft(a, n=None, axis=-1, norm=None, out=None):
 
 
 @implements(np.fft.irfft)
-def irfft(a, n=None, axis=-1, norm=None, out=None):
+def irfft(a: ArrayLike, n: int | None = None, axis: int = -1,
+          norm: Norm | None = None,
+          out: NDArray[Any] | None = None) -> Array:
     """``irfft(a, n=None, axis=-1, norm=None)``: the inverse of `rfft` (real output of
     length ``n``, by default ``2 * (m - 1)``).
 
@@ -260,7 +271,9 @@ def irfft(a, n=None, axis=-1, norm=None, out=None):
 
 
 @implements(np.fft.hfft)
-def hfft(a, n=None, axis=-1, norm=None, out=None):
+def hfft(a: ArrayLike, n: int | None = None, axis: int = -1,
+         norm: Norm | None = None,
+         out: NDArray[Any] | None = None) -> Array:
     """``hfft(a, n=None, axis=-1, norm=None)``: the DFT of a Hermitian-symmetric signal given
     by its first half (real output): ``irfft(conj(a), n)`` with the opposite norm.
 
@@ -274,7 +287,9 @@ def hfft(a, n=None, axis=-1, norm=None, out=None):
 
 
 @implements(np.fft.ihfft)
-def ihfft(a, n=None, axis=-1, norm=None, out=None):
+def ihfft(a: ArrayLike, n: int | None = None, axis: int = -1,
+          norm: Norm | None = None,
+          out: NDArray[Any] | None = None) -> Array:
     """``ihfft(a, n=None, axis=-1, norm=None)``: the inverse of `hfft`:
     ``conj(rfft(a, n))`` with the opposite norm.
 
@@ -286,7 +301,9 @@ def ihfft(a, n=None, axis=-1, norm=None, out=None):
 
 
 @implements(np.fft.fft2)
-def fft2(a, s=None, axes=(-2, -1), norm=None, out=None):
+def fft2(a: ArrayLike, s: Sequence[int] | None = None, axes: Sequence[int] = (-2, -1),
+         norm: Norm | None = None,
+         out: NDArray[Any] | None = None) -> Array:
     """``fft2(a, s=None, axes=(-2, -1), norm=None)``: the two-dimensional DFT.
 
     >>> fft2(np.ones((2, 2))).real
@@ -297,13 +314,17 @@ def fft2(a, s=None, axes=(-2, -1), norm=None, out=None):
 
 
 @implements(np.fft.ifft2)
-def ifft2(a, s=None, axes=(-2, -1), norm=None, out=None):
+def ifft2(a: ArrayLike, s: Sequence[int] | None = None, axes: Sequence[int] = (-2, -1),
+          norm: Norm | None = None,
+          out: NDArray[Any] | None = None) -> Array:
     """``ifft2(a, s=None, axes=(-2, -1), norm=None)``: the two-dimensional inverse DFT."""
     return _c2c(a, s, axes, norm, True, out, "ifft2")
 
 
 @implements(np.fft.fftn)
-def fftn(a, s=None, axes=None, norm=None, out=None):
+def fftn(a: ArrayLike, s: Sequence[int] | None = None, axes: Sequence[int] | None = None,
+         norm: Norm | None = None,
+         out: NDArray[Any] | None = None) -> Array:
     """``fftn(a, s=None, axes=None, norm=None)``: the DFT over ``axes`` (all by default).
 
     >>> fftn(np.ones((2, 2, 2)))[0, 0, 0]
@@ -313,25 +334,33 @@ def fftn(a, s=None, axes=None, norm=None, out=None):
 
 
 @implements(np.fft.ifftn)
-def ifftn(a, s=None, axes=None, norm=None, out=None):
+def ifftn(a: ArrayLike, s: Sequence[int] | None = None, axes: Sequence[int] | None = None,
+          norm: Norm | None = None,
+          out: NDArray[Any] | None = None) -> Array:
     """``ifftn(a, s=None, axes=None, norm=None)``: the inverse DFT over ``axes``."""
     return _c2c(a, s, axes, norm, True, out, "ifftn")
 
 
 @implements(np.fft.rfft2)
-def rfft2(a, s=None, axes=(-2, -1), norm=None, out=None):
+def rfft2(a: ArrayLike, s: Sequence[int] | None = None, axes: Sequence[int] = (-2, -1),
+          norm: Norm | None = None,
+          out: NDArray[Any] | None = None) -> Array:
     """``rfft2(a, s=None, axes=(-2, -1), norm=None)``: `rfftn` over two axes."""
     return _r2c(a, s, axes, norm, out, "rfft2")
 
 
 @implements(np.fft.irfft2)
-def irfft2(a, s=None, axes=(-2, -1), norm=None, out=None):
+def irfft2(a: ArrayLike, s: Sequence[int] | None = None, axes: Sequence[int] = (-2, -1),
+           norm: Norm | None = None,
+           out: NDArray[Any] | None = None) -> Array:
     """``irfft2(a, s=None, axes=(-2, -1), norm=None)``: `irfftn` over two axes."""
     return _c2r(a, s, axes, norm, out, "irfft2")
 
 
 @implements(np.fft.rfftn)
-def rfftn(a, s=None, axes=None, norm=None, out=None):
+def rfftn(a: ArrayLike, s: Sequence[int] | None = None, axes: Sequence[int] | None = None,
+          norm: Norm | None = None,
+          out: NDArray[Any] | None = None) -> Array:
     """``rfftn(a, s=None, axes=None, norm=None)``: `rfft` along the last of ``axes``, then
     `fft` along the others.
 
@@ -342,7 +371,9 @@ def rfftn(a, s=None, axes=None, norm=None, out=None):
 
 
 @implements(np.fft.irfftn)
-def irfftn(a, s=None, axes=None, norm=None, out=None):
+def irfftn(a: ArrayLike, s: Sequence[int] | None = None, axes: Sequence[int] | None = None,
+           norm: Norm | None = None,
+           out: NDArray[Any] | None = None) -> Array:
     """``irfftn(a, s=None, axes=None, norm=None)``: the inverse of `rfftn`."""
     return _c2r(a, s, axes, norm, out, "irfftn")
 
@@ -355,14 +386,14 @@ roll_p.def_jvp(lambda t, ans, x, *, shifts, axes: bind(roll_p, t, shifts=shifts,
 roll_p.def_batch(_batch_axes(roll_p, "axes"))
 
 
-def _roll_half(x, axes, sign, op):
+def _roll_half(x: Any, axes: Any, sign: Any, op: Any) -> Any:
     xs = shape_of(x)
     nd = len(xs)
     if axes is None:
         axes = range(nd)
     elif isinstance(axes, (int, np.integer)):
         axes = (axes,)
-    shifts = {}
+    shifts: dict[int, int] = {}
     for ax in axes:
         ax = normalize_axis(ax, nd, op)
         shifts[ax] = shifts.get(ax, 0) + sign * (xs[ax] // 2)
@@ -373,7 +404,7 @@ def _roll_half(x, axes, sign, op):
 
 
 @implements(np.fft.fftshift)
-def fftshift(x, axes=None):
+def fftshift(x: ArrayLike, axes: int | Sequence[int] | None = None) -> Array:
     """``fftshift(x, axes=None)``: move the zero-frequency bin to the centre.
 
     >>> fftshift(np.arange(5.0))
@@ -383,7 +414,7 @@ def fftshift(x, axes=None):
 
 
 @implements(np.fft.ifftshift)
-def ifftshift(x, axes=None):
+def ifftshift(x: ArrayLike, axes: int | Sequence[int] | None = None) -> Array:
     """``ifftshift(x, axes=None)``: the inverse of `fftshift`.
 
     >>> ifftshift(np.array([3.0, 4.0, 0.0, 1.0, 2.0]))
@@ -392,7 +423,7 @@ def ifftshift(x, axes=None):
     return _roll_half(x, axes, -1, "ifftshift")
 
 
-def _freq(np_fn, name, n, d, device, dtype_):
+def _freq(np_fn: Any, name: Any, n: Any, d: Any, device: Any, dtype_: Any) -> Any:
     check_device(device, name)
     ans = np_fn(n, d)  # d may be traced: the frequencies are (integers) / (n d)
     if dtype_ is None:
@@ -403,7 +434,8 @@ def _freq(np_fn, name, n, d, device, dtype_):
     return cast(ans, dt)  # computed in float64, then rounded once
 
 
-def fftfreq(n, d=1.0, device=None, *, dtype=None):
+def fftfreq(n: int, d: ArrayLike = 1.0, device: Any = None, *, dtype: DTypeLike | None = None
+            ) -> Array:
     """``fftfreq(n, d=1.0, device=None, *, dtype=None)``: the sample frequencies of `fft`,
     ``[0, 1, ..., -1] / (n d)``, in ``dtype`` (the standard's keyword; default float64).
 
@@ -413,7 +445,8 @@ def fftfreq(n, d=1.0, device=None, *, dtype=None):
     return _freq(np.fft.fftfreq, "fftfreq", n, d, device, dtype)
 
 
-def rfftfreq(n, d=1.0, device=None, *, dtype=None):
+def rfftfreq(n: int, d: ArrayLike = 1.0, device: Any = None, *, dtype: DTypeLike | None = None
+             ) -> Array:
     """``rfftfreq(n, d=1.0, device=None, *, dtype=None)``: the sample frequencies of `rfft`,
     ``[0, 1, ..., n // 2] / (n d)``, in ``dtype`` (default float64).
 
