@@ -13,10 +13,13 @@ __all__ = ['sort', 'argsort', 'searchsorted', 'lexsort', 'unique', 'take_along_a
            'nanmin', 'nanargmax', 'nanargmin', 'nancumsum', 'nancumprod', 'sort_complex']
 
 import operator
+from collections.abc import Sequence
+from typing import Any, Literal, overload
 
 import numpy as np
 
 from ..core import Primitive, Tracer, batch_axis_op, batch_by_loop, bind, builders
+from ..typing import Array, ArrayLike, Axis, DTypeLike, NDArray
 from ._complex import conj
 from ._creation import asarray, astype, cast, real
 from ._dispatch import (
@@ -39,12 +42,12 @@ from ._shape import broadcast_to, ravel, reshape
 from ._updates import _require_traced_target
 
 
-def _no_out(name, out):
+def _no_out(name: Any, out: Any) -> Any:
     if out is not None:
         raise TypeError(f"{name}: out= writes into a buffer; use the returned value instead")
 
 
-def _scalar(x):
+def _scalar(x: Any) -> Any:
     """A plain 0-d result as the NumPy scalar NumPy's own function returns."""
     return x[()] if isinstance(x, np.ndarray) and x.ndim == 0 else x
 
@@ -55,7 +58,7 @@ argsort_p = builders.nondifferentiable(
     batch=batch_axis_op)
 
 
-def _by_fields(np_fn, name, a, axis, kind, order, stable):
+def _by_fields(np_fn: Any, name: Any, a: Any, axis: Any, kind: Any, order: Any, stable: Any) -> Any:
     """``order=`` names fields of a structured array: NumPy's own function on a plain one;
     a traced array is a plain numeric array and has no fields."""
     if isinstance(a, Tracer):
@@ -67,7 +70,7 @@ def _by_fields(np_fn, name, a, axis, kind, order, stable):
     return np_fn(a, axis=axis, kind=kind, order=order, stable=stable)
 
 
-def _descending_axis(a, axis, order, op):
+def _descending_axis(a: Any, axis: Any, order: Any, op: Any) -> Any:
     """``(a, axis)`` for a descending sort: a flattened ``a`` for ``axis=None``."""
     if order is not None:
         raise TypeError(f"{op}: descending=True does not combine with order= (sort by "
@@ -78,12 +81,14 @@ def _descending_axis(a, axis, order, op):
     return a, normalize_axis(axis, len(shape_of(a)), op)
 
 
-def _reverse(a, axis):
+def _reverse(a: Any, axis: Any) -> Any:
     return getitem(a, (slice(None),) * axis + (slice(None, None, -1),))
 
 
 @implements(np.argsort)
-def argsort(a, axis=-1, kind=None, order=None, *, descending=False, stable=None):
+def argsort(a: ArrayLike, axis: int = -1, kind: str | None = None,
+            order: str | Sequence[str] | None = None, *, descending: bool = False,
+            stable: bool | None = None) -> Array:
     """``argsort(a, axis=-1, kind=None, order=None, *, descending=False, stable=None)``:
     the sorting permutation (plain integers, no derivative); ``axis=None`` sorts the
     flattened array.  Stable unless ``kind`` or ``stable=False`` says otherwise (the Array
@@ -114,7 +119,7 @@ def argsort(a, axis=-1, kind=None, order=None, *, descending=False, stable=None)
                 kind=kind)
 
 
-def _searchsorted_batch(vals, bdims, *, side):
+def _searchsorted_batch(vals: Any, bdims: Any, *, side: Any) -> Any:
     if bdims[0] is None:  # elementwise in v: search each example's values in the shared a
         return bind(searchsorted_p, vals[0], vals[1], side=side), bdims[1]
     return batch_by_loop(searchsorted_p)(vals, bdims, side=side)
@@ -126,7 +131,8 @@ searchsorted_p.def_batch(_searchsorted_batch)
 
 
 @implements(np.searchsorted)
-def searchsorted(a, v, side="left", sorter=None):
+def searchsorted(a: ArrayLike, v: ArrayLike, side: Literal["left", "right"] = "left",
+                 sorter: ArrayLike | None = None) -> Array:
     """``searchsorted(a, v, side="left", sorter=None)``: insertion indices of ``v`` in the
     sorted 1-d ``a`` (plain integers, no derivative).
 
@@ -147,29 +153,30 @@ lexsort_p = builders.nondifferentiable(
 
 
 @implements(np.lexsort)
-def lexsort(keys, axis=-1):
+def lexsort(keys: ArrayLike | Sequence[ArrayLike], axis: int = -1) -> Array:
     """``lexsort(keys, axis=-1)``: indirect stable sort on several keys, the last key
     primary (plain integers, no derivative).
 
     >>> lexsort((np.array([2.0, 1.0, 0.0]), np.array([1.0, 0.0, 1.0])))
     array([1, 2, 0])
     """
+    rows: Any = keys
     if isinstance(keys, (np.ndarray, Tracer)):
-        keys = [getitem(keys, i) for i in range(shape_of(keys)[0])]
-    keys = [asarray(k) for k in keys]
-    if not keys:
+        rows = [getitem(keys, i) for i in range(shape_of(keys)[0])]
+    rows = [asarray(k) for k in rows]
+    if not rows:
         raise TypeError("need sequence of keys with len(keys) > 0 in lexsort")
-    return bind(lexsort_p, *keys, axis=operator.index(axis))
+    return bind(lexsort_p, *rows, axis=operator.index(axis))
 
 
 # -- unique: values gathered at the first occurrences, so they stay differentiable ---------
-def _unique_impl(x, *, axis, equal_nan):
+def _unique_impl(x: Any, *, axis: Any, equal_nan: Any) -> Any:
     _, index, inverse, counts = np.unique(x, return_index=True, return_inverse=True,
                                           return_counts=True, axis=axis, equal_nan=equal_nan)
     return [index, inverse, counts]
 
 
-def _unique_batch(vals, bdims, **params):
+def _unique_batch(vals: Any, bdims: Any, **params: Any) -> Any:
     raise ValueError("unique inside vmap: the number of unique values differs between "
                      "examples, so the batched result would be ragged. Use np.sort, or "
                      "compare against a fixed set of values with a mask, instead.")
@@ -179,9 +186,18 @@ unique_p = Primitive("unique", _unique_impl, differentiable=False, multiple_resu
 unique_p.def_batch(_unique_batch)
 
 
+@overload
+def unique(ar: ArrayLike, return_index: Literal[False] = False,
+           return_inverse: Literal[False] = False, return_counts: Literal[False] = False,
+           axis: int | None = None, *, equal_nan: bool = True, sorted: bool = True) -> Array: ...
+@overload
+def unique(ar: ArrayLike, return_index: bool = False, return_inverse: bool = False,
+           return_counts: bool = False, axis: int | None = None, *, equal_nan: bool = True,
+           sorted: bool = True) -> Array | tuple[Array, ...]: ...
 @implements(np.unique)
-def unique(ar, return_index=False, return_inverse=False, return_counts=False, axis=None, *,
-           equal_nan=True, sorted=True):
+def unique(ar: ArrayLike, return_index: bool = False, return_inverse: bool = False,
+           return_counts: bool = False, axis: int | None = None, *, equal_nan: bool = True,
+           sorted: bool = True) -> Array | tuple[Array, ...]:
     """``unique(ar, return_index=False, return_inverse=False, return_counts=False,
     axis=None, equal_nan=True)``.
 
@@ -208,7 +224,7 @@ def unique(ar, return_index=False, return_inverse=False, return_counts=False, ax
 
 
 # -- sort, take_along_axis, put_along_axis ------------------------------------------------
-def _along_axis_key(xshape, indices, axis):
+def _along_axis_key(xshape: Any, indices: Any, axis: Any) -> Any:
     """The advanced index that picks ``indices`` along ``axis`` and every position along the
     other axes (NumPy's ``take_along_axis`` fancy index)."""
     nd = len(xshape)
@@ -224,7 +240,7 @@ def _along_axis_key(xshape, indices, axis):
 
 
 @implements(np.take_along_axis)
-def take_along_axis(arr, indices, axis=-1):
+def take_along_axis(arr: ArrayLike, indices: ArrayLike, axis: int = -1) -> Array:
     """``take_along_axis(arr, indices, axis=-1)``: ``arr`` gathered at ``indices`` along
     ``axis`` (``axis=None``: the flattened array); cotangents of repeated indices add.
 
@@ -238,7 +254,7 @@ def take_along_axis(arr, indices, axis=-1):
     return getitem(arr, _along_axis_key(shape_of(arr), indices, axis))
 
 
-def _put_along_axis_value(arr, indices, values, axis):
+def _put_along_axis_value(arr: Any, indices: Any, values: Any, axis: Any) -> Any:
     """``arr`` with ``values`` written at ``indices`` along ``axis`` (a new array): where an
     index repeats, the last value written wins and alone receives the cotangent; ``arr``
     receives it everywhere else."""
@@ -267,7 +283,7 @@ def _put_along_axis_value(arr, indices, values, axis):
 
 
 @implements(np.put_along_axis)
-def put_along_axis(arr, indices, values, axis):
+def put_along_axis(arr: Array, indices: ArrayLike, values: ArrayLike, axis: int | None) -> None:
     """``put_along_axis(arr, indices, values, axis)``: writes ``values`` into ``arr`` at
     ``indices`` along ``axis`` in place and returns None, as NumPy; a traced ``arr`` is
     updated like ``arr[i] = v`` (every reference and view sees it).  Where an index repeats,
@@ -280,13 +296,16 @@ def put_along_axis(arr, indices, values, axis):
     """
     if not isinstance(arr, Tracer) and not isinstance(values, Tracer) \
             and not isinstance(indices, Tracer):
-        return np.put_along_axis(arr, indices, values, axis)
+        return np.put_along_axis(arr, indices, values, axis)  # type: ignore[arg-type]
     _require_traced_target(arr, "np.put_along_axis")
-    arr._become(_put_along_axis_value(arr, indices, values, axis))
+    arr._become(  # type: ignore[union-attr]  # arr is traced here
+        _put_along_axis_value(arr, indices, values, axis))
 
 
 @implements(np.sort)
-def sort(a, axis=-1, kind=None, order=None, *, descending=False, stable=None):
+def sort(a: ArrayLike, axis: int = -1, kind: str | None = None,
+         order: str | Sequence[str] | None = None, *, descending: bool = False,
+         stable: bool | None = None) -> Array:
     """``sort(a, axis=-1, kind=None, order=None, *, descending=False, stable=None)``
     (``axis=None``: the flattened array; ``descending``: the Array API's keyword).
 
@@ -318,7 +337,7 @@ def sort(a, axis=-1, kind=None, order=None, *, descending=False, stable=None):
 # nothing) whose derivative is the linear projection P that replaces a (co)tangent by its
 # mean over each run.  P is symmetric, so it is its own transpose: with it, k tied maxima of
 # sort share the cotangent 1/k each, as max does, and median/quantile inherit the rule.
-def _tie_bounds_impl(s, *, axis):
+def _tie_bounds_impl(s: Any, *, axis: Any) -> Any:
     ax = axis[0]
     v = np.moveaxis(np.asarray(s), ax, -1)
     n = v.shape[-1]
@@ -336,7 +355,7 @@ tie_bounds_p = builders.nondifferentiable("tie_bounds", _tie_bounds_impl)
 tie_bounds_p.multiple_results = True
 
 
-def _tie_bounds_batch(vals, bdims, *, axis):
+def _tie_bounds_batch(vals: Any, bdims: Any, *, axis: Any) -> Any:
     from ..core import move_bdim
     return bind(tie_bounds_p, move_bdim(vals[0], bdims[0], 0), axis=(axis[0] + 1,)), [0, 0]
 
@@ -344,7 +363,7 @@ def _tie_bounds_batch(vals, bdims, *, axis):
 tie_bounds_p.def_batch(_tie_bounds_batch)
 
 
-def _tie_mean(v, s, axis):
+def _tie_mean(v: Any, s: Any, axis: Any) -> Any:
     """``v`` averaged over each run of equal values of the sorted ``s`` along ``axis``."""
     ax = axis[0]
     start, end = bind(tie_bounds_p, s, axis=axis)
@@ -363,25 +382,27 @@ tie_average_p.def_batch(batch_axis_op(tie_average_p))
 
 
 # -- NaN-ignoring reductions: NaN entries replaced by the identity, so they get zero ------
-def _nan_filled(a, fill):
+def _nan_filled(a: Any, fill: Any) -> Any:
     a = asarray(a)
     return _where(isnan(a), fill, a) if dtype_of(a).kind in "fc" else a
 
 
-def _count(a, axes, keepdims, dt):
+def _count(a: Any, axes: Any, keepdims: Any, dt: Any) -> Any:
     c = _sum(logical_not(isnan(a)), axes, keepdims=keepdims) if dtype_of(a).kind in "fc" else \
         np.full(_keep_shape(shape_of(a), axes, keepdims),
                 int(np.prod([shape_of(a)[i] for i in axes])))
     return cast(c, dt)
 
 
-def _keep_shape(xshape, axes, keepdims):
+def _keep_shape(xshape: Any, axes: Any, keepdims: Any) -> Any:
     return tuple(1 if i in axes else d for i, d in enumerate(xshape)) if keepdims else tuple(
         d for i, d in enumerate(xshape) if i not in axes)
 
 
 @implements(np.nansum)
-def nansum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
+def nansum(a: ArrayLike, axis: Axis = None, dtype: DTypeLike | None = None,
+           out: NDArray[Any] | None = None, keepdims: bool = False,
+           initial: ArrayLike | None = None, where: ArrayLike | None = None) -> Array:
     """``nansum``: `sum` with NaNs counted as zero (they get a zero derivative).
 
     >>> nansum(np.array([1.0, np.nan, 2.0]))
@@ -391,7 +412,9 @@ def nansum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, whe
 
 
 @implements(np.nanprod)
-def nanprod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
+def nanprod(a: ArrayLike, axis: Axis = None, dtype: DTypeLike | None = None,
+            out: NDArray[Any] | None = None, keepdims: bool = False,
+            initial: ArrayLike | None = None, where: ArrayLike | None = None) -> Array:
     """``nanprod``: `prod` with NaNs counted as one (they get a zero derivative).
 
     >>> nanprod(np.array([2.0, np.nan, 3.0]))
@@ -401,7 +424,8 @@ def nanprod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, wh
 
 
 @implements(np.nancumsum)
-def nancumsum(a, axis=None, dtype=None, out=None):
+def nancumsum(a: ArrayLike, axis: Axis = None, dtype: DTypeLike | None = None,
+              out: NDArray[Any] | None = None) -> Array:
     """``nancumsum``: `cumsum` with NaNs counted as zero.
 
     >>> nancumsum(np.array([1.0, np.nan, 2.0]))
@@ -411,7 +435,8 @@ def nancumsum(a, axis=None, dtype=None, out=None):
 
 
 @implements(np.nancumprod)
-def nancumprod(a, axis=None, dtype=None, out=None):
+def nancumprod(a: ArrayLike, axis: Axis = None, dtype: DTypeLike | None = None,
+               out: NDArray[Any] | None = None) -> Array:
     """``nancumprod``: `cumprod` with NaNs counted as one.
 
     >>> nancumprod(np.array([2.0, np.nan, 3.0]))
@@ -420,7 +445,8 @@ def nancumprod(a, axis=None, dtype=None, out=None):
     return cumprod(_nan_filled(a, 1), axis, dtype, out)
 
 
-def _nan_extremum(a, axis, out, keepdims, initial, where_, fill, reduce, name):
+def _nan_extremum(a: Any, axis: Any, out: Any, keepdims: Any, initial: Any, where_: Any, fill: Any,
+                  reduce: Any, name: Any) -> Any:
     _no_out(name, out)
     a = asarray(a)
     if dtype_of(a).kind not in "fc":
@@ -432,7 +458,8 @@ def _nan_extremum(a, axis, out, keepdims, initial, where_, fill, reduce, name):
 
 
 @implements(np.nanmax)
-def nanmax(a, axis=None, out=None, keepdims=False, initial=None, where=None):
+def nanmax(a: ArrayLike, axis: Axis = None, out: NDArray[Any] | None = None, keepdims: bool = False,
+           initial: ArrayLike | None = None, where: ArrayLike | None = None) -> Array:
     """``nanmax``: `max` ignoring NaNs (ties share the derivative as in `max`; NaN entries
     get zero; an all-NaN slice gives NaN).
 
@@ -443,7 +470,8 @@ def nanmax(a, axis=None, out=None, keepdims=False, initial=None, where=None):
 
 
 @implements(np.nanmin)
-def nanmin(a, axis=None, out=None, keepdims=False, initial=None, where=None):
+def nanmin(a: ArrayLike, axis: Axis = None, out: NDArray[Any] | None = None, keepdims: bool = False,
+           initial: ArrayLike | None = None, where: ArrayLike | None = None) -> Array:
     """``nanmin``: `min` ignoring NaNs (see `nanmax`).
 
     >>> nanmin(np.array([1.0, np.nan, 3.0]))
@@ -454,7 +482,8 @@ def nanmin(a, axis=None, out=None, keepdims=False, initial=None, where=None):
 
 @implements(np.nanargmax)
 @numpy_on_plain(np.nanargmax)
-def nanargmax(a, axis=None, out=None, *, keepdims=False):
+def nanargmax(a: ArrayLike, axis: Axis = None, out: NDArray[Any] | None = None, *,
+              keepdims: bool = False) -> Array:
     """``nanargmax``: index of the maximum ignoring NaNs (plain integers).
 
     >>> nanargmax(np.array([1.0, np.nan, 3.0]))
@@ -465,7 +494,8 @@ def nanargmax(a, axis=None, out=None, *, keepdims=False):
 
 @implements(np.nanargmin)
 @numpy_on_plain(np.nanargmin)
-def nanargmin(a, axis=None, out=None, *, keepdims=False):
+def nanargmin(a: ArrayLike, axis: Axis = None, out: NDArray[Any] | None = None, *,
+              keepdims: bool = False) -> Array:
     """``nanargmin``: index of the minimum ignoring NaNs (plain integers).
 
     >>> nanargmin(np.array([1.0, np.nan, 3.0]))
@@ -476,7 +506,9 @@ def nanargmin(a, axis=None, out=None, *, keepdims=False):
 
 @implements(np.nanmean)
 @numpy_on_plain(np.nanmean)
-def nanmean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
+def nanmean(a: ArrayLike, axis: Axis = None, dtype: DTypeLike | None = None,
+            out: NDArray[Any] | None = None, keepdims: bool = False, *,
+            where: ArrayLike | None = None) -> Array:
     """``nanmean``: the mean of the non-NaN entries (NaN entries get a zero derivative).
 
     >>> nanmean(np.array([1.0, np.nan, 3.0]))
@@ -496,8 +528,10 @@ def nanmean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
 
 @implements(np.nanvar)
 @numpy_on_plain(np.nanvar)
-def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None,
-           mean=None, correction=None):
+def nanvar(a: ArrayLike, axis: Axis = None, dtype: DTypeLike | None = None,
+           out: NDArray[Any] | None = None, ddof: float = 0, keepdims: bool = False, *,
+           where: ArrayLike | None = None, mean: ArrayLike | None = None,
+           correction: float | None = None) -> Array:
     """``nanvar``: the variance of the non-NaN entries, ``sum((a - nanmean)**2) /
     (count - ddof)``; NaN where ``count <= ddof``.
 
@@ -523,8 +557,10 @@ def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=
 
 @implements(np.nanstd)
 @numpy_on_plain(np.nanstd)
-def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None,
-           mean=None, correction=None):
+def nanstd(a: ArrayLike, axis: Axis = None, dtype: DTypeLike | None = None,
+           out: NDArray[Any] | None = None, ddof: float = 0, keepdims: bool = False, *,
+           where: ArrayLike | None = None, mean: ArrayLike | None = None,
+           correction: float | None = None) -> Array:
     """``nanstd``: ``sqrt(nanvar(...))``, with a zero derivative where it is 0.
 
     >>> nanstd(np.array([1.0, np.nan, 3.0]))
@@ -537,7 +573,7 @@ def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=
 
 
 @implements(np.sort_complex)
-def sort_complex(a):
+def sort_complex(a: ArrayLike) -> Array:
     """``sort_complex(a)``: sorted by real part, then imaginary part, as complex.
 
     >>> sort_complex(np.array([2.0, 1.0]))
