@@ -24,7 +24,7 @@ TYPED = [
     "tangents.numpy._rearranging", "tangents.numpy._joining", "tangents.numpy._counting",
     "tangents.numpy._array_api", "tangents.numpy._shape", "tangents.numpy._updates",
     "tangents.numpy._quantiles", "tangents.numpy._reductions", "tangents.numpy.fft",
-    "tangents.numpy._interpolation", "tangents.numpy._sorting",
+    "tangents.numpy._interpolation", "tangents.numpy._sorting", "tangents.numpy._indexing",
 ]
 
 # public functions of the modules above that other work owns and has not annotated yet

@@ -11,11 +11,14 @@ from __future__ import annotations
 __all__ = ['getitem', 'take', 'nonzero', 'argwhere', 'flatnonzero']
 
 import operator
+import typing
+from typing import Any
 
 import numpy as np
 
 from ..core import Primitive, Tracer, bind, builders, function_handlers, move_bdim, record_view
 from ..core.tracer import backend
+from ..typing import Array, ArrayLike, NDArray
 from ._dispatch import dtype_of, implements, normalize_axis, shape_of
 from ._elementwise import clip
 from ._shape import broadcast_to, expand_dims, ravel, reshape
@@ -26,30 +29,30 @@ class _Dyn:
 
     __slots__ = ("k",)
 
-    def __init__(self, k):
+    def __init__(self, k: int) -> None:
         self.k = k
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"_Dyn({self.k})"
 
 
-def _fill(idx, dyn):
+def _fill(idx: Any, dyn: Any) -> Any:
     """The concrete NumPy index: placeholders replaced by their arrays."""
     if not dyn:
         return idx
     return tuple(dyn[e.k] if isinstance(e, _Dyn) else e for e in idx)
 
 
-def _is_array(e):
+def _is_array(e: Any) -> Any:
     return isinstance(e, (np.ndarray, _Dyn, bool))
 
 
-def _consumed(e):
+def _consumed(e: Any) -> Any:
     """How many operand axes one template entry indexes."""
     return 0 if e is None or e is Ellipsis or isinstance(e, bool) else 1
 
 
-def _layout(idx, nd, dyn_shapes):
+def _layout(idx: Any, nd: Any, dyn_shapes: Any) -> Any:
     """Where NumPy puts the advanced-index dimensions of ``idx`` (operand rank ``nd``).
 
     Returns ``(advanced, adjacent, first, lead, adv_nd)``: whether there are advanced entries
@@ -68,16 +71,16 @@ def _layout(idx, nd, dyn_shapes):
     return True, adjacent, pos[0], lead, len(np.broadcast_shapes(*shapes))
 
 
-def _unbatched_shape(v, b):
+def _unbatched_shape(v: Any, b: Any) -> Any:
     s = shape_of(v)
     return s if b is None else s[:b] + s[b + 1:]
 
 
-def _batch_size(vals, bdims):
+def _batch_size(vals: Any, bdims: Any) -> Any:
     return next(shape_of(v)[b] for v, b in zip(vals, bdims) if b is not None)
 
 
-def _batched_dyn(dyn, bdims, dyn_shapes, adv_nd, size):
+def _batched_dyn(dyn: Any, bdims: Any, dyn_shapes: Any, adv_nd: Any, size: Any) -> Any:
     """Batched index arrays with the batch axis first, padded so it broadcasts leftmost."""
     out = []
     for d, b, s in zip(dyn, bdims, dyn_shapes):
@@ -87,7 +90,7 @@ def _batched_dyn(dyn, bdims, dyn_shapes, adv_nd, size):
     return out
 
 
-def _batched_index(idx, nd, dyn, dbdims, size):
+def _batched_index(idx: Any, nd: Any, dyn: Any, dbdims: Any, size: Any) -> Any:
     """``idx`` rewritten for the operand batched along one axis.
 
     Returns ``(new_idx, new_dyn, x_axis, out_axis)``: the operand's batch axis must sit at
@@ -108,11 +111,11 @@ def _batched_index(idx, nd, dyn, dbdims, size):
 
 
 # -- getitem and its transpose, add_at ---------------------------------------------------
-def _getitem_impl(x, *dyn, idx):
+def _getitem_impl(x: Any, *dyn: Any, idx: Any) -> Any:
     return x[_fill(idx, dyn)]
 
 
-def _add_at_impl(ct, *dyn, shape, idx):
+def _add_at_impl(ct: Any, *dyn: Any, shape: Any, idx: Any) -> Any:
     if type(ct) is not np.ndarray:  # a lazy library's cotangent (Dask) is scattered by it
         lazy = backend.lazy_add_at(ct, _fill(idx, dyn), shape)
         if lazy is not None:
@@ -140,7 +143,7 @@ add_at_p.def_jvp(joint=lambda args, tangents, ans, *, shape, idx: None if tangen
                  else bind(add_at_p, tangents[0], *args[1:], shape=shape, idx=idx))
 
 
-def _getitem_batch(vals, bdims, *, idx):
+def _getitem_batch(vals: Any, bdims: Any, *, idx: Any) -> Any:
     x, dyn, xb, dbdims = vals[0], vals[1:], bdims[0], bdims[1:]
     size = _batch_size(vals, bdims)
     nd = len(_unbatched_shape(x, xb))
@@ -153,7 +156,7 @@ def _getitem_batch(vals, bdims, *, idx):
     return bind(getitem_p, move_bdim(x, xb, x_axis), *new_dyn, idx=new_idx), out_axis
 
 
-def _add_at_batch(vals, bdims, *, shape, idx):
+def _add_at_batch(vals: Any, bdims: Any, *, shape: Any, idx: Any) -> Any:
     ct, dyn, cb, dbdims = vals[0], vals[1:], bdims[0], bdims[1:]
     size = _batch_size(vals, bdims)
     new_idx, new_dyn, x_axis, out_axis = _batched_index(idx, len(shape), dyn, dbdims, size)
@@ -171,11 +174,12 @@ getitem_p.def_batch(_getitem_batch)
 add_at_p.def_batch(_add_at_batch)
 
 
-def _normalize_index(key, xshape):
+def _normalize_index(key: Any, xshape: Any) -> Any:
     """A user's index as ``(template, traced_index_arrays)``."""
     if not isinstance(key, tuple):
         key = (key,)
-    entries, dyn = [], []
+    entries: list[Any] = []
+    dyn: list[Any] = []
     for e in key:
         if e is None or e is Ellipsis:
             entries.append(e)
@@ -218,7 +222,8 @@ def _normalize_index(key, xshape):
     if sum(width) > nd:
         raise IndexError(f"too many indices for array: array is {nd}-dimensional, but "
                          f"{sum(width)} were indexed")
-    template, axis = [], 0
+    template: list[Any] = []
+    axis = 0
     for e, w in zip(entries, width):
         if e is Ellipsis:
             axis += nd - sum(width)
@@ -235,7 +240,7 @@ def _normalize_index(key, xshape):
     return tuple(template), dyn
 
 
-def _contains_tracer(seq):
+def _contains_tracer(seq: Any) -> Any:
     return any(isinstance(x, Tracer) or (isinstance(x, (list, tuple)) and _contains_tracer(x))
                for x in seq)
 
@@ -253,11 +258,11 @@ class MaskedSelection:
 
     __slots__ = ("base", "key", "ufunc", "operand")
 
-    def __init__(self, base, key, ufunc=None, operand=None):
+    def __init__(self, base: Any, key: Any, ufunc: Any = None, operand: Any = None) -> None:
         self.base, self.key, self.ufunc, self.operand = base, key, ufunc, operand
 
-    def _updated(ufunc):  # noqa: N805 - class-body helper
-        def method(self, other):
+    def _updated(ufunc: Any) -> Any:  # noqa: N805 - class-body helper
+        def method(self: MaskedSelection, other: Any) -> MaskedSelection:
             if self.ufunc is not None:
                 raise NotImplementedError(_TRACED_MASK_READ)
             return MaskedSelection(self.base, self.key, ufunc, other)
@@ -272,20 +277,20 @@ class MaskedSelection:
     __ifloordiv__ = _updated(np.floor_divide)
     del _updated
 
-    def __array__(self, dtype=None, copy=None):
+    def __array__(self, dtype: Any = None, copy: Any = None) -> Any:
         raise NotImplementedError(_TRACED_MASK_READ)
 
-    def __array_ufunc__(self, *args, **kwargs):
+    def __array_ufunc__(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(_TRACED_MASK_READ)
 
-    def __array_function__(self, *args, **kwargs):
+    def __array_function__(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(_TRACED_MASK_READ)
 
-    def __getattr__(self, name):
+    def __getattr__(self, name: Any) -> Any:
         raise NotImplementedError(_TRACED_MASK_READ)
 
 
-def _refuse(self, *args):
+def _refuse(self: MaskedSelection, *args: Any) -> Any:
     raise NotImplementedError(_TRACED_MASK_READ)
 
 
@@ -298,13 +303,13 @@ for _name in ("neg", "abs", "getitem", "setitem", "len", "iter", "float", "bool"
 del _name
 
 
-def _traced_mask_key(key):
+def _traced_mask_key(key: Any) -> Any:
     """Whether ``key`` holds a boolean mask that is traced (varies per example under vmap)."""
     entries = key if isinstance(key, tuple) else (key,)
     return any(isinstance(e, Tracer) and dtype_of(e) == np.bool_ for e in entries)
 
 
-def getitem(a, key):
+def getitem(a: ArrayLike, key: Any) -> Array:
     """``a[key]``: basic (ints, slices, ``...``, ``None``) and advanced (integer arrays and
     lists, boolean masks) indexing with NumPy's semantics; cotangents of repeated indices add.
 
@@ -315,7 +320,8 @@ def getitem(a, key):
         a = function_handlers["sequence"](a)
     if isinstance(a, Tracer) or _is_traced_key(key):
         if _traced_mask_key(key):
-            return MaskedSelection(a, key)
+            # stands in for a[mask] on its way to an augmented assignment (a[mask] += v)
+            return typing.cast(Array, MaskedSelection(a, key))
         idx, dyn = _normalize_index(key, shape_of(a))
         out = bind(getitem_p, a, *dyn, idx=idx)
         if not dyn and isinstance(out, Tracer) and isinstance(a, Tracer) and _is_view(idx, out):
@@ -326,7 +332,7 @@ def getitem(a, key):
     return np.asarray(a)[key]
 
 
-def _is_view(idx, out):
+def _is_view(idx: Any, out: Any) -> Any:
     """Whether NumPy's ``a[idx]`` is a view: basic indexing, except a scalar result (which
     NumPy returns as a new scalar unless the index has an ellipsis)."""
     ellipsis = False
@@ -337,7 +343,7 @@ def _is_view(idx, out):
     return ellipsis or bool(out.shape)
 
 
-def _is_traced_key(key):
+def _is_traced_key(key: Any) -> Any:
     key = key if isinstance(key, tuple) else (key,)
     return _contains_tracer(key)
 
@@ -346,7 +352,8 @@ function_handlers["getitem"] = getitem
 
 
 @implements(np.take)
-def take(a, indices, axis=None, out=None, mode=None):
+def take(a: ArrayLike, indices: ArrayLike, axis: int | None = None, out: NDArray[Any] | None = None,
+         mode: str | None = None) -> Array:
     """``take(a, indices, axis=None, mode="raise")``: ``a`` indexed by ``indices`` along
     ``axis`` (the flattened array when None); ``mode`` "wrap" or "clip" for out-of-range.
 
@@ -378,9 +385,9 @@ def take(a, indices, axis=None, out=None, mode=None):
 
 
 # -- index-valued functions (no derivative) ----------------------------------------------
-def _argwhere_batch(prim):
+def _argwhere_batch(prim: Any) -> Any:
     # the number of nonzero entries may differ between examples, so loop and stack
-    def rule(vals, bdims):
+    def rule(vals: Any, bdims: Any) -> Any:
         from ._joining import stack
         x = move_bdim(vals[0], bdims[0], 0)
         rows = [bind(prim, x[i]) for i in range(shape_of(x)[0])]
@@ -399,7 +406,7 @@ argwhere_p = builders.nondifferentiable("argwhere", np.argwhere, batch=_argwhere
 
 
 @implements(np.argwhere)
-def argwhere(a):
+def argwhere(a: ArrayLike) -> Array:
     """``argwhere(a)``: indices of the nonzero elements, one row each (no derivative).
 
     >>> argwhere(np.array([[0.0, 1.0], [2.0, 0.0]]))
@@ -410,7 +417,7 @@ def argwhere(a):
 
 
 @implements(np.nonzero)
-def nonzero(a):
+def nonzero(a: ArrayLike) -> tuple[Array, ...]:
     """``nonzero(a)``: a tuple of index arrays, one per axis (no derivative).
 
     >>> nonzero(np.array([0.0, 3.0, 0.0, 1.0]))
@@ -424,7 +431,7 @@ def nonzero(a):
 
 
 @implements(np.flatnonzero)
-def flatnonzero(a):
+def flatnonzero(a: ArrayLike) -> Array:
     """``flatnonzero(a)``: indices of the nonzero elements of ``ravel(a)`` (no derivative).
 
     >>> flatnonzero(np.array([[0.0, 1.0], [2.0, 0.0]]))
