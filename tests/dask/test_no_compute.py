@@ -199,3 +199,12 @@ def test_zeros_made_for_dask_values_are_dask(name, no_compute):
     got = dask.compute(out, scheduler="sync")[0]
     for g, w_ in zip(tg.tree.leaves(got), tg.tree.leaves(want)):
         np.testing.assert_allclose(g, w_, **tol("composed"))
+
+
+def test_cotangents_of_reductions_keep_the_data_chunks(no_compute):
+    # the cotangent of mean(X @ w) broadcast back to the rows: chunked like them, not one
+    # chunk of all rows that Dask then splits (80 MB moved between workers at 10M rows)
+    with no_compute():
+        graph = _logistic_grad_graph(64 * 100, 64)
+    names = {(k[0] if isinstance(k, tuple) else k).rsplit("-", 1)[0] for k in graph}
+    assert not {n for n in names if n.startswith(("rechunk", "broadcast_to"))}, sorted(names)

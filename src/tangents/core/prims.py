@@ -13,7 +13,7 @@ from numpy.typing import DTypeLike
 
 from .primitive import Primitive, bind
 from .shapes import dtype_of, shape_of
-from .tracer import backend, primal_value
+from .tracer import Tracer, backend, primal_value
 
 __all__ = ["add_p", "sum_p", "reshape_p", "transpose_p", "broadcast_to_p", "astype_p",
            "real_p", "concatenate_p", "split_p", "zero_where_p", "nan_product_mask_p",
@@ -265,11 +265,17 @@ def reduced_shape(xshape: Shape, axis: Shape, keepdims: bool) -> Shape:
         d for i, d in enumerate(xshape) if i not in axis)
 
 
-def expand_reduced(ct: Any, xshape: Shape, axis: Shape, keepdims: bool) -> Any:
-    """A reduced cotangent brought back to ``xshape`` by broadcasting along ``axis``."""
+def expand_reduced(ct: Any, xshape: Shape, axis: Shape, keepdims: bool, like: Any = None
+                   ) -> Any:
+    """A reduced cotangent brought back to ``xshape`` by broadcasting along ``axis``; for a
+    plain ``ct`` and a lazy ``like`` (the reduced value), chunked like ``like``."""
     if not keepdims and shape_of(ct):  # a 0-d cotangent broadcasts as it is
         ct = bind(reshape_p, ct, shape=keepdims_shape(xshape, axis))
-    return ct if xshape == shape_of(ct) else bind(broadcast_to_p, ct, shape=xshape)
+    if xshape == shape_of(ct):
+        return ct
+    if like is not None and not isinstance(ct, Tracer) and _kept_array(like) is not None:
+        return ct * ones_like(like)  # Dask's broadcast_to would make one chunk of xshape
+    return bind(broadcast_to_p, ct, shape=xshape)
 
 
 # NumPy reduces a leading or middle axis of a C-contiguous array one row of the trailing
@@ -301,7 +307,8 @@ def _sum_impl(x: Any, *, axis: Shape, keepdims: bool) -> Any:
 
 
 sum_p = Primitive("sum", _sum_impl)
-sum_p.def_vjp(lambda ct, ans, x, *, axis, keepdims: expand_reduced(ct, shape_of(x), axis, keepdims))
+sum_p.def_vjp(lambda ct, ans, x, *, axis, keepdims: expand_reduced(ct, shape_of(x), axis,
+                                                                    keepdims, x))
 sum_p.def_jvp(lambda t, ans, x, *, axis, keepdims: bind(sum_p, t, axis=axis, keepdims=keepdims))
 sum_p.def_batch(batch_axis_op(sum_p))
 
