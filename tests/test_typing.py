@@ -25,6 +25,7 @@ TYPED = [
     "tangents.numpy._array_api", "tangents.numpy._shape", "tangents.numpy._updates",
     "tangents.numpy._quantiles", "tangents.numpy._reductions", "tangents.numpy.fft",
     "tangents.numpy._interpolation", "tangents.numpy._sorting", "tangents.numpy._indexing",
+    "tangents.numpy._contractions",
 ]
 
 # public functions of the modules above that other work owns and has not annotated yet

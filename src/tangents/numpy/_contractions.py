@@ -7,10 +7,13 @@ __all__ = ['matmul', 'dot', 'vdot', 'inner', 'outer', 'tensordot', 'einsum', 'kr
            'trace', 'diagonal', 'einsum_path']
 
 import string
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
 from ..core import Primitive, bind, builders, move_bdim
+from ..typing import Array, ArrayLike, DTypeLike, NDArray, Order
 from ._creation import asarray
 from ._dispatch import (
     _stand_in,
@@ -26,31 +29,31 @@ from ._reductions import sum as _sum
 from ._shape import broadcast_to, ravel, reshape, reshape_p, transpose, transpose_p
 
 
-def _asarray(x):
+def _asarray(x: Any) -> Array:
     return x if hasattr(x, "shape") else asarray(x)  # lists of traced values are stacked
 
 
-def _swap(x):
+def _swap(x: Any) -> Any:
     """``x`` with its last two axes swapped."""
     nd = ndim(x)
     return bind(transpose_p, x, axes=tuple(range(nd - 2)) + (nd - 1, nd - 2))
 
 
-def _insert_one(x, axis):
+def _insert_one(x: Any, axis: Any) -> Any:
     """``x`` with a length-one axis inserted at ``axis`` (negative counts from the end)."""
     s = shape_of(x)
     axis = axis % (len(s) + 1)
     return bind(reshape_p, x, shape=s[:axis] + (1,) + s[axis:])
 
 
-def _drop_one(x, axis):
+def _drop_one(x: Any, axis: Any) -> Any:
     """``x`` without its length-one axis ``axis``."""
     s = shape_of(x)
     axis = axis % len(s)
     return bind(reshape_p, x, shape=s[:axis] + s[axis + 1:])
 
 
-def _pad_after_batch(x, n):
+def _pad_after_batch(x: Any, n: Any) -> Any:
     """``n`` length-one axes inserted after the leading batch axis."""
     if n <= 0:
         return x
@@ -61,7 +64,7 @@ def _pad_after_batch(x, n):
 # -- matmul ------------------------------------------------------------------------------
 # d(x @ y) = dx @ y + x @ dy, so ct_x = ct @ y^T and ct_y = x^T @ ct; a 1-d operand is a
 # row (x) or column (y) vector whose length-one axis is dropped from the result.
-def _matmul_vjp_x(ct, ans, x, y):
+def _matmul_vjp_x(ct: Any, ans: Any, x: Any, y: Any) -> Any:
     if type(ct) is np.ndarray and type(y) is np.ndarray and ct.ndim == y.ndim == 2:
         return np.matmul(ct, y.T)  # first order, matrices: the GEMM directly
     xn, yn = ndim(x), ndim(y)
@@ -76,7 +79,7 @@ def _matmul_vjp_x(ct, ans, x, y):
     return bind(matmul_p, ct, _swap(y))
 
 
-def _matmul_vjp_y(ct, ans, x, y):
+def _matmul_vjp_y(ct: Any, ans: Any, x: Any, y: Any) -> Any:
     if type(ct) is np.ndarray and type(x) is np.ndarray and ct.ndim == x.ndim == 2:
         return np.matmul(x.T, ct)
     xn, yn = ndim(x), ndim(y)
@@ -91,7 +94,7 @@ def _matmul_vjp_y(ct, ans, x, y):
     return bind(matmul_p, _swap(x), ct)
 
 
-def _diagonal_of(v):
+def _diagonal_of(v: Any) -> Any:
     """The diagonal of ``v`` if it is a concrete square matrix with no nonzero entry off
     its diagonal (as a basis of one-hot rows is after a diagonal scaling), else None."""
     if type(v) is not np.ndarray or v.ndim != 2 or v.shape[0] != v.shape[1] or v.shape[0] < 16:
@@ -100,7 +103,7 @@ def _diagonal_of(v):
     return d if np.count_nonzero(v) == np.count_nonzero(d) else None
 
 
-def _matmul_batch(vals, bdims):
+def _matmul_batch(vals: Any, bdims: Any) -> Any:
     x, y = vals
     bx, by = bdims
     xn, yn = ndim(x) - (bx is not None), ndim(y) - (by is not None)
@@ -144,7 +147,7 @@ def _matmul_batch(vals, bdims):
     return out, 0
 
 
-def _matmul_impl(x, y):
+def _matmul_impl(x: Any, y: Any) -> Any:
     # A stack of matrices times one matrix is one GEMM on the stacked rows: NumPy would
     # otherwise loop over the stack (slow for the thin slices that batched VJPs produce).
     if getattr(x, "ndim", 0) > 2 and getattr(y, "ndim", 0) == 2 and x.size:
@@ -163,7 +166,7 @@ matmul_p.def_batch(_matmul_batch)
 
 
 @implements_ufunc(np.matmul)
-def matmul(x1, x2, /):
+def matmul(x1: ArrayLike, x2: ArrayLike, /) -> Array:
     """``matmul(x1, x2)``: the matrix product ``x1 @ x2`` (1-d operands are vectors, leading
     axes broadcast as a stack of matrices).
 
@@ -187,7 +190,7 @@ def matmul(x1, x2, /):
 
 # -- dot and friends (composites) --------------------------------------------------------
 @implements(np.dot)
-def dot(a, b, out=None):
+def dot(a: ArrayLike, b: ArrayLike, out: NDArray[Any] | None = None) -> Array:
     """``dot(a, b)``: ``a * b`` for scalars, ``matmul`` up to 2-d, otherwise the sum over the
     last axis of ``a`` and the second-to-last of ``b``.
 
@@ -206,7 +209,7 @@ def dot(a, b, out=None):
 
 
 @implements(np.vdot)
-def vdot(a, b, /):
+def vdot(a: ArrayLike, b: ArrayLike, /) -> Array:
     """``vdot(a, b)``: the dot product of the flattened arrays, conjugating ``a``.
 
     >>> float(vdot(np.ones((2, 2)), np.ones((2, 2))))
@@ -219,7 +222,7 @@ def vdot(a, b, /):
 
 
 @implements(np.inner)
-def inner(a, b, /):
+def inner(a: ArrayLike, b: ArrayLike, /) -> Array:
     """``inner(a, b)``: the sum product over the last axes.
 
     >>> inner(np.ones((2, 3)), np.ones(3))
@@ -237,7 +240,7 @@ def inner(a, b, /):
 
 
 @implements(np.outer)
-def outer(a, b, out=None):
+def outer(a: ArrayLike, b: ArrayLike, out: NDArray[Any] | None = None) -> Array:
     """``outer(a, b)``: ``ravel(a)[:, None] * ravel(b)[None, :]``.
 
     >>> outer(np.arange(2.0), np.ones(3)).shape
@@ -251,7 +254,8 @@ def outer(a, b, out=None):
 
 @implements(np.tensordot)
 @numpy_on_plain(np.tensordot)
-def tensordot(a, b, axes=2):
+def tensordot(a: ArrayLike, b: ArrayLike,
+              axes: int | tuple[int | Sequence[int], int | Sequence[int]] = 2) -> Array:
     """``tensordot(a, b, axes=2)``: sum products over the last ``axes`` axes of ``a`` and the
     first of ``b``, or over the axis lists ``axes = (axes_a, axes_b)``.
 
@@ -260,6 +264,8 @@ def tensordot(a, b, axes=2):
     """
     a, b = _asarray(a), _asarray(b)
     sa, sb = shape_of(a), shape_of(b)
+    axes_a: Any
+    axes_b: Any
     if isinstance(axes, (int, np.integer)):
         n = int(axes)
         if n < 0 or n > min(len(sa), len(sb)):
@@ -288,7 +294,7 @@ def tensordot(a, b, axes=2):
 
 
 @implements(np.kron)
-def kron(a, b):
+def kron(a: ArrayLike, b: ArrayLike) -> Array:
     """``kron(a, b)``: the Kronecker product (the lower-rank operand gets leading ones).
 
     >>> kron(np.eye(2), np.ones((2, 2))).shape
@@ -305,12 +311,12 @@ def kron(a, b):
 
 
 # -- diagonal and its transpose ----------------------------------------------------------
-def _diag_index(d, offset):
+def _diag_index(d: Any, offset: Any) -> Any:
     rows = np.arange(d) + max(-offset, 0)
     return rows, rows + offset
 
 
-def _embed_diagonal_impl(ct, *, shape, offset, axis1, axis2):
+def _embed_diagonal_impl(ct: Any, *, shape: Any, offset: Any, axis1: Any, axis2: Any) -> Any:
     out = np.zeros(shape, dtype=np.result_type(ct))
     view = np.moveaxis(out, (axis1, axis2), (-2, -1))
     rows, cols = _diag_index(np.shape(ct)[-1], offset)
@@ -318,15 +324,15 @@ def _embed_diagonal_impl(ct, *, shape, offset, axis1, axis2):
     return out
 
 
-def _diagonal_batch(prim):
-    def rule(vals, bdims, *, offset, axis1, axis2):
+def _diagonal_batch(prim: Any) -> Any:
+    def rule(vals: Any, bdims: Any, *, offset: Any, axis1: Any, axis2: Any) -> Any:
         x = move_bdim(vals[0], bdims[0], 0)
         return bind(prim, x, offset=offset, axis1=axis1 + 1, axis2=axis2 + 1), 0
     return rule
 
 
-def _embed_diagonal_batch(prim):
-    def rule(vals, bdims, *, shape, offset, axis1, axis2):
+def _embed_diagonal_batch(prim: Any) -> Any:
+    def rule(vals: Any, bdims: Any, *, shape: Any, offset: Any, axis1: Any, axis2: Any) -> Any:
         ct = move_bdim(vals[0], bdims[0], 0)
         return bind(prim, ct, shape=(shape_of(ct)[0],) + shape, offset=offset,
                     axis1=axis1 + 1, axis2=axis2 + 1), 0
@@ -335,7 +341,8 @@ def _embed_diagonal_batch(prim):
 
 diagonal_p = builders.linear(
     "diagonal", lambda x, *, offset, axis1, axis2: np.diagonal(x, offset, axis1, axis2),
-    lambda ct, x, **params: bind(embed_diagonal_p, ct, shape=shape_of(x), **params),
+    lambda ct, x, **params: bind(embed_diagonal_p,  # type: ignore[has-type]
+                                 ct, shape=shape_of(x), **params),
     _diagonal_batch)
 # zeros of ``shape`` with ``ct`` on the diagonal of (axis1, axis2): diagonal's transpose
 embed_diagonal_p = builders.linear(
@@ -344,7 +351,7 @@ embed_diagonal_p = builders.linear(
     _embed_diagonal_batch)
 
 
-def _diagonal_axes(a, axis1, axis2, op):
+def _diagonal_axes(a: Any, axis1: Any, axis2: Any, op: Any) -> Any:
     nd = ndim(a)
     if nd < 2:
         raise ValueError(f"{op}: diag requires an array of at least two dimensions")
@@ -355,7 +362,7 @@ def _diagonal_axes(a, axis1, axis2, op):
 
 
 @implements(np.diagonal)
-def diagonal(a, offset=0, axis1=0, axis2=1):
+def diagonal(a: ArrayLike, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Array:
     """``diagonal(a, offset=0, axis1=0, axis2=1)``: the diagonal as the last axis.
 
     >>> diagonal(np.arange(4.0).reshape(2, 2))
@@ -367,7 +374,8 @@ def diagonal(a, offset=0, axis1=0, axis2=1):
 
 
 @implements(np.trace)
-def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
+def trace(a: ArrayLike, offset: int = 0, axis1: int = 0, axis2: int = 1,
+          dtype: DTypeLike | None = None, out: NDArray[Any] | None = None) -> Array:
     """``trace(a, offset=0, axis1=0, axis2=1, dtype=None)``: the sum along a diagonal.
 
     >>> float(trace(np.eye(3)))
@@ -379,23 +387,23 @@ def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
 
 
 # -- einsum ------------------------------------------------------------------------------
-def _split(subscripts):
+def _split(subscripts: Any) -> Any:
     lhs, out = subscripts.split("->")
     return lhs.split(","), out
 
 
-def _join(ins, out):
+def _join(ins: Any, out: Any) -> Any:
     return ",".join(ins) + "->" + out
 
 
-def _fresh(used, n):
+def _fresh(used: Any, n: Any) -> Any:
     free = [c for c in string.ascii_letters if c not in used]
     if len(free) < n:
         raise ValueError("einsum: too many distinct indices (at most 52)")
     return "".join(free[:n])
 
 
-def _canonical_subscripts(subscripts, shapes):
+def _canonical_subscripts(subscripts: Any, shapes: Any) -> Any:
     """Explicit subscripts, ellipses replaced by letters: ``'...ij,jk'`` -> ``'aij,jk->aik'``."""
     subscripts = subscripts.replace(" ", "")
     lhs, arrow, rhs = subscripts.partition("->")
@@ -422,7 +430,7 @@ def _canonical_subscripts(subscripts, shapes):
                              "extra dimensions.")
         out = rhs.replace("...", ell)
     else:  # implicit output: ellipsis axes, then the letters seen once, in ASCII order
-        counts = {}
+        counts: dict[str, int] = {}
         for c in lhs.replace("...", "").replace(",", ""):
             counts[c] = counts.get(c, 0) + 1
         out = ell + "".join(sorted(c for c, k in counts.items() if k == 1))
@@ -431,16 +439,16 @@ def _canonical_subscripts(subscripts, shapes):
     return _join(new_ins, out)
 
 
-def _einsum_impl(*operands, subscripts, optimize):
+def _einsum_impl(*operands: Any, subscripts: Any, optimize: Any) -> Any:
     return np.einsum(subscripts, *operands, optimize=optimize)
 
 
-def _inner_optimize(optimize):
+def _inner_optimize(optimize: Any) -> Any:
     # an explicit contraction path names the original operands; rules re-plan greedily
     return optimize if isinstance(optimize, (bool, str)) else "greedy"
 
 
-def _diagonal_mask(letters, full):
+def _diagonal_mask(letters: Any, full: Any) -> Any:
     """0/1 mask of shape ``full`` that is 1 where the axes sharing a letter agree."""
     mask = np.ones((1,) * len(full), bool)
     for c in set(letters):
@@ -453,15 +461,16 @@ def _diagonal_mask(letters, full):
     return mask
 
 
-def _einsum_vjp(ct, ans, args, needed, *, subscripts, optimize):
+def _einsum_vjp(ct: Any, ans: Any, args: Any, needed: Any, *, subscripts: Any, optimize: Any
+                ) -> Any:
     ins, out = _split(subscripts)
-    sizes = {}
+    sizes: dict[str, int] = {}
     for s, a in zip(ins, args):
         for c, d in zip(s, shape_of(a)):
             if sizes.get(c, 1) == 1:  # a length-one axis broadcasts (also against 0)
                 sizes[c] = d
     opt = _inner_optimize(optimize)
-    cts = []
+    cts: list[Any] = []
     for k, need in enumerate(needed):
         if not need:
             cts.append(None)
@@ -491,7 +500,7 @@ def _einsum_vjp(ct, ans, args, needed, *, subscripts, optimize):
     return cts
 
 
-def _einsum_jvp(primals, tangents, ans, *, subscripts, optimize):
+def _einsum_jvp(primals: Any, tangents: Any, ans: Any, *, subscripts: Any, optimize: Any) -> Any:
     out = None
     for k, t in enumerate(tangents):
         if t is None:
@@ -503,7 +512,7 @@ def _einsum_jvp(primals, tangents, ans, *, subscripts, optimize):
     return out
 
 
-def _einsum_batch(vals, bdims, *, subscripts, optimize):
+def _einsum_batch(vals: Any, bdims: Any, *, subscripts: Any, optimize: Any) -> Any:
     # a fresh letter for the batch axis, inserted where each batched operand has it
     ins, out = _split(subscripts)
     z = _fresh(set(subscripts), 1)
@@ -517,9 +526,9 @@ einsum_p.def_jvp(joint=_einsum_jvp)
 einsum_p.def_batch(_einsum_batch)
 
 
-def _sublist_subscripts(args):
+def _sublist_subscripts(args: Any) -> Any:
     """NumPy's ``einsum(op0, sublist0, op1, sublist1, ..., [sublistout])`` form."""
-    def letters(sub):
+    def letters(sub: Any) -> Any:
         return "".join("..." if s is Ellipsis else string.ascii_letters[s] for s in sub)
     operands, subs = list(args[0::2]), [letters(s) for s in args[1::2]]
     out = "->" + letters(args[-1]) if len(args) % 2 else ""
@@ -529,8 +538,9 @@ def _sublist_subscripts(args):
 
 
 @implements(np.einsum)
-def einsum(subscripts, *operands, out=None, dtype=None, order="K", casting="safe",
-           optimize=False):
+def einsum(subscripts: str | Sequence[Any], *operands: Any, out: NDArray[Any] | None = None,
+           dtype: DTypeLike | None = None, order: Order = "K", casting: str = "safe",
+           optimize: bool | str | list[Any] = False) -> Array:
     """``einsum(subscripts, *operands, optimize=False)``: Einstein summation, with
     ellipses, implicit output, repeated indices and broadcasting of length-one axes.
 
@@ -539,22 +549,25 @@ def einsum(subscripts, *operands, out=None, dtype=None, order="K", casting="safe
     """
     if out is not None:
         raise TypeError("einsum: out= is not supported on traced values")
+    ops: Any = operands
     if not isinstance(subscripts, str):
-        subscripts, operands = _sublist_subscripts((subscripts,) + operands)
-    operands = [_asarray(o) for o in operands]
+        subscripts, ops = _sublist_subscripts((subscripts,) + operands)
+    ops = [_asarray(o) for o in ops]
     if dtype is not None:
-        operands = [o.astype(dtype) for o in operands]
-    subs = _canonical_subscripts(subscripts, [shape_of(o) for o in operands])
-    return bind(einsum_p, *operands, subscripts=subs, optimize=optimize)
+        ops = [o.astype(dtype) for o in ops]
+    subs = _canonical_subscripts(subscripts, [shape_of(o) for o in ops])
+    return bind(einsum_p, *ops, subscripts=subs, optimize=optimize)
 
 
 @implements(np.einsum_path)
-def einsum_path(subscripts, *operands, optimize="greedy", einsum_call=False):
+def einsum_path(subscripts: str, *operands: ArrayLike, optimize: bool | str | list[Any] = "greedy",
+                einsum_call: bool = False) -> tuple[list[Any], str]:
     """``einsum_path(subscripts, *operands, optimize="greedy")``: NumPy's contraction order
     for `einsum` (read from the operands' shapes, so traced operands work).
 
     >>> einsum_path("ij,jk->ik", np.ones((2, 3)), np.ones((3, 4)))[0]
     ['einsum_path', (0, 1)]
     """
-    return np.einsum_path(subscripts, *[_stand_in(o) for o in operands], optimize=optimize,
-                          einsum_call=einsum_call)
+    return np.einsum_path(subscripts, *[_stand_in(o) for o in operands],  # type: ignore[call-overload]
+                          optimize=optimize,  # NumPy checks optimize and einsum_call
+                          einsum_call=einsum_call)  # type: ignore[arg-type]
