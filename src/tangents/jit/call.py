@@ -72,6 +72,8 @@ def concrete(x):
         return x, True
     if x._batched:
         value, _ = concrete(x._s0)
+        if value.shape[x._s1] == 0:  # an empty batch: zeros of one example's shape stand in
+            return np.zeros(np.delete(value.shape, x._s1), value.dtype), False
         return np.take(value, 0, axis=x._s1), False
     return concrete(x._s0)
 
