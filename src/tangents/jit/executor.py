@@ -13,6 +13,7 @@ import importlib.util
 import math
 import operator
 import os
+import re
 
 import numpy as np
 
@@ -112,12 +113,38 @@ def compile_program(program, alias_ok=()):
         guard += 1
     for i, v in getattr(program, "writebacks", ()):
         lines.append(f"    {program.invars[i]!r}[...] = {v!r}")
+    lines = _free_dead(program, lines)
     lines.append(f"    return [{', '.join(_outputs(program, alias_ok, ns))}]")
     source = "\n".join(lines) + "\n"
     exec(compile(source, "<tg.jit program>", "exec"), ns)  # noqa: S102 - our generated code
     run = ns["run"]
     run.source = source
     return run
+
+
+_NAME = re.compile(r"\bv\d+\b")
+
+
+def _free_dead(program, lines):
+    """``lines`` (the body of ``run``, before its return) with ``del`` after the last line
+    that names each intermediate, so that its buffer goes back as soon as nothing reads it
+    (as eager's does) rather than when ``run`` returns; inputs, constants and outputs stay."""
+    keep = {repr(v) for v in program.invars} | {repr(v) for v in program.consts}
+    keep |= {repr(v) for v in program.outvars if type(v) is Var}
+    last = {}
+    for i, line in enumerate(lines):
+        for name in _NAME.findall(line):
+            last[name] = i
+    dead = {}
+    for name, i in last.items():
+        if name not in keep:
+            dead.setdefault(i, []).append(name)
+    out = []
+    for i, line in enumerate(lines):
+        out.append(line)
+        if i in dead and i > 0:  # line 0 is the def line: its names are inputs
+            out.append(f"    del {', '.join(sorted(dead[i]))}")
+    return out
 
 
 def _call_line(e, i, ns):

@@ -28,6 +28,7 @@ from .executor import (
     GuardMiss,
     _call_line,
     _copy,
+    _free_dead,
     _outputs,
     _read_item,
     _same_array,
@@ -449,6 +450,7 @@ def compile_fused(program, alias_ok=()):
                 lines.append("    " + _call_line(e, f"{k.number}a{j}", ns))
     for i, v in getattr(program, "writebacks", ()):
         lines.append(f"    {program.invars[i]!r}[...] = {v!r}")
+    lines = _free_dead(program, lines)
     lines.append(f"    return [{', '.join(_outputs(program, alias_ok, ns))}]")
     source = "\n".join(lines) + "\n"
     exec(compile(source, "<tg.jit fused program>", "exec"), ns)  # noqa: S102 - generated
