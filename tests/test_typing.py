@@ -26,6 +26,7 @@ TYPED = [
     "tangents.numpy._quantiles", "tangents.numpy._reductions", "tangents.numpy.fft",
     "tangents.numpy._interpolation", "tangents.numpy._sorting", "tangents.numpy._indexing",
     "tangents.numpy._contractions",
+    "tangents.numpy.linalg",
 ]
 
 # public functions of the modules above that other work owns and has not annotated yet

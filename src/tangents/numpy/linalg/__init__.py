@@ -17,6 +17,8 @@ __all__ = ['solve', 'inv', 'pinv', 'det', 'slogdet', 'cholesky', 'eigh', 'eigval
 
 from numpy.linalg import LinAlgError
 
+from ...typing import Array, ArrayLike, DTypeLike
+
 from .._dispatch import implements, numpy_function
 from ._eig import eig, eigvals  # non-symmetric eigendecomposition
 from ._eig import linalg_cross as cross  # the standard's linalg.cross
@@ -29,43 +31,43 @@ from ._spectral import eigh, eigvalsh, svd, svdvals
 
 # -- the array-API names that are contractions or shape functions ------------------------
 @implements(numpy_function("linalg.matrix_transpose"))
-def matrix_transpose(x, /):
+def matrix_transpose(x: ArrayLike, /) -> Array:
     """``matrix_transpose(x)``: swap the last two axes."""
     return _T(x)
 
 
 @implements(numpy_function("linalg.matmul"))
-def matmul(x1, x2, /):
+def matmul(x1: ArrayLike, x2: ArrayLike, /) -> Array:
     """``matmul(x1, x2)``: ``x1 @ x2``."""
     return _tnp().matmul(x1, x2)
 
 
 @implements(numpy_function("linalg.tensordot"))
-def tensordot(x1, x2, /, *, axes=2):
+def tensordot(x1: ArrayLike, x2: ArrayLike, /, *, axes: int = 2) -> Array:
     """``tensordot(x1, x2, axes=2)``."""
     return _tnp().tensordot(x1, x2, axes)
 
 
 @implements(numpy_function("linalg.diagonal"))
-def diagonal(x, /, *, offset=0):
+def diagonal(x: ArrayLike, /, *, offset: int = 0) -> Array:
     """``diagonal(x, offset=0)``: the diagonals of the last two axes."""
     return _tnp().diagonal(x, offset, -2, -1)
 
 
 @implements(numpy_function("linalg.trace"))
-def trace(x, /, *, offset=0, dtype=None):
+def trace(x: ArrayLike, /, *, offset: int = 0, dtype: DTypeLike | None = None) -> Array:
     """``trace(x, offset=0)``: the traces of the last two axes."""
     return _tnp().trace(x, offset, -2, -1, dtype)
 
 
 @implements(numpy_function("linalg.outer"))
-def outer(x1, x2, /):
+def outer(x1: ArrayLike, x2: ArrayLike, /) -> Array:
     """``outer(x1, x2)``: of two vectors."""
     return _col(x1) * x2
 
 
 @implements(numpy_function("linalg.vecdot"))
-def vecdot(x1, x2, /, *, axis=-1):
+def vecdot(x1: ArrayLike, x2: ArrayLike, /, *, axis: int = -1) -> Array:
     """``vecdot(x1, x2, axis=-1)``: ``sum(conj(x1) * x2, axis)``, the same function as the
     namespace's `vecdot` (promoted dtype, broadcasting, checked lengths).
 

@@ -4,12 +4,16 @@ tensorsolve, tensorinv and matrix_rank."""
 from __future__ import annotations
 
 import operator
+import typing
 from collections import namedtuple
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from numpy.linalg import LinAlgError
 
 from ...core import Primitive, bind, builders, stop_gradient
+from ...typing import Array, ArrayLike
 from .._dispatch import dtype_of, implements, normalize_axis, shape_of
 from ._solve import (
     _T,
@@ -31,7 +35,7 @@ SlogdetResult = namedtuple("SlogdetResult", ["sign", "logabsdet"])
 
 
 # -- det (through the adjugate) ----------------------------------------------------------
-def _adjugate_impl(x):
+def _adjugate_impl(x: Any) -> Any:
     # adj(U S V^T) = det(U) det(V) V adj(S) U^T, adj(S) = diag(prod_{k != i} s_k): any rank
     u, s, vh = np.linalg.svd(x)
     n = s.shape[-1]
@@ -45,7 +49,7 @@ _det_sign_p = builders.nondifferentiable("linalg_det_sign",
 _det_sign_p.def_batch(_batch_axis_to_front(_det_sign_p))
 
 
-def _adjugate_frame(x):
+def _adjugate_frame(x: Any) -> Any:
     """U, V, c = det(U) det(V), P_ij = prod_{k != i, j} s_k (0 on the diagonal), and which
     matrices are near singular (s_min <= eps^(1/3) s_max) with a safe stand-in for them."""
     tnp = _tnp()
@@ -63,7 +67,7 @@ def _adjugate_frame(x):
     return u, _T(vh), c, p * (1 - _eye(x)), near, safe
 
 
-def _adjugate_map(p_off, e):
+def _adjugate_map(p_off: Any, e: Any) -> Any:
     # d adj(S)[E] at diagonal S: -E_ij P_ij off the diagonal, sum_{k != i} E_kk P_ik on it;
     # this map is self-adjoint
     return -(e * p_off) + _diagm(_tnp().sum(p_off * _row(_diag(e)), axis=-1))
@@ -72,7 +76,7 @@ def _adjugate_map(p_off, e):
 # d adj(A)[E] = c V dadj(S)[U^T E V] U^T from the SVD A = U S V^T (exact for any rank, but
 # its own derivative needs distinct singular values), and for nonsingular A the smooth
 # d adj = adj tr(A^-1 E) - A^-1 E adj, used wherever A is not near singular
-def _adjugate_jvp(t, ans, x):
+def _adjugate_jvp(t: Any, ans: Any, x: Any) -> Any:
     tnp = _tnp()
     u, v, c, p_off, near, safe = _adjugate_frame(x)
     y = bind(solve_p, safe, t)
@@ -80,7 +84,7 @@ def _adjugate_jvp(t, ans, x):
     return tnp.where(near, c * (v @ _adjugate_map(p_off, _T(u) @ t @ v) @ _T(u)), smooth)
 
 
-def _adjugate_vjp(ct, ans, x):
+def _adjugate_vjp(ct: Any, ans: Any, x: Any) -> Any:
     tnp = _tnp()
     u, v, c, p_off, near, safe = _adjugate_frame(x)
     g_adj = tnp.expand_dims(tnp.sum(ct * ans, axis=(-2, -1)), (-2, -1))
@@ -101,7 +105,7 @@ det_p.def_batch(_batch_axis_to_front(det_p))
 
 
 @implements(np.linalg.det)
-def det(a):
+def det(a: ArrayLike) -> Array:
     """``det(a)``: determinant.  Its derivative is the adjugate (computed from the SVD),
     exact for singular matrices too; for nonsingular matrices every order is exact, for
     (near-)singular ones orders up to two (higher ones go through the SVD's derivative and
@@ -123,7 +127,7 @@ slogdet_p.def_batch(_batch_axis_to_front(slogdet_p))
 
 
 @implements(np.linalg.slogdet)
-def slogdet(a):
+def slogdet(a: ArrayLike) -> tuple[Array, Array]:
     """``slogdet(a)``: ``(sign, logabsdet)`` of the determinant; ``sign`` carries no
     derivative.
 
@@ -134,7 +138,7 @@ def slogdet(a):
 
 
 # -- pinv --------------------------------------------------------------------------------
-def _pinv_jvp(t, ans, x, **params):
+def _pinv_jvp(t: Any, ans: Any, x: Any, **params: Any) -> Any:
     # constant-rank derivative (Golub & Pereyra 1973):
     # dA+ = -A+ dA A+ + A+ A+^T dA^T (I - A A+) + (I - A+ A) dA^T A+^T A+
     tt = _T(t)
@@ -142,7 +146,7 @@ def _pinv_jvp(t, ans, x, **params):
             + (_eye(x) - ans @ x) @ (tt @ _T(ans)) @ ans)
 
 
-def _pinv_vjp(ct, ans, x, **params):
+def _pinv_vjp(ct: Any, ans: Any, x: Any, **params: Any) -> Any:
     # the transpose of _pinv_jvp
     cta = _T(ct)
     return (-(_T(ans) @ ct @ _T(ans)) + (_eye(x, shape_of(x)[-2]) - x @ ans) @ cta @ (ans @ _T(ans))
@@ -156,7 +160,8 @@ pinv_p.def_batch(_batch_axis_to_front(pinv_p))
 
 
 @implements(np.linalg.pinv)
-def pinv(a, rcond=None, hermitian=False, *, rtol=np._NoValue):
+def pinv(a: ArrayLike, rcond: ArrayLike | None = None, hermitian: bool = False, *,
+         rtol: ArrayLike | Any = np._NoValue) -> Array:
     """``pinv(a, rcond=None, hermitian=False, *, rtol)``: Moore-Penrose pseudo-inverse.
     The derivative assumes the rank is locally constant (true away from the cutoff).
 
@@ -164,7 +169,7 @@ def pinv(a, rcond=None, hermitian=False, *, rtol=np._NoValue):
     array([[0.5],
            [0. ]])
     """
-    params = {"hermitian": bool(hermitian)}
+    params: dict[str, Any] = {"hermitian": bool(hermitian)}
     if rcond is not None:
         params["rcond"] = rcond
     if rtol is not np._NoValue:
@@ -173,7 +178,8 @@ def pinv(a, rcond=None, hermitian=False, *, rtol=np._NoValue):
 
 
 @implements(np.linalg.lstsq)
-def lstsq(a, b, rcond=None):
+def lstsq(a: ArrayLike, b: ArrayLike, rcond: float | None = None
+          ) -> tuple[Array, Array, Array | int, Array]:
     """``lstsq(a, b, rcond=None)``: ``(x, residuals, rank, s)``, the minimum-norm
     least-squares solution, computed as ``pinv(a, rcond) @ b`` (so its derivative is
     pinv's: exact while the rank is constant).  Like NumPy's, for one 2-d ``a``; under
@@ -195,8 +201,9 @@ def lstsq(a, b, rcond=None):
             f"lstsq under vmap: a ({m}, {n}) has rank {n} in some examples and less in "
             "others, so NumPy's residuals would differ in shape between examples; for the "
             "solution alone use pinv(a) @ b")
+    residuals: Any
     if m > n and np.all(full):
-        r = b - a @ x
+        r = typing.cast(Array, b) - typing.cast(Array, a) @ x  # matrices (shape_of read them)
         residuals = tnp.sum(r * r, axis=0)
         residuals = tnp.reshape(residuals, (1,)) if len(shape_of(b)) == 1 else residuals
     else:
@@ -206,7 +213,7 @@ def lstsq(a, b, rcond=None):
 
 # -- composites --------------------------------------------------------------------------
 @implements(np.linalg.matrix_power)
-def matrix_power(a, n):
+def matrix_power(a: ArrayLike, n: int) -> Array:
     """``matrix_power(a, n)``: ``a @ a @ ... @ a`` by repeated squaring; ``n < 0`` uses
     ``inv(a)``, ``n == 0`` the identity (a constant).
 
@@ -215,24 +222,25 @@ def matrix_power(a, n):
     """
     n = operator.index(n)
     s = shape_of(a)
+    x: Any = a
     if len(s) < 2 or s[-1] != s[-2]:
         raise LinAlgError("matrix_power: the last two dimensions must be square")
     if n == 0:
         return np.broadcast_to(_eye(a), s).copy()
     if n < 0:
-        a, n = inv(a), -n
-    out = None
+        x, n = inv(x), -n
+    out: Any = None
     while n:
         if n & 1:
-            out = a if out is None else out @ a
+            out = x if out is None else out @ x
         n >>= 1
         if n:
-            a = a @ a
+            x = x @ x
     return out
 
 
 @implements(np.linalg.multi_dot)
-def multi_dot(arrays, *, out=None):
+def multi_dot(arrays: Sequence[ArrayLike], *, out: None = None) -> Array:
     """``multi_dot(arrays)``: the chained product in the cheapest order (first and last
     may be vectors).
 
@@ -242,17 +250,17 @@ def multi_dot(arrays, *, out=None):
     if out is not None:
         raise TypeError("multi_dot: out= is not supported")
     tnp = _tnp()
-    arrays = list(arrays)
-    if len(arrays) < 2:
+    mats: list[Any] = list(arrays)
+    if len(mats) < 2:
         raise ValueError("multi_dot: expecting at least two arrays")
-    first_vec, last_vec = len(shape_of(arrays[0])) == 1, len(shape_of(arrays[-1])) == 1
+    first_vec, last_vec = len(shape_of(mats[0])) == 1, len(shape_of(mats[-1])) == 1
     if first_vec:
-        arrays[0] = tnp.reshape(arrays[0], (1, -1))
+        mats[0] = tnp.reshape(mats[0], (1, -1))
     if last_vec:
-        arrays[-1] = tnp.reshape(arrays[-1], (-1, 1))
-    dims = [shape_of(arrays[0])[0]] + [shape_of(x)[1] for x in arrays]
-    k = len(arrays)
-    cost = [[0] * k for _ in range(k)]
+        mats[-1] = tnp.reshape(mats[-1], (-1, 1))
+    dims = [shape_of(mats[0])[0]] + [shape_of(x)[1] for x in mats]
+    k = len(mats)
+    cost: list[list[float]] = [[0] * k for _ in range(k)]
     split = [[0] * k for _ in range(k)]
     for length in range(1, k):  # matrix-chain order by dynamic programming
         for i in range(k - length):
@@ -263,9 +271,9 @@ def multi_dot(arrays, *, out=None):
                 if q < cost[i][j]:
                     cost[i][j], split[i][j] = q, c
 
-    def chain(i, j):
+    def chain(i: int, j: int) -> Any:
         if i == j:
-            return arrays[i]
+            return mats[i]
         return chain(i, split[i][j]) @ chain(split[i][j] + 1, j)
 
     res = chain(0, k - 1)
@@ -277,7 +285,7 @@ def multi_dot(arrays, *, out=None):
 
 
 @implements(np.linalg.tensorsolve)
-def tensorsolve(a, b, axes=None):
+def tensorsolve(a: ArrayLike, b: ArrayLike, axes: Sequence[int] | None = None) -> Array:
     """``tensorsolve(a, b, axes=None)``: ``x`` with ``tensordot(a, x, x.ndim) == b``.
 
     >>> tensorsolve(np.eye(4).reshape(2, 2, 2, 2), np.ones((2, 2))).shape
@@ -300,7 +308,7 @@ def tensorsolve(a, b, axes=None):
 
 
 @implements(np.linalg.tensorinv)
-def tensorinv(a, ind=2):
+def tensorinv(a: ArrayLike, ind: int = 2) -> Array:
     """``tensorinv(a, ind=2)``: the inverse with respect to ``tensordot(..., ind)``.
 
     >>> tensorinv(np.eye(4).reshape(4, 2, 2), ind=1).shape
@@ -314,7 +322,7 @@ def tensorinv(a, ind=2):
     return tnp.reshape(inv(tnp.reshape(a, (size, -1))), s[ind:] + s[:ind])
 
 
-def _matrix_rank_impl(x, *, tol, hermitian, rtol):
+def _matrix_rank_impl(x: Any, *, tol: Any, hermitian: Any, rtol: Any) -> Any:
     return np.linalg.matrix_rank(x, tol=tol, hermitian=hermitian, rtol=rtol)
 
 
@@ -323,7 +331,8 @@ matrix_rank_p.def_batch(_batch_axis_to_front(matrix_rank_p))
 
 
 @implements(np.linalg.matrix_rank)
-def matrix_rank(A, tol=None, hermitian=False, *, rtol=None):
+def matrix_rank(A: ArrayLike, tol: ArrayLike | None = None, hermitian: bool = False, *,
+                rtol: ArrayLike | None = None) -> Array | int:
     """``matrix_rank(A, tol=None, hermitian=False, *, rtol=None)``: an integer, not
     differentiable.
 

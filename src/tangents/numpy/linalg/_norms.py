@@ -2,9 +2,12 @@
 (spectral and nuclear norms through svdvals) and cond."""
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ...core import Primitive, batch_axis_op, bind
+from ...typing import Array, ArrayLike, Axis
 from .._dispatch import (
     dtype_of,
     implements,
@@ -19,7 +22,7 @@ from ._spectral import svdvals
 
 
 @implements(np.linalg.cond)
-def cond(x, p=None):
+def cond(x: ArrayLike, p: ArrayLike | None = None) -> Array:
     """``cond(x, p=None)``: condition number; ``p`` in (None, 2, -2) from the singular
     values, otherwise ``norm(x, p) * norm(inv(x), p)`` (which raises ``LinAlgError`` for an
     exactly singular matrix, where NumPy returns inf).
@@ -34,7 +37,7 @@ def cond(x, p=None):
 
 
 # -- norms -------------------------------------------------------------------------------
-def _vector_norm_impl(x, *, ord, axis, keepdims):
+def _vector_norm_impl(x: Any, *, ord: Any, axis: Any, keepdims: Any) -> Any:
     if dtype_of(x).kind == "c":
         x = np.abs(x)  # the norm of the moduli: a real result
     if ord == 2:
@@ -42,7 +45,7 @@ def _vector_norm_impl(x, *, ord, axis, keepdims):
     return np.sum(np.abs(x) ** ord, axis=axis, keepdims=keepdims) ** (1 / ord)
 
 
-def _vector_norm_grad(ans, x, ord, axis, keepdims):
+def _vector_norm_grad(ans: Any, x: Any, ord: Any, axis: Any, keepdims: Any) -> Any:
     # d ||x||_p / dx = d|x| (|x| / n)^(p-1) with d|x| = sign(x), or conj(x) / |x| for complex
     # x (abs's partial under the plain-transpose convention); 0 at x == 0 (never nan)
     tnp = _tnp()
@@ -68,7 +71,7 @@ vector_norm_p.def_jvp(lambda t, ans, x, *, ord, axis, keepdims: _tnp().sum(
 vector_norm_p.def_batch(batch_axis_op(vector_norm_p))
 
 
-def _vector_norm(x, ord, axis, keepdims):
+def _vector_norm(x: Any, ord: Any, axis: Any, keepdims: Any) -> Any:
     """A vector norm over the (canonical) ``axis`` tuple, as NumPy computes it."""
     tnp = _tnp()
     if ord == np.inf:
@@ -87,8 +90,9 @@ def _vector_norm(x, ord, axis, keepdims):
     return bind(vector_norm_p, x, ord=float(ord), axis=axis, keepdims=bool(keepdims))
 
 
-def _matrix_norm(x, ord, row, col, keepdims):
+def _matrix_norm(x: Any, ord: Any, row: Any, col: Any, keepdims: Any) -> Any:
     tnp = _tnp()
+    s: Any
     if ord in (2, -2, "nuc"):
         s = svdvals(tnp.moveaxis(x, (row, col), (-2, -1)))
         ret = (tnp.max(s, axis=-1) if ord == 2 else tnp.min(s, axis=-1) if ord == -2
@@ -110,7 +114,7 @@ def _matrix_norm(x, ord, row, col, keepdims):
 
 
 @implements(np.linalg.norm)
-def norm(x, ord=None, axis=None, keepdims=False):
+def norm(x: ArrayLike, ord: Any = None, axis: Axis = None, keepdims: bool = False) -> Array:
     """``norm(x, ord=None, axis=None, keepdims=False)``: every vector and matrix norm of
     NumPy.  At zero (and at the kinks of 1-, inf- and nuclear norms) the derivative is 0,
     never nan; ties in max/min-based norms share the derivative equally.
@@ -140,7 +144,8 @@ def norm(x, ord=None, axis=None, keepdims=False):
 
 
 @implements(numpy_function("linalg.vector_norm"))
-def vector_norm(x, /, *, axis=None, keepdims=False, ord=2):
+def vector_norm(x: ArrayLike, /, *, axis: Axis = None, keepdims: bool = False, ord: int = 2
+                ) -> Array:
     """``vector_norm(x, axis=None, keepdims=False, ord=2)``: the norm over ``axis`` (any
     number of axes) as one flattened vector.
 
@@ -157,7 +162,7 @@ def vector_norm(x, /, *, axis=None, keepdims=False, ord=2):
 
 
 @implements(numpy_function("linalg.matrix_norm"))
-def matrix_norm(x, /, *, keepdims=False, ord="fro"):
+def matrix_norm(x: ArrayLike, /, *, keepdims: bool = False, ord: str = "fro") -> Array:
     """``matrix_norm(x, keepdims=False, ord="fro")``: `norm` over the last two axes.
 
     >>> float(matrix_norm(np.eye(2), ord="nuc"))

@@ -16,10 +16,12 @@ __all__ = ['eigh', 'eigvalsh', 'svd', 'svdvals']
 
 import warnings
 from collections import namedtuple
+from typing import Any, Literal
 
 import numpy as np
 
 from ...core import Primitive, Tracer, bind, move_bdim, stop_gradient
+from ...typing import Array, ArrayLike
 from .._dispatch import dtype_of, implements, numpy_function, shape_of
 from ._solve import (
     _T,
@@ -38,26 +40,26 @@ EighResult = namedtuple("EighResult", ["eigenvalues", "eigenvectors"])
 SVDResult = namedtuple("SVDResult", ["U", "S", "Vh"])
 
 
-def _cj(x):
+def _cj(x: Any) -> Any:
     return _tnp().conj(x) if dtype_of(x).kind == "c" else x
 
 
-def _H(x):
+def _H(x: Any) -> Any:
     return _cj(_T(x))
 
 
-def _re(x):
+def _re(x: Any) -> Any:
     return _tnp().real(x) if dtype_of(x).kind == "c" else x
 
 
 # -- clusters of repeated values ---------------------------------------------------------
-def _cluster_tol(w):
+def _cluster_tol(w: Any) -> Any:
     tnp = _tnp()
     return (shape_of(w)[-1] * np.finfo(dtype_of(w)).eps
             * tnp.max(tnp.abs(w), axis=-1, keepdims=True, initial=0.0))
 
 
-def _clusters(w):
+def _clusters(w: Any) -> Any:
     """(k, same) for sorted values w (..., n): cluster numbers (consecutive values within
     n eps max|w| share one) and the mask of pairs in one cluster (diagonal included)."""
     tnp = _tnp()
@@ -67,12 +69,12 @@ def _clusters(w):
     return k, _col(k) == _row(k)
 
 
-def _has_clusters(k):
+def _has_clusters(k: Any) -> Any:
     tnp = _tnp()
     return bool(np.any(_peek(tnp.any(k[..., 1:] == k[..., :-1]))))
 
 
-def _cluster_basis(b, k, descending):
+def _cluster_basis(b: Any, k: Any, descending: Any) -> Any:
     """Unitary R, block diagonal over the clusters k, with R^H b R diagonal and sorted
     within each cluster (b Hermitian with no entries across clusters); a constant."""
     tnp = _tnp()
@@ -82,7 +84,7 @@ def _cluster_basis(b, k, descending):
     return bind(eigh_p, b + _diagm(stop_gradient(k)) * shift, UPLO="L")[1]
 
 
-def _rotate(w, u, v, p, descending=False):
+def _rotate(w: Any, u: Any, v: Any, p: Any, descending: bool = False) -> Any:
     """(U R, V R, R^H P R) with R diagonalizing the Hermitian part of P in each cluster."""
     k, same = _clusters(w)
     if not _has_clusters(k):
@@ -91,21 +93,21 @@ def _rotate(w, u, v, p, descending=False):
     return u @ r, v @ r, _H(r) @ p @ r
 
 
-def _divided(c, w, same):
+def _divided(c: Any, w: Any, same: Any) -> Any:
     """(c_j - c_i) / (w_j - w_i), 0 within a cluster."""
     tnp = _tnp()
     d = _row(w) - _col(w)
     return (_row(c) - _col(c)) * tnp.where(same, 0.0, 1 / tnp.where(same, 1.0, d))
 
 
-def _warn_nan(what):
+def _warn_nan(what: Any) -> Any:
     warnings.warn(f"{what} at repeated eigenvalues/singular values does not exist (it "
                   "depends on the basis chosen within the repeated ones): the result is NaN. "
                   "Use a function symmetric in the repeated values (eigvalsh/svdvals, "
                   "norms), or break the tie.", RuntimeWarning, stacklevel=4)
 
 
-def _undetermined_impl(w, m, ref, *, what):
+def _undetermined_impl(w: Any, m: Any, ref: Any, *, what: Any) -> Any:
     # per matrix: an entry of m (the coefficients of the missing 1/0 terms) within a
     # cluster, off the diagonal, is not negligible next to the largest of |ref|
     n = w.shape[-1]
@@ -121,9 +123,9 @@ def _undetermined_impl(w, m, ref, *, what):
     return bad
 
 
-def _batch_front(prim):
+def _batch_front(prim: Any) -> Any:
     """Batching rule: batch axis to the front in every argument (broadcast where absent)."""
-    def rule(vals, bdims, **params):
+    def rule(vals: Any, bdims: Any, **params: Any) -> Any:
         tnp = _tnp()
         size = next(shape_of(v)[b] for v, b in zip(vals, bdims) if b is not None)
         vals = [tnp.broadcast_to(v, (size,) + shape_of(v)) if b is None else move_bdim(v, b, 0)
@@ -137,18 +139,18 @@ undetermined_p = Primitive("linalg_undetermined", _undetermined_impl, differenti
 undetermined_p.def_batch(_batch_front(undetermined_p))
 
 
-def _nan_if(w, m, ref, x, what):
+def _nan_if(w: Any, m: Any, ref: Any, x: Any, what: Any) -> Any:
     """x, NaN in the matrices where m needs a derivative that does not exist."""
     return _tnp().where(bind(undetermined_p, w, m, ref, what=what), np.nan, x)
 
 
 # -- eigh --------------------------------------------------------------------------------
-def _gaps(w, same):  # F_ij = 1 / (w_j - w_i), 0 within a cluster
+def _gaps(w: Any, same: Any) -> Any:  # F_ij = 1 / (w_j - w_i), 0 within a cluster
     tnp = _tnp()
     return tnp.where(same, 0.0, 1 / tnp.where(same, 1.0, _row(w) - _col(w)))
 
 
-def _eigh_jvp(t, ans, x, *, UPLO):
+def _eigh_jvp(t: Any, ans: Any, x: Any, *, UPLO: Any) -> Any:
     # dw = diag(V^H dA V) (sorted within clusters), dV = V (F o V^H dA V)
     w, v = ans
     p = _H(v) @ t @ v
@@ -157,7 +159,7 @@ def _eigh_jvp(t, ans, x, *, UPLO):
     return [_re(_diag(_rotate(w, v, v, p)[2])), dv]
 
 
-def _eigh_vjp(ct, ans, x, *, UPLO):
+def _eigh_vjp(ct: Any, ans: Any, x: Any, *, UPLO: Any) -> Any:
     # the transpose of _eigh_jvp: conj(V) (diag(ct_w) + F o V^T ct_V) V^T
     w, v = ans
     ct_w, ct_v = ct
@@ -181,7 +183,7 @@ eigh_p.def_batch(_batch_axis_to_front(eigh_p))
 
 
 @implements(np.linalg.eigh)
-def eigh(a, UPLO="L"):
+def eigh(a: ArrayLike, UPLO: Literal["L", "U"] = "L") -> tuple[Array, Array]:
     """``eigh(a, UPLO="L")``: ``(eigenvalues, eigenvectors)`` of a Hermitian matrix,
     eigenvalues ascending.
 
@@ -198,7 +200,7 @@ def eigh(a, UPLO="L"):
 
 
 # -- eigvalsh and its VJP primitive V diag(c) V^H ----------------------------------------
-def _eig_spectral_impl(c, x, *, UPLO):
+def _eig_spectral_impl(c: Any, x: Any, *, UPLO: Any) -> Any:
     w, v = np.linalg.eigh(x, UPLO)
     need = np.abs(c[..., None, :] - c[..., :, None])
     bad = _undetermined_impl(w, need, c, what="The derivative of a function of eigvalsh "
@@ -206,7 +208,7 @@ def _eig_spectral_impl(c, x, *, UPLO):
     return np.where(bad, np.nan, (v * c[..., None, :]) @ np.conj(np.swapaxes(v, -1, -2)))
 
 
-def _eig_spectral_jvp(args, tangents, ans, *, UPLO):
+def _eig_spectral_jvp(args: Any, tangents: Any, ans: Any, *, UPLO: Any) -> Any:
     # d(V diag(c) V^H) = V (diag(dc) + D o V^H dA V) V^H, D the divided differences of c
     # (Daleckii-Krein); in the basis diagonalizing the tangent within clusters
     c, x = args
@@ -222,7 +224,7 @@ def _eig_spectral_jvp(args, tangents, ans, *, UPLO):
     return v @ inner @ _H(v)
 
 
-def _eig_spectral_vjp(ct, ans, args, needed, *, UPLO):
+def _eig_spectral_vjp(ct: Any, ans: Any, args: Any, needed: Any, *, UPLO: Any) -> Any:
     # the transpose of _eig_spectral_jvp; within a cluster D is unknown to it
     c, x = args
     w, v = bind(eigh_p, x, UPLO=UPLO)
@@ -240,7 +242,7 @@ eig_spectral_p.def_jvp(joint=_eig_spectral_jvp)
 eig_spectral_p.def_batch(_batch_front(eig_spectral_p))
 
 
-def _eigvalsh_jvp(t, ans, x, *, UPLO):
+def _eigvalsh_jvp(t: Any, ans: Any, x: Any, *, UPLO: Any) -> Any:
     w, v = bind(eigh_p, x, UPLO=UPLO)
     return _re(_diag(_rotate(w, v, v, _H(v) @ t @ v)[2]))  # dw_i = v_i^H dA v_i
 
@@ -252,7 +254,7 @@ eigvalsh_p.def_batch(_batch_axis_to_front(eigvalsh_p))
 
 
 @implements(np.linalg.eigvalsh)
-def eigvalsh(a, UPLO="L"):
+def eigvalsh(a: ArrayLike, UPLO: str = "L") -> Array:
     """``eigvalsh(a, UPLO="L")``: eigenvalues of a Hermitian matrix, ascending, from its
     ``UPLO`` triangle (the other one has derivative 0).  ``dw_i = v_i^H dA v_i``; at
     repeated eigenvalues every function symmetric in them (sum, norms, traces of powers)
@@ -265,14 +267,14 @@ def eigvalsh(a, UPLO="L"):
 
 
 # -- svd ---------------------------------------------------------------------------------
-def _svd_frame(s):
+def _svd_frame(s: Any) -> Any:
     """(same, F, 1/s): the cluster mask, F_ij = 1 / (s_j^2 - s_i^2) (0 within a cluster),
     and 1/s with 0 for s == 0 (as abs at 0)."""
     _, same = _clusters(s)
     return same, _gaps(s * s, same), _safe_inv(s)
 
 
-def _svd_jvp(t, ans, x):
+def _svd_jvp(t: Any, ans: Any, x: Any) -> Any:
     # reduced SVD (Townsend 2016), with P = U^H dA V: ds = Re diag(P),
     # dU = U (F o (P S + S P^H) + i Im diag(P) / s) + (I - U U^H) dA V / s,
     # dV = V (F o (S P + P^H S)) + (I - V V^H) dA^H U / s
@@ -297,7 +299,7 @@ def _svd_jvp(t, ans, x):
     return [_nan_if(s, p, p, du, what), ds, _nan_if(s, p, p, _H(dv), what)]
 
 
-def _svd_vjp(ct, ans, x):
+def _svd_vjp(ct: Any, ans: Any, x: Any) -> Any:
     # the transpose of _svd_jvp under Re(sum(ct * t))
     u, s, vh = ans
     ct_u, ct_s, ct_vh = ct
@@ -327,7 +329,7 @@ svd_p.def_batch(_batch_axis_to_front(svd_p))
 
 
 # -- svdvals and its VJP primitive U diag(c) V^H ---------------------------------------
-def _svd_spectral_impl(c, x):
+def _svd_spectral_impl(c: Any, x: Any) -> Any:
     u, s, vh = np.linalg.svd(x, full_matrices=False)
     c = c * (s != 0)  # like abs at 0: a zero singular value gets derivative 0
     need = np.abs(c[..., None, :] - c[..., :, None])
@@ -336,7 +338,7 @@ def _svd_spectral_impl(c, x):
     return np.where(bad, np.nan, (u * c[..., None, :]) @ vh)
 
 
-def _svd_spectral_jvp(args, tangents, ans):
+def _svd_spectral_jvp(args: Any, tangents: Any, ans: Any) -> Any:
     # d(U diag(c) V^H) = U (diag(dc) + D1 o (P + P^H)/2 + D2 o (P - P^H)/2) V^H with
     # P = U^H dA V, D1 the divided differences of c, D2_ij = (c_i + c_j) / (s_i + s_j),
     # plus the parts of dA outside the column spaces of U, V (tall, wide)
@@ -363,7 +365,7 @@ def _svd_spectral_jvp(args, tangents, ans):
     return out
 
 
-def _svd_spectral_vjp(ct, ans, args, needed):
+def _svd_spectral_vjp(ct: Any, ans: Any, args: Any, needed: Any) -> Any:
     # the transpose of _svd_spectral_jvp; within a cluster D1 is unknown to it
     c, x = args
     u, s, vh = bind(svd_p, x)
@@ -391,7 +393,7 @@ svd_spectral_p.def_jvp(joint=_svd_spectral_jvp)
 svd_spectral_p.def_batch(_batch_front(svd_spectral_p))
 
 
-def _svdvals_jvp(t, ans, x):
+def _svdvals_jvp(t: Any, ans: Any, x: Any) -> Any:
     u, s, vh = bind(svd_p, x)
     p = _rotate(s, u, _H(vh), _H(u) @ t @ _H(vh), descending=True)[2]
     return _re(_diag(p)) * (s != 0)  # ds_i = Re(u_i^H dA v_i); 0 for s_i == 0
@@ -404,7 +406,8 @@ svdvals_p.def_batch(_batch_axis_to_front(svdvals_p))
 
 
 @implements(np.linalg.svd)
-def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
+def svd(a: ArrayLike, full_matrices: bool = True, compute_uv: bool = True, hermitian: bool = False
+        ) -> Array | tuple[Array, Array, Array]:
     """``svd(a, full_matrices=True, compute_uv=True)``: ``(U, S, Vh)``, real or complex.
 
     ``compute_uv=False`` gives the singular values alone (see `svdvals`).  U and Vh have a
@@ -427,12 +430,12 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
             "svd: full_matrices=True on a non-square traced matrix has no derivative (the "
             "completing columns are arbitrary); pass full_matrices=False")
     if full_matrices and m != n:
-        return SVDResult(*np.linalg.svd(a, full_matrices=True))
+        return SVDResult(*np.linalg.svd(a, full_matrices=True))  # type: ignore[arg-type]  # plain
     return SVDResult(*bind(svd_p, a))
 
 
 @implements(numpy_function("linalg.svdvals"))
-def svdvals(x, /):
+def svdvals(x: ArrayLike, /) -> Array:
     """``svdvals(x)``: singular values, descending.  ``ds_i = Re(u_i^H dA v_i)`` (0 for a
     zero singular value, as abs at 0); at repeated singular values every function
     symmetric in them (the nuclear norm, sums of powers) gets exact first and second
