@@ -1,7 +1,8 @@
 """``python -m tangents demo``: train a small convolutional network on scikit-learn's digits.
 
 The model, its loss and its training loop are plain NumPy-style code differentiated by
-tangents; the optimizer is `tangents.optim.adam`.  Before training, the model's gradient is
+tangents; the training step's gradient is compiled with `tangents.jit`; the optimizer is
+`tangents.optim.adam`.  Before training, the model's gradient is
 checked against finite differences with `tangents.check_grads`.  Needs the ``demo`` extras
 (scikit-learn, matplotlib, tqdm): ``pip install tangents[demo]``.
 """
@@ -129,7 +130,8 @@ def main(argv=None):
 
     opt = optim.adam(args.lr)
     state = opt.init(params)
-    grad_fn = tg.value_and_grad(loss_fn)
+    # the training step's loss and gradient, traced once per batch shape and then replayed
+    grad_fn = tg.jit(tg.value_and_grad(loss_fn))
     history = {"loss": [], "acc": []}
     n = len(y_train)
     for epoch in range(1, args.epochs + 1):
