@@ -18,7 +18,7 @@ def energy(u):
     return np.sum((up[1:] - up[:-1]) ** 2) / (2 * h) + h * np.sum(np.exp(u) - 2 * u)
 
 
-grad = tg.grad(energy)
+grad = tg.jit(tg.grad(energy))  # called at every step: traced once, then replayed
 hess = ts.hessian(energy)  # detection and coloring happen at the first call, then reused
 u = np.zeros(n)
 g0 = np.linalg.norm(grad(u))
