@@ -76,3 +76,25 @@ def test_the_reverse_pass_constants_are_folded():
         assert any(a in made for a in e.ins)
         made.update(e.outs)
     assert names(program) == ["cos", "multiply"]
+
+
+def test_constants_equal_bit_for_bit_are_one_and_so_are_their_equations():
+    w = rand((3, 4), seed=1)
+    a, b = w.copy(), w.copy()
+    program, raw = lowered(lambda x: np.sin(x @ a) + np.sin(x @ b), rand((2, 3)))
+    assert names(raw).count("matmul") == 2 and names(program).count("matmul") == 1
+    # -0.0 and 0.0 differ, and so do constants of another dtype: no merge
+    program, _ = lowered(lambda x: x * np.zeros(3) + x * -np.zeros(3), rand((3,)))
+    assert names(program).count("multiply") == 2
+
+
+def test_second_derivatives_of_an_mlp_reuse_the_first_derivative_pass():
+    w1, w2 = rand((1, 6), seed=1), rand((6, 6), seed=2) / 3
+    u = lambda x: np.tanh(np.tanh(x @ w1) @ w2) @ np.ones((6, 1))  # noqa: E731
+    du = tg.elementwise_grad(u)
+    x = rand((5, 1))
+    with np.errstate(all="ignore"):
+        program, raw = lowered(lambda x: (du(x), tg.elementwise_grad(du)(x)), x)
+    # u, du, d2u by hand: x @ w1, then three products with w2 (h1, h1', h1'') and two
+    # with the last layer's weights
+    assert names(program).count("matmul") == 6 < names(raw).count("matmul")

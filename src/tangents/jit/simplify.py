@@ -2,10 +2,11 @@
 
 One forward pass folds constants, applies algebraic identities (``x * 1``, ``x + 0``,
 reshapes and transposes of reshapes and transposes, casts and broadcasts to what a value
-already is) and merges repeated equations; one backward pass drops what no output and no
-guard reads.  Each rewrite keeps the value bit for bit, except that ``x + 0`` gives ``x``
-for ``x = -0.0`` (eager gives +0.0, equal as a number).  ``0 * x`` is never folded: it is
-NaN where ``x`` is infinite.
+already is) and merges repeated equations; constants equal bit for bit are one constant (the
+basis products that forward and reverse passes each compute), so the equations that read them
+merge too; one backward pass drops what no output and no guard reads.  Each rewrite keeps
+the value bit for bit, except that ``x + 0`` gives ``x`` for ``x = -0.0`` (eager gives +0.0,
+equal as a number).  ``0 * x`` is never folded: it is NaN where ``x`` is infinite.
 """
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ def simplify(program):
     1
     """
     consts = dict(program.consts)
-    sub = {}       # Var -> the Var (or constant operand) that replaces it
+    sub = _merge_consts(consts)  # Var -> the Var (or constant operand) that replaces it
     made_by = {}   # Var -> the Eqn that computes it (for reshape/transpose chains)
     seen = {}      # CSE key -> the outputs of the first such equation
     body = []
@@ -71,6 +72,30 @@ def simplify(program):
     out.writebacks = writebacks
     out.epochs = epochs
     return out
+
+
+def _merge_consts(consts):
+    """{duplicate: its first twin} for the array constants equal bit for bit (shape, dtype
+    and bytes, so -0.0 and NaN payloads count); the twin becomes a private copy, since a
+    captured array may be written into after tracing and the twins are then no longer one."""
+    groups = {}
+    for v, c in consts.items():
+        if type(c) is np.ndarray and c.size > 1:
+            groups.setdefault((c.shape, c.dtype), []).append(v)
+    sub = {}
+    for vs in groups.values():
+        if len(vs) < 2:
+            continue
+        first = {}
+        for v in vs:
+            c = consts[v]
+            twin = first.setdefault(np.ascontiguousarray(c).tobytes(), v)
+            if twin is not v:
+                sub[v] = twin
+                consts[twin] = np.array(consts[twin], copy=True)
+    for v in sub:
+        del consts[v]
+    return sub
 
 
 def _all_constant(ins, consts):
