@@ -1,5 +1,6 @@
-"""Core overhead and an MLP training step: tangents against the hand-written NumPy floor,
-and the hot-path tricks of the core, each timed with and without.
+"""Core overhead and an MLP training step: tangents (eager, and tg.jit under each executor)
+against the hand-written NumPy floor, and the hot-path tricks of the core, each timed with
+and without.
 
     python bench/bench_core.py [--target-s 2] [--tricks-only]
 """
@@ -10,7 +11,7 @@ import sys
 import types
 
 import numpy as np
-from common import compare, median_time
+from common import compare, jit_rows, median_time
 
 import tangents as tg
 import tangents.numpy as tnp
@@ -168,7 +169,8 @@ def main():
 
     med = compare("grad of a chain of 300 elementwise ops on shape (8,)",
                   {"numpy_hand": lambda: chain_hand(x), "tangents": lambda: g_tnp(x),
-                   "tangents[np-style]": lambda: g_np(x)}, target_s=a.target_s, check=check)
+                   "tangents[np-style]": lambda: g_np(x), **jit_rows("tangents", g_tnp, x)},
+                  target_s=a.target_s, check=check)
     print(f"\nper-op overhead: {(med['tangents'] - med['numpy_hand']) / N_OPS * 1e6:.2f} us")
     for dtype in (np.float64, np.float32):
         p, X, Y = mlp_data(dtype)
@@ -183,7 +185,8 @@ def main():
                 assert r[1][k].dtype == dtype
 
         compare(f"MLP step 784-256-256-10, batch 128 ({np.dtype(dtype).name})",
-                {"numpy_hand": lambda: mlp_hand(p, X, Y), "tangents": lambda: vg(p, X, Y)},
+                {"numpy_hand": lambda: mlp_hand(p, X, Y), "tangents": lambda: vg(p, X, Y),
+                 **jit_rows("tangents", vg, p, X, Y)},
                 target_s=a.target_s, check=check_mlp)
 
 

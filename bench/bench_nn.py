@@ -1,5 +1,5 @@
 """tangents.nn against the hand-written NumPy floor: softmax + VJP along an axis, and a
-small CNN training step (issue 5's figures).
+small CNN training step (issue 5's figures); eager next to tg.jit under each executor.
 
     python bench/bench_nn.py [--target-s 2]
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
-from common import compare
+from common import compare, jit_rows
 
 import tangents as tg
 import tangents.numpy as tnp
@@ -24,12 +24,14 @@ def softmax_vjp(target_s):
         s = e / e.sum(axis=1, keepdims=True)
         return s, s * (g - np.sum(g * s, axis=1, keepdims=True))
 
-    def ours():
+    def step(x, g):
         s, pull = tg.vjp(lambda x: tg.nn.softmax(x, axis=1), x)
         return s, pull(g)[0]
 
     ref = hand()
-    compare("softmax over axis 1 of (256, 1000, 8) + VJP", {"numpy_hand": hand, "tangents": ours},
+    compare("softmax over axis 1 of (256, 1000, 8) + VJP",
+            {"numpy_hand": hand, "tangents": lambda: step(x, g),
+             **jit_rows("tangents", step, x, g)},
             target_s=target_s,
             check=lambda k, r: [np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-14)
                                 for a, b in zip(r, ref)])
@@ -76,7 +78,9 @@ def cnn_step(target_s):
         return tnp.mean(tg.nn.relu(tg.nn.conv2d(h, w2)))
 
     vg = tg.value_and_grad(loss, argnums=(0, 1))
-    impls = {"numpy_hand": hand, "tangents": lambda: (lambda v, g: (v, *g))(*vg(w1, w2))}
+    flat = lambda w1, w2: (lambda v, g: (v, *g))(*vg(w1, w2))
+    impls = {"numpy_hand": hand, "tangents": lambda: flat(w1, w2),
+             **jit_rows("tangents", flat, w1, w2)}
     try:
         import torch
         tx = torch.from_numpy(x).permute(0, 3, 1, 2).contiguous()

@@ -1,6 +1,10 @@
-"""Timing helpers shared by the benchmarks: median of interleaved samples, ratio to the floor."""
+"""Timing helpers shared by the benchmarks: median of interleaved samples, ratio to the floor,
+and tg.jit rows (one per executor) to set next to the eager ones."""
 from __future__ import annotations
 
+import functools
+import importlib.util
+import os
 import time
 
 import numpy as np
@@ -41,3 +45,25 @@ def compare(name, impls, floor="numpy_hand", target_s=1.0, check=None):
     for k in impls:
         print(f"| {k} | {med[k] * 1e3:.3g} | {med[k] / med[floor]:.2f} |")
     return med
+
+
+def jit_rows(name, fun, *args):
+    """``{"<name>[jit numpy]": f, "<name>[jit fused]": f}``: zero-argument callables running
+    ``tg.jit(fun)(*args)``, traced (and compiled) here under each executor of tg.jit (fused
+    only where numba imports), so that the timings see replays only."""
+    import tangents as tg
+    executors = ["numpy"] + (["fused"] if importlib.util.find_spec("numba") else [])
+    rows = {}
+    for executor in executors:
+        old = os.environ.get("TANGENTS_JIT_EXECUTOR")
+        os.environ["TANGENTS_JIT_EXECUTOR"] = executor
+        try:
+            jitted = tg.jit(fun)
+            jitted(*args)  # the variant traced now keeps this executor's compiled program
+        finally:
+            if old is None:
+                del os.environ["TANGENTS_JIT_EXECUTOR"]
+            else:
+                os.environ["TANGENTS_JIT_EXECUTOR"] = old
+        rows[f"{name}[jit {executor}]"] = functools.partial(jitted, *args)
+    return rows
