@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import threading
 
 import numpy as np
 import pytest
@@ -241,3 +242,36 @@ def test_transcendentals_of_large_arrays_are_numpys_simd_calls(dtype):
     small = rand((2, 4)).astype(dtype)  # a few elements: fused, one call saved per operation
     _, run = fused(fun, small)
     assert len(run.kernels) == 1 and "np.tanh" in run.kernels[0].py_source
+
+
+def test_threads_that_have_not_started_are_not_waited_for(monkeypatch):
+    from tangents.jit import fused as fused_module
+    monkeypatch.setattr(fused_module, "_threads", lambda: 2)
+    x = rand((300, 260))
+    run = check(lambda x: x * 2.0 + 1.0, x, kernels=1)
+    assert "_rows(_K0" in run.source
+    pool = fused_module._pool[0]
+    release = threading.Event()
+    busy = [pool.submit(release.wait, 60) for _ in range(pool._max_workers)]  # every thread
+    try:
+        result = []
+        caller = threading.Thread(target=lambda: result.append(run(x)))
+        caller.start()
+        caller.join(30)  # a busy machine's thread that has not started yet, as here
+        assert result, "the call waited for a thread that had not started"
+    finally:
+        release.set()
+        for f in busy:
+            f.result()
+    np.testing.assert_array_equal(result[0][0], x * 2.0 + 1.0)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_a_square_of_a_large_array_stays_in_the_kernel(dtype):
+    # x ** 2 is one multiplication in numba's loop and NumPy's alike (the same bits), so
+    # it is no NumPy call cutting the chain into two kernels
+    x = rand((64, 40)).astype(dtype)
+    fun = lambda x: np.sqrt(1.0 + (x - 0.5) ** 2) * x  # noqa: E731
+    got, run = fused(fun, x)
+    np.testing.assert_allclose(got[0], fun(x), **tol("roundoff", dtype))
+    assert len(run.kernels) == 1 and "**" in run.kernels[0].py_source

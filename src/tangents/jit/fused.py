@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import itertools
 import math
 import os
 import re
 import sys
 import tempfile
+import threading
 
 import numpy as np
 
@@ -403,16 +405,36 @@ _pool = []
 
 
 def _rows(kernel, n, *args):
-    """``kernel`` over rows 0..n in one block per CPU, on threads (kernels release the GIL)."""
+    """``kernel`` over rows 0..n in blocks taken in turn by this thread and the pool's
+    (kernels release the GIL).  The caller never waits for a thread that has not started:
+    on a busy machine a woken thread may wait a time slice (milliseconds) for a CPU, so the
+    caller takes every block that no thread has taken yet, and waits only for blocks that
+    are running."""
     if not _pool:
         import concurrent.futures
         _pool.append(concurrent.futures.ThreadPoolExecutor(_threads() - 1, "tangents-jit"))
     t = _threads()
-    cut = [n * i // t for i in range(t + 1)]
-    rest = [_pool[0].submit(kernel, cut[i], cut[i + 1], *args) for i in range(1, t)]
-    kernel(cut[0], cut[1], *args)
-    for f in rest:
-        f.result()
+    blocks = 2 * t
+    cut = [n * i // blocks for i in range(blocks + 1)]
+    taken = itertools.count()  # next() on it is atomic under the GIL
+    done = threading.Semaphore(0)
+    errors = []
+
+    def work():
+        while (i := next(taken)) < blocks:
+            try:
+                kernel(cut[i], cut[i + 1], *args)
+            except BaseException as exc:  # noqa: BLE001 - raised again by the caller
+                errors.append(exc)
+            done.release()
+
+    for _ in range(t - 1):
+        _pool[0].submit(work)
+    work()
+    for _ in range(blocks):
+        done.acquire()
+    if errors:
+        raise errors[0]
 
 
 # -- the program ------------------------------------------------------------------------------
