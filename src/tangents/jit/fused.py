@@ -125,8 +125,9 @@ def _kind(e):
         return None
     if name in _ARITH and out.dtype not in _FLOATS:
         return None  # integer and boolean arithmetic stay NumPy's
-    if name in _SIMD and math.prod(out.shape) >= _NUMPY_MIN:
-        return None  # NumPy's SIMD loop is faster (see _SIMD)
+    if name in _SIMD and math.prod(out.shape) >= _NUMPY_MIN and not (
+            name == "power" and type(e.ins[1]) is not Var and e.ins[1] == 2):
+        return None  # NumPy's SIMD loop is faster (see _SIMD); x ** 2 is x * x in both
     if name in _BITWISE and any(type(a) is Var and a.dtype != _BOOL or
                                 type(a) is not Var and type(a) is not bool for a in e.ins):
         return None
