@@ -143,3 +143,11 @@ def test_creation_takes_numpys_positional_arguments(name, call):
         np.testing.assert_array_equal(got, want)
     else:
         assert got == want
+
+
+@pytest.mark.parametrize("val", [[1, 2], (1.5, 2j), [[1.0], [2.0]]],
+                         ids=["int-list", "complex-tuple", "nested"])
+def test_real_of_a_sequence_is_an_array_like_numpys(val):
+    got, want = tnp.real(val), np.real(val)
+    assert type(got) is np.ndarray and got.dtype == want.dtype
+    np.testing.assert_array_equal(got, want)

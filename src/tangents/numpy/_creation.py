@@ -64,7 +64,9 @@ def astype(x: ArrayLike, dtype: DTypeLike, /, *, copy: bool = True, device: Any 
 
 @implements(np.real)
 def real(val: ArrayLike) -> Array:
-    """``real(val)``: the real part (the value itself for real input)."""
+    """``real(val)``: the real part (the value itself for real input; a list as an array)."""
+    if type(val) in (list, tuple):
+        val = asarray(val)
     if dtype_of(val).kind != "c":
         return typing.cast(Array, val)  # val unchanged
     return bind(real_p, val)
