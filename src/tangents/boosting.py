@@ -180,11 +180,14 @@ class Objective:
         g_fn = grad(total)
 
         # column k of the Hessian-vector product with e_k (at every sample at once) is
-        # H_kk: K forward-over-reverse passes, batched over the K directions by vmap
-        def along(e):
-            return jvp(g_fn, (p,), (np.broadcast_to(e, p.shape),))
+        # H_kk: K forward-over-reverse passes, batched over the K directions by vmap. The
+        # directions are one contiguous array: NumPy's loops over a broadcast one (a zero
+        # stride between rows) run K elements at a time, 5x slower
+        def along(t):
+            return jvp(g_fn, (p,), (t,))
 
-        g, hv = vmap(along, out_axes=(None, 0))(np.eye(k))  # hv[j, i, k] = H_i[k, j]
+        dirs = np.ascontiguousarray(np.broadcast_to(np.eye(k)[:, None, :], (k, n, k)))
+        g, hv = vmap(along, out_axes=(None, 0))(dirs)  # hv[j, i, k] = H_i[k, j]
         return g, np.einsum("kik->ik", hv)
 
 
