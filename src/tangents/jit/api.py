@@ -11,13 +11,15 @@ import functools
 import operator
 import threading
 import warnings
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from typing import Any, Generic, ParamSpec, TypeVar
 
 import numpy as np
 
 from ..core import Tracer, tree
 from .call import ProgramHandle, concrete, eval_program, jit_call_p
 from .executor import GuardMiss, compile_program, executor_name
-from .ir import Var
+from .ir import Program, Var
 from .simplify import simplify
 from .staging import Unstageable, outcome_key, stage
 
@@ -29,8 +31,17 @@ _RETRACE_LIMIT = 5
 _MAX_VARIANTS = 64
 _MAX_SIGNATURES = 64
 
+P = ParamSpec("P")
+R = TypeVar("R")
 
-def jit(fun, static_argnums=(), static_argnames=()):
+# a call's signature (a hashable tuple), the leaves it passes as the program's inputs, and
+# the function of those leaves that calls ``fun`` with the rest of the arguments put back
+_Key = Hashable
+_Build = Callable[..., Any]
+
+
+def jit(fun: Callable[P, R], static_argnums: int | Sequence[int] = (),
+        static_argnames: str | Iterable[str] = ()) -> Jitted[P, R]:
     """``fun`` traced once per input signature into a program of primitives, simplified,
     and run by an executor: fused numba kernels when numba is installed, else NumPy calls.
 
@@ -76,29 +87,39 @@ class Lowered:
     """A traced program (``program``, simplified) and its text (``as_text()``); ``raw`` is
     the program as traced, before simplification."""
 
-    def __init__(self, program, raw):
+    def __init__(self, program: Program, raw: Program) -> None:
         self.program = program
         self.raw = raw
 
-    def as_text(self):
+    def as_text(self) -> str:
         return self.program.as_text()
 
 
 class _Variant:
     __slots__ = ("run", "keys", "kinds", "sites", "out_tree", "unpack", "program", "raw",
                  "check_nan", "handle")
+    run: Callable[..., list[Any]]
+    keys: tuple[Hashable, ...]
+    kinds: list[str]
+    sites: list[str]
+    out_tree: tree.TreeDef
+    unpack: Callable[[list[Any]], Any]
+    program: Program
+    raw: Program
+    check_nan: bool
+    handle: ProgramHandle | None
 
 
 class _Entry:
     __slots__ = ("variants", "last", "calls", "traces", "eager")
 
-    def __init__(self):
-        self.variants = []
-        self.last = None
+    def __init__(self) -> None:
+        self.variants: list[_Variant] = []
+        self.last: _Variant | None = None
         self.calls = self.traces = 0
         self.eager = False
 
-    def find(self, prefix):
+    def find(self, prefix: tuple[Hashable, ...]) -> _Variant | None:
         n = len(prefix)
         for v in self.variants:
             if v.keys[:n] == prefix:
@@ -106,10 +127,11 @@ class _Entry:
         return None
 
 
-class Jitted:
+class Jitted(Generic[P, R]):
     """The function `jit` returns; ``lower(*args)`` gives the program a call would run."""
 
-    def __init__(self, fun, static_argnums=(), static_argnames=()):
+    def __init__(self, fun: Callable[P, R], static_argnums: int | Sequence[int] = (),
+                 static_argnames: str | Iterable[str] = ()) -> None:
         if not callable(fun):
             raise TypeError(f"jit: expected a function, got {type(fun).__name__}")
         functools.update_wrapper(self, fun)
@@ -120,19 +142,19 @@ class Jitted:
         self.static_argnums = tuple(nums)
         names = (static_argnames,) if isinstance(static_argnames, str) else static_argnames
         self.static_argnames = frozenset(names)
-        self._cache = {}
+        self._cache: dict[_Key, _Entry] = {}
         self._lock = threading.RLock()
         self._warned = False
         executor_name()
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
         if not kwargs and not self.static_argnums:  # the common call, inlined from _call
             key = _array_key(args)
             if key is not None:
                 return self._call_plain(key, args, self.fun)[0]
         return self._call(args, kwargs)[0]
 
-    def lower(self, *args, **kwargs):
+    def lower(self, *args: P.args, **kwargs: P.kwargs) -> Lowered:
         """The program for these arguments (traced now if it is not cached; ``fun`` runs)."""
         _, variant = self._call(args, kwargs)
         if variant is None:
@@ -142,10 +164,11 @@ class Jitted:
         return Lowered(variant.program, variant.raw)
 
     # -- the signature ------------------------------------------------------------------
-    def _signature(self, args, kwargs):
+    def _signature(self, args: tuple[Any, ...], kwargs: dict[str, Any]
+                   ) -> tuple[_Key, list[Any], _Build, bool] | None:
         """``(key, dynamic leaves, build)`` or None when the call runs eagerly."""
         n = len(args)
-        static = set()
+        static: set[int] = set()
         for i in self.static_argnums:
             if not -n <= i < n:
                 raise ValueError(f"jit({_name(self.fun)}): static_argnums={self.static_argnums}"
@@ -153,11 +176,15 @@ class Jitted:
             static.add(i % n)
         dyn_args = tuple(a for i, a in enumerate(args) if i not in static)
         dyn_kw = {k: v for k, v in kwargs.items() if k not in self.static_argnames}
-        static_vals = tuple((i, args[i]) for i in sorted(static))
+        static_vals: tuple[tuple[int | str, Any], ...] = tuple(
+            (i, args[i]) for i in sorted(static))
         static_vals += tuple(sorted((k, v) for k, v in kwargs.items()
                                     if k in self.static_argnames))
         leaves, in_tree = tree.flatten((dyn_args, dyn_kw))
-        parts, dyn, where, traced = [], [], [], False
+        parts: list[Any] = []
+        dyn: list[Any] = []
+        where: list[int] = []
+        traced = False
         for j, x in enumerate(leaves):
             t = type(x)
             if t is np.ndarray:
@@ -178,7 +205,7 @@ class Jitted:
             where.append(j)
         if not kwargs and not static and len(dyn) == n and all(
                 c.kind == "leaf" for c in in_tree.children[0].children):
-            key = tuple(parts)  # _array_key's form, so traced and plain calls share entries
+            key: _Key = tuple(parts)  # _array_key's form, so traced and plain calls share entries
         else:
             key = (in_tree, tuple(parts), static_vals)
         try:
@@ -192,7 +219,7 @@ class Jitted:
                 "(a tuple instead of a list), or close over it") from None
         fun = self.fun
 
-        def build(*values):
+        def build(*values: Any) -> Any:
             full = list(leaves)
             for j, v in zip(where, values):
                 full[j] = v
@@ -205,7 +232,8 @@ class Jitted:
         return key, dyn, build, traced
 
     # -- calls --------------------------------------------------------------------------
-    def _call(self, args, kwargs):
+    def _call(self, args: tuple[Any, ...], kwargs: dict[str, Any]
+              ) -> tuple[Any, _Variant | None]:
         if not kwargs and not self.static_argnums:
             key = _array_key(args)
             if key is not None:  # arrays only: the arguments are the program's inputs
@@ -218,7 +246,8 @@ class Jitted:
             return self._call_traced(key, dyn, build), None
         return self._call_plain(key, dyn, build)
 
-    def _call_plain(self, key, dyn, build):
+    def _call_plain(self, key: _Key, dyn: Sequence[Any], build: _Build
+                    ) -> tuple[Any, _Variant | None]:
         """``(result, variant)`` of a call on plain values (variant None: ran eagerly)."""
         entry = self._cache.get(key)
         if entry is None:
@@ -226,7 +255,8 @@ class Jitted:
         entry.calls += 1
         if entry.eager:
             return build(*dyn), None
-        variant, missed = entry.last, None
+        variant = entry.last
+        missed: tuple[_Variant, int] | None = None
         while variant is not None:
             try:
                 outs = variant.run(*dyn)
@@ -242,7 +272,7 @@ class Jitted:
             return variant.unpack(outs), variant
         return self._trace(entry, build, dyn, missed)
 
-    def _call_traced(self, key, dyn, build):
+    def _call_traced(self, key: _Key, dyn: Sequence[Any], build: _Build) -> Any:
         """A call on an outer transform's values: one `jit_call_p` of the program staged on
         their primal values, or (a program with guards) its equations bound one by one."""
         values, exact = zip(*[concrete(x) for x in dyn])
@@ -264,7 +294,7 @@ class Jitted:
             return build(*dyn)
         return tree.unflatten(variant.out_tree, outs)
 
-    def _new_entry(self, key):
+    def _new_entry(self, key: _Key) -> _Entry:
         with self._lock:
             if len(self._cache) >= _MAX_SIGNATURES:
                 if not self._warned:
@@ -277,7 +307,8 @@ class Jitted:
                 del self._cache[next(iter(self._cache))]
             return self._cache.setdefault(key, _Entry())
 
-    def _trace(self, entry, build, dyn, missed):
+    def _trace(self, entry: _Entry, build: _Build, dyn: Sequence[Any],
+               missed: tuple[_Variant, int] | None) -> tuple[Any, _Variant | None]:
         with self._lock:  # one cache fill at a time
             try:
                 program, values, out_tree, inside = stage(build, list(dyn))
@@ -310,7 +341,7 @@ class Jitted:
             return build(*dyn), variant
         return tree.unflatten(out_tree, values), variant
 
-    def _fall_back(self, entry, missed):
+    def _fall_back(self, entry: _Entry, missed: tuple[_Variant, int]) -> None:
         old, index = missed
         site, kind = old.sites[index], old.kinds[index]
         warnings.warn(
@@ -321,11 +352,11 @@ class Jitted:
             "Python control flow.", stacklevel=5)
 
 
-def _array_key(args):
+def _array_key(args: Sequence[Any]) -> _Key | None:
     """The signature of a call whose arguments are all NumPy arrays and scalars (each
     array's shape and dtype, each scalar's type), or None for any other argument; it
     needs no tree.flatten, as the arguments are the program's inputs in order."""
-    key = []
+    key: list[Any] = []
     for x in args:
         if type(x) is np.ndarray:
             key.append((x.shape, x.dtype))
@@ -336,7 +367,7 @@ def _array_key(args):
     return tuple(key)
 
 
-def _unpacker(out_tree):
+def _unpacker(out_tree: tree.TreeDef) -> Callable[[list[Any]], Any]:
     """``outs -> result`` for a program's list of outputs: ``tree.unflatten(out_tree, outs)``,
     without its walk for the common shapes (one array; a flat tuple of arrays)."""
     if out_tree == _ONE:
@@ -349,7 +380,7 @@ def _unpacker(out_tree):
 _ONE = tree.structure(0.0)
 
 
-def _has_nan(values):
+def _has_nan(values: Iterable[Any]) -> bool:
     for x in values:
         if isinstance(x, (np.ndarray, np.generic)):
             # count_nonzero: an exact test without any()'s reduction set-up (a few us a call)
@@ -360,11 +391,11 @@ def _has_nan(values):
     return False
 
 
-def _name(fun):
+def _name(fun: object) -> str:
     return getattr(fun, "__qualname__", None) or type(fun).__name__
 
 
-def _unhashable(parts, static_vals):
+def _unhashable(parts: Sequence[Any], static_vals: Sequence[Any]) -> str:
     for p in list(parts) + list(static_vals):
         try:
             hash(p)
