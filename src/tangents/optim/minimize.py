@@ -321,6 +321,13 @@ def _fill_hessian(kwargs: dict[str, Any], fun: Callable[..., Any], flat: _Flat, 
         kwargs["hess"] = hess
 
 
+def _drop_jac(kwargs: dict[str, Any]) -> None:
+    if kwargs.get("jac") not in (None, True):
+        raise TypeError("minimize computes the exact gradient of fun itself; drop jac= (or "
+                        "call scipy.optimize.minimize directly to use your own)")
+    kwargs.pop("jac", None)
+
+
 def _check_x0(x0: Any) -> None:
     leaves, treedef = tree.flatten(x0)
     paths = _leaf_paths(tree.unflatten(treedef, [_Slot(i) for i in range(len(leaves))]))
@@ -364,11 +371,8 @@ def minimize(fun: Callable[..., Any], x0: Any, args: tuple[Any, ...] = (),
     progress : bool
         Show a tqdm bar with the iteration count and the loss (needs ``tqdm``).
     persist : bool
-        Persist the Dask arrays in ``args`` once, before the first evaluation, so that every
-        evaluation reads them from the workers' memory instead of recomputing their graph
-        (for data ``fun`` closes over, call ``X = X.persist()`` yourself).  Over Dask data
-        each evaluation is one ``dask.compute`` of the value and the gradient together;
-        the parameters stay NumPy.
+        Persist the Dask arrays in ``args`` once (data ``fun`` closes over: ``X.persist()``).
+        Over Dask data each evaluation is one ``dask.compute`` of value and gradient.
     **kwargs
         Passed to ``scipy.optimize.minimize`` (``options``, ``tol``, ``constraints`` on the
         flat vector, your own ``hess``/``hessp`` on the flat vector).
@@ -387,10 +391,7 @@ def minimize(fun: Callable[..., Any], x0: Any, args: tuple[Any, ...] = (),
     """
     scipy_minimize = _scipy_minimize()
     from scipy.optimize import Bounds  # type: ignore[import-untyped]
-    if kwargs.get("jac") not in (None, True):
-        raise TypeError("minimize computes the exact gradient of fun itself; drop jac= (or "
-                        "call scipy.optimize.minimize directly to use your own)")
-    kwargs.pop("jac", None)
+    _drop_jac(kwargs)
     _check_x0(x0)
     flat = _Flat(x0)
     m = method.lower() if isinstance(method, str) else ""  # or a custom minimizer
