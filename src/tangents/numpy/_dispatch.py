@@ -136,7 +136,8 @@ def normalize_axes(axis: Any, nd: int, op: str) -> tuple[int, ...]:
 
 # -- values the families read on primal values or by shape ---------------------------------
 def _concrete(x: Any, name: str) -> np.ndarray[Any, Any]:
-    if isinstance(x, Tracer):
+    # a tracer with its own __array__ has one value to give (tg.jit staging: a guarded read)
+    if isinstance(x, Tracer) and type(x).__array__ is Tracer.__array__:
         raise ValueError(f"{name} inside vmap: the result's shape depends on each example's "
                          "values, so the batched result would be ragged")
     return np.asarray(x)
