@@ -12,15 +12,15 @@ import sys
 import numpy as np
 
 from . import numpy as tnp
+from .core import Tracer, TracerConversionError, backend, check_subclass
 from .core import tree as tree_util
-from .core.tracer import Tracer, TracerConversionError, backend, check_subclass
 
 __all__ = []
 
 
 def _foreign_ufunc(ufunc):
     """SciPy's ufuncs get their handlers when tangents.scipy.special is first imported."""
-    from .core.tracer import ufunc_handlers
+    from .core import ufunc_handlers
     if ufunc not in ufunc_handlers:
         import tangents.scipy.special  # noqa: F401  (registers SciPy's ufuncs)
     return ufunc_handlers.get(ufunc), "scipy.special"

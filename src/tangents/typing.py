@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 from numpy.typing import ArrayLike, DTypeLike, NDArray
 
-from .core.tracer import Tracer
+from .core import Tracer
 
 __all__ = ["Array", "ArrayLike", "Numeric", "DTypeLike", "Shape", "Axis", "Order", "Tracer"]
 

@@ -82,3 +82,77 @@ def test_the_checks_see_lazy_and_upward_imports(tmp_path):
     src.write_text("def f():\n    from .. import numpy as tnp\n    import scipy\n")
     names = [n for n, _ in _imports(src)]
     assert names == ["tangents.numpy", "scipy"]
+
+
+# Upper layers use the core through its seam, ``tangents.core`` (core/__init__.py): the
+# names it binds.  These reach a core module directly, each for a reason:
+SEAM_EXCEPTIONS = {
+    # tangents.tree is the public face of the core's pytree module by design (its docstring
+    # says so): it re-exports that module's names one for one, PyTree included, which the
+    # seam binds only as ``tree.PyTree``
+    ("tree.py", "tangents.core.tree"),
+}
+PKG = CORE.parent
+
+
+def _names_the_seam_binds():
+    """Every name core/__init__.py binds by an import (its __all__ and the ``tree`` module)."""
+    names = set()
+    for node in ast.parse((CORE / "__init__.py").read_text()).body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            names |= {a.asname or a.name.split(".")[0] for a in node.names}
+    return names
+
+
+def _past_the_seam(path, seam_names, root=PKG):
+    """``(line, what)`` for each import in ``path`` (a file of the package at ``root``
+    outside core/) of a core module, or of a name from ``tangents.core`` that the seam
+    (``seam_names``) does not bind."""
+    rel = path.relative_to(root)
+    here = ["tangents", *rel.parts[:-1]]
+    out = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            out += [(node.lineno, a.name) for a in node.names
+                    if a.name.startswith("tangents.core.")]
+        elif isinstance(node, ast.ImportFrom):
+            base = here[:len(here) - (node.level - 1)] if node.level else []
+            name = ".".join(base + (node.module.split(".") if node.module else []))
+            if name.startswith("tangents.core."):
+                out.append((node.lineno, name))
+            elif name == "tangents.core":
+                out += [(node.lineno, f"tangents.core.{a.name}") for a in node.names
+                        if a.name not in seam_names]
+    return out
+
+
+def _upper_files():
+    return sorted(p for p in PKG.rglob("*.py") if p.relative_to(PKG).parts[0] != "core")
+
+
+def test_upper_layers_use_the_core_through_its_seam():
+    seam = _names_the_seam_binds()
+    bad, allowed = [], set()
+    for path in _upper_files():
+        rel = path.relative_to(PKG).as_posix()
+        for line, name in _past_the_seam(path, seam):
+            if (rel, name) in SEAM_EXCEPTIONS:
+                allowed.add((rel, name))
+            else:
+                bad.append(f"{rel}:{line} imports {name}")
+    assert not bad, ("outside core/, import the core's names from tangents.core (export "
+                     "a missing one from core/__init__.py), not from its modules:\n" +
+                     "\n".join(bad))
+    assert allowed == SEAM_EXCEPTIONS, f"stale SEAM_EXCEPTIONS: {SEAM_EXCEPTIONS - allowed}"
+
+
+def test_the_seam_check_sees_module_imports(tmp_path):
+    # a file in tangents/jit importing a core module three ways, and one seam name
+    pkg = tmp_path / "jit"
+    pkg.mkdir()
+    src = pkg / "x.py"
+    src.write_text("from ..core.trace import ConcreteTracer\nfrom ..core import ops, Tracer\n"
+                   "def f():\n    import tangents.core.tracer\n")
+    found = _past_the_seam(src, {"Tracer"}, root=tmp_path)
+    assert found == [(1, "tangents.core.trace"), (2, "tangents.core.ops"),
+                     (4, "tangents.core.tracer")]

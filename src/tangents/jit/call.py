@@ -25,8 +25,7 @@ import threading
 
 import numpy as np
 
-from ..core import Primitive, Tracer, bind, tree
-from ..core.trace import ConcreteTracer
+from ..core import ConcreteTracer, Primitive, Tracer, bind, tree
 from .executor import GuardMiss, _same_array, _same_number
 from .ir import Guard, Var
 

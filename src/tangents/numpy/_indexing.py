@@ -16,8 +16,16 @@ from typing import Any
 
 import numpy as np
 
-from ..core import Primitive, Tracer, bind, builders, function_handlers, move_bdim, record_view
-from ..core.tracer import backend
+from ..core import (
+    Primitive,
+    Tracer,
+    backend,
+    bind,
+    builders,
+    function_handlers,
+    move_bdim,
+    record_view,
+)
 from ..typing import Array, ArrayLike, NDArray
 from ._dispatch import dtype_of, implements, normalize_axis, shape_of
 from ._elementwise import clip

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core import jvp, vjp, vmap
-from ..core.jacobians import hvp
+from ..core import hvp, jvp, vjp, vmap
 from . import pattern as pt
 from .coloring import column_coloring, row_coloring, star_coloring
 from .interpreter import hessian_sparsity, jacobian_sparsity

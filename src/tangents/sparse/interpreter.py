@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core import ConcreteTracer, Trace, Tracer, bind, tree
-from ..core.primitive import new_level
+from ..core import ConcreteTracer, Trace, Tracer, bind, new_level, tree
 from . import pattern as pt
 
 __all__ = ["jacobian_sparsity", "hessian_sparsity", "SparsityTrace", "SparsityTracer"]

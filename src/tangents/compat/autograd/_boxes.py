@@ -1,6 +1,6 @@
 """What autograd calls boxes, read off tangents' traced values (shared by the layer)."""
 from ... import tree as _tree
-from ...core.tracer import Tracer
+from ...core import Tracer
 
 
 def isbox(x):
