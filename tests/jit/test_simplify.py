@@ -98,3 +98,17 @@ def test_second_derivatives_of_an_mlp_reuse_the_first_derivative_pass():
     # u, du, d2u by hand: x @ w1, then three products with w2 (h1, h1', h1'') and two
     # with the last layer's weights
     assert names(program).count("matmul") == 6 < names(raw).count("matmul")
+
+
+def test_broadcast_constants_are_read_as_their_smallest_slice():
+    w = rand((1, 3), seed=1)
+    rows, half = np.repeat(w, 4, axis=0), np.full((4, 3), 0.5)
+    program, _ = lowered(lambda x: x * rows + half / x, rand((4, 3)))
+    assert sorted(c.shape for c in program.consts.values()) == [(1, 1), (1, 3)]
+    # the mean's cotangent, 1/n everywhere, is one number times the mask
+    program, _ = lowered(tg.grad(lambda x: np.mean(np.maximum(x, 0.0) ** 3)), rand((5, 6)))
+    assert all(np.size(c) == 1 for c in program.consts.values())
+    # kept whole where the result needs its shape; -0.0 and 0.0 are not one value
+    signed = np.array([[0.0, -0.0, 0.0]] * 4)
+    program, _ = lowered(lambda x, y: (x * half, y * signed), rand((1, 3)), rand((4, 3)))
+    assert sorted(c.shape for c in program.consts.values()) == [(1, 3), (4, 3)]

@@ -32,6 +32,8 @@ def simplify(program):
     sub = _merge_consts(consts)  # Var -> the Var (or constant operand) that replaces it
     made_by = {}   # Var -> the Eqn that computes it (for reshape/transpose chains)
     seen = {}      # CSE key -> the outputs of the first such equation
+    narrow = {"next": 1 + max([v.id for v in program.invars] + [v.id for v in consts] + [
+        v.id for e in program.body if type(e) is Eqn for v in e.outs], default=-1)}
     body = []
     epochs = getattr(program, "epochs", {})  # a custom backward's equations stay its own
     for e in program.body:
@@ -45,6 +47,8 @@ def simplify(program):
         if _all_constant(ins, consts) and e.prim.name not in EFFECTS:
             _fold(e, consts)
             continue
+        if type(e.prim.impl) is np.ufunc and e.prim.impl.nin == 2 and not e.params:
+            e = _narrow_operands(e, consts, narrow)
         same = _identity(e, consts, made_by)
         if type(same) is Var:
             sub[e.outs[0]] = same
@@ -96,6 +100,42 @@ def _merge_consts(consts):
     for v in sub:
         del consts[v]
     return sub
+
+
+def _narrow_operands(e, consts, narrow):
+    """``e`` reading, for each array constant it broadcasts, the smallest slice of it that
+    broadcasts to the same result (the basis and cotangent constants that transforms
+    broadcast to a full shape: a 1/n times a mask, a weight row per example)."""
+    ins = list(e.ins)
+    for j, a in enumerate(ins):
+        if type(a) is not Var or a not in consts:
+            continue
+        if a not in narrow:
+            c = _narrowest(consts[a])
+            narrow[a] = None
+            if c is not None:
+                narrow[a] = Var(narrow["next"], c.shape, c.dtype)
+                narrow["next"] += 1
+                consts[narrow[a]] = c
+        small = narrow[a]
+        others = [np.shape(b) if type(b) is not Var else b.shape for b in ins[:j] + ins[j + 1:]]
+        if small is not None and np.broadcast_shapes(small.shape, *others) == e.outs[0].shape:
+            ins[j] = small
+    return e if ins == e.ins else Eqn(e.prim, ins, e.params, e.outs)
+
+
+def _narrowest(c):
+    """The slice of ``c`` (length one along each axis whose slices are equal bit for bit)
+    that broadcasts back to ``c``, or None when that is ``c`` itself."""
+    if type(c) is not np.ndarray or c.size < 2 or c.dtype.kind not in "biuf" or \
+            c.dtype.itemsize not in (1, 2, 4, 8):
+        return None
+    bits = c.view(f"u{c.dtype.itemsize}")
+    for ax in range(c.ndim):
+        first = bits[(slice(None),) * ax + (slice(0, 1),)]
+        if bits.shape[ax] > 1 and np.array_equal(bits, np.broadcast_to(first, bits.shape)):
+            bits = first
+    return None if bits.shape == c.shape else np.ascontiguousarray(bits).view(c.dtype)
 
 
 def _all_constant(ins, consts):
