@@ -22,14 +22,19 @@ _DEFAULT_TOL = {  # (rtol, atol) by the lowest precision among the inputs
 }
 
 
-def _flat_fun(fun, in_tree):
-    def f(*leaves):
+# the function under check as one of flat leaves to the flat list of its output's leaves
+_FlatFun = Callable[..., list[Any]]
+
+
+def _flat_fun(fun: Callable[..., Any], in_tree: tree_util.TreeDef) -> _FlatFun:
+    def f(*leaves: Any) -> list[Any]:
         out = fun(*tree_util.unflatten(in_tree, list(leaves)))
         return tree_util.flatten(out)[0]
     return f
 
 
-def _report(kind, rows, rtol, atol):
+def _report(kind: str, rows: Sequence[tuple[str, float, float, float]], rtol: float,
+            atol: float) -> AssertionError:
     lines = [f"check_grads: {kind} derivative disagrees with central finite differences "
              f"(rtol={rtol:g}, atol={atol:g}); worst entries:"]
     for where, a, n, rel in rows:
@@ -37,28 +42,29 @@ def _report(kind, rows, rtol, atol):
     return AssertionError("\n".join(lines))
 
 
-def _compare(kind, analytic, numeric, labels, rtol, atol):
-    analytic = np.asarray(analytic, np.float64)
-    numeric = np.asarray(numeric, np.float64)
-    scale = max(1.0, float(np.max(np.abs(numeric), initial=0.0)))
-    err = np.abs(analytic - numeric)
-    bound = atol * scale + rtol * np.abs(numeric)
+def _compare(kind: str, analytic: Sequence[Any], numeric: Sequence[Any],
+             labels: Sequence[str], rtol: float, atol: float) -> None:
+    a64 = np.asarray(analytic, np.float64)
+    n64 = np.asarray(numeric, np.float64)
+    scale = max(1.0, float(np.max(np.abs(n64), initial=0.0)))
+    err = np.abs(a64 - n64)
+    bound = atol * scale + rtol * np.abs(n64)
     bad = ~(err <= bound)  # nan counts as bad
     if bad.any():
-        rel = err / np.maximum(np.abs(numeric), 1e-300)
+        rel = err / np.maximum(np.abs(n64), 1e-300)
         rel = np.where(np.isnan(rel), np.inf, rel)
         order = np.argsort(-np.where(bad, rel, -1.0))[:5]
-        raise _report(kind, [(labels[i], analytic[i], numeric[i], rel[i])
+        raise _report(kind, [(labels[i], a64[i], n64[i], rel[i])
                              for i in order if bad[i]], rtol, atol)
 
 
-def _as64(x):
+def _as64(x: Any) -> np.ndarray:
     """``x`` in float64, or complex128 when it is complex (never dropping an imaginary part)."""
     x = np.asarray(x)
     return x.astype(np.complex128 if x.dtype.kind == "c" else np.float64)
 
 
-def _random_like(x, rng):
+def _random_like(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """A random direction of ``x``'s shape and dtype (complex parts both random)."""
     r = rng.standard_normal(x.shape)
     if x.dtype.kind == "c":
@@ -66,13 +72,13 @@ def _random_like(x, rng):
     return r.astype(x.dtype)
 
 
-def _pairing(a, b):
+def _pairing(a: Any, b: Any) -> float:
     """Re sum(a * b): the real pairing under which a VJP is the transpose of the JVP (no
     conjugation, docs/conventions.md)."""
     return float(np.real(np.sum(_as64(a) * _as64(b))))
 
 
-def _entry_label(leaf, index, nleaves):
+def _entry_label(leaf: int, index: Sequence[Any], nleaves: int) -> str:
     idx = tuple(int(i) for i in index)
     return f"input leaf {leaf} index {idx}" if nleaves > 1 else f"input index {idx}"
 
@@ -105,8 +111,10 @@ def check_grads(fun: Callable[..., Any], args: Sequence[Any], order: int = 1,
     _check(f, flat, inexact, order, tuple(modes), eps, rtol, atol, max_entries, rng)
 
 
-def _check(f, flat, inexact, order, modes, eps, rtol, atol, max_entries, rng):
-    def f_diff(*diff):
+def _check(f: _FlatFun, flat: Sequence[np.ndarray], inexact: Sequence[bool], order: int,
+           modes: tuple[str, ...], eps: float, rtol: float, atol: float, max_entries: int,
+           rng: np.random.Generator) -> None:
+    def f_diff(*diff: Any) -> list[Any]:
         it = iter(diff)
         return f(*[next(it) if ok else x for x, ok in zip(flat, inexact)])
 
@@ -116,7 +124,7 @@ def _check(f, flat, inexact, order, modes, eps, rtol, atol, max_entries, rng):
     w = [_random_like(o, rng) if o.dtype.kind in "fc" else None for o in outs]
     v = [_random_like(x, rng) for x in xs]
 
-    def f64(*diff):
+    def f64(*diff: Any) -> list[np.ndarray]:
         return [_as64(o) for o in f_diff(*[_as64(d) for d in diff])]
 
     jtw = jv = None
@@ -134,20 +142,23 @@ def _check(f, flat, inexact, order, modes, eps, rtol, atol, max_entries, rng):
         if "rev" in modes:
             w_fixed = [o if o is not None else None for o in w]
 
-            def rev_fn(*diff):
+            def rev_fn(*diff: Any) -> list[Any]:
                 out, pull = vjp(lambda *d: [o for o in f_diff(*d)], *diff)
                 return list(pull([c if c is not None else np.zeros(np.shape(o), o.dtype)
                                   for c, o in zip(w_fixed, out)]))
             _check(rev_fn, xs, [True] * len(xs), order - 1, modes, eps, rtol, atol,
                    max_entries, rng)
         if "fwd" in modes:
-            def fwd_fn(*diff):
+            def fwd_fn(*diff: Any) -> list[Any]:
                 return jvp(lambda *d: f_diff(*d), tuple(diff), tuple(v))[1]
             _check(fwd_fn, xs, [True] * len(xs), order - 1, modes, eps, rtol, atol,
                    max_entries, rng)
 
 
-def _check_rev(f_diff, f64, xs, outs, w, eps, rtol, atol, max_entries, rng):
+def _check_rev(f_diff: _FlatFun, f64: _FlatFun, xs: Sequence[np.ndarray],
+               outs: Sequence[np.ndarray], w: Sequence[np.ndarray | None], eps: float,
+               rtol: float, atol: float, max_entries: int,
+               rng: np.random.Generator) -> list[np.ndarray]:
     seeds = [c if c is not None else np.zeros(o.shape, o.dtype) for c, o in zip(w, outs)]
     _, pull = vjp(lambda *d: list(f_diff(*d)), *xs)
     grads = [np.asarray(g) for g in pull(seeds)]
@@ -157,7 +168,7 @@ def _check_rev(f_diff, f64, xs, outs, w, eps, rtol, atol, max_entries, rng):
                                  f"and dtype {g.dtype}; its input has {x.shape} {x.dtype}")
     w64 = [None if c is None else _as64(c) for c in w]
 
-    def scalar(*d):
+    def scalar(*d: Any) -> float:
         return sum(_pairing(o, c) for o, c in zip(f64(*d), w64) if c is not None)
 
     # a complex entry is two real ones: its real part (direction 1) and imaginary part (1j)
@@ -183,7 +194,9 @@ def _check_rev(f_diff, f64, xs, outs, w, eps, rtol, atol, max_entries, rng):
     return grads
 
 
-def _check_fwd(f_diff, f64, xs, v, eps, rtol, atol):
+def _check_fwd(f_diff: _FlatFun, f64: _FlatFun, xs: Sequence[np.ndarray],
+               v: Sequence[np.ndarray], eps: float, rtol: float,
+               atol: float) -> list[np.ndarray]:
     _, tangents = jvp(lambda *d: list(f_diff(*d)), tuple(xs), tuple(v))
     tangents = [np.asarray(t) for t in tangents]
     base = [_as64(x) for x in xs]
