@@ -59,3 +59,23 @@ def test_tnp_name_is_the_function_numpys_dispatch_reaches():
             wrong.append(f"tnp.{name} is {getattr(tnp, name)!r}, np.{name} on a tracer runs "
                          f"{handler!r}")
     assert not wrong, "\n".join(wrong)
+
+
+def test_star_import_gives_what_dir_lists():
+    # `from tangents.numpy import *` binds every public name dir(tnp) shows, NumPy's lazy
+    # submodules included, each the object tnp.<name> is, and nothing else
+    ns = {}
+    exec("from tangents.numpy import *", ns)
+    got = {n for n in ns if n != "__builtins__"}
+    listed = {n for n in dir(tnp) if not n.startswith("_")}
+    assert not listed - got, f"dir(tnp) lists names * does not give: {sorted(listed - got)}"
+    assert not got - set(dir(tnp)), f"* gives names dir(tnp) lacks: {sorted(got - listed)}"
+    assert [n for n in got if ns[n] is not getattr(tnp, n)] == []
+    assert len(tnp.__all__) == len(set(tnp.__all__))
+
+
+def test_all_holds_every_familys_functions():
+    # a family left out of numpy/__init__'s _FAMILIES would drop its names from __all__
+    missing = {mod.__name__: sorted(set(mod.__all__) - set(tnp.__all__))
+               for mod in _families() if hasattr(mod, "__all__")}
+    assert not {k: v for k, v in missing.items() if v}, missing

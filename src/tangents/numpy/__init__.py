@@ -12,6 +12,7 @@ are NumPy's own too, imported on first use as NumPy itself does (``_PASSTHROUGH_
 ``dir()`` lists them.  So ``import tangents.numpy as np`` has every public name of
 NumPy's main namespace, and no name reaches NumPy by reflection.
 """
+import types as _types
 import warnings as _warnings
 
 import numpy as _np
@@ -96,12 +97,55 @@ _ufunc_methods.attach_ufunc_methods(globals())  # tnp.add.reduce, .at, .nin, ...
 from ._index_tricks import *  # noqa: F401,F403
 from ._creation import shape_ as shape  # noqa: E402  (np.shape; the internal helper is shape_of)
 
+# the families imported with * above, whose __all__ lists make up tnp's functions
+from . import (  # noqa: E402
+    _array_api,
+    _complex,
+    _contractions,
+    _counting,
+    _creation,
+    _differences,
+    _elementwise,
+    _float_parts,
+    _index_tricks,
+    _indexing,
+    _interpolation,
+    _joining,
+    _logic,
+    _matrices,
+    _padding,
+    _polynomials,
+    _quantiles,
+    _rearranging,
+    _reductions,
+    _scalar_math,
+    _selection,
+    _shape,
+    _sorting,
+    _statistics,
+    _updates,
+    _vectorize,
+)
 
-def __getattr__(name):
+_FAMILIES = (_array_api, _complex, _contractions, _counting, _creation, _differences,
+             _elementwise, _float_parts, _index_tricks, _indexing, _interpolation, _joining,
+             _logic, _matrices, _padding, _polynomials, _quantiles, _rearranging, _reductions,
+             _scalar_math, _selection, _shape, _sorting, _statistics, _updates, _vectorize)
+
+# `from tangents.numpy import *` gives every public name, as `from numpy import *` does
+# (NumPy's submodules included, the lazy ones imported then): the families' functions,
+# NumPy's objects re-exported and the submodules
+__all__ = sorted({_n for _m in _FAMILIES for _n in _m.__all__}
+                 | {_n for _n in _PASSTHROUGH_NAMES if _n in globals()}
+                 | {"shape", "random", "fft", "linalg"} | set(_PASSTHROUGH_MODULES))
+
+
+def __getattr__(name: str) -> _types.ModuleType:
     if name in _PASSTHROUGH_MODULES:  # NumPy's submodule, imported on first use
-        return getattr(_np, name)
+        module: _types.ModuleType = getattr(_np, name)
+        return module
     raise AttributeError(f"module 'tangents.numpy' has no attribute {name!r}")
 
 
-def __dir__():
+def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_PASSTHROUGH_MODULES))
