@@ -40,7 +40,10 @@ def _dask_add_at(ct, index, shape):
     """Zeros of ``shape`` with the Dask cotangent ``ct`` added at ``index``, lazily: a basic
     index writes ``ct`` into Dask zeros that keep its chunks along the axes it takes whole;
     an advanced one (repeated entries accumulate) is one np.add.at task over ``ct``'s
-    chunks, meant for cotangents of parameter size."""
+    chunks, meant for cotangents of parameter size; an index holding a Dask integer array
+    is scattered chunk by chunk (`_dask_scatter`)."""
+    if any(_keep_input(e) for e in index):
+        return _dask_scatter(ct, index, shape)
     if not _keep_input(ct):
         return None
     import dask
@@ -153,7 +156,7 @@ def _expand_ellipsis(index, ndim):
     out = []
     for e in index:
         out.extend([slice(None)] * (ndim - taken) if e is Ellipsis else [e])
-    if Ellipsis not in index:
+    if not any(e is Ellipsis for e in index):  # `in` would compare arrays
         out.extend([slice(None)] * (ndim - taken))
     return tuple(out)
 
@@ -264,3 +267,148 @@ backend.foreign_namespace = _foreign_namespace
 from .scipy import _registry as _scipy_routes  # noqa: E402
 
 _scipy_routes.watch()
+
+
+# -- Dask integer arrays as indices (E[labels], logp[np.arange(N), labels], np.take and
+# np.take_along_axis with Dask labels): gathered by Dask's own indexing and scattered back
+# chunk by chunk, never computed inside a transform
+def _dask_getitem(x, index):
+    """``x[index]`` as a Dask array when an entry of ``index`` is a Dask integer array;
+    None otherwise.  The advanced entries are merged into one flat index over the axes they
+    take (row-major), which Dask takes along one axis of ``x`` with those axes merged."""
+    if not any(_keep_input(e) for e in index):
+        return None
+    import dask.array as da
+    plan = _IndexPlan(index, np.shape(x))
+    y = da.asarray(x).reshape(plan.merged_shape)[plan.basic]
+    out = y[(slice(None),) * plan.pos + (plan.flat,)]
+    return out.reshape(plan.out_shape(out.shape))
+
+
+def _dask_scatter(ct, index, shape):
+    """Zeros of ``shape`` with ``ct`` added at ``index`` (an index holding a Dask integer
+    array), lazily: each chunk of ``ct`` (with its chunk of the flat index) is added with
+    np.add.at into each chunk of the merged axis, and the chunks' parts are summed as a
+    tree, so the graph grows with the chunks and repeated indices accumulate."""
+    import dask.array as da
+    plan = _IndexPlan(index, shape)
+    length = plan.merged_shape[plan.axis]
+    # ct as (flat entries, the sliced axes): its advanced dims merged and moved first
+    ct = da.asarray(ct).reshape(plan.ct_shape(np.shape(ct)))
+    ct = da.moveaxis(ct, plan.pos, 0)
+    flat = plan.flat.rechunk((ct.chunks[0],)).reshape((-1,) + (1,) * (ct.ndim - 1))
+    rest = ct.chunks[1:]
+    # rows of the merged axis per part: Dask's "auto" size for a block of (rows,) + rest
+    rows = da.core.normalize_chunks(("auto",) + tuple(max(c) for c in rest),
+                                    (length,) + tuple(max(c) for c in rest), dtype=ct.dtype)
+    bounds = np.cumsum((0,) + rows[0])
+    parts = []
+    for start, stop in zip(bounds[:-1], bounds[1:]):
+        part = da.map_blocks(_scatter_block, ct, flat, int(start), int(stop), new_axis=1,
+                             chunks=((1,) * len(ct.chunks[0]), (int(stop - start),)) + rest,
+                             dtype=ct.dtype)
+        parts.append(part.sum(axis=0, split_every=8))
+    out = da.concatenate(parts, axis=0) if len(parts) > 1 else parts[0]
+    out = da.moveaxis(out, 0, plan.pos)  # back to the merged layout of x's axes
+    if plan.basic != (slice(None),) * len(plan.merged_shape):  # x[2:5, labels]: embed
+        out = _dask_add_at(out, plan.basic, plan.merged_shape)
+    return out.reshape(shape)
+
+
+def _scatter_block(ct, flat, start, stop):
+    """One chunk of ``ct`` added at its flat indices into rows ``start:stop`` of zeros."""
+    flat = flat.reshape(-1)
+    keep = (flat >= start) & (flat < stop)
+    out = np.zeros((1, stop - start) + ct.shape[1:], ct.dtype)
+    np.add.at(out[0], flat[keep] - start, ct[keep])
+    return out
+
+
+def _bounded(i, n, what):
+    """Index chunk ``i`` for an axis of length ``n``, negatives wrapped; out of range raises
+    when the graph computes (as NumPy would), never a wrapped or dropped entry."""
+    i = np.asarray(i)
+    bad = (i < -n) | (i >= n)
+    if bad.any():
+        raise IndexError(f"{what}: index {int(i[bad][0])} of a Dask index array is out of "
+                         f"bounds for an axis of size {n}")
+    return np.where(i < 0, i + n, i).astype(np.intp)
+
+
+class _IndexPlan:
+    """An index holding a Dask integer array, as Dask can take it: its advanced entries
+    (arrays and ints, adjacent) become one flat index ``flat`` (1-D, bounds-checked) into
+    ``merged_shape`` (``shape`` with the axes they take merged into axis ``axis``), taken
+    at position ``pos`` of ``merged[basic]`` (its slices, Nones dropped)."""
+
+    def __init__(self, index, shape):
+        import dask.array as da
+        if any(isinstance(e, bool) for e in index):
+            raise NotImplementedError(
+                "x[index]: a boolean scalar next to a Dask integer index array is not "
+                "supported lazily; index with the Dask array alone")
+        index = _expand_ellipsis(index, len(shape))
+        adv = [j for j, e in enumerate(index) if e is not None and not isinstance(e, slice)]
+        if adv != list(range(adv[0], adv[-1] + 1)):
+            raise NotImplementedError(
+                "x[index] with a Dask integer index array: the index arrays (and integers) "
+                "are separated by a slice or None, which Dask cannot take lazily; put them "
+                "next to each other (np.moveaxis first), or use one 1-D label array per "
+                "indexing call or np.take_along_axis")
+        axis = sum(e is not None for e in index[:adv[0]])
+        taken = tuple(shape[axis:axis + len(adv)])
+        self.merged_shape = (tuple(shape[:axis]) + (int(np.prod(taken)),)
+                             + tuple(shape[axis + len(adv):]))
+        arrays = da.broadcast_arrays(*[_dask_index(index[j], n) for j, n in zip(adv, taken)])
+        self.adv_shape = arrays[0].shape
+        strides = np.cumprod((1,) + taken[:0:-1])[::-1]  # row-major strides of ``taken``
+        flat = arrays[0] * int(strides[0])
+        for i, s in zip(arrays[1:], strides[1:]):
+            flat = flat + i * int(s)
+        self.flat = flat.reshape(-1)
+        pre = tuple(e for e in index[:adv[0]] if isinstance(e, slice))
+        post = tuple(e for e in index[adv[-1] + 1:] if e is not None)
+        self.index, self.adv, self.axis, self.pos = index, adv, axis, len(pre)
+        self.basic = pre + (slice(None),) + post
+
+    def out_shape(self, taken_shape):
+        """NumPy's shape of ``x[index]`` from the shape of ``merged[basic]`` taken at
+        ``flat``: Nones back as axes of one, the flat axis unravelled in place."""
+        lens = iter(taken_shape[:self.pos] + taken_shape[self.pos + 1:])
+        out = []
+        for j, e in enumerate(self.index):
+            if j == self.adv[0]:
+                out.extend(self.adv_shape)
+            elif e is None:
+                out.append(1)
+            elif isinstance(e, slice):
+                out.append(next(lens))
+        return tuple(out)
+
+    def ct_shape(self, ct_shape):
+        """The inverse of `out_shape`: a cotangent's shape as ``merged[basic]`` taken."""
+        dims, out = iter(ct_shape), []
+        for j, e in enumerate(self.index):
+            if j == self.adv[0]:
+                out.append(int(np.prod([next(dims) for _ in self.adv_shape])))
+            elif e is None:
+                next(dims)
+            elif isinstance(e, slice):
+                out.append(next(dims))
+        return tuple(out)
+
+
+def _dask_index(e, n):
+    """One advanced entry as a bounds-checked Dask integer array for an axis of length n."""
+    import dask.array as da
+    what = "indexing with a Dask integer array"
+    if _keep_input(e):
+        return e.map_blocks(_bounded, n, what, dtype=np.intp)
+    e = _bounded(e, n, what)
+    if e.ndim and e.size == max(e.shape) and np.array_equal(e.ravel(), np.arange(e.size)):
+        # np.arange(N) (take_along_axis's too): made by Dask, not N integers in the graph
+        return da.arange(e.size, chunks="auto").reshape(e.shape)
+    return da.from_array(e, chunks=-1)
+
+
+backend.lazy_getitem = _dask_getitem

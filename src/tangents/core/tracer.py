@@ -40,7 +40,9 @@ class _Backend:
       (a lazy array library's arrays) instead of converting it with ``np.asarray``;
     * ``lazy_add_at(ct, index, shape)``: the transpose of ``x[index]`` for a cotangent of such
       a library (zeros of ``shape`` with ``ct`` added at ``index``), built by that library,
-      or None when ``ct`` is not one of its arrays;
+      or None when neither ``ct`` nor an entry of ``index`` is one of its arrays;
+    * ``lazy_getitem(x, index)``: ``x[index]`` built by that library when an entry of
+      ``index`` is one of its integer arrays, or None when none is;
     * ``lazy_vmap(batched, args, axes, out_axes)``: the result of ``batched`` (a vmapped
       function) mapped chunk by chunk over the lazy arrays of ``args`` mapped along
       ``axes`` (one per leaf), or None when no mapped leaf is such an array;
@@ -58,6 +60,7 @@ class _Backend:
         self.foreign_ufunc = lambda ufunc: (None, "numpy")
         self.keep_input = lambda x: False
         self.lazy_add_at = lambda ct, index, shape: None
+        self.lazy_getitem = lambda x, index: None
         self.lazy_vmap = lambda batched, args, axes, out_axes: None
         self.lazy_basis = lambda x, shape, start, stop: None
         self.foreign_namespace = lambda x: None

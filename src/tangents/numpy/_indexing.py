@@ -120,11 +120,16 @@ def _batched_index(idx: Any, nd: Any, dyn: Any, dbdims: Any, size: Any) -> Any:
 
 # -- getitem and its transpose, add_at ---------------------------------------------------
 def _getitem_impl(x: Any, *dyn: Any, idx: Any) -> Any:
+    if any(backend.keep_input(d) for d in dyn):  # a lazy library's index array (Dask)
+        lazy = backend.lazy_getitem(x, _fill(idx, dyn))
+        if lazy is not None:
+            return lazy
     return x[_fill(idx, dyn)]
 
 
 def _add_at_impl(ct: Any, *dyn: Any, shape: Any, idx: Any) -> Any:
-    if type(ct) is not np.ndarray:  # a lazy library's cotangent (Dask) is scattered by it
+    if type(ct) is not np.ndarray or any(backend.keep_input(d) for d in dyn):
+        # a lazy library's cotangent or index array (Dask) is scattered by that library
         lazy = backend.lazy_add_at(ct, _fill(idx, dyn), shape)
         if lazy is not None:
             return lazy
@@ -204,6 +209,11 @@ def _normalize_index(key: Any, xshape: Any) -> Any:
             if isinstance(e, (list, tuple)) and _contains_tracer(e):
                 from ._creation import asarray
                 e = asarray(e)
+            if backend.keep_input(e):  # a lazy library's index array (Dask) stays lazy
+                _check_lazy_index(e)
+                entries.append(_Dyn(len(dyn)))
+                dyn.append(e)
+                continue
             if isinstance(e, Tracer):
                 kind = dtype_of(e).kind
                 if kind == "b":
@@ -246,6 +256,18 @@ def _normalize_index(key: Any, xshape: Any) -> Any:
         axis += w
         template.append(e)
     return tuple(template), dyn
+
+
+def _check_lazy_index(e: Any) -> None:
+    kind = np.dtype(e.dtype).kind
+    if kind == "b":
+        raise NotImplementedError(
+            f"x[mask] with a lazy (Dask) boolean mask of shape {e.shape}: its result's length "
+            "is unknown until the mask is computed; use np.where(mask, x, 0) (or np.sum(x, "
+            "where=mask)), or index with the mask's nonzero() computed outside the transform")
+    if kind not in "iu":
+        raise IndexError("arrays used as indices must be of integer (or boolean) type, got a "
+                         f"lazy (Dask) {e.dtype} array of shape {e.shape}")
 
 
 def _contains_tracer(seq: Any) -> Any:
@@ -353,7 +375,7 @@ def _is_view(idx: Any, out: Any) -> Any:
 
 def _is_traced_key(key: Any) -> Any:
     key = key if isinstance(key, tuple) else (key,)
-    return _contains_tracer(key)
+    return _contains_tracer(key) or any(backend.keep_input(e) for e in key)
 
 
 function_handlers["getitem"] = getitem
@@ -376,7 +398,7 @@ def take(a: ArrayLike, indices: ArrayLike, axis: int | None = None, out: NDArray
     axis = normalize_axis(axis, len(shape_of(a)), "take")
     n = shape_of(a)[axis]
     if mode in ("wrap", "clip"):
-        if not isinstance(indices, Tracer):
+        if not isinstance(indices, Tracer) and not backend.keep_input(indices):
             indices = np.asarray(indices)
         if mode == "wrap":
             indices = indices % n
@@ -384,7 +406,9 @@ def take(a: ArrayLike, indices: ArrayLike, axis: int | None = None, out: NDArray
             indices = clip(indices, 0, n - 1)
     elif mode not in (None, "raise"):
         raise ValueError(f"take: mode must be 'raise', 'wrap' or 'clip', got {mode!r}")
-    if not isinstance(indices, Tracer):
+    if backend.keep_input(indices):  # a lazy library's index array (Dask) stays lazy
+        _check_lazy_index(indices)
+    elif not isinstance(indices, Tracer):
         indices = np.asarray(indices)
         if indices.dtype.kind not in "iu" and indices.size:
             raise TypeError(f"take: indices must be integers, got dtype {indices.dtype}")

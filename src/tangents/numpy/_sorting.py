@@ -18,7 +18,7 @@ from typing import Any, Literal, overload
 
 import numpy as np
 
-from ..core import Primitive, Tracer, batch_axis_op, batch_by_loop, bind, builders
+from ..core import Primitive, Tracer, backend, batch_axis_op, batch_by_loop, bind, builders
 from ..typing import Array, ArrayLike, Axis, DTypeLike, NDArray
 from ._complex import conj
 from ._creation import asarray, astype, cast, real
@@ -230,7 +230,7 @@ def _along_axis_key(xshape: Any, indices: Any, axis: Any) -> Any:
     nd = len(xshape)
     if len(shape_of(indices)) != nd:
         raise ValueError("`indices` and `arr` must have the same number of dimensions")
-    if not isinstance(indices, Tracer):
+    if not isinstance(indices, Tracer) and not backend.keep_input(indices):  # Dask: lazy
         indices = np.asarray(indices)
         if indices.dtype.kind not in "iu":
             raise IndexError("`indices` must be an integer array")
