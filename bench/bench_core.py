@@ -129,6 +129,40 @@ def hot_path_tricks(target_s):
         print(f"| one-call VJPTrace.process | grad of the chain ({style}-style), shape (8,) | "
               f"{w:.0f} | {wo:.0f} | {wo / w:.3f} |")
 
+    # multiply's rules multiply by the argument itself (builders._factor_rule) against the
+    # product rule calling the partial ``lambda ans, x, y: y``; the tape's values as a tuple
+    # (reverse.py: star calls take it as it is; the collector untracks it) against the list
+    from tangents.numpy._elementwise import multiply_p as mul
+    factor_rules = mul.vjps
+    product_rules = (builders._product_rule(lambda ans, x, y: y),
+                     builders._product_rule(lambda ans, x, y: x))
+
+    def use_products(on):
+        mul.vjps = mul.jvps = product_rules if on else factor_rules
+
+    def use_lists(on):
+        if on:
+            reverse.tuple = lambda vals: vals  # the module's name shadows the builtin
+        else:
+            reverse.__dict__.pop("tuple", None)
+
+    for trick, toggle in (("multiply by the argument itself", use_products),
+                          ("tape values as a tuple", use_lists)):
+        for style, sin, total in (("np", np.sin, np.sum), ("tnp", tnp.sin, tnp.sum)):
+            x8 = np.ones(8)
+            g = tg.grad(lambda x, sin=sin, total=total: total(chain(x, sin)))
+            times = {"with": [], "without": []}
+            for _ in range(3):  # interleaved rounds
+                for k in ("with", "without"):
+                    toggle(k == "without")
+                    try:
+                        times[k].append(median_time(lambda: g(x8), target_s / 6))
+                    finally:
+                        toggle(False)
+            w, wo = (float(np.median(times[k])) * 1e6 for k in ("with", "without"))
+            print(f"| {trick} | grad of the chain ({style}-style), shape (8,) | "
+                  f"{w:.0f} | {wo:.0f} | {wo / w:.3f} |")
+
     trace = reverse.VJPTrace(new_level())
     ans = np.ones(8)
     cls, new = reverse.VJPTracer, reverse._new_tracer

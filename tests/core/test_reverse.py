@@ -39,6 +39,11 @@ CASES = [
          np_fun=lambda x: _chain(x, np.sin)),
     Case("mixed constants", _mixed, (rand((3,), seed=2),), np_fun=_mixed),
     Case("split, one output unused", _pieces, (rand((6,), seed=4),)),
+    # multiply's rules multiply by the other argument itself (builders' int partials):
+    # both traced, the same tracer twice, broadcasting either way, a Python scalar
+    Case("products", lambda x, y: x * y + x * x + 2.0 * (x[:, None] * y) * y[:, None],
+         (rand((3,), seed=7), rand((3,), seed=8)),
+         np_fun=lambda x, y: x * y + x * x + 2.0 * (x[:, None] * y) * y[:, None]),
 ]
 
 
@@ -113,3 +118,16 @@ def test_dead_trace_is_refused():
     tg.grad(lambda x: kept.append(x) or np.sum(x))(np.ones(3))
     with pytest.raises(tg.LeakedTracerError):
         kept[0] * 2.0
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
+def test_product_with_an_infinite_factor_stays_masked():
+    # the branch a where does not take multiplies by inf: 0 * inf is 0 in every mode, through
+    # multiply's argument-itself rules as through the product rule (docs/conventions.md)
+    def f(x):
+        return np.sum(np.where(x > 0, x, x * np.inf))
+
+    x = rand((4,), 0.5, 2.0, seed=9)
+    np.testing.assert_array_equal(tg.grad(f)(x), np.ones(4))
+    _, t = tg.jvp(f, (x,), (np.ones(4),))
+    assert t == 4.0

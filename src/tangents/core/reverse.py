@@ -124,6 +124,9 @@ class VJPTrace(Trace):
                 else:
                     break
             else:
+                # a tuple: star calls (impl here, each rule backward) take it as it is, and
+                # the collector stops tracking a tuple of arrays and numbers
+                vals = tuple(vals)
                 ans = prim.impl(*vals, **params) if params else prim.impl(*vals)
                 if not prim.differentiable:
                     return ans

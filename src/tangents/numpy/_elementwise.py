@@ -29,7 +29,8 @@ from ._dispatch import contains_tracer, dtype_of, implements, implements_ufunc, 
 
 Unary = Callable[[ArrayLike], Array]  # a differentiable or plain-valued ufunc of one array
 Binary = Callable[[ArrayLike, ArrayLike], Array]  # ... of two
-Partial = Callable[..., Any]  # (ans, x[, y]) -> a partial derivative
+# (ans, x[, y]) -> a partial derivative, or the index of the argument that is one
+Partial = Callable[..., Any] | int
 
 _LN2 = np.log(2.0)
 _LN10 = np.log(10.0)
@@ -155,8 +156,7 @@ def positive(x: ArrayLike) -> Array:
     return cast(Array, x)  # traced
 
 
-multiply, multiply_p = _binary("multiply", np.multiply,
-                               lambda ans, x, y: y, lambda ans, x, y: x)
+multiply, multiply_p = _binary("multiply", np.multiply, 1, 0)  # d(x y)/dx = y, d/dy = x
 for _p in (subtract_p, multiply_p):  # rules: ct, -ct, ct * y: Python scalars are fine
     _p.scalar_safe_rules = True
 del _p
