@@ -280,6 +280,8 @@ def _dask_getitem(x, index):
         return None
     import dask.array as da
     plan = _IndexPlan(index, np.shape(x))
+    if plan.aligned and _keep_input(x):
+        return _aligned(_aligned_take, x, plan, x.chunks[0], len(plan.adv))
     y = da.asarray(x).reshape(plan.merged_shape)[plan.basic]
     out = y[(slice(None),) * plan.pos + (plan.flat,)]
     return out.reshape(plan.out_shape(out.shape))
@@ -292,6 +294,10 @@ def _dask_scatter(ct, index, shape):
     tree, so the graph grows with the chunks and repeated indices accumulate."""
     import dask.array as da
     plan = _IndexPlan(index, shape)
+    if plan.aligned:  # each chunk of rows of ct scatters into the same rows of the result
+        ct = da.asarray(ct)
+        return _aligned(_aligned_add_at, ct, plan, ct.chunks[0], len(plan.adv_shape),
+                        taken=tuple(shape[1:len(plan.adv)]))
     length = plan.merged_shape[plan.axis]
     # ct as (flat entries, the sliced axes): its advanced dims merged and moved first
     ct = da.asarray(ct).reshape(plan.ct_shape(np.shape(ct)))
@@ -361,6 +367,15 @@ class _IndexPlan:
                              + tuple(shape[axis + len(adv):]))
         arrays = da.broadcast_arrays(*[_dask_index(index[j], n) for j, n in zip(adv, taken)])
         self.adv_shape = arrays[0].shape
+        first = index[adv[0]]
+        # logp[np.arange(N), labels], take_along_axis: output row r reads row r of x only
+        self.aligned = (adv[0] == 0 and None not in index[adv[-1] + 1:]
+                        and isinstance(first, np.ndarray) and first.ndim == len(self.adv_shape)
+                        and first.shape == (taken[0],) + (1,) * (first.ndim - 1)
+                        and self.adv_shape[0] == taken[0]
+                        and all(e == slice(None) for e in index[adv[-1] + 1:])
+                        and np.array_equal(first.ravel() % taken[0], np.arange(taken[0])))
+        self.rest = arrays[1:]
         strides = np.cumprod((1,) + taken[:0:-1])[::-1]  # row-major strides of ``taken``
         flat = arrays[0] * int(strides[0])
         for i, s in zip(arrays[1:], strides[1:]):
@@ -412,3 +427,36 @@ def _dask_index(e, n):
 
 
 backend.lazy_getitem = _dask_getitem
+
+
+def _aligned(fun, x, plan, rows, lead, taken=None):
+    """``fun`` on each chunk of ``rows`` of ``x`` (its first ``lead`` axes: x's indexed
+    axes for a gather, the index's for a scatter) with the same rows of the other index
+    arrays: the row index is the identity, so no chunk reads another's rows."""
+    import dask.array as da
+    nb, k = len(plan.adv_shape), len(plan.adv)
+    x = x.rechunk({i: -1 for i in range(1, lead)})
+    b_ind = ("r",) + tuple(f"b{i}" for i in range(1, nb))
+    t_ind = ("r",) + tuple(f"t{i}" for i in range(1, k))
+    post = tuple(f"p{i}" for i in range(x.ndim - lead))
+    args = []
+    for a in plan.rest:
+        args += [a.rechunk((rows,) + (-1,) * (nb - 1)), b_ind]
+    if taken is None:  # gather: x's rows and indexed axes in, the index's axes out
+        return da.blockwise(fun, b_ind + post, x, t_ind + post, *args, nb=nb,
+                            dtype=x.dtype, concatenate=True)
+    new_axes = {f"t{i}": n for i, n in enumerate(taken, 1)}
+    return da.blockwise(fun, t_ind + post, x, b_ind + post, *args, nb=nb, taken=taken,
+                        new_axes=new_axes, dtype=x.dtype, concatenate=True)
+
+
+def _aligned_take(x, *rest, nb):
+    local = np.arange(x.shape[0]).reshape((-1,) + (1,) * (nb - 1))
+    return x[(local,) + rest]
+
+
+def _aligned_add_at(ct, *rest, nb, taken):
+    local = np.arange(ct.shape[0]).reshape((-1,) + (1,) * (nb - 1))
+    out = np.zeros((ct.shape[0],) + taken + ct.shape[nb:], ct.dtype)
+    np.add.at(out, (local,) + rest, ct)  # repeated labels in a row accumulate
+    return out

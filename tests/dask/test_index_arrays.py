@@ -118,3 +118,27 @@ def test_what_dask_cannot_index_lazily_raises_clearly(name, no_compute):
     labels = da.from_array(LABELS, chunks=15)
     with no_compute(), pytest.raises((NotImplementedError, IndexError), match=message):
         tg.grad(lambda E: np.sum(fun(E, labels)))(E)
+
+
+ROW_PICKS = {
+    "logp[np.arange(N), labels]": lambda x, lab: x[np.arange(N), lab],
+    "take_along_axis(logp, labels[:, None], 1)": lambda x, lab: np.take_along_axis(
+        x, lab[:, None], axis=1),
+}
+
+
+@pytest.mark.parametrize("form", ROW_PICKS)
+def test_row_picks_from_data_stay_in_their_rows_chunks(form, no_compute):
+    # the row index is the identity: each chunk of rows gathers from, and scatters its
+    # cotangent into, its own rows only (not a data-sized buffer per chunk summed after)
+    pick = ROW_PICKS[form]
+    logp = da.from_array(RNG.standard_normal((N, V)), chunks=(15, V))
+    labels = da.from_array(LABELS, chunks=20)
+    with no_compute():
+        ans, pull = tg.vjp(lambda x: np.sin(pick(x, labels)), logp)
+        (ct,) = pull(da.ones(ans.shape, chunks=ans.chunks))
+    assert ans.chunks[0] == logp.chunks[0] and ct.chunks == logp.chunks, (ans.chunks, ct.chunks)
+    want_ans, want_pull = tg.vjp(lambda x: np.sin(pick(x, LABELS)), logp.compute())
+    np.testing.assert_allclose(ans.compute(), want_ans, **tol("composed"))
+    np.testing.assert_allclose(ct.compute(), want_pull(np.ones(want_ans.shape))[0],
+                               **tol("composed"))
