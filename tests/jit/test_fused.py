@@ -275,3 +275,18 @@ def test_a_square_of_a_large_array_stays_in_the_kernel(dtype):
     got, run = fused(fun, x)
     np.testing.assert_allclose(got[0], fun(x), **tol("roundoff", dtype))
     assert len(run.kernels) == 1 and "**" in run.kernels[0].py_source
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_reductions_over_the_innermost_loops_accumulate_in_a_register(dtype):
+    # W7's mean: a load and a store of the sum per element made its kernel 5x slower
+    x = rand((64, 40, 3)).astype(dtype)
+    x[5, 7, 1], x[9, 2, 0], x[9, 3, 0] = np.nan, np.inf, -np.inf
+
+    def fun(x):
+        y = x * 2.0
+        return (np.sum(y), np.max(y, axis=(1, 2)), np.sum(y * x, axis=2, keepdims=True),
+                np.min(y, axis=(0, 2)))  # axis 1 runs inside axis 2's loop: kept in memory
+    src = check(fun, x, kernels=1).kernels[0].py_source
+    assert src.count("] = r") == 3 and "] +=" not in src and src.count(": a") == 1

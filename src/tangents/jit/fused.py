@@ -320,10 +320,12 @@ class _KernelSource:
         if not nd or shape[0] != self.rows or 0 in reduced:
             self.rows = None
         body, loads = [], {}
+        loops = [j for j in range(nd) if j == 0 or shape[j] != 1]
+        around = [([], []) for _ in loops]  # per loop: lines before it, lines after it
         for kind, e in ops:
             out = e.outs[0]
             if kind == "reduce":
-                self._reduce(e, shape, loads, body)
+                self._reduce(e, shape, loads, body, loops, around)
                 continue
             body.append(f"t{out.id} = {self._expr(e, shape, loads, body)}")
             loads[("t", out)] = f"t{out.id}"
@@ -331,12 +333,15 @@ class _KernelSource:
                 self._alloc(out, "empty")
                 body.append(f"a{out.id}[{_index(_loop_index(shape))}] = t{out.id}")
         ind = "    "
-        for j in range(nd):
-            if j == 0 or shape[j] != 1:  # a length-one axis is read at 0
-                span = f"@{shape[0]}@" if j == 0 else shape[j]  # rows: see __init__
-                self.lines.append(f"{ind}for i{j} in range({span}):")
-                ind += "    "
+        for level, j in enumerate(loops):  # a length-one axis is read at 0
+            self.lines += [ind + s for s in around[level][0]]
+            span = f"@{shape[0]}@" if j == 0 else shape[j]  # rows: see __init__
+            self.lines.append(f"{ind}for i{j} in range({span}):")
+            ind += "    "
         self.lines += [ind + s for s in body]
+        for _, after in reversed(around):
+            ind = ind[:-4]
+            self.lines += [ind + s for s in after]
 
     def _expr(self, e, shape, loads, body):
         name, out = e.prim.name, e.outs[0]
@@ -362,7 +367,7 @@ class _KernelSource:
             if name in table:
                 return table[name].format(**dict(zip("ab", args)))
 
-    def _reduce(self, e, shape, loads, body):
+    def _reduce(self, e, shape, loads, body, loops, around):
         x, out = e.ins[0], e.outs[0]
         axes = _axes(e.params["axis"], len(shape))
         keep = e.params["keepdims"]
@@ -371,18 +376,35 @@ class _KernelSource:
         at = f"[{_index([i for i in idx if i is not None])}]"
         v = self._load(x, shape, loads, body)
         acc = f"a{out.id}"
+        # when the reduced loops are the innermost ones, each element of the result is
+        # whole after them: it is accumulated in a local (a register), in the same order,
+        # and stored once, rather than loaded and stored at every step
+        inner = [j in axes for j in loops]
+        level = inner.index(True) if True in inner and all(inner[inner.index(True):]) else None
         if e.prim.name == "sum":
             if out.dtype == _F32:  # accumulated in float64, cast back after the kernel
                 acc = f"s{out.id}"
                 self.sums32.add(out)
                 v = f"np.float64({v})"
             self._alloc(out, "zeros", acc="float64" if out.dtype == _F32 else None)
-            body.append(f"{acc}{at} += {v}")
+            if level is None:
+                body.append(f"{acc}{at} += {v}")
+                return
+            dt = "float64" if out.dtype == _F32 else out.dtype.name
+            around[level][0].append(f"r{out.id} = np.{dt}(0.0)")
+            body.append(f"r{out.id} += {v}")
+            around[level][1].append(f"{acc}{at} = r{out.id}")
             return
         cmp = ">" if e.prim.name == "amax" else "<"
         self._alloc(out, "full", "-np.inf, " if cmp == ">" else "np.inf, ")
         # NaN wins and stays: NaN compares false with everything
-        body.append(f"if {v} {cmp} {acc}{at} or {v} != {v}: {acc}{at} = {v}")
+        if level is None:
+            body.append(f"if {v} {cmp} {acc}{at} or {v} != {v}: {acc}{at} = {v}")
+            return
+        start = "-np.inf" if cmp == ">" else "np.inf"
+        around[level][0].append(f"r{out.id} = np.{out.dtype.name}({start})")
+        body.append(f"if {v} {cmp} r{out.id} or {v} != {v}: r{out.id} = {v}")
+        around[level][1].append(f"{acc}{at} = r{out.id}")
 
 
 def _operand(o, dt):
