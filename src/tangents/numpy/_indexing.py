@@ -401,7 +401,7 @@ def take(a: ArrayLike, indices: ArrayLike, axis: int | None = None, out: NDArray
         if not isinstance(indices, Tracer) and not backend.keep_input(indices):
             indices = np.asarray(indices)
         if mode == "wrap":
-            indices = indices % n
+            indices = indices % n  # type: ignore[operator]  # ndarray, Tracer or Dask here
         else:
             indices = clip(indices, 0, n - 1)
     elif mode not in (None, "raise"):
