@@ -5,7 +5,7 @@ objective for, computed by tangents' transforms.
 Neither library is imported here: the objective only calls ``get_label``/``get_weight`` on
 the data object it is handed, so NumPy stays the only dependency.  The derivative pass over
 a block of rows is staged once per block shape by `tangents.jit` and reused in every round:
-one fused numba kernel when numba is installed, else one NumPy call per step of the program.
+fused numba kernels when numba is installed, else one NumPy call per step of the program.
 """
 from __future__ import annotations
 
@@ -182,7 +182,7 @@ class Objective:
         # column k of the Hessian-vector product with e_k (at every sample at once) is
         # H_kk: K forward-over-reverse passes, batched over the K directions by vmap. The
         # directions are one contiguous array: NumPy's loops over a broadcast one (a zero
-        # stride between rows) run K elements at a time, 5x slower
+        # stride between rows) run K elements at a time (75x slower at K = 10)
         def along(t):
             return jvp(g_fn, (p,), (t,))
 
