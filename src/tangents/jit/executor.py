@@ -102,9 +102,10 @@ def compile_program(program, alias_ok=()):
         ns[repr(v)] = c
     lines = [f"def run({', '.join(repr(v) for v in program.invars)}):"]
     guard = 0
+    into = in_place(program)
     for i, e in enumerate(program.body):
         if type(e) is Eqn:
-            lines.append("    " + _call_line(e, i, ns))
+            lines.append("    " + _call_line(e, i, ns, into.get(i)))
             continue
         read, differs = _READS[e.kind]
         ns[f"_w{guard}"], ns[f"_a{guard}"] = e.outcome, e.args
@@ -147,7 +148,40 @@ def _free_dead(program, lines):
     return out
 
 
-def _call_line(e, i, ns):
+def in_place(program):
+    """{position in the body: Var} where an equation, a NumPy ufunc, may write its result
+    into the buffer of that operand, which it reads last: an array that another ufunc made
+    (so no view shares its memory), of the result's shape and dtype, and read only by
+    ufuncs (so none of them made a view of it), not an input, constant or output."""
+    def ufunc(e):
+        return type(e) is Eqn and type(e.prim.impl) is np.ufunc and not e.params and \
+            e.prim.impl.nout == 1 and e.outs[0].shape != ()
+    kept = set(program.invars) | set(program.consts)
+    kept.update(v for v in program.outvars if type(v) is Var)
+    kept.update(v for _, v in getattr(program, "writebacks", ()))
+    fresh, last, by_ufuncs = set(), {}, {}
+    for i, e in enumerate(program.body):
+        reads = e.ins if type(e) is Eqn else [e.var]
+        for a in reads:
+            if type(a) is Var:
+                last[a] = i
+                by_ufuncs[a] = by_ufuncs.get(a, True) and ufunc(e)
+        if ufunc(e):
+            fresh.add(e.outs[0])
+    into = {}
+    for i, e in enumerate(program.body):
+        if not ufunc(e):
+            continue
+        out = e.outs[0]
+        for a in e.ins:
+            if (type(a) is Var and a in fresh and a not in kept and last[a] == i and
+                    by_ufuncs[a] and a.shape == out.shape and a.dtype == out.dtype):
+                into[i] = a
+                break
+    return into
+
+
+def _call_line(e, i, ns, into=None):
     args = []
     for j, a in enumerate(e.ins):
         if type(a) is Var:
@@ -158,6 +192,8 @@ def _call_line(e, i, ns):
     for k, p in e.params.items():
         ns[f"_p{i}_{k}"] = p
         args.append(f"{k}=_p{i}_{k}")
+    if into is not None:
+        args.append(f"out={into!r}")
     ns[f"_f{i}"] = e.prim.impl
     outs = ", ".join(repr(v) for v in e.outs)
     if e.prim.multiple_results:
