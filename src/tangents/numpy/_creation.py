@@ -9,6 +9,7 @@ __all__ = ['astype', 'real', 'zeros_like', 'ones_like', 'empty_like', 'full_like
            'common_type', 'asanyarray', 'ascontiguousarray', 'asfortranarray',
            'asarray_chkfinite', 'require', 'real_if_close', 'geomspace', 'logspace']
 
+import math
 import operator
 import typing
 from collections.abc import Callable
@@ -172,9 +173,12 @@ def ndim(a: ArrayLike) -> int:
 
 
 @implements(np.size)
-def size(a: ArrayLike, axis: int | None = None) -> int:
+def size(a: ArrayLike, axis: int | tuple[int, ...] | None = None) -> int:
     s = shape_of(a)
-    return int(np.prod(s)) if axis is None else s[axis]
+    if axis is None:
+        return int(np.prod(s))
+    axes = np.lib.array_utils.normalize_axis_tuple(axis, len(s))  # NumPy's AxisError
+    return math.prod(s[k] for k in axes)
 
 
 @implements(np.result_type)
