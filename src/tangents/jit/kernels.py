@@ -1,0 +1,93 @@
+"""Kernels of the fused executor on disk: each kernel's numba source is written to a file
+named by its hash under `cache_dir`, where numba keeps the compiled code for the next process."""
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import sys
+import tempfile
+
+import numpy as np
+
+__all__ = ["cache_dir", "load_kernel"]
+
+_F64 = np.dtype(np.float64)
+_HEADER = "import numpy as np\nimport numba\n\n\n"
+_kernels = {}  # source hash -> dispatcher
+
+
+def cache_dir():
+    """Where kernel sources and numba's compiled code are kept: ``TANGENTS_JIT_CACHE_DIR``,
+    else ``$XDG_CACHE_HOME/tangents/jit``, else ``~/.cache/tangents/jit``.
+
+    >>> import os
+    >>> from unittest import mock
+    >>> with mock.patch.dict(os.environ, {"TANGENTS_JIT_CACHE_DIR": "/data/tg-jit"}):
+    ...     print(cache_dir())
+    /data/tg-jit
+    """
+    path = os.environ.get("TANGENTS_JIT_CACHE_DIR")
+    if not path:
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        path = os.path.join(base, "tangents", "jit")
+    return path
+
+
+def load_kernel(src, consts):
+    deco = "@numba.njit(cache=True, error_model='numpy', fastmath=False, nogil=True)"
+    args = ", ".join(["lo, hi"] + [f"a{v.id}" for v in src.args] + [k for _, k in src.outs])
+    text = _HEADER + f"{deco}\ndef kernel({args}):\n" + "\n".join(src.lines) + "\n"
+    digest = hashlib.sha1(text.encode()).hexdigest()[:24]  # noqa: S324 - a file name
+    disp = _kernels.get(digest)
+    if disp is None:
+        disp = _kernels[digest] = _import(digest, text)
+        _compile_now(disp, src, consts)
+    return disp
+
+
+def _import(digest, text):
+    folder = cache_dir()
+    try:
+        os.makedirs(folder, exist_ok=True)
+        path = _write(folder, digest, text)
+    except OSError:  # not writable: this process's kernels only
+        folder = os.path.join(tempfile.gettempdir(), f"tangents-jit-{os.getuid()}")
+        os.makedirs(folder, exist_ok=True)
+        path = _write(folder, digest, text)
+    name = f"tangents_jit_kernel_{digest}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    disp = module.kernel
+    disp.py_source = text
+    return disp
+
+
+def _write(folder, digest, text):
+    path = os.path.join(folder, f"k_{digest}.py")
+    # never rewrite a kernel: numba's cache is keyed on the file's time stamp
+    if not os.path.exists(path):
+        tmp = f"{path}.{os.getpid()}.tmp"
+        with open(tmp, "w") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    return path
+
+
+def _compile_now(disp, src, consts):
+    """Compile now (from numba's cache when it has them) for C-contiguous arguments and the
+    constants as they are, so the first call does not pay for it; other layouts compile on
+    the call that needs them."""
+    from numba import from_dtype, typeof, types
+    sig = [types.intp, types.intp] + [
+        typeof(consts[v] if v.shape else consts[v][()]) if v in consts else
+        types.Array(from_dtype(v.dtype), len(v.shape), "C") if v.shape
+        else from_dtype(v.dtype) for v in src.args]
+    for py, _ in src.outs:
+        v = int(py.lstrip("_sv"))
+        var = next(x for x in src.made if x.id == v)
+        dt = _F64 if py.startswith("_s") else var.dtype
+        sig.append(types.Array(from_dtype(dt), len(var.shape), "C"))
+    disp.compile(tuple(sig))
