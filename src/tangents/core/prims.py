@@ -16,7 +16,8 @@ from .shapes import dtype_of, shape_of
 from .tracer import Tracer, backend, primal_value
 
 __all__ = ["add_p", "sum_p", "reshape_p", "transpose_p", "broadcast_to_p", "astype_p",
-           "real_p", "concatenate_p", "split_p", "zero_where_p", "nan_product_mask_p",
+           "real_p", "concatenate_p", "split_p", "split_bounds", "zero_where_p",
+           "nan_product_mask_p",
            "unbroadcast", "reduced_shape", "keepdims_shape", "expand_reduced", "reduction_blocks",
            "zeros_like", "ones_like", "move_bdim", "batch_elementwise", "batch_unary",
            "batch_axis_op", "batch_matrices", "batch_by_loop"]
@@ -333,7 +334,8 @@ def _split_impl(x: Any, *, axis: int, bounds: Sequence[tuple[int, int]]) -> list
     return [x[lead + (slice(a, b),)] for a, b in bounds]
 
 
-def _bounds(sizes: Iterable[int]) -> tuple[tuple[int, int], ...]:
+def split_bounds(sizes: Iterable[int]) -> tuple[tuple[int, int], ...]:
+    """The ``(start, stop)`` of consecutive pieces of these sizes (split_p's ``bounds``)."""
     out, start = [], 0
     for n in sizes:
         out.append((start, start + n))
@@ -355,7 +357,7 @@ def _concatenate_jvp(args: Sequence[Any], tangents: Sequence[Any], ans: Any, *,
 
 def _concatenate_vjp(ct: Any, ans: Any, args: Sequence[Any], needed: Any, *,
                      axis: int) -> Any:
-    return bind(split_p, ct, axis=axis, bounds=_bounds(shape_of(x)[axis] for x in args))
+    return bind(split_p, ct, axis=axis, bounds=split_bounds(shape_of(x)[axis] for x in args))
 
 
 def _concatenate_batch(vals: Sequence[Any], bdims: Sequence[Any], *, axis: int

@@ -12,12 +12,12 @@ __all__ = ['concatenate', 'stack', 'hstack', 'vstack', 'dstack', 'column_stack',
            'atleast_1d', 'atleast_2d', 'atleast_3d']
 
 import operator
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, overload
 
 import numpy as np
 
-from ..core import Tracer, bind, concatenate_p, split_p
+from ..core import Tracer, bind, concatenate_p, split_bounds, split_p
 from ..typing import Array, ArrayLike, DTypeLike
 from ._creation import asarray, cast
 from ._dispatch import implements, normalize_axis, numpy_function, numpy_on_plain, shape_of
@@ -26,14 +26,6 @@ from ._shape import expand_dims, reshape
 
 
 # -- concatenate and split (concatenate_p and split_p are the core's) ----------------------
-def _bounds(sizes: Iterable[int]) -> tuple[tuple[int, int], ...]:
-    out, start = [], 0
-    for n in sizes:
-        out.append((start, start + n))
-        start += n
-    return tuple(out)
-
-
 def _as_arrays(arrays: Any, op: str) -> list[Any]:
     if isinstance(arrays, (np.ndarray, Tracer)):
         return [getitem(arrays, i) for i in range(shape_of(arrays)[0])]
@@ -243,7 +235,7 @@ def unstack(x: ArrayLike, /, *, axis: int = 0) -> tuple[Array, ...]:
         raise ValueError("Input array must be at least 1-d.")
     axis = normalize_axis(axis, nd, "unstack")
     s = shape_of(x)
-    parts = bind(split_p, x, axis=axis, bounds=_bounds([1] * s[axis]))
+    parts = bind(split_p, x, axis=axis, bounds=split_bounds([1] * s[axis]))
     return tuple(reshape(p, s[:axis] + s[axis + 1:]) for p in parts)
 
 
