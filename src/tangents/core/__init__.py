@@ -1,13 +1,14 @@
 """The core's public seam: what the NumPy layer, nn, scipy and optim may use.
 
 Declaring a primitive: `Primitive`, `bind`, the rule builders (`builders.elementwise`,
-`builders.linear`, `builders.nondifferentiable`) and the batching helpers a rule may use
+`builders.linear`, `builders.nondifferentiable`), the sparsity rule builders (`sparsity.union`,
+`sparsity.movement`, ...) and the batching helpers a rule may use
 (`move_bdim`, `batch_elementwise`, `batch_unary`, `batch_axis_op`, `batch_matrices`,
 `batch_by_loop`).  Dispatch of NumPy's functions on traced values: `Tracer` and the
 handler tables.  The primitives the interpreters themselves bind (`add_p`, `sum_p`, ...)
 are declared here and re-exported by the NumPy layer.  See docs/architecture.md.
 """
-from . import builders
+from . import builders, sparsity
 from .aliasing import is_view, layout, record_view, reshaped_layout
 from .checkpoint import checkpoint
 from .custom import custom_jvp, custom_vjp, stop_gradient
@@ -54,7 +55,7 @@ from .tracer import (
 from .transforms import grad, jvp, linearize, value_and_grad, vjp, vmap
 
 __all__ = [
-    "builders", "Primitive", "bind", "new_level", "registry",
+    "builders", "sparsity", "Primitive", "bind", "new_level", "registry",
     "move_bdim", "batch_elementwise", "batch_unary", "batch_axis_op", "batch_matrices",
     "batch_by_loop",
     "add_p", "sum_p", "reshape_p", "transpose_p", "broadcast_to_p", "astype_p", "real_p",

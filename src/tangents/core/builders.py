@@ -10,6 +10,7 @@ import sys
 
 import numpy as np
 
+from . import sparsity
 from .masked import masked
 from .primitive import Primitive, bind
 from .prims import batch_elementwise, batch_unary, nan_product_mask_p, zero_where_p
@@ -35,19 +36,8 @@ def elementwise(name, impl, *partials):
     prim.def_vjp(*vjps)
     prim.def_jvp(*jvps)
     prim.def_batch(batch_unary(prim) if len(partials) == 1 else batch_elementwise(prim))
-    prim.sparsity = _elementwise_sparsity
+    prim.def_sparsity(sparsity.elementwise)
     return prim
-
-
-def _elementwise_sparsity(op):
-    """Answer element k depends on element k of every (broadcast) argument; a nonlinear
-    function couples all of them (``op``: `tangents.sparse.pattern.Op`)."""
-    out = None
-    for i in op.differentiated():
-        p = op.broadcast(i)
-        out = p if out is None else out + p
-    op.interact(out)
-    return out
 
 
 # below this size a new array costs less than the checks for writing into one (NumPy's

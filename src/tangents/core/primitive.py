@@ -9,7 +9,7 @@ interpretation, declared side by side:
   (or ``jvp_joint(args, tangents, ans, **params) -> t_out``);
 * ``batch``  ``batch(args, bdims, **params) -> (out, out_bdim)``;
 * ``sparsity`` (optional) ``sparsity(op) -> pattern``: which inputs each answer element
-  depends on, from its arguments' (`tangents.sparse.pattern.Op`); None: the dense default;
+  depends on, from its arguments' (builders in `core.sparsity`); None: the dense default;
 
 Two hooks let one primitive differ from the rest without the interpreters knowing which:
 
@@ -158,6 +158,13 @@ class Primitive:
 
     def def_batch(self, rule: Rule) -> Primitive:
         self.batch = rule
+        return self
+
+    def def_sparsity(self, rule: Rule) -> Primitive:
+        """Declare ``rule(op) -> pattern``, which inputs each answer element depends on
+        (`core.sparsity` builds the common shapes); without one, every answer element depends
+        on every input its arguments do, which is always correct."""
+        self.sparsity = rule
         return self
 
 

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import DTypeLike
 
+from . import sparsity
 from .primitive import Primitive, bind
 from .shapes import dtype_of, shape_of
 from .tracer import Tracer, backend, primal_value
@@ -165,6 +166,7 @@ add_p = Primitive("add", np.add)
 add_p.def_vjp(lambda ct, ans, x, y: ct, lambda ct, ans, x, y: ct)
 add_p.def_jvp(lambda t, ans, x, y: t, lambda t, ans, x, y: t)
 add_p.def_batch(batch_elementwise(add_p))
+add_p.def_sparsity(sparsity.union("linear"))
 add_p.scalar_safe_rules = True  # rules pass ct on: Python-scalar operands need no conversion
 
 
@@ -185,6 +187,7 @@ def _reshape_batch(vals: Sequence[Any], bdims: Sequence[Any], *, shape: Shape
 
 
 reshape_p.def_batch(_reshape_batch)
+reshape_p.def_sparsity(sparsity.movement())
 
 transpose_p = Primitive("transpose", lambda x, *, axes: x.transpose(axes)
                         if type(x) is np.ndarray else np.transpose(x, axes))
@@ -200,6 +203,7 @@ def _transpose_batch(vals: Sequence[Any], bdims: Sequence[Any], *, axes: Shape
 
 
 transpose_p.def_batch(_transpose_batch)
+transpose_p.def_sparsity(sparsity.movement())
 
 
 def _broadcast_to_impl(x: Any, *, shape: Shape) -> Any:
@@ -254,6 +258,7 @@ def _broadcast_to_batch(vals: Sequence[Any], bdims: Sequence[Any], *, shape: Sha
 
 
 broadcast_to_p.def_batch(_broadcast_to_batch)
+broadcast_to_p.def_sparsity(sparsity.movement())
 
 
 # -- sum -----------------------------------------------------------------------------------
@@ -312,6 +317,7 @@ sum_p.def_vjp(lambda ct, ans, x, *, axis, keepdims: expand_reduced(ct, shape_of(
                                                                     keepdims, x))
 sum_p.def_jvp(lambda t, ans, x, *, axis, keepdims: bind(sum_p, t, axis=axis, keepdims=keepdims))
 sum_p.def_batch(batch_axis_op(sum_p))
+sum_p.def_sparsity(sparsity.reduction(nonlinear=False))
 
 
 # -- astype, real --------------------------------------------------------------------------
@@ -321,11 +327,13 @@ astype_p = Primitive("astype", lambda x, *, dtype: x.astype(dtype)
 astype_p.def_vjp(lambda ct, ans, x, *, dtype: ct)
 astype_p.def_jvp(lambda t, ans, x, *, dtype: bind(astype_p, t, dtype=dtype))
 astype_p.def_batch(batch_unary(astype_p))
+astype_p.def_sparsity(sparsity.union("linear"))
 
 real_p = Primitive("real", np.real)
 real_p.def_vjp(lambda ct, ans, x: ct)
 real_p.def_jvp(lambda t, ans, x: bind(real_p, t))
 real_p.def_batch(batch_unary(real_p))
+real_p.def_sparsity(sparsity.union("linear"))
 
 
 # -- concatenate and split: each other's transposes ----------------------------------------
@@ -372,6 +380,7 @@ def _concatenate_batch(vals: Sequence[Any], bdims: Sequence[Any], *, axis: int
 concatenate_p.def_jvp(joint=_concatenate_jvp)
 concatenate_p.def_vjp(joint=_concatenate_vjp)
 concatenate_p.def_batch(_concatenate_batch)
+concatenate_p.def_sparsity(sparsity.movement(None))
 
 # split_p's pieces tile the axis, so its transpose is concatenate (absent cts come as zeros).
 split_p.def_jvp(joint=lambda args, tangents, ans, *, axis, bounds: None if tangents[0] is None
@@ -387,6 +396,7 @@ def _split_batch(vals: Sequence[Any], bdims: Sequence[Any], *, axis: int,
 
 
 split_p.def_batch(_split_batch)
+split_p.def_sparsity(sparsity.movement())
 
 
 # -- masking nan products (the product rule's 0 * inf, builders.py) -------------------------
@@ -407,3 +417,4 @@ zero_where_p = Primitive("zero_where", _zero_where)
 zero_where_p.def_vjp(None, lambda ct, ans, mask, x: bind(zero_where_p, mask, ct))
 zero_where_p.def_jvp(None, lambda t, ans, mask, x: bind(zero_where_p, mask, t))
 zero_where_p.def_batch(batch_elementwise(zero_where_p))
+zero_where_p.def_sparsity(sparsity.union("linear"))

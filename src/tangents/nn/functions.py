@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from .. import numpy as tnp
-from ..core import Primitive, batch_axis_op, bind, builders
+from ..core import Primitive, batch_axis_op, bind, builders, sparsity
 from ..numpy._dispatch import normalize_axes, shape_of
 from ..numpy._elementwise import sigmoid_p
 from ..numpy._reductions import amax_p, sum_p
@@ -84,6 +84,7 @@ softmax_p = Primitive("softmax", _softmax_impl)
 softmax_p.def_vjp(_softmax_vjp)
 softmax_p.def_jvp(lambda t, ans, x, *, axis: ans * (t - _sum_keep(t * ans, axis)))
 softmax_p.def_batch(batch_axis_op(softmax_p))
+softmax_p.def_sparsity(sparsity.reduction(nonlinear=True, same_shape=True))
 
 
 # -- log_softmax: x - lse;  VJP g - exp(ans) sum(g);  JVP t - sum(exp(ans) t) ----------------
@@ -108,6 +109,7 @@ log_softmax_p = Primitive("log_softmax", _log_softmax_impl)
 log_softmax_p.def_vjp(_log_softmax_vjp)
 log_softmax_p.def_jvp(lambda t, ans, x, *, axis: t - _sum_keep(tnp.exp(ans) * t, axis))
 log_softmax_p.def_batch(batch_axis_op(log_softmax_p))
+log_softmax_p.def_sparsity(sparsity.reduction(nonlinear=True, same_shape=True))
 
 
 # -- logsumexp: VJP g softmax(x);  JVP sum(t softmax(x)) ------------------------------------
@@ -124,6 +126,7 @@ logsumexp_p.def_vjp(lambda ct, ans, x, *, axis, keepdims:
 logsumexp_p.def_jvp(lambda t, ans, x, *, axis, keepdims:
                     tnp.sum(t * bind(softmax_p, x, axis=axis), axis=axis, keepdims=keepdims))
 logsumexp_p.def_batch(batch_axis_op(logsumexp_p))
+logsumexp_p.def_sparsity(sparsity.reduction(nonlinear=True))
 
 
 def _axes(x: Any, axis: Axis, op: str) -> tuple[int, ...]:
@@ -206,6 +209,7 @@ def relu(x: ArrayLike) -> Array:
 # relu as one elementwise primitive: np.maximum forward and a mask derivative are ~10x faster
 # than where() on large activations; the mask (x > 0) makes relu'(0) = 0
 relu_p = builders.elementwise("relu", lambda x: np.maximum(x, 0), lambda ans, x: x > 0)
+relu_p.def_sparsity(sparsity.union("linear"))  # piecewise linear
 
 
 def leaky_relu(x: Numeric, negative_slope: float = 0.01) -> Array:

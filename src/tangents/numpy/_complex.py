@@ -15,7 +15,7 @@ from typing import cast
 
 import numpy as np
 
-from ..core import Primitive, batch_unary, bind, builders
+from ..core import Primitive, batch_unary, bind, builders, sparsity
 from ..typing import Array, ArrayLike
 from ._creation import asarray, real
 from ._dispatch import dtype_of, implements, implements_ufunc, is_traced, numpy_on_plain, shape_of
@@ -26,6 +26,7 @@ imag_p = Primitive("imag", np.imag)
 imag_p.def_vjp(lambda ct, ans, x: ct * -1j)
 imag_p.def_jvp(lambda t, ans, x: bind(imag_p, t))
 imag_p.def_batch(batch_unary(imag_p))
+imag_p.def_sparsity(sparsity.union("linear"))
 
 
 @implements(np.imag)
@@ -43,6 +44,7 @@ def imag(val: ArrayLike) -> Array:
 # conj is linear over the reals; its transpose is conj again
 conj_p = builders.linear("conj", np.conjugate,
                          lambda ct, x: conj(ct), batch_unary)  # type: ignore[has-type]
+conj_p.def_sparsity(sparsity.union("linear"))
 
 
 @implements_ufunc(np.conjugate)

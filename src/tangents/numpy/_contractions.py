@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core import Primitive, bind, builders, move_bdim
+from ..core import Primitive, bind, builders, move_bdim, sparsity
 from ..typing import Array, ArrayLike, DTypeLike, NDArray, Order
 from ._creation import asarray
 from ._dispatch import (
@@ -163,6 +163,7 @@ matmul_p.def_vjp(_matmul_vjp_x, _matmul_vjp_y)
 matmul_p.def_jvp(lambda t, ans, x, y: bind(matmul_p, t, y),
                  lambda t, ans, x, y: bind(matmul_p, x, t))
 matmul_p.def_batch(_matmul_batch)
+matmul_p.def_sparsity(sparsity.matmul)
 
 
 @implements_ufunc(np.matmul)
@@ -349,6 +350,8 @@ embed_diagonal_p = builders.linear(
     "embed_diagonal", _embed_diagonal_impl,
     lambda ct, x, *, shape, **params: bind(diagonal_p, ct, **params),
     _embed_diagonal_batch)
+diagonal_p.def_sparsity(sparsity.movement())
+embed_diagonal_p.def_sparsity(sparsity.movement())
 
 
 def _diagonal_axes(a: Any, axis1: Any, axis2: Any, op: Any) -> Any:
@@ -524,6 +527,7 @@ einsum_p = Primitive("einsum", _einsum_impl)
 einsum_p.def_vjp(joint=_einsum_vjp)
 einsum_p.def_jvp(joint=_einsum_jvp)
 einsum_p.def_batch(_einsum_batch)
+einsum_p.def_sparsity(sparsity.einsum)
 
 
 def _sublist_subscripts(args: Any) -> Any:

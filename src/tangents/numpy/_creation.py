@@ -18,7 +18,16 @@ from typing import Any
 import numpy as np
 
 from .. import numpy as tnp  # the package namespace; read only at call time
-from ..core import Primitive, Tracer, astype_p, batch_unary, bind, function_handlers, real_p
+from ..core import (
+    Primitive,
+    Tracer,
+    astype_p,
+    batch_unary,
+    bind,
+    function_handlers,
+    real_p,
+    sparsity,
+)
 from ..typing import Array, ArrayLike, DTypeLike, Order, Shape
 from ._dispatch import (
     _stand_in,
@@ -152,6 +161,7 @@ copy_p = Primitive("copy", lambda x: x)
 copy_p.def_vjp(lambda ct, ans, x: ct)
 copy_p.def_jvp(lambda t, ans, x: t)
 copy_p.def_batch(batch_unary(copy_p))
+copy_p.def_sparsity(sparsity.union("linear"))
 
 
 @implements(np.copy)

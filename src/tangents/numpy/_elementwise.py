@@ -23,7 +23,7 @@ from typing import Any, Literal, cast, overload
 
 import numpy as np
 
-from ..core import Primitive, Tracer, batch_elementwise, batch_unary, bind, builders
+from ..core import Primitive, Tracer, batch_elementwise, batch_unary, bind, builders, sparsity
 from ..typing import Array, ArrayLike
 from ._dispatch import contains_tracer, dtype_of, implements, implements_ufunc, is_traced
 
@@ -123,6 +123,7 @@ subtract_p = Primitive("subtract", np.subtract)
 subtract_p.def_vjp(lambda ct, ans, x, y: ct, lambda ct, ans, x, y: -ct)
 subtract_p.def_jvp(joint=_subtract_jvp)  # one subtraction, not an addition of a negation
 subtract_p.def_batch(batch_elementwise(subtract_p))
+subtract_p.def_sparsity(sparsity.union("linear"))
 
 
 def subtract(x: ArrayLike, y: ArrayLike) -> Array:
@@ -133,6 +134,7 @@ def subtract(x: ArrayLike, y: ArrayLike) -> Array:
 
 
 negative_p = builders.linear("negative", np.negative, lambda ct, x: -ct, batch_unary)
+negative_p.def_sparsity(sparsity.union("linear"))
 
 
 def negative(x: ArrayLike) -> Array:
@@ -160,9 +162,11 @@ multiply, multiply_p = _binary("multiply", np.multiply, 1, 0)  # d(x y)/dx = y, 
 for _p in (subtract_p, multiply_p):  # rules: ct, -ct, ct * y: Python scalars are fine
     _p.scalar_safe_rules = True
 del _p
+multiply_p.def_sparsity(sparsity.union("bilinear"))
 true_divide, divide_p = _binary("divide", np.true_divide,
                                 lambda ans, x, y: 1 / y, lambda ans, x, y: -ans / y)
 divide = true_divide
+divide_p.def_sparsity(sparsity.union("second"))  # d2(x / y)/dx2 = 0
 
 
 def _power_dx(ans: Any, x: Any, y: Any) -> Any:
@@ -247,6 +251,8 @@ arctan2, arctan2_p = _binary("arctan2", np.arctan2,
 deg2rad, deg2rad_p = _unary("deg2rad", np.deg2rad, lambda ans, x: np.pi / 180)
 rad2deg, rad2deg_p = _unary("rad2deg", np.rad2deg, lambda ans, x: 180 / np.pi)
 radians, degrees = deg2rad, rad2deg
+deg2rad_p.def_sparsity(sparsity.union("linear"))
+rad2deg_p.def_sparsity(sparsity.union("linear"))
 
 
 def _safe_ratio(num: Any, den: Any) -> Any:
@@ -272,6 +278,8 @@ def _abs_partial(ans: Any, x: Any) -> Any:
 
 absolute, absolute_p = _unary("absolute", np.absolute, _abs_partial)
 abs = absolute  # noqa: A001 - NumPy's name
+absolute_p.def_sparsity(lambda op: sparsity.union(  # |x| is piecewise linear, |z| is not
+    "nonlinear" if dtype_of(op.vals[0]).kind == "c" else "linear")(op))
 
 
 def _max_share(x: Any, y: Any) -> Any:
@@ -292,6 +300,9 @@ fmax, fmax_p = _binary("fmax", np.fmax,
 fmin, fmin_p = _binary("fmin", np.fmin,
                        lambda ans, x, y: _max_share(y, x) + isnan(y),
                        lambda ans, x, y: _max_share(x, y) + isnan(x))
+for _p in (maximum_p, minimum_p, fmax_p, fmin_p):  # piecewise linear
+    _p.def_sparsity(sparsity.union("linear"))
+del _p
 
 # x mod y = x - floor(x / y) * y: derivative 1 in x and -floor(x / y) in y, away from jumps
 remainder, remainder_p = _binary("remainder", np.remainder,
@@ -337,6 +348,7 @@ where_p.def_jvp(None,
                 lambda t, ans, c, x, y: where(c, t, 0.0),
                 lambda t, ans, c, x, y: where(c, 0.0, t))
 where_p.def_batch(batch_elementwise(where_p))
+where_p.def_sparsity(sparsity.union("linear"))
 
 
 @overload

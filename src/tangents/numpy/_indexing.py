@@ -25,6 +25,7 @@ from ..core import (
     function_handlers,
     move_bdim,
     record_view,
+    sparsity,
 )
 from ..typing import Array, ArrayLike, NDArray
 from ._dispatch import dtype_of, implements, normalize_axis, shape_of
@@ -185,6 +186,8 @@ def _add_at_batch(vals: Any, bdims: Any, *, shape: Any, idx: Any) -> Any:
 
 getitem_p.def_batch(_getitem_batch)
 add_at_p.def_batch(_add_at_batch)
+getitem_p.def_sparsity(sparsity.movement())
+add_at_p.def_sparsity(sparsity.gather_transpose(_getitem_impl))
 
 
 def _normalize_index(key: Any, xshape: Any) -> Any:

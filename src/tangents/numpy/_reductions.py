@@ -17,6 +17,7 @@ from ..core import (
     builders,
     expand_reduced,
     primal_value,
+    sparsity,
     sum_p,
 )
 from ..core import keepdims_shape as _keepdims_shape
@@ -163,6 +164,7 @@ prod_p.def_vjp(lambda ct, ans, x, *, axis, keepdims: expand_reduced(ct, shape_of
 prod_p.def_jvp(lambda t, ans, x, *, axis, keepdims: bind(
     sum_p, t * _prod_others(ans, x, axis, keepdims), axis=axis, keepdims=keepdims))
 prod_p.def_batch(batch_axis_op(prod_p))
+prod_p.def_sparsity(sparsity.reduction(nonlinear=True))
 
 
 @implements(np.prod)
@@ -269,6 +271,9 @@ def _extremum_impl(combine: Any, reduce: Any) -> Any:
 
 amax_p = _extremum_rules(Primitive("amax", _extremum_impl(np.maximum, np.max)))
 amin_p = _extremum_rules(Primitive("amin", _extremum_impl(np.minimum, np.min)))
+for _p in (amax_p, amin_p):  # piecewise linear
+    _p.def_sparsity(sparsity.reduction(nonlinear=False))
+del _p
 
 
 def _extremum(prim: Any, combine: Any, name: Any, a: Any, axis: Any, out: Any, keepdims: Any,
@@ -406,6 +411,7 @@ cumsum_p = builders.linear(
     lambda ct, x, *, axis, reverse: bind(cumsum_p, ct, axis=axis,  # type: ignore[has-type]
                                          reverse=not reverse),
     batch_axis_op)
+cumsum_p.def_sparsity(sparsity.cumulative(nonlinear=False))
 
 
 def _revcumsum(x: Any, axis: Any) -> Any:
@@ -448,6 +454,7 @@ cumprod_p = Primitive("cumprod", lambda x, *, axis: np.cumprod(x, axis=axis[0]))
 cumprod_p.def_vjp(_cumprod_vjp)
 cumprod_p.def_jvp(_cumprod_jvp)
 cumprod_p.def_batch(batch_axis_op(cumprod_p))
+cumprod_p.def_sparsity(sparsity.cumulative(nonlinear=True))
 
 
 def _scan_input(a: Any, axis: Any, dtype_: Any, name: Any) -> Any:

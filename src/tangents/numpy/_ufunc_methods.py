@@ -10,7 +10,15 @@ from typing import Any
 
 import numpy as np
 
-from ..core import Primitive, Tracer, batch_axis_op, bind, ufunc_handlers, ufunc_method_handlers
+from ..core import (
+    Primitive,
+    Tracer,
+    batch_axis_op,
+    bind,
+    sparsity,
+    ufunc_handlers,
+    ufunc_method_handlers,
+)
 from ._creation import cast
 from ._dispatch import dtype_of, ndim, normalize_axis, shape_of
 from ._elementwise import equal, maximum, subtract, true_divide, where
@@ -141,6 +149,7 @@ def _cumext(ufunc: Any) -> Any:
     prim.def_jvp(_cumext_jvp)
     prim.def_vjp(_cumext_vjp)
     prim.def_batch(batch_axis_op(prim))
+    prim.def_sparsity(sparsity.cumulative(nonlinear=False))  # piecewise linear
 
     def accumulate(array: Any, axis: Any = 0, dtype: Any = None, out: Any = None) -> Any:
         if out is not None:

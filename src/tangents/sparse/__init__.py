@@ -6,13 +6,9 @@ compressed forward / reverse / Hessian-vector passes (SciPy is needed: tangents[
 array([[-1.,  1.,  0.],
        [ 0., -1.,  1.]])
 """
-from .. import numpy as _numpy  # noqa: F401 - registers the primitives the rules name
-from . import rules as _rules
 from .coloring import column_coloring, row_coloring, star_coloring
 from .derivatives import SparsePlan, hessian, jacfwd, jacrev
 from .interpreter import hessian_sparsity, jacobian_sparsity
 
 __all__ = ["jacobian_sparsity", "hessian_sparsity", "jacfwd", "jacrev", "hessian",
            "SparsePlan", "column_coloring", "row_coloring", "star_coloring"]
-
-_rules.register()

@@ -3,8 +3,9 @@ inputs each of its elements depends on (and, for Hessians, which pairs interact)
 
 It is one more subclass of the core's `Trace`: values are computed as usual (so indices,
 shapes and the zeros of constant operands are known) and each primitive's ``sparsity``
-rule maps its arguments' patterns to the answer's; a primitive without one gets
-`Op.dense`, which is always correct.
+rule, declared beside its other rules (builders in `tangents.core.sparsity`), maps its
+arguments' patterns to the answer's; a primitive without one gets `Op.dense`, which is
+always correct.
 """
 from __future__ import annotations
 

@@ -11,8 +11,8 @@ import math
 
 import numpy as np
 
-__all__ = ["sparse", "identity", "empty", "gather", "scatter", "union", "row_union",
-           "repeat_row", "groups", "Op"]
+__all__ = ["sparse", "identity", "empty", "gather", "scatter", "union", "drop_rows",
+           "row_union", "repeat_row", "Op"]
 
 
 def sparse():
@@ -75,30 +75,24 @@ def repeat_row(cols, rows, n):
                                np.arange(rows + 1) * k), shape=(rows, n))
 
 
-def normalize_axis(axis, ndim):
-    if axis is None:
-        return tuple(range(ndim))
-    if isinstance(axis, (int, np.integer)):
-        axis = (axis,)
-    return tuple(sorted(int(a) % ndim for a in axis)) if ndim else ()
-
-
-def groups(shape, axis):
-    """For a reduction of an array of ``shape`` over ``axis``: each element's output index
-    (C order of the kept axes) and the number of outputs."""
-    axes = normalize_axis(axis, len(shape))
-    kept = tuple(1 if d in axes else s for d, s in enumerate(shape))
-    count = math.prod(kept)
-    return np.broadcast_to(np.arange(count).reshape(kept), shape).ravel(), count
+def drop_rows(m, drop):
+    """``m`` with the rows where the boolean ``drop`` is set emptied."""
+    if m is None:
+        return None
+    out = (sparse().diags_array(~np.asarray(drop, bool), format="csr", dtype=bool) @ m).tocsr()
+    out.eliminate_zeros()
+    return out
 
 
 class Op:
-    """One operation as a sparsity rule sees it: argument values ``vals`` (constants and
-    plain values of traced arguments), their patterns ``pats`` (None for a constant),
-    ``tainted`` (whether a value depends on the inputs at all, through data as well as
-    derivatives), the answer ``ans``, ``params``, and the input count ``n``.  A rule returns
-    the answer's pattern (a list for several results) and reports the second-order
-    interactions of a nonlinear operation with `interact`."""
+    """One operation as a sparsity rule (`tangents.core.sparsity`) sees it: argument values
+    ``vals`` (constants and plain values of traced arguments), their patterns ``pats`` (None
+    for a constant), ``tainted`` (whether a value depends on the inputs at all, through data
+    as well as derivatives), the answer ``ans``, ``params``, and the input count ``n``.  A
+    rule returns the answer's pattern (a list for several results) and reports the
+    second-order interactions of a nonlinear operation with `interact`.  Every SciPy
+    operation a rule needs is a method here, so the rules live in the core beside the
+    primitives' other rules and the core imports no SciPy."""
 
     __slots__ = ("prim", "vals", "pats", "tainted", "ans", "params", "n", "pairs")
 
@@ -120,6 +114,24 @@ class Op:
             return self.pats[i]
         src = np.broadcast_to(np.arange(math.prod(own)).reshape(own), shape)
         return gather(self.pats[i], src)
+
+    # the pattern algebra, for rules that cannot import it
+    union = staticmethod(union)
+    gather = staticmethod(gather)
+    scatter = staticmethod(scatter)
+    drop_rows = staticmethod(drop_rows)
+
+    def stack(self, ms, sizes):
+        """The rows of the patterns ``ms`` one after another (None: ``sizes[k]`` rows that
+        depend on nothing)."""
+        return sparse().vstack([empty(s, self.n) if m is None else m
+                                for m, s in zip(ms, sizes)], format="csr")
+
+    @staticmethod
+    def csr(rows, cols, shape):
+        """The boolean matrix of ``shape`` that is set at (``rows[k]``, ``cols[k]``)."""
+        rows = np.asarray(rows, dtype=np.intp)
+        return sparse().csr_array((np.ones(rows.size, bool), (rows, cols)), shape=shape)
 
     def interact(self, a, b=None):
         """Second derivatives couple, for every row k, the inputs in ``a[k]`` with those in

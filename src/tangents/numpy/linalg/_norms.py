@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from ...core import Primitive, batch_axis_op, bind
+from ...core import Primitive, batch_axis_op, bind, sparsity
 from ...typing import Array, ArrayLike, Axis
 from .._dispatch import (
     dtype_of,
@@ -69,6 +69,7 @@ vector_norm_p.def_vjp(lambda ct, ans, x, *, ord, axis, keepdims: expand_reduced(
 vector_norm_p.def_jvp(lambda t, ans, x, *, ord, axis, keepdims: _tnp().sum(
     t * _vector_norm_grad(ans, x, ord, axis, keepdims), axis=axis, keepdims=keepdims))
 vector_norm_p.def_batch(batch_axis_op(vector_norm_p))
+vector_norm_p.def_sparsity(sparsity.reduction(nonlinear=True))
 
 
 def _vector_norm(x: Any, ord: Any, axis: Any, keepdims: Any) -> Any:
