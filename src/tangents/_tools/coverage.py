@@ -1,6 +1,7 @@
 """The coverage table: every function of NumPy's main namespace, numpy.linalg and numpy.fft,
 classified from the live registry as differentiable (reverse, forward, second order),
-pass-through (non-differentiable by nature: integer/boolean results) or not supported.
+pass-through (non-differentiable by nature: integer/boolean results) or not supported;
+then SciPy's (scipy_coverage) and each primitive's sparsity rule (sparsity_coverage).
 
 ``python -m tangents._tools.coverage [PATH]`` writes the table (default docs/coverage.md); a test
 regenerates it and compares, so it cannot go stale.
@@ -172,7 +173,8 @@ def table():
         "| function | status |", "|---|---|",
     ]
     from .scipy_coverage import scipy_tables
-    return "\n".join(head + lines + scipy_tables()) + "\n"
+    from .sparsity_coverage import sparsity_table
+    return "\n".join(head + lines + scipy_tables() + sparsity_table()) + "\n"
 
 
 if __name__ == "__main__":
