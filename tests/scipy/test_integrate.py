@@ -183,6 +183,25 @@ def test_derivative_systems_are_traced_once_not_per_evaluation(solver_calls):
     assert len(points) > 100 and sum(points) <= 4, (len(points), sum(points))
 
 
+def test_plain_right_hand_side_runs_no_tangents_operation_per_evaluation(solver_calls,
+                                                                       monkeypatch):
+    """The solution's own right-hand side, on plain values (odeint outside transforms, the
+    forward pass of a gradient), is the user's NumPy function and a float64 check: args are
+    unflattened once per solve and a 1-D result is not reshaped through tnp."""
+    import tangents.core.tree as tree_util
+    import tangents.numpy as tnp
+    seen = []
+
+    def counted(f):
+        return lambda *a, **k: (seen.append(1), f(*a, **k))[1]
+    monkeypatch.setattr(tnp, "reshape", counted(tnp.reshape))
+    monkeypatch.setattr(tree_util, "unflatten", counted(tree_util.unflatten))
+    ys = tsi.odeint(net, NET_Y0, [0.0, 1.0, 2.0], args=(NET_W,), **TIGHT)
+    np.testing.assert_array_equal(ys, si.odeint(net, NET_Y0, [0.0, 1.0, 2.0], args=(NET_W,),
+                                                **TIGHT))
+    assert solver_calls[0][1] > 100 and len(seen) <= 2, (solver_calls, len(seen))
+
+
 def test_right_hand_side_reading_t_as_a_number_runs_eagerly():
     """float(t) in the right-hand side cannot be staged (a new number at each evaluation):
     the derivative systems run eagerly, with the same result and no warning from jit."""

@@ -65,6 +65,8 @@ def _f64(leaves):
 
 def _flat(out):
     """A function's result (array, number or list of them) as a 1-D differentiable array."""
+    if type(out) is np.ndarray:  # a plain result: no primitive to bind (~1 us a call)
+        return out.reshape(-1)
     if isinstance(out, (list, tuple)):
         out = tnp.stack([tnp.asarray(o) for o in out])
     return tnp.reshape(out, (-1,))
@@ -130,6 +132,16 @@ class _Rhs:
         out = self.func(t, y, *args) if self.tfirst else self.func(y, t, *args)
         return _flat(out)
 
+    def numpy_fn(self, leaves, what):
+        """``(y, t) -> float64 ndarray`` for the solver, ``args`` unflattened once per solve
+        rather than at each evaluation."""
+        args = tree_util.unflatten(self.tree, list(leaves))
+        func, tfirst, op = self.func, self.tfirst, self.op
+
+        def call(y, t):
+            return _plain(_flat(func(t, y, *args) if tfirst else func(y, t, *args)), what, op)
+        return call
+
     def jacobian(self, leaves, solver):
         """The user's Jacobian as the solver's option, on plain leaves."""
         jac = self.jac
@@ -185,7 +197,7 @@ class _AdjointRhs(_Staged):
 # -- the ODE primitive: ys[i] = y(t[i]) -----------------------------------------------------
 def _solver_fn(fn, leaves, what):
     """``fn(*xs, leaves)`` as the plain function of the solver's ``xs`` that SciPy calls."""
-    if isinstance(fn, _Staged):
+    if isinstance(fn, (_Staged, _Rhs)):
         return fn.numpy_fn(leaves, what)
     return lambda *xs: _plain(fn(*xs, leaves), what, fn.op)
 
