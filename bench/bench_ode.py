@@ -4,31 +4,93 @@
 
 rhs = tanh(w @ y) - 0.1 y, 10 states, w 10x10 (the 100 parameters), 6 output times on
 [0, 5], rtol=1e-10, atol=1e-12.  For odeint (LSODA), solve_ivp RK45 and solve_ivp BDF (a
-stiff method) it prints the forward solve's time, the gradient's (the forward solve
-included) and their ratio; each is the minimum over ``N`` rounds that alternate the two, timed
-in this process's CPU time (``time.process_time``), so that other processes on a shared
-machine inflate neither.
+stiff method) it prints, in ms:
+
+* ``scipy``: SciPy's own forward solve of the same NumPy rhs;
+* ``fwd``: tangents' forward solve (plain values);
+* ``grad``: tangents' gradient in the 100 parameters (its forward solve included), and its
+  ratio to ``fwd`` and to ``scipy``;
+* ``hand``: a hand-written NumPy adjoint of this rhs run the way tangents runs its own (the
+  forward solve, then per output interval a backward solve of (y, a, g) with the parameter
+  integrals g out of the error test), and its ratio to ``scipy``: what this algorithm costs
+  with SciPy's solvers before any of tangents' overhead;
+* ``evals``: right-hand side evaluations of tangents' forward solve and of its backward
+  solves (all intervals).
+
+Each time is the minimum over ``N`` rounds that alternate the four, in this process's CPU
+time (``time.process_time``), so that other processes on a shared machine inflate none.
 """
 import argparse
 import time
 
 import numpy as np
+import scipy.integrate as si
 
 import tangents as tg
 import tangents.scipy.integrate as tsi
 
 TIGHT = dict(rtol=1e-10, atol=1e-12)
+N = 10
 
 
 def rhs(y, t, w):
     return np.tanh(w @ y) - 0.1 * y
 
 
-def solver(method, y0, t):
+def solver(method, y0, t, lib=tsi):
     if method == "odeint":
-        return lambda w: tsi.odeint(rhs, y0, t, args=(w,), **TIGHT)
-    return lambda w: tsi.solve_ivp(lambda s, y, w: rhs(y, s, w), (t[0], t[-1]), y0, method,
+        return lambda w: lib.odeint(rhs, y0, t, args=(w,), **TIGHT)
+    return lambda w: lib.solve_ivp(lambda s, y, w: rhs(y, s, w), (t[0], t[-1]), y0, method,
                                    t_eval=t, args=(w,), **TIGHT).y
+
+
+def hand_adjoint(z, s, w):
+    """(y, a, g)' = (f, -a^T df/dy, -a^T df/dw) for this rhs, written out in NumPy."""
+    y, a = z[:N], z[N:2 * N]
+    u = a * (1.0 - np.tanh(w @ y) ** 2)
+    return np.concatenate([np.tanh(w @ y) - 0.1 * y, 0.1 * a - w.T @ u, -np.outer(u, y).ravel()])
+
+
+def hand_grad(method, y0, t, w):
+    """d/dw sum(ys ** 2), with the tolerances tangents gives its backward solves."""
+    ys = solver(method, y0, t, si)(w)
+    ys = ys if method == "odeint" else ys.T
+    quad = np.arange(2 * N + N * N) >= 2 * N
+    scale = 1.0 if method == "odeint" else np.sqrt(2 * N / quad.size)  # RMS over the others
+    opts = dict(rtol=TIGHT["rtol"] * scale, atol=np.where(quad, 1e100, TIGHT["atol"] * scale))
+    if method == "BDF":
+        opts["jac_sparsity"] = np.ones((quad.size, quad.size)) * ~quad
+    a, g = 2 * ys[-1], np.zeros(N * N)
+    for i in range(len(t) - 1, 0, -1):
+        z0 = np.concatenate([ys[i], a, g])
+        if method == "odeint":
+            z = si.odeint(hand_adjoint, z0, t[[i, i - 1]], args=(w,), **opts)[-1]
+        else:
+            z = si.solve_ivp(lambda s, z, w: hand_adjoint(z, s, w), (t[i], t[i - 1]), z0,
+                             method, args=(w,), **opts).y[:, -1]
+        a, g = z[N:2 * N] + 2 * ys[i - 1], z[2 * N:]
+    return g.reshape(N, N)
+
+
+def evaluations(run):
+    """Right-hand side evaluations of each SciPy solve that ``run()`` makes."""
+    counts, odeint, solve_ivp = [], si.odeint, si.solve_ivp
+
+    def counted_odeint(*a, **k):
+        ys, info = odeint(*a, full_output=1, **k)
+        counts.append(int(info["nfe"][-1]))
+        return ys
+
+    def counted_solve_ivp(*a, **k):
+        sol = solve_ivp(*a, **k)
+        counts.append(sol.nfev)
+        return sol
+    si.odeint, si.solve_ivp = counted_odeint, counted_solve_ivp
+    try:
+        run()
+    finally:
+        si.odeint, si.solve_ivp = odeint, solve_ivp
+    return counts
 
 
 def elapsed(f):
@@ -42,18 +104,25 @@ def main():
     parser.add_argument("--repeat", type=int, default=7)
     repeat = parser.parse_args().repeat
     rng = np.random.default_rng(0)
-    w = rng.standard_normal((10, 10)) / 4  # 100 parameters
-    y0 = rng.standard_normal(10)
+    w = rng.standard_normal((N, N)) / 4  # 100 parameters
+    y0 = rng.standard_normal(N)
     t = np.linspace(0.0, 5.0, 6)
     for method, rounds in (("odeint", repeat), ("RK45", repeat), ("BDF", max(2, repeat // 3))):
-        solve = solver(method, y0, t)
+        solve, plain = solver(method, y0, t), solver(method, y0, t, si)
         grad = tg.grad(lambda w: np.sum(solve(w) ** 2))  # noqa: B023 - used in this round
-        fwd, rev = [], []
+        np.testing.assert_allclose(grad(w), hand_grad(method, y0, t, w), rtol=1e-7)
+        runs = {"scipy": lambda: plain(w), "fwd": lambda: solve(w),  # noqa: B023
+                "grad": lambda: grad(w), "hand": lambda: hand_grad(method, y0, t, w)}  # noqa: B023
+        best = {k: [] for k in runs}
         for _ in range(rounds):
-            fwd.append(elapsed(lambda: solve(w)))  # noqa: B023
-            rev.append(elapsed(lambda: grad(w)))  # noqa: B023
-        print(f"{method:7s} forward {min(fwd) * 1e3:8.2f} ms   gradient (100 params) "
-              f"{min(rev) * 1e3:8.2f} ms   ratio {min(rev) / min(fwd):5.2f}")
+            for k, f in runs.items():
+                best[k].append(elapsed(f))
+        ms = {k: min(v) * 1e3 for k, v in best.items()}
+        counts = evaluations(lambda: grad(w))  # noqa: B023
+        print(f"{method:7s} scipy {ms['scipy']:6.2f}  fwd {ms['fwd']:6.2f}  grad {ms['grad']:6.2f}"
+              f" ({ms['grad'] / ms['fwd']:5.2f}x fwd, {ms['grad'] / ms['scipy']:5.2f}x scipy)"
+              f"  hand {ms['hand']:6.2f} ({ms['hand'] / ms['scipy']:5.2f}x scipy)"
+              f"  evals fwd {counts[0]} back {sum(counts[1:])}")
 
 
 if __name__ == "__main__":
