@@ -1,10 +1,10 @@
 """Cost of an ODE gradient in 100 parameters (adjoint method) against the forward solve.
 
-    python bench/bench_ode.py [--repeat N]
+    python bench/bench_ode.py [--repeat N] [--times T]
 
-rhs = tanh(w @ y) - 0.1 y, 10 states, w 10x10 (the 100 parameters), 6 output times on
-[0, 5], rtol=1e-10, atol=1e-12.  For odeint (LSODA), solve_ivp RK45 and solve_ivp BDF (a
-stiff method) it prints, in ms:
+rhs = tanh(w @ y) - 0.1 y, 10 states, w 10x10 (the 100 parameters), T output times on
+[0, 5] (6 unless told), rtol=1e-10, atol=1e-12.  For odeint (LSODA), solve_ivp RK45 and
+solve_ivp BDF (a stiff method) it prints, in ms:
 
 * ``scipy``: SciPy's own forward solve of the same NumPy rhs;
 * ``fwd``: tangents' forward solve (plain values);
@@ -15,7 +15,9 @@ stiff method) it prints, in ms:
   integrals g out of the error test), and its ratio to ``scipy``: what this algorithm costs
   with SciPy's solvers before any of tangents' overhead;
 * ``evals``: right-hand side evaluations of tangents' forward solve and of its backward
-  solves (all intervals).
+  solves (all intervals).  The backward pass restarts its solver at each output time (where
+  the cotangent jumps), so its evaluations grow with T, LSODA's and BDF's most (they restart
+  at order 1).
 
 Each time is the minimum over ``N`` rounds that alternate the four, in this process's CPU
 time (``time.process_time``), so that other processes on a shared machine inflate none.
@@ -102,11 +104,13 @@ def elapsed(f):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=7)
-    repeat = parser.parse_args().repeat
+    parser.add_argument("--times", type=int, default=6)
+    args = parser.parse_args()
+    repeat = args.repeat
     rng = np.random.default_rng(0)
     w = rng.standard_normal((N, N)) / 4  # 100 parameters
     y0 = rng.standard_normal(N)
-    t = np.linspace(0.0, 5.0, 6)
+    t = np.linspace(0.0, 5.0, args.times)
     for method, rounds in (("odeint", repeat), ("RK45", repeat), ("BDF", max(2, repeat // 3))):
         solve, plain = solver(method, y0, t), solver(method, y0, t, si)
         grad = tg.grad(lambda w: np.sum(solve(w) ** 2))  # noqa: B023 - used in this round
