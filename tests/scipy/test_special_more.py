@@ -94,12 +94,17 @@ def test_scipy_ufuncs_dispatch_on_traced_values(sc_fn, tss_fn, args):
 
 
 @pytest.mark.parametrize("name", ["spherical_jn", "spherical_yn"])
-def test_scipy_spherical_bessel_on_traced_values_says_what_to_use(name):
+@pytest.mark.parametrize("derivative", [False, True])
+def test_scipy_spherical_bessel_on_traced_values_routes_here(name, derivative):
     # SciPy wraps these Python functions for the array API (they convert their arguments
-    # before reaching the ufunc), so they cannot dispatch: the error names the way out
-    with pytest.raises(tg.TracerConversionError, match="tangents.scipy version"):
-        tg.grad(lambda x: np.sum(getattr(sc, name)(2, x)))(np.array([0.4, 0.7]))
-    tg.check_grads(lambda x: getattr(tss, name)(2, x), (np.array([0.4, 0.7]),), order=2)
+    # before reaching the ufunc), so they cannot dispatch: tangents.scipy._registry routes
+    # a traced call to tangents' version; a plain call stays SciPy's
+    x = np.array([0.4, 0.7])
+    got = tg.grad(lambda x: np.sum(getattr(sc, name)(2, x, derivative)))(x)
+    want = tg.grad(lambda x: tnp.sum(getattr(tss, name)(2, x, derivative)))(x)
+    np.testing.assert_array_equal(got, want)
+    original = getattr(sc, name)._tangents_original
+    np.testing.assert_array_equal(getattr(sc, name)(2, x, derivative), original(2, x, derivative))
 
 
 def _nested(fn, order):

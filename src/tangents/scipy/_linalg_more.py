@@ -112,7 +112,10 @@ def _structured(name, impl, dense, adjoint, n_storage):
         ct_p = adjoint(g, **kw) if any(needed[:n_storage]) else (None,) * n_storage
         return list(ct_p if isinstance(ct_p, tuple) else (ct_p,)) + [ct_b]
 
-    prim = Primitive(f"scipy.{name}", impl)
+    def forward(*args, **kw):  # SciPy solves some float32 systems in float64: keep the dtype
+        return np.asarray(impl(*args, **kw)).astype(np.result_type(*args), copy=False)
+
+    prim = Primitive(f"scipy.{name}", forward)
     prim.def_jvp(joint=jvp)
     prim.def_vjp(joint=vjp)
     prim.def_batch(_loop_batch(prim))

@@ -3,8 +3,9 @@ is replaced by a route: a wrapper that calls tangents' version when an argument 
 and SciPy's own function otherwise.  ``ROUTES`` maps SciPy's names to tangents' (imported on
 the first traced call); routes are installed when SciPy's module is imported (or at once if
 it already was), so no import of tangents.scipy is needed.  Functions that SciPy computes
-through the Array API namespace (SCIPY_ARRAY_API=1) or as ufuncs are not routed: they reach
-tangents.numpy and tangents.scipy.special on their own.
+as ufuncs are not routed: they reach tangents.scipy.special on their own; those it computes
+through the Array API namespace when SCIPY_ARRAY_API=1 (``ARRAY_API_NATIVE``) are routed only
+when that mode is off.
 """
 from __future__ import annotations
 
@@ -14,24 +15,45 @@ import importlib.abc
 import importlib.util
 import sys
 
-__all__ = ["ROUTES", "install", "watch"]
+__all__ = ["ROUTES", "ARRAY_API_NATIVE", "install", "watch"]
 
 _SIGNAL = ("convolve", "correlate", "fftconvolve", "oaconvolve", "lfilter", "sosfilt")
 _CONTINUOUS = ("norm", "t", "cauchy", "laplace", "logistic", "gamma", "chi2", "beta", "expon")
-_CONT_METHODS = ("logpdf", "pdf", "cdf", "logcdf", "sf", "logsf", "ppf")
-_DISCRETE_METHODS = ("logpmf", "pmf", "cdf", "sf")
+_CONT_METHODS = ("logpdf", "pdf", "cdf", "logcdf", "sf", "logsf", "ppf", "entropy")
+_DISCRETE_METHODS = ("logpmf", "pmf", "cdf", "logcdf", "sf", "logsf")
+_MULTIVARIATE = {"dirichlet": ("logpdf", "pdf", "entropy"),
+                 "multivariate_normal": ("logpdf", "pdf", "entropy")}
+_SPECIAL = ("spherical_jn", "spherical_yn", "polygamma", "multigammaln", "logsumexp",
+            "softmax", "log_softmax")
+_LINALG = ("solve_triangular", "cho_factor", "cho_solve", "cholesky", "lu_factor", "lu_solve",
+           "expm", "expm_frechet", "sqrtm", "solve_sylvester", "block_diag", "solve_banded",
+           "solveh_banded", "solve_circulant", "solve_toeplitz", "logm", "polar")
+_INTEGRATE = ("odeint", "solve_ivp", "quad", "quad_vec")
 
 # SciPy module -> {name ('dist.method' for a distribution's method): 'module:attribute'}
 ROUTES = {
     "scipy.signal": {n: f"tangents.scipy.signal:{n}" for n in _SIGNAL},
+    "scipy.special": {n: f"tangents.scipy.special:{n}" for n in _SPECIAL},
     "scipy.stats": {
         "variation": "tangents.scipy._stats_more:variation",
         **{f"{d}.{m}": f"tangents.scipy.stats:{d}.{m}"
            for d in _CONTINUOUS for m in _CONT_METHODS},
         **{f"{d}.{m}": f"tangents.scipy.stats:{d}.{m}"
            for d in ("poisson", "binom") for m in _DISCRETE_METHODS},
+        **{f"{d}.{m}": f"tangents.scipy.stats:{d}.{m}"
+           for d, methods in _MULTIVARIATE.items() for m in methods},
     },
+    "scipy.linalg": {n: f"tangents.scipy.linalg:{n}" for n in _LINALG},
+    "scipy.integrate": {n: f"tangents.scipy.integrate:{n}" for n in _INTEGRATE},
 }
+# names SciPy computes with the arrays' own namespace (tangents.numpy) when SCIPY_ARRAY_API=1,
+# giving tangents' derivatives of its own code: routed only when that mode is off
+ARRAY_API_NATIVE = {"scipy.special": {"logsumexp", "softmax", "log_softmax"}}
+
+
+def _array_api_on():
+    conf = sys.modules.get("scipy._lib._array_api")  # SciPy reads the variable on import
+    return bool(getattr(conf, "SCIPY_ARRAY_API", False))
 
 
 def _resolve(target):
@@ -63,7 +85,10 @@ def _route(owner, name, target, method):
 def install(module_name):
     """Install the routes of an imported SciPy module (idempotent)."""
     module = sys.modules[module_name]
+    native = ARRAY_API_NATIVE.get(module_name, set()) if _array_api_on() else set()
     for key, target in ROUTES[module_name].items():
+        if key in native:
+            continue
         if "." in key:  # a distribution's method: on its class, so frozen ones route too
             dist, meth = key.split(".")
             if hasattr(module, dist):

@@ -107,7 +107,9 @@ def polygamma(n, x):
     """
     if is_traced(n):
         raise TypeError("polygamma: the order n must be a constant integer")
-    return bind(_polygamma_p, np.asarray(n), x)
+    n, dt = np.asarray(n), dtype_of(x)
+    # n in x's float dtype, so that an integer n does not promote float32 x to float64
+    return bind(_polygamma_p, n.astype(dt) if np.issubdtype(dt, np.floating) else n, x)
 
 
 gammaln = _safe(_sc.gammaln, "gammaln", lambda ans, x: digamma(x))
