@@ -1,8 +1,8 @@
 """``autograd.scipy``: tangents' differentiable SciPy functions (``special``, ``linalg``,
-``stats``, ``signal``); SciPy is imported when a submodule is first used."""
+``stats``, ``signal``, ``integrate``); SciPy is imported when a submodule is first used."""
 import importlib
 
-__all__ = ["special", "linalg", "stats", "signal"]
+__all__ = ["special", "linalg", "stats", "signal", "integrate"]
 
 
 def __getattr__(name):

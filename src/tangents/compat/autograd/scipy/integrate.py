@@ -1,11 +1,6 @@
-"""``autograd.scipy.integrate``: not available on tangents yet (``odeint`` raises)."""
+"""``autograd.scipy.integrate``: ``odeint`` is tangents' (`tangents.scipy.integrate.odeint`),
+differentiable in ``y0``, ``t`` and ``args`` by the adjoint method in reverse mode and by
+forward sensitivities in forward mode, both solved at the ``rtol``/``atol`` given."""
+from ....scipy.integrate import odeint
 
 __all__ = ["odeint"]
-
-
-def odeint(func, y0, t, args=(), **kwargs):
-    """Unsupported: raises ``NotImplementedError`` with what to do instead."""
-    raise NotImplementedError(
-        "autograd.scipy.integrate.odeint is not available in tangents.compat.autograd: "
-        "integrate with a fixed-step solver written in autograd.numpy (differentiated "
-        "through), or call scipy.integrate.odeint outside the transform")
