@@ -51,6 +51,15 @@ CASES = {  # name -> expression in x (a (3, 4) array in (0.2, 0.8))
     "signal.sosfilt": "ss.sosfilt(np.array([[1.0, 0.2, 0, 1.0, -0.5, 0]]), x)",
     "signal.hilbert": "ss.hilbert(x).real",
     "signal.resample": "ss.resample(x, 6, axis=1)",
+    "signal.detrend": "ss.detrend(x)",
+    "signal.savgol_filter": "ss.savgol_filter(x, 3, 1, axis=0)",
+    "signal.filtfilt": "ss.filtfilt([0.5, 0.3], [1.0, -0.2], x, padlen=2)",
+    "signal.welch": "ss.welch(x, nperseg=4)[1]",
+    "fft.dct": "sf.dct(x)",
+    "fft.idst-ortho": "sf.idst(x, type=3, norm='ortho', axis=0)",
+    "fft.dctn": "sf.dctn(x, type=1)",
+    "special.spherical_jn": "sp.spherical_jn(2, x)",
+    "special.polygamma": "sp.polygamma(1, x)",
 }
 
 _SCRIPT = textwrap.dedent("""

@@ -1,4 +1,5 @@
-"""tangents.scipy: SciPy's functions, differentiable (``special``, ``linalg``, ``stats``).
+"""tangents.scipy: SciPy's functions, differentiable (``special``, ``linalg``, ``stats``,
+``signal``, ``integrate``, ``fft``).
 
 SciPy is optional (``pip install tangents[scipy]``); a submodule imports it when it is first
 used (``import tangents.scipy.special`` or ``tangents.scipy.special``), so
@@ -6,7 +7,7 @@ used (``import tangents.scipy.special`` or ``tangents.scipy.special``), so
 """
 import importlib
 
-__all__ = ["special", "linalg", "stats", "signal", "integrate"]
+__all__ = ["special", "linalg", "stats", "signal", "integrate", "fft"]
 
 
 def __getattr__(name):

@@ -17,7 +17,8 @@ import sys
 
 __all__ = ["ROUTES", "ARRAY_API_NATIVE", "install", "watch"]
 
-_SIGNAL = ("convolve", "correlate", "fftconvolve", "oaconvolve", "lfilter", "sosfilt")
+_SIGNAL = ("convolve", "correlate", "fftconvolve", "oaconvolve", "lfilter", "sosfilt", "detrend",
+           "savgol_filter", "filtfilt", "welch")
 _CONTINUOUS = ("norm", "t", "cauchy", "laplace", "logistic", "gamma", "chi2", "beta", "expon")
 _CONT_METHODS = ("logpdf", "pdf", "cdf", "logcdf", "sf", "logsf", "ppf", "entropy")
 _DISCRETE_METHODS = ("logpmf", "pmf", "cdf", "logcdf", "sf", "logsf")
@@ -29,6 +30,7 @@ _LINALG = ("solve_triangular", "cho_factor", "cho_solve", "cholesky", "lu_factor
            "expm", "expm_frechet", "sqrtm", "solve_sylvester", "block_diag", "solve_banded",
            "solveh_banded", "solve_circulant", "solve_toeplitz", "logm", "polar")
 _INTEGRATE = ("odeint", "solve_ivp", "quad", "quad_vec")
+_FFT = ("dct", "idct", "dst", "idst", "dctn", "idctn", "dstn", "idstn")
 
 # SciPy module -> {name ('dist.method' for a distribution's method): 'module:attribute'}
 ROUTES = {
@@ -45,6 +47,7 @@ ROUTES = {
     },
     "scipy.linalg": {n: f"tangents.scipy.linalg:{n}" for n in _LINALG},
     "scipy.integrate": {n: f"tangents.scipy.integrate:{n}" for n in _INTEGRATE},
+    "scipy.fft": {n: f"tangents.scipy.fft:{n}" for n in _FFT},
 }
 # names SciPy computes with the arrays' own namespace (tangents.numpy) when SCIPY_ARRAY_API=1,
 # giving tangents' derivatives of its own code: routed only when that mode is off

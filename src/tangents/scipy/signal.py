@@ -1,6 +1,7 @@
 """scipy.signal, differentiable: convolution and correlation (``convolve``, ``correlate``,
 ``fftconvolve``, ``oaconvolve``, every mode, n-d, ``axes=``) and IIR filtering (``lfilter``
-with ``zi``, ``sosfilt``).  Forward values come from SciPy.
+with ``zi``, ``sosfilt``); ``detrend``, ``savgol_filter``, ``filtfilt`` and ``welch`` are
+composed from these (`tangents.scipy._signal_more`).  Forward values come from SciPy.
 
 Two primitives carry every derivative.  ``conv_p`` is the full convolution over some axes
 (the others broadcast); its transpose in one argument is a correlation with the other, i.e.
@@ -349,6 +350,12 @@ def sosfilt(sos, x, axis=-1, zi=None):
             zfs.append(zf)
     return y if zi is None else (y, tnp.stack(zfs))
 
+
+from ._signal_more import COVERAGE as _MORE  # noqa: E402
+from ._signal_more import detrend, filtfilt, savgol_filter, welch  # noqa: E402, F401
+
+__all__ += ["detrend", "savgol_filter", "filtfilt", "welch"]
+COVERAGE.update(_MORE)
 
 # -- scipy.signal.<name>(traced, ...) reaches the functions above (one mechanism for SciPy:
 # tangents.scipy._registry, installed when scipy.signal is imported; here it already is) ------

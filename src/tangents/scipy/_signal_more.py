@@ -1,0 +1,268 @@
+"""More of scipy.signal, differentiable, composed from tangents.numpy and `lfilter`:
+``detrend``, ``savgol_filter``, ``filtfilt`` and ``welch``.  Re-exported by
+`tangents.scipy.signal`; ``scipy.signal.<name>`` on a traced argument routes here
+(tangents.scipy._registry).  Each is written with differentiable operations, so every
+transform and order composes:
+
+* ``detrend`` subtracts the least-squares line of each segment (``x - mean - slope t`` with
+  ``t`` centered), a linear projection;
+* ``savgol_filter`` is SciPy's Savitzky-Golay coefficients dotted with each window, and at the
+  edges (``mode='interp'``) the polynomial fits of the first and last windows, which are rows
+  of SciPy's own filter of a one-window identity (the fit is linear in the samples);
+* ``filtfilt`` extends the signal at both ends, filters forward and backward with the
+  steady-state initial condition ``zi = (I - A)^-1 B`` scaled by the first sample (SciPy's
+  ``lfilter_zi``, here a differentiable solve, so ``b`` and ``a`` are differentiated too);
+* ``welch`` averages ``|rfft(window * detrended segment)|^2`` over the segments.
+"""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import scipy.signal as _ss
+from scipy.signal._spectral_py import _median_bias
+
+from .. import numpy as tnp
+from ..numpy._dispatch import dtype_of, is_traced, normalize_axis, shape_of
+
+__all__ = ["detrend", "savgol_filter", "filtfilt", "welch"]
+
+COVERAGE = {
+    "detrend": "data; type linear/constant, bp, axis",
+    "savgol_filter": "x; every mode (odd window_length), deriv, delta, axis",
+    "filtfilt": "b, a, x; method 'pad' (padtype odd/even/constant/None, padlen), axis",
+    "welch": "x; window, nperseg, noverlap, nfft, detrend constant/linear/False, onesided, "
+             "scaling, average mean/median, axis",
+}
+
+
+def _plain(name):
+    fn = getattr(_ss, name)
+    return getattr(fn, "_tangents_original", fn)  # SciPy's own, not the route
+
+
+def _float(x):
+    return tnp.astype(x, np.float64) if dtype_of(x).kind in "biu" else x
+
+
+def _last(x, axis, op):
+    """``x`` with ``axis`` moved last, and that axis as a non-negative int."""
+    axis = normalize_axis(axis, len(shape_of(x)), op)
+    return tnp.moveaxis(x, axis, -1), axis
+
+
+def _detrend_last(x, kind):
+    """Detrend along the last axis: the mean, or the least-squares line."""
+    mean = tnp.mean(x, axis=-1, keepdims=True)
+    n = shape_of(x)[-1]
+    if kind == "constant" or n < 2:
+        return x - mean
+    t = (np.arange(n) - (n - 1) / 2).astype(np.finfo(dtype_of(x)).dtype)
+    slope = tnp.sum(x * t, axis=-1, keepdims=True) / float(t @ t)
+    return x - mean - slope * t
+
+
+def detrend(data, axis=-1, type='linear', bp=0, overwrite_data=False):
+    """``scipy.signal.detrend``: ``data`` minus its least-squares line on each segment between
+    the breakpoints ``bp`` (``type='linear'``) or minus its mean (``'constant'``) along
+    ``axis``; differentiable in ``data``.
+
+    >>> detrend(np.array([1.0, 2.5, 3.0, 4.5]))
+    array([ 0.1, -0.2,  0.2, -0.1])
+    """
+    if not is_traced(data):
+        return _plain("detrend")(data, axis, type, bp, overwrite_data)
+    if type not in ("linear", "l", "constant", "c"):
+        raise ValueError(f"detrend: trend type must be 'linear' or 'constant', got {type!r}")
+    x, axis = _last(_float(data), axis, "detrend")
+    if type in ("constant", "c"):
+        return tnp.moveaxis(_detrend_last(x, "constant"), -1, axis)
+    n = shape_of(x)[-1]
+    bps = np.sort(np.unique(np.r_[0, bp, n]))
+    if np.any(bps > n):
+        raise ValueError("detrend: breakpoints must be less than the length of data along "
+                         f"axis {axis} ({n}), got bp={bp}")
+    parts = [_detrend_last(x[..., lo:hi], "linear") for lo, hi in zip(bps[:-1], bps[1:])]
+    return tnp.moveaxis(tnp.concatenate(parts, axis=-1), -1, axis)
+
+
+def _windows(x, w):
+    """The length-``w`` windows of the last axis: shape ``(..., n - w + 1, w)``."""
+    n = shape_of(x)[-1]
+    return tnp.take(x, np.arange(n - w + 1)[:, None] + np.arange(w), axis=-1)
+
+
+def _extend(x, h, mode, cval):
+    """``x`` extended by ``h`` samples at each end of the last axis, as scipy.ndimage does."""
+    n = shape_of(x)[-1]
+    if mode == "constant":
+        return tnp.pad(x, [(0, 0)] * (len(shape_of(x)) - 1) + [(h, h)], constant_values=cval)
+    k = np.arange(-h, n + h)
+    if mode == "nearest":
+        k = np.clip(k, 0, n - 1)
+    elif mode == "wrap":
+        k = k % n
+    else:  # mirror: d c b | a b c d | c b a
+        period = max(2 * (n - 1), 1)
+        k = k % period
+        k = np.where(k >= n, period - k, k)
+    return tnp.take(x, k, axis=-1)
+
+
+def savgol_filter(x, window_length, polyorder, deriv=0, delta=1.0, axis=-1, mode='interp',
+                  cval=0.0):
+    """``scipy.signal.savgol_filter``: the Savitzky-Golay filter of ``x`` along ``axis``,
+    differentiable in ``x`` (traced calls take an odd ``window_length``).
+
+    >>> savgol_filter(np.array([1.0, 2.0, 4.0, 7.0, 11.0]), 3, 1)
+    array([ 1.16666667,  2.33333333,  4.33333333,  7.33333333, 10.16666667])
+    """
+    if not is_traced(x):
+        return _plain("savgol_filter")(x, window_length, polyorder, deriv, delta, axis, mode,
+                                       cval)
+    w = int(window_length)
+    if w % 2 == 0:
+        raise NotImplementedError(f"savgol_filter: derivatives take an odd window_length, got "
+                                  f"{w}; use {w + 1} or {w - 1}")
+    if mode not in ("mirror", "constant", "nearest", "wrap", "interp"):
+        raise ValueError(f"savgol_filter: mode must be 'mirror', 'constant', 'nearest', 'wrap'"
+                         f" or 'interp', got {mode!r}")
+    x, axis = _last(_float(x), axis, "savgol_filter")
+    n, h, dt = shape_of(x)[-1], w // 2, dtype_of(x)
+    coef = _ss.savgol_coeffs(w, polyorder, deriv=deriv, delta=delta, use="dot").astype(dt)
+    if mode != "interp":
+        y = _windows(_extend(x, h, mode, cval), w) @ coef
+    elif w > n:
+        raise ValueError(f"savgol_filter: with mode='interp', window_length ({w}) must be at "
+                         f"most the size of x along axis {axis} ({n})")
+    else:  # the edges: the first and last windows' fits, rows of a one-window filter matrix
+        fit = _plain("savgol_filter")(np.eye(w), w, polyorder, deriv, delta, 0, "interp")
+        fit = fit.astype(dt)
+        y = tnp.concatenate([x[..., :w] @ fit[:h].T, _windows(x, w) @ coef,
+                             x[..., n - w:] @ fit[w - h:].T], axis=-1)
+    return tnp.moveaxis(y, -1, axis)
+
+
+def _lfilter_zi(b, a):
+    """SciPy's ``lfilter_zi`` in differentiable form: the state ``zi`` with which a unit step
+    input is already at its steady state, ``(I - A) zi = B`` (``A`` the companion matrix)."""
+    n = max(shape_of(a)[0], shape_of(b)[0])
+    b, a = b / a[0], a / a[0]
+    b = tnp.pad(b, [(0, n - shape_of(b)[0])])
+    a = tnp.pad(a, [(0, n - shape_of(a)[0])])
+    if n == 1:
+        return b[:0]
+    companion_t = tnp.concatenate([-a[1:, None], np.eye(n - 1, n - 2)], axis=1)
+    return tnp.linalg.solve(np.eye(n - 1) - companion_t, b[1:] - a[1:] * b[0])
+
+
+def _pad_ends(x, n, padtype):
+    """``x`` (last axis) extended by ``n`` samples at each end: SciPy's odd/even/const_ext."""
+    if n == 0:
+        return x
+    first, last = x[..., :1], x[..., -1:]
+    left, right = tnp.flip(x[..., 1:n + 1], -1), tnp.flip(x[..., -n - 1:-1], -1)
+    if padtype == "odd":
+        left, right = 2 * first - left, 2 * last - right
+    elif padtype == "constant":
+        left, right = tnp.repeat(first, n, -1), tnp.repeat(last, n, -1)
+    return tnp.concatenate([left, x, right], axis=-1)
+
+
+def filtfilt(b, a, x, axis=-1, padtype='odd', padlen=None, method='pad', irlen=None):
+    """``scipy.signal.filtfilt``: ``lfilter`` forward then backward (zero phase) along
+    ``axis``, differentiable in ``b``, ``a`` and ``x`` (``method='pad'``).
+
+    >>> filtfilt(np.array([0.5, 0.5]), np.array([1.0]), np.array([1.0, 2.0, 4.0, 8.0]))
+    array([1.  , 2.25, 4.5 , 8.  ])
+    """
+    if not is_traced(b, a, x):
+        return _plain("filtfilt")(b, a, x, axis, padtype, padlen, method, irlen)
+    if method != "pad":
+        raise NotImplementedError("filtfilt: derivatives take method='pad' (Gustafsson's "
+                                  "method solves for its initial states); use method='pad'")
+    if padtype not in ("odd", "even", "constant", None):
+        raise ValueError(f"filtfilt: padtype must be 'odd', 'even', 'constant' or None, got "
+                         f"{padtype!r}")
+    from .signal import lfilter
+    b, a = tnp.atleast_1d(b), tnp.atleast_1d(a)
+    x, axis = _last(_float(x), axis, "filtfilt")
+    ntaps = max(shape_of(a)[0], shape_of(b)[0])
+    edge = 0 if padtype is None else 3 * ntaps if padlen is None else int(padlen)
+    if shape_of(x)[-1] <= edge:
+        raise ValueError(f"filtfilt: the length of x along axis {axis} ({shape_of(x)[-1]}) must "
+                         f"be greater than padlen ({edge})")
+    ext = _pad_ends(x, edge, padtype)
+    zi = _lfilter_zi(b, a)
+    y, _ = lfilter(b, a, ext, -1, zi * ext[..., :1])
+    y, _ = lfilter(b, a, tnp.flip(y, -1), -1, zi * y[..., -1:])
+    y = tnp.flip(y, -1)
+    return tnp.moveaxis(y[..., edge:shape_of(y)[-1] - edge], -1, axis)
+
+
+def _window_and_nperseg(window, nperseg, n):
+    if isinstance(window, (str, tuple)):
+        nperseg = 256 if nperseg is None else int(nperseg)
+        if nperseg > n:
+            warnings.warn(f"nperseg={nperseg} is greater than signal length {n}, using "
+                          f"nperseg = {n}", stacklevel=3)
+            nperseg = n
+        return _ss.get_window(window, nperseg), nperseg
+    win = np.asarray(window)
+    nperseg = len(win) if nperseg is None else int(nperseg)
+    if nperseg != len(win):
+        raise ValueError(f"welch: nperseg={nperseg} does not equal len(window)={len(win)}")
+    return win, nperseg
+
+
+def welch(x, fs=1.0, window='hann_periodic', nperseg=None, noverlap=None, nfft=None,
+          detrend='constant', return_onesided=True, scaling='density', axis=-1,
+          average='mean'):
+    """``scipy.signal.welch``: ``(f, Pxx)``, the power spectral density estimate averaged
+    over overlapping windowed segments; ``Pxx`` differentiable in real ``x``.
+
+    >>> f, p = welch(np.array([1.0, -1.0, 1.0, -1.0]), nperseg=4, window="boxcar")
+    >>> p
+    array([0., 0., 4.])
+    """
+    if not is_traced(x):
+        return _plain("welch")(x, fs, window, nperseg, noverlap, nfft, detrend,
+                               return_onesided, scaling, axis, average)
+    if dtype_of(x).kind == "c" or detrend not in ("constant", "linear", False) \
+            or scaling not in ("density", "spectrum") or average not in ("mean", "median"):
+        raise NotImplementedError(
+            "welch: derivatives take real x, detrend 'constant', 'linear' or False, scaling "
+            "'density' or 'spectrum' and average 'mean' or 'median'; got "
+            f"dtype={dtype_of(x)}, detrend={detrend!r}, scaling={scaling!r}, "
+            f"average={average!r}")
+    x, axis = _last(_float(x), axis, "welch")
+    n, dt = shape_of(x)[-1], dtype_of(x)
+    win, nperseg = _window_and_nperseg(window, nperseg, n)
+    nfft = nperseg if nfft is None else int(nfft)
+    noverlap = nperseg // 2 if noverlap is None else int(noverlap)
+    if nfft < nperseg or noverlap >= nperseg:
+        raise ValueError(f"welch: need nfft >= nperseg > noverlap, got nfft={nfft}, "
+                         f"nperseg={nperseg}, noverlap={noverlap}")
+    hop = nperseg - noverlap
+    starts = np.arange((n - noverlap) // hop) * hop
+    seg = tnp.take(x, starts[:, None] + np.arange(nperseg), axis=-1)  # (..., nseg, nperseg)
+    if detrend:
+        seg = _detrend_last(seg, detrend)
+    win = win.astype(dt)
+    scale = 1 / (fs * float(win @ win)) if scaling == "density" else 1 / float(win.sum()) ** 2
+    spec = (tnp.fft.rfft if return_onesided else tnp.fft.fft)(seg * win, n=nfft)
+    power = tnp.real(spec * tnp.conj(spec)) * scale
+    if return_onesided:  # the negative frequencies fold onto the positive ones (not 0, Nyquist)
+        double = np.full(shape_of(power)[-1], 2.0)
+        double[0] = 1.0
+        if nfft % 2 == 0:
+            double[-1] = 1.0
+        power = power * double.astype(dt)
+    if shape_of(power)[-2] == 1:
+        pxx = power[..., 0, :]
+    elif average == "mean":
+        pxx = tnp.mean(power, axis=-2)
+    else:
+        pxx = tnp.median(power, axis=-2) / _median_bias(shape_of(power)[-2])
+    freqs = (np.fft.rfftfreq if return_onesided else np.fft.fftfreq)(nfft, 1 / fs)
+    return freqs, tnp.moveaxis(pxx, -1, axis)

@@ -1,0 +1,104 @@
+"""tangents.scipy.signal's composed functions (detrend, savgol_filter, filtfilt, welch:
+scipy/_signal_more.py) through the shared harness (values against SciPy, derivatives to order 2
+in both modes, float32, vmap), and scipy.signal's own functions reaching them on traced
+values."""
+import warnings
+
+import numpy as np
+import pytest
+
+ss = pytest.importorskip("scipy.signal")
+
+from harness import Case, case_id, check_case, rand, tol  # noqa: E402
+
+import tangents as tg  # noqa: E402
+import tangents.scipy.signal as tss  # noqa: E402
+
+
+def pair(name, make, args, **kw):
+    """A row of tangents' function against SciPy's, ``make(module)`` giving the call."""
+    return Case(name, make(tss), args, np_fun=make(ss), **kw)
+
+
+X, X2 = rand((12,), seed=1), rand((2, 12), seed=2)
+CASES = [
+    pair("detrend", lambda m: m.detrend, (X,)),
+    pair("detrend[bp,axis0]", lambda m: lambda x: m.detrend(x, 0, bp=[3, 7]), (X2.T,)),
+    pair("detrend[bp=1]", lambda m: lambda x: m.detrend(x, bp=[1, 11]), (X,)),
+    pair("detrend[constant]", lambda m: lambda x: m.detrend(x, type="constant"), (X2,)),
+]
+CASES += [pair(f"savgol_filter[{mode}]",
+               lambda m, mode=mode: lambda x: m.savgol_filter(x, 5, 2, mode=mode, cval=0.3),
+               (X2,)) for mode in ("interp", "mirror", "nearest", "wrap", "constant")]
+CASES += [
+    pair("savgol_filter[deriv,delta,axis0]",
+         lambda m: lambda x: m.savgol_filter(x, 7, 3, deriv=1, delta=0.5, axis=0), (X2.T,)),
+    pair("savgol_filter[window=n]", lambda m: lambda x: m.savgol_filter(x, 5, 3), (X[:5],)),
+    pair("savgol_filter[mirror,window>n]",
+         lambda m: lambda x: m.savgol_filter(x, 9, 2, mode="mirror"), (X[:4],)),
+]
+B, A = np.array([0.3, 0.2, 0.1]), np.array([1.0, -0.4, 0.1])
+CASES += [
+    pair("filtfilt", lambda m: m.filtfilt, (B, A, X)),
+    pair("filtfilt[fir]", lambda m: lambda b, x: m.filtfilt(b, [1.0], x), (B[:2], X)),
+    pair("filtfilt[a0!=1,axis0]", lambda m: lambda b, a, x: m.filtfilt(b, a, x, axis=0),
+         (B, 2 * A, X2.T)),
+] + [pair(f"filtfilt[padtype={p},padlen={n}]",
+          lambda m, p=p, n=n: lambda x: m.filtfilt(B, A, x, padtype=p, padlen=n), (X2,))
+     for p, n in (("even", None), ("constant", 2), (None, None), ("odd", 0))]
+CASES += [
+    pair("welch", lambda m: lambda x: m.welch(x, nperseg=6)[1], (X2,)),
+    pair("welch[spectrum,linear,nfft,noverlap]",
+         lambda m: lambda x: m.welch(x, 2.0, "hamming", 5, 2, 8, "linear",
+                                     scaling="spectrum")[1], (X,)),
+    pair("welch[two-sided,no detrend,axis0]",
+         lambda m: lambda x: m.welch(x, nperseg=5, detrend=False, return_onesided=False,
+                                     axis=0)[1], (X2.T,)),
+    pair("welch[median]", lambda m: lambda x: m.welch(x, nperseg=4, average="median")[1],
+         (X,)),
+    pair("welch[array window,one segment]",
+         lambda m: lambda x: m.welch(x, window=np.hanning(12))[1], (X,)),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=case_id)
+def test_signal_more_rule(case):
+    check_case(case)
+
+
+def test_scipy_signal_names_route_here_and_plain_calls_stay_scipys():
+    calls = [lambda m, x: m.detrend(x), lambda m, x: m.savgol_filter(x, 5, 2),
+             lambda m, x: m.filtfilt(B, A, x), lambda m, x: m.welch(x, nperseg=6)[1]]
+    for call in calls:
+        got = tg.grad(lambda x: np.sum(np.sin(call(ss, x))))(X)
+        want = tg.grad(lambda x: tg.numpy.sum(tg.numpy.sin(call(tss, x))))(X)
+        np.testing.assert_array_equal(got, want)
+    plain = ss.detrend(X)
+    assert type(plain) is np.ndarray
+    np.testing.assert_array_equal(plain, ss.detrend._tangents_original(X))
+
+
+def test_welch_frequencies_and_default_segment_length():
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        p = tg.vjp(lambda x: tss.welch(x, fs=4.0)[1], X)[0]
+        f_ref, p_ref = ss.welch(X, fs=4.0)
+    assert any("using nperseg = 12" in str(w.message) for w in seen)
+    np.testing.assert_allclose(p, p_ref, **tol("roundoff"))
+    np.testing.assert_array_equal(tss.welch(X, fs=4.0)[0], f_ref)
+
+
+def test_errors_name_the_function_and_the_fix():
+    g = lambda f: tg.grad(lambda x: tg.numpy.sum(f(x)))  # noqa: E731
+    with pytest.raises(NotImplementedError, match="savgol_filter: derivatives take an odd "
+                       "window_length, got 4; use 5 or 3"):
+        g(lambda x: tss.savgol_filter(x, 4, 2))(X)
+    with pytest.raises(NotImplementedError, match="filtfilt: derivatives take method='pad'"):
+        g(lambda x: tss.filtfilt(B, A, x, method="gust"))(X)
+    with pytest.raises(ValueError, match=r"filtfilt: the length of x along axis 0 \(12\) must "
+                       r"be greater than padlen \(12\)"):
+        g(lambda x: tss.filtfilt(B, A, x, padlen=12))(X)
+    with pytest.raises(NotImplementedError, match="welch: derivatives take real x"):
+        g(lambda x: tss.welch(x, scaling="psd")[1])(X)
+    with pytest.raises(ValueError, match="detrend: breakpoints must be less than"):
+        g(lambda x: tss.detrend(x, bp=[20]))(X)
