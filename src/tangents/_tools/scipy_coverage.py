@@ -1,7 +1,8 @@
 """The SciPy part of docs/coverage.md: every function tangents.scipy provides, probed from the
 live modules: for each argument, whether reverse mode, forward mode and second order work
 there (scipy.special), or the module's own note of what it differentiates in (stats, linalg,
-signal, integrate: their arguments are structured, so a generic probe cannot call them).
+signal, integrate, fft: their arguments are structured, so a generic probe cannot call them);
+and whether SciPy's own function reaches tangents' derivative on traced values.
 """
 from __future__ import annotations
 
@@ -25,12 +26,23 @@ def _works(thunk):
         return False
 
 
+# SciPy's Python functions (no ufunc nin): their arguments at a point where they are defined
+_PYTHON_PROBES = {"polygamma": [1, 0.7], "multigammaln": [3.0, 2], "spherical_jn": [2, 0.7],
+                  "spherical_yn": [2, 0.7], "zeta": [2.0, 0.7]}
+
+
+def _probes(nin):
+    if isinstance(nin, list):
+        return [nin]
+    return [[p] * nin for p in _POINTS] + [[2] + [p] * (nin - 1) for p in _POINTS]
+
+
 def _special_row(name, fun, nin):
     """Arguments of ``fun`` (of ``nin`` scalars) in which reverse mode, forward mode and
     second order work at a probe point."""
     from ..core import grad, jvp
 
-    probes = [[p] * nin for p in _POINTS] + [[2] + [p] * (nin - 1) for p in _POINTS]
+    probes = _probes(nin)
     called = False
     for args in probes:
         if not _works(lambda: fun(*args)):
@@ -57,6 +69,26 @@ def _special_row(name, fun, nin):
     return "not probed (no scalar call fits)"
 
 
+def _scipy_name_row(ref, ours, nin):
+    """How SciPy's own function ``ref`` meets a traced argument: the derivative it gives
+    (equal to tangents' version's at a probe point), or that it raises."""
+    from ..core import grad
+
+    how = "ufunc dispatch" if getattr(ref, "nin", None) is not None else (
+        "routed" if getattr(ref, "_tangents_original", None) is not None else "as written")
+    for args in _probes(nin):
+        for i, p in enumerate(args):
+            if isinstance(p, int) or not _works(lambda: ours(*args)):
+                continue
+
+            def f(x, fn, i=i, args=args):
+                return fn(*args[:i], x, *args[i + 1:])
+            if _works(lambda: grad(f)(p, ours)):
+                same = _works(lambda: np.array(grad(f)(p, ref) - grad(f)(p, ours)) == 0)
+                return f"yes ({how})" if same else f"differs ({how})"
+    return "not probed"
+
+
 def _special_rows():
     import scipy.special as sc
 
@@ -65,10 +97,25 @@ def _special_rows():
     for name in sorted(n for n in special.__all__ if not n.startswith("_")):
         ref = getattr(sc, name, None)
         nin = getattr(ref, "nin", None)
-        if nin is None:  # a Python function: one array argument
-            nin = 1
-        rows.append((f"scipy.special.{name}", _special_row(name, getattr(special, name), nin)))
+        if nin is None:  # a Python function: its probe, or one array argument
+            nin = _PYTHON_PROBES.get(name, 1)
+        ours = getattr(special, name)
+        rows.append((f"scipy.special.{name}", _special_row(name, ours, nin),
+                     _scipy_name_row(ref, ours, nin)))
     return rows
+
+
+def _routed(scipy_module, name):
+    """Which of SciPy's ``name`` (a function, or a distribution's methods) route a traced
+    call to tangents' version (tangents.scipy._registry)."""
+    from ..scipy._registry import ARRAY_API_NATIVE, ROUTES
+
+    routes = ROUTES.get(scipy_module, {})
+    if name in routes:
+        native = name in ARRAY_API_NATIVE.get(scipy_module, ())
+        return "routed" + (" (SciPy's own code with SCIPY_ARRAY_API=1)" if native else "")
+    methods = sorted(k.split(".")[1] for k in routes if k.startswith(name + "."))
+    return f"routed: {', '.join(methods)}" if methods else "no (call tangents.scipy's)"
 
 
 def _noted_rows(module, prefix, notes_in=()):
@@ -81,7 +128,10 @@ def _noted_rows(module, prefix, notes_in=()):
         note = notes.get(name)
         if isinstance(note, dict):
             note = "; ".join(f"{m}: {v}" for m, v in sorted(note.items()))
-        rows.append((f"{prefix}{name}", "differentiable" + (f" in {note}" if note else "")))
+        if not note or not note.startswith("differentiable"):
+            note = "differentiable" + (f" in {note}" if note else "")
+        rows.append((f"{prefix}{name}", note,
+                     _routed(prefix[:-1], name)))
     return rows
 
 
@@ -97,13 +147,21 @@ def scipy_tables():
         ("scipy.signal convolution and filtering", _noted_rows("signal", "scipy.signal.")),
         ("scipy.integrate", _noted_rows("integrate", "scipy.integrate.")),
         ("scipy.linalg", _noted_rows("linalg", "scipy.linalg.", ("_linalg_more",))),
+        ("scipy.fft trigonometric transforms", _noted_rows("fft", "scipy.fft.")),
     ]
     lines = ["", f"# Coverage of SciPy (SciPy {scipy.__version__})", "",
-             "Each function of `tangents.scipy`, also reached by SciPy's own function on traced "
-             "values where SciPy dispatches or routes to it. scipy.special rows are probed at "
-             "scalar points (reverse, forward and second order in each argument); the other "
-             "modules' rows say what their functions differentiate in."]
+             "Each function of `tangents.scipy`. scipy.special rows are probed at scalar "
+             "points (reverse, forward and second order in each argument); the other "
+             "modules' rows say what their functions differentiate in. The last column says "
+             "whether SciPy's own function, called on a traced value, gives tangents' "
+             "derivative: through its ufunc, routed to tangents' version "
+             "(tangents.scipy._registry), or as written (it computes with tangents.numpy); "
+             "scipy.special's are probed, the others read from the routes. SciPy's Fourier "
+             "transforms (scipy.fft.fft, ...) and the scipy.stats moments compute with "
+             "tangents.numpy when SCIPY_ARRAY_API=1."]
     for title, rows in sections:
-        lines += ["", f"## {title}", "", "| function | status |", "|---|---|"]
-        lines += [f"| `{n}` | {s} |" for n, s in rows]
+        lines += ["", f"## {title}", "",
+                  "| function | status | SciPy's own function on traced values |",
+                  "|---|---|---|"]
+        lines += [f"| `{n}` | {s} | {r} |" for n, s, r in rows]
     return lines

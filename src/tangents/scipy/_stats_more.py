@@ -110,17 +110,21 @@ def variation(a, axis=0, nan_policy="propagate", ddof=0, *, keepdims=False):
     return std / tnp.mean(a, axis=axis, keepdims=keepdims)
 
 
-_METHODS = ("logpdf", "pdf", "cdf", "logcdf", "sf", "logsf", "ppf", "entropy")
-# distribution -> method -> arguments it is differentiable in; "shapes" waits for the
-# incomplete gamma/beta functions' shape-parameter derivatives in tangents.scipy.special
+_METHODS = ("logpdf", "pdf", "cdf", "logcdf", "sf", "logsf")
+_SHAPED = ("t", "gamma", "chi2", "beta")
+
+
+def _params(first, dist):
+    return f"{first}, {'shapes, ' if dist in _SHAPED else ''}loc, scale"
+
+
+# distribution -> method -> arguments it is differentiable in (entropy does not depend on loc)
 COVERAGE = {
-    **{d: {m: "x, loc, scale" for m in _METHODS}
-       for d in ("norm", "cauchy", "laplace", "logistic", "expon")},
-    **{d: {m: "x, loc, scale, shapes" for m in _METHODS} for d in ("t", "gamma", "chi2", "beta")},
+    **{d: {**{m: _params("x", d) for m in _METHODS}, "ppf": _params("q", d),
+           "entropy": "shapes, scale" if d in _SHAPED else "scale"}
+       for d in ("norm", "cauchy", "laplace", "logistic", "expon") + _SHAPED},
     "poisson": {m: "mu" for m in ("logpmf", "pmf", "cdf", "logcdf", "sf", "logsf")},
     "binom": {m: "p" for m in ("logpmf", "pmf", "cdf", "logcdf", "sf", "logsf")},
     "dirichlet": {"logpdf": "x, alpha", "pdf": "x, alpha", "entropy": "alpha"},
     "multivariate_normal": {"logpdf": "x, mean, cov", "pdf": "x, mean, cov", "entropy": "cov"},
 }
-for _d in ("norm", "cauchy", "laplace", "logistic", "expon"):
-    COVERAGE[_d]["entropy"] = "scale"
