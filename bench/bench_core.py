@@ -130,24 +130,37 @@ def hot_path_tricks(target_s):
               f"{w:.0f} | {wo:.0f} | {wo / w:.3f} |")
 
     # multiply's rules multiply by the argument itself (builders._factor_rule) against the
-    # product rule calling the partial ``lambda ans, x, y: y``; the tape's values as a tuple
-    # (reverse.py: star calls take it as it is; the collector untracks it) against the list
+    # product rule calling the partial ``lambda ans, x, y: y``; the arguments of one- and
+    # two-argument operations passed one by one (VJPTrace.process and backward without a
+    # loop, lists or star calls; builders' rules of fixed arity) against the general loop
+    # (reverse.py's len made to say 'many'; the rules taking *args); the thread-local
+    # masked.on read only while some thread masks (builders) against reading it always
+    from tangents.core import masked as masked_module
     from tangents.numpy._elementwise import multiply_p as mul
-    factor_rules = mul.vjps
-    product_rules = (builders._product_rule(lambda ans, x, y: y),
-                     builders._product_rule(lambda ans, x, y: x))
+    from tangents.numpy._elementwise import sin_p
+    factor_rules, sin_rules = mul.vjps, sin_p.vjps
+    product_rules = (builders._product_rule(lambda ans, x, y: y, 2),
+                     builders._product_rule(lambda ans, x, y: x, 2))
 
     def use_products(on):
         mul.vjps = mul.jvps = product_rules if on else factor_rules
 
-    def use_lists(on):
+    def use_loops(on):
         if on:
-            reverse.tuple = lambda vals: vals  # the module's name shadows the builtin
+            reverse.len = lambda args: 3  # the module's name shadows the builtin
+            mul.vjps = mul.jvps = (builders._factor_rule(0), builders._factor_rule(1))
+            sin_p.vjps = sin_p.jvps = (builders._product_rule(lambda ans, x: tnp.cos(x)),)
         else:
-            reverse.__dict__.pop("tuple", None)
+            reverse.__dict__.pop("len", None)
+            mul.vjps = mul.jvps = factor_rules
+            sin_p.vjps = sin_p.jvps = sin_rules
+
+    def read_masked_always(on):
+        masked_module.threads = 1 if on else 0  # masked.on stays False: the same products
 
     for trick, toggle in (("multiply by the argument itself", use_products),
-                          ("tape values as a tuple", use_lists)):
+                          ("arguments one by one", use_loops),
+                          ("masked.on read only while masking", read_masked_always)):
         for style, sin, total in (("np", np.sin, np.sum), ("tnp", tnp.sin, tnp.sum)):
             x8 = np.ones(8)
             g = tg.grad(lambda x, sin=sin, total=total: total(chain(x, sin)))

@@ -2,16 +2,27 @@
 one call, and everything it does not cover (outer traces' values, ndarray subclasses,
 residual-keeping forwards, several results, integer results, Python scalars) still gives the
 shared path's values and derivatives."""
+import threading
+
 import numpy as np
 import pytest
 from harness import Case, case_id, check_case, rand, tol
 
 import tangents as tg
 import tangents.numpy as tnp
-from tangents.core import Primitive, bind
+from tangents.core import Primitive, bind, builders
 from tangents.core.reverse import VJPTrace
 
 C = rand((3,), seed=3)  # a constant array operand
+
+
+_fma_p = builders.elementwise("test_reverse.fma", lambda x, y, z: x * y + z,
+                              lambda ans, x, y, z: y, lambda ans, x, y, z: x,
+                              lambda ans, x, y, z: np.ones_like(ans))
+
+
+def _fma(x, y, z):
+    return bind(_fma_p, x, y, z)
 
 
 def _chain(x, sin):
@@ -44,6 +55,11 @@ CASES = [
     Case("products", lambda x, y: x * y + x * x + 2.0 * (x[:, None] * y) * y[:, None],
          (rand((3,), seed=7), rand((3,), seed=8)),
          np_fun=lambda x, y: x * y + x * x + 2.0 * (x[:, None] * y) * y[:, None]),
+    # three arguments (the loop of process and backward), traced in every position or not,
+    # and a product rule for three arguments (a primitive the builder makes)
+    Case("three arguments", lambda x, y: _fma(x, y, x) + _fma(C, x * y, 2.0) + _fma(y, 3.0, C),
+         (rand((3,), seed=10), rand((3,), seed=11)),
+         np_fun=lambda x, y: x * y + x + C * x * y + 2.0 + y * 3.0 + C),
 ]
 
 
@@ -131,3 +147,58 @@ def test_product_with_an_infinite_factor_stays_masked():
     np.testing.assert_array_equal(tg.grad(f)(x), np.ones(4))
     _, t = tg.jvp(f, (x,), (np.ones(4),))
     assert t == 4.0
+
+
+def test_masking_is_counted_and_per_thread():
+    # a product rule reads the thread-local flag only while some thread masks (the count)
+    from tangents.core import masked as masked_module
+    from tangents.numpy._elementwise import multiply_p
+    rule = multiply_p.vjps[0]  # ct * y
+    t, x, y = np.zeros(2), np.ones(2), np.array([np.inf, 1.0])
+    with np.errstate(invalid="ignore"):
+        assert np.isnan(rule(t, None, x, y)[0])  # the fast product: 0 * inf is nan
+        with pytest.raises(KeyError), masked_module.masking():
+            assert masked_module.threads == 1 and masked_module.masked.on
+            np.testing.assert_array_equal(rule(t, None, x, y), [0.0, 0.0])
+            other = []
+
+            def in_another_thread():
+                with np.errstate(invalid="ignore"):  # NumPy's error state is per thread
+                    other.append(rule(t, None, x, y))
+
+            thread = threading.Thread(target=in_another_thread)
+            thread.start()
+            thread.join()
+            assert np.isnan(other[0][0])  # another thread does not mask
+            raise KeyError  # the count is restored however the block ends
+    assert masked_module.threads == 0 and not masked_module.masked.on
+
+
+def test_large_temporary_partial_is_written_into():
+    # builders' in-place product: a fresh partial of >= 256 KiB that nothing else holds
+    # takes the product (its reference count is read in a helper, whose argument counts too);
+    # one held elsewhere is never written into
+    held, ids = [], []
+
+    def partial(ans, x):
+        p = np.cos(x)
+        ids.append(id(p))
+        if held:
+            held.append(p)
+        return p
+
+    prim = builders.elementwise("test_reverse.sin_fresh_partial", np.sin, partial)
+    try:
+        x = rand((40_000,), seed=12)
+        f = tg.grad(lambda x: np.sum(bind(prim, x) * 2.0))
+        g = f(x)
+        np.testing.assert_allclose(g, 2.0 * np.cos(x), **tol("exact"))
+        assert ids == [id(g)]  # the cotangent is the partial's own buffer
+        held.append(None)
+        g = f(x)
+        np.testing.assert_allclose(g, 2.0 * np.cos(x), **tol("exact"))
+        assert g is not held[-1]
+        np.testing.assert_array_equal(held[-1], np.cos(x))  # left as it was
+    finally:
+        from tangents.core.primitive import registry
+        registry.pop(prim.name)

@@ -10,6 +10,7 @@ import sys
 
 import numpy as np
 
+from . import masked as masked_module
 from . import sparsity
 from .masked import masked
 from .primitive import Primitive, bind
@@ -17,6 +18,8 @@ from .prims import batch_elementwise, batch_unary, nan_product_mask_p, zero_wher
 from .tracer import Tracer
 
 __all__ = ["elementwise", "linear", "nondifferentiable"]
+
+ndarray = np.ndarray
 
 
 def elementwise(name, impl, *partials):
@@ -31,7 +34,9 @@ def elementwise(name, impl, *partials):
             vjps.append(None)
             jvps.append(None)
             continue
-        vjps.append(_factor_rule(partial) if type(partial) is int else _product_rule(partial))
+        n = len(partials)
+        vjps.append(_factor_rule(partial, n) if type(partial) is int else
+                    _product_rule(partial, n))
         jvps.append(vjps[-1])  # both are (co)tangent * partial
     prim.def_vjp(*vjps)
     prim.def_jvp(*jvps)
@@ -44,33 +49,64 @@ def elementwise(name, impl, *partials):
 # own threshold for eliding temporaries, NPY_MIN_ELIDE_BYTES)
 _ELIDE_BYTES = 256 * 1024
 
+# The rules below take the primitive's arguments one by one for one or two of them (no
+# tuple packed per call, bench/bench_core.py times it), and read the thread-local
+# ``masked.on`` only while some thread masks (``masked_module.threads``, a plain module read).
 
-def _product_rule(partial):
-    """The rule ``t * partial(ans, *args)`` for a (co)tangent ``t``; masked (0 wherever a
-    factor is 0) when a transform recomputes a derivative that held a NaN (core.masked)."""
-    def rule(t, ans, *args):
-        p = partial(ans, *args)
-        if masked.on:
-            return _zero_times_anything(t, p, t * p)
-        # written into p when it is a large temporary nothing else holds (a fresh array
-        # owning its data, whose reference count of 2 counts only the name p and
-        # getrefcount's argument), as NumPy itself elides temporaries from 256 KiB on
-        if (type(p) is np.ndarray and p.nbytes >= _ELIDE_BYTES and type(t) is np.ndarray
-                and sys.getrefcount(p) <= 2 and p.shape == t.shape and p.dtype == t.dtype
-                and p.flags.owndata and p.flags.writeable):
-            return np.multiply(t, p, out=p)
-        return t * p
+
+def _product_rule(partial, nargs=None):
+    """The rule ``t * partial(ans, *args)`` for a (co)tangent ``t``, for ``nargs`` arguments
+    (None: any number); masked (0 wherever a factor is 0) when a transform recomputes a
+    derivative that held a NaN (core.masked)."""
+    if nargs == 1:
+        def rule(t, ans, x):
+            p = partial(ans, x)
+            if masked_module.threads and masked.on:
+                return _zero_times_anything(t, p, t * p)
+            return _times_into(t, p) if type(p) is ndarray and p.nbytes >= _ELIDE_BYTES \
+                else t * p
+    elif nargs == 2:
+        def rule(t, ans, x, y):
+            p = partial(ans, x, y)
+            if masked_module.threads and masked.on:
+                return _zero_times_anything(t, p, t * p)
+            return _times_into(t, p) if type(p) is ndarray and p.nbytes >= _ELIDE_BYTES \
+                else t * p
+    else:
+        def rule(t, ans, *args):
+            p = partial(ans, *args)
+            if masked_module.threads and masked.on:
+                return _zero_times_anything(t, p, t * p)
+            return _times_into(t, p) if type(p) is ndarray and p.nbytes >= _ELIDE_BYTES \
+                else t * p
     return rule
 
 
-def _factor_rule(k):
+def _times_into(t, p):
+    """``t * p``, written into ``p`` when it is a temporary nothing else holds (a fresh array
+    owning its data, whose reference count of 3 counts only the rule's name p, this call's
+    argument and getrefcount's), as NumPy itself elides temporaries from 256 KiB on."""
+    if (type(t) is ndarray and sys.getrefcount(p) <= 3 and p.shape == t.shape
+            and p.dtype == t.dtype and p.flags.owndata and p.flags.writeable):
+        return np.multiply(t, p, out=p)
+    return t * p
+
+
+def _factor_rule(k, nargs=None):
     """The rule ``t * args[k]`` for a partial that is argument ``k`` itself (never a
     temporary, so never written into); masked as `_product_rule`."""
-    def rule(t, ans, *args):
-        p = args[k]
-        if masked.on:
-            return _zero_times_anything(t, p, t * p)
-        return t * p
+    if nargs == 2:
+        def rule(t, ans, x, y):
+            p = y if k else x
+            if masked_module.threads and masked.on:
+                return _zero_times_anything(t, p, t * p)
+            return t * p
+    else:
+        def rule(t, ans, *args):
+            p = args[k]
+            if masked_module.threads and masked.on:
+                return _zero_times_anything(t, p, t * p)
+            return t * p
     return rule
 
 

@@ -11,16 +11,17 @@ function run twice in that case; arrays of other types (Dask) are not checked, s
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar, cast
 
 import numpy as np
 
 from .tree import leaves
 
-__all__ = ["masked", "retry_masked"]
+__all__ = ["masked", "masking", "retry_masked", "threads"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -33,6 +34,37 @@ class _Mode(threading.local):
 
 
 masked = _Mode()  # masked.on: every elementwise product masks 0 * inf / 0 * nan to 0
+
+# How many threads are `masking`: a rule reads the thread-local flag (a slower read, once
+# per product on the hot path) only while this plain module global is nonzero, so masked.on
+# is set only through `masking`.
+threads = 0
+_threads_lock = threading.Lock()
+
+
+def _count_thread(step: int) -> None:
+    global threads
+    with _threads_lock:
+        threads += step
+
+
+@contextlib.contextmanager
+def masking() -> Iterator[None]:
+    """Mask every elementwise product of this thread (``0 * inf = 0``) inside the block.
+
+    >>> with masking():
+    ...     print(masked.on)
+    True
+    >>> masked.on
+    False
+    """
+    masked.on = True
+    _count_thread(1)
+    try:
+        yield
+    finally:
+        masked.on = False
+        _count_thread(-1)
 
 
 def _has_nan(tree: Any) -> bool:
@@ -56,9 +88,6 @@ def retry_masked(call: F, derivatives: Callable[[Any], Any] | None = None) -> F:
         out = call(*args, **kwargs)
         if masked.on or not _has_nan(out if derivatives is None else derivatives(out)):
             return out
-        masked.on = True
-        try:
+        with masking():
             return call(*args, **kwargs)
-        finally:
-            masked.on = False
     return cast(F, wrapped)

@@ -23,6 +23,8 @@ from .tracer import Tracer
 
 __all__ = ["VJPTrace", "VJPTracer", "backward", "LeakedTracerError", "forwarding"]
 
+ndarray = np.ndarray  # read on every operation: one global lookup, not two
+
 
 
 
@@ -103,48 +105,87 @@ class VJPTrace(Trace):
         # plain constants, for a single-result primitive with the default forward.  Anything
         # else (an outer trace's values, ndarray subclasses, a residual-keeping forward,
         # several results, a dead trace) takes the shared path, Trace.process then apply.
-        # Its end is `tracer_for` written out; bench/bench_core.py times the path against
-        # the shared one.
+        # One and two arguments are unpacked without a loop or lists; values and parents
+        # are tuples (star calls of impl and of every backward rule take them as they are,
+        # and the collector stops tracking a tuple of arrays and numbers).  Its end is
+        # `tracer_for` written out; bench/bench_core.py times the path against the shared one.
         if self.alive and not (prim.multiple_results or prim.keeps_residual):
-            vals = []
-            parents = []
-            scalars = False
-            for a in args:
-                t = type(a)
-                if t is VJPTracer and a._trace is self:
-                    v = a._s0
-                    if type(v) is not np.ndarray:
-                        break
-                    vals.append(v)
-                    parents.append(a._s1)
-                elif t is np.ndarray or t in PY_SCALARS:
-                    scalars = scalars or t is not np.ndarray
-                    vals.append(a)
-                    parents.append(None)
+            n = len(args)
+            if n == 2:
+                x, y = args
+                t = type(x)
+                if t is VJPTracer and x._trace is self:
+                    vx, px, scalars = x._s0, x._s1, False
+                    if type(vx) is not ndarray:  # an outer trace's value: the shared path
+                        return Trace.process(self, prim, args, params)
+                elif t is ndarray or t in PY_SCALARS:
+                    vx, px, scalars = x, None, t is not ndarray
                 else:
-                    break
+                    return Trace.process(self, prim, args, params)
+                t = type(y)
+                if t is VJPTracer and y._trace is self:
+                    vy, py = y._s0, y._s1
+                    if type(vy) is not ndarray:
+                        return Trace.process(self, prim, args, params)
+                elif t is ndarray or t in PY_SCALARS:
+                    vy, py = y, None
+                    scalars = scalars or t is not ndarray
+                else:
+                    return Trace.process(self, prim, args, params)
+                vals, parents = (vx, vy), (px, py)
+            elif n == 1:
+                x = args[0]
+                if type(x) is not VJPTracer or x._trace is not self:
+                    return Trace.process(self, prim, args, params)
+                vals = (x._s0,)
+                if type(vals[0]) is not ndarray:
+                    return Trace.process(self, prim, args, params)
+                parents, scalars = (x._s1,), False
             else:
-                # a tuple: star calls (impl here, each rule backward) take it as it is, and
-                # the collector stops tracking a tuple of arrays and numbers
-                vals = tuple(vals)
-                ans = prim.impl(*vals, **params) if params else prim.impl(*vals)
-                if not prim.differentiable:
+                unpacked = self._unpack_plain(args)
+                if unpacked is None:
+                    return Trace.process(self, prim, args, params)
+                vals, parents, scalars = unpacked
+            ans = prim.impl(*vals, **params) if params else prim.impl(*vals)
+            if not prim.differentiable:
+                return ans
+            if type(ans) is ndarray:
+                if ans.dtype.kind not in "fc":
                     return ans
-                if type(ans) is np.ndarray:
-                    if ans.dtype.kind not in "fc":
-                        return ans
-                elif not inexact(ans):
-                    return ans
-                if scalars and prim.rule_args is not as_given:
-                    vals = prim.rule_args(vals, ans)
-                index = self.next_index()
-                self.tape[index] = (prim, vals, params, ans, parents)
-                out = _new_tracer(VJPTracer)  # VJPTracer(self, ans, index) without __init__
-                out._trace = self
-                out._s0 = ans
-                out._s1 = out._s2 = index
-                return out
+            elif not inexact(ans):
+                return ans
+            if scalars and prim.rule_args is not as_given:
+                vals = prim.rule_args(vals, ans)
+            index = self.next_index()
+            self.tape[index] = (prim, vals, params, ans, parents)
+            out = _new_tracer(VJPTracer)  # VJPTracer(self, ans, index) without __init__
+            out._trace = self
+            out._s0 = ans
+            out._s1 = out._s2 = index
+            return out
         return Trace.process(self, prim, args, params)
+
+    def _unpack_plain(self, args):
+        """``(values, parents, scalars)`` of ``args`` for `process`'s hot path (three or
+        more arguments), or None where one needs the shared path."""
+        vals = []
+        parents = []
+        scalars = False
+        for a in args:
+            t = type(a)
+            if t is VJPTracer and a._trace is self:
+                v = a._s0
+                if type(v) is not ndarray:
+                    return None
+                vals.append(v)
+                parents.append(a._s1)
+            elif t is ndarray or t in PY_SCALARS:
+                scalars = scalars or t is not ndarray
+                vals.append(a)
+                parents.append(None)
+            else:
+                return None
+        return tuple(vals), tuple(parents), scalars
 
     def apply(self, prim, primals, parents, scalars, nested, params):
         # outer transforms only see this operation if a primal is theirs
@@ -241,6 +282,7 @@ def backward(tape, seeds, release):
         if vjps is None:
             _joint_vjp(cts, prim, ct, ans, args, params, parents)
             continue
+        n = len(args)
         j = -1
         for p in parents:  # the common case inline: one call per differentiated argument
             j += 1
@@ -251,7 +293,15 @@ def backward(tape, seeds, release):
                 raise NotImplementedError(
                     f"reverse-mode derivative of {prim.name} with respect to argument {j} "
                     "is not defined")
-            g = rule(ct, ans, *args, **params) if params else rule(ct, ans, *args)
+            # one or two arguments passed one by one: no tuple packed per call
+            if params:
+                g = rule(ct, ans, *args, **params)
+            elif n == 2:
+                g = rule(ct, ans, args[0], args[1])
+            elif n == 1:
+                g = rule(ct, ans, args[0])
+            else:
+                g = rule(ct, ans, *args)
             a = args[j]
             try:
                 fits = g.shape == a.shape and g.dtype == a.dtype
