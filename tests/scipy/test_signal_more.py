@@ -58,7 +58,40 @@ CASES += [
          (X,)),
     pair("welch[array window,one segment]",
          lambda m: lambda x: m.welch(x, window=np.hanning(12))[1], (X,)),
+    pair("periodogram", lambda m: lambda x: m.periodogram(x)[1], (X2,)),
+    pair("periodogram[nfft<n,hann]",
+         lambda m: lambda x: m.periodogram(x, window="hann", nfft=9)[1], (X,)),
+    pair("periodogram[nfft>n,linear,spectrum,axis0]",
+         lambda m: lambda x: m.periodogram(x, nfft=15, detrend="linear", scaling="spectrum",
+                                           axis=0)[1], (X2.T,)),
 ]
+SOS = np.array([[0.3, 0.2, 0.1, 1.0, -0.4, 0.1], [0.5, 0.1, 0.0, 1.0, 0.2, 0.0]])
+
+
+def _sos(s):
+    """SciPy demands a0 == 1 in each section: fixed, the rest differentiable."""
+    return tg.numpy.concatenate([s[:, :3], np.ones((s.shape[0], 1), s.dtype), s[:, 4:]], axis=1)
+
+
+CASES += [
+    pair("sosfiltfilt", lambda m: lambda x: m.sosfiltfilt(SOS, x), (rand((2, 14), seed=5),)),
+    pair("sosfiltfilt[sos,padlen]", lambda m: lambda s, x: m.sosfiltfilt(
+        _sos(s) if m is tss else s, x, padlen=4), (SOS, X)),
+    pair("sosfiltfilt[even,axis0]",
+         lambda m: lambda x: m.sosfiltfilt(SOS, x, axis=0, padtype="even", padlen=3), (X2.T,)),
+    pair("sosfiltfilt[no padding]", lambda m: lambda x: m.sosfiltfilt(SOS, x, padtype=None),
+         (X,)),
+]
+K, A45 = rand((2, 3), seed=3), rand((4, 5), seed=4)
+CASES += [pair(f"{name}[{mode},{b}]",
+               lambda m, name=name, mode=mode, b=b: lambda a, k: getattr(m, name)(
+                   a, k, mode, b, 0.7), (A45, K))
+          for name in ("convolve2d", "correlate2d")
+          for mode, b in (("full", "fill"), ("same", "wrap"), ("valid", "symm"),
+                          ("same", "symm"), ("full", "wrap"))]
+CASES += [pair(f"{name}[in2 larger,{mode}]",
+               lambda m, name=name, mode=mode: lambda a, k: getattr(m, name)(a, k, mode),
+               (K, A45)) for name in ("convolve2d", "correlate2d") for mode in ("valid", "same")]
 
 
 @pytest.mark.parametrize("case", CASES, ids=case_id)
@@ -68,7 +101,10 @@ def test_signal_more_rule(case):
 
 def test_scipy_signal_names_route_here_and_plain_calls_stay_scipys():
     calls = [lambda m, x: m.detrend(x), lambda m, x: m.savgol_filter(x, 5, 2),
-             lambda m, x: m.filtfilt(B, A, x), lambda m, x: m.welch(x, nperseg=6)[1]]
+             lambda m, x: m.filtfilt(B, A, x), lambda m, x: m.welch(x, nperseg=6)[1],
+             lambda m, x: m.sosfiltfilt(SOS, x, padlen=3), lambda m, x: m.periodogram(x)[1],
+             lambda m, x: m.convolve2d(x.reshape(3, 4), K, "same", "symm"),
+             lambda m, x: m.correlate2d(x.reshape(3, 4), K, "full", "wrap")]
     for call in calls:
         got = tg.grad(lambda x: np.sum(np.sin(call(ss, x))))(X)
         want = tg.grad(lambda x: tg.numpy.sum(tg.numpy.sin(call(tss, x))))(X)
@@ -102,3 +138,9 @@ def test_errors_name_the_function_and_the_fix():
         g(lambda x: tss.welch(x, scaling="psd")[1])(X)
     with pytest.raises(ValueError, match="detrend: breakpoints must be less than"):
         g(lambda x: tss.detrend(x, bp=[20]))(X)
+    with pytest.raises(NotImplementedError, match="sosfiltfilt: with a traced sos the default "
+                       "padlen depends on which coefficients are exactly zero; pass padlen="):
+        tg.grad(lambda s: tg.numpy.sum(tss.sosfiltfilt(s, X)))(SOS)
+    with pytest.raises(ValueError, match=r"convolve2d inputs must both be 2-D arrays, got "
+                       r"shapes \(12,\) and \(2, 3\)"):
+        g(lambda x: tss.convolve2d(x, K))(X)

@@ -12,7 +12,12 @@ transform and order composes:
 * ``filtfilt`` extends the signal at both ends, filters forward and backward with the
   steady-state initial condition ``zi = (I - A)^-1 B`` scaled by the first sample (SciPy's
   ``lfilter_zi``, here a differentiable solve, so ``b`` and ``a`` are differentiated too);
-* ``welch`` averages ``|rfft(window * detrended segment)|^2`` over the segments.
+* ``sosfiltfilt`` is the same with `sosfilt` and each section's steady state scaled by the
+  DC gain of the sections before it (SciPy's ``sosfilt_zi``);
+* ``welch`` averages ``|rfft(window * detrended segment)|^2`` over the segments, and
+  ``periodogram`` is ``welch`` with one segment;
+* ``convolve2d``/``correlate2d`` extend ``in1`` by the boundary rule and take the 'valid' part
+  of `convolve` with the extension, then the mode's window of the 'full' result.
 """
 from __future__ import annotations
 
@@ -25,14 +30,19 @@ from scipy.signal._spectral_py import _median_bias
 from .. import numpy as tnp
 from ..numpy._dispatch import dtype_of, is_traced, normalize_axis, shape_of
 
-__all__ = ["detrend", "savgol_filter", "filtfilt", "welch"]
+__all__ = ["detrend", "savgol_filter", "filtfilt", "sosfiltfilt", "welch", "periodogram",
+           "convolve2d", "correlate2d"]
 
 COVERAGE = {
     "detrend": "data; type linear/constant, bp, axis",
     "savgol_filter": "x; every mode (odd window_length), deriv, delta, axis",
     "filtfilt": "b, a, x; method 'pad' (padtype odd/even/constant/None, padlen), axis",
+    "sosfiltfilt": "sos, x; padtype odd/even/constant/None, padlen, axis",
     "welch": "x; window, nperseg, noverlap, nfft, detrend constant/linear/False, onesided, "
              "scaling, average mean/median, axis",
+    "periodogram": "x; window, nfft, detrend, onesided, scaling, axis",
+    "convolve2d": "in1, in2; modes full/same/valid; boundary fill/wrap/symm, fillvalue",
+    "correlate2d": "in1, in2; modes full/same/valid; boundary fill/wrap/symm, fillvalue",
 }
 
 
@@ -200,6 +210,56 @@ def filtfilt(b, a, x, axis=-1, padtype='odd', padlen=None, method='pad', irlen=N
     return tnp.moveaxis(y[..., edge:shape_of(y)[-1] - edge], -1, axis)
 
 
+def _sos_zi(sos):
+    """SciPy's ``sosfilt_zi``, differentiable: each section's steady state times the DC gain
+    of the sections before it."""
+    zis, gain = [], 1.0
+    for s in range(shape_of(sos)[0]):
+        b, a = sos[s, :3], sos[s, 3:]
+        zis.append(_lfilter_zi(b, a) * gain)
+        gain = gain * tnp.sum(b) / tnp.sum(a)
+    return tnp.stack(zis)
+
+
+def sosfiltfilt(sos, x, axis=-1, padtype='odd', padlen=None):
+    """``scipy.signal.sosfiltfilt``: `sosfilt` forward then backward along ``axis``,
+    differentiable in ``sos`` and ``x``.
+
+    >>> sos = np.array([[0.5, 0.5, 0.0, 1.0, 0.0, 0.0]])
+    >>> sosfiltfilt(sos, np.array([1.0, 2.0, 4.0, 8.0]), padlen=0)
+    array([1.25, 2.25, 4.5 , 6.  ])
+    """
+    if not is_traced(sos, x):
+        return _plain("sosfiltfilt")(sos, x, axis, padtype, padlen)
+    if padtype not in ("odd", "even", "constant", None):
+        raise ValueError(f"sosfiltfilt: padtype must be 'odd', 'even', 'constant' or None, "
+                         f"got {padtype!r}")
+    if padlen is None and padtype is not None and is_traced(sos):
+        raise NotImplementedError("sosfiltfilt: with a traced sos the default padlen depends "
+                                  "on which coefficients are exactly zero; pass padlen= "
+                                  "(SciPy's default is 3 * (2 * n_sections + 1) less the "
+                                  "zeros)")
+    from .signal import sosfilt
+    x, axis = _last(_float(x), axis, "sosfiltfilt")
+    if padtype is None:
+        edge = 0
+    elif padlen is None:
+        sos0 = np.asarray(sos)
+        ntaps = 2 * sos0.shape[0] + 1 - min((sos0[:, 2] == 0).sum(), (sos0[:, 5] == 0).sum())
+        edge = 3 * ntaps
+    else:
+        edge = int(padlen)
+    if shape_of(x)[-1] <= edge:
+        raise ValueError(f"sosfiltfilt: the length of x along axis {axis} ({shape_of(x)[-1]}) "
+                         f"must be greater than padlen ({edge})")
+    ext = _pad_ends(x, edge, padtype)
+    zi = tnp.reshape(_sos_zi(sos), (shape_of(sos)[0],) + (1,) * (len(shape_of(x)) - 1) + (2,))
+    y, _ = sosfilt(sos, ext, -1, zi * ext[..., :1])
+    y, _ = sosfilt(sos, tnp.flip(y, -1), -1, zi * y[..., -1:])
+    y = tnp.flip(y, -1)
+    return tnp.moveaxis(y[..., edge:shape_of(y)[-1] - edge], -1, axis)
+
+
 def _window_and_nperseg(window, nperseg, n):
     if isinstance(window, (str, tuple)):
         nperseg = 256 if nperseg is None else int(nperseg)
@@ -266,3 +326,74 @@ def welch(x, fs=1.0, window='hann_periodic', nperseg=None, noverlap=None, nfft=N
         pxx = tnp.median(power, axis=-2) / _median_bias(shape_of(power)[-2])
     freqs = (np.fft.rfftfreq if return_onesided else np.fft.fftfreq)(nfft, 1 / fs)
     return freqs, tnp.moveaxis(pxx, -1, axis)
+
+
+def periodogram(x, fs=1.0, window='boxcar', nfft=None, detrend='constant',
+                return_onesided=True, scaling='density', axis=-1):
+    """``scipy.signal.periodogram``: `welch` with one segment the length of ``x`` (or
+    ``nfft``); ``Pxx`` differentiable in real ``x``.
+
+    >>> periodogram(np.array([1.0, -1.0, 1.0, -1.0]), scaling="spectrum")[1]
+    array([0., 0., 1.])
+    """
+    if not is_traced(x):
+        return _plain("periodogram")(x, fs, window, nfft, detrend, return_onesided, scaling,
+                                     axis)
+    window = "boxcar" if window is None else window
+    n = shape_of(x)[normalize_axis(axis, len(shape_of(x)), "periodogram")]
+    nperseg = n if nfft is None else min(int(nfft), n)
+    if nfft is not None and nfft < n:  # SciPy crops x to nfft samples
+        x = tnp.take(x, np.arange(nfft), axis=axis)
+        nfft = None
+    return welch(x, fs, window, nperseg, 0, nfft, detrend, return_onesided, scaling, axis)
+
+
+def _conv2d(name, in1, in2, mode, boundary, fillvalue, flip):
+    from .signal import convolve
+    if mode not in ("full", "same", "valid") or boundary not in ("fill", "wrap", "symm"):
+        raise ValueError(f"{name}: mode must be 'full', 'same' or 'valid' and boundary 'fill', "
+                         f"'wrap' or 'symm'; got mode={mode!r}, boundary={boundary!r}")
+    if len(shape_of(in1)) != 2 or len(shape_of(in2)) != 2:
+        raise ValueError(f"{name} inputs must both be 2-D arrays, got shapes "
+                         f"{shape_of(in1)} and {shape_of(in2)}")
+    if flip:  # correlation: convolution with the reversed conjugate
+        in2 = tnp.conj(in2[::-1, ::-1])
+    n, k = shape_of(in1), shape_of(in2)
+    if mode == "valid" and all(a < b for a, b in zip(n, k)):
+        in1, in2, n, k = in2, in1, k, n  # SciPy swaps when in2 is larger in every axis
+    if mode == "valid":
+        return convolve(in1, in2, "valid")
+    widths = [(b - 1, b - 1) for b in k]
+    pad = {"fill": dict(mode="constant", constant_values=fillvalue),
+           "wrap": dict(mode="wrap"), "symm": dict(mode="symmetric")}[boundary]
+    full = convolve(tnp.pad(in1, widths, **pad), in2, "valid")
+    if mode == "full":
+        return full
+    start = [(b - 1) // 2 if not flip else b // 2 for b in k]
+    return full[start[0]:start[0] + n[0], start[1]:start[1] + n[1]]
+
+
+def convolve2d(in1, in2, mode='full', boundary='fill', fillvalue=0):
+    """``scipy.signal.convolve2d``: the 2-D convolution with a boundary rule,
+    differentiable in ``in1`` and ``in2``.
+
+    >>> convolve2d(np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([[1.0, 1.0]]), "same")
+    array([[1., 3.],
+           [3., 7.]])
+    """
+    if not is_traced(in1, in2):
+        return _plain("convolve2d")(in1, in2, mode, boundary, fillvalue)
+    return _conv2d("convolve2d", in1, in2, mode, boundary, fillvalue, False)
+
+
+def correlate2d(in1, in2, mode='full', boundary='fill', fillvalue=0):
+    """``scipy.signal.correlate2d``: the 2-D cross-correlation with a boundary rule,
+    differentiable in ``in1`` and ``in2``.
+
+    >>> correlate2d(np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([[1.0, 1.0]]), "same")
+    array([[3., 2.],
+           [7., 4.]])
+    """
+    if not is_traced(in1, in2):
+        return _plain("correlate2d")(in1, in2, mode, boundary, fillvalue)
+    return _conv2d("correlate2d", in1, in2, mode, boundary, fillvalue, True)

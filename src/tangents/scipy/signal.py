@@ -1,7 +1,8 @@
 """scipy.signal, differentiable: convolution and correlation (``convolve``, ``correlate``,
 ``fftconvolve``, ``oaconvolve``, every mode, n-d, ``axes=``) and IIR filtering (``lfilter``
-with ``zi``, ``sosfilt``); ``detrend``, ``savgol_filter``, ``filtfilt`` and ``welch`` are
-composed from these (`tangents.scipy._signal_more`).  Forward values come from SciPy.
+with ``zi``, ``sosfilt``); ``detrend``, ``savgol_filter``, ``filtfilt``, ``sosfiltfilt``,
+``welch``, ``periodogram``, ``convolve2d`` and ``correlate2d`` are composed from these
+(`tangents.scipy._signal_more`).  Forward values come from SciPy.
 
 Two primitives carry every derivative.  ``conv_p`` is the full convolution over some axes
 (the others broadcast); its transpose in one argument is a correlation with the other, i.e.
@@ -352,9 +353,19 @@ def sosfilt(sos, x, axis=-1, zi=None):
 
 
 from ._signal_more import COVERAGE as _MORE  # noqa: E402
-from ._signal_more import detrend, filtfilt, savgol_filter, welch  # noqa: E402, F401
+from ._signal_more import __all__ as _more  # noqa: E402
+from ._signal_more import (  # noqa: E402, F401
+    convolve2d,
+    correlate2d,
+    detrend,
+    filtfilt,
+    periodogram,
+    savgol_filter,
+    sosfiltfilt,
+    welch,
+)
 
-__all__ += ["detrend", "savgol_filter", "filtfilt", "welch"]
+__all__ += _more
 COVERAGE.update(_MORE)
 
 # -- scipy.signal.<name>(traced, ...) reaches the functions above (one mechanism for SciPy:
