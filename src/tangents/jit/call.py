@@ -7,6 +7,8 @@ primitive again (so any outer trace records them): the VJP of a program is
 ``vjp(eval_program)``, its JVP ``jvp(eval_program)``, its batching ``vmap(eval_program)``,
 each staged with `jit` once per program (and per differentiated/batched arguments), so the
 backward pass runs a compiled program too, and higher orders bind ``jit_call_p`` again.
+Under reverse mode on plain values the forward pass keeps residuals instead, and the VJP
+runs a backward program on them (`tangents.jit.partial`): the forward runs once.
 
 Only programs without guards become a ``jit_call``: a program with guards is evaluated
 equation by equation under the transform (its guards read the primal values, and an outer
@@ -174,8 +176,30 @@ def _restricted(handle, args, idx):
     return f
 
 
+def _jit_call_forward_for_vjp(parents, primals, params):
+    # on plain values: the forward program that keeps residuals (jit/partial.py), so the
+    # backward does not run the forward again; under an outer transform: bind as usual
+    handle = params["program"]
+    if parents is None:
+        ans = bind(jit_call_p, *primals, **params)
+        return ans, ans
+    from .partial import forward_keeping_residuals
+    ans = forward_keeping_residuals(handle, parents, primals)
+    if ans is None:
+        ans = _jit_call(*primals, program=handle)
+    return ans, ans
+
+
 def _jit_call_vjp(ct, ans, args, needed, *, program):
     idx = tuple(i for i, n in enumerate(needed) if n)
+    split = getattr(ans, "split", None)  # a Residuals list: run the backward program on them
+    if split is not None and split.idx == idx:
+        cts = split.run_backward(args, ans.values, ct)
+        if cts is not None:
+            out = [None] * len(args)
+            for i, c in zip(idx, cts):
+                out[i] = c
+            return out
 
     def make():
         from ..core import vjp
@@ -224,6 +248,7 @@ def _jit_call_batch(args, bdims, *, program):
 
 
 jit_call_p = Primitive("jit_call", _jit_call, multiple_results=True)
+jit_call_p.forward_for_vjp = _jit_call_forward_for_vjp
 jit_call_p.def_vjp(joint=_jit_call_vjp)
 jit_call_p.def_jvp(joint=_jit_call_jvp)
 jit_call_p.def_batch(_jit_call_batch)
