@@ -1,7 +1,8 @@
 """tangents.scipy.fft: scipy.fft's trigonometric transforms (dct, idct, dst, idst and their
 n-d forms) in every type, norm and orthogonalize setting, through the shared harness (values
-against SciPy, derivatives to order 2 in both modes, float32, vmap), and SciPy's own functions
-reaching them on traced values."""
+against SciPy, derivatives to order 2 in both modes, float32, vmap), SciPy's Fourier transforms
+with SciPy's signatures, and SciPy's own functions reaching them on traced values (this
+process runs without SCIPY_ARRAY_API, so scipy.fft's Fourier transforms are routed here)."""
 import numpy as np
 import pytest
 
@@ -39,6 +40,28 @@ CASES += [Case(f"{n}n[{kw}]", lambda x, n=n, kw=kw: getattr(tsf, n + "n")(x, **k
                                     {"s": (3, 5), "type": 3}, {"axes": 1, "type": 1})]
 
 
+FOURIER = [("fft", {"n": 6, "axis": 0}), ("ifft", {"norm": "ortho"}), ("rfft", {}),
+           ("irfft", {"n": 5}), ("hfft", {"axis": 0}), ("ihfft", {"norm": "forward"}),
+           ("fft2", {}), ("ifft2", {"s": (3, 5)}), ("rfft2", {"axes": (1, 0)}),
+           ("irfft2", {}), ("fftn", {"axes": (0,)}), ("ifftn", {}), ("rfftn", {"s": (2, 6)}),
+           ("irfftn", {"norm": "ortho"})]
+
+
+def _real(fn):
+    """A real function of the transform (its real and imaginary parts), for the harness."""
+    def f(x):
+        y = fn(x)
+        return y if np.isrealobj(y) else y.real + 2 * y.imag
+    return f
+
+
+# SciPy's names (routed here): SciPy's plain values, tangents.numpy.fft's derivatives
+CASES += [Case(f"scipy.fft.{n}[{kw}]", _real(lambda x, n=n, kw=kw: getattr(sf, n)(x, **kw)),
+               (rand((3, 4), seed=8),),
+               np_fun=_real(lambda x, n=n, kw=kw: getattr(sf, n)(x, **kw)))
+          for n, kw in FOURIER]
+
+
 @pytest.mark.parametrize("case", CASES, ids=case_id)
 def test_fft_rule(case):
     check_case(case)
@@ -52,6 +75,19 @@ def test_scipy_fft_names_route_here_and_plain_calls_stay_scipys():
         np.testing.assert_array_equal(tg.grad(f)(x), tg.grad(
             lambda x, fn=ours: tg.numpy.sum(tg.numpy.sin(fn(x, type=3))))(x))
         np.testing.assert_array_equal(theirs(x), theirs._tangents_original(x))
+
+
+def test_scipy_fourier_names_route_when_scipy_array_api_is_off():
+    x = rand((3, 4), seed=9)
+    for n, kw in FOURIER:
+        f = lambda x, fn: np.sum(np.abs(fn(x, **kw)) ** 2)  # noqa: E731
+        ours = getattr(tg.numpy.fft, n)
+        if "s" in kw and n.endswith("n"):  # SciPy's default axes: the last len(s)
+            ours = lambda x, ours=ours, **kw: ours(x, axes=(-2, -1), **kw)  # noqa: E731
+        np.testing.assert_array_equal(tg.grad(f)(x, getattr(sf, n)), tg.grad(f)(x, ours))
+        assert getattr(sf, n)._tangents_original is not None
+    with pytest.raises(NotImplementedError, match="fft: a precomputed plan is for plain"):
+        tg.grad(lambda x: np.sum(sf.fft(x, plan=object()).real))(x)
 
 
 def test_transpose_is_the_orthonormal_inverse_between_scalings():

@@ -31,7 +31,9 @@ _LINALG = ("solve_triangular", "cho_factor", "cho_solve", "cholesky", "lu_factor
            "expm", "expm_frechet", "sqrtm", "solve_sylvester", "block_diag", "solve_banded",
            "solveh_banded", "solve_circulant", "solve_toeplitz", "logm", "polar")
 _INTEGRATE = ("odeint", "solve_ivp", "quad", "quad_vec")
-_FFT = ("dct", "idct", "dst", "idst", "dctn", "idctn", "dstn", "idstn")
+_FOURIER = ("fft", "ifft", "rfft", "irfft", "hfft", "ihfft", "fft2", "ifft2", "rfft2", "irfft2",
+            "fftn", "ifftn", "rfftn", "irfftn")
+_FFT = ("dct", "idct", "dst", "idst", "dctn", "idctn", "dstn", "idstn") + _FOURIER
 
 # SciPy module -> {name ('dist.method' for a distribution's method): 'module:attribute'}
 ROUTES = {
@@ -52,7 +54,8 @@ ROUTES = {
 }
 # names SciPy computes with the arrays' own namespace (tangents.numpy) when SCIPY_ARRAY_API=1,
 # giving tangents' derivatives of its own code: routed only when that mode is off
-ARRAY_API_NATIVE = {"scipy.special": {"logsumexp", "softmax", "log_softmax"}}
+ARRAY_API_NATIVE = {"scipy.special": {"logsumexp", "softmax", "log_softmax"},
+                    "scipy.fft": set(_FOURIER)}
 
 
 def _array_api_on():

@@ -1,7 +1,9 @@
 """scipy.fft's real trigonometric transforms, differentiable: ``dct``, ``idct``, ``dst``,
 ``idst`` (types 1-4, every ``norm``, ``orthogonalize``, ``n``, ``axis``) and their n-d forms
-``dctn``, ``idctn``, ``dstn``, ``idstn``.  Forward values come from SciPy.  (scipy.fft's
-Fourier transforms compute with ``tangents.numpy.fft`` under ``SCIPY_ARRAY_API=1``.)
+``dctn``, ``idctn``, ``dstn``, ``idstn``.  Forward values come from SciPy.  scipy.fft's
+Fourier transforms (``fft`` ... ``irfftn``) are `tangents.numpy.fft`'s with SciPy's
+signatures: SciPy computes them with tangents.numpy itself under ``SCIPY_ARRAY_API=1``, and
+without it routes them here.
 
 One linear primitive, ``trig_p``: SciPy's transform along one axis.  Each forward transform
 is ``L = diag(d_out) U diag(d_in)``, with ``U`` the orthonormal transform of its kind and type
@@ -17,8 +19,6 @@ argument here (tangents.scipy._registry); plain calls reach SciPy unchanged.
 """
 from __future__ import annotations
 
-__all__ = ['dct', 'idct', 'dst', 'idst', 'dctn', 'idctn', 'dstn', 'idstn', 'COVERAGE']
-
 import math
 
 import numpy as np
@@ -33,7 +33,13 @@ from ..core import bind, builders
 from ..numpy._dispatch import dtype_of, is_traced, normalize_axis, shape_of
 from . import _registry
 
-COVERAGE = {n: "x; types 1-4, norm, orthogonalize, n/s, axis/axes" for n in __all__[:-1]}
+_FOURIER_1D = ('fft', 'ifft', 'rfft', 'irfft', 'hfft', 'ihfft')
+_FOURIER_ND = ('fft2', 'ifft2', 'rfft2', 'irfft2', 'fftn', 'ifftn', 'rfftn', 'irfftn')
+__all__ = ['dct', 'idct', 'dst', 'idst', 'dctn', 'idctn', 'dstn', 'idstn', *_FOURIER_1D,
+           *_FOURIER_ND, 'COVERAGE']
+COVERAGE = {n: "x; types 1-4, norm, orthogonalize, n/s, axis/axes" for n in __all__[:8]}
+COVERAGE.update({n: "x; n/s, axis/axes, norm (tangents.numpy.fft)"
+                 for n in _FOURIER_1D + _FOURIER_ND})
 
 
 # end samples that orthogonalize scales: (inputs times sqrt 2, outputs over sqrt 2)
@@ -227,6 +233,40 @@ def idstn(x, type=2, s=None, axes=None, norm=None, overwrite_x=False, workers=No
     """
     return _nd("dst", True, x, type, s, axes, norm, overwrite_x, workers, orthogonalize)
 
+
+def _fourier(name, nd):
+    """SciPy's ``name`` with SciPy's signature: tangents.numpy.fft's on traced values."""
+    ours = getattr(tnp.fft, name)
+
+    def call(x, shape, axes, norm, overwrite_x, workers, plan):
+        if not is_traced(x):
+            return _plain(name)(x, shape, axes, norm, overwrite_x, workers, plan=plan)
+        if plan is not None:
+            raise NotImplementedError(f"{name}: a precomputed plan is for plain arrays; drop "
+                                      "plan= inside transforms")
+        if shape is not None and axes is None and not isinstance(shape, int):
+            axes = tuple(range(-len(shape), 0))  # SciPy's: the last len(s) axes
+        return ours(x, shape, axes, norm)
+
+    if nd:
+        default = (-2, -1) if name.endswith("2") else None
+
+        def fn(x, s=None, axes=default, norm=None, overwrite_x=False, workers=None, *,
+               plan=None):
+            return call(x, s, axes, norm, overwrite_x, workers, plan)
+    else:
+        def fn(x, n=None, axis=-1, norm=None, overwrite_x=False, workers=None, *, plan=None):
+            return call(x, n, axis, norm, overwrite_x, workers, plan)
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = (f"``scipy.fft.{name}``: `tangents.numpy.fft.{name}` on traced values "
+                  "(differentiable in ``x``), SciPy's own on plain ones.\n\n"
+                  f"    >>> bool(np.allclose({name}(np.eye(4)), np.fft.{name}(np.eye(4))))\n"
+                  "    True\n")
+    return fn
+
+
+fft, ifft, rfft, irfft, hfft, ihfft = (_fourier(n, False) for n in _FOURIER_1D)
+fft2, ifft2, rfft2, irfft2, fftn, ifftn, rfftn, irfftn = (_fourier(n, True) for n in _FOURIER_ND)
 
 # -- scipy.fft.<name>(traced, ...) reaches the functions above ----------------------------
 _registry.install("scipy.fft")
