@@ -147,7 +147,7 @@ def scipy_tables():
         ("scipy.signal convolution and filtering", _noted_rows("signal", "scipy.signal.")),
         ("scipy.integrate", _noted_rows("integrate", "scipy.integrate.")),
         ("scipy.linalg", _noted_rows("linalg", "scipy.linalg.", ("_linalg_more",))),
-        ("scipy.fft trigonometric transforms", _noted_rows("fft", "scipy.fft.")),
+        ("scipy.fft", _noted_rows("fft", "scipy.fft.")),
     ]
     lines = ["", f"# Coverage of SciPy (SciPy {scipy.__version__})", "",
              "Each function of `tangents.scipy`. scipy.special rows are probed at scalar "
