@@ -17,8 +17,9 @@ from typing import Any, Generic, ParamSpec, TypeVar
 import numpy as np
 
 from ..core import Tracer, tree
+from . import background
 from .call import ProgramHandle, concrete, eval_program, jit_call_p
-from .executor import GuardMiss, compile_program, executor_name
+from .executor import GuardMiss, compile_program, executor_forced, executor_name
 from .ir import Program, Var
 from .simplify import simplify
 from .staging import Unstageable, outcome_key, stage
@@ -71,7 +72,9 @@ def jit(fun: Callable[P, R], static_argnums: int | Sequence[int] = (),
     Other array types (ndarray subclasses, Dask) run eagerly.  When a transform inside
     ``fun`` gives a NaN, the call is computed again eagerly, so that the exact zeros of
     ``0 * inf`` in derivatives match eager's.  ``TANGENTS_JIT_EXECUTOR=numpy|fused`` forces
-    an executor (docs/jit.md).
+    an executor (docs/jit.md).  When the fused executor is chosen automatically, a new
+    program first runs on the NumPy executor while its kernels compile on a background
+    thread (``TANGENTS_JIT_COMPILE=background|sync``; `Jitted.wait_compiled` waits for them).
 
     Examples
     --------
@@ -145,7 +148,9 @@ class Jitted(Generic[P, R]):
         self._cache: dict[_Key, _Entry] = {}
         self._lock = threading.RLock()
         self._warned = False
+        self._jobs: list[background.Job] = []
         executor_name()
+        background.compile_mode(executor_forced())
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
         if not kwargs and not self.static_argnums:  # the common call, inlined from _call
@@ -162,6 +167,29 @@ class Jitted(Generic[P, R]):
                             "(traced by an outer transform, an array type other than "
                             "NumPy's, or a signature that fell back to eager)")
         return Lowered(variant.program, variant.raw)
+
+    def wait_compiled(self, timeout: float | None = None) -> bool:
+        """Wait until the fused kernels compiling on the background thread are in place (the
+        ones of every program traced so far, this function's and others'); True when they
+        are, False when ``timeout`` seconds passed first.  Raises RuntimeError when this
+        function's compile failed (its calls keep running on the NumPy executor).  Returns
+        True at once with ``TANGENTS_JIT_COMPILE=sync`` or the NumPy executor.
+
+        Examples
+        --------
+        >>> import numpy as np, tangents as tg
+        >>> f = tg.jit(lambda x: np.tanh(x) * 2)
+        >>> _ = f(np.ones(4))  # NumPy executor; the fused kernels compile meanwhile
+        >>> f.wait_compiled()
+        True
+        """
+        done = background.wait_compiled(timeout)
+        with self._lock:
+            self._jobs = [j for j in self._jobs if not j.done.is_set() or j.error is not None]
+            failed = [j for j in self._jobs if j.error is not None]
+        if failed:
+            background.wait_compiled(0, failed)  # raises the first error
+        return done
 
     # -- the signature ------------------------------------------------------------------
     def _signature(self, args: tuple[Any, ...], kwargs: dict[str, Any]
@@ -255,6 +283,7 @@ class Jitted(Generic[P, R]):
         entry.calls += 1
         if entry.eager:
             return build(*dyn), None
+        seen = len(entry.variants)
         variant = entry.last
         missed: tuple[_Variant, int] | None = None
         while variant is not None:
@@ -270,7 +299,11 @@ class Jitted(Generic[P, R]):
             if variant.check_nan and _has_nan(outs):
                 return build(*dyn), variant
             return variant.unpack(outs), variant
-        return self._trace(entry, build, dyn, missed)
+        with self._lock:
+            if len(entry.variants) != seen or entry.eager:  # another thread traced meanwhile
+                entry.calls -= 1
+                return self._call_plain(key, dyn, build)
+            return self._trace(entry, build, dyn, missed)
 
     def _call_traced(self, key: _Key, dyn: Sequence[Any], build: _Build) -> Any:
         """A call on an outer transform's values: one `jit_call_p` of the program staged on
@@ -319,7 +352,9 @@ class Jitted(Generic[P, R]):
             variant.raw = program
             variant.program = simplified = simplify(program)
             alias_ok = {v for v in program.outvars if type(v) is Var}
-            variant.run = compile_program(simplified, alias_ok)
+            later = executor_name() == "fused" and \
+                background.compile_mode(executor_forced()) == "background"
+            variant.run = compile_program(simplified, alias_ok, "numpy" if later else None)
             guards = simplified.guards
             variant.keys = tuple(outcome_key(g.kind, g.outcome) for g in guards)
             variant.kinds = [g.kind for g in guards]
@@ -329,6 +364,11 @@ class Jitted(Generic[P, R]):
             variant.check_nan = inside
             variant.handle = None if guards or program.writebacks else ProgramHandle(
                 f"jit({_name(self.fun)})", simplified, variant.run)
+            if later:  # the NumPy executor's run now, the fused one once compiled
+                self._jobs.append(background.submit(
+                    _name(self.fun), functools.partial(compile_program, simplified, alias_ok,
+                                                       "fused"),
+                    functools.partial(_install, variant)))
             entry.variants.append(variant)
             entry.last = variant
             entry.traces += 1
@@ -350,6 +390,14 @@ class Jitted(Generic[P, R]):
             f"trace; {_name(self.fun)} runs eagerly for this signature from now on. Pass that "
             "value as a static argument, or compute with it in NumPy (np.where) instead of "
             "Python control flow.", stacklevel=5)
+
+
+def _install(variant: _Variant, run: Callable[..., list[Any]]) -> None:
+    """Put the fused ``run`` in place of the NumPy one: one attribute store each, so a call
+    on another thread runs one or the other whole."""
+    variant.run = run
+    if variant.handle is not None:
+        variant.handle.run = run
 
 
 def _array_key(args: Sequence[Any]) -> _Key | None:

@@ -19,7 +19,7 @@ import numpy as np
 
 from .ir import Eqn, Var
 
-__all__ = ["GuardMiss", "compile_program", "executor_name"]
+__all__ = ["GuardMiss", "compile_program", "executor_name", "executor_forced"]
 
 
 class GuardMiss(Exception):
@@ -29,6 +29,11 @@ class GuardMiss(Exception):
         super().__init__(index, outcome)
         self.index = index
         self.outcome = outcome
+
+
+def executor_forced():
+    """Whether ``TANGENTS_JIT_EXECUTOR`` names an executor (it was not chosen automatically)."""
+    return bool(os.environ.get("TANGENTS_JIT_EXECUTOR", "").strip())
 
 
 def executor_name():
@@ -84,15 +89,15 @@ _READS = {
 }
 
 
-def compile_program(program, alias_ok=()):
+def compile_program(program, alias_ok=(), executor=None):
     """A Python function ``run(*inputs) -> list of outputs`` for ``program``.
 
     Outputs that the simplification turned into an input or into an output listed twice
     are copied, unless ``alias_ok`` (the Vars the unsimplified program returned) holds
     them: a result the caller may write into then never shares memory with an argument
-    when eager's did not.  With the fused executor (`executor_name`), the elementwise parts
-    and their reductions run as numba kernels (tangents.jit.fused)."""
-    if executor_name() == "fused":
+    when eager's did not.  With the fused executor (``executor``, else `executor_name`), the
+    elementwise parts and their reductions run as numba kernels (tangents.jit.fused)."""
+    if (executor or executor_name()) == "fused":
         from .fused import compile_fused
         return compile_fused(program, alias_ok)
     ns = {"np": np, "_Miss": GuardMiss, "_same_number": _same_number,
