@@ -201,3 +201,20 @@ def test_checkpoint_still_recomputes_in_the_backward():
     # checkpoint keeps only its input: the backward computes sin(x) again for its rule
     assert split.fwd_program.as_text().count("sin(") == 2
     assert split.bwd_program.as_text().count("sin(") == 1
+
+
+def test_transforms_of_the_pullback_equal_eager():
+    # the cotangents are an outer transform's values: the backward program is one jit_call
+    def f(x):
+        return np.sin(x) * np.tanh(x)
+
+    x, c = rand((4,), seed=17), rand((4,), seed=18)
+    results = []
+    for fun in (f, tg.jit(f)):
+        pull = tg.vjp(fun, x)[1]
+        results.append([tg.jvp(lambda c: pull(c)[0], (c,), (np.arange(4.0),))[1],
+                        tg.grad(lambda c: np.sum(pull(c)[0] ** 2))(c),
+                        tg.vmap(lambda c: pull(c)[0])(np.eye(4)),
+                        tg.jacrev(lambda c: pull(c)[0])(c)])
+    for a, b in zip(*results):
+        np.testing.assert_allclose(a, b, **tol("roundoff"))
