@@ -7,6 +7,7 @@ import importlib.util
 import os
 import sys
 import tempfile
+import threading
 
 import numpy as np
 
@@ -15,6 +16,7 @@ __all__ = ["cache_dir", "load_kernel"]
 _F64 = np.dtype(np.float64)
 _HEADER = "import numpy as np\nimport numba\n\n\n"
 _kernels = {}  # source hash -> dispatcher
+_lock = threading.Lock()  # numba compiles one at a time anyway (its own global lock)
 
 
 def cache_dir():
@@ -39,10 +41,12 @@ def load_kernel(src, consts):
     args = ", ".join(["lo, hi"] + [f"a{v.id}" for v in src.args] + [k for _, k in src.outs])
     text = _HEADER + f"{deco}\ndef kernel({args}):\n" + "\n".join(src.lines) + "\n"
     digest = hashlib.sha1(text.encode()).hexdigest()[:24]  # noqa: S324 - a file name
-    disp = _kernels.get(digest)
-    if disp is None:
-        disp = _kernels[digest] = _import(digest, text)
-        _compile_now(disp, src, consts)
+    with _lock:  # a kernel is imported once, even when two threads compile programs
+        disp = _kernels.get(digest)
+        if disp is None:
+            disp = _import(digest, text)
+            _compile_now(disp, src, consts)
+            _kernels[digest] = disp
     return disp
 
 
