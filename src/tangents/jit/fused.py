@@ -49,9 +49,10 @@ _ARITH = {
     "add": "({a} + {b})", "subtract": "({a} - {b})", "multiply": "({a} * {b})",
     "divide": "({a} / {b})", "power": "({a} ** {b})", "arctan2": "np.arctan2({a}, {b})",
     "hypot": "np.hypot({a}, {b})",
-    # NumPy's maximum/minimum: the first operand unless the second wins or is NaN
-    "maximum": "({a} if {a} >= {b} or {a} != {a} else {b})",
-    "minimum": "({a} if {a} <= {b} or {a} != {a} else {b})",
+    # NumPy's maximum/minimum: the first operand unless the second wins or is NaN; `|`, not
+    # `or`, so that it is a select without a branch, which LLVM can vectorise
+    "maximum": "({a} if ({a} >= {b}) | ({a} != {a}) else {b})",
+    "minimum": "({a} if ({a} <= {b}) | ({a} != {a}) else {b})",
     "negative": "(-{a})", "absolute": "abs({a})", "square": "({a} * {a})",
     "sqrt": "np.sqrt({a})", "exp": "np.exp({a})", "exp2": "np.exp2({a})",
     "expm1": "np.expm1({a})", "log": "np.log({a})", "log2": "np.log2({a})",
@@ -240,7 +241,7 @@ class _KernelSource:
 
     def __init__(self, k, loc, outside, materialize):
         self.k, self.loc, self.materialize = k, loc, materialize
-        self.args, self.lines = [], []
+        self.args = []
         # rows: every nest's first axis has the same length, is not reduced, and arrays made
         # in the kernel are read only at their own row, so threads may take blocks of rows
         self.rows = k.nests[0][0][0] if k.nests and k.nests[0][0] else None
@@ -259,10 +260,14 @@ class _KernelSource:
         self.made = made = {v for v, w in loc.items() if w[0] is k and v not in self.base}
         self.rets = [v for v in made if v in outside and (loc[v][2] == "array" or v in materialize)]
         self.rets.sort(key=lambda v: v.id)
-        for shape, ops in k.nests:
-            self._nest(shape, ops)
-        rows = "lo, hi" if self.rows is not None else r"\1"
-        self.lines = [re.sub(r"@(\d+)@", rows, line) for line in self.lines]
+        nests = [self._nest(shape, ops) for shape, ops in k.nests]
+        if self.rows is not None:
+            # one loop over the rows around every nest (each nest's first line is its loop
+            # over i0): a row's arrays stay in cache from one nest to the next
+            self.lines = ["    for i0 in range(lo, hi):"]
+            self.lines += [s for lines in nests for s in lines[1:]]
+        else:
+            self.lines = [re.sub(r"@(\d+)@", r"\1", s) for lines in nests for s in lines]
         for v in self.rets:
             if v in self.sums32:
                 self.post.append(f"{v!r} = _s{v.id}.astype(np.float32)")
@@ -329,16 +334,17 @@ class _KernelSource:
             if out in self.materialize:
                 self._alloc(out, "empty")
                 body.append(f"a{out.id}[{_index(_loop_index(shape))}] = t{out.id}")
-        ind = "    "
+        ind, lines = "    ", []
         for level, j in enumerate(loops):  # a length-one axis is read at 0
-            self.lines += [ind + s for s in around[level][0]]
+            lines += [ind + s for s in around[level][0]]
             span = f"@{shape[0]}@" if j == 0 else shape[j]  # rows: see __init__
-            self.lines.append(f"{ind}for i{j} in range({span}):")
+            lines.append(f"{ind}for i{j} in range({span}):")
             ind += "    "
-        self.lines += [ind + s for s in body]
+        lines += [ind + s for s in body]
         for _, after in reversed(around):
             ind = ind[:-4]
-            self.lines += [ind + s for s in after]
+            lines += [ind + s for s in after]
+        return lines
 
     def _expr(self, e, shape, loads, body):
         name, out = e.prim.name, e.outs[0]
@@ -396,11 +402,11 @@ class _KernelSource:
         self._alloc(out, "full", "-np.inf, " if cmp == ">" else "np.inf, ")
         # NaN wins and stays: NaN compares false with everything
         if level is None:
-            body.append(f"if {v} {cmp} {acc}{at} or {v} != {v}: {acc}{at} = {v}")
+            body.append(f"{acc}{at} = {v} if ({v} {cmp} {acc}{at}) | ({v} != {v}) else {acc}{at}")
             return
         start = "-np.inf" if cmp == ">" else "np.inf"
         around[level][0].append(f"r{out.id} = np.{out.dtype.name}({start})")
-        body.append(f"if {v} {cmp} r{out.id} or {v} != {v}: r{out.id} = {v}")
+        body.append(f"r{out.id} = {v} if ({v} {cmp} r{out.id}) | ({v} != {v}) else r{out.id}")
         around[level][1].append(f"{acc}{at} = r{out.id}")
 
 
