@@ -158,9 +158,18 @@ def hot_path_tricks(target_s):
     def read_masked_always(on):
         masked_module.threads = 1 if on else 0  # masked.on stays False: the same products
 
+    # tnp's unary functions hand a tracer to its own trace (numpy/_elementwise.py _unary)
+    # against calling bind (its isinstance check made to fail; the np-style row is a control)
+    from tangents.core import Tracer
+    from tangents.numpy import _elementwise
+
+    def use_bind(on):
+        _elementwise.Tracer = () if on else Tracer
+
     for trick, toggle in (("multiply by the argument itself", use_products),
                           ("arguments one by one", use_loops),
-                          ("masked.on read only while masking", read_masked_always)):
+                          ("masked.on read only while masking", read_masked_always),
+                          ("unary tnp function skips bind", use_bind)):
         for style, sin, total in (("np", np.sin, np.sum), ("tnp", tnp.sin, tnp.sum)):
             x8 = np.ones(8)
             g = tg.grad(lambda x, sin=sin, total=total: total(chain(x, sin)))

@@ -53,7 +53,11 @@ def _unary(name: str, ufunc: np.ufunc, partial: Partial, doc: str | None = None
     prim = builders.elementwise(name, ufunc, partial)
 
     def fn(x: ArrayLike) -> Array:
-        return ufunc(x) if type(x) is np.ndarray else bind(prim, x)
+        if type(x) is np.ndarray:
+            return ufunc(x)
+        if isinstance(x, Tracer):  # bind's search, for one argument: the tracer's own trace
+            return x._trace.process(prim, (x,), {})
+        return bind(prim, x)
 
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = doc or f"``{name}(x)``: NumPy's ``{ufunc.__name__}``, differentiable."
