@@ -218,3 +218,24 @@ def test_transforms_of_the_pullback_equal_eager():
                         tg.jacrev(lambda c: pull(c)[0])(c)])
     for a, b in zip(*results):
         np.testing.assert_allclose(a, b, **tol("roundoff"))
+
+
+def test_fused_programs_replace_numpy_ones_compiled_in_the_background(monkeypatch, tmp_path):
+    # the executor chosen automatically: the split's programs start on the NumPy executor
+    # and the fused ones, compiled on jit's background thread, replace them
+    pytest.importorskip("numba")
+    background = pytest.importorskip("tangents.jit.background")
+    monkeypatch.delenv("TANGENTS_JIT_EXECUTOR", raising=False)
+    monkeypatch.delenv("TANGENTS_JIT_COMPILE", raising=False)
+    monkeypatch.setenv("TANGENTS_JIT_CACHE_DIR", str(tmp_path / "kernels"))
+    jf = tg.jit(chain)
+    x = rand((5,), seed=19)
+    want = tg.grad(chain)(x)
+    np.testing.assert_allclose(tg.grad(jf)(x), want, **tol("roundoff"))
+    split = _split_of(jf)
+    assert not hasattr(split.forward, "kernels") and not hasattr(split.backward, "kernels")
+    assert background.wait_compiled(120)
+    # the fused executor's run lists its kernels
+    assert hasattr(split.forward, "kernels") and hasattr(split.backward, "kernels")
+    assert split.bwd_handle.run is split.backward
+    np.testing.assert_allclose(tg.grad(jf)(x), want, **tol("roundoff"))

@@ -22,12 +22,14 @@ VJP is the jitted ``vjp`` of the program, which computes the forward again.
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from ..core import Tracer, bind, vjp
-from . import api
+from . import api, background
 from .call import ProgramHandle, _rules_lock, eval_program, jit_call_p
-from .executor import compile_program
+from .executor import compile_program, executor_forced, executor_name
 from .ir import Eqn, Program, Var
 from .simplify import simplify
 
@@ -162,10 +164,27 @@ def _split(handle, idx, joint, traced_first, raw, ct_types):
     # outputs the traced function returned as they are (an argument) stay uncopied, as in
     # the plain program; residuals are read by the backward program only
     alias_ok = {v for v in raw.outvars[:n_out] if type(v) is Var} | set(residuals)
-    split.forward = compile_program(fwd, alias_ok)
-    split.backward = compile_program(bwd)
+    # as `jit` does: with the fused executor chosen automatically, the NumPy executor's
+    # programs answer until the fused ones, compiled on the background thread, replace them
+    later = executor_name() == "fused" and \
+        background.compile_mode(executor_forced()) == "background"
+    now = "numpy" if later else None
+    split.forward = compile_program(fwd, alias_ok, now)
+    split.backward = compile_program(bwd, (), now)
     split.bwd_handle = ProgramHandle(f"vjp of {handle.name}", bwd, split.backward)
+    if later:
+        background.submit(f"{handle.name} forward keeping residuals",
+                          functools.partial(compile_program, fwd, alias_ok, "fused"),
+                          functools.partial(setattr, split, "forward"))
+        background.submit(f"{handle.name} backward",
+                          functools.partial(compile_program, bwd, (), "fused"),
+                          functools.partial(_install_backward, split))
     return split
+
+
+def _install_backward(split, run):
+    split.backward = run  # one attribute store each: a call runs one program or the other
+    split.bwd_handle.run = run
 
 
 def _program(invars, body, outvars, consts):
