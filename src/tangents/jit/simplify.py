@@ -4,14 +4,19 @@ One forward pass folds constants, applies algebraic identities (``x * 1``, ``x +
 reshapes and transposes of reshapes and transposes, casts and broadcasts to what a value
 already is) and merges repeated equations; constants equal bit for bit are one constant (the
 basis products that forward and reverse passes each compute), so the equations that read them
-merge too; one backward pass drops what no output and no guard reads.  Each rewrite keeps
-the value bit for bit, except that ``x + 0`` gives ``x`` for ``x = -0.0`` (eager gives +0.0,
-equal as a number).  ``0 * x`` is never folded: it is NaN where ``x`` is infinite.
+merge too; matrix products with a structure that transforms put there become cheaper
+equations (`algebra.rewrite`: a diagonal operand, a length-one contraction, a stack of
+vector products); one backward pass drops what no output and no guard reads.  Each rewrite
+keeps the value bit for bit, except that ``x + 0`` gives ``x`` for ``x = -0.0`` and a
+diagonal product keeps a -0.0 that the matmul's sum makes +0.0 (equal as numbers), and a
+stack of vector products run as one matrix product may add in another order (roundoff).
+``0 * x`` is never folded: it is NaN where ``x`` is infinite.
 """
 from __future__ import annotations
 
 import numpy as np
 
+from .algebra import rewrite
 from .ir import Eqn, Guard, Program, Var
 
 __all__ = ["simplify", "EFFECTS"]
@@ -35,36 +40,52 @@ def simplify(program):
     narrow = {"next": 1 + max([v.id for v in program.invars] + [v.id for v in consts] + [
         v.id for e in program.body if type(e) is Eqn for v in e.outs], default=-1)}
     body = []
-    epochs = getattr(program, "epochs", {})  # a custom backward's equations stay its own
+    epochs = dict(getattr(program, "epochs", {}))  # a custom backward's equations stay its own
+    memo = {}      # for the contraction rewrites (algebra.py)
+
+    def fresh(shape, dtype):
+        narrow["next"] += 1
+        return Var(narrow["next"] - 1, shape, dtype)
+
+    def put(e):
+        ins = [sub.get(a, a) if type(a) is Var else a for a in e.ins]
+        e = Eqn(e.prim, ins, e.params, e.outs)
+        if _all_constant(ins, consts) and e.prim.name not in EFFECTS:
+            _fold(e, consts)
+            return
+        if type(e.prim.impl) is np.ufunc and e.prim.impl.nin == 2 and not e.params:
+            e = _narrow_operands(e, consts, narrow)
+        same = _identity(e, consts, made_by)
+        if type(same) is Var:
+            sub[e.outs[0]] = same
+            return
+        if same is not None:
+            e = same
+        cheaper = rewrite(e, consts, made_by, fresh, memo)
+        if cheaper is not None:
+            for c in cheaper:
+                if e.outs[0] in epochs:
+                    epochs.update(dict.fromkeys(c.outs, epochs[e.outs[0]]))
+                put(c)
+            return
+        key = _cse_key(e, epochs)
+        if key is not None:
+            first = seen.get(key)
+            if first is not None:
+                sub.update(zip(e.outs, first))
+                return
+            seen[key] = e.outs
+        for v in e.outs:
+            made_by[v] = e
+        body.append(e)
+
     for e in program.body:
         if type(e) is Guard:
             v = sub.get(e.var, e.var)
             if v not in consts:  # a guard on a constant always holds
                 body.append(Guard(e.kind, v, e.outcome, e.site, e.args))
             continue
-        ins = [sub.get(a, a) if type(a) is Var else a for a in e.ins]
-        e = Eqn(e.prim, ins, e.params, e.outs)
-        if _all_constant(ins, consts) and e.prim.name not in EFFECTS:
-            _fold(e, consts)
-            continue
-        if type(e.prim.impl) is np.ufunc and e.prim.impl.nin == 2 and not e.params:
-            e = _narrow_operands(e, consts, narrow)
-        same = _identity(e, consts, made_by)
-        if type(same) is Var:
-            sub[e.outs[0]] = same
-            continue
-        if same is not None:
-            e = same
-        key = _cse_key(e, epochs)
-        if key is not None:
-            first = seen.get(key)
-            if first is not None:
-                sub.update(zip(e.outs, first))
-                continue
-            seen[key] = e.outs
-        for v in e.outs:
-            made_by[v] = e
-        body.append(e)
+        put(e)
     outvars = [sub.get(v, v) if type(v) is Var else v for v in program.outvars]
     writebacks = [(i, sub.get(v, v)) for i, v in getattr(program, "writebacks", ())]
     body = _live(body, outvars + [v for _, v in writebacks])
@@ -189,6 +210,8 @@ def _identity(e, consts, made_by):
         return x
     inner = made_by.get(x)
     if name == "reshape" and inner is not None and inner.prim is e.prim:
+        if _fits(inner.ins[0], out):
+            return inner.ins[0]  # a reshape and its inverse
         return Eqn(e.prim, inner.ins, {**e.params, "shape": out.shape}, e.outs)
     if name == "transpose":
         axes = _axes(e.params.get("axes"), len(x.shape))
