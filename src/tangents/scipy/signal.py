@@ -2,7 +2,8 @@
 ``fftconvolve``, ``oaconvolve``, every mode, n-d, ``axes=``) and IIR filtering (``lfilter``
 with ``zi``, ``sosfilt``); ``detrend``, ``savgol_filter``, ``filtfilt``, ``sosfiltfilt``,
 ``welch``, ``periodogram``, ``convolve2d`` and ``correlate2d`` are composed from these
-(`tangents.scipy._signal_more`).  Forward values come from SciPy.
+(`tangents.scipy._signal_more`), and ``upfirdn``, ``resample_poly`` and ``decimate``
+(`tangents.scipy._signal_resample`).  Forward values come from SciPy.
 
 Two primitives carry every derivative.  ``conv_p`` is the full convolution over some axes
 (the others broadcast); its transpose in one argument is a correlation with the other, i.e.
@@ -364,9 +365,12 @@ from ._signal_more import (  # noqa: E402, F401
     sosfiltfilt,
     welch,
 )
+from ._signal_resample import COVERAGE as _RESAMPLE  # noqa: E402
+from ._signal_resample import decimate, resample_poly, upfirdn  # noqa: E402, F401
 
-__all__ += _more
+__all__ += _more + ["upfirdn", "resample_poly", "decimate"]
 COVERAGE.update(_MORE)
+COVERAGE.update(_RESAMPLE)
 
 # -- scipy.signal.<name>(traced, ...) reaches the functions above (one mechanism for SciPy:
 # tangents.scipy._registry, installed when scipy.signal is imported; here it already is) ------
