@@ -247,6 +247,7 @@ class _KernelSource:
         self.rows = k.nests[0][0][0] if k.nests and k.nests[0][0] else None
         self.size = max((int(np.prod(sh)) for sh, _ in k.nests), default=0)
         self.allocs, self.outs, self.post, self.sums32 = [], [], [], set()
+        self.made_arrays, self.scratch = [], []  # per alloc: (Var, how, fill); (name, shape, dtype)
         self.base = {}  # alias Var -> (base Var, map from base axes to alias axes)
         for e in k.aliases:
             x = e.ins[0]
@@ -264,8 +265,7 @@ class _KernelSource:
         if self.rows is not None:
             # one loop over the rows around every nest (each nest's first line is its loop
             # over i0): a row's arrays stay in cache from one nest to the next
-            self.lines = ["    for i0 in range(lo, hi):"]
-            self.lines += [s for lines in nests for s in lines[1:]]
+            self.lines = self._row_scratch([s for lines in nests for s in lines[1:]])
         else:
             self.lines = [re.sub(r"@(\d+)@", r"\1", s) for lines in nests for s in lines]
         for v in self.rets:
@@ -280,6 +280,27 @@ class _KernelSource:
         py = f"_s{v.id}" if acc else repr(v)
         self.allocs.append(f"{py} = np.{how}({v.shape!r}, {fill}np.{dt})")
         self.outs.append((py, f"s{v.id}" if acc else f"a{v.id}"))
+        self.made_arrays.append((v, how, fill))
+
+    def _row_scratch(self, body):
+        """The loop over rows around ``body``.  An array that nothing reads after the kernel
+        is needed one row at a time: it becomes a row of ``scratch`` that the kernel makes
+        for itself (so one per thread), reset at each row when it accumulates, instead of a
+        whole array that the caller allocates and that goes out to memory and back."""
+        reset = []
+        for (v, how, fill), (py, name) in zip(self.made_arrays, self.outs, strict=True):
+            if v not in self.rets:
+                self.scratch.append((name, v.shape[1:], py.startswith("_s") and "float64"
+                                     or v.dtype.name))
+                if how != "empty":
+                    reset.append(f"        {name}.fill({fill.rstrip(', ') or '0.0'})")
+                body = [re.sub(rf"\b{name}\[i0(, |\])", lambda m, n=name: n + (
+                    "[()]" if m.group(1) == "]" else "["), line) for line in body]
+        keep = [i for i, (_, name) in enumerate(self.outs)
+                if name not in {n for n, _, _ in self.scratch}]
+        self.allocs = [self.allocs[i] for i in keep]
+        self.outs = [self.outs[i] for i in keep]
+        return ["    for i0 in range(lo, hi):"] + reset + body
     def _array(self, v):
         """The name of array ``v`` in the kernel (an argument when made outside it)."""
         w = self.loc.get(v)

@@ -41,9 +41,10 @@ def cache_dir():
 
 def _compiler():
     """numba's pipeline with the two things that let LLVM vectorise a kernel: array arguments
-    are ``noalias`` (sound: the caller allocates every array a kernel writes, so none shares
-    memory with another argument), and LLVM's SLP vectoriser runs, which packs the fully
-    unrolled short inner loops (the trailing 8 of W2's (256, 1000, 8)) into SIMD operations.
+    are ``noalias`` (sound: every array a kernel writes is a fresh allocation, made by the
+    caller or, for scratch rows, by the kernel's wrapper, so none shares memory with another
+    argument), and LLVM's SLP vectoriser runs, which packs the fully unrolled short inner
+    loops (the trailing 8 of W2's (256, 1000, 8)) into SIMD operations.
     numba turns SLP off by default (numba#8852, miscompilations with LLVM 11); it is switched
     on for the kernels' own compilation only, under numba's compiler lock."""
     if _COMPILER:
@@ -70,6 +71,12 @@ def load_kernel(src, consts):
             "pipeline_class=_Compiler)")
     args = ", ".join(["lo, hi"] + [f"a{v.id}" for v in src.args] + [k for _, k in src.outs])
     text = _HEADER + f"{deco}\ndef kernel({args}):\n" + "\n".join(src.lines) + "\n"
+    if src.scratch:  # made here, then passed on, so that they too are noalias arguments
+        names = ", ".join(name for name, _, _ in src.scratch)
+        make = [f"    {name} = np.empty({shape!r}, np.{dt})" for name, shape, dt in src.scratch]
+        text = (text.replace("def kernel(", "def body(", 1) + f"\n\n{deco}\ndef kernel({args}):\n"
+                + "\n".join(make) + f"\n    body({args}, {names})\n")
+        text = text.replace(f"def body({args}):", f"def body({args}, {names}):", 1)
     digest = hashlib.sha1(text.encode()).hexdigest()[:24]  # noqa: S324 - a file name
     with _lock:  # a kernel is imported once, even when two threads compile programs
         disp = _kernels.get(digest)
