@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 __all__ = ["union", "elementwise", "movement", "gather_transpose", "reduction", "cumulative",
-           "einsum", "matmul", "groups"]
+           "einsum", "matmul", "groups", "bilinear_terms"]
 
 Rule = Callable[[Any], Any]
 
@@ -240,3 +240,28 @@ def matmul(op: Any) -> Any:
     x = batch[len(batch) - max(nx - 2, 0):] + ("ij" if nx > 1 else "j")
     y = batch[len(batch) - max(ny - 2, 0):] + ("jk" if ny > 1 else "j")
     return _contraction(op, [x, y], batch + ("i" if nx > 1 else "") + ("k" if ny > 1 else ""))
+
+
+def bilinear_terms(op: Any, out: Any, x: Any, y: Any) -> Any:
+    """The rule of a primitive bilinear in its two arguments, given by its terms: term ``t``
+    adds (a multiple of) element ``x[t]`` of argument 0 times element ``y[t]`` of argument 1
+    to answer element ``out[t]`` (flat element numbers; a negative number marks a term that
+    is absent, as at padding).  Zeros of a constant argument are structural; two traced
+    arguments interact where one term holds both (convolutions, which are einsums over
+    index maps the einsum rule cannot name)."""
+    out, xs, ys = (np.asarray(a, dtype=np.intp).ravel() for a in (out, x, y))
+    live = (out >= 0) & (xs >= 0) & (ys >= 0)
+    for k, elems in enumerate((xs, ys)):
+        if not op.tainted[k]:
+            live &= np.asarray(op.vals[k]).ravel()[np.where(live, elems, 0)] != 0
+    out, idx = out[live], (xs[live], ys[live])
+    sizes = [int(np.size(v)) for v in op.vals]
+    used = op.differentiated()
+    result = None
+    for k in used:
+        m = op.csr(out, idx[k], (int(np.size(op.ans)), sizes[k]))
+        result = op.union(result, m @ op.pats[k])
+    if len(used) == 2 and op.pairs is not None:
+        # d2/dx[e]dy[f] is nonzero where a term holds both: rows of x couple with C @ P_y
+        op.interact(op.pats[0], op.csr(idx[0], idx[1], tuple(sizes)) @ op.pats[1])
+    return result

@@ -4,6 +4,7 @@ gather/scatter pair of primitives that are each other's transposes.
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -13,7 +14,18 @@ from .. import numpy as tnp
 from ..core import Primitive, bind, move_bdim
 from ..numpy._dispatch import dtype_of, shape_of
 from ..typing import Array, ArrayLike
-from .conv import IntOrPair, PaddingLike, Pads, Pair, _conv_impl, _padding, _pair, _windows, conv_p
+from .conv import (
+    IntOrPair,
+    PaddingLike,
+    Pads,
+    Pair,
+    _conv_impl,
+    _numbers,
+    _padding,
+    _pair,
+    _windows,
+    conv_p,
+)
 
 __all__ = ["max_pool2d", "avg_pool2d"]
 
@@ -126,6 +138,32 @@ max_pool_p = Primitive("nn_max_pool", _max_pool_impl)
 max_pool_p.def_vjp(lambda ct, ans, x, **p: bind(pool_scatter_p, ct, x, **p))
 max_pool_p.def_jvp(lambda t, ans, x, **p: bind(pool_gather_p, t, x, **p))
 max_pool_p.def_batch(_pool_batch(max_pool_p))
+
+
+def _window_map(op: Any, transposed: bool) -> Any:
+    """Which element of argument 0 each answer element is (or, ``transposed``, gathers):
+    window element to window, where the position of x's first maximum decides; that is
+    known only for a constant x, so a traced one gives the whole window (x's own
+    derivative here is zero).  Piecewise linear: no second-order interactions."""
+    if op.pats[0] is None:
+        return None
+    x = op.vals[-1]
+    p = op.params
+    win = _windows(_numbers(np.shape(x)), p["window"], p["strides"], p["padding"])
+    if not op.tainted[-1] and op.prim is not max_pool_p:
+        win = np.where(_pool_mask(x, p["window"], p["strides"], p["padding"]), win, 0)
+    out = np.broadcast_to(np.arange(math.prod(win.shape[:4])).reshape(win.shape[:4] + (1, 1)),
+                          win.shape)
+    live = win > 0
+    rows, cols = out[live], win[live] - 1
+    shape = (int(np.size(op.ans)), int(np.size(op.vals[0])))
+    m = op.csr(cols, rows, shape) if transposed else op.csr(rows, cols, shape)
+    return m @ op.pats[0]
+
+
+max_pool_p.def_sparsity(lambda op: _window_map(op, False))
+pool_gather_p.def_sparsity(lambda op: _window_map(op, False))
+pool_scatter_p.def_sparsity(lambda op: _window_map(op, True))
 
 
 def max_pool2d(x: ArrayLike, window: IntOrPair = 2, stride: IntOrPair | None = None,

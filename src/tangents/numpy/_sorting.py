@@ -18,7 +18,16 @@ from typing import Any, Literal, overload
 
 import numpy as np
 
-from ..core import Primitive, Tracer, backend, batch_axis_op, batch_by_loop, bind, builders
+from ..core import (
+    Primitive,
+    Tracer,
+    backend,
+    batch_axis_op,
+    batch_by_loop,
+    bind,
+    builders,
+    sparsity,
+)
 from ..typing import Array, ArrayLike, Axis, DTypeLike, NDArray
 from ._complex import conj
 from ._creation import asarray, astype, cast, real
@@ -379,6 +388,8 @@ tie_average_p = Primitive("tie_average", lambda s, *, axis: s)
 tie_average_p.def_vjp(lambda ct, ans, s, *, axis: _tie_mean(ct, s, axis))
 tie_average_p.def_jvp(lambda t, ans, s, *, axis: _tie_mean(t, s, axis))
 tie_average_p.def_batch(batch_axis_op(tie_average_p))
+# the runs of ties are data: conservatively a whole lane; a projection, so linear
+tie_average_p.def_sparsity(sparsity.reduction(nonlinear=False, same_shape=True))
 
 
 # -- NaN-ignoring reductions: NaN entries replaced by the identity, so they get zero ------

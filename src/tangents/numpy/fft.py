@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from ..core import Primitive, bind
+from ..core import Primitive, bind, sparsity
 from ..typing import Array, ArrayLike, DTypeLike, NDArray
 from ._complex import conj as _conj
 from ._creation import cast, check_device
@@ -75,6 +75,7 @@ def _resize_batch(vals: Any, bdims: Any, *, shape: Any) -> Any:
 
 
 resize_p.def_batch(_resize_batch)
+resize_p.def_sparsity(sparsity.movement())  # the zeros it pads with depend on nothing
 
 
 def _resize(x: Any, new_shape: Any) -> Any:
@@ -384,6 +385,7 @@ roll_p.def_vjp(lambda ct, ans, x, *, shifts, axes: bind(
     roll_p, ct, shifts=tuple(-k for k in shifts), axes=axes))
 roll_p.def_jvp(lambda t, ans, x, *, shifts, axes: bind(roll_p, t, shifts=shifts, axes=axes))
 roll_p.def_batch(_batch_axes(roll_p, "axes"))
+roll_p.def_sparsity(sparsity.movement())
 
 
 def _roll_half(x: Any, axes: Any, sign: Any, op: Any) -> Any:
