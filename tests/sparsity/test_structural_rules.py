@@ -14,6 +14,7 @@ from tangents.nn.conv import conv1d, conv2d, conv_transpose2d, fold_p, patches_p
 from tangents.nn.pooling import avg_pool2d, max_pool2d
 from tangents.numpy._sorting import tie_average_p
 from tangents.numpy.fft import resize_p
+from tangents.scipy import signal as tss
 
 XS, WS, WTS = (2, 5, 4, 3), (3, 2, 3, 4), (3, 3, 3, 2)
 NX = int(np.prod(XS))
@@ -92,6 +93,37 @@ def test_structure_hessians_equal_brute_force(name):
                                       brute_hessian(fun, z))
 
 
+K0 = rand((3,), seed=3) * np.array([1.0, 0.0, 1.0])
+# scipy.signal's full convolution over some axes (the others broadcast), on z of 16
+SIGNAL = {
+    "convolve_const": lambda v: tss.convolve(v[:8], K0, method="direct"),
+    "convolve_same": lambda v: tss.convolve(v[:8], v[8:11], mode="same", method="direct"),
+    "correlate": lambda v: tss.correlate(v[:8], v[8:11], method="direct"),
+    "valid_2d": lambda v: tss.convolve(v[:12].reshape(3, 4), v[12:16].reshape(2, 2),
+                                       mode="valid", method="direct"),
+    "scalars": lambda v: tss.convolve(v[0], v[1]) * v,
+    # the FFT's round-off leaves ~1e-16 where the derivative is 0: nonzeros above 1e-12
+    "axes_fft": lambda v: tss.oaconvolve(v[:12].reshape(3, 4), v[12:15].reshape(3, 1), axes=1),
+    "broadcast_fft": lambda v: tss.fftconvolve(v[:12].reshape(3, 4), v[12:14].reshape(1, 2),
+                                               axes=1),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SIGNAL))
+def test_signal_convolution_equals_brute_force(name):
+    f = lambda v: np.ravel(SIGNAL[name](v))  # noqa: E731
+    z = rand((16,), seed=1)
+    c = np.linspace(0.5, 1.5, f(z).size)
+    g = lambda v: np.sum(f(v) * c) + np.sum(np.sin(f(v)))  # noqa: E731
+    for detect, dense in ((ts.jacobian_sparsity, tg.jacfwd), (ts.hessian_sparsity, tg.hessian)):
+        brute = 0
+        for seed in range(3):
+            d = np.abs(dense(f if dense is tg.jacfwd else g)(z + rand(z.shape, seed=seed + 10)))
+            brute = brute | (d > 1e-12 * d.max())
+        got = detect(f if dense is tg.jacfwd else g, z).toarray()
+        np.testing.assert_array_equal(got, brute.reshape(got.shape))
+
+
 def _union_over_points(fun, z, points):
     out = 0
     for seed in range(points):
@@ -149,5 +181,5 @@ def test_the_coverage_table_reads_precise():
     status = sparsity_status()
     for name in ("conv", "nn_conv2d", "nn_conv2d_dx", "nn_conv2d_dw", "nn_patches", "nn_fold",
                  "nn_flip_hw", "nn_max_pool", "nn_pool_gather", "nn_pool_scatter",
-                 "fft_roll", "fft_resize", "tie_average"):
+                 "fft_roll", "fft_resize", "tie_average", "scipy.signal.convolve_full"):
         assert status[name] == "precise", name

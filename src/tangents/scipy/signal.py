@@ -30,7 +30,7 @@ except ImportError as e:  # pragma: no cover - SciPy is optional
     raise ImportError("tangents.scipy.signal needs SciPy: pip install tangents[scipy]") from e
 
 from .. import numpy as tnp
-from ..core import Primitive, bind, move_bdim
+from ..core import Primitive, bind, move_bdim, sparsity
 from ..numpy._dispatch import dtype_of, is_traced, shape_of
 from . import _registry
 
@@ -109,6 +109,35 @@ def _conv_batch(vals, bdims, *, axes, method):
 
 
 conv_p.def_batch(_conv_batch)
+
+
+def _conv_sparsity(op):
+    # the terms x[i] y[j] -> out[i + j] along `axes`, x[k] y[k] -> out[k] (broadcast) along
+    # the others: one grid axis per index of the term
+    xs, ys = (np.shape(v) for v in op.vals)
+    if 0 in xs + ys:
+        return None  # no terms: zeros, which depend on nothing
+    axes, grid, at = op.params["axes"], [], []
+    for a in range(len(xs)):
+        at.append(len(grid))
+        grid += [xs[a], ys[a]] if a in axes else [max(xs[a], ys[a])]
+    ix = np.indices(grid, sparse=True)
+    xi, yi, oi = [], [], []
+    for a, g in enumerate(at):
+        if a in axes:
+            xi.append(ix[g])
+            yi.append(ix[g + 1])
+            oi.append(ix[g] + ix[g + 1])
+        else:
+            xi.append(ix[g] if xs[a] > 1 else 0 * ix[g])
+            yi.append(ix[g] if ys[a] > 1 else 0 * ix[g])
+            oi.append(ix[g])
+    flat = [np.broadcast_to(np.ravel_multi_index(np.broadcast_arrays(*i), s), grid)
+            for i, s in ((oi, np.shape(op.ans)), (xi, xs), (yi, ys))]
+    return sparsity.bilinear_terms(op, *flat)
+
+
+conv_p.def_sparsity(_conv_sparsity)
 
 
 def _common(name, *xs):
