@@ -1,5 +1,6 @@
-"""The NumPy executor of tg.jit: elementwise chains write into the buffers of the operands
-they read last, and never into an argument, a constant, a result or a buffer a view shares."""
+"""The NumPy executor of tg.jit: elementwise chains and matrix products write into buffers
+kept between calls, in the slot of the operand they read last where they can, and never into
+an argument, a constant, a result or a buffer a view shares."""
 import numpy as np
 import pytest
 from harness import rand, tol
@@ -29,7 +30,7 @@ def run_source(fun, *args):
 def test_an_elementwise_chain_reuses_the_buffers_it_reads_last(dtype):
     x = rand((50, 40)).astype(dtype)
     program, source = run_source(lambda x: (np.exp(np.sin(x) * 2.0) + 1.0,), x)
-    assert source.count("out=") == 3  # multiply, exp and add reuse sin's buffer
+    assert source.count("out=_b[0]") == 3  # sin, multiply and exp: one buffer; add: a result
     _, source = run_source(tg.grad(lambda x: np.sum(np.tanh(x) ** 2 / 3.0)), x)
     assert "out=" in source
 
@@ -45,3 +46,58 @@ def test_no_buffer_a_view_shares_or_a_later_step_reads_is_written():
         return v * z[1:], c, c * 2.0  # c is a result: kept
     program, source = run_source(fun, x)
     assert source.count("out=") == 0
+
+
+def _later_call_peak(fun, *args):
+    """Bytes allocated at the peak of a third call (the first one traces and compiles, the
+    second one runs the program the first time)."""
+    import tracemalloc
+    fun(*args)
+    fun(*args)
+    tracemalloc.start()
+    try:
+        fun(*args)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_intermediates_reuse_buffers_kept_between_calls():
+    x = rand((120, 120))
+
+    def fun(x):
+        return np.sum(np.tanh(np.sin(x) @ x) * 2.0, axis=0)
+    _, source = run_source(fun, x)
+    assert source.count("out=_b[") == 4  # sin, the product, tanh and multiply
+    # only the result (one row) is new on a later call: each intermediate was a matrix
+    assert _later_call_peak(tg.jit(fun), x) < x.nbytes // 2
+
+
+def test_results_never_share_a_kept_buffer():
+    x, y = rand((30, 20), seed=1), rand((30, 20), seed=2)
+
+    def fun(x):
+        s = np.sin(x) * 2.0
+        return s + 1.0, s.T @ s, np.cos(s)
+    jitted = tg.jit(fun)
+    first = jitted(x)
+    kept = [a.copy() for a in first]
+    second = jitted(y)
+    for a, b in zip(first, kept):
+        np.testing.assert_array_equal(a, b)
+    for got, want in zip(second, fun(y)):
+        np.testing.assert_allclose(got, want, **tol("roundoff"))
+
+
+def test_threads_calling_at_once_each_get_their_buffers():
+    import concurrent.futures
+    xs = [rand((60, 40), seed=k) for k in range(16)]
+
+    def fun(x):
+        return np.tanh(np.sin(x) @ x.T * 0.5) @ x
+    jitted = tg.jit(fun)
+    jitted(xs[0])
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        for _ in range(5):
+            for got, x in zip(pool.map(jitted, xs), xs):
+                np.testing.assert_allclose(got, fun(x), **tol("roundoff"))

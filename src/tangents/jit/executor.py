@@ -3,8 +3,8 @@
 Each program becomes the source of one function (one line per equation, calling the
 primitive's implementation, which for elementwise primitives is the NumPy ufunc itself),
 compiled once.  Guards are ``if`` lines that raise `GuardMiss` with the guard's position
-and the value seen.  The function keeps no state between calls, so threads may run it at
-once.
+and the value seen.  Elementwise intermediates are written into buffers kept between calls
+(`tangents.jit.buffers`); each call takes a set of its own, so threads may run it at once.
 """
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ import re
 
 import numpy as np
 
+from .buffers import Pool, plan
 from .ir import Eqn, Var
 
 __all__ = ["GuardMiss", "compile_program", "executor_name", "executor_forced"]
@@ -107,10 +108,15 @@ def compile_program(program, alias_ok=(), executor=None):
         ns[repr(v)] = c
     lines = [f"def run({', '.join(repr(v) for v in program.invars)}):"]
     guard = 0
-    into = in_place(program)
+    where, specs = plan(program)  # intermediates in buffers kept between calls
+    if specs:
+        ns["_pool"] = Pool(specs)
+        lines.append("    _b = _pool.take()")
     for i, e in enumerate(program.body):
         if type(e) is Eqn:
-            lines.append("    " + _call_line(e, i, ns, into.get(i)))
+            lines.append("    " + _call_line(e, i, ns, f"_b[{where[i]}]" if i in where else None))
+            if i in where and e.prim.name == "matmul":
+                ns[f"_f{i}"] = np.matmul  # its impl for these operands, with out=
             continue
         read, differs = _READS[e.kind]
         ns[f"_w{guard}"], ns[f"_a{guard}"] = e.outcome, e.args
@@ -120,7 +126,10 @@ def compile_program(program, alias_ok=(), executor=None):
     for i, v in getattr(program, "writebacks", ()):
         lines.append(f"    {program.invars[i]!r}[...] = {v!r}")
     lines = _free_dead(program, lines)
-    lines.append(f"    return [{', '.join(_outputs(program, alias_ok, ns))}]")
+    lines.append(f"    _out = [{', '.join(_outputs(program, alias_ok, ns))}]")
+    if specs:
+        lines.append("    _pool.give(_b)")  # not on a guard's miss: the next call makes a set
+    lines.append("    return _out")
     source = "\n".join(lines) + "\n"
     exec(compile(source, "<tg.jit program>", "exec"), ns)  # noqa: S102 - our generated code
     run = ns["run"]
@@ -153,39 +162,6 @@ def _free_dead(program, lines):
     return out
 
 
-def in_place(program):
-    """{position in the body: Var} where an equation, a NumPy ufunc, may write its result
-    into the buffer of that operand, which it reads last: an array that another ufunc made
-    (so no view shares its memory), of the result's shape and dtype, and read only by
-    ufuncs (so none of them made a view of it), not an input, constant or output."""
-    def ufunc(e):
-        return type(e) is Eqn and type(e.prim.impl) is np.ufunc and not e.params and \
-            e.prim.impl.nout == 1 and e.outs[0].shape != ()
-    kept = set(program.invars) | set(program.consts)
-    kept.update(v for v in program.outvars if type(v) is Var)
-    kept.update(v for _, v in getattr(program, "writebacks", ()))
-    fresh, last, by_ufuncs = set(), {}, {}
-    for i, e in enumerate(program.body):
-        reads = e.ins if type(e) is Eqn else [e.var]
-        for a in reads:
-            if type(a) is Var:
-                last[a] = i
-                by_ufuncs[a] = by_ufuncs.get(a, True) and ufunc(e)
-        if ufunc(e):
-            fresh.add(e.outs[0])
-    into = {}
-    for i, e in enumerate(program.body):
-        if not ufunc(e):
-            continue
-        out = e.outs[0]
-        for a in e.ins:
-            if (type(a) is Var and a in fresh and a not in kept and last[a] == i and
-                    by_ufuncs[a] and a.shape == out.shape and a.dtype == out.dtype):
-                into[i] = a
-                break
-    return into
-
-
 def _call_line(e, i, ns, into=None):
     args = []
     for j, a in enumerate(e.ins):
@@ -198,7 +174,7 @@ def _call_line(e, i, ns, into=None):
         ns[f"_p{i}_{k}"] = p
         args.append(f"{k}=_p{i}_{k}")
     if into is not None:
-        args.append(f"out={into!r}")
+        args.append(f"out={into}")
     ns[f"_f{i}"] = e.prim.impl
     outs = ", ".join(repr(v) for v in e.outs)
     if e.prim.multiple_results:
