@@ -6,8 +6,9 @@ shape and computes, per element, a chain of elementwise primitives (NumPy ufuncs
 arithmetic, and accumulates the ``sum``/``amax``/``amin`` reductions that consume them.  Reshapes
 that only add or drop axes of length one, and transposes, are index maps on arrays.  Everything
 else (matmul, einsum, indexing, linalg) stays a NumPy call in the generated Python, as in the
-NumPy executor; such a call is moved before the open kernel when it does not read it, so the
-kernel keeps growing.  Float32 stays float32 (operands and Python numbers are cast to the
+NumPy executor (a convolution and its filter gradient share their columns: jit/patches.py);
+such a call is moved before the open kernel when it does not read it, so the kernel keeps
+growing.  Float32 stays float32 (operands and Python numbers are cast to the
 operation's NumPy dtype); sums accumulate in float64 and are cast back, so they may differ from
 NumPy's pairwise sums by reordering only.  Each kernel's source is written to a file named by
 its hash under `cache_dir` (tangents.jit.kernels), where numba keeps the compiled code.
@@ -35,6 +36,7 @@ from .executor import (
 )
 from .ir import Eqn, Var
 from .kernels import cache_dir, load_kernel
+from .patches import conv_pairs, pair_lines
 
 __all__ = ["compile_fused", "cache_dir", "ELEMENTWISE"]
 
@@ -497,13 +499,16 @@ def compile_fused(program, alias_ok=()):
     for v, c in program.consts.items():
         ns[repr(v)] = c
     guard_no = {id(e): i for i, e in enumerate(program.guards)}
+    pairs = conv_pairs(program.body)  # convolutions that share their columns (jit/patches.py)
     lines = [f"def run({', '.join(repr(v) for v in program.invars)}):"]
     kernels_used = []  # numba dispatchers; each one's source is its py_source
     for item in items:
         if item[0] == "py":
             _, e, pos = item
             if type(e) is Eqn:
-                lines.append("    " + _call_line(e, pos, ns))
+                partner = pairs.get(id(e))
+                lines += pair_lines(e, partner, pos, ns) if partner is not None else \
+                    ["    " + _call_line(e, pos, ns)]
                 continue
             g = guard_no[id(e)]
             read, differs = _READS[e.kind]
