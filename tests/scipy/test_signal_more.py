@@ -134,8 +134,11 @@ def test_errors_name_the_function_and_the_fix():
     with pytest.raises(ValueError, match=r"filtfilt: the length of x along axis 0 \(12\) must "
                        r"be greater than padlen \(12\)"):
         g(lambda x: tss.filtfilt(B, A, x, padlen=12))(X)
-    with pytest.raises(NotImplementedError, match="welch: derivatives take real x"):
+    with pytest.raises(NotImplementedError, match="welch: derivatives take detrend "
+                       "'constant', 'linear' or False and scaling 'density' or 'spectrum'"):
         g(lambda x: tss.welch(x, scaling="psd")[1])(X)
+    with pytest.raises(NotImplementedError, match="welch: derivatives take real input"):
+        g(lambda x: tss.welch(x * 1j, nperseg=4)[1].real)(X)
     with pytest.raises(ValueError, match="detrend: breakpoints must be less than"):
         g(lambda x: tss.detrend(x, bp=[20]))(X)
     with pytest.raises(NotImplementedError, match="sosfiltfilt: with a traced sos the default "

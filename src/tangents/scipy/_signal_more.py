@@ -1,5 +1,6 @@
 """More of scipy.signal, differentiable, composed from tangents.numpy and `lfilter`:
-``detrend``, ``savgol_filter``, ``filtfilt`` and ``welch``.  Re-exported by
+``detrend``, ``savgol_filter``, ``filtfilt``, ``sosfiltfilt``, ``convolve2d`` and
+``correlate2d``.  Re-exported by
 `tangents.scipy.signal`; ``scipy.signal.<name>`` on a traced argument routes here
 (tangents.scipy._registry).  Each is written with differentiable operations, so every
 transform and order composes:
@@ -14,33 +15,24 @@ transform and order composes:
   ``lfilter_zi``, here a differentiable solve, so ``b`` and ``a`` are differentiated too);
 * ``sosfiltfilt`` is the same with `sosfilt` and each section's steady state scaled by the
   DC gain of the sections before it (SciPy's ``sosfilt_zi``);
-* ``welch`` averages ``|rfft(window * detrended segment)|^2`` over the segments, and
-  ``periodogram`` is ``welch`` with one segment;
 * ``convolve2d``/``correlate2d`` extend ``in1`` by the boundary rule and take the 'valid' part
   of `convolve` with the extension, then the mode's window of the 'full' result.
 """
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import scipy.signal as _ss
-from scipy.signal._spectral_py import _median_bias
 
 from .. import numpy as tnp
 from ..numpy._dispatch import dtype_of, is_traced, normalize_axis, shape_of
 
-__all__ = ["detrend", "savgol_filter", "filtfilt", "sosfiltfilt", "welch", "periodogram",
-           "convolve2d", "correlate2d"]
+__all__ = ["detrend", "savgol_filter", "filtfilt", "sosfiltfilt", "convolve2d", "correlate2d"]
 
 COVERAGE = {
     "detrend": "data; type linear/constant, bp, axis",
     "savgol_filter": "x; every mode (odd window_length), deriv, delta, axis",
     "filtfilt": "b, a, x; method 'pad' (padtype odd/even/constant/None, padlen), axis",
     "sosfiltfilt": "sos, x; padtype odd/even/constant/None, padlen, axis",
-    "welch": "x; window, nperseg, noverlap, nfft, detrend constant/linear/False, onesided, "
-             "scaling, average mean/median, axis",
-    "periodogram": "x; window, nfft, detrend, onesided, scaling, axis",
     "convolve2d": "in1, in2; modes full/same/valid; boundary fill/wrap/symm, fillvalue",
     "correlate2d": "in1, in2; modes full/same/valid; boundary fill/wrap/symm, fillvalue",
 }
@@ -258,94 +250,6 @@ def sosfiltfilt(sos, x, axis=-1, padtype='odd', padlen=None):
     y, _ = sosfilt(sos, tnp.flip(y, -1), -1, zi * y[..., -1:])
     y = tnp.flip(y, -1)
     return tnp.moveaxis(y[..., edge:shape_of(y)[-1] - edge], -1, axis)
-
-
-def _window_and_nperseg(window, nperseg, n):
-    if isinstance(window, (str, tuple)):
-        nperseg = 256 if nperseg is None else int(nperseg)
-        if nperseg > n:
-            warnings.warn(f"nperseg={nperseg} is greater than signal length {n}, using "
-                          f"nperseg = {n}", stacklevel=3)
-            nperseg = n
-        return _ss.get_window(window, nperseg), nperseg
-    win = np.asarray(window)
-    nperseg = len(win) if nperseg is None else int(nperseg)
-    if nperseg != len(win):
-        raise ValueError(f"welch: nperseg={nperseg} does not equal len(window)={len(win)}")
-    return win, nperseg
-
-
-def welch(x, fs=1.0, window='hann_periodic', nperseg=None, noverlap=None, nfft=None,
-          detrend='constant', return_onesided=True, scaling='density', axis=-1,
-          average='mean'):
-    """``scipy.signal.welch``: ``(f, Pxx)``, the power spectral density estimate averaged
-    over overlapping windowed segments; ``Pxx`` differentiable in real ``x``.
-
-    >>> f, p = welch(np.array([1.0, -1.0, 1.0, -1.0]), nperseg=4, window="boxcar")
-    >>> p
-    array([0., 0., 4.])
-    """
-    if not is_traced(x):
-        return _plain("welch")(x, fs, window, nperseg, noverlap, nfft, detrend,
-                               return_onesided, scaling, axis, average)
-    if dtype_of(x).kind == "c" or detrend not in ("constant", "linear", False) \
-            or scaling not in ("density", "spectrum") or average not in ("mean", "median"):
-        raise NotImplementedError(
-            "welch: derivatives take real x, detrend 'constant', 'linear' or False, scaling "
-            "'density' or 'spectrum' and average 'mean' or 'median'; got "
-            f"dtype={dtype_of(x)}, detrend={detrend!r}, scaling={scaling!r}, "
-            f"average={average!r}")
-    x, axis = _last(_float(x), axis, "welch")
-    n, dt = shape_of(x)[-1], dtype_of(x)
-    win, nperseg = _window_and_nperseg(window, nperseg, n)
-    nfft = nperseg if nfft is None else int(nfft)
-    noverlap = nperseg // 2 if noverlap is None else int(noverlap)
-    if nfft < nperseg or noverlap >= nperseg:
-        raise ValueError(f"welch: need nfft >= nperseg > noverlap, got nfft={nfft}, "
-                         f"nperseg={nperseg}, noverlap={noverlap}")
-    hop = nperseg - noverlap
-    starts = np.arange((n - noverlap) // hop) * hop
-    seg = tnp.take(x, starts[:, None] + np.arange(nperseg), axis=-1)  # (..., nseg, nperseg)
-    if detrend:
-        seg = _detrend_last(seg, detrend)
-    win = win.astype(dt)
-    scale = 1 / (fs * float(win @ win)) if scaling == "density" else 1 / float(win.sum()) ** 2
-    spec = (tnp.fft.rfft if return_onesided else tnp.fft.fft)(seg * win, n=nfft)
-    power = tnp.real(spec * tnp.conj(spec)) * scale
-    if return_onesided:  # the negative frequencies fold onto the positive ones (not 0, Nyquist)
-        double = np.full(shape_of(power)[-1], 2.0)
-        double[0] = 1.0
-        if nfft % 2 == 0:
-            double[-1] = 1.0
-        power = power * double.astype(dt)
-    if shape_of(power)[-2] == 1:
-        pxx = power[..., 0, :]
-    elif average == "mean":
-        pxx = tnp.mean(power, axis=-2)
-    else:
-        pxx = tnp.median(power, axis=-2) / _median_bias(shape_of(power)[-2])
-    freqs = (np.fft.rfftfreq if return_onesided else np.fft.fftfreq)(nfft, 1 / fs)
-    return freqs, tnp.moveaxis(pxx, -1, axis)
-
-
-def periodogram(x, fs=1.0, window='boxcar', nfft=None, detrend='constant',
-                return_onesided=True, scaling='density', axis=-1):
-    """``scipy.signal.periodogram``: `welch` with one segment the length of ``x`` (or
-    ``nfft``); ``Pxx`` differentiable in real ``x``.
-
-    >>> periodogram(np.array([1.0, -1.0, 1.0, -1.0]), scaling="spectrum")[1]
-    array([0., 0., 1.])
-    """
-    if not is_traced(x):
-        return _plain("periodogram")(x, fs, window, nfft, detrend, return_onesided, scaling,
-                                     axis)
-    window = "boxcar" if window is None else window
-    n = shape_of(x)[normalize_axis(axis, len(shape_of(x)), "periodogram")]
-    nperseg = n if nfft is None else min(int(nfft), n)
-    if nfft is not None and nfft < n:  # SciPy crops x to nfft samples
-        x = tnp.take(x, np.arange(nfft), axis=axis)
-        nfft = None
-    return welch(x, fs, window, nperseg, 0, nfft, detrend, return_onesided, scaling, axis)
 
 
 def _conv2d(name, in1, in2, mode, boundary, fillvalue, flip):

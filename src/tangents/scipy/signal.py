@@ -1,9 +1,10 @@
 """scipy.signal, differentiable: convolution and correlation (``convolve``, ``correlate``,
 ``fftconvolve``, ``oaconvolve``, every mode, n-d, ``axes=``) and IIR filtering (``lfilter``
-with ``zi``, ``sosfilt``); ``detrend``, ``savgol_filter``, ``filtfilt``, ``sosfiltfilt``,
-``welch``, ``periodogram``, ``convolve2d`` and ``correlate2d`` are composed from these
-(`tangents.scipy._signal_more`), and ``upfirdn``, ``resample_poly`` and ``decimate``
-(`tangents.scipy._signal_resample`).  Forward values come from SciPy.
+with ``zi``, ``sosfilt``); composed from these and tangents.numpy: ``detrend``,
+``savgol_filter``, ``filtfilt``, ``sosfiltfilt``, ``convolve2d``, ``correlate2d``
+(`tangents.scipy._signal_more`), ``upfirdn``, ``resample_poly``, ``decimate``
+(`tangents.scipy._signal_resample`), ``welch``, ``periodogram``, ``csd``, ``coherence``,
+``spectrogram`` (`tangents.scipy._signal_spectral`).  Forward values come from SciPy.
 
 Two primitives carry every derivative.  ``conv_p`` is the full convolution over some axes
 (the others broadcast); its transpose in one argument is a correlation with the other, i.e.
@@ -389,17 +390,24 @@ from ._signal_more import (  # noqa: E402, F401
     correlate2d,
     detrend,
     filtfilt,
-    periodogram,
     savgol_filter,
     sosfiltfilt,
-    welch,
 )
 from ._signal_resample import COVERAGE as _RESAMPLE  # noqa: E402
 from ._signal_resample import decimate, resample_poly, upfirdn  # noqa: E402, F401
+from ._signal_spectral import COVERAGE as _SPECTRAL  # noqa: E402
+from ._signal_spectral import (  # noqa: E402, F401
+    coherence,
+    csd,
+    periodogram,
+    spectrogram,
+    welch,
+)
 
-__all__ += _more + ["upfirdn", "resample_poly", "decimate"]
-COVERAGE.update(_MORE)
-COVERAGE.update(_RESAMPLE)
+__all__ += _more + ["upfirdn", "resample_poly", "decimate", "welch", "periodogram", "csd",
+                    "coherence", "spectrogram"]
+for _notes in (_MORE, _RESAMPLE, _SPECTRAL):
+    COVERAGE.update(_notes)
 
 # -- scipy.signal.<name>(traced, ...) reaches the functions above (one mechanism for SciPy:
 # tangents.scipy._registry, installed when scipy.signal is imported; here it already is) ------
