@@ -108,12 +108,26 @@ SIGNAL = {
                                                axes=1),
 }
 
+# Fourier transforms mix whole lanes along their axes and nothing across lanes (|X|^2: the
+# imaginary part of a real input's DC bin is an exact zero the rule does not know)
+FOURIER = {
+    "fft": lambda v: np.abs(np.fft.fft(v[:12].reshape(3, 4), axis=0)) ** 2,
+    "fft2": lambda v: np.abs(np.fft.fft2(v[:12].reshape(2, 2, 3))) ** 2,
+    "fft_n": lambda v: np.abs(np.fft.fftn(v[:12].reshape(3, 4), s=(5,), axes=(1,))) ** 2,
+    "rfft": lambda v: np.abs(np.fft.rfft(v[:12].reshape(3, 4), axis=1)) ** 2,
+    # the imaginary part of bin 0 is ignored and meets sin(0) at time 0: none in bin 0
+    "irfft": lambda v: np.fft.irfft(v[:12].reshape(3, 4) * (1 + 1j * np.array([[0], [1], [1]])),
+                                    n=5, axis=0),
+    "rfftn": lambda v: np.abs(np.fft.rfftn(v[:12].reshape(2, 3, 2), axes=(0, 1))) ** 2,
+}
+ROUNDED = {**SIGNAL, **FOURIER}
 
-@pytest.mark.parametrize("name", sorted(SIGNAL))
-def test_signal_convolution_equals_brute_force(name):
-    f = lambda v: np.ravel(SIGNAL[name](v))  # noqa: E731
+
+@pytest.mark.parametrize("name", sorted(ROUNDED))
+def test_signal_and_fourier_equal_brute_force(name):
+    f = lambda v: np.ravel(ROUNDED[name](v))  # noqa: E731
     z = rand((16,), seed=1)
-    c = np.linspace(0.5, 1.5, f(z).size)
+    c = rand(f(z).shape, 0.5, 1.5, seed=7)  # generic weights: no cancellation by symmetry
     g = lambda v: np.sum(f(v) * c) + np.sum(np.sin(f(v)))  # noqa: E731
     for detect, dense in ((ts.jacobian_sparsity, tg.jacfwd), (ts.hessian_sparsity, tg.hessian)):
         brute = 0
@@ -181,5 +195,6 @@ def test_the_coverage_table_reads_precise():
     status = sparsity_status()
     for name in ("conv", "nn_conv2d", "nn_conv2d_dx", "nn_conv2d_dw", "nn_patches", "nn_fold",
                  "nn_flip_hw", "nn_max_pool", "nn_pool_gather", "nn_pool_scatter",
-                 "fft_roll", "fft_resize", "tie_average", "scipy.signal.convolve_full"):
+                 "fft_roll", "fft_resize", "tie_average", "scipy.signal.convolve_full",
+                 "fft", "rfft", "irfft"):
         assert status[name] == "precise", name

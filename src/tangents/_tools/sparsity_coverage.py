@@ -44,7 +44,9 @@ def sparsity_table() -> list[str]:
         "jacrev and hessian) propagates dependency patterns through each primitive. "
         "*precise*: the primitive's own rule, declared beside its other rules with a builder "
         "of `tangents.core.sparsity` (elementwise: by element; data movement and indexing: by "
-        "index; reductions and scans: by group; matmul and einsum: by structure); *dense "
+        "index; reductions and scans: by group; matmul, einsum and convolutions: by "
+        "structure; Fourier transforms: by lane; max pooling and ties of sort: the whole "
+        "window or lane); *dense "
         "default*: every answer element depends on every input its arguments depend on, and "
         "all of them interact (always correct, may over-count); *no derivative*: the result "
         "depends on no input.",

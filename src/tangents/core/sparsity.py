@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 __all__ = ["union", "elementwise", "movement", "gather_transpose", "reduction", "cumulative",
-           "einsum", "matmul", "groups", "bilinear_terms"]
+           "einsum", "matmul", "groups", "bilinear_terms", "lanes"]
 
 Rule = Callable[[Any], Any]
 
@@ -129,6 +129,17 @@ def reduction(nonlinear: bool, same_shape: bool = False) -> Rule:
         if nonlinear:
             op.interact(g)
         return op.gather(g, grp) if same_shape else g
+    return rule
+
+
+def lanes(key: str) -> Rule:
+    """A linear map that mixes every lane of argument 0 along the axes ``params[key]`` (a
+    Fourier transform): each answer element depends on its whole lane; the answer's length
+    along those axes may differ, the other axes are kept."""
+    def rule(op: Any) -> Any:
+        grp, count = groups(np.shape(op.vals[0]), op.params[key])
+        return op.gather(op.scatter(op.pats[0], grp, count),
+                         groups(np.shape(op.ans), op.params[key])[0])
     return rule
 
 

@@ -90,6 +90,7 @@ fft_p = Primitive("fft", lambda x, *, axes, inverse, norm:
 fft_p.def_vjp(lambda ct, ans, x, **params: bind(fft_p, ct, **params))
 fft_p.def_jvp(lambda t, ans, x, **params: bind(fft_p, t, **params))
 fft_p.def_batch(_batch_axes(fft_p, "axes"))
+fft_p.def_sparsity(sparsity.lanes("axes"))  # dense along its axes, by nature
 
 
 # -- real-input and real-output transforms along one axis ---------------------------------
@@ -113,6 +114,7 @@ rfft_p.def_vjp(lambda ct, ans, x, *, axis, norm: bind(
     axis=axis, n=shape_of(x)[axis], norm=_DUAL[norm]))
 rfft_p.def_jvp(lambda t, ans, x, *, axis, norm: bind(rfft_p, t, axis=axis, norm=norm))
 rfft_p.def_batch(_batch_axes(rfft_p, "axis"))
+rfft_p.def_sparsity(sparsity.lanes("axis"))
 
 # irfft(d) = Re(sum_k w_k d_k e^{2 pi i k j / n}) / n, so ct_d = w * conj(rfft(ct)) with the
 # opposite norm.
@@ -123,6 +125,7 @@ irfft_p.def_vjp(lambda ct, ans, x, *, axis, n, norm: _conj(
         n, axis, len(shape_of(x)), dtype_of(ct)))
 irfft_p.def_jvp(lambda t, ans, x, *, axis, n, norm: bind(irfft_p, t, axis=axis, n=n, norm=norm))
 irfft_p.def_batch(_batch_axes(irfft_p, "axis"))
+irfft_p.def_sparsity(sparsity.lanes("axis"))
 
 
 # -- argument handling (NumPy's _cook_nd_args) --------------------------------------------
