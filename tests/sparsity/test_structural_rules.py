@@ -14,6 +14,7 @@ from tangents.nn.conv import conv1d, conv2d, conv_transpose2d, fold_p, patches_p
 from tangents.nn.pooling import avg_pool2d, max_pool2d
 from tangents.numpy._sorting import tie_average_p
 from tangents.numpy.fft import resize_p
+from tangents.scipy import fft as sfft
 from tangents.scipy import signal as tss
 
 XS, WS, WTS = (2, 5, 4, 3), (3, 2, 3, 4), (3, 3, 3, 2)
@@ -119,6 +120,11 @@ FOURIER = {
     "irfft": lambda v: np.fft.irfft(v[:12].reshape(3, 4) * (1 + 1j * np.array([[0], [1], [1]])),
                                     n=5, axis=0),
     "rfftn": lambda v: np.abs(np.fft.rfftn(v[:12].reshape(2, 3, 2), axes=(0, 1))) ** 2,
+    # lengths whose DCT/DST matrices have no exact zeros (DCT-II of 3 has cos(pi/2))
+    "dct": lambda v: sfft.dct(v[:12].reshape(4, 3), axis=0),
+    "dct1_n": lambda v: sfft.dct(v[:9].reshape(3, 3), type=1, n=4, axis=1),
+    "idst4": lambda v: sfft.idst(v[:12].reshape(4, 3), type=4, norm="ortho", axis=0),
+    "dctn": lambda v: sfft.dctn(v[:16].reshape(4, 4), type=2),
 }
 ROUNDED = {**SIGNAL, **FOURIER}
 
@@ -196,5 +202,5 @@ def test_the_coverage_table_reads_precise():
     for name in ("conv", "nn_conv2d", "nn_conv2d_dx", "nn_conv2d_dw", "nn_patches", "nn_fold",
                  "nn_flip_hw", "nn_max_pool", "nn_pool_gather", "nn_pool_scatter",
                  "fft_roll", "fft_resize", "tie_average", "scipy.signal.convolve_full",
-                 "fft", "rfft", "irfft"):
+                 "fft", "rfft", "irfft", "scipy.fft.trig"):
         assert status[name] == "precise", name

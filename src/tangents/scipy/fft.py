@@ -29,7 +29,7 @@ except ImportError as e:  # pragma: no cover - SciPy is optional
     raise ImportError("tangents.scipy.fft needs SciPy: pip install tangents[scipy]") from e
 
 from .. import numpy as tnp
-from ..core import bind, builders
+from ..core import bind, builders, sparsity
 from ..numpy._dispatch import dtype_of, is_traced, normalize_axis, shape_of
 from . import _registry
 
@@ -90,6 +90,7 @@ def _trig_batch(prim):
 
 
 trig_p = builders.linear("scipy.fft.trig", _trig_impl, _trig_transpose, _trig_batch)
+trig_p.def_sparsity(sparsity.lanes("axis"))  # dense along its axis (isolated exact zeros aside)
 
 
 def _norm(norm):
