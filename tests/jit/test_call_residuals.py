@@ -239,3 +239,22 @@ def test_fused_programs_replace_numpy_ones_compiled_in_the_background(monkeypatc
     assert hasattr(split.forward, "kernels") and hasattr(split.backward, "kernels")
     assert split.bwd_handle.run is split.backward
     np.testing.assert_allclose(tg.grad(jf)(x), want, **tol("roundoff"))
+
+
+def test_custom_rule_closing_over_an_outer_value():
+    # the user's bwd reads w, a value of an outer grad: the joint program cannot be staged,
+    # and the call keeps the jitted vjp (which runs the rule eagerly), as before
+    x0 = rand((3,), seed=20)
+
+    def outer(w, jit):
+        @tg.custom_vjp
+        def c(x):
+            return np.sin(x)
+
+        c.defvjp(lambda x: (np.sin(x), x), lambda x, ct: (ct * np.cos(x) * w,))
+        f = lambda x: np.sum(c(x) ** 2)  # noqa: E731
+        return np.sum(tg.grad(tg.jit(f) if jit else f)(x0) ** 2)
+
+    w = np.array(1.5)
+    np.testing.assert_allclose(tg.grad(outer)(w, True), tg.grad(outer)(w, False),
+                               **tol("roundoff"))

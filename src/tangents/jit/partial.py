@@ -32,6 +32,7 @@ from .call import ProgramHandle, _rules_lock, eval_program, jit_call_p
 from .executor import compile_program, executor_forced, executor_name
 from .ir import Eqn, Program, Var
 from .simplify import simplify
+from .staging import Unstageable
 
 __all__ = ["Residuals", "Split", "split_vjp", "forward_keeping_residuals"]
 
@@ -132,7 +133,10 @@ def split_vjp(handle, idx, args):
 
     values = [np.array(a, copy=True) if type(a) is np.ndarray else a for a in args]
     values += [np.ones(shape, dtype) for shape, dtype in ct_types]
-    raw = api.stage(joint, values)[0]
+    try:
+        raw = api.stage(joint, values)[0]
+    except Unstageable:  # a rule met an outer transform's value: keep the jitted vjp
+        return None
     if raw.guards or raw.writebacks:
         return None
     traced_first = {v for e in raw.body[:mark[0]] if type(e) is Eqn for v in e.outs}
