@@ -34,6 +34,7 @@ from .executor import (
     _same_array,
     _same_number,
 )
+from .inplace import in_place
 from .ir import Eqn, Var
 from .kernels import cache_dir, load_kernel
 from .patches import conv_pairs, pair_lines
@@ -500,15 +501,19 @@ def compile_fused(program, alias_ok=()):
         ns[repr(v)] = c
     guard_no = {id(e): i for i, e in enumerate(program.guards)}
     pairs = conv_pairs(program.body)  # convolutions that share their columns (jit/patches.py)
+    views = {e.outs[0] for k in kernels for e in k.aliases}
+    fresh = {v for v, w in loc.items() if v not in views and (w[2] == "array" or v in materialize)}
+    writes_over = in_place(program, fresh, _SIMD)  # jit/inplace.py
     lines = [f"def run({', '.join(repr(v) for v in program.invars)}):"]
     kernels_used = []  # numba dispatchers; each one's source is its py_source
     for item in items:
         if item[0] == "py":
             _, e, pos = item
             if type(e) is Eqn:
-                partner = pairs.get(id(e))
+                partner, over = pairs.get(id(e)), writes_over.get(id(e))
+                line = _call_line(e, pos, ns)
                 lines += pair_lines(e, partner, pos, ns) if partner is not None else \
-                    ["    " + _call_line(e, pos, ns)]
+                    ["    " + (line if over is None else f"{line[:-1]}, out={over!r})")]
                 continue
             g = guard_no[id(e)]
             read, differs = _READS[e.kind]
