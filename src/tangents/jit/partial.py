@@ -69,14 +69,13 @@ class Split:
         cts = [ct[j] for j in self.inexact_out]
         traced = False
         for k, (c, (shape, dtype)) in enumerate(zip(cts, self.ct_types)):
-            if isinstance(c, Tracer):
-                traced = True
-                if c.shape != shape or c.dtype != dtype:
-                    return None
-            elif np.shape(c) != shape or np.result_type(c) != dtype:
+            if type(c) is not np.ndarray:
+                if isinstance(c, Tracer):
+                    traced = True
+                else:  # a Python number (a seed of 1.0) or a NumPy scalar: an array
+                    c = cts[k] = np.asarray(c)
+            if c.shape != shape or c.dtype != dtype:
                 return None
-            elif type(c) is not np.ndarray:
-                cts[k] = np.asarray(c)  # a Python number (a seed of 1.0): the program's type
         if not traced:
             out = self.backward(*args, *values, *cts)
             return None if api._has_nan(out) else out
