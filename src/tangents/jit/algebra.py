@@ -55,6 +55,8 @@ def _diagonal(e, consts, made_by, memo):
                     leaves.append(a)
         if d in consts:
             leaves.append(d)
+        if other in leaves:  # the last input is the other operand (the kernel reads it so)
+            continue
         diagonals = {v for v in leaves if memo.get(v) == []}  # the diagonal constants
         for v in diagonals - memo.setdefault("copied", set()):
             consts[v] = np.array(consts[v], copy=True)  # the value it was simplified for
