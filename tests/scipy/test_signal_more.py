@@ -94,6 +94,20 @@ CASES += [pair(f"{name}[in2 larger,{mode}]",
                (K, A45)) for name in ("convolve2d", "correlate2d") for mode in ("valid", "same")]
 
 
+CASES += [
+    pair("medfilt", lambda m: m.medfilt, (X2,)),
+    pair("medfilt[kernel 3x5]", lambda m: lambda x: m.medfilt(x, [3, 5]), (X2,)),
+    pair("medfilt[1-d,kernel>n]", lambda m: lambda x: m.medfilt(x, 5), (X[:4],)),
+    pair("medfilt2d", lambda m: m.medfilt2d, (X2,)),
+    pair("lfiltic", lambda m: m.lfiltic, (B, A, X[:2], X[2:4])),
+    pair("lfiltic[no x,y short]", lambda m: lambda b, a, y: m.lfiltic(b, a, y), (B, A, X[:1])),
+    pair("lfiltic[a0!=1,long b]", lambda m: lambda b, y: m.lfiltic(b, 2 * A[:2], y, X[:5]),
+         (np.r_[B, 0.05], X[5:9])),
+    pair("deconvolve", lambda m: m.deconvolve, (X, np.array([1.5, 0.5, 0.2]))),
+    pair("deconvolve[divisor longer]", lambda m: m.deconvolve, (X[:2], X[2:5])),
+]
+
+
 @pytest.mark.parametrize("case", CASES, ids=case_id)
 def test_signal_more_rule(case):
     check_case(case)
@@ -104,7 +118,9 @@ def test_scipy_signal_names_route_here_and_plain_calls_stay_scipys():
              lambda m, x: m.filtfilt(B, A, x), lambda m, x: m.welch(x, nperseg=6)[1],
              lambda m, x: m.sosfiltfilt(SOS, x, padlen=3), lambda m, x: m.periodogram(x)[1],
              lambda m, x: m.convolve2d(x.reshape(3, 4), K, "same", "symm"),
-             lambda m, x: m.correlate2d(x.reshape(3, 4), K, "full", "wrap")]
+             lambda m, x: m.correlate2d(x.reshape(3, 4), K, "full", "wrap"),
+             lambda m, x: m.medfilt(x, 5), lambda m, x: m.medfilt2d(x.reshape(3, 4)),
+             lambda m, x: m.lfiltic(B, A, x[:2], x[2:]), lambda m, x: m.deconvolve(x, B)[1]]
     for call in calls:
         got = tg.grad(lambda x: np.sum(np.sin(call(ss, x))))(X)
         want = tg.grad(lambda x: tg.numpy.sum(tg.numpy.sin(call(tss, x))))(X)
@@ -144,6 +160,10 @@ def test_errors_name_the_function_and_the_fix():
     with pytest.raises(NotImplementedError, match="sosfiltfilt: with a traced sos the default "
                        "padlen depends on which coefficients are exactly zero; pass padlen="):
         tg.grad(lambda s: tg.numpy.sum(tss.sosfiltfilt(s, X)))(SOS)
+    with pytest.raises(ValueError, match="medfilt: each element of kernel_size should be odd"):
+        g(lambda x: tss.medfilt(x, 4))(X)
+    with pytest.raises(ValueError, match=r"deconvolve: signal and divisor must be 1-d"):
+        g(lambda x: tss.deconvolve(x.reshape(3, 4), B)[0])(X)
     with pytest.raises(ValueError, match=r"convolve2d inputs must both be 2-D arrays, got "
                        r"shapes \(12,\) and \(2, 3\)"):
         g(lambda x: tss.convolve2d(x, K))(X)

@@ -16,7 +16,10 @@ transform and order composes:
 * ``sosfiltfilt`` is the same with `sosfilt` and each section's steady state scaled by the
   DC gain of the sections before it (SciPy's ``sosfilt_zi``);
 * ``convolve2d``/``correlate2d`` extend ``in1`` by the boundary rule and take the 'valid' part
-  of `convolve` with the extension, then the mode's window of the 'full' result.
+  of `convolve` with the extension, then the mode's window of the 'full' result;
+* ``medfilt``/``medfilt2d`` take `tangents.numpy.median` of each zero-padded window,
+  ``lfiltic`` SciPy's sums of past inputs and outputs, ``deconvolve`` the impulse response of
+  `lfilter` (``b = signal``, ``a = divisor``) and the remainder by `convolve`.
 """
 from __future__ import annotations
 
@@ -26,7 +29,8 @@ import scipy.signal as _ss
 from .. import numpy as tnp
 from ..numpy._dispatch import dtype_of, is_traced, normalize_axis, shape_of
 
-__all__ = ["detrend", "savgol_filter", "filtfilt", "sosfiltfilt", "convolve2d", "correlate2d"]
+__all__ = ["detrend", "savgol_filter", "filtfilt", "sosfiltfilt", "convolve2d", "correlate2d",
+           "medfilt", "medfilt2d", "lfiltic", "deconvolve"]
 
 COVERAGE = {
     "detrend": "data; type linear/constant, bp, axis",
@@ -35,6 +39,10 @@ COVERAGE = {
     "sosfiltfilt": "sos, x; padtype odd/even/constant/None, padlen, axis",
     "convolve2d": "in1, in2; modes full/same/valid; boundary fill/wrap/symm, fillvalue",
     "correlate2d": "in1, in2; modes full/same/valid; boundary fill/wrap/symm, fillvalue",
+    "medfilt": "volume (the sample each median picks); kernel_size",
+    "medfilt2d": "input (the sample each median picks); kernel_size",
+    "lfiltic": "b, a, y, x",
+    "deconvolve": "signal, divisor",
 }
 
 
@@ -301,3 +309,91 @@ def correlate2d(in1, in2, mode='full', boundary='fill', fillvalue=0):
     if not is_traced(in1, in2):
         return _plain("correlate2d")(in1, in2, mode, boundary, fillvalue)
     return _conv2d("correlate2d", in1, in2, mode, boundary, fillvalue, True)
+
+
+def _median_filter(name, x, kernel_size):
+    """The median of each zero-padded window of ``x`` (SciPy's rank filter of rank
+    ``size // 2``); its derivative reaches the sample it picks."""
+    nd = len(shape_of(x))
+    ks = [3] * nd if kernel_size is None else list(np.broadcast_to(kernel_size, (nd,)))
+    if any(int(k) % 2 != 1 for k in ks):
+        raise ValueError(f"{name}: each element of kernel_size should be odd, got {kernel_size}")
+    ks = [int(k) for k in ks]
+    padded = tnp.pad(x, [(k // 2, k // 2) for k in ks])
+    grid = np.indices(shape_of(x))
+    offsets = np.indices(ks).reshape(nd, -1)
+    windows = padded[tuple(grid[d][..., None] + offsets[d] for d in range(nd))]
+    return tnp.median(windows, axis=-1)
+
+
+def medfilt(volume, kernel_size=None):
+    """``scipy.signal.medfilt``: the median of each zero-padded ``kernel_size`` window (3
+    along every axis by default); differentiable in ``volume`` (in the sample each median
+    picks).
+
+    >>> medfilt(np.array([1.0, 5.0, 2.0, 8.0, 3.0]))
+    array([1., 2., 5., 3., 3.])
+    """
+    if not is_traced(volume):
+        return _plain("medfilt")(volume, kernel_size)
+    return _median_filter("medfilt", tnp.atleast_1d(volume), kernel_size)
+
+
+def medfilt2d(input, kernel_size=3):
+    """``scipy.signal.medfilt2d``: `medfilt` of a 2-d array; differentiable in ``input``.
+
+    >>> medfilt2d(np.array([[1.0, 5.0], [2.0, 8.0]]))
+    array([[0., 0.],
+           [0., 0.]])
+    """
+    if not is_traced(input):
+        return _plain("medfilt2d")(input, kernel_size)
+    if len(shape_of(input)) != 2:
+        raise ValueError(f"medfilt2d: input must be 2-d, got shape {shape_of(input)}")
+    return _median_filter("medfilt2d", input, kernel_size)
+
+
+def lfiltic(b, a, y, x=None):
+    """``scipy.signal.lfiltic``: the initial state of `lfilter` that reproduces past outputs
+    ``y`` (newest first) and inputs ``x``; differentiable in ``b``, ``a``, ``y`` and ``x``.
+
+    >>> lfiltic(np.array([1.0]), np.array([1.0, -0.5]), np.array([2.0]))
+    array([1.])
+    """
+    if not is_traced(b, a, y, x):
+        return _plain("lfiltic")(b, a, y, x)
+    b, a, y = tnp.atleast_1d(b), tnp.atleast_1d(a), _float(tnp.atleast_1d(y))
+    n, m = shape_of(a)[0] - 1, shape_of(b)[0] - 1
+    if not is_traced(a) and np.asarray(a)[0] == 0:
+        raise ValueError("lfiltic: the leading coefficient a[0] must be nonzero")
+    fit = lambda v, k: tnp.pad(v[:k], [(0, max(k - shape_of(v)[0], 0))])  # noqa: E731
+    x = tnp.zeros(m, dtype_of(y)) if x is None else _float(tnp.atleast_1d(x))
+    x, y = fit(x, m), fit(y, n)
+    zero = tnp.zeros((), np.result_type(dtype_of(b), dtype_of(a), dtype_of(y), dtype_of(x)))
+    zi = [(tnp.sum(b[k + 1:] * x[:m - k]) if k < m else zero)
+          - (tnp.sum(a[k + 1:] * y[:n - k]) if k < n else zero) for k in range(max(m, n))]
+    return (tnp.stack(zi) if zi else tnp.zeros(0, dtype_of(zero))) / a[0]
+
+
+def deconvolve(signal, divisor):
+    """``scipy.signal.deconvolve``: ``(quotient, remainder)`` with
+    ``signal = convolve(divisor, quotient) + remainder``, the quotient an IIR filter's impulse
+    response; differentiable in ``signal`` and ``divisor``.
+
+    >>> deconvolve(np.array([1.0, 3.0, 2.0]), np.array([1.0, 1.0]))
+    (array([1., 2.]), array([0., 0., 0.]))
+    """
+    if not is_traced(signal, divisor):
+        return _plain("deconvolve")(signal, divisor)
+    from .signal import convolve, lfilter
+    num, den = _float(tnp.atleast_1d(signal)), _float(tnp.atleast_1d(divisor))
+    if len(shape_of(num)) != 1 or len(shape_of(den)) != 1:
+        raise ValueError(f"deconvolve: signal and divisor must be 1-d, got shapes "
+                         f"{shape_of(num)} and {shape_of(den)}")
+    n, d = shape_of(num)[0], shape_of(den)[0]
+    if d > n:  # no quotient: SciPy's empty list, and the signal as the remainder
+        return [], num
+    impulse = np.zeros(n - d + 1, np.result_type(dtype_of(num), dtype_of(den)))
+    impulse[0] = 1
+    quot = lfilter(num, den, impulse)
+    return quot, num - convolve(den, quot, mode="full")

@@ -1,10 +1,11 @@
 """scipy.signal, differentiable: convolution and correlation (``convolve``, ``correlate``,
 ``fftconvolve``, ``oaconvolve``, every mode, n-d, ``axes=``) and IIR filtering (``lfilter``
 with ``zi``, ``sosfilt``); composed from these and tangents.numpy: ``detrend``,
-``savgol_filter``, ``filtfilt``, ``sosfiltfilt``, ``convolve2d``, ``correlate2d``
-(`tangents.scipy._signal_more`), ``upfirdn``, ``resample_poly``, ``decimate``
-(`tangents.scipy._signal_resample`), ``welch``, ``periodogram``, ``csd``, ``coherence``,
-``spectrogram`` (`tangents.scipy._signal_spectral`).  Forward values come from SciPy.
+``savgol_filter``, ``filtfilt``, ``sosfiltfilt``, ``convolve2d``, ``correlate2d``,
+``medfilt``, ``medfilt2d``, ``lfiltic``, ``deconvolve`` (`tangents.scipy._signal_more`),
+``upfirdn``, ``resample_poly``, ``decimate`` (`tangents.scipy._signal_resample`), ``welch``,
+``periodogram``, ``csd``, ``coherence``, ``spectrogram`` (`tangents.scipy._signal_spectral`).
+Forward values come from SciPy.
 
 Two primitives carry every derivative.  ``conv_p`` is the full convolution over some axes
 (the others broadcast); its transpose in one argument is a correlation with the other, i.e.
@@ -388,8 +389,12 @@ from ._signal_more import __all__ as _more  # noqa: E402
 from ._signal_more import (  # noqa: E402, F401
     convolve2d,
     correlate2d,
+    deconvolve,
     detrend,
     filtfilt,
+    lfiltic,
+    medfilt,
+    medfilt2d,
     savgol_filter,
     sosfiltfilt,
 )
