@@ -28,7 +28,7 @@ import numpy as np
 
 from ..core import Tracer, bind, vjp
 from . import api, background
-from .call import ProgramHandle, _rules_lock, eval_program, jit_call_p
+from .call import ProgramHandle, _rules_lock, concrete, eval_program, jit_call_p
 from .executor import compile_program, executor_forced, executor_name
 from .ir import Eqn, Program, Var
 from .simplify import simplify
@@ -83,7 +83,6 @@ class Split:
         # backward program, whose own rules come from it
         out = self.bwd_handle.outputs(
             bind(jit_call_p, *args, *values, *cts, program=self.bwd_handle))
-        from .call import concrete
         return None if api._has_nan([concrete(o)[0] for o in out]) else out
 
 
