@@ -15,7 +15,7 @@ from tangents.compat.autograd.scipy.integrate import odeint  # noqa: E402
 from tangents.compat.autograd.test_util import combo_check  # noqa: E402
 from tangents.scipy import integrate as tsi  # noqa: E402
 
-TIGHT = dict(rtol=1e-10, atol=1e-12)
+TIGHT = dict(rtol=1e-10, atol=1e-12)  # the solvers' options, not a test tolerance
 R = onp.random.default_rng(0).standard_normal
 
 
@@ -57,4 +57,4 @@ def test_odeint_gradient_in_args_is_the_reference():
 def test_autograd_suite_odeint_combo():
     # autograd's own check (y0, t and args together, both modes to order 2), at tolerances
     # where central differences of the solution resolve its second derivatives
-    combo_check(odeint, [1, 2, 3])([func], [Y0], [T], [(A1, A2)], rtol=[1e-10], atol=[1e-12])
+    combo_check(odeint, [1, 2, 3])([func], [Y0], [T], [(A1, A2)], **{k: [v] for k, v in TIGHT.items()})

@@ -134,7 +134,7 @@ LINALG = [
 ]
 
 # -- scipy.integrate: in y0, t and args; quad in the limits and args ------------------------
-TIGHT = dict(rtol=1e-10, atol=1e-12)
+TIGHT = dict(rtol=1e-10, atol=1e-12)  # the solvers' options, not a test tolerance
 
 
 def _decay(y, t, k):
