@@ -57,4 +57,5 @@ def test_odeint_gradient_in_args_is_the_reference():
 def test_autograd_suite_odeint_combo():
     # autograd's own check (y0, t and args together, both modes to order 2), at tolerances
     # where central differences of the solution resolve its second derivatives
-    combo_check(odeint, [1, 2, 3])([func], [Y0], [T], [(A1, A2)], **{k: [v] for k, v in TIGHT.items()})
+    solver = {k: [v] for k, v in TIGHT.items()}
+    combo_check(odeint, [1, 2, 3])([func], [Y0], [T], [(A1, A2)], **solver)
