@@ -66,6 +66,7 @@ CASES = {  # name -> expression in x (a (3, 4) array in (0.2, 0.8))
     "signal.coherence": "ss.coherence(x, x[::-1] ** 2, nperseg=4)[1]",
     "signal.spectrogram": "ss.spectrogram(x, nperseg=3, axis=0)[2]",
     "signal.medfilt": "ss.medfilt(x)",
+    "signal.stft": "ss.stft(x, nperseg=3)[2].imag",
     "signal.lfiltic": "ss.lfiltic([0.5, 0.2], [1.0, -0.3], x[0], x[1])",
     "signal.deconvolve": "ss.deconvolve(x[0], np.array([1.0, 0.5]))[0]",
     "signal.convolve-constant": "ss.convolve(x, np.array([[0.5, -0.3]]))",

@@ -1,4 +1,4 @@
-"""tangents.scipy.signal's spectral estimates (csd, coherence, spectrogram; welch and
+"""tangents.scipy.signal's spectral estimates (csd, coherence, spectrogram, stft; welch and
 periodogram rows are in test_signal_more.py) through the shared harness (values against SciPy,
 derivatives to order 2 in both modes, float32, vmap), and scipy.signal's own names reaching
 them."""
@@ -49,7 +49,13 @@ CASES = [
     pair("spectrogram[complex,two-sided]",
          lambda m: _real(lambda x: m.spectrogram(x, nperseg=6, mode="complex",
                                                  return_onesided=False)[2]), (X,)),
-]
+    pair("stft", lambda m: _real(lambda x: m.stft(x, nperseg=6)[2]), (X,)),
+] + [pair(f"stft[{kw}]", lambda m, kw=kw: _real(lambda x: m.stft(x, **kw)[2]), (X.T,))
+     for kw in ({"nperseg": 5, "boundary": "odd", "axis": 0},
+                {"nperseg": 6, "boundary": "even", "padded": False, "noverlap": 2, "axis": 0},
+                {"nperseg": 4, "boundary": "constant", "nfft": 6, "scaling": "psd",
+                 "detrend": "linear", "axis": 0},
+                {"nperseg": 4, "boundary": None, "return_onesided": False, "axis": 0})]
 
 
 @pytest.mark.parametrize("case", CASES, ids=case_id)
@@ -59,7 +65,8 @@ def test_signal_spectral_rule(case):
 
 def test_scipy_signal_names_route_here_with_frequencies_and_times():
     for call in [lambda m, x: m.csd(x, Y, nperseg=6), lambda m, x: m.coherence(x, Y, nperseg=6),
-                 lambda m, x: m.spectrogram(x, nperseg=6)]:
+                 lambda m, x: m.spectrogram(x, nperseg=6),
+                 lambda m, x: m.stft(x, nperseg=6, boundary="odd")]:
         value = lambda m, x: tg.numpy.sum(tg.numpy.abs(call(m, x)[-1]) ** 2)  # noqa: E731
         np.testing.assert_array_equal(tg.grad(lambda x: value(ss, x))(X),
                                       tg.grad(lambda x: value(tss, x))(X))

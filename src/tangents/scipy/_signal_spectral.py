@@ -1,10 +1,11 @@
 """scipy.signal's spectral estimates, differentiable, composed from tangents.numpy: ``welch``,
-``periodogram``, ``csd``, ``coherence`` and ``spectrogram``.  Each cuts the signal into
+``periodogram``, ``csd``, ``coherence``, ``spectrogram`` and ``stft``.  Each cuts the signal into
 overlapping segments, detrends them (mean or least-squares line), multiplies by the window and
 takes ``rfft`` (``fft`` for two-sided spectra); the cross power ``conj(X) Y`` times SciPy's
 scale (``1 / (fs sum(w^2))`` for a density, ``1 / sum(w)^2`` for a spectrum), doubled on the
 positive frequencies that fold their negative twins (not 0, not Nyquist), is then averaged
-over the segments (``welch``, ``csd``) or kept per segment (``spectrogram``).  Re-exported by
+over the segments (``welch``, ``csd``) or kept per segment (``spectrogram``; ``stft`` keeps
+the spectra themselves, scaled by the square root).  Re-exported by
 `tangents.scipy.signal`; ``scipy.signal.<name>`` on a traced argument routes here.
 """
 from __future__ import annotations
@@ -19,7 +20,7 @@ from .. import numpy as tnp
 from ..numpy._dispatch import dtype_of, is_traced, normalize_axis, shape_of
 from ._signal_more import _detrend_last, _float, _plain
 
-__all__ = ["welch", "periodogram", "csd", "coherence", "spectrogram"]
+__all__ = ["welch", "periodogram", "csd", "coherence", "spectrogram", "stft"]
 
 _OPTIONS = "window, nperseg, noverlap, nfft, detrend constant/linear/False, scaling, axis"
 COVERAGE = {
@@ -28,6 +29,7 @@ COVERAGE = {
     "csd": f"x, y; {_OPTIONS}, onesided, average mean/median",
     "coherence": f"x, y; {_OPTIONS}",
     "spectrogram": f"x; {_OPTIONS}, onesided, mode psd/complex/magnitude",
+    "stft": f"x; {_OPTIONS}, onesided, boundary, padded",
 }
 
 
@@ -232,3 +234,54 @@ def spectrogram(x, fs=1.0, window=('tukey_periodic', .25), nperseg=None, noverla
     axis = normalize_axis(axis, nd, "spectrogram")
     out = tnp.moveaxis(tnp.moveaxis(out, -2, -1), -2, axis)
     return plan.freqs, plan.times, out
+
+
+def _extend_ends(x, n, boundary):
+    """SciPy's boundary extension of the last axis by ``n`` samples at each end."""
+    if boundary is None or n == 0:
+        return x
+    first, last = x[..., :1], x[..., -1:]
+    left, right = tnp.flip(x[..., 1:n + 1], -1), tnp.flip(x[..., -n - 1:-1], -1)
+    if boundary == "odd":
+        left, right = 2 * first - left, 2 * last - right
+    elif boundary == "constant":
+        left, right = tnp.repeat(first, n, -1), tnp.repeat(last, n, -1)
+    elif boundary == "zeros":
+        left, right = tnp.zeros_like(x[..., :n]), tnp.zeros_like(x[..., :n])
+    return tnp.concatenate([left, x, right], axis=-1)
+
+
+def stft(x, fs=1.0, window='hann_periodic', nperseg=256, noverlap=None, nfft=None,
+         detrend=False, return_onesided=True, boundary='zeros', padded=True, axis=-1,
+         scaling='spectrum'):
+    """``scipy.signal.stft``: ``(f, t, Zxx)``, the short-time Fourier transform (the signal
+    extended by ``boundary`` and zero-padded to whole segments); ``Zxx`` (complex)
+    differentiable in real ``x``.
+
+    >>> stft(np.array([1.0, -1.0, 1.0, -1.0]), nperseg=4, window="boxcar", boundary=None)[2]
+    array([[0.+0.j],
+           [0.+0.j],
+           [1.+0.j]])
+    """
+    if not is_traced(x):
+        return _plain("stft")(x, fs, window, nperseg, noverlap, nfft, detrend, return_onesided,
+                              boundary, padded, axis, scaling)
+    if boundary not in ("even", "odd", "constant", "zeros", None):
+        raise ValueError(f"stft: boundary must be 'even', 'odd', 'constant', 'zeros' or None, "
+                         f"got {boundary!r}")
+    if scaling not in ("spectrum", "psd"):
+        raise ValueError(f"stft: scaling must be 'spectrum' or 'psd', got {scaling!r}")
+    nd = len(shape_of(x))
+    x = _real_last("stft", x, axis)
+    win, nperseg = _window("stft", window, nperseg, shape_of(x)[-1])
+    noverlap = nperseg // 2 if noverlap is None else int(noverlap)
+    x = _extend_ends(x, nperseg // 2, boundary)
+    if padded:  # zeros to a whole number of segments
+        extra = (-(shape_of(x)[-1] - nperseg) % (nperseg - noverlap)) % nperseg
+        x = tnp.pad(x, [(0, 0)] * (nd - 1) + [(0, extra)])
+    plan = _Plan("stft", shape_of(x)[-1], dtype_of(x), fs, win, None, noverlap, nfft, detrend,
+                 return_onesided, "density" if scaling == "psd" else "spectrum")
+    out = plan.spectra(x) * np.sqrt(plan.scale)
+    times = plan.times - (nperseg / 2 / fs if boundary is not None else 0)
+    axis = normalize_axis(axis, nd, "stft")
+    return plan.freqs, times, tnp.moveaxis(tnp.moveaxis(out, -2, -1), -2, axis)

@@ -4,7 +4,8 @@ with ``zi``, ``sosfilt``); composed from these and tangents.numpy: ``detrend``,
 ``savgol_filter``, ``filtfilt``, ``sosfiltfilt``, ``convolve2d``, ``correlate2d``,
 ``medfilt``, ``medfilt2d``, ``lfiltic``, ``deconvolve`` (`tangents.scipy._signal_more`),
 ``upfirdn``, ``resample_poly``, ``decimate`` (`tangents.scipy._signal_resample`), ``welch``,
-``periodogram``, ``csd``, ``coherence``, ``spectrogram`` (`tangents.scipy._signal_spectral`).
+``periodogram``, ``csd``, ``coherence``, ``spectrogram``, ``stft``
+(`tangents.scipy._signal_spectral`).
 Forward values come from SciPy.
 
 Two primitives carry every derivative.  ``conv_p`` is the full convolution over some axes
@@ -406,11 +407,12 @@ from ._signal_spectral import (  # noqa: E402, F401
     csd,
     periodogram,
     spectrogram,
+    stft,
     welch,
 )
 
 __all__ += _more + ["upfirdn", "resample_poly", "decimate", "welch", "periodogram", "csd",
-                    "coherence", "spectrogram"]
+                    "coherence", "spectrogram", "stft"]
 for _notes in (_MORE, _RESAMPLE, _SPECTRAL):
     COVERAGE.update(_notes)
 
