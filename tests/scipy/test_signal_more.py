@@ -103,6 +103,9 @@ CASES += [
     pair("lfiltic[no x,y short]", lambda m: lambda b, a, y: m.lfiltic(b, a, y), (B, A, X[:1])),
     pair("lfiltic[a0!=1,long b]", lambda m: lambda b, y: m.lfiltic(b, 2 * A[:2], y, X[:5]),
          (np.r_[B, 0.05], X[5:9])),
+    pair("lfilter_zi", lambda m: m.lfilter_zi, (B, A)),
+    pair("lfilter_zi[longer a]", lambda m: m.lfilter_zi, (B[:2], np.r_[A, 0.05])),
+    pair("sosfilt_zi", lambda m: lambda s: m.sosfilt_zi(_sos(s) if m is tss else s), (SOS,)),
     pair("deconvolve", lambda m: m.deconvolve, (X, np.array([1.5, 0.5, 0.2]))),
     pair("deconvolve[divisor longer]", lambda m: m.deconvolve, (X[:2], X[2:5])),
 ]
@@ -120,7 +123,8 @@ def test_scipy_signal_names_route_here_and_plain_calls_stay_scipys():
              lambda m, x: m.convolve2d(x.reshape(3, 4), K, "same", "symm"),
              lambda m, x: m.correlate2d(x.reshape(3, 4), K, "full", "wrap"),
              lambda m, x: m.medfilt(x, 5), lambda m, x: m.medfilt2d(x.reshape(3, 4)),
-             lambda m, x: m.lfiltic(B, A, x[:2], x[2:]), lambda m, x: m.deconvolve(x, B)[1]]
+             lambda m, x: m.lfiltic(B, A, x[:2], x[2:]), lambda m, x: m.deconvolve(x, B)[1],
+             lambda m, x: m.lfilter_zi(x[:3], A)]
     for call in calls:
         got = tg.grad(lambda x: np.sum(np.sin(call(ss, x))))(X)
         want = tg.grad(lambda x: tg.numpy.sum(tg.numpy.sin(call(tss, x))))(X)

@@ -20,7 +20,8 @@ __all__ = ["ROUTES", "ARRAY_API_NATIVE", "install", "watch"]
 _SIGNAL = ("convolve", "correlate", "fftconvolve", "oaconvolve", "lfilter", "sosfilt", "detrend",
            "savgol_filter", "filtfilt", "sosfiltfilt", "welch", "periodogram", "convolve2d",
            "correlate2d", "upfirdn", "resample_poly", "decimate", "csd", "coherence",
-           "spectrogram", "stft", "medfilt", "medfilt2d", "lfiltic", "deconvolve")
+           "spectrogram", "stft", "medfilt", "medfilt2d", "lfiltic", "deconvolve", "lfilter_zi",
+           "sosfilt_zi")
 _CONTINUOUS = ("norm", "t", "cauchy", "laplace", "logistic", "gamma", "chi2", "beta", "expon")
 _CONT_METHODS = ("logpdf", "pdf", "cdf", "logcdf", "sf", "logsf", "ppf", "entropy")
 _DISCRETE_METHODS = ("logpmf", "pmf", "cdf", "logcdf", "sf", "logsf")

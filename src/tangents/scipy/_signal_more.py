@@ -30,7 +30,7 @@ from .. import numpy as tnp
 from ..numpy._dispatch import dtype_of, is_traced, normalize_axis, shape_of
 
 __all__ = ["detrend", "savgol_filter", "filtfilt", "sosfiltfilt", "convolve2d", "correlate2d",
-           "medfilt", "medfilt2d", "lfiltic", "deconvolve"]
+           "medfilt", "medfilt2d", "lfiltic", "deconvolve", "lfilter_zi", "sosfilt_zi"]
 
 COVERAGE = {
     "detrend": "data; type linear/constant, bp, axis",
@@ -42,6 +42,8 @@ COVERAGE = {
     "medfilt": "volume (the sample each median picks); kernel_size",
     "medfilt2d": "input (the sample each median picks); kernel_size",
     "lfiltic": "b, a, y, x",
+    "lfilter_zi": "b, a",
+    "sosfilt_zi": "sos",
     "deconvolve": "signal, divisor",
 }
 
@@ -164,6 +166,33 @@ def _lfilter_zi(b, a):
         return b[:0]
     companion_t = tnp.concatenate([-a[1:, None], np.eye(n - 1, n - 2)], axis=1)
     return tnp.linalg.solve(np.eye(n - 1) - companion_t, b[1:] - a[1:] * b[0])
+
+
+def lfilter_zi(b, a):
+    """``scipy.signal.lfilter_zi``: the initial state of `lfilter` for the steady state of a
+    step response; differentiable in ``b`` and ``a``.
+
+    >>> lfilter_zi(np.array([0.5, 0.5]), np.array([1.0, -0.5]))
+    array([1.5])
+    """
+    if not is_traced(b, a):
+        return _plain("lfilter_zi")(b, a)
+    return _lfilter_zi(_float(tnp.atleast_1d(b)), _float(tnp.atleast_1d(a)))
+
+
+def sosfilt_zi(sos):
+    """``scipy.signal.sosfilt_zi``: the initial states of `sosfilt` for the steady state of a
+    step response; differentiable in ``sos``.
+
+    >>> sosfilt_zi(np.array([[0.5, 0.5, 0.0, 1.0, -0.5, 0.0]]))
+    array([[1.5, 0. ]])
+    """
+    if not is_traced(sos):
+        return _plain("sosfilt_zi")(sos)
+    if len(shape_of(sos)) != 2 or shape_of(sos)[1] != 6:
+        raise ValueError(f"sosfilt_zi: sos must have shape (n_sections, 6), got "
+                         f"{shape_of(sos)}")
+    return _sos_zi(_float(sos))
 
 
 def _pad_ends(x, n, padtype):

@@ -2,7 +2,8 @@
 ``fftconvolve``, ``oaconvolve``, every mode, n-d, ``axes=``) and IIR filtering (``lfilter``
 with ``zi``, ``sosfilt``); composed from these and tangents.numpy: ``detrend``,
 ``savgol_filter``, ``filtfilt``, ``sosfiltfilt``, ``convolve2d``, ``correlate2d``,
-``medfilt``, ``medfilt2d``, ``lfiltic``, ``deconvolve`` (`tangents.scipy._signal_more`),
+``medfilt``, ``medfilt2d``, ``lfiltic``, ``lfilter_zi``, ``sosfilt_zi``, ``deconvolve``
+(`tangents.scipy._signal_more`),
 ``upfirdn``, ``resample_poly``, ``decimate`` (`tangents.scipy._signal_resample`), ``welch``,
 ``periodogram``, ``csd``, ``coherence``, ``spectrogram``, ``stft``
 (`tangents.scipy._signal_spectral`).
@@ -393,10 +394,12 @@ from ._signal_more import (  # noqa: E402, F401
     deconvolve,
     detrend,
     filtfilt,
+    lfilter_zi,
     lfiltic,
     medfilt,
     medfilt2d,
     savgol_filter,
+    sosfilt_zi,
     sosfiltfilt,
 )
 from ._signal_resample import COVERAGE as _RESAMPLE  # noqa: E402
