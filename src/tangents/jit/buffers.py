@@ -22,6 +22,9 @@ __all__ = ["plan", "Pool"]
 # may be overwritten once they ran
 FRESH = frozenset({"matmul", "diagonal_matmul", "sum", "log_softmax"})
 _KEEP = 4  # sets kept for threads that call at once
+# smaller arrays come from the allocator's heap without new page faults (and W1's, at
+# 256 KiB, kept between calls would add to its peak memory): only in-place writes for them
+MIN_BYTES = 1 << 20
 
 
 def _ufunc(e):
@@ -41,12 +44,17 @@ def _writes_out(e):
 
 
 def plan(program):
-    """``({body position: slot}, [(shape, dtype) of each slot])``: where each pooled
-    result goes.  A result is pooled when a ufunc or a product of matrices makes it, it is
-    no input, constant, result or written-back value, and only ufuncs, `FRESH` primitives
-    and guards read it.
-    A ufunc may write into the slot of an operand it reads last (the same shape, dtype:
-    elementwise, so each element is read before it is written)."""
+    """``(where, views, sizes)``: ``where`` maps a body position to the ``out=`` its result
+    is written into (``_b[k]``, view ``k`` of the call's set, or an operand's name),
+    ``views[k]`` is ``(slot, shape, dtype)``, ``sizes[slot]`` a slot's size in bytes.
+
+    A result is pooled when a ufunc or a product of matrices makes it, it has at least
+    `MIN_BYTES`, it is no input, constant, result or written-back value, and only ufuncs,
+    `FRESH` primitives and guards read it (so no view of it escapes).  It takes a free slot
+    (growing the largest one if none is big enough), so the slots hold about the peak of
+    live pooled bytes.  A ufunc writes into an operand it reads last, of its shape and dtype
+    (elementwise, so each element is read before it is written), when that operand is
+    pooled, or is a smaller array made the same way and read the same way."""
     kept = set(program.invars) | set(program.consts)
     kept.update(v for v in program.outvars if type(v) is Var)
     kept.update(v for _, v in getattr(program, "writebacks", ()))
@@ -58,43 +66,62 @@ def plan(program):
             if type(a) is Var:
                 last[a] = i
                 safe[a] = safe.get(a, True) and ok
-    slot_of, where, specs, free = {}, {}, [], {}
+    own = set()  # values in arrays of their own that nothing else can see
+    view_of, where, views, sizes, free = {}, {}, [], [], []
     for i, e in enumerate(program.body):
         out = e.outs[0] if type(e) is Eqn else None
         reads = e.ins if type(e) is Eqn else [e.var]
         if _writes_out(e) and out not in kept and safe.get(out, False):
-            key = (out.shape, out.dtype)
-            mine = [a for a in e.ins if type(a) is Var and a in slot_of and _ufunc(e) and
-                    last[a] == i and (a.shape, a.dtype) == key]
-            if mine:  # in place, in the slot of an operand read for the last time
-                slot = slot_of[mine[0]]
-            elif free.get(key):
-                slot = free[key].pop()
-            else:
-                slot = len(specs)
-                specs.append(key)
-            slot_of[out] = where[i] = slot
-        for a in dict.fromkeys(a for a in reads if type(a) is Var and a in slot_of and
+            own.add(out)
+        mine = [a for a in reads if type(a) is Var and a in own and _ufunc(e) and
+                last[a] == i and (a.shape, a.dtype) == (out.shape, out.dtype) and
+                (a not in view_of or out in own)]  # a kept buffer never leaves as a result
+        if mine:  # in place, in an operand read for the last time
+            where[i] = f"_b[{view_of[mine[0]]}]" if mine[0] in view_of else repr(mine[0])
+            if mine[0] in view_of and out in own:
+                view_of[out] = view_of[mine[0]]
+        elif out in own and out.dtype.itemsize * int(np.prod(out.shape)) >= MIN_BYTES:
+            view_of[out] = len(views)
+            views.append((_slot(free, sizes, out.dtype.itemsize * int(np.prod(out.shape))),
+                          out.shape, out.dtype))
+            where[i] = f"_b[{view_of[out]}]"
+        for a in dict.fromkeys(a for a in reads if type(a) is Var and a in view_of and
                                last[a] == i):
-            if slot_of[a] != slot_of.get(out):
-                free.setdefault((a.shape, a.dtype), []).append(slot_of[a])
-    return where, specs
+            if view_of[a] != view_of.get(out):
+                free.append(views[view_of[a]][0])
+    return where, views, sizes
+
+
+def _slot(free, sizes, nbytes):
+    """A slot of at least ``nbytes``: the smallest free one that fits, else the largest free
+    one grown, else a new one."""
+    fits = [k for k in free if sizes[k] >= nbytes]
+    if fits or free:
+        k = min(fits, key=sizes.__getitem__) if fits else max(free, key=sizes.__getitem__)
+        free.remove(k)
+        sizes[k] = max(sizes[k], nbytes)
+        return k
+    sizes.append(nbytes)
+    return len(sizes) - 1
 
 
 class Pool:
-    """Sets of buffers of the shapes and dtypes ``specs``, one per call in progress."""
+    """Sets of buffers, one per call in progress: ``sizes`` bytes per slot, and the arrays
+    ``views`` (slot, shape, dtype) on them that the program writes into."""
 
-    __slots__ = ("specs", "free")
+    __slots__ = ("views", "sizes", "free")
 
-    def __init__(self, specs):
-        self.specs = list(specs)
+    def __init__(self, views, sizes):
+        self.views, self.sizes = list(views), list(sizes)
         self.free = []
 
     def take(self):
         try:
             return self.free.pop()  # atomic: two threads never get one set
         except IndexError:
-            return [np.empty(shape, dtype) for shape, dtype in self.specs]
+            slots = [np.empty(n, np.uint8) for n in self.sizes]
+            return [slots[k][:dtype.itemsize * int(np.prod(shape))].view(dtype).reshape(shape)
+                    for k, shape, dtype in self.views]
 
     def give(self, buffers):
         if len(self.free) < _KEEP:

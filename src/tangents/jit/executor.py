@@ -108,13 +108,13 @@ def compile_program(program, alias_ok=(), executor=None):
         ns[repr(v)] = c
     lines = [f"def run({', '.join(repr(v) for v in program.invars)}):"]
     guard = 0
-    where, specs = plan(program)  # intermediates in buffers kept between calls
-    if specs:
-        ns["_pool"] = Pool(specs)
+    where, views, sizes = plan(program)  # intermediates in buffers kept between calls
+    if views:
+        ns["_pool"] = Pool(views, sizes)
         lines.append("    _b = _pool.take()")
     for i, e in enumerate(program.body):
         if type(e) is Eqn:
-            lines.append("    " + _call_line(e, i, ns, f"_b[{where[i]}]" if i in where else None))
+            lines.append("    " + _call_line(e, i, ns, where.get(i)))
             if i in where and e.prim.name == "matmul":
                 ns[f"_f{i}"] = np.matmul  # its impl for these operands, with out=
             continue
@@ -127,7 +127,7 @@ def compile_program(program, alias_ok=(), executor=None):
         lines.append(f"    {program.invars[i]!r}[...] = {v!r}")
     lines = _free_dead(program, lines)
     lines.append(f"    _out = [{', '.join(_outputs(program, alias_ok, ns))}]")
-    if specs:
+    if views:
         lines.append("    _pool.give(_b)")  # not on a guard's miss: the next call makes a set
     lines.append("    return _out")
     source = "\n".join(lines) + "\n"
