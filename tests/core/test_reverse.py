@@ -37,6 +37,11 @@ def _mixed(x):
     return np.cos(y) / (1.5 + np.abs(x)) - C
 
 
+def _constants(x):
+    y = (x + 2.0) * 3 - C[:, None] + (1.5 - x / 2.0) * (2.0 / x) + (True + x) / C
+    return y + (C - x) * np.float64(2.5) + [1.0, 2.0, 3.0] * x - x * False
+
+
 def _pieces(x):
     # a multiple-result node (split) with one output unused: zeros for it in the backward
     a, _, c = tnp.split(x, 3)
@@ -55,6 +60,11 @@ CASES = [
     Case("products", lambda x, y: x * y + x * x + 2.0 * (x[:, None] * y) * y[:, None],
          (rand((3,), seed=7), rand((3,), seed=8)),
          np_fun=lambda x, y: x * y + x * x + 2.0 * (x[:, None] * y) * y[:, None]),
+    # VJPTracer's own operators with a constant, each side: Python floats, ints and bools
+    # (rule_args: NumPy scalars of the answer's dtype), arrays, broadcasting, and constants
+    # they leave to Tracer's operators (a NumPy scalar, a list)
+    Case("operators with constants", _constants, (rand((3,), 0.5, 2.0, seed=13),),
+         np_fun=_constants),
     # three arguments (the loop of process and backward), traced in every position or not,
     # and a product rule for three arguments (a primitive the builder makes)
     Case("three arguments", lambda x, y: _fma(x, y, x) + _fma(C, x * y, 2.0) + _fma(y, 3.0, C),
