@@ -84,82 +84,63 @@ def mlp_loss(p, X, Y):
     return -tnp.sum(Y * tg.nn.log_softmax(z, axis=1)) / X.shape[0]
 
 
-def hot_path_tricks(target_s):
-    """Each trick of the core's hot path against the plain code it replaces, in one process:
-    the in-place product of builders._product_rule (sys.getrefcount: the partial is a
-    temporary; only from 256 KiB on, so at size 8 both sides skip it) on the 300-op chain's
-    gradient at two sizes, reverse.py's one-call hot path (VJPTrace.process) against the
-    shared Trace.process + apply, and reverse.py's tracer made by object.__new__ against the
-    constructor call."""
-    from tangents.core import builders, reverse
-    from tangents.core.primitive import new_level
+def _interleaved(g, x, toggle, target_s):
+    """Median microseconds of ``g(x)`` with the trick (toggle(False)) and without it
+    (toggle(True)), over three interleaved rounds."""
+    times = {False: [], True: []}
+    for _ in range(3):
+        for without in (False, True):
+            toggle(without)
+            try:
+                times[without].append(median_time(lambda: g(x), target_s / 6))
+            finally:
+                toggle(False)
+    return (float(np.median(times[k])) * 1e6 for k in (False, True))
 
-    print("\n### hot-path tricks (ratio > 1: the trick saves time)\n")
-    print("| trick | workload | with (us) | without (us) | without / with |\n|---|---|---|---|---|")
-    plain_sys = types.SimpleNamespace(getrefcount=lambda obj: 1 << 30)  # never a temporary
-    for n in (8, 100_000):
-        x = np.random.default_rng(5).standard_normal(n)
-        g = tg.grad(lambda x: tnp.sum(chain(x, tnp.sin)))
-        times = {"with": [], "without": []}
-        for _ in range(3):  # interleaved rounds
-            for k, mod in (("with", sys), ("without", plain_sys)):
-                builders.sys = mod
-                try:
-                    times[k].append(median_time(lambda: g(x), target_s / 6))
-                finally:
-                    builders.sys = sys
-        w, wo = (float(np.median(times[k])) * 1e6 for k in ("with", "without"))
-        print(f"| in-place product (getrefcount) | grad of the chain, shape ({n},) | {w:.0f} | "
-              f"{wo:.0f} | {wo / w:.3f} |")
 
-    from tangents.core.trace import Trace
-    fast = reverse.VJPTrace.__dict__["process"]
-    # VJPTracer's own operators with a constant (reverse._constant_operator), against
-    # Tracer's, which hand the operation to VJPTrace.process
-    fused = {name: reverse.VJPTracer.__dict__[name] for op in ("add", "sub", "mul", "truediv")
-             for name in (f"__{op}__", f"__r{op}__")}
-
-    def use_tracer_operators(on):
-        for name, op in fused.items():
-            if not on:
-                setattr(reverse.VJPTracer, name, op)
-            elif name in reverse.VJPTracer.__dict__:
-                delattr(reverse.VJPTracer, name)
-    for style, sin, total in (("np", np.sin, np.sum), ("tnp", tnp.sin, tnp.sum)):
-        x8 = np.ones(8)
-        g = tg.grad(lambda x, sin=sin, total=total: total(chain(x, sin)))
-        times = {"with": [], "without": []}
-        for _ in range(3):  # interleaved rounds
-            for k, process in (("with", fast), ("without", Trace.process)):
-                reverse.VJPTrace.process = process
-                use_tracer_operators(k == "without")  # every operation through process
-                try:
-                    times[k].append(median_time(lambda: g(x8), target_s / 6))
-                finally:
-                    reverse.VJPTrace.process = fast
-                    use_tracer_operators(False)
-        w, wo = (float(np.median(times[k])) * 1e6 for k in ("with", "without"))
-        print(f"| one-call VJPTrace.process | grad of the chain ({style}-style), shape (8,) | "
-              f"{w:.0f} | {wo:.0f} | {wo / w:.3f} |")
-
-    # multiply's rules multiply by the argument itself (builders._factor_rule) against the
-    # product rule calling the partial ``lambda ans, x, y: y``; the arguments of one- and
-    # two-argument operations passed one by one (VJPTrace.process and backward without a
-    # loop, lists or star calls; builders' rules of fixed arity) against the general loop
-    # (reverse.py's len made to say 'many'; the rules taking *args); the thread-local
-    # masked.on read only while some thread masks (builders) against reading it always
+def _toggles():
+    """Each hot-path trick as ``toggle(without)``, which puts the plain code in its place."""
+    from tangents.core import Tracer, builders, reverse
     from tangents.core import masked as masked_module
+    from tangents.core.trace import Trace
+    from tangents.numpy import _elementwise
     from tangents.numpy._elementwise import multiply_p as mul
     from tangents.numpy._elementwise import sin_p
+
+    fast = reverse.VJPTrace.__dict__["process"]
+    # VJPTracer's own operators with a constant (reverse._constant_operator) and its own
+    # __array_ufunc__ for one argument, against Tracer's, which hand the operation to process
+    operators = {name: reverse.VJPTracer.__dict__[name] for op in ("add", "sub", "mul",
+                 "truediv") for name in (f"__{op}__", f"__r{op}__")}
+    ufunc = {"__array_ufunc__": reverse.VJPTracer.__dict__["__array_ufunc__"]}
+
+    def tracer_methods(methods):
+        def toggle(without):
+            for name, op in methods.items():
+                if not without:
+                    setattr(reverse.VJPTracer, name, op)
+                elif name in reverse.VJPTracer.__dict__:
+                    delattr(reverse.VJPTracer, name)
+        return toggle
+
+    def shared_process(without):  # every operation through Trace.process + apply
+        reverse.VJPTrace.process = Trace.process if without else fast
+        tracer_methods({**operators, **ufunc})(without)
+
+    # multiply's rules multiply by the argument itself (builders._factor_rule) against the
+    # product rule calling the partial ``lambda ans, x, y: y``
     factor_rules, sin_rules = mul.vjps, sin_p.vjps
     product_rules = (builders._product_rule(lambda ans, x, y: y, 2),
                      builders._product_rule(lambda ans, x, y: x, 2))
 
-    def use_products(on):
-        mul.vjps = mul.jvps = product_rules if on else factor_rules
+    def products(without):
+        mul.vjps = mul.jvps = product_rules if without else factor_rules
 
-    def use_loops(on):
-        if on:
+    # one and two arguments passed one by one (process and backward without a loop, lists
+    # or star calls; builders' rules of fixed arity) against the general loop (reverse.py's
+    # len made to say 'many'; rules taking *args)
+    def loops(without):
+        if without:
             reverse.len = lambda args: 3  # the module's name shadows the builtin
             mul.vjps = mul.jvps = (builders._factor_rule(0), builders._factor_rule(1))
             sin_p.vjps = sin_p.jvps = (builders._product_rule(lambda ans, x: tnp.cos(x)),)
@@ -168,36 +149,55 @@ def hot_path_tricks(target_s):
             mul.vjps = mul.jvps = factor_rules
             sin_p.vjps = sin_p.jvps = sin_rules
 
-    def read_masked_always(on):
-        masked_module.threads = 1 if on else 0  # masked.on stays False: the same products
+    def masked_read(without):  # masked.on stays False: the same products
+        masked_module.threads = 1 if without else 0
 
-    # tnp's unary functions hand a tracer to its own trace (numpy/_elementwise.py _unary)
-    # against calling bind (its isinstance check made to fail; the np-style row is a control)
-    from tangents.core import Tracer
-    from tangents.numpy import _elementwise
+    def bind_call(without):  # tnp's unary functions call bind (their isinstance fails)
+        _elementwise.Tracer = () if without else Tracer
 
-    def use_bind(on):
-        _elementwise.Tracer = () if on else Tracer
+    return {"one-call VJPTrace.process": shared_process,
+            "multiply by the argument itself": products,
+            "arguments one by one": loops,
+            "masked.on read only while masking": masked_read,
+            "unary tnp function skips bind": bind_call,
+            "operators with a constant in one call": tracer_methods(operators),
+            "np.sin(x) in one call (__array_ufunc__)": tracer_methods(ufunc)}
 
-    for trick, toggle in (("multiply by the argument itself", use_products),
-                          ("arguments one by one", use_loops),
-                          ("masked.on read only while masking", read_masked_always),
-                          ("unary tnp function skips bind", use_bind),
-                          ("operators with a constant in one call", use_tracer_operators)):
+
+def hot_path_tricks(target_s):
+    """Each trick of the core's hot path against the plain code it replaces, in one process
+    (see `_toggles`), on the gradient of the 300-op chain in both styles (a trick for one
+    style has the other as a control); the in-place product of builders._product_rule
+    (sys.getrefcount: the partial is a temporary; only from 256 KiB on, so at size 8 both
+    sides skip it) at two sizes; and reverse.py's tracer made by object.__new__ against the
+    constructor call."""
+    from tangents.core import builders
+
+    print("\n### hot-path tricks (ratio > 1: the trick saves time)\n")
+    print("| trick | workload | with (us) | without (us) | without / with |\n|---|---|---|---|---|")
+    plain_sys = types.SimpleNamespace(getrefcount=lambda obj: 1 << 30)  # never a temporary
+
+    def refcount(without):
+        builders.sys = plain_sys if without else sys
+
+    for n in (8, 100_000):
+        x = np.random.default_rng(5).standard_normal(n)
+        g = tg.grad(lambda x: tnp.sum(chain(x, tnp.sin)))
+        w, wo = _interleaved(g, x, refcount, target_s)
+        print(f"| in-place product (getrefcount) | grad of the chain, shape ({n},) | {w:.0f} | "
+              f"{wo:.0f} | {wo / w:.3f} |")
+    for trick, toggle in _toggles().items():
         for style, sin, total in (("np", np.sin, np.sum), ("tnp", tnp.sin, tnp.sum)):
-            x8 = np.ones(8)
             g = tg.grad(lambda x, sin=sin, total=total: total(chain(x, sin)))
-            times = {"with": [], "without": []}
-            for _ in range(3):  # interleaved rounds
-                for k in ("with", "without"):
-                    toggle(k == "without")
-                    try:
-                        times[k].append(median_time(lambda: g(x8), target_s / 6))
-                    finally:
-                        toggle(False)
-            w, wo = (float(np.median(times[k])) * 1e6 for k in ("with", "without"))
+            w, wo = _interleaved(g, np.ones(8), toggle, target_s)
             print(f"| {trick} | grad of the chain ({style}-style), shape (8,) | "
                   f"{w:.0f} | {wo:.0f} | {wo / w:.3f} |")
+    _new_tracer_row(target_s)
+
+
+def _new_tracer_row(target_s):
+    from tangents.core import reverse
+    from tangents.core.primitive import new_level
 
     trace = reverse.VJPTrace(new_level())
     ans = np.ones(8)

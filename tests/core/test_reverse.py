@@ -42,6 +42,11 @@ def _constants(x):
     return y + (C - x) * np.float64(2.5) + [1.0, 2.0, 3.0] * x - x * False
 
 
+def _unary_ufuncs(x):
+    y = np.exp(np.sin(x)) * np.floor(2.0 * x) + np.where(np.isnan(x), 0.0, np.negative(x))
+    return np.sqrt(y * y + 1.0, dtype=x.dtype) + np.add.reduce(np.cos(x)) * x
+
+
 def _pieces(x):
     # a multiple-result node (split) with one output unused: zeros for it in the backward
     a, _, c = tnp.split(x, 3)
@@ -65,6 +70,10 @@ CASES = [
     # they leave to Tracer's operators (a NumPy scalar, a list)
     Case("operators with constants", _constants, (rand((3,), 0.5, 2.0, seed=13),),
          np_fun=_constants),
+    # VJPTracer's own __array_ufunc__ for one argument: differentiable, nondifferentiable
+    # (floor) and bool (isnan) results, and calls it leaves to Tracer's (a keyword, a method)
+    Case("NumPy unary ufuncs", _unary_ufuncs, (rand((3,), 0.5, 2.0, seed=14),),
+         np_fun=_unary_ufuncs),
     # three arguments (the loop of process and backward), traced in every position or not,
     # and a product rule for three arguments (a primitive the builder makes)
     Case("three arguments", lambda x, y: _fma(x, y, x) + _fma(C, x * y, 2.0) + _fma(y, 3.0, C),

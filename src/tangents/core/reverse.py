@@ -59,6 +59,33 @@ class VJPTracer(Tracer):
     def __repr__(self):
         return f"VJPTracer(level={self._trace.level}, {self.primal!r})"
 
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        # np.sin(x) on this trace's tracer: `VJPTrace.process`'s hot path written out in this
+        # call, one Python call less per operation (bench/bench_core.py times it); anything
+        # else is Tracer's (which hands the operation to process)
+        if len(inputs) == 1 and not kwargs and method == "__call__":
+            prim = ufunc_prims.get(ufunc)
+            trace = self._trace
+            v = self._s0
+            if (prim is not None and trace.alive and type(v) is ndarray
+                    and not (prim.multiple_results or prim.keeps_residual)):
+                ans = prim.impl(v)
+                if not prim.differentiable:
+                    return ans
+                if type(ans) is ndarray:
+                    if ans.dtype.kind not in "fc":
+                        return ans
+                elif not inexact(ans):
+                    return ans
+                index = next(trace.counter)
+                trace.tape[index] = (prim, (v,), {}, ans, (self._s1,))
+                out = _new_tracer(VJPTracer)
+                out._trace = trace
+                out._s0 = ans
+                out._s1 = out._s2 = index
+                return out
+        return Tracer.__array_ufunc__(self, ufunc, method, *inputs, **kwargs)
+
 
 def _constant_operator(name, ufunc):
     """VJPTracer's operator ``name`` (``__mul__``, ``__radd__``, ...) applied to a plain
