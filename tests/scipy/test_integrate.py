@@ -1,6 +1,7 @@
 """tangents.scipy.integrate: ODE solutions and integrals through the shared harness (values
 equal SciPy's; derivatives to order 2 against finite differences and forward against reverse;
 float32; vmap), plus the Leibniz/adjoint edge cases and clear errors."""
+import time
 import warnings
 
 import numpy as np
@@ -200,6 +201,25 @@ def test_plain_right_hand_side_runs_no_tangents_operation_per_evaluation(solver_
     np.testing.assert_array_equal(ys, si.odeint(net, NET_Y0, [0.0, 1.0, 2.0], args=(NET_W,),
                                                 **TIGHT))
     assert solver_calls[0][1] > 100 and len(seen) <= 2, (solver_calls, len(seen))
+
+
+def test_derivative_systems_wait_for_their_fused_kernels(monkeypatch):
+    """tg.jit answers a new program's first calls with the NumPy executor while its fused
+    kernels compile on a background thread; a staged derivative system waits for them, so
+    no solve switches executors partway (its steps would depend on when the compile ended).
+    The compile is slowed down here so that a solve would finish before it."""
+    pytest.importorskip("numba")
+    from tangents.jit import background
+    monkeypatch.delenv("TANGENTS_JIT_EXECUTOR", raising=False)
+    monkeypatch.setenv("TANGENTS_JIT_COMPILE", "background")
+    jobs, submit = [], background.submit
+
+    def slow_submit(name, make, install):
+        jobs.append(submit(name, lambda: (time.sleep(1.0), make())[1], install))
+        return jobs[-1]
+    monkeypatch.setattr(background, "submit", slow_submit)
+    tg.grad(lambda w: tsi.odeint(net, NET_Y0, [0.0, 1.0, 2.0], args=(w,), **TIGHT).sum())(NET_W)
+    assert jobs and all(job.done.is_set() for job in jobs), len(jobs)
 
 
 def test_right_hand_side_reading_t_as_a_number_runs_eagerly():

@@ -85,10 +85,10 @@ _CACHEABLE_GUARDS = frozenset({"bool", "shape"})
 class _Staged:
     """Mixin of the derivative systems (`_JvpRhs`, `_AdjointRhs`, the integrands'): the
     solver calls them through `numpy_fn`, which stages ``self`` once with `tangents.jit` and
-    runs the compiled program on each evaluation instead of tracing a fresh `jvp`/`vjp` of
-    the user's function through the interpreters.  Eager when staging is not possible (a
-    closure holds a transform's value, a Python number is read from a traced value, or
-    `jit` raises)."""
+    runs the compiled program (its fused kernels from the first evaluation on) on each
+    evaluation instead of tracing a fresh `jvp`/`vjp` of the user's function through the
+    interpreters.  Eager when staging is not possible (a closure holds a transform's value,
+    a Python number is read from a traced value, or `jit` raises)."""
 
     _jitted = None
     _eager = False
@@ -119,6 +119,13 @@ class _Staged:
         if guards is None or any(g.kind not in _CACHEABLE_GUARDS for g in guards):
             self._eager = True
             return False
+        try:
+            # tg.jit runs a new program on the NumPy executor while its fused kernels compile
+            # in the background: a solve that switched partway would take steps depending on
+            # when the compile ended, so its hundreds of evaluations wait for the kernels
+            jitted.wait_compiled()
+        except RuntimeError:  # the compile failed (jit warned): the NumPy executor runs it
+            pass
         self._jitted = jitted
         return True
 
