@@ -58,6 +58,11 @@ CASES += [Case(f"{n}[n={k},derivative={d}]",
                np_fun=lambda x, n=n, k=k, d=d: _keep(getattr(sc, n)(k, x, d), x))
           for n in ("spherical_jn", "spherical_yn") for k in (0, 2) for d in (False, True)
           for s in SHAPES[:3]]
+CASES += [Case(f"yn[n={k}]", lambda x, k=k: tss.yn(k, x), (positive(s) + 0.3,),
+               np_fun=lambda x, k=k: _keep(sc.yn(k, x), x))
+          for k in (0, 1, 3, -2) for s in SHAPES[:3]]
+CASES += [Case("jn[n=2]", lambda x: tss.jn(2, x), (positive(s) + 0.3,),
+               np_fun=lambda x: sc.jn(2, x)) for s in SHAPES[:3]]
 CASES += [Case(f"expn[n={k}]", lambda x, k=k: tss.expn(k, x), (positive(s),),
                np_fun=lambda x, k=k: _keep(sc.expn(k, x), x))
           for k in (0, 1, 3) for s in SHAPES[:3]]
@@ -80,6 +85,8 @@ DISPATCH = [  # (scipy callable, tangents callable, arguments)
     *[(lambda x, n=n: getattr(sc, n)(1.5, x), lambda x, n=n: getattr(tss, n)(1.5, x),
        (np.array([0.4, 0.7]),)) for n in ORDERS],
     (lambda x: sc.expn(2, x), lambda x: tss.expn(2, x), (np.array([0.4, 0.7]),)),
+    (lambda x: sc.yn(2, x), lambda x: tss.yn(2, x), (np.array([0.4, 0.7]),)),
+    (lambda v, x: sc.jn(v, x), tss.jn, (np.array([1.5, 2.0]), np.array([0.4, 0.7]))),
     (sc.zeta, tss.zeta, (np.array([1.5, 3.0]),)),
 ]
 

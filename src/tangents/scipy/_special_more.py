@@ -26,10 +26,10 @@ from ..numpy._dispatch import implements_ufunc, is_traced
 from ._bessel_order import order_derivative
 from .special import _over_x, _safe, betaln, digamma, erf, gammaln, polygamma
 
-__all__ = ["jv", "yv", "iv", "ive", "kv", "kve", "j0", "j1", "y0", "y1", "k0", "k1", "k0e",
-           "k1e", "spherical_jn", "spherical_yn", "gammainc", "gammaincc", "gammaincinv",
-           "betainc", "betaincc", "betaincinv", "erfcinv", "gammasgn", "rgamma", "zeta",
-           "expn", "exp1", "expi", "owens_t"]
+__all__ = ["jv", "yv", "iv", "ive", "kv", "kve", "jn", "yn", "j0", "j1", "y0", "y1", "k0",
+           "k1", "k0e", "k1e", "spherical_jn", "spherical_yn", "gammainc", "gammaincc",
+           "gammaincinv", "betainc", "betaincc", "betaincinv", "erfcinv", "gammasgn", "rgamma",
+           "zeta", "expn", "exp1", "expi", "owens_t"]
 
 _SQRT_PI = math.sqrt(math.pi)
 _SQRT_2PI = math.sqrt(2 * math.pi)
@@ -52,6 +52,7 @@ j0 = _safe(_sc.j0, "j0", lambda ans, x: -j1(x))
 j1 = _safe(_sc.j1, "j1", lambda ans, x: j0(x) - _over_x(ans, x, 0.5))
 y0 = _safe(_sc.y0, "y0", lambda ans, x: -y1(x))
 y1 = _safe(_sc.y1, "y1", lambda ans, x: y0(x) - ans / x)
+jn = jv  # SciPy's jn is jv itself (yn, of a constant integer order, is below)
 k0 = _safe(_sc.k0, "k0", lambda ans, x: -k1(x))
 k1 = _safe(_sc.k1, "k1", lambda ans, x: -k0(x) - ans / x)
 k0e = _safe(_sc.k0e, "k0e", lambda ans, x: ans - k1e(x))
@@ -336,6 +337,25 @@ def expn(n, x):
 
 
 implements_ufunc(_sc.expn)(expn)
+
+# Y_n of a constant integer order n: Y_n' = (Y_{n-1} - Y_{n+1}) / 2
+_yn_p = builders.elementwise("special.yn", _cast_last(_sc.yn), None,
+                             lambda ans, n, x: (yn(n - 1, x) - yn(n + 1, x)) / 2)
+
+
+def yn(n, x):
+    """``yn(n, x)``: the Bessel function of the second kind of integer order ``n``,
+    differentiable in ``x`` (``n`` a constant integer).
+
+    >>> bool(np.isclose(yn(1, 2.0), y1(2.0)))
+    True
+    """
+    if is_traced(n):
+        raise TypeError("yn: the order n must be a constant integer")
+    return bind(_yn_p, np.asarray(n), x)
+
+
+implements_ufunc(_sc.yn)(yn)
 exp1 = _safe(_sc.exp1, "exp1", lambda ans, x: -tnp.exp(-x) / x)
 expi = _safe(_sc.expi, "expi", lambda ans, x: tnp.exp(x) / x)
 
@@ -406,8 +426,8 @@ COVERAGE = {
        for n in ("jv", "yv", "iv", "ive", "kv", "kve")},
     **{n: "x" for n in ("j0", "j1", "y0", "y1", "k0", "k1", "k0e", "k1e", "erfcinv", "rgamma",
                         "exp1", "expi", "gammasgn")},
-    "spherical_jn": "z (scipy.special.spherical_jn(tracer) raises: use this one)",
-    "spherical_yn": "z (scipy.special.spherical_yn(tracer) raises: use this one)",
+    "jn": "v, x (SciPy's jn is jv)", "yn": "x (n a constant integer)",
+    "spherical_jn": "z (n a constant integer)", "spherical_yn": "z (n a constant integer)",
     "gammainc": "a, x", "gammaincc": "a, x", "gammaincinv": "a, y",
     "betainc": "a, b, x", "betaincc": "a, b, x", "betaincinv": "a, b, y",
     "expn": "x", "zeta": "x (x > 1), q", "owens_t": "h, a",
