@@ -58,28 +58,25 @@ def _product_rule(partial, nargs=None):
     """The rule ``t * partial(ans, *args)`` for a (co)tangent ``t``, for ``nargs`` arguments
     (None: any number); masked (0 wherever a factor is 0) when a transform recomputes a
     derivative that held a NaN (core.masked)."""
-    if nargs == 1:
-        def rule(t, ans, x):
-            p = partial(ans, x)
-            if masked_module.threads and masked.on:
-                return _zero_times_anything(t, p, t * p)
-            return _times_into(t, p) if type(p) is ndarray and p.nbytes >= _ELIDE_BYTES \
-                else t * p
-    elif nargs == 2:
-        def rule(t, ans, x, y):
-            p = partial(ans, x, y)
-            if masked_module.threads and masked.on:
-                return _zero_times_anything(t, p, t * p)
-            return _times_into(t, p) if type(p) is ndarray and p.nbytes >= _ELIDE_BYTES \
-                else t * p
-    else:
-        def rule(t, ans, *args):
-            p = partial(ans, *args)
-            if masked_module.threads and masked.on:
-                return _zero_times_anything(t, p, t * p)
-            return _times_into(t, p) if type(p) is ndarray and p.nbytes >= _ELIDE_BYTES \
-                else t * p
-    return rule
+    def unary(t, ans, x):
+        p = partial(ans, x)
+        if masked_module.threads and masked.on:
+            return _zero_times_anything(t, p, t * p)
+        return _times_into(t, p) if type(p) is ndarray and p.nbytes >= _ELIDE_BYTES else t * p
+
+    def binary(t, ans, x, y):
+        p = partial(ans, x, y)
+        if masked_module.threads and masked.on:
+            return _zero_times_anything(t, p, t * p)
+        return _times_into(t, p) if type(p) is ndarray and p.nbytes >= _ELIDE_BYTES else t * p
+
+    def rule(t, ans, *args):
+        p = partial(ans, *args)
+        if masked_module.threads and masked.on:
+            return _zero_times_anything(t, p, t * p)
+        return _times_into(t, p) if type(p) is ndarray and p.nbytes >= _ELIDE_BYTES else t * p
+
+    return unary if nargs == 1 else binary if nargs == 2 else rule
 
 
 def _times_into(t, p):
@@ -95,19 +92,19 @@ def _times_into(t, p):
 def _factor_rule(k, nargs=None):
     """The rule ``t * args[k]`` for a partial that is argument ``k`` itself (never a
     temporary, so never written into); masked as `_product_rule`."""
-    if nargs == 2:
-        def rule(t, ans, x, y):
-            p = y if k else x
-            if masked_module.threads and masked.on:
-                return _zero_times_anything(t, p, t * p)
-            return t * p
-    else:
-        def rule(t, ans, *args):
-            p = args[k]
-            if masked_module.threads and masked.on:
-                return _zero_times_anything(t, p, t * p)
-            return t * p
-    return rule
+    def binary(t, ans, x, y):
+        p = y if k else x
+        if masked_module.threads and masked.on:
+            return _zero_times_anything(t, p, t * p)
+        return t * p
+
+    def rule(t, ans, *args):
+        p = args[k]
+        if masked_module.threads and masked.on:
+            return _zero_times_anything(t, p, t * p)
+        return t * p
+
+    return binary if nargs == 2 else rule
 
 
 def _zero_times_anything(t, p, r):
