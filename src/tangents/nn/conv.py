@@ -17,7 +17,6 @@ convolution of the input with the cotangent.  Pooling is in `pooling`.
 """
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -28,6 +27,7 @@ from .. import numpy as tnp
 from ..core import Primitive, bind, move_bdim, sparsity
 from ..numpy._dispatch import shape_of
 from ..typing import Array, ArrayLike
+from . import _conv_structure as structure
 
 __all__ = ["conv2d", "conv1d", "conv_transpose2d"]
 
@@ -165,32 +165,7 @@ def _conv_batch(vals: Sequence[Any], bdims: Sequence[Any], *, groups: int,
 
 
 conv_p.def_batch(_conv_batch)
-
-
-def _numbers(shape: Sequence[int]) -> Any:
-    """Element numbers from 1 in an array of ``shape``, so that a 0 that padding or dilation
-    fills in reads as "no element"."""
-    return np.arange(1, math.prod(shape) + 1).reshape(shape)
-
-
-def _conv_sparsity(op: Any) -> Any:
-    # terms (n, p, q, g, c, i, j, o): out[n, p, q, g*og + o] += win[n, p, q, g*cin + c, i, j]
-    # * w[i, j, c, g*og + o], with win the windows of x's element numbers
-    x, w, p = op.vals[0], op.vals[1], op.params
-    kh, kw, cin, cout = np.shape(w)
-    g = p["groups"]
-    win = _windows(_numbers(np.shape(x)), (kh, kw), p["strides"], p["padding"],
-                   p["lhs_dilation"], p["rhs_dilation"])
-    n, oh, ow = win.shape[:3]
-    og = cout // g
-    xe = win.reshape(n, oh, ow, g, cin, kh, kw, 1) - 1
-    we = np.arange(kh * kw * cin * cout).reshape(kh, kw, cin, g, og).transpose(3, 2, 0, 1, 4)
-    ye = np.arange(n * oh * ow * cout).reshape(n, oh, ow, g, 1, 1, 1, og)
-    shape = (n, oh, ow, g, cin, kh, kw, og)
-    return sparsity.bilinear_terms(op, *(np.broadcast_to(a, shape) for a in (ye, xe, we)))
-
-
-conv_p.def_sparsity(_conv_sparsity)
+conv_p.def_sparsity(structure.conv_rule)
 
 # -- flip of the two leading (spatial filter) axes: linear and its own transpose -------------
 flip_hw_p = Primitive("nn_flip_hw", lambda w, *, axes=(0, 1): np.flip(w, axes))
@@ -291,19 +266,8 @@ def _fold_batch(vals: Sequence[Any], bdims: Sequence[Any], *,
 
 patches_p.def_batch(_patches_batch)
 fold_p.def_batch(_fold_batch)
-
-
-def _fold_sparsity(op: Any) -> Any:
-    # col2im sends column element k to the input element patches() read it from (0: padding)
-    p = dict(op.params)
-    shape = p.pop("input_shape")
-    src = _patches_impl(_numbers(shape), **p).ravel()
-    cols = op.drop_rows(op.pats[0], src == 0)
-    return op.scatter(cols, np.maximum(src - 1, 0), math.prod(shape))
-
-
 patches_p.def_sparsity(sparsity.movement())
-fold_p.def_sparsity(_fold_sparsity)
+fold_p.def_sparsity(structure.fold_rule)
 
 
 # -- conv2d_p and its two transposes, closed under differentiation -----------------------------
@@ -482,38 +446,10 @@ def _conv2d_dw_batch(vals: Sequence[Any], bdims: Sequence[int | None], *,
 conv2d_p.def_batch(_conv2d_batch)
 conv2d_dx_p.def_batch(_conv2d_dx_batch)
 conv2d_dw_p.def_batch(_conv2d_dw_batch)
-
-
-def _gemm_terms(x_shape: Sequence[int], kernel: Sequence[int], cout: int, strides: Pair,
-                padding: Pads, dilation: Pair) -> tuple[Any, Any, Any]:
-    """The terms (m, k, o) of ``patches(x) @ W``: element numbers of x (-1: padding), of W
-    (= w's, C order) and of the answer (= conv2d's), each of shape (M, K, O)."""
-    cols = _patches_impl(_numbers(x_shape), kernel=kernel, strides=strides, padding=padding,
-                         dilation=dilation)
-    m, k = math.prod(cols.shape[:3]), cols.shape[3]
-    shape = (m, k, cout)
-    return (np.broadcast_to(cols.reshape(m, k, 1) - 1, shape),
-            np.broadcast_to(np.arange(k * cout).reshape(1, k, cout), shape),
-            np.broadcast_to(np.arange(m * cout).reshape(m, 1, cout), shape))
-
-
-def _gemm_sparsity(answer: str) -> Callable[[Any], Any]:
-    """conv2d (x, w -> y), its dx (y, w -> x) and dw (x, y -> w) are the terms of
-    y = patches(x) @ W in three roles; ``answer`` names the role of the answer."""
-    def rule(op: Any) -> Any:
-        p = dict(op.params)
-        first, second = np.shape(op.vals[0]), np.shape(op.vals[1])
-        x_shape = p.pop("input_shape") if answer == "x" else first
-        kernel = p.pop("kernel") if answer == "w" else second[:2]
-        xe, we, ye = _gemm_terms(x_shape, kernel, second[3], **p)
-        terms = {"y": (ye, xe, we), "x": (xe, ye, we), "w": (we, xe, ye)}[answer]
-        return sparsity.bilinear_terms(op, *terms)
-    return rule
-
-
-conv2d_p.def_sparsity(_gemm_sparsity("y"))
-conv2d_dx_p.def_sparsity(_gemm_sparsity("x"))
-conv2d_dw_p.def_sparsity(_gemm_sparsity("w"))
+# the three are the terms of y = patches(x) @ W in three roles
+conv2d_p.def_sparsity(structure.gemm_rule("y"))
+conv2d_dx_p.def_sparsity(structure.gemm_rule("x"))
+conv2d_dw_p.def_sparsity(structure.gemm_rule("w"))
 
 
 # -- argument normalisation -------------------------------------------------------------------

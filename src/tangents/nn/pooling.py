@@ -14,18 +14,8 @@ from .. import numpy as tnp
 from ..core import Primitive, bind, move_bdim
 from ..numpy._dispatch import dtype_of, shape_of
 from ..typing import Array, ArrayLike
-from .conv import (
-    IntOrPair,
-    PaddingLike,
-    Pads,
-    Pair,
-    _conv_impl,
-    _numbers,
-    _padding,
-    _pair,
-    _windows,
-    conv_p,
-)
+from ._conv_structure import numbers
+from .conv import IntOrPair, PaddingLike, Pads, Pair, _conv_impl, _padding, _pair, _windows, conv_p
 
 __all__ = ["max_pool2d", "avg_pool2d"]
 
@@ -149,7 +139,7 @@ def _window_map(op: Any, transposed: bool) -> Any:
         return None
     x = op.vals[-1]
     p = op.params
-    win = _windows(_numbers(np.shape(x)), p["window"], p["strides"], p["padding"])
+    win = _windows(numbers(np.shape(x)), p["window"], p["strides"], p["padding"])
     if not op.tainted[-1] and op.prim is not max_pool_p:
         win = np.where(_pool_mask(x, p["window"], p["strides"], p["padding"]), win, 0)
     out = np.broadcast_to(np.arange(math.prod(win.shape[:4])).reshape(win.shape[:4] + (1, 1)),
