@@ -135,3 +135,17 @@ def test_a_large_transcendental_writes_over_a_kernel_array_read_by_it_alone(dtyp
     calls = [line for line in run.source.splitlines() if "_f" in line and "_K" not in line]
     assert sum("out=" in line for line in calls) == 1, calls
     np.testing.assert_array_equal(x, rand((64, 40), dtype=dtype))  # the argument is intact
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_a_row_sum_read_only_inside_its_kernel_is_a_scalar_of_scratch(dtype):
+    # a sum over every axis but the rows is one number per row: a 0-d row of scratch,
+    # reset at each row (numba has no fill() for it)
+    def fun(x):
+        s = np.sum(x * x, axis=1)
+        m = np.max(x, axis=1)
+        return x / s.reshape(-1, 1) - m.reshape(-1, 1) * 2.0,  # reshapes: index maps
+    x = rand((16, 30), dtype=dtype)
+    run = compile_fused(tg.jit(fun).lower(x).program)
+    assert "def body(" in run.kernels[0].py_source and "[()] = (" in run.kernels[0].py_source
+    np.testing.assert_allclose(run(x)[0], fun(x)[0], **tol("roundoff", dtype))

@@ -295,8 +295,9 @@ class _KernelSource:
             if v not in self.rets:
                 self.scratch.append((name, v.shape[1:], py.startswith("_s") and "float64"
                                      or v.dtype.name))
-                if how != "empty":
-                    reset.append(f"        {name}.fill({fill.rstrip(', ') or '0.0'})")
+                if how != "empty":  # numba has no fill() of a 0-d array
+                    at = ".fill(" if len(v.shape) > 1 else "[()] = ("
+                    reset.append(f"        {name}{at}{fill.rstrip(', ') or '0.0'})")
                 body = [re.sub(rf"\b{name}\[i0(, |\])", lambda m, n=name: n + (
                     "[()]" if m.group(1) == "]" else "["), line) for line in body]
         keep = [i for i, (_, name) in enumerate(self.outs)
