@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core import Primitive
+from ..core import Primitive, registry
 from .ir import Eqn, Program, Var
 
 __all__ = ["rewrite", "diagonal_matmul_p", "DiagonalForm"]
@@ -222,7 +222,6 @@ diagonal_matmul_p.def_batch(_diagonal_matmul_batch)
 def _outer(e):
     """``(..., m, 1) @ (..., 1, n)`` as a broadcast multiply: one product per element, as the
     matmul computes it."""
-    from ..core.primitive import registry
     (x, y), out = e.ins, e.outs[0]
     if len(x.shape) < 2 or len(y.shape) < 2 or x.shape[-1] != 1 or y.shape[-2] != 1:
         return None
