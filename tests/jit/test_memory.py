@@ -18,7 +18,9 @@ def mlp_loss(ws, x):
 
 def _peak(fun, *args):
     """Bytes in use at the peak of one call, above what was in use before it."""
-    fun(*args)  # traces and compiles
+    fun(*args)  # traces (and starts the fused compile on its thread)
+    if hasattr(fun, "wait_compiled"):  # the compiler's own allocations are not the call's
+        fun.wait_compiled()
     tracemalloc.start()
     try:
         before = tracemalloc.get_traced_memory()[0]
