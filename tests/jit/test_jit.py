@@ -251,10 +251,11 @@ def test_custom_rules_and_checkpoint_inside_jit_of_grad():
     np.testing.assert_allclose(g(X), tg.grad(fun)(X), **tol("roundoff"))
 
 
-def test_zero_times_inf_in_derivatives_matches_eager():
+@pytest.mark.parametrize("n", [3, 5000])  # 5000: the NaN check screens by a dot product
+def test_zero_times_inf_in_derivatives_matches_eager(n):
     def fun(x):
         return np.sum(np.where(x > 0, np.sqrt(x), 0.0))
-    z = np.array([0.0, 1.0, 4.0])
+    z = np.resize([0.0, 1.0, 4.0], n)
     g = tg.jit(tg.grad(fun))
     with np.errstate(all="ignore"):
         for _ in range(2):
@@ -262,6 +263,51 @@ def test_zero_times_inf_in_derivatives_matches_eager():
             want = tg.grad(fun)(z)
     np.testing.assert_allclose(got, want, **tol("roundoff"))
     assert not np.isnan(got).any()
+
+
+def _nan_cases():
+    """(name, array) over dtypes and layouts, with and without NaN, inf and overflow."""
+    base = rand((96, 64))
+    for dt in (np.float64, np.float32, np.complex128):
+        for name, make in [("C", lambda a: a), ("F", np.asfortranarray),
+                           ("strided", lambda a: a[:, ::2])]:
+            a = make(base.astype(dt))
+            yield f"{dt.__name__}-{name}-finite", a
+            big = a.copy()
+            big.flat[::7] = 1e300 if dt is not np.float32 else 1e30  # squares overflow
+            yield f"{dt.__name__}-{name}-overflow", big
+            for where in (0, a.size // 2, a.size - 1):
+                for bad in (np.nan, np.inf, -np.inf):
+                    b = a.copy()
+                    b.flat[where] = bad
+                    yield f"{dt.__name__}-{name}-{bad}@{where}", b
+    c = base.astype(np.complex128)
+    c.flat[5] = complex(0.0, np.nan)
+    yield "complex-nan-imaginary", c
+
+
+@pytest.mark.parametrize("name, x", list(_nan_cases()), ids=[n for n, _ in _nan_cases()])
+def test_the_nan_check_finds_nans_and_only_nans(name, x):
+    from tangents.jit.api import _has_nan
+    assert _has_nan([x]) == bool(np.isnan(x).any())
+    assert _has_nan([np.float64(1.0), x]) == bool(np.isnan(x).any())
+
+
+def test_the_nan_check_of_a_large_output_makes_no_boolean_array():
+    """W1's 270k gradient numbers were checked by isnan, a pass writing a boolean array and
+    one counting it; a dot product reads them once and allocates nothing."""
+    import tracemalloc
+
+    from tangents.jit.api import _has_nan
+    x = rand((1 << 20,))
+    _has_nan([x])
+    tracemalloc.start()
+    try:
+        assert not _has_nan([x])
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < x.size // 16, peak
 
 
 def test_in_place_updates_of_arguments_are_written_back():

