@@ -302,3 +302,57 @@ def test_plain_values_are_scipys():
     np.testing.assert_array_equal(out.y, ref.y)
     np.testing.assert_array_equal(out.sol(0.3), ref.sol(0.3))
     assert tsi.quad(np.sin, 0.0, 1.0) == si.quad(np.sin, 0.0, 1.0)
+
+
+def _central_jacobian(fn, z, h=1e-6):
+    """d fn / dz by central differences in float64, column by column."""
+    cols = [(fn(z + h * e) - fn(z - h * e)) / (2 * h) for e in np.eye(z.shape[0])]
+    return np.stack(cols, axis=1)
+
+
+@pytest.mark.parametrize("system", ["adjoint", "sensitivities"])
+@pytest.mark.parametrize("solver", ["odeint", "BDF"])
+def test_implicit_solvers_get_the_block_diagonal_of_the_derivative_systems_jacobian(
+        system, solver):
+    """The Newton matrix of the adjoint (y, a, g) and of the sensitivities (z, v) is built from
+    J = df/dy: blockdiag(J, -J^T, 0) and blockdiag(J, J).  Against central differences of the
+    whole system: equal diagonal blocks, and nothing above them (each block reads only
+    earlier ones, so the blocks below do not slow Newton's iteration)."""
+    from tangents.scipy import _integrate_ode as ode
+    _, tree = tg.tree.flatten((NET_W,))
+    base = ode._Rhs(net, False, tree, "odeint")
+    if system == "adjoint":
+        rhs, leaves = ode._AdjointRhs(base, (True,)), [NET_W]
+        z = np.concatenate([NET_Y0, np.cos(np.arange(10.0)), np.zeros(100)])
+        blocks = [(0, 10), (10, 20), (20, 120)]
+    else:
+        rhs, leaves = ode._JvpRhs(base, 1), [NET_W, np.sin(NET_W)]
+        z = np.concatenate([NET_Y0, np.cos(np.arange(10.0))])
+        blocks = [(0, 10), (10, 20)]
+    option = ode._jacobian_option(rhs, leaves, solver, z.shape[0])
+    got = option["Dfun"](z, 0.3) if solver == "odeint" else option["jac"](0.3, z).toarray()
+    fn = rhs.numpy_fn(leaves, "the system")
+    want = _central_jacobian(lambda z: fn(z, np.float64(0.3)), z)
+    for lo, hi in blocks:
+        np.testing.assert_allclose(got[lo:hi, lo:hi], want[lo:hi, lo:hi], **tol("fd"))
+        np.testing.assert_array_equal(got[lo:hi, :lo], 0.0)
+        np.testing.assert_allclose(want[:lo, lo:hi], 0.0, **tol("fd"))
+    assert np.abs(want[10:20, :10]).max() > 1e-3  # a block below that the matrix leaves out
+
+
+@pytest.mark.parametrize("method", ["BDF", "Radau"])
+def test_implicit_backward_solves_do_not_difference_the_state(method, monkeypatch):
+    """BDF and Radau get the adjoint's Jacobian, so they evaluate the adjoint system only for
+    their steps (its sol.nfev): finite differences over its 2n + P entries would call it
+    once more per column group at each Jacobian (calls SciPy does not count in nfev)."""
+    solves, scipy_solve_ivp = [], si.solve_ivp
+
+    def solve_ivp(fun, *a, **k):
+        calls = []
+        sol = scipy_solve_ivp(lambda *x: (calls.append(1), fun(*x))[1], *a, **k)
+        solves.append((np.size(a[1]), len(calls), sol.nfev, sol.njev))
+        return sol
+    monkeypatch.setattr(tsi._si, "solve_ivp", solve_ivp)
+    tg.grad(net_loss(method), 1)(NET_Y0, NET_W)
+    back = [s[1:] for s in solves if s[0] > 10]
+    assert len(back) == 4 and all(calls == nfev and njev > 0 for calls, nfev, njev in back), back

@@ -22,12 +22,13 @@ derivatives of any order compose.
 Cost.  The derivative systems are staged once with `tangents.jit` (`_Staged`), so each of the
 solver's evaluations runs a compiled program instead of tracing a fresh `jvp`/`vjp` of the
 user's function.  Quadrature entries (``g``, and their tangents and adjoints at higher
-order) are left out of the solver's error test (`_options`), and BDF/Radau get the
-Jacobian's sparsity (nothing reads a quadrature), so 100 parameters cost the steps of the
-state and its adjoint, not more.  What remains (bench/bench_ode.py) is the algorithm's: the
-backward solver restarts at every output time, where the cotangent jumps (LSODA and BDF at
-order 1, so with many output times they need several times the forward's evaluations),
-and an evaluation of ``f`` and its `vjp` costs a few of ``f``.  Reading ``y`` from the
+order) are left out of the solver's error test (`_options`), and the implicit solvers get
+the systems' Jacobians from J = df/dy (`_jacobian_option`) instead of differencing the
+2n + P entries, so 100 parameters cost the steps of the state and its adjoint, not more.
+What remains (bench/bench_ode.py) is the algorithm's: the backward solver restarts at
+every output time, where the cotangent jumps (LSODA and BDF at order 1, so with many
+output times they need several times the forward's evaluations), and an evaluation of
+``f`` and its `vjp` costs a few of ``f``.  Reading ``y`` from the
 forward's dense output instead was measured: no fewer evaluations, and the interpolant
 costs 5-8 us per evaluation.
 """
@@ -35,9 +36,10 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.integrate as _si
+import scipy.sparse as _sparse
 
 from .. import numpy as tnp
-from ..core import Primitive, Tracer, batch_by_loop, bind, jvp, vjp
+from ..core import Primitive, Tracer, batch_by_loop, bind, jacfwd, jvp, vjp
 from ..core import tree as tree_util
 from ..jit import jit
 
@@ -172,6 +174,7 @@ class _JvpRhs(_Staged):
 
     def __init__(self, base, k):
         self.base, self.k, self.op = base, k, base.op
+        self.state_jacobian = _StateJacobian(base)  # staged on first use, then kept
 
     def __call__(self, z, t, leaves):
         m = z.shape[0] // 2
@@ -186,6 +189,7 @@ class _AdjointRhs(_Staged):
 
     def __init__(self, base, wrt):
         self.base, self.wrt, self.op = base, wrt, base.op
+        self.state_jacobian = _StateJacobian(base)
 
     def __call__(self, z, t, leaves):
         n = self.base_n(z, leaves)
@@ -204,6 +208,49 @@ class _AdjointRhs(_Staged):
     def base_n(self, z, leaves):
         g = sum(int(np.size(leaves[i])) for i, w in enumerate(self.wrt) if w)
         return (z.shape[0] - g) // 2
+
+
+class _StateJacobian(_Staged):
+    """``(y, t, leaves) -> d base / dy``, the base system's Jacobian in its state."""
+
+    def __init__(self, base):
+        self.base, self.op = base, base.op
+
+    def __call__(self, y, t, leaves):
+        return jacfwd(lambda y: self.base(y, t, leaves))(y)
+
+
+# the solvers that solve with a Jacobian, and the layout each takes (sparse: LU by SuperLU)
+_IMPLICIT = {"odeint": "dense", "LSODA": "dense", "BDF": "sparse", "Radau": "sparse"}
+
+
+def _jacobian_option(rhs, leaves, solver, size):
+    """A derivative system's Jacobian for an implicit solver, so that it does not difference
+    the whole state (2m + P evaluations): blockdiag(J, J) for ``(z, v)``, blockdiag(J, -J^T,
+    0) for ``(y, a, g)``, with J = d base/dy.  The exact Jacobian differs by strictly lower
+    blocks (d(J v)/dz, d(a^T J)/dy, the quadratures' rows: each block reads only earlier
+    ones), so in Newton's iteration I - A^{-1} E is strictly block lower triangular, hence
+    nilpotent, and the iteration converges as with the exact one."""
+    layout = _IMPLICIT.get(solver)
+    if layout is None or not isinstance(rhs, (_JvpRhs, _AdjointRhs)):
+        return {}
+    jac = rhs.state_jacobian.numpy_fn(
+        leaves[:rhs.k] if isinstance(rhs, _JvpRhs) else leaves, "the right-hand side")
+    adjoint = isinstance(rhs, _AdjointRhs)
+
+    def matrix(y, t):
+        m = y.shape[0] // 2 if not adjoint else rhs.base_n(y, leaves)
+        j = jac(y[:m], t)
+        blocks = [j, -j.T] if adjoint else [j, j]
+        if layout == "sparse":
+            rest = [_sparse.csc_matrix((size - 2 * m, size - 2 * m))] if size > 2 * m else []
+            return _sparse.block_diag(blocks + rest, format="csc")
+        out = np.zeros((size, size))
+        out[:m, :m], out[m:2 * m, m:2 * m] = blocks
+        return out
+    if solver == "odeint":
+        return {"Dfun": matrix}
+    return {"jac": lambda s, y: matrix(y, s)}
 
 
 # -- the ODE primitive: ys[i] = y(t[i]) -----------------------------------------------------
@@ -257,10 +304,6 @@ def _options(options, solver, n, quad):
     scale = 1.0 if solver in _MAX_NORM else np.sqrt((size - quad.sum()) / size)
     opts["rtol"] = np.maximum(np.asarray(rtol, np.float64) * scale, 100 * np.finfo(float).eps)
     opts["atol"] = np.where(quad, _UNCONTROLLED, atol * scale)
-    if solver in ("BDF", "Radau"):
-        # nothing reads a quadrature: their columns of the Jacobian are zero, so its finite
-        # differences need one evaluation per other entry instead of one per entry
-        opts["jac_sparsity"] = np.ones((size, size)) * ~quad
     return opts
 
 
@@ -276,6 +319,10 @@ def _ode_impl(y0, t, *leaves, rhs, solver, options, n):
         opts.update(rhs.base_options)
         if rhs.jac is not None:
             opts.update(rhs.jacobian(leaves, solver))
+    else:
+        jac = _jacobian_option(rhs, leaves, solver, y0.shape[0])
+        if jac:
+            opts.update(jac)
     f = _solver_fn(rhs, leaves, "the right-hand side")
     if solver == "odeint":
         return _si.odeint(lambda y, s: f(y, s), y0, t, **opts)
