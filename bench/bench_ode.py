@@ -13,12 +13,16 @@ solve_ivp BDF (a stiff method) it prints, in ms:
 * ``hand``: a hand-written NumPy adjoint of this rhs run the way tangents runs its own (the
   forward solve, then per output interval a backward solve of (y, a, g) with the parameter
   integrals g out of the error test, BDF given blockdiag(J, -J^T, 0) as its Jacobian), and
-  its ratio to ``scipy``: what this algorithm costs
-  with SciPy's solvers before any of tangents' overhead;
+  its ratio to ``scipy``: what this algorithm costs with SciPy's solvers before any of
+  tangents' overhead;
 * ``evals``: right-hand side evaluations of tangents' forward solve and of its backward
   solves (all intervals).  The backward pass restarts its solver at each output time (where
   the cotangent jumps), so its evaluations grow with T, LSODA's and BDF's most (they restart
-  at order 1).
+  at order 1);
+* ``us per evaluation`` of the right-hand side f and of the adjoint system (f and its vjp),
+  tangents' as its solvers call it and the hand-written one, and a lower bound on grad / fwd
+  that holds before any solver or tangents overhead: (fwd + backward evaluations x the hand
+  adjoint's cost) / fwd.
 
 Each time is the minimum over ``N`` rounds that alternate the four, in this process's CPU
 time (``time.process_time``), so that other processes on a shared machine inflate none.
@@ -83,24 +87,32 @@ def hand_grad(method, y0, t, w):
 
 
 def evaluations(run):
-    """Right-hand side evaluations of each SciPy solve that ``run()`` makes."""
-    counts, odeint, solve_ivp = [], si.odeint, si.solve_ivp
+    """Right-hand side evaluations of each SciPy solve that ``run()`` makes, and each solve's
+    ``(function, its first arguments)``."""
+    counts, calls, odeint, solve_ivp = [], [], si.odeint, si.solve_ivp
 
-    def counted_odeint(*a, **k):
-        ys, info = odeint(*a, full_output=1, **k)
+    def counted_odeint(func, y0, t, *a, **k):
+        ys, info = odeint(func, y0, t, *a, full_output=1, **k)
         counts.append(int(info["nfe"][-1]))
+        calls.append((func, (np.asarray(y0, float), float(t[0]))))
         return ys
 
-    def counted_solve_ivp(*a, **k):
-        sol = solve_ivp(*a, **k)
+    def counted_solve_ivp(func, span, y0, *a, **k):
+        sol = solve_ivp(func, span, y0, *a, **k)
         counts.append(sol.nfev)
+        calls.append((func, (float(span[0]), np.asarray(y0, float))))
         return sol
     si.odeint, si.solve_ivp = counted_odeint, counted_solve_ivp
     try:
         run()
     finally:
         si.odeint, si.solve_ivp = odeint, solve_ivp
-    return counts
+    return counts, calls
+
+
+def per_call(f, number=300, rounds=7):
+    """Best CPU time of one call of ``f()``, in us."""
+    return min(elapsed(lambda: [f() for _ in range(number)]) for _ in range(rounds)) / number * 1e6
 
 
 def elapsed(f):
@@ -130,11 +142,18 @@ def main():
             for k, f in runs.items():
                 best[k].append(elapsed(f))
         ms = {k: min(v) * 1e3 for k, v in best.items()}
-        counts = evaluations(lambda: grad(w))  # noqa: B023
+        counts, calls = evaluations(lambda: grad(w))  # noqa: B023
         print(f"{method:7s} scipy {ms['scipy']:6.2f}  fwd {ms['fwd']:6.2f}  grad {ms['grad']:6.2f}"
               f" ({ms['grad'] / ms['fwd']:5.2f}x fwd, {ms['grad'] / ms['scipy']:5.2f}x scipy)"
               f"  hand {ms['hand']:6.2f} ({ms['hand'] / ms['scipy']:5.2f}x scipy)"
               f"  evals fwd {counts[0]} back {sum(counts[1:])}")
+        (f, args), (adjoint, z_args) = calls[0], calls[1]
+        z = z_args[0] if method == "odeint" else z_args[1]
+        us = {"f": per_call(lambda: f(*args)), "adjoint": per_call(lambda: adjoint(*z_args)),  # noqa: B023
+              "hand": per_call(lambda: hand_adjoint(z, 0.0, w))}  # noqa: B023
+        floor = 1 + sum(counts[1:]) * us["hand"] * 1e-3 / ms["fwd"]
+        print(f"{'':7s} us per evaluation: f {us['f']:.1f}, adjoint {us['adjoint']:.1f} (hand "
+              f"{us['hand']:.1f}); fwd + the backward's evaluations alone: {floor:.2f}x fwd")
 
 
 if __name__ == "__main__":
