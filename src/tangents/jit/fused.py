@@ -57,7 +57,7 @@ _ARITH = {
     "maximum": "({a} if ({a} >= {b}) | ({a} != {a}) else {b})",
     "minimum": "({a} if ({a} <= {b}) | ({a} != {a}) else {b})",
     "negative": "(-{a})", "absolute": "abs({a})", "square": "({a} * {a})",
-    "sqrt": "np.sqrt({a})", "exp": "np.exp({a})", "exp2": "np.exp2({a})",
+    "sqrt": "np.sqrt({a})", "exp": "_exp({a})", "exp2": "np.exp2({a})",
     "expm1": "np.expm1({a})", "log": "np.log({a})", "log2": "np.log2({a})",
     "log10": "np.log10({a})", "log1p": "np.log1p({a})", "sin": "np.sin({a})",
     "cos": "np.cos({a})", "tan": "np.tan({a})", "arcsin": "np.arcsin({a})",
@@ -79,10 +79,11 @@ ELEMENTWISE = frozenset(_ARITH) | frozenset(_COMPARE) | frozenset(_LOGICAL) | fr
     | frozenset(_BITWISE) | {"where", "astype", "broadcast_to"}
 _REDUCE = {"sum", "amax", "amin"}
 # Transcendentals that NumPy computes with SIMD loops while numba calls the C math library
-# once per element: over 5e5 elements NumPy's is 5x (exp, log) to 50x (tanh, arctan, sinh)
+# once per element: over 5e5 elements NumPy's is 5x (log) to 50x (tanh, arctan, sinh)
 # faster than numba's loop, far more than the array pass that a NumPy call adds, so over
-# at least _NUMPY_MIN elements they stay NumPy calls (sqrt is the other way round).
-_SIMD = frozenset({"exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sin", "cos",
+# at least _NUMPY_MIN elements they stay NumPy calls (sqrt is the other way round).  exp is
+# not one: kernels compute it with jit/vecmath.py's arithmetic, which vectorises.
+_SIMD = frozenset({"exp2", "expm1", "log", "log2", "log10", "log1p", "sin", "cos",
                    "tan", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "arcsinh",
                    "arccosh", "arctanh", "arctan2", "hypot", "power"})
 _NUMPY_MIN = 1 << 10
@@ -391,6 +392,8 @@ class _KernelSource:
         args = [_operand(o, work) for o in ops]
         if name in _COMPARE:
             return f"({args[0]} {_COMPARE[name]} {args[1]})"
+        if name == "exp" and work == _F32:  # vecmath's exp is float64's, rounded once
+            return f"np.float32(_exp(np.float64({args[0]})))"
         for table in (_ARITH, _LOGICAL, _BITWISE, _TESTS):
             if name in table:
                 return table[name].format(**dict(zip("ab", args)))
