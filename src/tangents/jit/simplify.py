@@ -6,10 +6,12 @@ already is) and merges repeated equations; constants equal bit for bit are one c
 basis products that forward and reverse passes each compute), so the equations that read them
 merge too; matrix products with a structure that transforms put there become cheaper
 equations (`algebra.rewrite`: a diagonal operand, a length-one contraction, a stack of
-vector products); one backward pass drops what no output and no guard reads.  Each rewrite
-keeps the value bit for bit, except that ``x + 0`` gives ``x`` for ``x = -0.0`` and a
-diagonal product keeps a -0.0 that the matmul's sum makes +0.0 (equal as numbers), and a
-stack of vector products run as one matrix product may add in another order (roundoff).
+vector products); one backward pass drops what no output and no guard reads, and
+elementwise work on transposed matrices that only matrix products read runs in its operands'
+layout (`layout.transposed_operands`).  Each rewrite keeps the value bit for bit, except
+that ``x + 0`` gives ``x`` for ``x = -0.0`` and a diagonal product keeps a -0.0 that the
+matmul's sum makes +0.0 (equal as numbers), and a stack of vector products run as one matrix
+product may add in another order (roundoff).
 ``0 * x`` is never folded: it is NaN where ``x`` is infinite.
 """
 from __future__ import annotations
@@ -18,6 +20,7 @@ import numpy as np
 
 from .algebra import rewrite
 from .ir import Eqn, Guard, Program, Var
+from .layout import transposed_operands
 
 __all__ = ["simplify", "EFFECTS"]
 
@@ -88,7 +91,8 @@ def simplify(program):
         put(e)
     outvars = [sub.get(v, v) if type(v) is Var else v for v in program.outvars]
     writebacks = [(i, sub.get(v, v)) for i, v in getattr(program, "writebacks", ())]
-    body = _live(body, outvars + [v for _, v in writebacks])
+    roots = outvars + [v for _, v in writebacks]
+    body = _live(transposed_operands(_live(body, roots), consts, roots, fresh), roots)
     used = {a for e in body for a in (e.ins if type(e) is Eqn else [e.var])}
     used.update(v for v in outvars if type(v) is Var)
     used.update(v for _, v in writebacks)
