@@ -77,6 +77,29 @@ def test_values_that_are_not_finite_give_eager_values():
             assert "diagonal_matmul" in tg.jit(jac).lower(x).as_text()
 
 
+def test_a_finite_constant_operand_leaves_only_the_diagonal_to_check():
+    # with the other operand a constant of finite values, the scaling equals the matmul
+    # whenever the diagonal's n values are finite, so no sum over the n * n result is needed
+    w1, w2, f = net()
+    program = tg.jit(tg.jacrev(f)).lower(rand((N,), seed=3)).program
+    (e,) = [e for e in program.eqns if e.prim is diagonal_matmul_p]
+    form, b = e.params["form"], program.consts[e.ins[-1]]
+    assert form.finite is b and np.array_equal(b, w2) and not np.shares_memory(b, w2)
+    eye = program.consts[e.ins[0]]
+    for bad in (np.inf, -np.inf, np.nan):
+        for d in (rand((N,), seed=4), np.where(np.arange(N) == 2, bad, 1.0)):
+            with np.errstate(all="ignore"):
+                want = _replaced(form, [eye, d, b])
+                np.testing.assert_array_equal(diagonal_matmul_p.impl(eye, d, b, form=form), want)
+    w_inf = w2.copy()
+    w_inf[1, 1] = np.inf
+    with np.errstate(all="ignore"):  # eager's 0 * inf in the basis product
+        program = tg.jit(tg.jacrev(lambda x: np.tanh(w_inf @ np.tanh(w1 @ x)))).lower(
+            rand((N,), seed=3)).program
+    assert all(e.params["form"].finite is None for e in program.eqns
+               if e.prim is diagonal_matmul_p)
+
+
 def test_the_diagonal_product_keeps_its_derivatives():
     w1, w2, f = net()
     jac = tg.jit(tg.jacrev(f))

@@ -62,9 +62,21 @@ def _diagonal(e, consts, made_by, memo):
             consts[v] = np.array(consts[v], copy=True)  # the value it was simplified for
             memo["copied"].add(v)
         defn = Program(leaves + [other], chain + [e], [out], {})
-        form = DiagonalForm(defn, chain, d, left, diagonals)
+        form = DiagonalForm(defn, chain, d, left, diagonals, _finite(other, consts, memo))
         return [Eqn(diagonal_matmul_p, leaves + [other], {"form": form}, [out])]
     return None
+
+
+def _finite(v, consts, memo):
+    """The value of constant ``v`` when every element is finite (a private copy, now the
+    program's: the value it was simplified for), else None."""
+    c = consts.get(v)
+    if type(c) is not np.ndarray or c.dtype.kind != "f" or not np.isfinite(c).all():
+        return None
+    if v not in memo.setdefault("copied", set()):
+        consts[v] = np.array(c, copy=True)
+        memo["copied"].add(v)
+    return consts[v]
 
 
 def _is_diagonal(c):
@@ -125,12 +137,13 @@ class DiagonalForm:
     ``defn``) computed on the diagonals alone, and which side the diagonal matrix is on.
     ``defn`` is the program it replaces: its rules, and its value where one is not finite."""
 
-    __slots__ = ("defn", "chain", "matrix", "left", "diagonals", "n")
+    __slots__ = ("defn", "chain", "matrix", "left", "diagonals", "n", "finite")
 
-    def __init__(self, defn, chain, matrix, left, diagonals):
+    def __init__(self, defn, chain, matrix, left, diagonals, finite=None):
         self.defn, self.chain, self.matrix, self.left = defn, chain, matrix, left
         self.diagonals = diagonals  # the diagonal constants among the inputs
         self.n = matrix.shape[0]
+        self.finite = finite  # the other operand, a constant with finite elements, or None
 
     def __repr__(self):
         text = {}
@@ -169,12 +182,18 @@ def _diagonal_matmul(*args, form):
     env = dict(zip(form.defn.invars, args))
     with np.errstate(all="ignore"):  # warnings, if any, come from the fallback, as eager's
         s, other = form.diagonal(env), args[-1]
-        if form.left:
-            ans = s[:, None] * other if other.ndim > 1 else s * other
-        else:
-            ans = other * s
-        finite = np.isfinite(ans.sum())  # only when every term is (or the sum overflows)
-    return ans if finite or not ans.size else eval_program(form.defn, *args)[0]
+        # with the other operand finite, only the diagonal can hold an infinite value: one in
+        # a vector of the chain lands on it too (+, -, * with inf or NaN give inf or NaN), so
+        # finite s means zeros off the diagonal
+        finite = other is not form.finite or np.isfinite(s).all()
+        if finite:
+            if form.left:
+                ans = s[:, None] * other if other.ndim > 1 else s * other
+            else:
+                ans = other * s
+            if other is not form.finite:  # only when every term is (or the sum overflows)
+                finite = np.isfinite(ans.sum())
+    return ans if finite else eval_program(form.defn, *args)[0]
 
 
 def _defined(form, args, idx):
