@@ -3,7 +3,7 @@ intermediate's buffer once nothing reads it, as eager does, not when it returns.
 import tracemalloc
 
 import numpy as np
-from harness import rand
+from harness import rand, tol
 
 import tangents as tg
 import tangents.numpy as tnp
@@ -48,7 +48,8 @@ def test_intermediates_are_freed_and_values_kept():
     jitted = tg.jit(f)
     for _ in range(2):
         for got, want in zip(jitted(x), f(x)):
-            np.testing.assert_array_equal(got, want)
+            # roundoff: the fused executor sums small products in its kernels
+            np.testing.assert_allclose(got, want, **tol("roundoff"))
     variant = next(iter(jitted._cache.values())).last
     source = getattr(variant.run, "source", "")
     assert "del " in source, source

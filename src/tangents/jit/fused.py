@@ -23,6 +23,7 @@ import threading
 
 import numpy as np
 
+from .contract import check_weights, is_contraction, nest_lines
 from .executor import (
     _READS,
     GuardMiss,
@@ -119,7 +120,7 @@ def _kind(e):
             return None
         return "alias"
     if name not in ELEMENTWISE:
-        return None
+        return "contract" if is_contraction(e) else None  # small products: jit/contract.py
     if name in ("where", "astype", "broadcast_to"):
         keys = {"where": set(), "astype": {"dtype", "copy"}, "broadcast_to": {"shape"}}[name]
         return "elem" if set(e.params) <= keys else None
@@ -173,7 +174,7 @@ def _partition(body):
     items, kernels, loc = [], [], {}
     open_k = None
     for pos, e in enumerate(body):
-        kind = _kind(e) if type(e) is Eqn else None
+        kind = check_weights(e, _kind(e), open_k, loc) if type(e) is Eqn else None
         if kind is None:
             reads = e.ins if type(e) is Eqn else [e.var]
             if open_k is not None and any(type(a) is Var and loc.get(a, (None,))[0] is open_k
@@ -196,8 +197,8 @@ def _partition(body):
             k.aliases.append(e)
             loc[e.outs[0]] = (k, ready, "array")
             continue
-        shape = e.outs[0].shape if kind == "elem" else e.ins[0].shape
-        n = _place(e, shape, k, loc)
+        shape = e.ins[0].shape if kind == "reduce" else e.outs[0].shape
+        n = None if kind == "contract" else _place(e, shape, k, loc)
         if n is None:
             k.nests.append([shape, []])
             n = len(k.nests) - 1
@@ -216,7 +217,8 @@ def _place(e, shape, k, loc):
             first = max(first, w[1] + (w[2] == "array"))  # an array is whole after its nest
             if w[2] == "temp":
                 temps.add(w[1])
-    fits = [n for n in range(first, len(k.nests)) if k.nests[n][0] == shape]
+    fits = [n for n in range(first, len(k.nests))
+            if k.nests[n][0] == shape and k.nests[n][1][0][0] != "contract"]
     best = [n for n in fits if temps <= {n}]
     return (best or fits or [None])[0]
 
@@ -265,7 +267,7 @@ class _KernelSource:
         self.made = made = {v for v, w in loc.items() if w[0] is k and v not in self.base}
         self.rets = [v for v in made if v in outside and (loc[v][2] == "array" or v in materialize)]
         self.rets.sort(key=lambda v: v.id)
-        nests = [self._nest(shape, ops) for shape, ops in k.nests]
+        nests = [nest_lines(self, shape, ops) for shape, ops in k.nests]
         if self.rows is not None:
             # one loop over the rows around every nest (each nest's first line is its loop
             # over i0): a row's arrays stay in cache from one nest to the next

@@ -1,0 +1,56 @@
+"""Where the fused executor computes a small matrix product in its kernels, row by row
+(tangents/jit/contract.py), and where it leaves the product to BLAS."""
+import numpy as np
+import pytest
+from harness import rand, tol
+from tests.jit.test_fused_rows import pinn, pinn_params
+
+import tangents as tg
+import tangents.numpy as tnp
+from tangents.jit.fused import compile_fused
+from tangents.numpy import _contractions
+
+pytest.importorskip("numba")
+
+
+@pytest.fixture(autouse=True)
+def executor(monkeypatch):
+    """This file's tests are the fused executor's (conftest's runs every other file twice)."""
+    monkeypatch.setenv("TANGENTS_JIT_EXECUTOR", "fused")
+    return "fused"
+
+
+def fused(fun, *args):
+    """``fun``'s fused run, checked against eager, and how many matmuls it leaves to NumPy."""
+    run = compile_fused(tg.jit(fun).lower(*args).program)
+    got, want = run(*args), fun(*args)
+    for a, b in zip(got, want if isinstance(want, tuple) else (want,), strict=True):
+        np.testing.assert_allclose(a, b, **tol("roundoff"))
+    blas = sum(f is _contractions._matmul_impl for f in run.__globals__.values())
+    return run, blas
+
+
+def test_pinn_products_run_in_the_kernels():
+    # W6: six (n, 50) @ (50, 50|1) products between tanh layers; before, six BLAS calls and
+    # whole (n, 50) arrays between them
+    run, blas = fused(pinn(pinn_params(np.float64)), np.linspace(-2, 2, 300).reshape(-1, 1))
+    assert blas == 0
+    text = "".join(k.py_source for k in run.kernels)
+    assert text.count("for i2 in range(50):") == 3  # a row of the result at a time
+    assert text.count("for i2 in range(1):") == 2  # u' and u'': dot products per row
+    assert "_rows(" in run.source or len(run.kernels) == 3
+
+
+@pytest.mark.parametrize(("name", "fun", "shapes"), [
+    ("long inner axis", lambda x, w: tnp.sin((x - 1) @ w), ((20, 80), (80, 10))),
+    ("wide result", lambda x, w: tnp.sin((x - 1) @ w), ((20, 10), (10, 80))),
+    ("weights made inside", lambda x, w: tnp.sin((x - 1) @ (w * 2)), ((20, 10), (10, 8))),
+    ("no kernel open", lambda x, w: x @ w, ((20, 10), (10, 8))),
+    ("a stack", lambda x, w: tnp.sin((x - 1) @ w), ((2, 20, 10), (10, 8))),
+])
+def test_other_products_stay_numpy_calls(name, fun, shapes):
+    args = [rand(s, seed=i) for i, s in enumerate(shapes)]
+    run, blas = fused(fun, *args)
+    assert blas == 1, name
+    if name == "no kernel open":  # a program of products alone needs no numba
+        assert run.kernels == []
