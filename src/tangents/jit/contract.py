@@ -10,20 +10,23 @@ layers (W6: ``(10000, 50) @ (50, 50)``, three products per layer under two deriv
 then make one pass over their rows per layer instead of a BLAS call and an elementwise pass
 per intermediate.  Larger products stay BLAS calls, which are faster there.
 
-Each element is summed over ``k`` in order (in float64 for float32, rounded once, as the
-kernels' sums are), so values differ from NumPy's matmul by the order of the additions only.
+Each element is summed over ``k`` in order, or pairwise when the result has fewer than 8
+columns (in float64 for float32, rounded once, as the kernels' sums are), so values differ
+from NumPy's matmul by the order of the additions only.
 """
 from __future__ import annotations
+
+import re
 
 from .ir import Var
 
 __all__ = ["MAX_SIDE", "is_contraction", "check_weights", "nest_lines"]
 
 MAX_SIDE = 64  # largest k and m: W (32 KiB in float64) stays in the L1/L2 cache
-# fewer result columns than this: each is a dot product summed in a local (a register);
-# more: row i of the result is accumulated as a vector, one row of W at a time
-_AXPY_MIN = 8
 _FLOATS = ("float32", "float64")
+# fewer result columns than this: each one's sum over k is written out as a pairwise sum, whose
+# additions are independent (a loop adding one product at a time waits for each addition)
+_TREE_MAX = 8
 
 
 def is_contraction(e):
@@ -78,37 +81,54 @@ def _contraction_lines(src, e):
     loads = {}
     body = []  # lines inside the loop over k (i1)
     x = src._load(a, (n, k), loads, body)
-    term = f"{x} * {_weight(src, w)}"
     single = out.dtype.name == "float32"
     if single:  # summed in float64 and rounded once, as the kernels' sums are
-        term = f"np.float64({x}) * np.float64({_weight(src, w)})"
-    if m < _AXPY_MIN:
-        src._alloc(out, "empty")
-        r = f"r{out.id}"
-        return [f"    for i0 in range(@{n}@):",
-                f"        for i2 in range({m}):",
-                f"            {r} = np.float64(0.0)" if single else f"            {r} = 0.0",
-                f"            for i1 in range({k}):"] + \
-            [f"                {s}" for s in body] + \
-            [f"                {r} += {term}",
-             f"            a{out.id}[i0, i2] = " + (f"np.float32({r})" if single else r)]
-    # a row of scratch is reset at each row (fused._row_scratch); a float32 result is
-    # accumulated in float64 (_s<id>, cast back after the kernel) as the kernels' sums are
-    src._alloc(out, "zeros", acc="float64" if single else None)
-    if single:
-        src.sums32.add(out)
-    return [f"    for i0 in range(@{n}@):",
-            f"        for i1 in range({k}):"] + \
-        [f"            {s}" for s in body] + \
-        [f"            for i2 in range({m}):",
-         f"                {'s' if single else 'a'}{out.id}[i0, i2] += {term}"]
+        body.append(f"x{out.id} = np.float64({x})")
+        x = f"x{out.id}"
+    src._alloc(out, "empty")
+    wide = "np.float64({})" if single else "{}"
+    store = "np.float32({})" if single else "{}"
+    if m < _TREE_MAX:  # each column a pairwise sum of its k products, written out
+        made = [t.split(" = ")[0] for t in body]
+        at = [[_at(t, kk, made) for t in body] for kk in range(k)]
+        rows = [t for lines in at for t in lines]
+        for j in range(m):
+            terms = [f"{_at(x, kk, made)} * {wide.format(_weight(src, w, str(kk), j))}"
+                     for kk in range(k)]
+            rows.append(f"a{out.id}[i0, {j}] = {store.format(_tree(terms))}")
+        return [f"    for i0 in range(@{n}@):"] + [f"        {t}" for t in rows]
+    # one local per column of the row: kept in vector registers across the loop over k,
+    # where a row of scratch would be loaded and stored at every k
+    acc = [f"c{out.id}_{j}" for j in range(m)]
+    w_at = [wide.format(_weight(src, w, "i1", j)) for j in range(m)]
+    return [f"    for i0 in range(@{n}@):"] + [f"        {c} = 0.0" for c in acc] + \
+        [f"        for i1 in range({k}):"] + [f"            {t}" for t in body] + \
+        [f"            {c} += {x} * {t}" for c, t in zip(acc, w_at, strict=True)] + \
+        [f"        a{out.id}[i0, {j}] = {store.format(c)}" for j, c in enumerate(acc)]
 
 
-def _weight(src, w):
-    """``W[i1, i2]`` in the kernel, through the index map when ``w`` is a transpose."""
-    idx = ["i1", "i2"]
+def _at(line, kk, made):
+    """``line`` of the loop over k at ``i1 = kk``, its locals ``made`` renamed for that k."""
+    line = re.sub(r"\bi1\b", str(kk), line)
+    for name in made:
+        line = re.sub(rf"\b{name}\b", f"{name}_{kk}", line)
+    return line
+
+
+def _tree(terms):
+    """The pairwise sum of ``terms``: its additions are independent, where a running sum
+    waits for each one before the next."""
+    while len(terms) > 1:
+        terms = [f"({a} + {b})" for a, b in zip(terms[::2], terms[1::2], strict=False)] + \
+            ([terms[-1]] if len(terms) % 2 else [])
+    return terms[0]
+
+
+def _weight(src, w, i, j):
+    """``W[i, j]`` in the kernel, through the index map when ``w`` is a transpose."""
+    idx = [i, str(j)]
     if w in src.base:
         base, axes = src.base[w]
-        idx = ["0" if j is None else idx[j] for j in axes]
+        idx = ["0" if a is None else idx[a] for a in axes]
         w = base
     return f"{src._array(w)}[{', '.join(idx)}]"
