@@ -111,11 +111,11 @@ NET_W = np.random.default_rng(0).standard_normal((10, 10)) / 4
 NET_Y0 = np.random.default_rng(1).standard_normal(10)
 
 
-@pytest.mark.parametrize("method", ["odeint", "RK45", "BDF"])
+@pytest.mark.parametrize("method", ["odeint", "RK45", "BDF", "LSODA", "Radau"])
 def test_gradient_of_100_parameters_matches_finite_differences(method):
     """The acceptance check: a gradient in y0 and 100 parameters, solved at TIGHT, agrees with
     central differences to 1e-6 relative (the adjoint's quadratures out of the error test,
-    BDF's Jacobian by finite differences over the other entries only)."""
+    the implicit solvers' Newton matrix from blockdiag(J, -J^T, 0))."""
     tg.check_grads(net_loss(method), (NET_Y0, NET_W), order=1, rtol=tol("derivative")["rtol"],
                    max_entries=40)  # of the 110, by central differences
 
