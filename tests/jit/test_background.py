@@ -1,6 +1,7 @@
 """tg.jit's fused kernels compiled on a background thread (tangents/jit/background.py): the first
-calls run the NumPy executor, the fused program replaces it once compiled, values stay eager's
-throughout, TANGENTS_JIT_COMPILE=sync and wait_compiled, errors, threads, interpreter exit."""
+call is answered while they compile and later calls wait for them, the fused program replaces
+the NumPy one once compiled, values stay eager's throughout, TANGENTS_JIT_COMPILE=sync and
+wait_compiled, errors, threads, interpreter exit."""
 import os
 import subprocess
 import sys
@@ -63,6 +64,26 @@ def test_first_calls_numpy_then_fused(dtype):
     assert v.handle.run is v.run  # a transform of f runs the fused program too
     assert_eager(f(x, y), x, y)
     assert f.wait_compiled(0) is True  # nothing left: at once
+
+
+def test_the_first_call_returns_at_once_and_the_next_waits_for_the_kernels(monkeypatch):
+    """A loop that kept calling the NumPy program while the kernels compiled ran each W1 step
+    in 100-300 ms instead of 3 and made the compile 2-4x slower (docs/jit.md): the second
+    call waits for the kernels and runs them."""
+    import time
+    submit = background.submit
+
+    def slow_submit(name, make, install):
+        return submit(name, lambda: (time.sleep(1.0), make())[1], install)
+    monkeypatch.setattr(background, "submit", slow_submit)
+    x, y = rand((6, 5)), rand((6, 5), seed=1)
+    f = tg.jit(tg.value_and_grad(loss, argnums=(0, 1)))
+    start = time.perf_counter()
+    assert_eager(f(x, y), x, y)
+    assert time.perf_counter() - start < 0.9 and not fused(variant(f).run)
+    assert_eager(f(x, y), x, y)
+    assert fused(variant(f).run) and variant(f).pending is None
+    assert f.wait_compiled(0) is True  # the second call left nothing compiling
 
 
 def test_transform_of_jit_compiles_its_rules_in_background():

@@ -100,7 +100,7 @@ class Lowered:
 
 class _Variant:
     __slots__ = ("run", "keys", "kinds", "sites", "out_tree", "unpack", "program", "raw",
-                 "check_nan", "handle")
+                 "check_nan", "handle", "pending")
     run: Callable[..., list[Any]]
     keys: tuple[Hashable, ...]
     kinds: list[str]
@@ -111,6 +111,7 @@ class _Variant:
     raw: Program
     check_nan: bool
     handle: ProgramHandle | None
+    pending: background.Job | None  # its fused compile, until a later call has waited for it
 
 
 class _Entry:
@@ -287,6 +288,8 @@ class Jitted(Generic[P, R]):
         variant = entry.last
         missed: tuple[_Variant, int] | None = None
         while variant is not None:
+            if variant.pending is not None:
+                _await_fused(variant)
             try:
                 outs = variant.run(*dyn)
             except GuardMiss as miss:
@@ -364,11 +367,13 @@ class Jitted(Generic[P, R]):
             variant.check_nan = inside
             variant.handle = None if guards or program.writebacks else ProgramHandle(
                 f"jit({_name(self.fun)})", simplified, variant.run)
-            if later:  # the NumPy executor's run now, the fused one once compiled
-                self._jobs.append(background.submit(
+            variant.pending = None
+            if later:  # this call's values come from tracing; later calls wait for the fused
+                variant.pending = background.submit(
                     _name(self.fun), functools.partial(compile_program, simplified, alias_ok,
                                                        "fused"),
-                    functools.partial(_install, variant)))
+                    functools.partial(_install, variant))
+                self._jobs.append(variant.pending)
             entry.variants.append(variant)
             entry.last = variant
             entry.traces += 1
@@ -398,6 +403,17 @@ def _install(variant: _Variant, run: Callable[..., list[Any]]) -> None:
     variant.run = run
     if variant.handle is not None:
         variant.handle.run = run
+
+
+def _await_fused(variant: _Variant) -> None:
+    """Wait for ``variant``'s fused compile (on the NumPy executor if it failed).  A call
+    that ran the NumPy program meanwhile took 100-300 ms instead of 3 (W1, 2 loaded cores):
+    the compile thread takes a core from OpenBLAS's two threads and the GIL from the
+    caller, and the calls slowed the compile 2-4x (docs/jit.md, first calls)."""
+    job = variant.pending
+    if job is not None:
+        job.done.wait()
+        variant.pending = None
 
 
 def _array_key(args: Sequence[Any]) -> _Key | None:
