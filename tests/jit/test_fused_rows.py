@@ -52,6 +52,8 @@ CASES = [
     ("mlp gradient", loss_grad, mlp_args),
     ("few columns", lambda x, w: tnp.exp((x * 2 + 1) @ w) - 1,
      lambda dt: (rand((20, 12), dtype=dt) / 4, rand((12, 3), seed=1, dtype=dt) / 4)),
+    ("short inner axis", lambda x, w: tnp.cos((x + 1) @ w),
+     lambda dt: (rand((20, 3), dtype=dt), rand((3, 2), seed=1, dtype=dt))),
     ("transposed operands", lambda x, w: tnp.sin((x * 2).T @ w.T) * 3,
      lambda dt: (rand((20, 9), dtype=dt), rand((5, 20), seed=1, dtype=dt))),
     ("weights made inside", lambda x, w: tnp.cos((x * 2) @ (w * 3)),

@@ -10,9 +10,10 @@ layers (W6: ``(10000, 50) @ (50, 50)``, three products per layer under two deriv
 then make one pass over their rows per layer instead of a BLAS call and an elementwise pass
 per intermediate.  Larger products stay BLAS calls, which are faster there.
 
-Each element is summed over ``k`` in order, or pairwise when the result has fewer than 8
-columns (in float64 for float32, rounded once, as the kernels' sums are), so values differ
-from NumPy's matmul by the order of the additions only.
+Each element is summed over ``k`` in order; when the result has fewer than 8 columns, as four
+interleaved running sums (k = 0, 4, 8, ...; k = 1, 5, ...) added pairwise at the end.  In
+float64 for float32, rounded once, as the kernels' sums are.  So values differ from NumPy's
+matmul by the order of the additions only.
 """
 from __future__ import annotations
 
@@ -24,9 +25,9 @@ __all__ = ["MAX_SIDE", "is_contraction", "check_weights", "nest_lines"]
 
 MAX_SIDE = 64  # largest k and m: W (32 KiB in float64) stays in the L1/L2 cache
 _FLOATS = ("float32", "float64")
-# fewer result columns than this: each one's sum over k is written out as a pairwise sum, whose
-# additions are independent (a loop adding one product at a time waits for each addition)
-_TREE_MAX = 8
+# fewer result columns than this: each column is _SPLIT running sums over k (each addition
+# of one running sum waits for the one before; four interleaved do not wait on each other)
+_SPLIT_MAX, _SPLIT = 8, 4
 
 
 def is_contraction(e):
@@ -88,15 +89,8 @@ def _contraction_lines(src, e):
     src._alloc(out, "empty")
     wide = "np.float64({})" if single else "{}"
     store = "np.float32({})" if single else "{}"
-    if m < _TREE_MAX:  # each column a pairwise sum of its k products, written out
-        made = [t.split(" = ")[0] for t in body]
-        at = [[_at(t, kk, made) for t in body] for kk in range(k)]
-        rows = [t for lines in at for t in lines]
-        for j in range(m):
-            terms = [f"{_at(x, kk, made)} * {wide.format(_weight(src, w, str(kk), j))}"
-                     for kk in range(k)]
-            rows.append(f"a{out.id}[i0, {j}] = {store.format(_tree(terms))}")
-        return [f"    for i0 in range(@{n}@):"] + [f"        {t}" for t in rows]
+    if m < _SPLIT_MAX:
+        return _split_lines(src, e, body, x, wide, store)
     # one local per column of the row: kept in vector registers across the loop over k,
     # where a row of scratch would be loaded and stored at every k
     acc = [f"c{out.id}_{j}" for j in range(m)]
@@ -107,17 +101,41 @@ def _contraction_lines(src, e):
         [f"        a{out.id}[i0, {j}] = {store.format(c)}" for j, c in enumerate(acc)]
 
 
-def _at(line, kk, made):
-    """``line`` of the loop over k at ``i1 = kk``, its locals ``made`` renamed for that k."""
-    line = re.sub(r"\bi1\b", str(kk), line)
+def _split_lines(src, e, body, x, wide, store):
+    """Fewer than `_SPLIT_MAX` columns: each column's sum over k in `_SPLIT` running sums,
+    of the products at k = s, s + _SPLIT, ... (s < _SPLIT), added pairwise at the end."""
+    a, w = e.ins
+    out = e.outs[0]
+    (n, k), m = a.shape, w.shape[1]
+    made = [t.split(" = ")[0] for t in body]
+    acc = [[f"c{out.id}_{j}_{s}" for s in range(_SPLIT)] for j in range(m)]
+    whole = k - k % _SPLIT
+    steps = [(f"i1 + {s}", s, f"_{s}") for s in range(_SPLIT)]
+    rest = [(str(kk), kk % _SPLIT, f"_r{kk}") for kk in range(whole, k)]
+    lines = [f"        {c} = 0.0" for cs in acc for c in cs]
+    if whole:
+        lines.append(f"        for i1 in range(0, {whole}, {_SPLIT}):")
+    for at, s, tag in steps * bool(whole) + rest:
+        ind = "            " if at.startswith("i1") else "        "
+        lines += [ind + _at(t, at, tag, made) for t in body]
+        xs = _at(x, at, tag, made)
+        lines += [f"{ind}{acc[j][s]} += {xs} * {wide.format(_weight(src, w, at, j))}"
+                  for j in range(m)]
+    lines += [f"        a{out.id}[i0, {j}] = {store.format(_tree(cs))}"
+              for j, cs in enumerate(acc)]
+    return [f"    for i0 in range(@{n}@):"] + lines
+
+
+def _at(line, at, tag, made):
+    """``line`` of the loop over k at ``i1 = at``, its locals ``made`` renamed with ``tag``."""
+    line = re.sub(r"\bi1\b", at, line)
     for name in made:
-        line = re.sub(rf"\b{name}\b", f"{name}_{kk}", line)
+        line = re.sub(rf"\b{name}\b", f"{name}{tag}", line)
     return line
 
 
 def _tree(terms):
-    """The pairwise sum of ``terms``: its additions are independent, where a running sum
-    waits for each one before the next."""
+    """The pairwise sum of ``terms``."""
     while len(terms) > 1:
         terms = [f"({a} + {b})" for a, b in zip(terms[::2], terms[1::2], strict=False)] + \
             ([terms[-1]] if len(terms) % 2 else [])
