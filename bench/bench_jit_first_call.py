@@ -9,10 +9,10 @@ folder; ``warm``: a new process on the folder a cold run filled. Rows:
 - ``numpy``: ``TANGENTS_JIT_EXECUTOR=numpy``.
 - ``fused sync``: the fused executor, ``TANGENTS_JIT_COMPILE=sync`` (the first call compiles
   or loads every kernel before it returns).
-- ``fused background``: the default (both variables unset): the first call runs the NumPy
-  executor while the kernels compile on a thread. ``ready`` is the time from the start of the
-  first call until the fused program is in place, with the step called in a loop meanwhile
-  (``calls`` of them: the work a training loop gets done before the kernels are ready).
+- ``fused background``: the default (both variables unset): the first call returns without
+  waiting for the kernels, which compile on a thread. ``ready`` is the time from the start of
+  the first call until the fused program is in place, with the step called in a loop
+  (``calls``: the calls made before the kernels were ready; the second waits for them).
 - ``fused background, wait``: the same, but ``wait_compiled()`` right after the first call
   instead of the loop (the compile without a caller competing for the GIL and CPUs).
 

@@ -86,6 +86,25 @@ def test_the_first_call_returns_at_once_and_the_next_waits_for_the_kernels(monke
     assert f.wait_compiled(0) is True  # the second call left nothing compiling
 
 
+def test_the_next_gradient_of_jit_waits_for_its_residual_programs(monkeypatch):
+    """value_and_grad(jit(f)) keeps residuals through a forward and a backward program
+    (tangents/jit/partial.py); its calls after the first wait for their kernels, as jit's do."""
+    import time
+    submit = background.submit
+
+    def slow_submit(name, make, install):
+        return submit(name, lambda: (time.sleep(0.5), make())[1], install)
+    monkeypatch.setattr(background, "submit", slow_submit)
+    x, y = rand((6, 5)), rand((6, 5), seed=1)
+    jf = tg.jit(loss)
+    step = tg.value_and_grad(jf, argnums=(0, 1))
+    assert_eager(step(x, y), x, y)
+    (split,) = [s for k, s in variant(jf).handle.rules.items() if k[0] == "split"]
+    assert not fused(split.forward) and not fused(split.backward)
+    assert_eager(step(x, y), x, y)
+    assert fused(split.forward) and fused(split.backward) and split.pending is None
+
+
 def test_transform_of_jit_compiles_its_rules_in_background():
     x, y = rand((4, 3)), rand((4, 3), seed=1)
     g = tg.grad(tg.jit(loss), argnums=(0, 1))

@@ -72,9 +72,10 @@ def jit(fun: Callable[P, R], static_argnums: int | Sequence[int] = (),
     Other array types (ndarray subclasses, Dask) run eagerly.  When a transform inside
     ``fun`` gives a NaN, the call is computed again eagerly, so that the exact zeros of
     ``0 * inf`` in derivatives match eager's.  ``TANGENTS_JIT_EXECUTOR=numpy|fused`` forces
-    an executor (docs/jit.md).  When the fused executor is chosen automatically, a new
-    program first runs on the NumPy executor while its kernels compile on a background
-    thread (``TANGENTS_JIT_COMPILE=background|sync``; `Jitted.wait_compiled` waits for them).
+    an executor (docs/jit.md).  When the fused executor is chosen automatically, the first
+    call of a new program returns without waiting for its kernels, which compile on a
+    background thread, and the next call waits for them (``TANGENTS_JIT_COMPILE=
+    background|sync``; `Jitted.wait_compiled` waits for them too).
 
     Examples
     --------

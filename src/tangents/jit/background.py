@@ -1,13 +1,15 @@
-"""Fused kernels compiled on a background thread while the NumPy executor answers the first calls.
+"""Fused kernels compiled on a background thread while the first call of a program returns.
 
 The first call of a jitted function in a new process would otherwise wait for numba: about
 0.5 s to import it, about 1 s for its type registries on the first kernel it loads (even from
 its disk cache), and seconds more to compile kernels that are not cached.  With
 ``TANGENTS_JIT_COMPILE=background`` (the default when the executor is chosen automatically)
-a new program runs on the NumPy executor at once, and its fused version is compiled here, on
-one worker thread, in the order programs were traced; once ready it replaces the NumPy one,
-and the calls after that run fused kernels.  Both give eager's values within the tolerances
-of docs/jit.md, so the results of the first calls and the later ones may differ in the last
+the first call of a new program returns at once (its values come from tracing; the program
+gets the NumPy executor), and its fused version is compiled here, on one worker thread, in
+the order programs were traced; once ready it replaces the NumPy one.  The next call of the
+program waits for it (tangents.jit.api), since calls made meanwhile and the compile slowed
+each other several times over.  Both give eager's values within the tolerances of
+docs/jit.md, so the result of the first call and the later ones may differ in the last
 bits.  `wait_compiled` waits for the compiles queued so far.
 
 The worker thread exists only while there is work; at interpreter exit the compiles still

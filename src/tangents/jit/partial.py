@@ -52,7 +52,14 @@ class Split:
     ``backward(*args, *residuals, *cts) -> cotangents of args[idx]``."""
 
     __slots__ = ("idx", "n_out", "inexact_out", "ct_types", "forward", "backward",
-                 "fwd_program", "bwd_program", "bwd_handle")
+                 "fwd_program", "bwd_program", "bwd_handle", "pending")
+
+    def wait_fused(self):
+        """Wait for the fused forward and backward compiling in the background (as `jit`'s
+        calls after the first do: calls made meanwhile slowed both)."""
+        for job in self.pending or ():
+            job.done.wait()
+        self.pending = None
 
     def run_forward(self, args):
         outs = self.forward(*args)
@@ -97,6 +104,8 @@ def forward_keeping_residuals(handle, parents, primals):
         split = split_vjp(handle, idx, primals) or _NONE
         with _rules_lock:
             split = handle.rules.setdefault(("split", idx), split)
+    elif split is not _NONE and split.pending is not None:  # not the call that made it
+        split.wait_fused()
     return None if split is _NONE else split.run_forward(primals)
 
 
@@ -167,20 +176,23 @@ def _split(handle, idx, joint, traced_first, raw, ct_types):
     # the plain program; residuals are read by the backward program only
     alias_ok = {v for v in raw.outvars[:n_out] if type(v) is Var} | set(residuals)
     # as `jit` does: with the fused executor chosen automatically, the NumPy executor's
-    # programs answer until the fused ones, compiled on the background thread, replace them
+    # programs answer this call, and the next one waits for the fused ones, compiled on the
+    # background thread
     later = executor_name() == "fused" and \
         background.compile_mode(executor_forced()) == "background"
     now = "numpy" if later else None
     split.forward = compile_program(fwd, alias_ok, now)
     split.backward = compile_program(bwd, (), now)
     split.bwd_handle = ProgramHandle(f"vjp of {handle.name}", bwd, split.backward)
+    split.pending = None
     if later:
-        background.submit(f"{handle.name} forward keeping residuals",
-                          functools.partial(compile_program, fwd, alias_ok, "fused"),
-                          functools.partial(setattr, split, "forward"))
-        background.submit(f"{handle.name} backward",
-                          functools.partial(compile_program, bwd, (), "fused"),
-                          functools.partial(_install_backward, split))
+        split.pending = [
+            background.submit(f"{handle.name} forward keeping residuals",
+                              functools.partial(compile_program, fwd, alias_ok, "fused"),
+                              functools.partial(setattr, split, "forward")),
+            background.submit(f"{handle.name} backward",
+                              functools.partial(compile_program, bwd, (), "fused"),
+                              functools.partial(_install_backward, split))]
     return split
 
 
