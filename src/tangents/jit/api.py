@@ -151,6 +151,9 @@ class Jitted(Generic[P, R]):
         self._lock = threading.RLock()
         self._warned = False
         self._jobs: list[background.Job] = []
+        # calls of arrays and dicts of arrays: _dict_key -> (the signature's key, each
+        # argument's dict keys in flatten order, build), so tree.flatten runs once per key
+        self._dicts: dict[_Key, tuple[_Key, tuple[Any, ...], _Build]] = {}
         executor_name()
         background.compile_mode(executor_forced())
 
@@ -159,6 +162,9 @@ class Jitted(Generic[P, R]):
             key = _array_key(args)
             if key is not None:
                 return self._call_plain(key, args, self.fun)[0]
+            hit = self._dicts.get(_dict_key(args)) if self._dicts else None
+            if hit is not None:
+                return self._call_plain(hit[0], _dict_leaves(args, hit[1]), hit[2])[0]
         return self._call(args, kwargs)[0]
 
     def lower(self, *args: P.args, **kwargs: P.kwargs) -> Lowered:
@@ -274,7 +280,25 @@ class Jitted(Generic[P, R]):
         key, dyn, build, traced = sig
         if traced:
             return self._call_traced(key, dyn, build), None
+        if not kwargs and not self.static_argnums:
+            self._remember_dicts(args, key)
         return self._call_plain(key, dyn, build)
+
+    def _remember_dicts(self, args: tuple[Any, ...], key: _Key) -> None:
+        """Let later calls of the same arrays and dicts of arrays skip `_signature`."""
+        fast = _dict_key(args)
+        if fast is None or fast in self._dicts:
+            return
+        in_tree = tree.structure((args, {}))
+        orders = tuple(None if c.kind == "leaf" else c.meta for c in in_tree.children[0].children)
+        fun = self.fun
+
+        def build(*values: Any) -> Any:
+            d_args, d_kw = tree.unflatten(in_tree, list(values))
+            return fun(*d_args, **d_kw)
+        if len(self._dicts) >= _MAX_SIGNATURES:
+            self._dicts.clear()
+        self._dicts[fast] = (key, orders, build)
 
     def _call_plain(self, key: _Key, dyn: Sequence[Any], build: _Build
                     ) -> tuple[Any, _Variant | None]:
@@ -415,6 +439,37 @@ def _await_fused(variant: _Variant) -> None:
     if job is not None:
         job.done.wait()
         variant.pending = None
+
+
+def _dict_key(args: Sequence[Any]) -> _Key | None:
+    """For arguments that are NumPy arrays and dicts of them: each array's (shape, dtype),
+    each dict's (key, shape, dtype) in its own order; else None.  Equal keys flatten alike."""
+    key: list[Any] = []
+    for x in args:
+        t = type(x)
+        if t is np.ndarray:
+            key.append((x.shape, x.dtype))
+        elif t is dict:
+            part: list[Any] = [dict]
+            for k, v in x.items():
+                if type(v) is not np.ndarray:
+                    return None
+                part.append((k, v.shape, v.dtype))
+            key.append(tuple(part))
+        else:
+            return None
+    return tuple(key)
+
+
+def _dict_leaves(args: Sequence[Any], orders: tuple[Any, ...]) -> list[Any]:
+    """The leaves tree.flatten gives for arguments of a `_dict_key` (dict keys in ``orders``)."""
+    out: list[Any] = []
+    for x, keys in zip(args, orders):
+        if keys is None:
+            out.append(x)
+        else:
+            out += [x[k] for k in keys]
+    return out
 
 
 def _array_key(args: Sequence[Any]) -> _Key | None:
