@@ -92,7 +92,7 @@ _NUMPY_MIN = 1 << 10
 
 # -- which equations fuse -------------------------------------------------------------------
 def _kind(e):
-    """"elem", "reduce", "alias" (an index map on an array) or None (a NumPy call)."""
+    """"elem", "reduce", "alias" (an index map on an array), "contract" or None (a NumPy call)."""
     name, outs = e.prim.name, e.outs
     if e.prim.multiple_results or any(v.dtype not in _KINDS for v in outs):
         return None
