@@ -10,6 +10,14 @@ layers (W6: ``(10000, 50) @ (50, 50)``, three products per layer under two deriv
 then make one pass over their rows per layer instead of a BLAS call and an elementwise pass
 per intermediate.  Larger products stay BLAS calls, which are faster there.
 
+A vector operand (``(n, k) @ (k,)``, ``(k,) @ (k, m)``, ``(k,) @ (k,)``, with ``k`` and ``m``
+at most `MAX_SIDE`) gives a loop over the result's elements (one for a dot), each a sum over
+``k``: an ODE adjoint's ``w @ y`` and ``a^T w`` (issue #15) run in the kernel of the
+elementwise work around them.  A vector is read whole, so one made in the kernel makes it run
+nest by nest, not row by row.  A product small enough that NumPy's call (~0.7 us) is its cost
+(`_OPEN_MAX`) may open a kernel; a kernel left holding products alone becomes NumPy calls
+again (`products_alone`), as a program of products alone needs no numba.
+
 Each element is summed over ``k`` in order; when the result has fewer than 8 columns, as four
 interleaved running sums (k = 0, 4, 8, ...; k = 1, 5, ...) added pairwise at the end.  In
 float64 for float32, rounded once, as the kernels' sums are.  So values differ from NumPy's
@@ -17,13 +25,17 @@ matmul by the order of the additions only.
 """
 from __future__ import annotations
 
+import math
 import re
 
 from .ir import Var
 
-__all__ = ["MAX_SIDE", "is_contraction", "check_weights", "nest_lines"]
+__all__ = ["MAX_SIDE", "is_contraction", "check_weights", "nest_lines", "products_alone"]
 
 MAX_SIDE = 64  # largest k and m: W (32 KiB in float64) stays in the L1/L2 cache
+# most multiply-adds (n k m) of a product that opens a kernel: over this, BLAS's speed is the
+# question (measured for products inside kernels only), below it the call's overhead
+_OPEN_MAX = 4096
 _FLOATS = ("float32", "float64")
 # fewer result columns than this: each column is _SPLIT running sums over k (each addition
 # of one running sum waits for the one before; four interleaved do not wait on each other)
@@ -31,35 +43,66 @@ _SPLIT_MAX, _SPLIT = 8, 4
 
 
 def is_contraction(e):
-    """True when equation ``e`` is a ``matmul`` of two float matrices of one dtype, of
-    inner size and result width at most `MAX_SIDE`."""
+    """True when equation ``e`` is a ``matmul`` of two float arrays of one dtype, matrices or
+    vectors, of inner size and result width at most `MAX_SIDE` (`_sizes`)."""
     if e.prim.name != "matmul" or e.params or len(e.ins) != 2 or len(e.outs) != 1:
         return False
     a, w = e.ins
     out = e.outs[0]
-    if type(a) is not Var or type(w) is not Var or len(a.shape) != 2 or len(w.shape) != 2:
+    if type(a) is not Var or type(w) is not Var or len(a.shape) not in (1, 2) or \
+            len(w.shape) not in (1, 2):
         return False
     if not (a.dtype == w.dtype == out.dtype) or out.dtype.name not in _FLOATS:
         return False
-    n, k = a.shape
-    return n > 0 and 0 < k <= MAX_SIDE and 0 < w.shape[1] <= MAX_SIDE and w.shape[0] == k
+    n, k, m = _sizes(e)
+    return n > 0 and 0 < k <= MAX_SIDE and 0 < m <= MAX_SIDE and w.shape[0] == k
+
+
+def _sizes(e):
+    """``(n, k, m)`` of contraction ``e``: a vector is one row (left) or one column (right)."""
+    a, w = e.ins
+    return (a.shape[0] if len(a.shape) == 2 else 1, a.shape[-1],
+            w.shape[1] if len(w.shape) == 2 else 1)
 
 
 def check_weights(e, kind, kernel, loc):
-    """``kind`` (fused._kind's), or None (a BLAS call) for a contraction that no open
-    ``kernel`` takes in: a product never opens a kernel of its own (a program of products
-    alone needs no numba), and its right operand must be whole before the kernel's rows, so
-    made outside it, directly or through index maps (a transpose) of an array made outside."""
+    """``kind`` (fused._kind's), or None (a BLAS call) for a contraction that the kernel
+    cannot take.  With no ``kernel`` open, a product opens one only when at most `_OPEN_MAX`
+    multiply-adds (see `products_alone`).  A right operand read as a matrix must be whole
+    before the kernel's rows, so made outside it, directly or through index maps (a
+    transpose) of an array made outside; a vector is read with `_load`, which sees to that."""
     if kind != "contract":
         return kind
     if kernel is None:
-        return None
+        return kind if math.prod(_sizes(e)) <= _OPEN_MAX else None
     w = e.ins[1]
+    if len(w.shape) == 1:
+        return kind
     made_by = {a.outs[0]: a for a in kernel.aliases}
     while w in made_by:
         w = made_by[w].ins[0]
     where = loc.get(w)
     return kind if where is None or where[0] is not kernel else None
+
+
+def products_alone(items, kernels, loc, body):
+    """``(items, kernels, loc)`` (fused._partition's) with each kernel whose nests are
+    products only (one that a small product opened and nothing else joined) turned back into
+    NumPy calls, its equations in program order at its place."""
+    pos = {id(e): i for i, e in enumerate(body)}
+    out = []
+    for item in items:
+        k = item[1] if item[0] == "kernel" else None
+        if k is None or not k.nests or any(ops[0][0] != "contract" for _, ops in k.nests):
+            out.append(item)
+            continue
+        eqns = sorted([e for _, ops in k.nests for _, e in ops] + k.aliases,
+                      key=lambda e: pos[id(e)])
+        for e in eqns:
+            del loc[e.outs[0]]
+        out += [("py", e, pos[id(e)]) for e in eqns]
+        kernels.remove(k)
+    return out, kernels, loc
 
 
 def nest_lines(src, shape, ops):
@@ -75,6 +118,8 @@ def _contraction_lines(src, e):
     its first line is the loop over rows ``i0``, as for every nest."""
     a, w = e.ins
     out = e.outs[0]
+    if len(a.shape) == 1 or len(w.shape) == 1:
+        return _vector_lines(src, e)
     n, k = a.shape
     m = w.shape[1]
     if n != src.rows:
@@ -90,7 +135,9 @@ def _contraction_lines(src, e):
     wide = "np.float64({})" if single else "{}"
     store = "np.float32({})" if single else "{}"
     if m < _SPLIT_MAX:
-        return _split_lines(src, e, body, x, wide, store)
+        return [f"    for i0 in range(@{n}@):"] + _split_lines(
+            out, k, body, [f"{x} * {wide.format(_weight(src, w, 'i1', j))}" for j in range(m)],
+            [f"a{out.id}[i0, {j}]" for j in range(m)], store)
     # one local per column of the row: kept in vector registers across the loop over k,
     # where a row of scratch would be loaded and stored at every k
     acc = [f"c{out.id}_{j}" for j in range(m)]
@@ -101,14 +148,36 @@ def _contraction_lines(src, e):
         [f"        a{out.id}[i0, {j}] = {store.format(c)}" for j, c in enumerate(acc)]
 
 
-def _split_lines(src, e, body, x, wide, store):
-    """Fewer than `_SPLIT_MAX` columns: each column's sum over k in `_SPLIT` running sums,
-    of the products at k = s, s + _SPLIT, ... (s < _SPLIT), added pairwise at the end."""
+def _vector_lines(src, e):
+    """A product with a vector operand: loop ``i0`` over the result's elements (one for a
+    dot), each the sum over ``k`` (loop ``i1``) of row i0 of a matrix times the right vector,
+    or of the left vector times column i0 of a matrix (read as `_weight`), or of the two
+    vectors' products."""
     a, w = e.ins
     out = e.outs[0]
-    (n, k), m = a.shape, w.shape[1]
+    _, k, _ = _sizes(e)
+    rows = out.shape[0] if out.shape else 1
+    if rows != src.rows or not out.shape:
+        src.rows = None
+    loads, body = {}, []  # a vector read whole: _load sees to the kernel's rows
+    x = src._load(a, (rows, k), loads, body)
+    y = src._load(w, (rows, k), loads, body) if len(w.shape) == 1 else _weight(src, w, "i1", "i0")
+    single = out.dtype.name == "float32"
+    if single:  # summed in float64 and rounded once, as the kernels' sums are
+        x, y = f"np.float64({x})", f"np.float64({y})"
+    src._alloc(out, "empty")
+    return [f"    for i0 in range(@{rows}@):"] + _split_lines(
+        out, k, body, [f"{x} * {y}"], [f"a{out.id}[{'i0' if out.shape else '()'}]"],
+        "np.float32({})" if single else "{}")
+
+
+def _split_lines(out, k, body, products, targets, store):
+    """The lines inside the loop over rows that store in each of ``targets`` the sum over k
+    of its one of ``products`` (expressions at ``i1``, after the ``body`` lines that load
+    their operands), in `_SPLIT` running sums, of the products at k = s, s + _SPLIT, ...
+    (s < _SPLIT), added pairwise at the end."""
     made = [t.split(" = ")[0] for t in body]
-    acc = [[f"c{out.id}_{j}_{s}" for s in range(_SPLIT)] for j in range(m)]
+    acc = [[f"c{out.id}_{j}_{s}" for s in range(_SPLIT)] for j in range(len(products))]
     whole = k - k % _SPLIT
     steps = [(f"i1 + {s}", s, f"_{s}") for s in range(_SPLIT)]
     rest = [(str(kk), kk % _SPLIT, f"_r{kk}") for kk in range(whole, k)]
@@ -118,12 +187,8 @@ def _split_lines(src, e, body, x, wide, store):
     for at, s, tag in steps * bool(whole) + rest:
         ind = "            " if at.startswith("i1") else "        "
         lines += [ind + _at(t, at, tag, made) for t in body]
-        xs = _at(x, at, tag, made)
-        lines += [f"{ind}{acc[j][s]} += {xs} * {wide.format(_weight(src, w, at, j))}"
-                  for j in range(m)]
-    lines += [f"        a{out.id}[i0, {j}] = {store.format(_tree(cs))}"
-              for j, cs in enumerate(acc)]
-    return [f"    for i0 in range(@{n}@):"] + lines
+        lines += [f"{ind}{cs[s]} += {_at(p, at, tag, made)}" for cs, p in zip(acc, products)]
+    return lines + [f"        {t} = {store.format(_tree(cs))}" for t, cs in zip(targets, acc)]
 
 
 def _at(line, at, tag, made):

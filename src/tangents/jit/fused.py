@@ -23,7 +23,7 @@ import threading
 
 import numpy as np
 
-from .contract import check_weights, is_contraction, nest_lines
+from .contract import check_weights, is_contraction, nest_lines, products_alone
 from .executor import (
     _READS,
     GuardMiss,
@@ -204,7 +204,7 @@ def _partition(body):
             n = len(k.nests) - 1
         k.nests[n][1].append((kind, e))
         loc[e.outs[0]] = (k, n, "temp" if kind == "elem" else "array")
-    return items, kernels, loc
+    return products_alone(items, kernels, loc, body)  # jit/contract.py
 
 
 def _place(e, shape, k, loc):
