@@ -1,4 +1,6 @@
 """Every tg.jit test runs under both executors: NumPy's, and the fused one where numba imports."""
+import sys
+
 import pytest
 
 
@@ -6,5 +8,10 @@ import pytest
 def executor(request, monkeypatch):
     if request.param == "fused":
         pytest.importorskip("numba")
+    # kernels an earlier test left compiling on jit's background thread would run during
+    # this one (its timings, its tracemalloc peaks, its "not compiled yet" checks)
+    background = sys.modules.get("tangents.jit.background")
+    if background is not None:
+        background.wait_compiled()
     monkeypatch.setenv("TANGENTS_JIT_EXECUTOR", request.param)
     return request.param
