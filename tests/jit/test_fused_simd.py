@@ -79,15 +79,17 @@ def test_row_by_row_nests_share_one_loop_over_rows():
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_arrays_read_only_inside_a_kernel_are_rows_of_scratch(dtype):
-    # W2's kernel: of its arrays only s and the cotangent leave it; the max, exp, the sums, the
-    # argmax mask and the VJP's s * g are made one row at a time, in cache (in float32, the
-    # sums accumulate in float64 rows)
+    # W2's main kernel: of its arrays only s and the cotangent leave it; the sums, the argmax
+    # mask and the VJP's s * g (and in float64 the max and exp) are made one row at a time,
+    # in cache (in float32, the sums accumulate in float64 rows)
     x, g = rand((16, 30, 8), dtype=dtype), rand((16, 30, 8), seed=1, dtype=dtype)
     run = fused_run(softmax_vjp, x, g)
     main = max(run.kernels, key=lambda k: k.py_source.count("for "))
-    call = next(line for line in run.source.splitlines() if "_K0(" in line)
-    assert "def body(" in main.py_source and call.count(", v") == 2 + 2  # x, g; 2 out
-    made = [line for line in run.source.split("_K0(")[0].splitlines()[-4:] if "np." in line]
+    k = f"_K{run.kernels.index(main)}("
+    call = next(line for line in run.source.splitlines() if k in line)
+    ins = 2 if dtype == np.float64 else 4  # x, g; float32: also exp(x - max) and max
+    assert "def body(" in main.py_source and call.count(", v") == ins + 2  # 2 out
+    made = [line for line in run.source.split(k)[0].splitlines()[-4:] if "np." in line]
     assert len(made) == 2 and all("(16, 30, 8)" in line for line in made)
 
 

@@ -82,8 +82,8 @@ _REDUCE = {"sum", "amax", "amin"}
 # Transcendentals that NumPy computes with SIMD loops while numba calls the C math library
 # once per element: over 5e5 elements NumPy's is 5x (log) to 50x (tanh, arctan, sinh)
 # faster than numba's loop, far more than the array pass that a NumPy call adds, so over
-# at least _NUMPY_MIN elements they stay NumPy calls (sqrt is the other way round).  exp is
-# not one: kernels compute it with jit/vecmath.py's arithmetic, which vectorises.
+# at least _NUMPY_MIN elements they stay NumPy calls (sqrt is the other way round).  So does
+# a float32 exp: kernels compute exp in float64 (jit/vecmath.py), 1.7x NumPy's float32 time.
 _SIMD = frozenset({"exp2", "expm1", "log", "log2", "log10", "log1p", "sin", "cos",
                    "tan", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "arcsinh",
                    "arccosh", "arctanh", "arctan2", "hypot", "power"})
@@ -128,7 +128,8 @@ def _kind(e):
         return None
     if name in _ARITH and out.dtype not in _FLOATS:
         return None  # integer and boolean arithmetic stay NumPy's
-    if name in _SIMD and math.prod(out.shape) >= _NUMPY_MIN and not (
+    if (name in _SIMD or name == "exp" and out.dtype == _F32) and \
+            math.prod(out.shape) >= _NUMPY_MIN and not (
             name == "power" and type(e.ins[1]) is not Var and e.ins[1] == 2):
         return None  # NumPy's SIMD loop is faster (see _SIMD); x ** 2 is x * x in both
     if name in _BITWISE and any(type(a) is Var and a.dtype != _BOOL or
@@ -394,8 +395,6 @@ class _KernelSource:
         args = [_operand(o, work) for o in ops]
         if name in _COMPARE:
             return f"({args[0]} {_COMPARE[name]} {args[1]})"
-        if name == "exp" and work == _F32:  # vecmath's exp is float64's, rounded once
-            return f"np.float32(_exp(np.float64({args[0]})))"
         for table in (_ARITH, _LOGICAL, _BITWISE, _TESTS):
             if name in table:
                 return table[name].format(**dict(zip("ab", args)))

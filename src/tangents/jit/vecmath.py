@@ -9,6 +9,7 @@ by kernel files (it imports numba).  Change ``kernels._HEADER`` when these funct
 from __future__ import annotations
 
 import numba
+import numpy as np
 from numba import types
 from numba.extending import intrinsic
 
@@ -52,8 +53,22 @@ _C9, _C8, _C7, _C6, _C5 = 1 / 362880, 1 / 40320, 1 / 5040, 1 / 720, 1 / 120
 _C4, _C3, _C2 = 1 / 24, 1 / 6, 1 / 2
 
 
+@intrinsic
+def _like(typingctx, x, y):
+    """float64 ``y`` cast to ``x``'s type (rounded once)."""
+    def codegen(context, builder, signature, args):
+        return context.cast(builder, args[1], signature.args[1], signature.return_type)
+    return x(x, y), codegen
+
+
 @numba.njit(inline="always", error_model="numpy")
 def exp(x):
+    """e**x of a float64 or float32 ``x``, in its type: float64's value rounded once."""
+    return _like(x, _exp64(np.float64(x)))
+
+
+@numba.njit(inline="always", error_model="numpy")
+def _exp64(x):
     """e**x in float64 within 1 ulp of NumPy's, NaN and +-inf included, without branches.
 
     exp(x) = 2**n * exp(r) with n = round(x / ln 2) and r = x - n ln 2; 2**n is applied as two
