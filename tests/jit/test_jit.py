@@ -345,6 +345,22 @@ def test_the_nan_check_of_a_large_output_makes_no_boolean_array():
     assert peak < x.size // 16, peak
 
 
+def test_the_nan_check_of_a_real_output_wakes_no_blas_threads(monkeypatch):
+    """W2's two 16 MB outputs were screened by dot products, whose OpenBLAS threads took
+    3-8 ms to wake on a busy machine, more than the whole jitted step; a max reads them once
+    on the calling thread."""
+    from tangents.jit import api
+
+    def no_blas(*args, **kwargs):
+        raise AssertionError("the NaN check called BLAS")
+    monkeypatch.setattr(api.np, "dot", no_blas)
+    for dtype in (np.float64, np.float32):
+        x = rand((1 << 14,), dtype=dtype)
+        assert not api._has_nan([x])
+        x[-1] = np.nan
+        assert api._has_nan([x])
+
+
 def test_in_place_updates_of_arguments_are_written_back():
     def fun(x):
         x[0] = 5.0
