@@ -3,12 +3,11 @@ a^T w, issue #15) inside the fused executor's kernels (tangents/jit/contract.py)
 values under both executors, and where the fused one runs them."""
 import numpy as np
 import pytest
-from harness import rand, tol
+from harness import rand
+from tests.jit.test_fused_rows import assert_jit_gives_eagers_values, fused_run
 
 import tangents as tg
 import tangents.numpy as tnp
-from tangents.jit.fused import compile_fused
-from tangents.numpy import _contractions
 
 
 def rhs(y, w):
@@ -45,30 +44,7 @@ def test_small_vector_products_give_eagers_values(case, dtype):
     """float64: eager's values to roundoff (the kernels sum in another order than BLAS).
     float32: within eager float32's own error (against float64 eager) of float64 eager."""
     _, fun, shapes = case
-    args = _args(shapes, dtype)
-    jitted = tg.jit(fun)
-    jitted(*args)  # the first call traces fun, which computes eagerly
-    got, want = jitted(*args), fun(*args)
-    ref = fun(*(a.astype(np.float64) for a in args))
-    got, want, ref = (r if isinstance(r, tuple | list) else (r,) for r in (got, want, ref))
-    for a, b, r in zip(got, want, ref, strict=True):
-        assert type(a) is type(b) and a.dtype == b.dtype == dtype and a.shape == b.shape
-        if dtype == np.float64:
-            np.testing.assert_allclose(a, b, **tol("roundoff"))
-            continue
-        t = tol("roundoff", np.float32)
-        bound = np.max(np.abs(b - r)) + t["atol"] + t["rtol"] * np.abs(r)
-        assert np.all(np.abs(a - r) <= bound), np.max(np.abs(a - r) - bound)
-
-
-def fused(fun, *args):
-    """``fun``'s fused run, checked against eager, and how many matmuls it leaves to NumPy."""
-    run = compile_fused(tg.jit(fun).lower(*args).program)
-    got, want = run(*args), fun(*args)
-    for a, b in zip(got, want if isinstance(want, tuple) else (want,), strict=True):
-        np.testing.assert_allclose(a, b, **tol("roundoff"))
-    blas = sum(f is _contractions._matmul_impl for f in run.__globals__.values())
-    return run, blas
+    assert_jit_gives_eagers_values(fun, _args(shapes, dtype), dtype)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
@@ -77,7 +53,7 @@ def test_small_vector_products_run_in_the_kernels(case, executor):
         pytest.skip("the fused executor's kernels")
     pytest.importorskip("numba")
     _, fun, shapes = case
-    run, blas = fused(fun, *_args(shapes, np.float64))
+    run, blas = fused_run(fun, *_args(shapes, np.float64))
     assert blas == 0
     if case[0] == "ode adjoint":  # before: w @ y, then a kernel, a^T w, a second kernel
         assert len(run.kernels) == 1
@@ -93,7 +69,7 @@ def test_other_vector_products_stay_numpy_calls(name, fun, shapes, executor):
     if executor != "fused":
         pytest.skip("the fused executor's kernels")
     pytest.importorskip("numba")
-    run, blas = fused(fun, *_args(shapes, np.float64))
+    run, blas = fused_run(fun, *_args(shapes, np.float64))
     assert blas >= 1, name
     if name == "products alone":  # a program of products alone needs no numba
         assert run.kernels == []

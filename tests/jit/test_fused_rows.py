@@ -73,17 +73,34 @@ def test_small_products_give_eagers_values(case, dtype):
     on the smallest entries, so each value must be within eager float32's largest error (on
     the same inputs, against float64 eager) of float64 eager, to float32 roundoff."""
     _, fun, make = case
-    args = make(dtype)
+    assert_jit_gives_eagers_values(fun, make(dtype), dtype)
+
+
+def assert_jit_gives_eagers_values(fun, args, dtype):
+    """tg.jit(fun)'s later calls against eager: float64 to roundoff; float32 within eager
+    float32's own largest error (against float64 eager) of float64 eager, to roundoff."""
     jitted = tg.jit(fun)
     jitted(*args)  # the first call traces fun, which computes eagerly
     got, want = jitted(*args), fun(*args)
     ref = fun(*(a.astype(np.float64) for a in args))
     got, want, ref = (r if isinstance(r, tuple | list) else (r,) for r in (got, want, ref))
     for a, b, r in zip(got, want, ref, strict=True):
-        assert a.dtype == b.dtype == dtype and a.shape == b.shape
+        assert type(a) is type(b) and a.dtype == b.dtype == dtype and a.shape == b.shape
         if dtype == np.float64:
             np.testing.assert_allclose(a, b, **tol("roundoff"))
             continue
         t = tol("roundoff", np.float32)
         bound = np.max(np.abs(b - r)) + t["atol"] + t["rtol"] * np.abs(r)
         assert np.all(np.abs(a - r) <= bound), np.max(np.abs(a - r) - bound)
+
+
+def fused_run(fun, *args):
+    """``fun``'s fused run, checked against eager, and how many matmuls it leaves to NumPy."""
+    from tangents.jit.fused import compile_fused
+    from tangents.numpy import _contractions
+    run = compile_fused(tg.jit(fun).lower(*args).program)
+    got, want = run(*args), fun(*args)
+    for a, b in zip(got, want if isinstance(want, tuple) else (want,), strict=True):
+        np.testing.assert_allclose(a, b, **tol("roundoff"))
+    blas = sum(f is _contractions._matmul_impl for f in run.__globals__.values())
+    return run, blas

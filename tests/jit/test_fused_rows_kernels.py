@@ -4,13 +4,10 @@ import re
 
 import numpy as np
 import pytest
-from harness import rand, tol
-from tests.jit.test_fused_rows import pinn, pinn_params
+from harness import rand
+from tests.jit.test_fused_rows import fused_run, pinn, pinn_params
 
-import tangents as tg
 import tangents.numpy as tnp
-from tangents.jit.fused import compile_fused
-from tangents.numpy import _contractions
 
 pytest.importorskip("numba")
 
@@ -22,20 +19,11 @@ def executor(monkeypatch):
     return "fused"
 
 
-def fused(fun, *args):
-    """``fun``'s fused run, checked against eager, and how many matmuls it leaves to NumPy."""
-    run = compile_fused(tg.jit(fun).lower(*args).program)
-    got, want = run(*args), fun(*args)
-    for a, b in zip(got, want if isinstance(want, tuple) else (want,), strict=True):
-        np.testing.assert_allclose(a, b, **tol("roundoff"))
-    blas = sum(f is _contractions._matmul_impl for f in run.__globals__.values())
-    return run, blas
-
 
 def test_pinn_products_run_in_the_kernels():
     # W6: six (n, 50) @ (50, 50|1) products between tanh layers; before, six BLAS calls and
     # whole (n, 50) arrays between them
-    run, blas = fused(pinn(pinn_params(np.float64)), np.linspace(-2, 2, 300).reshape(-1, 1))
+    run, blas = fused_run(pinn(pinn_params(np.float64)), np.linspace(-2, 2, 300).reshape(-1, 1))
     assert blas == 0
     text = "".join(k.py_source for k in run.kernels)
     # the three of 50 columns keep a local per column through the loop over k; u' and u''
@@ -54,7 +42,7 @@ def test_pinn_products_run_in_the_kernels():
 ])
 def test_other_products_stay_numpy_calls(name, fun, shapes):
     args = [rand(s, seed=i) for i, s in enumerate(shapes)]
-    run, blas = fused(fun, *args)
+    run, blas = fused_run(fun, *args)
     assert blas == 1, name
     if name == "no kernel open":  # a program of products alone needs no numba
         assert run.kernels == []
