@@ -30,10 +30,8 @@ import sys
 import tempfile
 import time
 
-import numpy as np
+from bench_jit import mlp_data, mlp_step  # the W1 step (bench_jit imports no tangents)
 
-SIZES = (784, 256, 256, 10)  # W1 of the shared bench: MLP 784-256-256-10, batch 128
-BATCH = 128
 CONFIGS = {"numpy": {"TANGENTS_JIT_EXECUTOR": "numpy"},
            "fused sync": {"TANGENTS_JIT_COMPILE": "sync"},
            "fused background": {},
@@ -43,20 +41,7 @@ CONFIGS = {"numpy": {"TANGENTS_JIT_EXECUTOR": "numpy"},
 def mlp():
     import tangents as tg
     import tangents.numpy as tnp
-    rng = np.random.default_rng(1)
-    params = {}
-    for i, (m, n) in enumerate(zip(SIZES[:-1], SIZES[1:]), start=1):
-        params[f"W{i}"] = rng.standard_normal((m, n)) / np.sqrt(m)
-        params[f"b{i}"] = 0.1 * rng.standard_normal(n)
-    X = rng.standard_normal((BATCH, SIZES[0]))
-    Y = np.eye(SIZES[-1])[rng.integers(0, SIZES[-1], BATCH)]
-
-    def loss(p, X, Y):
-        h = tnp.tanh(X @ p["W1"] + p["b1"])
-        h = tnp.tanh(h @ p["W2"] + p["b2"])
-        z = h @ p["W3"] + p["b3"]
-        return -tnp.sum(Y * tg.nn.log_softmax(z, axis=1)) / X.shape[0]
-    return tg.jit(tg.value_and_grad(loss, argnums=0)), (params, X, Y)
+    return mlp_step(tg, tnp), mlp_data()
 
 
 def _fused_ready(step):
