@@ -149,15 +149,20 @@ def test_a_product_over_a_length_one_axis_is_a_multiply(dtype):
     assert contractions(program) == []
 
 
-def test_a_stack_of_vector_products_is_one_matrix_product():
-    # hessian = jacfwd(jacrev): the basis batch turns x.T @ (s * x) into a stack of
-    # (1, k) @ (k, n) products, one BLAS call per row
-    xs, y = rand((40, 6), seed=1), (rand((40,), seed=2) > 0).astype(float)
+def logistic_nll(rows, cols):
+    """The logistic NLL of w with a captured (rows, cols) design matrix: W4 in small."""
+    xs, y = rand((rows, cols), seed=1), (rand((rows,), seed=2) > 0).astype(float)
 
     def nll(w):
         z = xs @ w
         return np.sum(np.logaddexp(0.0, z) - y * z)
-    program = lowered(tg.hessian(nll), rand((6,), seed=3) / 4)
+    return nll
+
+
+def test_a_stack_of_vector_products_is_one_matrix_product():
+    # hessian = jacfwd(jacrev): the basis batch turns x.T @ (s * x) into a stack of
+    # (1, k) @ (k, n) products, one BLAS call per row
+    program = lowered(tg.hessian(logistic_nll(40, 6)), rand((6,), seed=3) / 4)
     assert all(len(shapes[0]) <= 2 for _, shapes in contractions(program))
     w = rand((6, 3), seed=4)
     program = lowered(tg.vmap(lambda v: v @ w), rand((7, 6), seed=5))

@@ -2,6 +2,7 @@
 matrices that only a matrix product reads runs in the operands' own layout, with eager's bits."""
 import numpy as np
 from harness import rand, tol
+from tests.jit.test_simplify_algebra import logistic_nll
 
 import tangents as tg
 
@@ -27,12 +28,7 @@ def scalings(program):
 def test_a_hessian_scales_the_captured_matrix_in_its_own_layout():
     # the Hessian of f(X @ w) is X.T @ diag(s) @ X: the reverse pass scales the columns of
     # X.T, a transposed view of the captured X; the program scales the rows of X instead
-    xs, y = rand((40, 7), seed=1), (rand((40,), seed=2) > 0).astype(float)
-
-    def nll(w):
-        z = xs @ w
-        return np.sum(np.logaddexp(0.0, z) - y * z)
-    program = program_of(tg.hessian(nll), rand((7,), seed=3) / 4)
+    program = program_of(tg.hessian(logistic_nll(40, 7)), rand((7,), seed=3) / 4)
     ((name, shape, operands),) = scalings(program)
     assert (name, shape, operands) == ("multiply", (40, 7), [(40, 7), (40, 1)])
     (matrix,) = [a for e in program.eqns for a in e.ins
