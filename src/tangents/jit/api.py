@@ -510,7 +510,7 @@ def _has_nan(values: Iterable[Any]) -> bool:
     return False
 
 
-# a float array of at least this many elements is screened by a dot product first
+# a contiguous complex array of at least this many elements is screened by x . x first
 _SCREEN_MIN = 1 << 12
 
 
