@@ -80,3 +80,17 @@ def test_guards_name_the_users_line():
     program = tg.jit(fun).lower(A).program
     (guard,) = program.guards
     assert guard.site.endswith(f"test_staging.py:{line}") and guard.outcome is True
+
+
+def test_basic_indexing_needs_no_shape_guard():
+    """Ints, slices, None and Ellipsis give a result whose shape follows from the operand's,
+    which the signature fixes: no guard to check on each call.  An index array from values
+    (np.nonzero) still gets one."""
+    def basic(x):
+        return x[1:] * x[:-1] + x[..., None][2:4, 0].sum() + x[-1]
+    jitted = tg.jit(basic)
+    assert jitted.lower(A).program.guards == []
+    for x in (A, B):
+        np.testing.assert_allclose(jitted(x), basic(x), **tol("exact"))
+    kinds = [g.kind for g in tg.jit(lambda x: x[np.nonzero(x > 0)]).lower(A).program.guards]
+    assert "shape" in kinds, kinds

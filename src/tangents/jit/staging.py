@@ -150,7 +150,7 @@ class StagingTrace(Trace):
             tracers = StagingTracer(self, ans, outs[0])
         self.body.append(Eqn(prim, ins, params, outs))
         self._mark(outs)
-        if prim.name in SHAPE_FROM_VALUES:
+        if prim.name in SHAPE_FROM_VALUES and not _basic_index(prim, params):
             site = user_site()
             self.body += [Guard("shape", v, v.shape, site) for v in outs]
         return tracers
@@ -178,6 +178,14 @@ class StagingTrace(Trace):
         if epoch:
             for v in outs:
                 self.epochs[v] = epoch
+
+
+def _basic_index(prim, params):
+    """Whether ``prim`` is a getitem of ints, slices, None and Ellipsis only: its result's
+    shape follows from the operand's, which the signature fixes, so it needs no guard."""
+    idx = params.get("idx") if prim.name == "getitem" else None
+    return type(idx) is tuple and all(
+        e is None or e is Ellipsis or type(e) in (int, bool, slice) for e in idx)
 
 
 def stage(fun, flat_args):
