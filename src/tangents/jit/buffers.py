@@ -43,7 +43,7 @@ def _writes_out(e):
     return _ufunc(e) or _matrix_product(e)
 
 
-def plan(program):
+def plan(program, pinned=()):
     """``(where, views, sizes)``: ``where`` maps a body position to the ``out=`` its result
     is written into (``_b[k]``, view ``k`` of the call's set, or an operand's name),
     ``views[k]`` is ``(slot, shape, dtype)``, ``sizes[slot]`` a slot's size in bytes.
@@ -54,8 +54,9 @@ def plan(program):
     (growing the largest one if none is big enough), so the slots hold about the peak of
     live pooled bytes.  A ufunc writes into an operand it reads last, of its shape and dtype
     (elementwise, so each element is read before it is written), when that operand is
-    pooled, or is a smaller array made the same way and read the same way."""
-    kept = set(program.invars) | set(program.consts)
+    pooled, or is a smaller array made the same way and read the same way.  Nothing is
+    written over a Var in ``pinned`` (those `tangents.jit.stacking` keeps in rows)."""
+    kept = set(program.invars) | set(program.consts) | set(pinned)
     kept.update(v for v in program.outvars if type(v) is Var)
     kept.update(v for _, v in getattr(program, "writebacks", ()))
     last, safe = {}, {}
@@ -107,21 +108,24 @@ def _slot(free, sizes, nbytes):
 
 class Pool:
     """Sets of buffers, one per call in progress: ``sizes`` bytes per slot, and the arrays
-    ``views`` (slot, shape, dtype) on them that the program writes into."""
+    ``views`` (slot, shape, dtype) on them that the program writes into; a set ends with
+    ``extra()`` when it is given (the stacked rows of `tangents.jit.stacking`)."""
 
-    __slots__ = ("views", "sizes", "free")
+    __slots__ = ("views", "sizes", "free", "extra")
 
-    def __init__(self, views, sizes):
+    def __init__(self, views, sizes, extra=None):
         self.views, self.sizes = list(views), list(sizes)
         self.free = []
+        self.extra = extra
 
     def take(self):
         try:
             return self.free.pop()  # atomic: two threads never get one set
         except IndexError:
             slots = [np.empty(n, np.uint8) for n in self.sizes]
-            return [slots[k][:dtype.itemsize * int(np.prod(shape))].view(dtype).reshape(shape)
-                    for k, shape, dtype in self.views]
+            views = [slots[k][:dtype.itemsize * int(np.prod(shape))].view(dtype).reshape(shape)
+                     for k, shape, dtype in self.views]
+            return views if self.extra is None else [*views, self.extra()]
 
     def give(self, buffers):
         if len(self.free) < _KEEP:

@@ -5,6 +5,8 @@ primitive's implementation, which for elementwise primitives is the NumPy ufunc 
 compiled once.  Guards are ``if`` lines that raise `GuardMiss` with the guard's position
 and the value seen.  Elementwise intermediates are written into buffers kept between calls
 (`tangents.jit.buffers`); each call takes a set of its own, so threads may run it at once.
+On arrays of a few elements, independent calls of one ufunc and chains of products or sums
+run as single calls on values stacked in rows of one buffer (`tangents.jit.stacking`).
 """
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ import numpy as np
 
 from .buffers import Pool, plan
 from .ir import Eqn, Var
+from .stacking import small_operand, stack_small
 
 __all__ = ["GuardMiss", "compile_program", "executor_name", "executor_forced"]
 
@@ -108,11 +111,21 @@ def compile_program(program, alias_ok=(), executor=None):
         ns[repr(v)] = c
     lines = [f"def run({', '.join(repr(v) for v in program.invars)}):"]
     guard = 0
-    where, views, sizes = plan(program)  # intermediates in buffers kept between calls
-    if views:
-        ns["_pool"] = Pool(views, sizes)
+    stacked = stack_small(program)  # small arrays: fewer calls on rows of one buffer
+    # intermediates in buffers kept between calls
+    where, views, sizes = plan(program, stacked.pinned if stacked else ())
+    if views or stacked:
+        ns["_pool"] = Pool(views, sizes, stacked.make if stacked else None)
         lines.append("    _b = _pool.take()")
+    if stacked:
+        ns.update(stacked.ns)
+        where.update(stacked.into)
+        lines.append(f"    _r = _b[{len(views)}]")
     for i, e in enumerate(program.body):
+        if stacked:
+            lines.extend("    " + line for line in stacked.before.get(i, ()))
+            if i in stacked.drop:
+                continue
         if type(e) is Eqn:
             lines.append("    " + _call_line(e, i, ns, where.get(i)))
             if i in where and e.prim.name == "matmul":
@@ -127,7 +140,7 @@ def compile_program(program, alias_ok=(), executor=None):
         lines.append(f"    {program.invars[i]!r}[...] = {v!r}")
     lines = _free_dead(program, lines)
     lines.append(f"    _out = [{', '.join(_outputs(program, alias_ok, ns))}]")
-    if views:
+    if views or stacked:
         lines.append("    _pool.give(_b)")  # not on a guard's miss: the next call makes a set
     lines.append("    return _out")
     source = "\n".join(lines) + "\n"
@@ -168,7 +181,7 @@ def _call_line(e, i, ns, into=None):
         if type(a) is Var:
             args.append(repr(a))
         else:
-            ns[f"_k{i}_{j}"] = a
+            ns[f"_k{i}_{j}"] = small_operand(e, j)
             args.append(f"_k{i}_{j}")
     for k, p in e.params.items():
         ns[f"_p{i}_{k}"] = p
