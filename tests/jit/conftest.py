@@ -15,3 +15,13 @@ def executor(request, monkeypatch):
         background.wait_compiled()
     monkeypatch.setenv("TANGENTS_JIT_EXECUTOR", request.param)
     return request.param
+
+
+@pytest.fixture(autouse=True)
+def fresh_programs(monkeypatch):
+    """Programs compiled by earlier tests would be reused (tangents.jit.reuse), and a test
+    of compiling would see none: each test starts as a new process does.  (Not in
+    ``executor``, which several test files override.)"""
+    reuse = sys.modules.get("tangents.jit.reuse")
+    if reuse is not None:
+        monkeypatch.setattr(reuse, "_programs", type(reuse._programs)())

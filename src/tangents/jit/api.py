@@ -17,7 +17,7 @@ from typing import Any, Generic, ParamSpec, TypeVar
 import numpy as np
 
 from ..core import Tracer, tree
-from . import background
+from . import background, reuse
 from .call import ProgramHandle, concrete, eval_program, jit_call_p
 from .executor import GuardMiss, compile_program, executor_forced, executor_name
 from .ir import Program, Var
@@ -376,13 +376,21 @@ class Jitted(Generic[P, R]):
             except Unstageable:  # a closure holds an outer transform's value
                 entry.eager = True
                 return build(*dyn), None
-            variant = _Variant()
-            variant.raw = program
-            variant.program = simplified = simplify(program)
-            alias_ok = {v for v in program.outvars if type(v) is Var}
             later = executor_name() == "fused" and \
                 background.compile_mode(executor_forced()) == "background"
-            variant.run = compile_program(simplified, alias_ok, "numpy" if later else None)
+            fingerprint = reuse.fingerprint(program, (executor_name(), later))
+            same = reuse.lookup(fingerprint)
+            variant = _Variant()
+            variant.raw = program
+            if same is not None and (same.pending is None or same.pending.done.is_set()):
+                variant.program = simplified = same.program  # compiled before: its run
+                variant.run = same.run
+                later = False
+            else:
+                variant.program = simplified = simplify(program)
+                alias_ok = {v for v in program.outvars if type(v) is Var}
+                variant.run = compile_program(simplified, alias_ok, "numpy" if later else None)
+                reuse.store(fingerprint, variant)
             guards = simplified.guards
             variant.keys = tuple(outcome_key(g.kind, g.outcome) for g in guards)
             variant.kinds = [g.kind for g in guards]
