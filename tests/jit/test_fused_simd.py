@@ -127,7 +127,7 @@ def test_a_large_transcendental_writes_over_a_kernel_array_read_by_it_alone(dtyp
     def fun(x, y):
         a = np.arctan(x * 2.0 - y)     # x * 2 - y: a kernel's array, read by arctan alone
         b = x * 3.0
-        c = np.tanh(b) + b             # b is read again: tanh needs a new array
+        c = np.sinh(b) + b             # b is read again: sinh needs a new array
         d = np.sin(x)                  # x is an argument: never written
         e = (y + 3.0).reshape(40, 64)  # a view of the kernel's array is read after log
         return a, c, d, np.log(y + 3.0) + e.T, e

@@ -63,7 +63,7 @@ _ARITH = {
     "log10": "np.log10({a})", "log1p": "np.log1p({a})", "sin": "np.sin({a})",
     "cos": "np.cos({a})", "tan": "np.tan({a})", "arcsin": "np.arcsin({a})",
     "arccos": "np.arccos({a})", "arctan": "np.arctan({a})", "sinh": "np.sinh({a})",
-    "cosh": "np.cosh({a})", "tanh": "np.tanh({a})", "arcsinh": "np.arcsinh({a})",
+    "cosh": "np.cosh({a})", "tanh": "_tanh({a})", "arcsinh": "np.arcsinh({a})",
     "arccosh": "np.arccosh({a})", "arctanh": "np.arctanh({a})", "floor": "np.floor({a})",
     "ceil": "np.ceil({a})", "trunc": "np.trunc({a})", "sign": "np.sign({a})",
 }
@@ -80,12 +80,12 @@ ELEMENTWISE = frozenset(_ARITH) | frozenset(_COMPARE) | frozenset(_LOGICAL) | fr
     | frozenset(_BITWISE) | {"where", "astype", "broadcast_to"}
 _REDUCE = {"sum", "amax", "amin"}
 # Transcendentals that NumPy computes with SIMD loops while numba calls the C math library
-# once per element: over 5e5 elements NumPy's is 5x (log) to 50x (tanh, arctan, sinh)
+# once per element: over 5e5 elements NumPy's is 5x (log) to 50x (arctan, sinh)
 # faster than numba's loop, far more than the array pass that a NumPy call adds, so over
 # at least _NUMPY_MIN elements they stay NumPy calls (sqrt is the other way round).  So does
-# a float32 exp: kernels compute exp in float64 (jit/vecmath.py), 1.7x NumPy's float32 time.
+# a float32 exp or tanh: kernels compute them in float64 (jit/vecmath.py), 1.7x/4x NumPy's.
 _SIMD = frozenset({"exp2", "expm1", "log", "log2", "log10", "log1p", "sin", "cos",
-                   "tan", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "arcsinh",
+                   "tan", "arcsin", "arccos", "arctan", "sinh", "cosh", "arcsinh",
                    "arccosh", "arctanh", "arctan2", "hypot", "power"})
 _NUMPY_MIN = 1 << 10
 
@@ -128,7 +128,7 @@ def _kind(e):
         return None
     if name in _ARITH and out.dtype not in _FLOATS:
         return None  # integer and boolean arithmetic stay NumPy's
-    if (name in _SIMD or name == "exp" and out.dtype == _F32) and \
+    if (name in _SIMD or name in ("exp", "tanh") and out.dtype == _F32) and \
             math.prod(out.shape) >= _NUMPY_MIN and not (
             name == "power" and type(e.ins[1]) is not Var and e.ins[1] == 2):
         return None  # NumPy's SIMD loop is faster (see _SIMD); x ** 2 is x * x in both

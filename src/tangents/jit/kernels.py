@@ -17,8 +17,9 @@ _F64 = np.dtype(np.float64)
 # the first line names the code generation: change it when _compiler() changes what numba
 # makes of the same source, or when jit/vecmath.py changes (numba's cache of a kernel does not
 # see its callees), so that no process loads machine code compiled the old way
-_HEADER = ("# tangents kernel, codegen 3: noalias, SLP, vecmath 2\n"
-           "import numpy as np\nimport numba\nfrom tangents.jit.vecmath import exp as _exp\n\n\n")
+_HEADER = ("# tangents kernel, codegen 3: noalias, SLP, vecmath 3\n"
+           "import numpy as np\nimport numba\n"
+           "from tangents.jit.vecmath import exp as _exp, tanh as _tanh\n\n\n")
 _kernels = {}  # source hash -> dispatcher
 _lock = threading.Lock()  # numba compiles one at a time anyway (its own global lock)
 _COMPILER = []  # the pipeline class, made on first use (numba is imported only then)

@@ -1,19 +1,21 @@
 """Transcendentals for fused kernels written as plain arithmetic, so that LLVM vectorises them.
 
-numba compiles ``np.exp`` to one call of the C math library per element, which no loop around
-it can vectorise (numba's SVML path needs a patched LLVM and Intel's runtime, absent here).
-``exp`` below uses only multiplies, adds, selects and integer shifts, so a kernel's loop over
-it becomes SIMD code and the exponential costs no pass over memory of its own.  Imported only
+numba compiles ``np.exp`` and ``np.tanh`` to one call of the C math library per element, which
+no loop around it can vectorise (numba's SVML path needs a patched LLVM and Intel's runtime,
+absent here).  ``exp`` and ``tanh`` below use only multiplies, adds, a division, selects and
+integer shifts, so a kernel's loop over them becomes SIMD code and they cost no pass over
+memory of their own.  Imported only
 by kernel files (it imports numba).  Change ``kernels._HEADER`` when these functions change.
 """
 from __future__ import annotations
 
 import numba
 import numpy as np
+from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic
 
-__all__ = ["exp"]
+__all__ = ["exp", "tanh"]
 
 
 @intrinsic
@@ -38,6 +40,17 @@ def _fma(typingctx, a, b, c):
     def codegen(context, builder, signature, args):
         return builder.fma(*args)
     return types.float64(types.float64, types.float64, types.float64), codegen
+
+
+@intrinsic
+def _copysign(typingctx, a, b):
+    """|a| with the sign of ``b`` (LLVM's copysign: a bitwise select, -0.0 and NaN included)."""
+    def codegen(context, builder, signature, args):
+        f64 = args[0].type
+        fn = builder.module.declare_intrinsic(
+            "llvm.copysign", [f64], fnty=ir.FunctionType(f64, [f64, f64]))
+        return builder.call(fn, args)
+    return types.float64(types.float64, types.float64), codegen
 
 
 _LOG2E = 1.4426950408889634
@@ -81,6 +94,16 @@ def _exp64(x):
     t = y * _LOG2E + _ROUND
     n = t - _ROUND
     r = (y - n * _LN2_HI) - n * _LN2_LO
+    p = _fma(_poly(r), r, 1.0)
+    p = _fma(p, r, 1.0)
+    k = _bits(t) - _bits(_ROUND)  # n as an integer
+    h = k >> 1
+    return p * _float((h + 1023) << 52) * _float((k - h + 1023) << 52)
+
+
+@numba.njit(inline="always", error_model="numpy")
+def _poly(r):
+    """sum of r**(k-2) / k! for k = 2 .. 13, so that e**r = 1 + r (1 + r _poly(r))."""
     p = _fma(_C13, r, _C12)
     p = _fma(p, r, _C11)
     p = _fma(p, r, _C10)
@@ -91,9 +114,31 @@ def _exp64(x):
     p = _fma(p, r, _C5)
     p = _fma(p, r, _C4)
     p = _fma(p, r, _C3)
-    p = _fma(p, r, _C2)
-    p = _fma(p, r, 1.0)
-    p = _fma(p, r, 1.0)
-    k = _bits(t) - _bits(_ROUND)  # n as an integer
-    h = k >> 1
-    return p * _float((h + 1023) << 52) * _float((k - h + 1023) << 52)
+    return _fma(p, r, _C2)
+
+
+@numba.njit(inline="always", error_model="numpy")
+def tanh(x):
+    """tanh of a float64 or float32 ``x``, in its type: float64's value rounded once."""
+    return _like(x, _tanh64(np.float64(x)))
+
+
+@numba.njit(inline="always", error_model="numpy")
+def _tanh64(x):
+    """tanh in float64 within a few ulps of NumPy's, +-0, +-inf and NaN included, without
+    branches.
+
+    tanh|x| = E / (E + 2) with E = e**(2|x|) - 1, and E = 2**n (e**r - 1) + (2**n - 1) as in
+    exp's reduction (2|x| = n ln 2 + r), where e**r - 1 = r (1 + r _poly(r)) has no 1 to
+    cancel: so tanh keeps full relative precision for small |x|, down to subnormals.  |x| is
+    clamped to 20, beyond which tanh rounds to 1; NaN passes the clamp.  The sign is x's.
+    """
+    a = abs(x)
+    y = 2.0 * (a if not (a > 20.0) else 20.0)
+    t = y * _LOG2E + _ROUND
+    n = t - _ROUND
+    r = (y - n * _LN2_HI) - n * _LN2_LO
+    q = _fma(_poly(r), r, 1.0)
+    s = _float((_bits(t) - _bits(_ROUND) + 1023) << 52)  # 2**n, 0 <= n <= 58
+    e = _fma(s * r, q, s - 1.0)
+    return _copysign(e / (e + 2.0), x)
