@@ -21,6 +21,8 @@ axis is then the outer one), which is the chain's order.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .buffers import FRESH, _ufunc
@@ -58,7 +60,7 @@ def small_operand(e, j):
 
 
 def _size(v):
-    return int(np.prod(v.shape)) if v.shape != () else 0
+    return math.prod(v.shape) if v.shape != () else 0
 
 
 class Stacked:
@@ -237,7 +239,8 @@ def stack_small(program):
     groups = []
     for g in _groups(program, uses):
         # each operand that cannot be written into its row costs a copy
-        copies = sum(not _homeable(body[i].ins[0], uses, dropped | set(g)) for i in g)
+        gone = dropped | set(g)
+        copies = sum(not _homeable(body[i].ins[0], uses, gone) for i in g)
         if len(g) - 1 - copies >= 1:
             groups.append(g)
             dropped.update(g)
@@ -269,10 +272,10 @@ def _feed(g, chains, uses):
     """(chain number, rows) when the results of group ``g`` are operands of one chain, once
     each, at rows evenly spaced (so the batched call can write into a slice of its buffer),
     in the order of the rows; else None."""
-    ys = [uses.program.body[i].outs[0] for i in g]
+    ys = {uses.program.body[i].outs[0] for i in g}
     for c, (_, _, operands) in enumerate(chains):
         rows = [r for r, a in enumerate(operands) if type(a) is Var and a in ys]
-        if len(rows) == len(ys) and {operands[r] for r in rows} == set(ys):
+        if len(rows) == len(ys) and {operands[r] for r in rows} == ys:
             step = rows[1] - rows[0]
             if all(b - a == step for a, b in zip(rows, rows[1:])):
                 return c, rows
