@@ -1,6 +1,7 @@
 """Small arrays on the NumPy executor (tangents.jit.stacking): independent calls of one unary
 ufunc run as one call on stacked rows, product and sum chains as one reduction, with the
 program's own values; nothing dependent, mismatched, large or escaping is stacked."""
+import random
 import re
 import threading
 
@@ -164,3 +165,50 @@ def test_python_numbers_of_small_calls_are_arrays_of_the_loops_dtype(dtype):
         np.testing.assert_array_equal(got, want)
     assert isinstance(stacking.small_operand(
         tg.jit(fun).lower(x).program.eqns[0], 1), np.ndarray)
+
+
+def random_program(seed):
+    """A function of (x, y) doing 5-60 random small steps (unary ufuncs, products and sums of
+    earlier values or numbers, reversed views, a product by a constant array, a broadcast
+    sum) and returning 1-4 of its values: many independent unary calls, chains and copies."""
+    r = random.Random(seed)
+    unary = [np.sin, np.cos, np.tanh, np.negative]
+    steps, n = [], 2
+    for _ in range(r.randint(5, 60)):
+        kind = r.choice(["unary"] * 4 + ["multiply", "add", "subtract"] * 2 + ["other"])
+        other = r.randrange(n) if r.random() < 0.6 else r.choice([0.5, 1.001, -0.3])
+        steps.append((kind, r.randrange(n), max(0, n - 1 - r.randrange(3)), other,
+                      r.choice(unary), r.randrange(3)))
+        n += 1
+    outs = sorted({r.randrange(n) for _ in range(r.randint(1, 4))})
+    scale = np.linspace(0.5, 1.5, 6)
+
+    def fun(x, y):
+        vals = [x, y]
+        for kind, a, last, other, u, k in steps:
+            if kind == "unary":
+                v = u(vals[a])
+            elif kind == "other":
+                v = (vals[a][::-1], vals[a] * scale, vals[a] + np.sum(vals[a]) * 0.01)[k]
+            else:
+                b = vals[other] if type(other) is int else other
+                v = getattr(np, kind)(vals[last], b)
+            vals.append(np.tanh(v) if kind == "multiply" else v)  # bounded
+        return [vals[i] for i in outs]
+    return fun
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_random_programs_give_eagers_values_and_keep_earlier_results(seed):
+    fun = random_program(seed)
+    rng = np.random.default_rng(seed)
+    (x0, y0), (x1, y1) = rng.standard_normal((2, 2, 6))
+    for f in (fun, tg.grad(lambda x, y: sum(np.sum(o) for o in fun(x, y)), argnums=(0, 1))):
+        jitted = tg.jit(f)
+        jitted(x0, y0)
+        first = jitted(x0, y0)
+        kept = [a.copy() for a in tg.tree.leaves(first)]
+        for got, want in zip(tg.tree.leaves(jitted(x1, y1)), tg.tree.leaves(f(x1, y1))):
+            np.testing.assert_allclose(got, want, **tol("roundoff"))
+        for a, b in zip(tg.tree.leaves(first), kept):
+            np.testing.assert_array_equal(a, b)

@@ -155,6 +155,20 @@ def _groups(program, uses):
     return done
 
 
+def _scheduled(groups, uses):
+    """``groups`` without the members whose operand a batched call makes no earlier than
+    their own (the operand is then another member's result, its own group's or one whose
+    call comes later): dropping members only moves a call later, so this ends."""
+    body = uses.program.body
+    while True:
+        at = [min(uses.first_use(body[i].outs[0]) for i in g) for g in groups]
+        made = {body[i].outs[0]: p for g, p in zip(groups, at) for i in g}
+        kept = [[i for i in g if made.get(body[i].ins[0], -1) < p] for g, p in zip(groups, at)]
+        if kept == groups:
+            return groups
+        groups = [g for g in kept if len(g) > 1]
+
+
 def _link(e, program):
     """The reduction ufunc of equation ``e`` when it can be a link of a chain: a product or sum
     of two operands of its result's shape and dtype, or constants that broadcast to it."""
@@ -237,7 +251,7 @@ def stack_small(program):
     chains = _chains(program, uses)
     dropped = {i for _, links, _ in chains for i in links}
     groups = []
-    for g in _groups(program, uses):
+    for g in _scheduled(_groups(program, uses), uses):
         # each operand that cannot be written into its row costs a copy
         gone = dropped | set(g)
         copies = sum(not _homeable(body[i].ins[0], uses, gone) for i in g)
