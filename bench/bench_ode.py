@@ -10,19 +10,20 @@ solve_ivp BDF (a stiff method) it prints, in ms:
 * ``fwd``: tangents' forward solve (plain values);
 * ``grad``: tangents' gradient in the 100 parameters (its forward solve included), and its
   ratio to ``fwd`` and to ``scipy``;
-* ``hand``: a hand-written NumPy adjoint of this rhs run the way tangents runs its own (the
-  forward solve, then per output interval a backward solve of (y, a, g) with the parameter
-  integrals g out of the error test, BDF given blockdiag(J, -J^T, 0) as its Jacobian), and
-  its ratio to ``scipy``: what this algorithm costs with SciPy's solvers before any of
-  tangents' overhead;
+* ``hand``: a hand-written NumPy adjoint of this rhs, the way tangents runs its general path
+  (the forward solve, then per output interval a backward solve of (y, a, g) with the
+  parameter integrals g out of the error test, by the forward's method, BDF given
+  blockdiag(J, -J^T, 0) as its Jacobian), and its ratio to ``scipy``.  For RK45 tangents
+  now does better: (y, a) alone by DOP853, g summed over the recorded stages
+  (src/tangents/scipy/_integrate_ode_rk.py);
 * ``evals``: right-hand side evaluations of tangents' forward solve and of its backward
   solves (all intervals).  The backward pass restarts its solver at each output time (where
   the cotangent jumps), so its evaluations grow with T, LSODA's and BDF's most (they restart
   at order 1);
-* ``us per evaluation`` of the right-hand side f and of the adjoint system (f and its vjp),
-  tangents' as its solvers call it and the hand-written one, and a lower bound on grad / fwd
-  that holds before any solver or tangents overhead: (fwd + backward evaluations x the hand
-  adjoint's cost) / fwd.
+* ``us per evaluation`` of the right-hand side f and of the adjoint system (f and its vjp;
+  for RK45 the (y, a) one), tangents' as its solvers call it and the hand-written (y, a, g)
+  one, and a lower bound on grad / fwd that holds before any solver or tangents overhead:
+  (fwd + backward evaluations x the hand adjoint's cost) / fwd.
 
 Each time is the minimum over ``N`` rounds that alternate the four, in this process's CPU
 time (``time.process_time``), so that other processes on a shared machine inflate none.
@@ -102,12 +103,25 @@ def evaluations(run):
         counts.append(sol.nfev)
         calls.append((func, (float(span[0]), np.asarray(y0, float))))
         return sol
+    solvers, classes = [], {name: getattr(si, name) for name in ("RK23", "RK45", "DOP853")}
+
+    def counted_class(cls):
+        def make(fun, t0, y0, *a, **k):  # the explicit methods' adjoint drives these itself
+            solver = cls(fun, t0, y0, *a, **k)
+            solvers.append(solver)
+            calls.append((fun, (float(t0), np.asarray(y0, float))))
+            return solver
+        return make
     si.odeint, si.solve_ivp = counted_odeint, counted_solve_ivp
+    for name, cls in classes.items():
+        setattr(si, name, counted_class(cls))
     try:
         run()
     finally:
         si.odeint, si.solve_ivp = odeint, solve_ivp
-    return counts, calls
+        for name, cls in classes.items():
+            setattr(si, name, cls)
+    return counts + [s.nfev for s in solvers], calls
 
 
 def per_call(f, number=300, rounds=7):

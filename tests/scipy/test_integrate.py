@@ -12,6 +12,7 @@ si = pytest.importorskip("scipy.integrate")
 from harness import Case, case_id, check_case, tol  # noqa: E402
 
 import tangents as tg  # noqa: E402
+import tangents.scipy._integrate_ode_rk as ode_rk  # noqa: E402
 import tangents.scipy.integrate as tsi  # noqa: E402
 from tangents.core import Tracer  # noqa: E402
 
@@ -150,9 +151,11 @@ def solver_calls(monkeypatch):
 
 
 @pytest.mark.parametrize("method", ["odeint", "RK45"])
-def test_parameter_integrals_do_not_choose_the_steps(method, solver_calls):
+def test_parameter_integrals_do_not_choose_the_steps(method, solver_calls, monkeypatch):
     """The adjoint's parameter integrals g' = -a^T J_p f are quadratures: the backward solve
-    in 100 parameters takes the steps of the one in y0 alone (where there are none)."""
+    in 100 parameters takes the steps of the one in y0 alone (where there are none).  The
+    general path's: RK45 on plain values takes `_integrate_ode_rk`'s, which has no g."""
+    monkeypatch.setattr(ode_rk, "applies", lambda *args: False)
     loss = net_loss(method)
     counts = []
     for argnums in (0, 1):
@@ -209,7 +212,8 @@ def test_derivative_systems_wait_for_their_fused_kernels(monkeypatch):
     no solve switches executors partway (its steps would depend on when the compile ended).
     The compile is slowed down here so that a solve would finish before it."""
     pytest.importorskip("numba")
-    from tangents.jit import background
+    from tangents.jit import background, reuse
+    monkeypatch.setattr(reuse, "_programs", type(reuse._programs)())  # none compiled before
     monkeypatch.delenv("TANGENTS_JIT_EXECUTOR", raising=False)
     monkeypatch.setenv("TANGENTS_JIT_COMPILE", "background")
     jobs, submit = [], background.submit

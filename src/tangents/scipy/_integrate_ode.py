@@ -1,7 +1,8 @@
 """The ODE primitive behind `tangents.scipy.integrate`'s ``odeint`` and ``solve_ivp``:
 ``ys[i] = y(t[i])``, and its derivatives, each the solution of another ODE solved by the same
-SciPy solver at the user's tolerances and posed as a call of the same primitive, so
-derivatives of any order compose.
+SciPy solver at the user's tolerances (the adjoint of an explicit Runge-Kutta method at a
+tight rtol by DOP853) and posed as a call of the same primitive, so derivatives of any order
+compose.
 
 * Forward mode: forward sensitivities.  The state ``(y, v)`` with ``v' = J_y f v + J_p f
   p_dot`` (one `jvp` of the right-hand side per evaluation), ``v(t0) = y0_dot - f(y0, t0)
@@ -19,32 +20,27 @@ derivatives of any order compose.
   system (stiff decay over many time constants between output times) is unstable backward;
   put output times closer together there.
 
-Cost.  The derivative systems are staged once with `tangents.jit` (`_Staged`), so each of the
-solver's evaluations runs a compiled program instead of tracing a fresh `jvp`/`vjp` of the
-user's function.  Quadrature entries (``g``, and their tangents and adjoints at higher
-order) are left out of the solver's error test (`_options`), and the implicit solvers get
-the systems' Jacobians from J = df/dy (`_jacobian_option`) instead of differencing the
-2n + P entries, so 100 parameters cost the steps of the state and its adjoint, not more.
-What remains is the algorithm's (bench/bench_ode.py: 10 states, 100 parameters, rtol
-1e-10): the backward solves take 1.2x the forward's evaluations over one output interval,
-and more with each output time, where the cotangent jumps and the solver restarts (LSODA
-and BDF at order 1: 2.1x and 1.65x at 6 output times, RK45 1.3x).  Starting an interval
-with the previous one's last step (h0, first_step) was measured: at 6 / 21 output times
-LSODA took +8% / -2% evaluations, BDF +6% / +17%, RK45 -3% / -17%; it is not done, as a
-step carried between solves would make each example of a vmap depend on its neighbours.
-An evaluation of the adjoint system (f and its vjp, ~15 operations on 10
-entries) runs its arithmetic, ``w @ y`` and ``a^T w`` included, in one fused kernel
-(jit/contract.py); at this size the calls around it are the cost.  Callgrind, per evaluation
-as the solver makes it: 91k instructions (106k when the products were NumPy calls around two
-kernels), f 22k, a hand-written NumPy adjoint 97k.  Of the 91k: `numpy_fn`'s wrapper 10k, tg.jit's
-call 25k (its NaN check 13k, the signature 7k), the program 56k (seven ``np.empty`` 18k, the
-kernel's call with eleven arrays 10k, two slices of z with their shape guards 15k, the
-concatenation 9k).  Staging costs ~1.6 ms per gradient (1.3 ms more for the
-Jacobian).  So odeint's gradient, whose time is its evaluations, costs at least 6.6x its
-forward solve there, and RK45's and BDF's land near the hand-written adjoint's (load 1: RK45
-4.8-5.0x, BDF 3.9-4.2x; the evaluations are 5.3 ms of RK45's 16.4).  Reading
-``y`` from the forward's dense output instead was measured: no fewer evaluations, and the
-interpolant costs 5-8 us per evaluation.
+Cost.  The derivative systems are staged once with `tangents.jit` (`_Staged`; a program
+traced alike again reuses its compiled run, `tangents.jit.reuse`), so each of the solver's
+evaluations runs a compiled program instead of tracing a fresh `jvp`/`vjp` of the user's
+function.  Quadrature entries (``g``, and their tangents and adjoints at higher order) are
+left out of the solver's error test (`_options`), and the implicit solvers get the systems'
+Jacobians from J = df/dy (`_jacobian_option`) instead of differencing the 2n + P entries, so
+100 parameters cost the steps of the state and its adjoint, not more.  The explicit
+Runge-Kutta methods do better at first order on plain values (`_integrate_ode_rk`: ``(y,
+a)`` alone, ``g`` summed over the recorded stages in one batched vjp), and at ``rtol <=
+1e-6`` solve backward with DOP853 (`_backward_method`).  bench/bench_ode.py (10 states, 100
+parameters, rtol 1e-10, 6 output times), gradient / forward solve: RK45 2.5x (the backward
+370 evaluations against the forward's 554), BDF 3.7x, odeint 8x.  What remains for BDF and
+LSODA is the algorithm's: the backward solves restart at each output time, where the
+cotangent jumps, at order 1 (BDF 950 evaluations against 573 forward; a hand-written NumPy
+(y, a) adjoint alone takes 2.9x BDF's forward), and LSODA's evaluations alone cost 6.6x its
+forward.  Starting an interval with the previous one's last step was measured: at 6 / 21
+output times LSODA took +8% / -2% evaluations, BDF +6% / +17%, RK45 -3% / -17%; it is not
+done, as a step carried between solves would make each example of a vmap depend on its
+neighbours.  Reading ``y`` from the forward's dense output instead of integrating it
+backward was measured too: no fewer evaluations, and the interpolant costs 5-8 us per
+evaluation.
 """
 from __future__ import annotations
 
@@ -321,6 +317,23 @@ def _options(options, solver, n, quad):
     return opts
 
 
+_EXPLICIT = ("RK23", "RK45", "DOP853")
+_TIGHT_RTOL = 1e-6
+
+
+def _backward_method(solver, options):
+    """The method of the adjoint's backward solves: the forward's, except that an explicit
+    Runge-Kutta method at ``rtol <= 1e-6`` gets DOP853, SciPy's 8th-order pair, which takes
+    fewer steps there (bench/bench_ode.py's system backward from RK45's forward: 354
+    evaluations against RK45's 726 at rtol 1e-10, 210 against 324 at 1e-8, 138 against 156
+    at 1e-6; even at 1e-4, more at 1e-3)."""
+    if solver in _EXPLICIT:
+        rtol = dict(options).get("rtol")
+        if rtol is not None and np.max(rtol) <= _TIGHT_RTOL:
+            return "DOP853"
+    return solver
+
+
 def _ode_impl(y0, t, *leaves, rhs, solver, options, n):
     y0 = np.asarray(y0, np.float64)
     t = np.asarray(t, np.float64)
@@ -382,6 +395,11 @@ def _ode_jvp(primals, tangents, ans, *, rhs, solver, options, n):
 
 
 def _ode_vjp(ct, ans, args, needed, *, rhs, solver, options, n):
+    from . import _integrate_ode_rk as rk  # it builds on this module
+    if isinstance(rhs, _Rhs) and rk.applies(solver, ct, args):
+        out = rk.ode_vjp(ct, ans, args, needed, rhs=rhs, solver=solver, options=options, n=n)
+        if out is not None:
+            return out
     y0, t, *leaves = args
     wrt = tuple(bool(w) for w in needed[2:])
     adj = _AdjointRhs(rhs, wrt)
@@ -391,11 +409,12 @@ def _ode_vjp(ct, ans, args, needed, *, rhs, solver, options, n):
     a = ct[-1]
     T = np.shape(t)[0]
     ct_t = [None] * T
+    backward = _backward_method(solver, options)
     for i in range(T - 1, 0, -1):
         if needed[1]:
             ct_t[i] = tnp.vdot(ct[i], rhs(ans[i], t[i], leaves))
         z = _ode(tnp.concatenate([ans[i], a, g]), tnp.stack([t[i], t[i - 1]]), leaves, adj,
-                 solver, options, n)[-1]
+                 backward, options, n)[-1]
         a, g = z[m:2 * m], z[2 * m:]
         if i == 1 and needed[1]:
             ct_t[0] = -tnp.vdot(a, rhs(ans[0], t[0], leaves))
