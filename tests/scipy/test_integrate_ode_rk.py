@@ -94,3 +94,14 @@ def test_right_hand_side_that_does_not_vmap_takes_the_general_path(backward_solv
     assert len(backward_solves) > 1  # the (y, a, g) solves
     tg.check_grads(f, ARGS, order=1, modes=("rev",), rtol=tol("derivative")["rtol"])
     np.testing.assert_allclose(got, tg.grad(f, argnums=2)(*ARGS), **tol("roundoff"))
+
+
+@pytest.mark.parametrize("general", [False, True])
+def test_a_first_step_longer_than_an_output_interval(general, monkeypatch):
+    """The user's first_step holds for the forward solve; a backward solve spans one output
+    interval, which may be shorter (SciPy raises on a first step beyond the span)."""
+    if general:
+        monkeypatch.setattr(ode_rk, "applies", lambda *args: False)
+    first = dict(first_step=0.5)  # the solver's option, not a test tolerance
+    tg.check_grads(loss("RK45", {**TIGHT, **first}), ARGS, order=1, modes=("rev",),
+                   rtol=tol("derivative")["rtol"])

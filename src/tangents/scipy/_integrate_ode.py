@@ -334,6 +334,14 @@ def _backward_method(solver, options):
     return solver
 
 
+def _first_step(options, t0, t1):
+    """The user's ``first_step`` for a derivative system's solve from ``t0`` to ``t1``: an
+    adjoint's span is one output interval, which may be shorter than the forward's first
+    step (SciPy raises on a first step beyond the span)."""
+    first = options.get("first_step")
+    return {} if first is None else {"first_step": min(first, abs(t1 - t0))}
+
+
 def _ode_impl(y0, t, *leaves, rhs, solver, options, n):
     y0 = np.asarray(y0, np.float64)
     t = np.asarray(t, np.float64)
@@ -350,6 +358,7 @@ def _ode_impl(y0, t, *leaves, rhs, solver, options, n):
         jac = _jacobian_option(rhs, leaves, solver, y0.shape[0])
         if jac:
             opts.update(jac)
+        opts.update(_first_step(opts, t[0], t[-1]))
     f = _solver_fn(rhs, leaves, "the right-hand side")
     if solver == "odeint":
         return _si.odeint(lambda y, s: f(y, s), y0, t, **opts)

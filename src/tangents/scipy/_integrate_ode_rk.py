@@ -25,7 +25,7 @@ import scipy.integrate as _si
 
 from .. import numpy as tnp
 from ..core import Tracer, vjp, vmap
-from ._integrate_ode import _EXPLICIT, _backward_method, _f64, _options, _Staged
+from ._integrate_ode import _EXPLICIT, _backward_method, _f64, _first_step, _options, _Staged
 
 
 def applies(solver, ct, args):
@@ -82,7 +82,8 @@ def adjoint(rhs, staged, method, options, ans, t, ct, leaves, wrt):
     a, steps = ct[-1], []
     for i in range(t.shape[0] - 1, 0, -1):
         if t[i] != t[i - 1]:
-            solver = cls(fun, t[i], np.concatenate([ans[i], a]), t[i - 1], **options)
+            solver = cls(fun, t[i], np.concatenate([ans[i], a]), t[i - 1],
+                         **dict(options, **_first_step(options, t[i], t[i - 1])))
             while solver.status == "running":
                 solver.step()
                 if solver.status == "failed":
