@@ -127,7 +127,7 @@ def compile_program(program, alias_ok=(), executor=None):
             if i in stacked.drop:
                 continue
         if type(e) is Eqn:
-            lines.append("    " + _call_line(e, i, ns, where.get(i)))
+            lines.append("    " + _call_line(e, i, ns, where.get(i), small=True))
             if i in where and e.prim.name == "matmul":
                 ns[f"_f{i}"] = np.matmul  # its impl for these operands, with out=
             continue
@@ -175,13 +175,15 @@ def _free_dead(program, lines):
     return out
 
 
-def _call_line(e, i, ns, into=None):
+def _call_line(e, i, ns, into=None, small=False):
+    """The line calling equation ``e`` (body position ``i``); with ``small``, Python numbers
+    of small elementwise calls are passed as arrays (`tangents.jit.stacking.small_operand`)."""
     args = []
     for j, a in enumerate(e.ins):
         if type(a) is Var:
             args.append(repr(a))
         else:
-            ns[f"_k{i}_{j}"] = small_operand(e, j)
+            ns[f"_k{i}_{j}"] = small_operand(e, j) if small else a
             args.append(f"_k{i}_{j}")
     for k, p in e.params.items():
         ns[f"_p{i}_{k}"] = p
