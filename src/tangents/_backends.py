@@ -5,6 +5,7 @@ to a plain array (np.vectorize, np.r_, numpy.ma, xarray, SciPy) found by looking
 caller's stack frames."""
 from __future__ import annotations
 
+import importlib
 import itertools
 import os
 import sys
@@ -221,8 +222,20 @@ def _scipy_check(tracer):
     if found is not None:
         raise TracerConversionError(
             f"{found} converted a traced value to a plain array, which would drop its "
-            "derivative. Use the tangents.scipy version (tangents.scipy.special, .stats and "
-            ".linalg mirror SciPy's names)" + _scipy_array_api_advice())
+            f"derivative. {_scipy_version_advice(found)}" + _scipy_array_api_advice())
+
+
+def _scipy_version_advice(found):
+    """Name tangents' version of the SciPy function ``found`` only where there is one."""
+    module, _, name = found.rpartition(".")
+    try:
+        ours = importlib.import_module(f"tangents.{module}")
+    except ImportError:
+        ours = None
+    if ours is not None and name in getattr(ours, "__all__", ()):
+        return f"Use tangents.{found}"
+    return (f"tangents.scipy has no version of {found}: write it with tangents.numpy "
+            "operations")
 
 
 def _scipy_array_api_advice():

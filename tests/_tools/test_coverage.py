@@ -59,11 +59,12 @@ def test_passthrough_names_are_numpys_own_objects():
 def test_scipy_tables_list_every_function_of_tangents_scipy():
     pytest.importorskip("scipy")
     from tangents._tools.scipy_coverage import scipy_tables
-    from tangents.scipy import fft, integrate, linalg, signal, special, stats
+    from tangents.scipy import fft, integrate, linalg, ndimage, signal, special, stats
     text = "\n".join(scipy_tables())
     for mod, prefix in [(special, "scipy.special."), (stats, "scipy.stats."),
                         (linalg, "scipy.linalg."), (signal, "scipy.signal."),
-                        (integrate, "scipy.integrate."), (fft, "scipy.fft.")]:
+                        (integrate, "scipy.integrate."), (fft, "scipy.fft."),
+                        (ndimage, "scipy.ndimage.")]:
         for name in mod.__all__:
             if name != "COVERAGE":
                 assert f"| `{prefix}{name}` |" in text, f"{prefix}{name} is not in the table"

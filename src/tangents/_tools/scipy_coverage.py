@@ -148,6 +148,7 @@ def scipy_tables():
         ("scipy.integrate", _noted_rows("integrate", "scipy.integrate.")),
         ("scipy.linalg", _noted_rows("linalg", "scipy.linalg.", ("_linalg_more",))),
         ("scipy.fft", _noted_rows("fft", "scipy.fft.")),
+        ("scipy.ndimage filters", _noted_rows("ndimage", "scipy.ndimage.")),
     ]
     lines = ["", f"# Coverage of SciPy (SciPy {scipy.__version__})", "",
              "Each function of `tangents.scipy`. scipy.special rows are probed at scalar "

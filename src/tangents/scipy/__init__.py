@@ -1,5 +1,5 @@
 """tangents.scipy: SciPy's functions, differentiable (``special``, ``linalg``, ``stats``,
-``signal``, ``integrate``, ``fft``).
+``signal``, ``integrate``, ``fft``, ``ndimage``).
 
 SciPy is optional (``pip install tangents[scipy]``); a submodule imports it when it is first
 used (``import tangents.scipy.special`` or ``tangents.scipy.special``), so
@@ -7,7 +7,7 @@ used (``import tangents.scipy.special`` or ``tangents.scipy.special``), so
 """
 import importlib
 
-__all__ = ["special", "linalg", "stats", "signal", "integrate", "fft"]
+__all__ = ["special", "linalg", "stats", "signal", "integrate", "fft", "ndimage"]
 
 
 def __getattr__(name):

@@ -21,7 +21,10 @@ _SIGNAL = ("convolve", "correlate", "fftconvolve", "oaconvolve", "lfilter", "sos
            "savgol_filter", "filtfilt", "sosfiltfilt", "welch", "periodogram", "convolve2d",
            "correlate2d", "upfirdn", "resample_poly", "decimate", "csd", "coherence",
            "spectrogram", "stft", "medfilt", "medfilt2d", "lfiltic", "deconvolve", "lfilter_zi",
-           "sosfilt_zi")
+           "sosfilt_zi", "wiener", "order_filter", "hilbert")
+_NDIMAGE = ("correlate1d", "convolve1d", "correlate", "convolve", "gaussian_filter1d",
+            "gaussian_filter", "uniform_filter1d", "uniform_filter", "median_filter",
+            "minimum_filter", "maximum_filter", "rank_filter", "percentile_filter")
 _CONTINUOUS = ("norm", "t", "cauchy", "laplace", "logistic", "gamma", "chi2", "beta", "expon")
 _CONT_METHODS = ("logpdf", "pdf", "cdf", "logcdf", "sf", "logsf", "ppf", "entropy")
 _DISCRETE_METHODS = ("logpmf", "pmf", "cdf", "logcdf", "sf", "logsf")
@@ -53,11 +56,12 @@ ROUTES = {
     "scipy.linalg": {n: f"tangents.scipy.linalg:{n}" for n in _LINALG},
     "scipy.integrate": {n: f"tangents.scipy.integrate:{n}" for n in _INTEGRATE},
     "scipy.fft": {n: f"tangents.scipy.fft:{n}" for n in _FFT},
+    "scipy.ndimage": {n: f"tangents.scipy.ndimage:{n}" for n in _NDIMAGE},
 }
 # names SciPy computes with the arrays' own namespace (tangents.numpy) when SCIPY_ARRAY_API=1,
 # giving tangents' derivatives of its own code: routed only when that mode is off
 ARRAY_API_NATIVE = {"scipy.special": {"logsumexp", "softmax", "log_softmax"},
-                    "scipy.fft": set(_FOURIER)}
+                    "scipy.fft": set(_FOURIER), "scipy.signal": {"hilbert"}}
 
 
 def _array_api_on():

@@ -386,6 +386,8 @@ def sosfilt(sos, x, axis=-1, zi=None):
     return y if zi is None else (y, tnp.stack(zfs))
 
 
+from ._signal_filters import COVERAGE as _FILTERS  # noqa: E402
+from ._signal_filters import hilbert, order_filter, wiener  # noqa: E402, F401
 from ._signal_more import COVERAGE as _MORE  # noqa: E402
 from ._signal_more import __all__ as _more  # noqa: E402
 from ._signal_more import (  # noqa: E402, F401
@@ -415,8 +417,8 @@ from ._signal_spectral import (  # noqa: E402, F401
 )
 
 __all__ += _more + ["upfirdn", "resample_poly", "decimate", "welch", "periodogram", "csd",
-                    "coherence", "spectrogram", "stft"]
-for _notes in (_MORE, _RESAMPLE, _SPECTRAL):
+                    "coherence", "spectrogram", "stft", "wiener", "order_filter", "hilbert"]
+for _notes in (_MORE, _RESAMPLE, _SPECTRAL, _FILTERS):
     COVERAGE.update(_notes)
 
 # -- scipy.signal.<name>(traced, ...) reaches the functions above (one mechanism for SciPy:
