@@ -39,6 +39,11 @@ def loss_grad(w1, w2, w3, x):
     return tg.grad(loss, argnums=(0, 1, 2))(w1, w2, w3)
 
 
+def shared_weights(a, w):
+    """Three products with one right operand, their left ones made before any of them."""
+    return tnp.cos(a @ w) + (a * a) @ w * tnp.sin((a - 1) @ w)
+
+
 def mlp_args(dtype):
     return (rand((3, 16), seed=1, dtype=dtype), rand((16, 16), seed=2, dtype=dtype) / 4,
             rand((16, 2), seed=3, dtype=dtype), rand((40, 3), seed=4, dtype=dtype))
@@ -57,6 +62,8 @@ CASES = [
      lambda dt: (rand((20, 9), dtype=dt), rand((5, 20), seed=1, dtype=dt))),
     ("weights made inside", lambda x, w: tnp.cos((x * 2) @ (w * 3)),
      lambda dt: (rand((20, 12), dtype=dt), rand((12, 10), seed=1, dtype=dt) / 8)),
+    ("shared weights", lambda x, w: shared_weights(x * 2, w),
+     lambda dt: (rand((20, 12), dtype=dt), rand((12, 10), seed=1, dtype=dt) / 4)),
     ("long inner axis", lambda x, w: tnp.sin((x - 1) @ w),
      lambda dt: (rand((20, 80), dtype=dt), rand((80, 10), seed=1, dtype=dt) / 8)),
     ("rows reduced too", lambda x, w: ((x * x) @ w + tnp.sum(x, axis=0)[:8],

@@ -30,7 +30,8 @@ import re
 
 from .ir import Var
 
-__all__ = ["MAX_SIDE", "is_contraction", "check_weights", "nest_lines", "products_alone"]
+__all__ = ["MAX_SIDE", "is_contraction", "check_weights", "nest_lines", "products_alone",
+           "shared_nest"]
 
 MAX_SIDE = 64  # largest k and m: W (32 KiB in float64) stays in the L1/L2 cache
 # most multiply-adds (n k m) of a product that opens a kernel: over this, BLAS's speed is the
@@ -40,6 +41,9 @@ _FLOATS = ("float32", "float64")
 # fewer result columns than this: each column is _SPLIT running sums over k (each addition
 # of one running sum waits for the one before; four interleaved do not wait on each other)
 _SPLIT_MAX, _SPLIT = 8, 4
+# most result columns summed in one loop over k by products that share their right operand:
+# 160 float64 columns are 20 of the 32 AVX-512 registers, leaving room for W's row
+_SHARED_COLUMNS = 160
 
 
 def is_contraction(e):
@@ -85,6 +89,25 @@ def check_weights(e, kind, kernel, loc):
     return kind if where is None or where[0] is not kernel else None
 
 
+def shared_nest(e, kernel, loc):
+    """The nest of ``kernel`` whose products have ``e``'s right operand, that runs after
+    everything ``e`` reads, so that ``e`` joins their loop over k and each row of W is read
+    once for all of them (W6: h1, h1' and h1'' times W2); None: a nest of its own.  Only
+    products of at least `_SPLIT_MAX` columns, up to `_SHARED_COLUMNS` in all."""
+    a, w = e.ins
+    if len(a.shape) != 2 or len(w.shape) != 2 or w.shape[1] < _SPLIT_MAX:
+        return None
+    first = max((loc[v][1] + 1 for v in e.ins if v in loc and loc[v][0] is kernel), default=0)
+    for n in range(first, len(kernel.nests)):
+        ops = kernel.nests[n][1]
+        f = ops[0][1]
+        if ops[0][0] == "contract" and f.ins[1] is w and f.ins[0].shape == a.shape and \
+                f.outs[0].dtype == e.outs[0].dtype and \
+                (len(ops) + 1) * w.shape[1] <= _SHARED_COLUMNS:
+            return n
+    return None
+
+
 def products_alone(items, kernels, loc, body):
     """``(items, kernels, loc)`` (fused._partition's) with each kernel whose nests are
     products only (one that a small product opened and nothing else joined) turned back into
@@ -109,43 +132,47 @@ def nest_lines(src, shape, ops):
     """The lines of one loop nest of kernel source ``src``: a contraction's, or
     ``src._nest``'s for elementwise work and reductions."""
     if ops[0][0] == "contract":
-        return _contraction_lines(src, ops[0][1])
+        return _contraction_lines(src, [e for _, e in ops])
     return src._nest(shape, ops)
 
 
-def _contraction_lines(src, e):
-    """The loop nest of contraction ``e`` in kernel source ``src`` (a fused._KernelSource):
-    its first line is the loop over rows ``i0``, as for every nest."""
-    a, w = e.ins
-    out = e.outs[0]
+def _contraction_lines(src, products):
+    """The loop nest of ``products`` (contractions; more than one: sharing their right
+    operand, `shared_nest`) in kernel source ``src`` (a fused._KernelSource): its first line
+    is the loop over rows ``i0``, as for every nest."""
+    a, w = products[0].ins
     if len(a.shape) == 1 or len(w.shape) == 1:
-        return _vector_lines(src, e)
+        return _vector_lines(src, products[0])
     n, k = a.shape
     m = w.shape[1]
     if n != src.rows:
         src.rows = None
     loads = {}
-    body = []  # lines inside the loop over k (i1)
-    x = src._load(a, (n, k), loads, body)
-    single = out.dtype.name == "float32"
-    if single:  # summed in float64 and rounded once, as the kernels' sums are
-        body.append(f"x{out.id} = np.float64({x})")
-        x = f"x{out.id}"
-    src._alloc(out, "empty")
-    wide = "np.float64({})" if single else "{}"
-    store = "np.float32({})" if single else "{}"
-    if m < _SPLIT_MAX:
-        return [f"    for i0 in range(@{n}@):"] + _split_lines(
-            out, k, body, [f"{x} * {wide.format(_weight(src, w, 'i1', j))}" for j in range(m)],
-            [f"a{out.id}[i0, {j}]" for j in range(m)], store)
-    # one local per column of the row: kept in vector registers across the loop over k,
-    # where a row of scratch would be loaded and stored at every k
-    acc = [f"c{out.id}_{j}" for j in range(m)]
-    w_at = [wide.format(_weight(src, w, "i1", j)) for j in range(m)]
-    return [f"    for i0 in range(@{n}@):"] + [f"        {c} = 0.0" for c in acc] + \
-        [f"        for i1 in range({k}):"] + [f"            {t}" for t in body] + \
-        [f"            {c} += {x} * {t}" for c, t in zip(acc, w_at, strict=True)] + \
-        [f"        a{out.id}[i0, {j}] = {store.format(c)}" for j, c in enumerate(acc)]
+    body, init, adds, stores = [], [], [], []  # body, adds: the lines inside the loop over k
+    for e in products:
+        out = e.outs[0]
+        x = src._load(e.ins[0], (n, k), loads, body)
+        single = out.dtype.name == "float32"
+        if single:  # summed in float64 and rounded once, as the kernels' sums are
+            body.append(f"x{out.id} = np.float64({x})")
+            x = f"x{out.id}"
+        src._alloc(out, "empty")
+        wide = "np.float64({})" if single else "{}"
+        store = "np.float32({})" if single else "{}"
+        if m < _SPLIT_MAX:
+            return [f"    for i0 in range(@{n}@):"] + _split_lines(
+                out, k, body, [f"{x} * {wide.format(_weight(src, w, 'i1', j))}"
+                               for j in range(m)],
+                [f"a{out.id}[i0, {j}]" for j in range(m)], store)
+        # one local per column of the row: kept in vector registers across the loop over k,
+        # where a row of scratch would be loaded and stored at every k
+        acc = [f"c{out.id}_{j}" for j in range(m)]
+        w_at = [wide.format(_weight(src, w, "i1", j)) for j in range(m)]
+        init += [f"        {c} = 0.0" for c in acc]
+        adds += [f"            {c} += {x} * {t}" for c, t in zip(acc, w_at, strict=True)]
+        stores += [f"        a{out.id}[i0, {j}] = {store.format(c)}" for j, c in enumerate(acc)]
+    return [f"    for i0 in range(@{n}@):"] + init + [f"        for i1 in range({k}):"] + \
+        [f"            {t}" for t in body] + adds + stores
 
 
 def _vector_lines(src, e):

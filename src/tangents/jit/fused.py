@@ -23,7 +23,7 @@ import threading
 
 import numpy as np
 
-from .contract import check_weights, is_contraction, nest_lines, products_alone
+from .contract import check_weights, is_contraction, nest_lines, products_alone, shared_nest
 from .executor import (
     _READS,
     GuardMiss,
@@ -199,7 +199,7 @@ def _partition(body):
             loc[e.outs[0]] = (k, ready, "array")
             continue
         shape = e.ins[0].shape if kind == "reduce" else e.outs[0].shape
-        n = None if kind == "contract" else _place(e, shape, k, loc)
+        n = shared_nest(e, k, loc) if kind == "contract" else _place(e, shape, k, loc)
         if n is None:
             k.nests.append([shape, []])
             n = len(k.nests) - 1
