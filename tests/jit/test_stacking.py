@@ -99,6 +99,7 @@ def test_batched_operands_and_results_with_other_uses():
     (lambda x, y: (np.cos(x) + 1) * np.cos(y)[:8], (rand((8,)), rand((9,)))),  # shapes
     (lambda x, y: np.cos(x) * np.cos(y), (rand((8,)), rand((8,)).astype(np.float32))),
     (lambda x: np.sin(x) * np.cos(x) * np.tan(x) * np.exp(x), (rand((8,)),)),  # ufuncs
+    (lambda x, y: np.round(x, 2) - np.round(y, 3), (rand((8,)), rand((8,)))),  # params
 ])
 def test_calls_that_are_not_batched(fun, args):
     _, source, _ = run_jitted(fun, *args)
