@@ -1,12 +1,14 @@
-"""tangents.scipy.ndimage's filters (scipy/ndimage.py, scipy/_ndimage_rank.py) through the
-shared harness (derivatives to order 2 in both modes against finite differences of SciPy's own
-function, float32, vmap), their traced values against SciPy's in every boundary mode, and
-scipy.ndimage's own names reaching them on traced values."""
+"""tangents.scipy.ndimage's filters and order-1 interpolation (scipy/ndimage.py,
+scipy/_ndimage_rank.py, scipy/_ndimage_interp.py) through the shared harness (derivatives to
+order 2 in both modes against finite differences of SciPy's own function, float32, vmap), their
+traced values against SciPy's in every boundary mode, and scipy.ndimage's own names reaching
+them on traced values."""
 import json
 import os
 import subprocess
 import sys
 import textwrap
+import warnings
 
 import numpy as np
 import pytest
@@ -23,6 +25,17 @@ MODES = ("reflect", "constant", "nearest", "mirror", "wrap", "grid-mirror", "gri
 X, X1 = rand((4, 5), seed=1), rand((6,), seed=2)
 W, W1 = rand((3, 2), seed=3), rand((4,), seed=4)
 FOOT = np.array([[1, 0, 1], [0, 1, 1]], bool)
+# sample points, inside and outside the input (none on an integer, where the derivative in a
+# coordinate has a kink)
+C, C1 = rand((2, 3, 4), -7.0, 11.0, seed=5), rand((1, 9), -7.0, 11.0, seed=6)
+SHIFT = np.array([0.4, -1.3])
+
+
+def _zoom_grid(m, x, mode):
+    with warnings.catch_warnings():  # SciPy suggests grid-constant/grid-wrap in grid_mode
+        warnings.simplefilter("ignore", UserWarning)
+        return m.zoom(x, (0.6, 2.3), order=1, mode=mode, cval=0.7, grid_mode=True)
+
 
 # name -> (call(module, *arrays), arrays): one call of each function and of its options
 CALLS = {
@@ -64,6 +77,16 @@ CALLS = {
     "rank_filter[1d]": (lambda m, x, mode: m.rank_filter(x, 2, 5, mode=mode, cval=0.7), (X1,)),
     "percentile_filter": (
         lambda m, x, mode: m.percentile_filter(x, 30, (3, 4), mode=mode, cval=0.7), (X,)),
+    "map_coordinates[1d]": (
+        lambda m, x, c, mode: m.map_coordinates(x, c, order=1, mode=mode, cval=0.7), (X1, C1)),
+    "map_coordinates[2d]": (
+        lambda m, x, c, mode: m.map_coordinates(x, c, order=1, mode=mode, cval=0.7), (X, C)),
+    "shift[per axis]": (
+        lambda m, x, s, mode: m.shift(x, s, order=1, mode=mode, cval=0.7), (X, SHIFT)),
+    "shift[scalar,far]": (
+        lambda m, x, mode: m.shift(x, -5.6, order=1, mode=mode, cval=0.7), (X,)),
+    "zoom": (lambda m, x, mode: m.zoom(x, (0.6, 2.3), order=1, mode=mode, cval=0.7), (X,)),
+    "zoom[grid_mode]": (_zoom_grid, (X,)),
 }
 
 
@@ -84,7 +107,8 @@ def test_traced_value_is_scipys_in_every_mode(name, mode):
 
 # derivatives: every function in two modes, correlate1d and median_filter in every mode
 HARNESS = [(n, m) for n in sorted(CALLS) for m in ("reflect", "constant")]
-HARNESS += [(n, m) for n in ("correlate1d", "median_filter") for m in MODES[2:]]
+HARNESS += [(n, m) for n in ("correlate1d", "median_filter", "map_coordinates[2d]")
+            for m in MODES[2:]]
 CASES = [Case(f"{n}[{m}]", lambda *a, n=n, m=m: CALLS[n][0](tnd, *a, m), CALLS[n][1],
               np_fun=lambda *a, n=n, m=m: CALLS[n][0](nd, *a, m)) for n, m in HARNESS]
 
@@ -129,6 +153,14 @@ def test_errors_name_the_function_and_the_fix():
     with pytest.raises(ValueError, match="uniform_filter1d: derivatives need a new result, "
                        "not output="):
         g(lambda x: tnd.uniform_filter1d(x, 3, output=np.empty_like(X)))(X)
+    with pytest.raises(NotImplementedError, match="shift: derivatives take order=1 .linear "
+                       "interpolation., got order=3; pass order=1"):
+        g(lambda x: tnd.shift(x, 0.5))(X)
+    with pytest.raises(ValueError, match=r"map_coordinates: coordinates must have shape "
+                       r"\(input.ndim, ...\) = \(2, ...\), got \(1, 9\)"):
+        g(lambda x: tnd.map_coordinates(x, C1, order=1))(X)
+    with pytest.raises(ValueError, match="zoom: mode must be one of"):
+        g(lambda x: tnd.zoom(x, 2, order=1, mode="edge"))(X)
     with pytest.raises(ValueError, match=r"percentile_filter: percentile must be in "
                        r"\[-100, 100\], got 120"):
         g(lambda x: tnd.percentile_filter(x, 120, 3))(X)
@@ -143,7 +175,9 @@ _SCRIPT = textwrap.dedent("""
     x = np.random.default_rng(0).uniform(-1, 1, (4, 5))
     calls = [lambda x: nd.gaussian_filter(x, 1.5), lambda x: nd.median_filter(x, 3),
              lambda x: nd.correlate(x, np.ones((2, 3))), lambda x: nd.uniform_filter1d(x, 3),
-             lambda x: nd.correlate1d(np.ones(5), x[0])]
+             lambda x: nd.correlate1d(np.ones(5), x[0]),
+             lambda x: nd.map_coordinates(x, x[:2, :3] * 4 + 0.1, order=1, mode="mirror"),
+             lambda x: nd.zoom(x, 1.5, order=1)]
     grads = [tg.grad(lambda x: np.sum(np.sin(f(x))))(x).tolist() for f in calls]
     plain = type(nd.gaussian_filter(x, 1.5)).__name__
     print("REPORT" + json.dumps([before, grads, plain]))
@@ -164,7 +198,9 @@ def test_scipy_ndimage_names_route_here_without_importing_tangents_scipy():
     x = np.random.default_rng(0).uniform(-1, 1, (4, 5))
     ours = [lambda x: tnd.gaussian_filter(x, 1.5), lambda x: tnd.median_filter(x, 3),
             lambda x: tnd.correlate(x, np.ones((2, 3))), lambda x: tnd.uniform_filter1d(x, 3),
-            lambda x: tnd.correlate1d(np.ones(5), x[0])]
+            lambda x: tnd.correlate1d(np.ones(5), x[0]),
+            lambda x: tnd.map_coordinates(x, x[:2, :3] * 4 + 0.1, order=1, mode="mirror"),
+            lambda x: tnd.zoom(x, 1.5, order=1)]
     for got, f in zip(grads, ours):
         want = tg.grad(lambda x: tg.numpy.sum(tg.numpy.sin(f(x))))(x)
         np.testing.assert_allclose(got, want, **tol("exact"))

@@ -24,7 +24,8 @@ _SIGNAL = ("convolve", "correlate", "fftconvolve", "oaconvolve", "lfilter", "sos
            "sosfilt_zi", "wiener", "order_filter", "hilbert")
 _NDIMAGE = ("correlate1d", "convolve1d", "correlate", "convolve", "gaussian_filter1d",
             "gaussian_filter", "uniform_filter1d", "uniform_filter", "median_filter",
-            "minimum_filter", "maximum_filter", "rank_filter", "percentile_filter")
+            "minimum_filter", "maximum_filter", "rank_filter", "percentile_filter",
+            "map_coordinates", "shift", "zoom")
 _CONTINUOUS = ("norm", "t", "cauchy", "laplace", "logistic", "gamma", "chi2", "beta", "expon")
 _CONT_METHODS = ("logpdf", "pdf", "cdf", "logcdf", "sf", "logsf", "ppf", "entropy")
 _DISCRETE_METHODS = ("logpmf", "pmf", "cdf", "logcdf", "sf", "logsf")

@@ -3,8 +3,8 @@
 ``gaussian_filter1d``, ``gaussian_filter``, ``uniform_filter1d``, ``uniform_filter`` and the
 rank filters (``median_filter``, ``minimum_filter``, ``maximum_filter``, ``rank_filter``,
 ``percentile_filter``: the derivative reaches the sample each window picks, as `medfilt`'s);
-order-1 interpolation (``map_coordinates``, ``shift``, ``zoom``) is in
-`tangents.scipy._ndimage_interp`, re-exported here.
+order-1 interpolation (``map_coordinates``, ``shift``, ``zoom``: in the input, the
+coordinates and the shift) is in `tangents.scipy._ndimage_interp`, re-exported here.
 
 Every filter extends the input by SciPy's boundary ``mode`` (an index map: 'reflect' =
 'grid-mirror' ``d c b a | a b c d | d c b a``, 'mirror' ``d c b | a b c d | c b a``,
@@ -31,7 +31,8 @@ from ..numpy._dispatch import dtype_of, is_traced, normalize_axis, shape_of
 
 __all__ = ["correlate1d", "convolve1d", "correlate", "convolve", "gaussian_filter1d",
            "gaussian_filter", "uniform_filter1d", "uniform_filter", "median_filter",
-           "minimum_filter", "maximum_filter", "rank_filter", "percentile_filter", "COVERAGE"]
+           "minimum_filter", "maximum_filter", "rank_filter", "percentile_filter",
+           "map_coordinates", "shift", "zoom", "COVERAGE"]
 
 _MODES = "modes reflect/constant (cval)/nearest/mirror/wrap/grid-*"
 COVERAGE = {
@@ -47,6 +48,11 @@ COVERAGE = {
 COVERAGE.update({n: f"input (the sample each window picks); size/footprint, {_MODES}, origin, "
                     "axes" for n in ("median_filter", "minimum_filter", "maximum_filter",
                                      "rank_filter", "percentile_filter")})
+COVERAGE.update({
+    "map_coordinates": "input, coordinates; order=1, every mode (cval)",
+    "shift": "input, shift; order=1, every mode (cval)",
+    "zoom": "input; order=1, every mode (cval), grid_mode",
+})
 
 # a filter's boundary modes, by the index map that implements each
 _FILTER_MODES = {"reflect": "reflect", "grid-mirror": "reflect", "mirror": "mirror",
@@ -373,6 +379,7 @@ def uniform_filter(input, size=3, output=None, mode='reflect', cval=0.0, origin=
     return x
 
 
+from ._ndimage_interp import map_coordinates, shift, zoom  # noqa: E402
 from ._ndimage_rank import (  # noqa: E402
     maximum_filter,
     median_filter,
