@@ -108,7 +108,7 @@ def map_coordinates(input, coordinates, output=None, order=3, mode='constant', c
     ``coordinates`` (traced calls take ``order=1``).
 
     >>> map_coordinates(np.array([0.0, 10.0, 30.0]), np.array([[0.5, 1.25]]), order=1)
-    array([ 5. , 15. ])
+    array([ 5., 15.])
     """
     if not is_traced(input, coordinates):
         return _plain("map_coordinates")(input, coordinates, output, order, mode, cval,
@@ -162,7 +162,7 @@ def zoom(input, zoom, output=None, order=3, mode='constant', cval=0.0, prefilter
     pixels' outer edges); differentiable in ``input`` (traced calls take ``order=1``).
 
     >>> zoom(np.array([0.0, 10.0, 30.0]), 5 / 3, order=1)
-    array([ 0. ,  5. , 10. , 20. , 30. ])
+    array([ 0.,  5., 10., 20., 30.])
     """
     if not is_traced(input):
         return _plain("zoom")(input, zoom, output, order, mode, cval, prefilter,
