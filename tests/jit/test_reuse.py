@@ -81,3 +81,13 @@ def test_unhashable_parameters_are_not_shared():
     assert reuse.fingerprint(program, "numpy") is not None
     program.body[0].params = {**program.body[0].params, "odd": [{1, 2}]}  # a set
     assert reuse.fingerprint(program, "numpy") is None
+
+
+def test_programs_with_large_intermediates_are_not_kept():
+    """Their runs may keep buffers between calls (NumPy executor): the store must not pin
+    them after the jit that made them is gone."""
+    small = tg.jit(loss).lower(X).program
+    big = np.ones(reuse.MIN_BYTES // 8)
+    large = tg.jit(lambda x: np.sum(np.sin(x * x))).lower(big).program
+    assert reuse.fingerprint(small, "numpy") is not None
+    assert reuse.fingerprint(large, "numpy") is None

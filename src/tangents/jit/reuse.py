@@ -5,19 +5,23 @@ with a fresh `jit` on every solve, since a closure may have changed), or another
 that traces to the same program, finds the simplified program and its compiled run here and
 skips simplification, code generation and the fused compile: only the trace is paid again.
 Two programs match when their inputs, equations, parameters, constants (by value), guards
-and outputs are equal; numbers are compared by type and bits (``0.0`` is not ``-0.0``), and
-a parameter that is neither a value nor hashable (or constants over `_MAX_CONST_BYTES`)
-keeps the program out.  The key holds the parameters it names, so an id in it stays that
-object's.
+and outputs are equal; numbers are compared by type and bits (``0.0`` is not ``-0.0``).  Kept
+out: a program with a parameter that is neither a value nor hashable, constants over
+`_MAX_CONST_BYTES`, or an intermediate of `buffers.MIN_BYTES` or more (the NumPy executor
+keeps such buffers between calls, which the store would pin after its jit is gone; a
+compile is small next to such a program's calls anyway).  The key holds the parameters it
+names, so an id in it stays that object's.
 """
 from __future__ import annotations
 
 import collections
+import math
 import threading
 from typing import Any
 
 import numpy as np
 
+from .buffers import MIN_BYTES
 from .ir import Guard, Program, Var
 
 __all__ = ["fingerprint", "lookup", "store"]
@@ -35,6 +39,8 @@ def fingerprint(program: Program, mode: Any) -> Any:
     if program.writebacks or sum(
             np.asarray(c).nbytes for c in program.consts.values()) > _MAX_CONST_BYTES:
         return None
+    if any(_nbytes(v) >= MIN_BYTES for e in program.eqns for v in e.outs):
+        return None  # its run may keep buffers between calls: not pinned past its jit
     epochs: dict[Any, int] = {}  # a custom rule's backward, numbered in order of appearance
     try:
         parts: list[Any] = [mode, tuple(_var(v) for v in program.invars)]
@@ -73,6 +79,10 @@ def store(key: Any, variant: Any) -> None:
         _programs[key] = variant
         while len(_programs) > _MAX_PROGRAMS:
             _programs.popitem(last=False)
+
+
+def _nbytes(v: Var) -> int:
+    return math.prod(v.shape) * v.dtype.itemsize
 
 
 def _var(v: Var) -> tuple[Any, ...]:
