@@ -204,3 +204,16 @@ def test_scipy_ndimage_names_route_here_without_importing_tangents_scipy():
     for got, f in zip(grads, ours):
         want = tg.grad(lambda x: tg.numpy.sum(tg.numpy.sin(f(x))))(x)
         np.testing.assert_allclose(got, want, **tol("exact"))
+
+
+def test_jit_reads_the_interpolation_cells_of_each_call():
+    # floor(c) of traced coordinates is computed per call, not frozen at tracing
+    def loss(x):
+        c = x[:2] * 3 + 2
+        return tg.numpy.sum(tg.numpy.sin(nd.map_coordinates(x, c, order=1, mode="wrap")))
+    jitted = tg.jit(tg.grad(loss))
+    for x in (X, rand((4, 5), seed=7), 2 * X):
+        got = jitted(x)
+        if hasattr(jitted, "wait_compiled"):
+            jitted.wait_compiled()
+        np.testing.assert_allclose(got, tg.grad(loss)(x), **tol("roundoff"))
