@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import numpy as tnp
 from ..numpy._dispatch import dtype_of, is_traced, shape_of
-from .ndimage import _float, _no_output, _plain, _sequence
+from ._ndimage_support import _float, _no_output, _plain, _sequence
 
 __all__ = ["map_coordinates", "shift", "zoom"]
 

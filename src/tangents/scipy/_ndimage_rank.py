@@ -1,8 +1,8 @@
 """scipy.ndimage's rank filters, differentiable in the input: ``median_filter``,
 ``minimum_filter``, ``maximum_filter``, ``rank_filter`` and ``percentile_filter``.  Each
-window (the footprint's samples of the input extended by ``mode``, as in
-`tangents.scipy.ndimage`) is stacked on a new last axis and sorted; the filter picks one
-entry, so its derivative is that sample's (the rule of `tangents.scipy.signal.medfilt`).
+window (the footprint's samples of the input extended by ``mode``, by
+`tangents.scipy._ndimage_support`) is stacked on a new last axis and sorted; the filter picks
+one entry, so its derivative is that sample's (the rule of `tangents.scipy.signal.medfilt`).
 Re-exported by `tangents.scipy.ndimage`.
 """
 from __future__ import annotations
@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import numpy as tnp
 from ..numpy._dispatch import dtype_of, is_traced, shape_of
-from .ndimage import (
+from ._ndimage_support import (
     _axes,
     _empty,
     _float,
