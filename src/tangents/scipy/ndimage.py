@@ -23,6 +23,7 @@ import numpy as np
 from .. import numpy as tnp
 from ..numpy._dispatch import dtype_of, is_traced, normalize_axis, shape_of
 from ._ndimage_interp import map_coordinates, shift, zoom
+from ._ndimage_linear import correlate_along
 from ._ndimage_rank import (
     maximum_filter,
     median_filter,
@@ -32,6 +33,7 @@ from ._ndimage_rank import (
 )
 from ._ndimage_support import (
     _axes,
+    _check_origin,
     _empty,
     _float,
     _mode,
@@ -90,11 +92,15 @@ def _filter_1d(op, x, w, axis, mode, cval, origin):
     axis = normalize_axis(axis, nd, op)
     if len(shape_of(w)) != 1 or shape_of(w)[0] < 1:
         raise ValueError(f"{op}: weights must be 1-d and non-empty, got shape {shape_of(w)}")
+    mode = _mode(op, mode)
+    if not is_traced(w) and np.isrealobj(w) and dtype_of(x).kind == "f":
+        _check_origin(op, int(origin), shape_of(w)[0])  # one SciPy call per direction
+        return correlate_along(x, w, axis, mode, cval, origin, shape_of(x), dtype_of(x))
     wshape = [1] * nd
     wshape[axis] = shape_of(w)[0]
     origins = [0] * nd
     origins[axis] = int(origin)
-    modes = [_mode(op, mode)] * nd
+    modes = [mode] * nd
     return _correlate_nd(op, x, tnp.reshape(w, wshape) if is_traced(w) else
                          np.reshape(w, wshape), origins, modes, cval)
 
