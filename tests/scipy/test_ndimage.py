@@ -29,6 +29,7 @@ FOOT = np.array([[1, 0, 1], [0, 1, 1]], bool)
 # coordinate has a kink)
 C, C1 = rand((2, 3, 4), -7.0, 11.0, seed=5), rand((1, 9), -7.0, 11.0, seed=6)
 SHIFT = np.array([0.4, -1.3])
+W0 = np.array([[0.5, 0.0, 1.5], [2.0, 1.0, 0.0]])  # plain weights: zero taps, no sum to 0
 
 
 def _zoom_grid(m, x, mode):
@@ -42,6 +43,8 @@ CALLS = {
     "correlate1d": (lambda m, x, w, mode: m.correlate1d(x, w, mode=mode, cval=0.7), (X, W1)),
     "correlate1d[plain weights,origin]": (
         lambda m, x, mode: m.correlate1d(x, W1, mode=mode, cval=0.7, origin=1), (X,)),
+    "convolve[plain weights,origin]": (
+        lambda m, x, mode: m.convolve(x, W0, mode=mode, cval=0.7, origin=(0, -1)), (X,)),
     "correlate1d[origin,short]": (
         lambda m, x, w, mode: m.correlate1d(x, w, mode=mode, cval=0.7, origin=-1), (X1[:2], W1)),
     "convolve1d[axis0,origin]": (
@@ -110,7 +113,8 @@ def test_traced_value_is_scipys_in_every_mode(name, mode):
 # derivatives: every function in two modes, correlate1d and median_filter in every mode
 HARNESS = [(n, m) for n in sorted(CALLS) for m in ("reflect", "constant")]
 HARNESS += [(n, m) for n in ("correlate1d", "correlate1d[plain weights,origin]",
-                            "median_filter", "map_coordinates[2d]")
+                            "convolve[plain weights,origin]", "median_filter",
+                            "map_coordinates[2d]")
             for m in MODES[2:]]
 CASES = [Case(f"{n}[{m}]", lambda *a, n=n, m=m: CALLS[n][0](tnd, *a, m), CALLS[n][1],
               np_fun=lambda *a, n=n, m=m: CALLS[n][0](nd, *a, m)) for n, m in HARNESS]
@@ -226,8 +230,9 @@ def test_jit_reads_the_interpolation_cells_of_each_call():
 def test_sparsity_of_a_fixed_weight_filter_and_its_transpose_is_exact(mode):
     # the taps each answer reads (a gap in the weights, origin, the border) and nothing more
     import tangents.sparse as ts
-    f = lambda x: tnd.correlate1d(x, [0.5, 0.0, 2.0, 1.0], 0, mode=mode, origin=1)  # noqa: E731
-    for fun, arg in ((f, X), (lambda ct: tg.vjp(f, X)[1](ct)[0], rand((4, 5), seed=8))):
-        pattern = ts.jacobian_sparsity(fun, arg).toarray()
-        jac = tg.jacfwd(fun)(arg).reshape(arg.size, arg.size)
-        np.testing.assert_array_equal(pattern, jac != 0)
+    for f in (lambda x: tnd.correlate1d(x, [0.5, 0.0, 2.0, 1.0], 0, mode=mode, origin=1),
+              lambda x: tnd.correlate(x, W0, mode=mode, origin=(-1, 1))):
+        for fun, arg in ((f, X), (lambda ct: tg.vjp(f, X)[1](ct)[0], rand((4, 5), seed=8))):
+            pattern = ts.jacobian_sparsity(fun, arg).toarray()
+            jac = tg.jacfwd(fun)(arg).reshape(arg.size, arg.size)
+            np.testing.assert_array_equal(pattern, jac != 0)

@@ -23,7 +23,7 @@ import numpy as np
 from .. import numpy as tnp
 from ..numpy._dispatch import dtype_of, is_traced, normalize_axis, shape_of
 from ._ndimage_interp import map_coordinates, shift, zoom
-from ._ndimage_linear import correlate_along
+from ._ndimage_linear import correlate_fixed
 from ._ndimage_rank import (
     maximum_filter,
     median_filter,
@@ -71,9 +71,15 @@ COVERAGE.update({
 
 
 def _correlate_nd(op, x, w, origins, modes, cval):
-    """The correlation of ``x`` with ``w`` (both of x's rank): sum of weighted slices."""
-    window = _windows(op, x, shape_of(w), origins, modes, cval)
+    """The correlation of ``x`` with ``w`` (both of x's rank): one primitive for plain real
+    weights, else the sum of weighted slices."""
     traced_w = is_traced(w)
+    if (not traced_w and np.isrealobj(w) and dtype_of(x).kind == "f"
+            and len(set(modes)) == 1):
+        for o, s in zip(origins, shape_of(w)):
+            _check_origin(op, o, s)
+        return correlate_fixed(x, w, origins, modes[0], cval)
+    window = _windows(op, x, shape_of(w), origins, modes, cval)
     if not traced_w:
         dt = np.result_type(dtype_of(x), np.float32)
         w = np.asarray(w, np.result_type(dt, np.complex64) if np.iscomplexobj(w) else dt)
@@ -93,9 +99,6 @@ def _filter_1d(op, x, w, axis, mode, cval, origin):
     if len(shape_of(w)) != 1 or shape_of(w)[0] < 1:
         raise ValueError(f"{op}: weights must be 1-d and non-empty, got shape {shape_of(w)}")
     mode = _mode(op, mode)
-    if not is_traced(w) and np.isrealobj(w) and dtype_of(x).kind == "f":
-        _check_origin(op, int(origin), shape_of(w)[0])  # one SciPy call per direction
-        return correlate_along(x, w, axis, mode, cval, origin, shape_of(x), dtype_of(x))
     wshape = [1] * nd
     wshape[axis] = shape_of(w)[0]
     origins = [0] * nd
