@@ -176,6 +176,8 @@ def test_errors_name_the_function_and_the_fix():
 _SCRIPT = textwrap.dedent("""
     import json, sys
     import numpy as np
+    if sys.argv[1] == "tangents-first":
+        import tangents as tg
     import scipy.ndimage as nd
     import tangents as tg
     before = sorted(m for m in sys.modules if m.startswith("tangents.scipy.ndimage"))
@@ -191,13 +193,14 @@ _SCRIPT = textwrap.dedent("""
 """)
 
 
-def test_scipy_ndimage_names_route_here_without_importing_tangents_scipy():
+@pytest.mark.parametrize("order", ["scipy-first", "tangents-first"])
+def test_scipy_ndimage_names_route_here_without_importing_tangents_scipy(order):
     src = os.path.dirname(os.path.dirname(tg.__file__))
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(
         p for p in (src, os.environ.get("PYTHONPATH")) if p))
     env.pop("SCIPY_ARRAY_API", None)
-    proc = subprocess.run([sys.executable, "-c", _SCRIPT], env=env, capture_output=True,
-                          text=True, timeout=300)
+    proc = subprocess.run([sys.executable, "-c", _SCRIPT, order], env=env,
+                          capture_output=True, text=True, timeout=300)
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("REPORT")]
     assert proc.returncode == 0 and lines, proc.stderr[-3000:]
     before, grads, plain = json.loads(lines[-1][len("REPORT"):])
