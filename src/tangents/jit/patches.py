@@ -7,6 +7,7 @@ again.  Eager keeps the columns of the forward call for the backward pass (conv2
 the forward call keeps its columns and the gradient multiplies them, with the same
 operations as `tangents.nn.conv`'s own, so the same bits.  W7's columns of its second
 layer are 10.6 MB (float32) and took 0.6-0.9 ms of its 9.5 ms step to build twice.
+Float32 convolutions that jit/conv_kernels.py covers make no columns: they are direct kernels.
 """
 from __future__ import annotations
 
@@ -14,18 +15,24 @@ import functools
 
 import numpy as np
 
+from . import conv_kernels
 from .ir import Eqn, Var
 
-__all__ = ["conv_pairs", "pair_lines"]
+__all__ = ["conv_pairs", "pair_lines", "DIRECT"]
+DIRECT = "direct"  # the partner of a convolution that a direct kernel computes
 
 
 def conv_pairs(body):
     """{id(eqn): partner eqn} for each ``nn_conv2d(x, w)`` and the first ``nn_conv2d_dw`` after
-    it that reads the same ``x`` with the same kernel size, strides, padding and dilation."""
+    it that reads the same ``x`` with the same kernel size, strides, padding and dilation;
+    `DIRECT` for a convolution that a direct kernel computes (jit/conv_kernels.py)."""
     from ..nn import conv
     waiting, pairs = {}, {}
     for e in body:
         if type(e) is not Eqn or type(e.ins[0]) is not Var:
+            continue
+        if conv_kernels.covers(e):
+            pairs[id(e)] = DIRECT
             continue
         if e.prim is conv.conv2d_p and type(e.ins[1]) is Var:
             key = _key(e.ins[0], e.ins[1].shape[:2], e.params)
@@ -53,6 +60,8 @@ def pair_lines(e, partner, pos, ns):
     """The generated line of ``e``, one of a pair from `conv_pairs`: the forward call also
     returns its columns (``_c<id>``), which the gradient multiplies and then frees."""
     from ..nn import conv
+    if partner is DIRECT:
+        return conv_kernels.direct_lines(e, pos, ns)
     out = e.outs[0]
     if e.prim is conv.conv2d_p:
         ns[f"_pc{pos}"] = functools.partial(conv._conv2d_forward, (False, True), **e.params)
