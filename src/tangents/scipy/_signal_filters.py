@@ -9,10 +9,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import scipy.signal as _ss
 
 from .. import numpy as tnp
 from ..numpy._dispatch import dtype_of, is_traced, normalize_axis, shape_of
+from ._signal_more import _plain
 
 __all__ = ["wiener", "order_filter", "hilbert"]
 
@@ -21,11 +21,6 @@ COVERAGE = {
     "order_filter": "a (the sample each window picks); domain, rank",
     "hilbert": "x; N, axis",
 }
-
-
-def _plain(name):
-    fn = getattr(_ss, name)
-    return getattr(fn, "_tangents_original", fn)  # SciPy's own, not the route
 
 
 def wiener(im, mysize=None, noise=None):
