@@ -68,3 +68,16 @@ def test_nested_transforms_mask_inside_the_outermost():
         h = tg.hessian(lambda x: np.sum(np.where(x > 0, x * np.log(x), 0.0)))(
             np.array([0.0, 2.0]))
     np.testing.assert_array_equal(h, np.diag([0.0, 0.5]))
+
+
+def test_nan_screen_reads_every_kind_of_result():
+    """The retry's NaN check (a real array's max is NaN exactly when an entry is): NaN
+    anywhere, in 0-d and in complex results, is found; inf, empty and clean results are not."""
+    from tangents.core import masked
+    big = np.ones((300, 40))
+    assert not masked._has_nan(big) and not masked._has_nan(np.zeros(0))
+    assert not masked._has_nan(np.array([np.inf, -np.inf])) and not masked._has_nan(1.5)
+    big[299, 39] = np.nan
+    assert masked._has_nan(big) and masked._has_nan((np.ones(2), [big]))
+    assert masked._has_nan(np.float32("nan")) and masked._has_nan(float("nan"))
+    assert masked._has_nan(np.array([1.0, complex(0.0, np.nan)]))
