@@ -75,7 +75,7 @@ class Job:
 
 
 _lock = threading.Lock()
-_queue = collections.deque()
+_queue: collections.deque[Job] = collections.deque()
 _last = [None]      # the job submitted last (the queue runs in order)
 _worker = [None]    # the thread serving the queue, while there is work
 _stopping = [False]
