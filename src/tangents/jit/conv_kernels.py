@@ -43,7 +43,8 @@ def _forward_source(cin, cout, kernel, strides, dilation, oh, ow):
     channels; a row's taps are unrolled, so each input entry is loaded once per block and
     used by every (pixel, tap) pair that reads it."""
     (kh, kw), (s1, s2), (d1, d2) = kernel, strides, dilation
-    jb = max(1, min(ow, _REGS // _regs(cout)))
+    most = max(1, min(ow, _REGS // _regs(cout)))
+    jb = -(-ow // -(-ow // most))  # blocks as even as their number allows: 26 is 13 + 13
     lines = ["def kernel(lo, hi, x, w, y):",
              f"    acc = np.empty(({jb}, {cout}), np.float32)",
              "    for n in range(lo, hi):",
