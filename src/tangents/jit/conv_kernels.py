@@ -73,45 +73,61 @@ def _forward_source(cin, cout, kernel, strides, dilation, oh, ow):
 
 
 def _dw_source(cin, cout, kernel, strides, dilation, n_img, oh, ow):
-    """Source of ``kernel(lo, hi, x, g, dw)``: blocks lo..hi of ``tb`` (tap, channel) rows
-    of ``dw[(di, dj, c), o] = sum_{n, i, j} x[n, i s + di d, j s + dj d, c] g[n, i, j, o]``.
+    """Source of ``kernel(lo, hi, x, g, dw)``: blocks lo..hi (`_dw_blocks`) of the rows of
+    ``dw[(di, dj, c), o] = sum_{n, i, j} x[n, i s + di d, j s + dj d, c] g[n, i, j, o]``.
     Images are outermost (one image of x and g stays in cache); a block's sums over one image
     are made in registers (``acc``), then added to ``dw``."""
     (kh, kw), (s1, s2), (d1, d2) = kernel, strides, dilation
-    taps = kh * kw * cin
-    tb = _dw_block(cin, cout, kernel)
+    tb, per_tap, _ = _dw_blocks(cin, cout, kernel)
     lines = ["def kernel(lo, hi, x, g, dw):",
              f"    acc = np.empty(({tb}, {cout}), np.float32)",
-             f"    for t in range(lo * {tb}, min(hi * {tb}, {taps})):",
-             f"        for o in range({cout}):",
-             "            dw[t, o] = np.float32(0.0)",
              f"    for n in range({n_img}):",
-             "        for b in range(lo, hi):",
-             f"            t0 = b * {tb}"]
+             "        for b in range(lo, hi):"]
     pad = " " * 16
-    widths = [tb] if taps % tb == 0 else [tb, taps % tb]
-    for k, width in enumerate(widths):
-        lines.append(f"            if t0 + {tb} <= {taps}:" if k == 0 else "            else:")
-        for p in range(width):
-            lines += [f"{pad}r{p} = (t0 + {p}) // {kw * cin} * {d1}",
-                      f"{pad}q{p} = (t0 + {p}) // {cin} % {kw} * {d2}",
-                      f"{pad}c{p} = (t0 + {p}) % {cin}"]
+    if per_tap:  # a block is tb channels of one tap: its entries are next to each other in x
+        lines += [f"            tap = b // {per_tap}",
+                  f"            c0 = b % {per_tap} * {tb}",
+                  f"            t0 = tap * {cin} + c0",
+                  f"            r0 = tap // {kw} * {d1}",
+                  f"            q0 = tap % {kw} * {d2}"]
+        fits, rest = f"c0 + {tb} <= {cin}", cin % tb
+    else:  # fewer channels than a block: a block is tb (tap, channel) pairs in a row
+        lines.append(f"            t0 = b * {tb}")
+        fits, rest = f"t0 + {tb} <= {kh * kw * cin}", kh * kw * cin % tb
+    for k, width in enumerate([tb] + ([rest] if rest else [])):
+        lines.append(f"            if {fits}:" if k == 0 else "            else:")
+        if per_tap:
+            at = [f"i * {s1} + r0, j * {s2} + q0, c0 + {p}" for p in range(width)]
+        else:
+            for p in range(width):
+                lines += [f"{pad}r{p} = (t0 + {p}) // {kw * cin} * {d1}",
+                          f"{pad}q{p} = (t0 + {p}) // {cin} % {kw} * {d2}",
+                          f"{pad}c{p} = (t0 + {p}) % {cin}"]
+            at = [f"i * {s1} + r{p}, j * {s2} + q{p}, c{p}" for p in range(width)]
         lines.append(f"{pad}for o in range({cout}):")
         lines += [f"{pad}    acc[{p}, o] = np.float32(0.0)" for p in range(width)]
         lines += [f"{pad}for i in range({oh}):",
                   f"{pad}    for j in range({ow}):"]
-        lines += [f"{pad}        x{p} = x[n, i * {s1} + r{p}, j * {s2} + q{p}, c{p}]"
-                  for p in range(width)]
+        lines += [f"{pad}        x{p} = x[n, {at[p]}]" for p in range(width)]
         lines += [f"{pad}        for o in range({cout}):",
                   f"{pad}            gv = g[n, i, j, o]"]
         lines += [f"{pad}            acc[{p}, o] += x{p} * gv" for p in range(width)]
-        lines.append(f"{pad}for o in range({cout}):")
-        lines += [f"{pad}    dw[t0 + {p}, o] += acc[{p}, o]" for p in range(width)]
+        for first in (True, False):  # the first image's sums are stored, the others added
+            lines += [f"{pad}if n == 0:" if first else f"{pad}else:",
+                      f"{pad}    for o in range({cout}):"]
+            lines += [f"{pad}        dw[t0 + {p}, o] {'=' if first else '+='} acc[{p}, o]"
+                      for p in range(width)]
     return "\n".join(lines) + "\n"
 
 
-def _dw_block(cin, cout, kernel):
-    return max(1, min(kernel[0] * kernel[1] * cin, _REGS // _regs(cout)))
+def _dw_blocks(cin, cout, kernel):
+    """(entries per block, blocks per tap (0: blocks run across taps), number of blocks)."""
+    taps = kernel[0] * kernel[1]
+    tb = max(1, min(taps * cin, _REGS // _regs(cout)))
+    if cin >= tb:
+        per_tap = -(-cin // tb)
+        return tb, per_tap, taps * per_tap
+    return tb, 0, -(-taps * cin // tb)
 
 
 def _load(text, ndim):
@@ -180,7 +196,7 @@ def direct_lines(e, pos, ns):
         kernel = tuple(p["kernel"])
         cin, cout = x.shape[3], other.shape[3]
         text = _dw_source(cin, cout, kernel, p["strides"], p["dilation"], *other.shape[:3])
-        blocks = -(-kernel[0] * kernel[1] * cin // _dw_block(cin, cout, kernel))
+        blocks = _dw_blocks(cin, cout, kernel)[2]
         run = functools.partial(_dw, _load(text, (4, 4, 2)), threads if blocks > 1 else None,
                                 p["padding"], blocks, out.shape)
     ns[f"_dk{pos}"] = run
