@@ -15,7 +15,7 @@ import functools
 
 import numpy as np
 
-from . import conv_kernels
+from . import conv_kernels, matmul_kernels
 from .ir import Eqn, Var
 
 __all__ = ["conv_pairs", "pair_lines", "DIRECT"]
@@ -27,12 +27,17 @@ def conv_pairs(body):
     it that reads the same ``x`` with the same kernel size, strides, padding and dilation;
     `DIRECT` for a convolution that a direct kernel computes (jit/conv_kernels.py)."""
     from ..nn import conv
-    waiting, pairs = {}, {}
+    waiting, pairs, made_by = {}, {}, {}
     for e in body:
         if type(e) is not Eqn or type(e.ins[0]) is not Var:
             continue
+        made_by.update((v, e) for v in e.outs)
         if conv_kernels.covers(e):
             pairs[id(e)] = DIRECT
+            continue
+        product = matmul_kernels.covers(e, made_by)  # float32 products (jit/matmul_kernels.py)
+        if product is not None:
+            pairs[id(e)] = product
             continue
         if e.prim is conv.conv2d_p and type(e.ins[1]) is Var:
             key = _key(e.ins[0], e.ins[1].shape[:2], e.params)
@@ -62,6 +67,8 @@ def pair_lines(e, partner, pos, ns):
     from ..nn import conv
     if partner is DIRECT:
         return conv_kernels.direct_lines(e, pos, ns)
+    if type(partner) is matmul_kernels.Direct:
+        return matmul_kernels.direct_lines(e, partner, pos, ns)
     out = e.outs[0]
     if e.prim is conv.conv2d_p:
         ns[f"_pc{pos}"] = functools.partial(conv._conv2d_forward, (False, True), **e.params)

@@ -1,0 +1,115 @@
+"""Float32 matrix products of the fused executor as numba kernels instead of OpenBLAS's sgemm.
+
+As for jit/conv_kernels.py: numpy's OpenBLAS may run older SIMD kernels than the CPU has
+(``OPENBLAS_CORETYPE=Haswell`` runs AVX2 on an AVX-512 machine), while numba compiles for
+the host.  ``c = a @ b`` is computed by blocks of 6 rows and 64 columns of ``c``: the block's
+24 vector running sums stay in registers while the loop runs over ``k``, each step loading 4
+vectors of ``b``'s row ``k`` and 6 entries of ``a``'s column ``k``.  ``a`` may be read as its
+transpose (W1's weight gradients ``h.T @ delta``), and a transposed ``b`` with few entries
+(``delta @ W3.T``, W3 being 256 x 10) is copied to rows first; other transposed ``b`` stay
+on BLAS.  One thread: here the two CPUs share one core's vector units, and a product split
+over two threads took as long as on one (W1's 128 x 784 x 256: 40 calls 9.7 ms on one thread,
+20 + 20 on two 10.0 ms).  Float64 stays on BLAS (values equal to eager's to 1e-12).
+"""
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from .ir import Eqn, Var
+
+__all__ = ["Direct", "covers", "direct_lines"]
+
+_F32 = np.dtype(np.float32)
+_ROWS, _COLS = 6, 64  # a block of c: 6 rows x 4 AVX-512 vectors = 24 running-sum registers
+# the products measured faster than BLAS (m x k x n): from 128 x 10 x 256 up to W1's largest
+_MIN_WORK, _MAX_SIDE = 1 << 15, 1024
+_COPY_MAX = 1 << 12  # entries of a transposed b copied to rows (larger ones stay on BLAS)
+
+
+class Direct(tuple):
+    """How a covered product reads its operands: ``(a_transposed, b_transposed)``."""
+    __slots__ = ()
+
+
+def covers(e, made_by):
+    """A `Direct` for a float32 ``matmul`` equation ``e`` of two matrices that the kernels
+    compute, else None.  ``made_by`` maps a Var to the equation that made it: an operand
+    made by ``transpose(x, (1, 0))`` is read from ``x``'s rows.  At run time an operand of
+    another layout than planned goes to ``np.matmul``."""
+    if type(e) is not Eqn or e.prim.name != "matmul" or e.params or len(e.ins) != 2 \
+            or len(e.outs) != 1:
+        return None
+    a, b = e.ins
+    out = e.outs[0]
+    if type(a) is not Var or type(b) is not Var or len(a.shape) != 2 or len(b.shape) != 2:
+        return None
+    if any(np.dtype(v.dtype) != _F32 for v in (a, b, out)):
+        return None
+    (m, k), n = a.shape, b.shape[1]
+    if m * k * n < _MIN_WORK or max(m, k, n) > _MAX_SIDE:
+        return None
+    at, bt = _transposed(a, made_by), _transposed(b, made_by)
+    if bt and k * n > _COPY_MAX:
+        return None
+    return Direct((at, bt))
+
+
+def _transposed(v, made_by):
+    e = made_by.get(v)
+    return e is not None and e.prim.name == "transpose" and \
+        tuple(e.params.get("axes", ())) == (1, 0)
+
+
+def _source(m, k, n, a_transposed):
+    """Source of ``kernel(lo, hi, a, b, c)``: row blocks lo..hi of ``c = a @ b`` (``a.T @ b``
+    when ``a_transposed``), blocks of `_ROWS` rows, `_COLS` columns and a narrower last one."""
+    at = (lambda p: f"a[q, i0 + {p}]") if a_transposed else (lambda p: f"a[i0 + {p}, q]")
+    lines = ["def kernel(lo, hi, a, b, c):",
+             f"    acc = np.empty(({_ROWS}, {_COLS}), np.float32)",
+             "    for blk in range(lo, hi):",
+             f"        i0 = blk * {_ROWS}"]
+    full, rest = m // _ROWS, m % _ROWS
+    for rows, test in ((_ROWS, f"if blk < {full}:"), (rest, "else:")):
+        if rows == 0:
+            continue
+        pad = " " * 12 if rest else " " * 8
+        if rest:
+            lines.append(f"        {test}")
+        wide = n // _COLS * _COLS
+        for start, stop, cols in ((0, wide, _COLS), (wide, n, n - wide)):
+            if cols == 0:
+                continue
+            lines += [f"{pad}for j in range({start}, {stop}, {cols}):",
+                      f"{pad}    for o in range({cols}):"]
+            lines += [f"{pad}        acc[{p}, o] = np.float32(0.0)" for p in range(rows)]
+            lines += [f"{pad}    for q in range({k}):"]
+            lines += [f"{pad}        a{p} = {at(p)}" for p in range(rows)]
+            lines += [f"{pad}        for o in range({cols}):",
+                      f"{pad}            bv = b[q, j + o]"]
+            lines += [f"{pad}            acc[{p}, o] += a{p} * bv" for p in range(rows)]
+            lines += [f"{pad}    for o in range({cols}):"]
+            lines += [f"{pad}        c[i0 + {p}, j + o] = acc[{p}, o]" for p in range(rows)]
+    return "\n".join(lines) + "\n"
+
+
+def direct_lines(e, direct, pos, ns):
+    """The generated line computing ``e`` (one that `covers`, as ``direct``) with a kernel."""
+    from .conv_kernels import _load
+    a, b = e.ins
+    out = e.outs[0]
+    (m, k), n = a.shape, b.shape[1]
+    kernel = _load(_source(m, k, n, direct[0]), (2, 2, 2))
+    ns[f"_mk{pos}"] = functools.partial(_product, kernel, direct, -(-m // _ROWS), out.shape)
+    return [f"    {out!r} = _mk{pos}({a!r}, {b!r})"]
+
+
+def _product(kernel, direct, blocks, shape, a, b):
+    a, b = np.asarray(a), np.asarray(b)
+    ar = a.T if direct[0] else a
+    if not ar.flags.c_contiguous or not (b.flags.c_contiguous or direct[1]):
+        return np.matmul(a, b)  # a layout the kernel was not made for
+    c = np.empty(shape, _F32)
+    kernel(0, blocks, ar, np.ascontiguousarray(b), c)
+    return c
