@@ -46,17 +46,20 @@ def operands(m, k, n, left_t, right_t, dtype=np.float32):
 # (m, k, n, left transposed, right transposed, computed by a kernel)
 CASES = [
     (128, 784, 256, False, False, True),  # W1's products, forward and weight gradients
-    (256, 128, 10, True, False, True),
+    (784, 128, 256, True, False, True),
     (128, 10, 256, False, True, True),  # b is 256 x 10 turned: copied to rows
     (6, 64, 128, False, False, True),  # whole blocks only
-    (7, 300, 17, False, False, True),  # a block and one row; one narrow column block
-    (300, 11, 13, True, False, True),
-    (65, 129, 67, False, False, True),  # 64 + 3 columns
-    (1, 300, 300, True, False, True),  # one row
-    (300, 5, 300, False, False, True),  # few terms per entry
+    (7, 300, 16, False, False, True),  # a block and one row; one narrow column block
+    (301, 11, 48, True, False, True),
+    (65, 129, 80, False, False, True),  # 64 + 16 columns
+    (1, 300, 320, True, False, True),  # one row
+    (300, 5, 304, False, False, True),  # few terms per entry
     (128, 256, 256, False, True, False),  # a large turned b: BLAS
-    (10, 10, 10, False, False, False),  # under the window: BLAS
-    (2000, 20, 20, False, False, False),  # a side over the window: BLAS
+    (256, 128, 10, True, False, False),  # a part of a vector of columns: BLAS
+    (300, 300, 300, False, False, False),
+    (10, 10, 16, False, False, False),  # under the window: BLAS
+    (2000, 20, 32, False, False, False),  # a side over the window: BLAS
+    (200, 1000, 256, False, False, False),  # b over the window: BLAS
 ]
 
 
@@ -73,11 +76,11 @@ def test_unplanned_layouts_fall_back_to_numpy():
     """A program planned for rows run on a column slice, and a planned transpose whose
     operand is itself a strided view: np.matmul computes them, with the same values."""
     fun = product(True, False)
-    a, b = operands(40, 50, 60, True, False)
+    a, b = operands(40, 50, 64, True, False)
     run = compile_fused(tg.jit(fun).lower(a, b).program)
     assert "= _mk" in run.source
     wide = rand((50, 80), seed=3, dtype=np.float32)
-    for left, right in ((np.asfortranarray(a), b), (a, wide[:, ::-1][:, :60]),
+    for left, right in ((np.asfortranarray(a), b), (a, wide[:, ::-1][:, :64]),
                         (rand((50, 120), seed=4, dtype=np.float32)[:, ::3], b)):
         assert_close_f32(run(left, right), [fun(left, right)])
 
@@ -91,7 +94,7 @@ def mlp_loss(p, x, y):
 
 
 def mlp_data(dtype):
-    sizes = (97, 70, 66, 10)
+    sizes = (97, 80, 96, 10)
     p = {}
     for i, (m, n) in enumerate(zip(sizes[:-1], sizes[1:]), start=1):
         p[f"w{i}"] = rand((m, n), seed=i, dtype=dtype) / np.sqrt(m).astype(dtype)
@@ -105,9 +108,9 @@ def test_mlp_step_through_jit_in_float32():
     step = tg.value_and_grad(mlp_loss)
     args = mlp_data(np.float32)
     run = compile_fused(tg.jit(step).lower(*args).program)
-    # all but h1.T @ delta3 (k 50, n 10: a nest of the elementwise kernel, jit/contract.py)
-    # and delta2 @ w2.T (a turned right operand of 70 x 66 entries: BLAS)
-    assert run.source.count("= _mk") == 6
+    # all but h2 @ w3 and h2.T @ delta3 (10 columns: BLAS, or a nest of the elementwise
+    # kernel, jit/contract.py) and delta2 @ w2.T (a turned right operand of 96 x 80: BLAS)
+    assert run.source.count("= _mk") == 5
     got = tg.jit(step)(*args)
     want = step(*args)
     assert_close_f32(tg.tree.leaves(got), tg.tree.leaves(want))

@@ -22,9 +22,15 @@ from .ir import Eqn, Var
 __all__ = ["Direct", "covers", "direct_lines"]
 
 _F32 = np.dtype(np.float32)
-_ROWS, _COLS = 6, 64  # a block of c: 6 rows x 4 AVX-512 vectors = 24 running-sum registers
-# the products measured faster than BLAS (m x k x n): from 128 x 10 x 256 up to W1's largest
-_MIN_WORK, _MAX_SIDE = 1 << 15, 1024
+_LANES = 16  # float32 lanes of one AVX-512 register
+_ROWS, _COLS = 6, 4 * _LANES  # a block of c: 6 rows x 4 vectors = 24 running-sum registers
+# the window where products were measured faster than BLAS (W1's, and 32^3 to 1000 x 1000 x 16
+# took 0.46-0.96 of its time, one process, interleaved): at least 32 x 32 x 32, no
+# side over 1024, b within the core's L2 (W1's 784 x 256: the loop over a block's rows reads
+# all of b; 512 x 1000 x 512 was 1.1x BLAS's time, 1024 x 1024 x 1024 1.6x), and whole
+# vectors of columns (the last columns of a row are otherwise a scalar loop: 300 x 300 x 300
+# was 1.2x BLAS's time, 300 x 300 x 10 1.4x)
+_MIN_WORK, _MAX_SIDE, _MAX_B = 1 << 15, 1024, 784 * 256
 _COPY_MAX = 1 << 12  # entries of a transposed b copied to rows (larger ones stay on BLAS)
 
 
@@ -48,7 +54,9 @@ def covers(e, made_by):
     if any(np.dtype(v.dtype) != _F32 for v in (a, b, out)):
         return None
     (m, k), n = a.shape, b.shape[1]
-    if m * k * n < _MIN_WORK or max(m, k, n) > _MAX_SIDE:
+    if m * k * n < _MIN_WORK or max(m, k, n) > _MAX_SIDE or k * n > _MAX_B:
+        return None
+    if n % _LANES:
         return None
     at, bt = _transposed(a, made_by), _transposed(b, made_by)
     if bt and k * n > _COPY_MAX:
