@@ -464,21 +464,21 @@ def _rows(kernel, n, *args):
     (kernels release the GIL).  The caller never waits for a thread that has not started:
     on a busy machine a woken thread may wait a time slice (milliseconds) for a CPU, so the
     caller takes every block that no thread has taken yet, and waits only for blocks that
-    are running."""
+    are running.  A queued ``work`` that a thread starts after the call returned must not
+    hold the call's arrays (they would outlive it): ``job`` is emptied on return."""
     if not _pool:
         import concurrent.futures
         _pool.append(concurrent.futures.ThreadPoolExecutor(_threads() - 1, "tangents-jit"))
     t = _threads()
-    blocks = 2 * t
+    blocks, job = 2 * t, [kernel, args]
     cut = [n * i // blocks for i in range(blocks + 1)]
     taken = itertools.count()  # next() on it is atomic under the GIL
-    done = threading.Semaphore(0)
-    errors = []
+    done, errors = threading.Semaphore(0), []
 
     def work():
         while (i := next(taken)) < blocks:
             try:
-                kernel(cut[i], cut[i + 1], *args)
+                job[0](cut[i], cut[i + 1], *job[1])
             except BaseException as exc:  # noqa: BLE001 - raised again by the caller
                 errors.append(exc)
             done.release()
@@ -488,6 +488,7 @@ def _rows(kernel, n, *args):
     work()
     for _ in range(blocks):
         done.acquire()
+    job.clear()
     if errors:
         raise errors[0]
 
