@@ -1,8 +1,8 @@
 """Float32 matrix products in the fused executor run as numba kernels (tangents/jit/
 matmul_kernels.py), with eager's values within float32 rounding: over sizes, odd and block
-multiples, a transposed left operand and a small transposed right one; products outside the
-window, other layouts and float64 stay on BLAS, and operands of an unplanned layout fall back
-to np.matmul."""
+multiples, a transposed left operand and a transposed right one; products outside the
+window and other layouts stay on BLAS, float64 ones are jit/dgemm_kernels.py's, and operands
+of an unplanned layout fall back to np.matmul."""
 import numpy as np
 import pytest
 from harness import rand, tol
@@ -54,7 +54,8 @@ CASES = [
     (65, 129, 80, False, False, True),  # 64 + 16 columns
     (1, 300, 320, True, False, True),  # one row
     (300, 5, 304, False, False, True),  # few terms per entry
-    (128, 256, 256, False, True, False),  # a large turned b: BLAS
+    (128, 256, 256, False, True, True),  # a turned b, copied to rows (128 rows of a)
+    (16, 256, 256, False, True, False),  # a turned b for 16 rows: BLAS
     (256, 128, 10, True, False, False),  # a part of a vector of columns: BLAS
     (300, 300, 300, False, False, False),
     (10, 10, 16, False, False, False),  # under the window: BLAS
@@ -109,8 +110,8 @@ def test_mlp_step_through_jit_in_float32():
     args = mlp_data(np.float32)
     run = compile_fused(tg.jit(step).lower(*args).program)
     # all but h2 @ w3 and h2.T @ delta3 (10 columns: BLAS, or a nest of the elementwise
-    # kernel, jit/contract.py) and delta2 @ w2.T (a turned right operand of 96 x 80: BLAS)
-    assert run.source.count("= _mk") == 5
+    # kernel, jit/contract.py); delta2 @ w2.T copies w2.T to rows
+    assert run.source.count("= _mk") == 6
     got = tg.jit(step)(*args)
     want = step(*args)
     assert_close_f32(tg.tree.leaves(got), tg.tree.leaves(want))
@@ -132,7 +133,8 @@ def test_second_order_through_jit_in_float32():
     assert_close_f32([tg.jit(hvp)(p["w2"])], [hvp(p["w2"])])
 
 
-def test_float64_stays_on_blas():
+def test_float64_products_are_not_these_kernels():
+    """Float64 products add in BLAS's order (jit/dgemm_kernels.py), never in these kernels'."""
     step = tg.value_and_grad(mlp_loss)
     args = mlp_data(np.float64)
     run = compile_fused(tg.jit(step).lower(*args).program)

@@ -5,11 +5,11 @@ As for jit/conv_kernels.py: numpy's OpenBLAS may run older SIMD kernels than the
 the host.  ``c = a @ b`` is computed by blocks of 6 rows and 64 columns of ``c``: the block's
 24 vector running sums stay in registers while the loop runs over ``k``, each step loading 4
 vectors of ``b``'s row ``k`` and 6 entries of ``a``'s column ``k``.  ``a`` may be read as its
-transpose (W1's weight gradients ``h.T @ delta``), and a transposed ``b`` with few entries
-(``delta @ W3.T``, W3 being 256 x 10) is copied to rows first; other transposed ``b`` stay
-on BLAS.  One thread: here the two CPUs share one core's vector units, and a product split
-over two threads took as long as on one (W1's 128 x 784 x 256: 40 calls 9.7 ms on one thread,
-20 + 20 on two 10.0 ms).  Float64 stays on BLAS (values equal to eager's to 1e-12).
+transpose (W1's weight gradients ``h.T @ delta``), and a transposed ``b`` (``delta @ W2.T``)
+is copied to rows first when ``a`` has at least 32 rows.  Row blocks are spread over
+threads by jit/spread.py (through jit's own pool, which wakes a sleeping thread per call, a
+product took as long on two threads as on one).  Float64 products are jit/dgemm_kernels.py's: values equal to
+eager's to 1e-12 need BLAS's own summation order.
 """
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ import functools
 
 import numpy as np
 
+from . import dgemm_kernels, spread
 from .ir import Eqn, Var
 
 __all__ = ["Direct", "covers", "direct_lines"]
@@ -31,25 +32,38 @@ _ROWS, _COLS = 6, 4 * _LANES  # a block of c: 6 rows x 4 vectors = 24 running-su
 # vectors of columns (the last columns of a row are otherwise a scalar loop: 300 x 300 x 300
 # was 1.2x BLAS's time, 300 x 300 x 10 1.4x)
 _MIN_WORK, _MAX_SIDE, _MAX_B = 1 << 15, 1024, 784 * 256
-_COPY_MAX = 1 << 12  # entries of a transposed b copied to rows (larger ones stay on BLAS)
+# a transposed b is copied to rows when the copy is at most 1/32 of the product's work (W1's
+# delta2 @ W2.T copies 256 x 256 for 128 rows): left to BLAS, it would wake BLAS's threads,
+# which then contend with the spread products' (jit/spread.py)
+_COPY_ROWS = 32
 
 
 class Direct(tuple):
-    """How a covered product reads its operands: ``(a_transposed, b_transposed)``."""
+    """How a covered product reads its operands, and whether its row blocks are spread over
+    threads (jit/spread.py): ``(a_transposed, b_transposed, spread)``."""
     __slots__ = ()
+
+    def on_one_thread(self):
+        return type(self)((*self[:-1], False))
 
 
 def covers(e, made_by):
     """A `Direct` for a float32 ``matmul`` equation ``e`` of two matrices that the kernels
-    compute, else None.  ``made_by`` maps a Var to the equation that made it: an operand
-    made by ``transpose(x, (1, 0))`` is read from ``x``'s rows.  At run time an operand of
-    another layout than planned goes to ``np.matmul``."""
+    compute (for float64, what `dgemm_kernels.covers` says), else None.  ``made_by`` maps a
+    Var to the equation that made it: an operand made by ``transpose(x, (1, 0))`` is read
+    from ``x``'s rows.  At run time an operand of another layout than planned goes to
+    ``np.matmul``."""
     if type(e) is not Eqn or e.prim.name != "matmul" or e.params or len(e.ins) != 2 \
             or len(e.outs) != 1:
         return None
     a, b = e.ins
     out = e.outs[0]
-    if type(a) is not Var or type(b) is not Var or len(a.shape) != 2 or len(b.shape) != 2:
+    if type(a) is not Var or type(b) is not Var or len(a.shape) != 2 \
+            or len(b.shape) not in (1, 2):
+        return None
+    if np.dtype(out.dtype) == np.float64:  # BLAS's own order (jit/dgemm_kernels.py)
+        return dgemm_kernels.covers(e, made_by, lambda v: _transposed(v, made_by))
+    if len(b.shape) != 2:
         return None
     if any(np.dtype(v.dtype) != _F32 for v in (a, b, out)):
         return None
@@ -59,9 +73,9 @@ def covers(e, made_by):
     if n % _LANES:
         return None
     at, bt = _transposed(a, made_by), _transposed(b, made_by)
-    if bt and k * n > _COPY_MAX:
+    if bt and m < _COPY_ROWS:
         return None
-    return Direct((at, bt))
+    return Direct((at, bt, True))
 
 
 def _transposed(v, made_by):
@@ -104,11 +118,16 @@ def _source(m, k, n, a_transposed):
 
 def direct_lines(e, direct, pos, ns):
     """The generated line computing ``e`` (one that `covers`, as ``direct``) with a kernel."""
+    if type(direct) is dgemm_kernels.Ordered:
+        return dgemm_kernels.direct_lines(e, direct, pos, ns)
+    from numba import types
+
     from .conv_kernels import _load
     a, b = e.ins
     out = e.outs[0]
     (m, k), n = a.shape, b.shape[1]
-    kernel = _load(_source(m, k, n, direct[0]), (2, 2, 2))
+    kernel = _load(_source(m, k, n, direct[0]) + spread.spread_source("a, b, c"), (2, 2, 2))
+    spread.compile_spread(kernel, (types.Array(types.float32, 2, "C"),) * 3)
     ns[f"_mk{pos}"] = functools.partial(_product, kernel, direct, -(-m // _ROWS), out.shape)
     return [f"    {out!r} = _mk{pos}({a!r}, {b!r})"]
 
@@ -119,5 +138,5 @@ def _product(kernel, direct, blocks, shape, a, b):
     if not ar.flags.c_contiguous or not (b.flags.c_contiguous or direct[1]):
         return np.matmul(a, b)  # a layout the kernel was not made for
     c = np.empty(shape, _F32)
-    kernel(0, blocks, ar, np.ascontiguousarray(b), c)
+    spread.run_blocks(kernel, blocks, ar, np.ascontiguousarray(b), c, threads=direct[2])
     return c

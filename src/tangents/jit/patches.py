@@ -12,10 +12,11 @@ Float32 convolutions that jit/conv_kernels.py covers make no columns: they are d
 from __future__ import annotations
 
 import functools
+import math
 
 import numpy as np
 
-from . import conv_kernels, matmul_kernels
+from . import conv_kernels, dgemm_kernels, matmul_kernels
 from .ir import Eqn, Var
 
 __all__ = ["conv_pairs", "pair_lines", "DIRECT"]
@@ -35,7 +36,7 @@ def conv_pairs(body):
         if conv_kernels.covers(e):
             pairs[id(e)] = DIRECT
             continue
-        product = matmul_kernels.covers(e, made_by)  # float32 products (jit/matmul_kernels.py)
+        product = matmul_kernels.covers(e, made_by)  # jit/matmul_kernels.py, jit/dgemm_kernels.py
         if product is not None:
             pairs[id(e)] = product
             continue
@@ -49,7 +50,28 @@ def conv_pairs(body):
             forward = waiting.pop(key, None) if key is not None else None
             if forward is not None:
                 pairs[id(forward)], pairs[id(e)] = e, forward
+    if any(_threads_blas(e) for e in body if type(e) is Eqn and id(e) not in pairs):
+        for key, partner in pairs.items():  # two pools spinning on one CPU (jit/spread.py)
+            if isinstance(partner, (matmul_kernels.Direct, dgemm_kernels.Ordered)):
+                pairs[key] = partner.on_one_thread()
     return pairs
+
+
+_BLAS = {"matmul", "dot", "vdot", "inner", "outer", "tensordot", "einsum", "kron",
+         "nn_conv2d", "nn_conv2d_dw", "nn_conv2d_dx"}
+
+
+def _threads_blas(e):
+    """Whether numpy's BLAS may use its threads for ``e``: OpenBLAS does for products of at
+    least 2 x 65536 x 4 multiply-adds on two CPUs; other BLAS and LAPACK calls count when an
+    operand has 65536 entries."""
+    name = e.prim.name
+    shapes = [v.shape for v in e.ins if type(v) is Var]
+    if name == "matmul" and len(shapes) == 2 and shapes[0]:
+        return math.prod(e.outs[0].shape) * shapes[0][-1] >= 2 * 65536 * 4
+    if name in _BLAS or name.startswith("linalg"):
+        return any(math.prod(s) >= 65536 for s in shapes)
+    return False
 
 
 def _key(x, kernel, params):
@@ -67,7 +89,7 @@ def pair_lines(e, partner, pos, ns):
     from ..nn import conv
     if partner is DIRECT:
         return conv_kernels.direct_lines(e, pos, ns)
-    if type(partner) is matmul_kernels.Direct:
+    if type(partner) in (matmul_kernels.Direct, dgemm_kernels.Ordered):
         return matmul_kernels.direct_lines(e, partner, pos, ns)
     out = e.outs[0]
     if e.prim is conv.conv2d_p:
