@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import operator
 import os
 import re
 import threading
@@ -38,6 +39,7 @@ from .executor import (
 from .inplace import in_place
 from .ir import Eqn, Var
 from .kernels import cache_dir, load_kernel
+from .outputs import reuse_outputs
 from .patches import conv_pairs, pair_lines
 
 __all__ = ["compile_fused", "cache_dir", "ELEMENTWISE"]
@@ -501,7 +503,7 @@ def compile_fused(program, alias_ok=()):
     items, kernels, loc = _partition(program.body)
     outside, materialize = _uses(program, items, kernels, loc)
     ns = {"np": np, "_Miss": GuardMiss, "_rows": _rows, "_same_number": _same_number,
-          "_same_array": _same_array, "_read_item": _read_item, "_index": _index_of,
+          "_same_array": _same_array, "_read_item": _read_item, "_index": operator.index,
           "_copy": _copy}
     for v, c in program.consts.items():
         ns[repr(v)] = c
@@ -546,7 +548,7 @@ def compile_fused(program, alias_ok=()):
                 lines.append("    " + _call_line(e, f"{k.number}a{j}", ns))
     for i, v in getattr(program, "writebacks", ()):
         lines.append(f"    {program.invars[i]!r}[...] = {v!r}")
-    lines = _free_dead(program, lines)
+    lines = _free_dead(program, reuse_outputs(lines, program, ns))  # jit/outputs.py
     lines.append(f"    return [{', '.join(_outputs(program, alias_ok, ns))}]")
     source = "\n".join(lines) + "\n"
     exec(compile(source, "<tg.jit fused program>", "exec"), ns)  # noqa: S102 - generated
@@ -558,11 +560,6 @@ def compile_fused(program, alias_ok=()):
 
 def _arg(v):
     return repr(v) if v.shape else f"{v!r}[()]"  # a 0-d value goes in as a NumPy scalar
-
-
-def _index_of(x):
-    import operator
-    return operator.index(x)
 
 
 def _uses(program, items, kernels, loc):
