@@ -68,7 +68,9 @@ def covers(e, made_by, transposed):
         return None
     at = transposed(a)
     if len(b.shape) == 1:  # rows of a times b (OpenBLAS's dgemv_t); a turned is dgemv_n
-        return Ordered(("matvec", False)) if a.shape[0] * a.shape[1] >= _MIN_MATVEC and not at else None
+        if at or a.shape[0] * a.shape[1] < _MIN_MATVEC:
+            return None
+        return Ordered(("matvec", False))
     (m, k), n = a.shape, b.shape[1]
     if m * k * n < _MIN_WORK or n == 0:
         return None

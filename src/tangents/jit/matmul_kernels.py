@@ -8,8 +8,8 @@ vectors of ``b``'s row ``k`` and 6 entries of ``a``'s column ``k``.  ``a`` may b
 transpose (W1's weight gradients ``h.T @ delta``), and a transposed ``b`` (``delta @ W2.T``)
 is copied to rows first when ``a`` has at least 32 rows.  Row blocks are spread over
 threads by jit/spread.py (through jit's own pool, which wakes a sleeping thread per call, a
-product took as long on two threads as on one).  Float64 products are jit/dgemm_kernels.py's: values equal to
-eager's to 1e-12 need BLAS's own summation order.
+product took as long on two threads as on one).  Float64 products are jit/dgemm_kernels.py's:
+values equal to eager's to 1e-12 need BLAS's own summation order.
 """
 from __future__ import annotations
 
