@@ -51,17 +51,23 @@ def awake():
     return ok
 
 
-def _probe():
-    import numba
-    import numpy as np
+_PROBE = """
+@numba.njit(cache=True, parallel=True, nogil=True)
+def kernel(n):
+    out = np.zeros(n)
+    for i in numba.prange(n):
+        out[i] = i
+    return out
+"""
 
-    @numba.njit(parallel=True, nogil=True)
-    def fill(n):
-        out = np.zeros(n)
-        for i in numba.prange(n):
-            out[i] = i
-        return out
-    fill(4)
+
+def _probe():
+    """Run a parallel loop (kept on disk as the kernels are), which loads numba's layer."""
+    import hashlib
+
+    from . import kernels
+    text = kernels._HEADER + _PROBE
+    kernels._import(hashlib.sha1(text.encode()).hexdigest()[:24], text)(4)  # noqa: S324
 
 
 def spread_source(args):
