@@ -38,7 +38,7 @@ from . import spread
 __all__ = ["Ordered", "covers", "direct_lines", "order_of"]
 
 _F64 = np.dtype(np.float64)
-_ROWS, _COLS, _PANEL = 6, 32, 256  # a block of c: 6 rows x 4 AVX-512 vectors
+_ROWS, _COLS, _PANEL = 6, 32, 256  # a block of c: 6 rows (as matmul_kernels.row_cases) x 4 vectors
 # products of fewer multiply-adds stay on BLAS: OpenBLAS computes them on the calling thread
 # (below 2 x 65536 x 4 on two CPUs), as fast as a kernel, and wakes none of its threads
 _MIN_WORK = 2 * 65536 * 4
@@ -168,6 +168,7 @@ def _source(m, n, a_transposed):
     summed over ``k`` in order, one multiply-add at a time, panel by panel as ``cuts`` says.
     The sizes are constants of the source: with ``m`` and ``n`` read at run time the same
     loops ran 2.5-6x slower (the running sums left the registers)."""
+    from .matmul_kernels import block_sums, row_cases
     read = (lambda p: f"a[q, i0 + {p}]") if a_transposed else (lambda p: f"a[i0 + {p}, q]")
     lines = ["def kernel(lo, hi, a, b, c, cuts):",
              f"    acc = np.empty(({_ROWS}, {_COLS}), np.float64)",
@@ -176,25 +177,16 @@ def _source(m, n, a_transposed):
              f"        for j0 in range(0, {n}, {_PANEL}):",
              "            for blk in range(lo, hi):",
              f"                i0 = blk * {_ROWS}"]
-    full, rest = divmod(m, _ROWS)
     wide = n // _COLS * _COLS
-    for rows, test in ((_ROWS, f"if blk < {full}:"), (rest, "else:")):
-        if rows == 0:
-            continue
-        pad = " " * 20 if rest else " " * 16
-        if rest:
-            lines.append(f"                {test}")
+    for rows, pad, head in row_cases(m, 16):
+        lines += head
         # whole blocks of columns within the panel, then the last columns in the last panel
         for cols, js in ((_COLS, f"range(j0, min(j0 + {_PANEL}, {wide}), {_COLS})"),
                          (n - wide, f"range({wide}, {n} if j0 + {_PANEL} >= {n} else 0, {_COLS})")):
             if cols == 0:
                 continue
-            lines += [f"{pad}for j in {js}:", f"{pad}    for o in range({cols}):"]
-            lines += [f"{pad}        acc[{p}, o] = 0.0" for p in range(rows)]
-            lines += [f"{pad}    for q in range(k0, k1):"]
-            lines += [f"{pad}        a{p} = {read(p)}" for p in range(rows)]
-            lines += [f"{pad}        for o in range({cols}):", f"{pad}            bv = b[q, j + o]"]
-            lines += [f"{pad}            acc[{p}, o] += a{p} * bv" for p in range(rows)]
+            lines += [f"{pad}for j in {js}:"]
+            lines += block_sums(pad, rows, cols, read, "0.0", "range(k0, k1)")
             lines += [f"{pad}    if s == 0:", f"{pad}        for o in range({cols}):"]
             lines += [f"{pad}            c[i0 + {p}, j + o] = acc[{p}, o]" for p in range(rows)]
             lines += [f"{pad}    else:", f"{pad}        for o in range({cols}):"]

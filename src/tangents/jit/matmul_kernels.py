@@ -92,28 +92,41 @@ def _source(m, k, n, a_transposed):
              f"    acc = np.empty(({_ROWS}, {_COLS}), np.float32)",
              "    for blk in range(lo, hi):",
              f"        i0 = blk * {_ROWS}"]
-    full, rest = m // _ROWS, m % _ROWS
-    for rows, test in ((_ROWS, f"if blk < {full}:"), (rest, "else:")):
-        if rows == 0:
-            continue
-        pad = " " * 12 if rest else " " * 8
-        if rest:
-            lines.append(f"        {test}")
+    for rows, pad, head in row_cases(m, 8):
+        lines += head
         wide = n // _COLS * _COLS
         for start, stop, cols in ((0, wide, _COLS), (wide, n, n - wide)):
             if cols == 0:
                 continue
-            lines += [f"{pad}for j in range({start}, {stop}, {cols}):",
-                      f"{pad}    for o in range({cols}):"]
-            lines += [f"{pad}        acc[{p}, o] = np.float32(0.0)" for p in range(rows)]
-            lines += [f"{pad}    for q in range({k}):"]
-            lines += [f"{pad}        a{p} = {at(p)}" for p in range(rows)]
-            lines += [f"{pad}        for o in range({cols}):",
-                      f"{pad}            bv = b[q, j + o]"]
-            lines += [f"{pad}            acc[{p}, o] += a{p} * bv" for p in range(rows)]
+            lines += [f"{pad}for j in range({start}, {stop}, {cols}):"]
+            lines += block_sums(pad, rows, cols, at, "np.float32(0.0)", f"range({k})")
             lines += [f"{pad}    for o in range({cols}):"]
             lines += [f"{pad}        c[i0 + {p}, j + o] = acc[{p}, o]" for p in range(rows)]
     return "\n".join(lines) + "\n"
+
+
+def row_cases(m, indent):
+    """``(rows, pad, head)`` for the blocks of `_ROWS` rows of an ``m``-row result and for
+    its last rows: ``head`` is the branch that picks the case (none if there are no last
+    rows), ``pad`` the indent of the case's lines, in a loop over ``blk`` at ``indent``."""
+    full, rest = divmod(m, _ROWS)
+    for rows, test in ((_ROWS, f"if blk < {full}:"), (rest, "else:")):
+        if rows:
+            head = [" " * indent + test] if rest else []
+            yield rows, " " * (indent + 4 * bool(rest)), head
+
+
+def block_sums(pad, rows, cols, read, zero, ks):
+    """Lines summing a block of ``rows`` x ``cols`` entries of ``c`` from column ``j`` into
+    ``acc``: for each ``q`` in ``ks``, ``rows`` entries of ``a`` (``read(p)``) times ``cols``
+    of ``b``'s row ``q``, one multiply-add per entry."""
+    lines = [f"{pad}    for o in range({cols}):"]
+    lines += [f"{pad}        acc[{p}, o] = {zero}" for p in range(rows)]
+    lines += [f"{pad}    for q in {ks}:"]
+    lines += [f"{pad}        a{p} = {read(p)}" for p in range(rows)]
+    lines += [f"{pad}        for o in range({cols}):", f"{pad}            bv = b[q, j + o]"]
+    lines += [f"{pad}            acc[{p}, o] += a{p} * bv" for p in range(rows)]
+    return lines
 
 
 def direct_lines(e, direct, pos, ns):
