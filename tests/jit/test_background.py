@@ -16,6 +16,8 @@ from harness import rand, tol
 import tangents as tg
 from tangents.jit import background
 
+pytestmark = pytest.mark.executor()  # the tests choose the executor (the fixture below)
+
 
 @pytest.fixture(autouse=True)
 def executor(monkeypatch, tmp_path):

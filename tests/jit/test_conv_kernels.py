@@ -14,11 +14,7 @@ from tangents.jit.fused import compile_fused
 pytest.importorskip("numba")
 
 
-@pytest.fixture(autouse=True)
-def executor(monkeypatch):
-    """This file's tests are the fused executor's (conftest's runs every other file twice)."""
-    monkeypatch.setenv("TANGENTS_JIT_EXECUTOR", "fused")
-    return "fused"
+pytestmark = pytest.mark.executor("fused")  # this file tests that executor alone
 
 
 def conv_and_vjp(stride, padding, dilation):

@@ -22,11 +22,7 @@ HASWELL_OPENBLAS = os.environ.get("OPENBLAS_CORETYPE") == "Haswell" and \
     "openblas" in str(np.show_config(mode="dicts")).lower()
 
 
-@pytest.fixture(autouse=True)
-def executor(monkeypatch):
-    """This file's tests are the fused executor's (conftest's runs every other file twice)."""
-    monkeypatch.setenv("TANGENTS_JIT_EXECUTOR", "fused")
-    return "fused"
+pytestmark = pytest.mark.executor("fused")  # this file tests that executor alone
 
 
 @pytest.fixture

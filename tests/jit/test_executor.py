@@ -7,12 +7,7 @@ from harness import rand, tol
 
 import tangents as tg
 
-
-@pytest.fixture(autouse=True)
-def executor(monkeypatch):
-    """This file's tests are the NumPy executor's (conftest's runs every other file twice)."""
-    monkeypatch.setenv("TANGENTS_JIT_EXECUTOR", "numpy")
-    return "numpy"
+pytestmark = pytest.mark.executor("numpy")  # this file tests that executor alone
 
 
 def run_source(fun, *args):

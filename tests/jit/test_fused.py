@@ -20,11 +20,7 @@ numba = pytest.importorskip("numba")  # the module itself imports numba only whe
 
 
 
-@pytest.fixture(autouse=True)
-def executor(monkeypatch):
-    """This file's tests are the fused executor's (conftest's runs every other file twice)."""
-    monkeypatch.setenv("TANGENTS_JIT_EXECUTOR", "fused")
-    return "fused"
+pytestmark = pytest.mark.executor("fused")  # this file tests that executor alone
 
 
 # values every elementwise row is checked on: signs, zeros, both infinities and NaN

@@ -11,12 +11,7 @@ from tangents.jit.fused import compile_fused
 pytest.importorskip("numba")
 from .test_fused_simd import fused_run, llvm_ir, softmax_vjp  # noqa: E402 - needs numba
 
-
-@pytest.fixture(autouse=True)
-def executor(monkeypatch):
-    """This file's tests are the fused executor's (conftest's runs every other file twice)."""
-    monkeypatch.setenv("TANGENTS_JIT_EXECUTOR", "fused")
-    return "fused"
+pytestmark = pytest.mark.executor("fused")  # this file tests that executor alone
 
 
 def _arguments(dtype):

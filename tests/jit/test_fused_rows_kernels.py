@@ -12,11 +12,7 @@ import tangents.numpy as tnp
 pytest.importorskip("numba")
 
 
-@pytest.fixture(autouse=True)
-def executor(monkeypatch):
-    """This file's tests are the fused executor's (conftest's runs every other file twice)."""
-    monkeypatch.setenv("TANGENTS_JIT_EXECUTOR", "fused")
-    return "fused"
+pytestmark = pytest.mark.executor("fused")  # this file tests that executor alone
 
 
 

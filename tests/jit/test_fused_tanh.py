@@ -15,11 +15,7 @@ from .test_fused_simd import llvm_ir  # noqa: E402 - needs numba
 _LN2 = np.log(2.0)
 
 
-@pytest.fixture(autouse=True)
-def executor(monkeypatch):
-    """This file's tests are the fused executor's (conftest's runs every other file twice)."""
-    monkeypatch.setenv("TANGENTS_JIT_EXECUTOR", "fused")
-    return "fused"
+pytestmark = pytest.mark.executor("fused")  # this file tests that executor alone
 
 
 def _arguments(dtype):

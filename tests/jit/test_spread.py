@@ -13,10 +13,7 @@ from tangents.jit import dgemm_kernels, spread
 numba = pytest.importorskip("numba")
 
 
-@pytest.fixture(autouse=True)
-def executor():
-    """Not a test of jit's executors (conftest's runs every other file twice)."""
-    return "fused"
+pytestmark = pytest.mark.executor("fused")  # the kernels these tests call are its
 
 
 def test_a_forked_child_computes_on_one_thread(monkeypatch):

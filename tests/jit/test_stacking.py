@@ -12,12 +12,7 @@ from harness import rand, tol
 import tangents as tg
 from tangents.jit import stacking
 
-
-@pytest.fixture(autouse=True)
-def executor(monkeypatch):
-    """Stacking is the NumPy executor's (conftest's runs every other file twice)."""
-    monkeypatch.setenv("TANGENTS_JIT_EXECUTOR", "numpy")
-    return "numpy"
+pytestmark = pytest.mark.executor("numpy")  # this file tests that executor alone
 
 
 _CALL = re.compile(r"\b_(?:f|u|c)\d+\(|\b_copyto\(")
