@@ -50,8 +50,8 @@ _reference = np.matmul  # the product whose order the kernels reproduce
 
 
 class Ordered(tuple):
-    """A covered float64 product: ``("matmul", a_transposed, spread)`` (row blocks spread
-    over threads, jit/spread.py) or ``("matvec", False)`` (one thread)."""
+    """A covered float64 product: ``("matmul", a_transposed, b_transposed, spread)`` (row
+    blocks spread over threads, jit/spread.py) or ``("matvec", False)`` (one thread)."""
     __slots__ = ()
 
     def on_one_thread(self):
@@ -76,7 +76,7 @@ def covers(e, made_by, transposed):
         return None
     if at and made_by[a].ins[0] is b:
         return None
-    return Ordered(("matmul", at, True))
+    return Ordered(("matmul", at, transposed(b), True))
 
 
 def _splits(k, q, u, halve):
@@ -96,18 +96,20 @@ _orders: dict = {}
 _orders_lock = threading.Lock()
 
 
-def order_of(m, k, n, a_transposed):
+def order_of(m, k, n, a_transposed, b_transposed=False):
     """The panel cuts of ``k`` with which the kernel gives ``np.matmul``'s bits for an
-    ``(m, k) @ (k, n)`` product (``a`` given as its ``(k, m)`` transpose when
-    ``a_transposed``), measured on random operands; None when no candidate rule does."""
-    key = (m, k, n, a_transposed)
+    ``(m, k) @ (k, n)`` product whose operands are views of C-ordered arrays (transposed
+    ones when ``a_transposed``, ``b_transposed``), measured on random operands; None when
+    no candidate rule does."""
+    key = (m, k, n, a_transposed, b_transposed)
     with _orders_lock:
         if key in _orders:
             return _orders[key]
     rng = np.random.default_rng(0)
     a = rng.standard_normal((k, m) if a_transposed else (m, k))
-    b = rng.standard_normal((k, n))
+    b = rng.standard_normal((n, k)).T if b_transposed else rng.standard_normal((k, n))
     want = _reference(a.T if a_transposed else a, b)
+    b = np.ascontiguousarray(b)
     found = None
     tried = set()
     for rule in _RULES:
@@ -125,12 +127,14 @@ def order_of(m, k, n, a_transposed):
     return found
 
 
-def product(kernel, cuts, a_transposed, threads, shape, a, b):
-    """``a @ b`` by ``kernel`` with the panel ``cuts``, spread over threads if ``threads``;
-    operands of another layout than the kernel reads go to ``np.matmul``."""
+def product(kernel, cuts, layout, threads, shape, a, b):
+    """``a @ b`` by ``kernel`` with the panel ``cuts``, spread over threads if ``threads``.
+    ``layout`` is ``(a_transposed, b_transposed)``, the views `order_of` measured; operands
+    of another layout go to ``np.matmul`` (numpy may then take another path than BLAS's)."""
     a, b = np.asarray(a), np.asarray(b)
-    ar = a.T if a_transposed else a
-    if not ar.flags.c_contiguous or a.dtype != _F64 or b.dtype != _F64:
+    ar, br = (a.T if layout[0] else a), (b.T if layout[1] else b)
+    if not (ar.flags.c_contiguous and br.flags.c_contiguous) or a.dtype != _F64 \
+            or b.dtype != _F64:
         return np.matmul(a, b)
     c = np.empty(shape, _F64)
     # a transposed b (``delta @ W.T``) is copied to rows: k x n entries against m x k x n
@@ -205,11 +209,11 @@ def direct_lines(e, direct, pos, ns):
         ns["_dmv"] = matvec
         return [f"    {out!r} = _dmv({a!r}, {b!r})"]
     (m, k), n = a.shape, b.shape[1]
-    at = direct[1]
-    cuts = order_of(m, k, n, at)
+    at, bt, threads = direct[1:]
+    cuts = order_of(m, k, n, at, bt)
     if cuts is None:
         return [f"    {out!r} = np.matmul({a!r}, {b!r})"]
-    ns[f"_dk{pos}"] = functools.partial(product, _kernel(m, n, at), cuts, at, direct[2],
+    ns[f"_dk{pos}"] = functools.partial(product, _kernel(m, n, at), cuts, (at, bt), threads,
                                         out.shape)
     return [f"    {out!r} = _dk{pos}({a!r}, {b!r})"]
 
@@ -256,12 +260,14 @@ def matvec_order(m, k):
 
 
 def matvec(a, x):
-    """``a @ x`` by the kernel (``a`` C-contiguous rows), else ``np.matmul``."""
+    """``a @ x`` by the kernel (both C-contiguous, as `matvec_order` measured), else
+    ``np.matmul``."""
     a, x = np.asarray(a), np.asarray(x)
-    if not a.flags.c_contiguous or a.dtype != _F64 or x.dtype != _F64:
+    if not (a.flags.c_contiguous and x.flags.c_contiguous) or a.dtype != _F64 \
+            or x.dtype != _F64:
         return np.matmul(a, x)
     y = np.empty(a.shape[0], _F64)
-    _matvec_kernel()(a, np.ascontiguousarray(x), y)
+    _matvec_kernel()(a, x, y)
     return y
 
 
