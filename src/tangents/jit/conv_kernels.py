@@ -15,7 +15,6 @@ summation order does not keep on cancelling entries.
 from __future__ import annotations
 
 import functools
-import hashlib
 import math
 
 import numpy as np
@@ -134,16 +133,9 @@ def _load(text, ndim):
     """The numba dispatcher of ``text`` (defining ``kernel``), kept on disk as the fused
     executor's kernels are, compiled now for C-contiguous float32 arrays."""
     from numba import types
-    text = kernels._HEADER + _DECO + "\n" + text
-    digest = hashlib.sha1(text.encode()).hexdigest()[:24]  # noqa: S324 - a file name
-    with kernels._lock:
-        disp = kernels._kernels.get(digest)
-        if disp is None:
-            disp = kernels._import(digest, text)
-            arr = [types.Array(types.float32, d, "C") for d in ndim]
-            disp.compile((types.intp, types.intp, *arr))
-            kernels._kernels[digest] = disp
-    return disp
+    arr = [types.Array(types.float32, d, "C") for d in ndim]
+    return kernels.load_source(_DECO + "\n" + text,
+                               lambda disp: disp.compile((types.intp, types.intp, *arr)))
 
 
 # -- the executor's side ----------------------------------------------------------------------

@@ -28,12 +28,11 @@ A kernel is compiled for each shape (about 1 s, then kept on disk as the fused e
 from __future__ import annotations
 
 import functools
-import hashlib
 import threading
 
 import numpy as np
 
-from . import spread
+from . import kernels, spread
 
 __all__ = ["Ordered", "covers", "direct_lines", "order_of"]
 
@@ -150,19 +149,12 @@ def _run(kernel, a, b, c, cuts, threads=False):
 def _kernel(m, n, a_transposed):
     from numba import types
 
-    from . import kernels
     from .conv_kernels import _DECO
-    text = kernels._HEADER + _DECO + "\n" + _source(m, n, a_transposed) \
-        + spread.spread_source("a, b, c, cuts")
-    digest = hashlib.sha1(text.encode()).hexdigest()[:24]  # noqa: S324 - a file name
     args = (types.Array(types.float64, 2, "C"),) * 3 + (types.Array(types.intp, 1, "C"),)
-    with kernels._lock:
-        disp = kernels._kernels.get(digest)
-        if disp is None:
-            disp = kernels._import(digest, text)
-            disp.compile((types.intp, types.intp, *args))
-            spread.compile_spread(disp, args)
-            kernels._kernels[digest] = disp
+    disp = kernels.load_source(_DECO + "\n" + _source(m, n, a_transposed)
+                               + spread.spread_source("a, b, c, cuts"),
+                               lambda disp: disp.compile((types.intp, types.intp, *args)))
+    spread.compile_spread(disp, args)  # not under load_source's lock: it may load its probe
     return disp
 
 
@@ -274,15 +266,6 @@ def matvec(a, x):
 @functools.cache
 def _matvec_kernel():
     from numba import types
-
-    from . import kernels
-    text = kernels._HEADER + _MATVEC
-    digest = hashlib.sha1(text.encode()).hexdigest()[:24]  # noqa: S324 - a file name
     vec = types.Array(types.float64, 1, "C")
-    with kernels._lock:
-        disp = kernels._kernels.get(digest)
-        if disp is None:
-            disp = kernels._import(digest, text)
-            disp.compile((types.Array(types.float64, 2, "C"), vec, vec))
-            kernels._kernels[digest] = disp
-    return disp
+    return kernels.load_source(
+        _MATVEC, lambda disp: disp.compile((types.Array(types.float64, 2, "C"), vec, vec)))

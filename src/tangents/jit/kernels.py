@@ -11,7 +11,7 @@ import threading
 
 import numpy as np
 
-__all__ = ["cache_dir", "load_kernel"]
+__all__ = ["cache_dir", "load_kernel", "load_source"]
 
 _F64 = np.dtype(np.float64)
 # the first line names the code generation: change it when _compiler() changes what numba
@@ -80,12 +80,21 @@ def load_kernel(src, consts):
         text = (text.replace("def kernel(", "def body(", 1) + f"\n\n{deco}\ndef kernel({args}):\n"
                 + "\n".join(make) + f"\n    body({args}, {names})\n")
         text = text.replace(f"def body({args}):", f"def body({args}, {names}):", 1)
+    return load_source(text, lambda disp: _compile_now(disp, src, consts), header=False)
+
+
+def load_source(text, compile_now=None, header=True):
+    """The numba dispatcher ``kernel`` of module source ``text`` (after `_HEADER` unless
+    ``header`` is False), written to `cache_dir` and imported once per process, even when two
+    threads load it; ``compile_now(disp)`` runs on the first load (eager compiles)."""
+    text = _HEADER + text if header else text
     digest = hashlib.sha1(text.encode()).hexdigest()[:24]  # noqa: S324 - a file name
-    with _lock:  # a kernel is imported once, even when two threads compile programs
+    with _lock:
         disp = _kernels.get(digest)
         if disp is None:
             disp = _import(digest, text)
-            _compile_now(disp, src, consts)
+            if compile_now is not None:
+                compile_now(disp)
             _kernels[digest] = disp
     return disp
 

@@ -63,11 +63,8 @@ def kernel(n):
 
 def _probe():
     """Run a parallel loop (kept on disk as the kernels are), which loads numba's layer."""
-    import hashlib
-
     from . import kernels
-    text = kernels._HEADER + _PROBE
-    kernels._import(hashlib.sha1(text.encode()).hexdigest()[:24], text)(4)  # noqa: S324
+    kernels.load_source(_PROBE)(4)
 
 
 def spread_source(args):
