@@ -8,7 +8,7 @@ from harness import rand, tol
 
 import tangents as tg
 import tangents.numpy as tnp
-from tangents.jit import fused
+from tangents.jit import pool
 from tangents.jit.fused import compile_fused
 
 pytest.importorskip("numba")
@@ -116,8 +116,8 @@ def test_values_do_not_depend_on_threads(monkeypatch):
     program = tg.jit(fun).lower(x, w, ct).program
     several = compile_fused(program)
     assert "_rows" in repr(several.__globals__["_dk2"].args)
-    want = several(x, w, ct)  # (before _threads is patched: the pool is made on first use)
-    monkeypatch.setattr(fused, "_threads", lambda: 1)
+    want = several(x, w, ct)  # (before threads is patched: the pool is made on first use)
+    monkeypatch.setattr(pool, "threads", lambda: 1)
     one = compile_fused(program)
     assert "_rows" not in repr(one.__globals__["_dk2"].args)
     for a, b in zip(want, one(x, w, ct), strict=True):

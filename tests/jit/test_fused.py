@@ -242,12 +242,12 @@ def test_transcendentals_of_large_arrays_are_numpys_simd_calls(dtype):
 
 
 def test_threads_that_have_not_started_are_not_waited_for(monkeypatch):
-    from tangents.jit import fused as fused_module
-    monkeypatch.setattr(fused_module, "_threads", lambda: 2)
+    from tangents.jit import pool as row_pool
+    monkeypatch.setattr(row_pool, "threads", lambda: 2)
     x = rand((300, 260))
     run = check(lambda x: x * 2.0 + 1.0, x, kernels=1)
     assert "_rows(_K0" in run.source
-    pool = fused_module._pool[0]
+    pool = row_pool._pool[0]
     release = threading.Event()
     busy = [pool.submit(release.wait, 60) for _ in range(pool._max_workers)]  # every thread
     try:

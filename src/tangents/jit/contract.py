@@ -70,7 +70,7 @@ def _sizes(e):
 
 
 def check_weights(e, kind, kernel, loc):
-    """``kind`` (fused._kind's), or None (a BLAS call) for a contraction that the kernel
+    """``kind`` (fusible.fusion_kind's), or None (a BLAS call) for a contraction that the kernel
     cannot take.  With no ``kernel`` open, a product opens one only when at most `_OPEN_MAX`
     multiply-adds (see `products_alone`).  A right operand read as a matrix must be whole
     before the kernel's rows, so made outside it, directly or through index maps (a
@@ -138,7 +138,7 @@ def nest_lines(src, shape, ops):
 
 def _contraction_lines(src, products):
     """The loop nest of ``products`` (contractions; more than one: sharing their right
-    operand, `shared_nest`) in kernel source ``src`` (a fused._KernelSource): its first line
+    operand, `shared_nest`) in kernel source ``src`` (a kernel_source.KernelSource): its first line
     is the loop over rows ``i0``, as for every nest."""
     a, w = products[0].ins
     if len(a.shape) == 1 or len(w.shape) == 1:

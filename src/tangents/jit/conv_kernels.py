@@ -163,13 +163,13 @@ def covers(e):
 def direct_lines(e, pos, ns):
     """The generated line computing ``e`` (one that `covers`) with a direct kernel."""
     from ..nn import conv
-    from .fused import _PARALLEL_MIN, _rows, _threads
+    from . import pool
     x, other = e.ins[0], e.ins[1]
     out = e.outs[0]
     p = e.params
     # threads when the arrays are large, as for the fused kernels' nests
     size = max(math.prod(v.shape) for v in (*e.ins, out))
-    threads = _rows if size >= _PARALLEL_MIN and _threads() > 1 else None
+    threads = pool.run_rows if size >= pool.PARALLEL_MIN and pool.threads() > 1 else None
     if e.prim is conv.conv2d_p:
         kh, kw, cin, cout = other.shape
         text = _forward_source(cin, cout, (kh, kw), p["strides"], p["dilation"], *out.shape[1:3])
