@@ -65,6 +65,20 @@ def test_kernels_over_short_inner_axes_are_vectorised(dtype):
     assert re.search(rf"fadd <\d+ x {scalar}>", ir), "no vector addition"
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_the_nan_flag_is_vector_code(dtype):
+    # W2's outputs are tested for NaN as they are stored (jit/kernel_source.py): an OR of
+    # v != v, which LLVM computes on whole vectors, not element by element
+    x, g = rand((4, 2048, 8), dtype=dtype), rand((4, 2048, 8), seed=1, dtype=dtype)
+    run = fused_run(softmax_vjp, x, g)
+    scalar = "double" if dtype == np.float64 else "float"
+    flagged = [k for k in run.kernels if "nanflag" in k.py_source]
+    assert len(flagged) == 1  # (a large float32 exp is NumPy's call: two kernels, see above)
+    ir = llvm_ir(flagged[0])
+    assert re.search(rf"fcmp uno <\d+ x {scalar}>", ir), "no vector NaN test"
+    assert not re.search(rf"fcmp uno {scalar} ", ir), "a scalar NaN test"
+
+
 def test_row_by_row_nests_share_one_loop_over_rows():
     x, g = rand((16, 30, 8)), rand((16, 30, 8), seed=1)
     run = fused_run(softmax_vjp, x, g)

@@ -15,6 +15,7 @@ its hash under `cache_dir` (tangents.jit.kernels), where numba keeps the compile
 """
 from __future__ import annotations
 
+import math
 import operator
 
 import numpy as np
@@ -32,7 +33,7 @@ from .executor import (
     _same_array,
     _same_number,
 )
-from .fusible import ELEMENTWISE, SIMD, fusion_kind
+from .fusible import ELEMENTWISE, FLOATS, SIMD, fusion_kind
 from .inplace import in_place
 from .ir import Eqn, Var
 from .kernel_source import KernelSource
@@ -41,6 +42,10 @@ from .outputs import reuse_outputs
 from .patches import conv_pairs, pair_lines
 
 __all__ = ["compile_fused", "cache_dir", "ELEMENTWISE"]
+
+# outputs of at least this many elements are tested for NaN by the kernels that write them
+# (`run(*inputs, _nan=flags)` appends each kernel's flags); jit/api.py checks the others
+_SCREEN_MIN = 1 << 14
 
 
 # -- partition into kernels and nests -------------------------------------------------------
@@ -126,6 +131,9 @@ def compile_fused(program, alias_ok=()):
     writes_over = in_place(program, fresh, SIMD)  # jit/inplace.py
     lines = [f"def run({', '.join(repr(v) for v in program.invars)}):"]
     kernels_used = []  # numba dispatchers; each one's source is its py_source
+    screen = {v for v in program.outvars if type(v) is Var and v.dtype in FLOATS
+              and math.prod(v.shape) >= _SCREEN_MIN}
+    flagged = set()
     for item in items:
         if item[0] == "py":
             _, e, pos = item
@@ -142,7 +150,7 @@ def compile_fused(program, alias_ok=()):
             lines.append(f"    if {differs.format(g='_g', w=f'_w{g}')}: raise _Miss({g}, _g)")
             continue
         k = item[1]
-        src = KernelSource(k, loc, outside, materialize)
+        src = KernelSource(k, loc, outside, materialize, screen)
         if src.rets:
             name = f"_K{k.number}"
             ns[name] = load_kernel(src, program.consts)
@@ -154,12 +162,17 @@ def compile_fused(program, alias_ok=()):
                 lines.append(f"    run_rows({name}, {n}, {', '.join(call)})")
             else:
                 lines.append(f"    {name}(0, {n}, {', '.join(call)})")
+            if src.flagged:
+                lines.append(f"    if _nan is not None: _nan.append(_nf{k.number})")
+                flagged.update(src.flagged)
             lines += [f"    {a}" for a in src.post]
         for j, e in enumerate(k.aliases):
             if e.outs[0] in outside:
                 lines.append("    " + _call_line(e, f"{k.number}a{j}", ns))
     for i, v in getattr(program, "writebacks", ()):
         lines.append(f"    {program.invars[i]!r}[...] = {v!r}")
+    if flagged:
+        lines[0] = lines[0][:-2] + (", " if program.invars else "") + "_nan=None):"
     lines = _free_dead(program, reuse_outputs(lines, program, ns))  # jit/outputs.py
     lines.append(f"    return [{', '.join(_outputs(program, alias_ok, ns))}]")
     source = "\n".join(lines) + "\n"
@@ -167,6 +180,8 @@ def compile_fused(program, alias_ok=()):
     run = ns["run"]
     run.source = source
     run.kernels = kernels_used
+    run.screened = frozenset(i for i, v in enumerate(program.outvars)
+                             if type(v) is Var and v in flagged)
     return run
 
 

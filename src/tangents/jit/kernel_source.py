@@ -43,10 +43,12 @@ def _cast(name, have, dt):
 class KernelSource:
     """The numba source of kernel ``k``.  It reads ``args`` (Vars made outside it) and writes
     the arrays that the caller allocates (``allocs``: Python lines, ``outs``: their names);
-    ``post`` lines finish its results ``rets`` (the Vars read after it)."""
+    ``post`` lines finish its results ``rets`` (the Vars read after it).  Each Var of ``screen``
+    that it stores element by element is also tested for NaN as it is stored (`_flag_nan`)."""
 
-    def __init__(self, k, loc, outside, materialize):
-        self.k, self.loc, self.materialize = k, loc, materialize
+    def __init__(self, k, loc, outside, materialize, screen=frozenset()):
+        self.k, self.loc, self.materialize, self.screen = k, loc, materialize, screen
+        self.flagged = []  # the Vars of screen that the NaN flag covers
         self.args = []
         # rows: every nest's first axis has the same length, is not reduced, and arrays made
         # in the kernel are read only at their own row, so threads may take blocks of rows
@@ -74,6 +76,8 @@ class KernelSource:
             self.lines = self._row_scratch([s for lines in nests for s in lines[1:]])
         else:
             self.lines = [re.sub(r"@(\d+)@", r"\1", s) for lines in nests for s in lines]
+        if self.flagged:
+            self._flag_nan()
         for v in self.rets:
             if v in self.sums32:
                 self.post.append(f"{v!r} = _s{v.id}.astype(np.float32)")
@@ -87,6 +91,17 @@ class KernelSource:
         self.allocs.append(f"{py} = np.{how}({v.shape!r}, {fill}np.{dt})")
         self.outs.append((py, f"s{v.id}" if acc else f"a{v.id}"))
         self.made_arrays.append((v, how, fill))
+
+    def _flag_nan(self):
+        """Whether the `flagged` outputs hold a NaN, found as the kernel writes them: each row
+        block ``lo..hi`` sets ``nanflag[lo]`` (one entry per row, made by the caller).  It is
+        an OR of ``t != t``, which does not depend on the order of the elements, so it
+        vectorises with the stores; a NaN-propagating max over the written arrays costs as
+        much as reading them again."""
+        self.lines = ["    nf = False"] + self.lines + ["    nanflag[lo] = nf"]
+        py = f"_nf{self.k.number}"
+        self.allocs.append(f"{py} = np.zeros({self.rows or 1}, np.bool_)")
+        self.outs.append((py, "nanflag"))
 
     def _row_scratch(self, body):
         """The loop over rows around ``body``.  An array that nothing reads after the kernel
@@ -162,6 +177,9 @@ class KernelSource:
             if out in self.materialize:
                 self._alloc(out, "empty")
                 body.append(f"a{out.id}[{_index(_loop_index(shape))}] = t{out.id}")
+                if out in self.screen:
+                    body.append(f"nf |= t{out.id} != t{out.id}")
+                    self.flagged.append(out)
         ind, lines = "    ", []
         for level, j in enumerate(loops):  # a length-one axis is read at 0
             lines += [ind + s for s in around[level][0]]

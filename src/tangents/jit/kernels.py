@@ -140,6 +140,9 @@ def _compile_now(disp, src, consts):
         types.Array(from_dtype(v.dtype), len(v.shape), "C") if v.shape
         else from_dtype(v.dtype) for v in src.args]
     for py, _ in src.outs:
+        if py.startswith("_nf"):  # the NaN flag (KernelSource._flag_nan)
+            sig.append(types.Array(types.boolean, 1, "C"))
+            continue
         v = int(py.lstrip("_sv"))
         var = next(x for x in src.made if x.id == v)
         dt = _F64 if py.startswith("_s") else var.dtype
