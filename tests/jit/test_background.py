@@ -117,6 +117,75 @@ def test_transform_of_jit_compiles_its_rules_in_background():
         assert background.wait_compiled(60)
 
 
+def product_loss(a, w):
+    # sin and cos of this size are NumPy's own calls in the fused program, so the gradient
+    # is the products' bits (a kernel's tanh, within 3 ulps, moves entries that cancel)
+    return np.sum(np.sin(a @ w))
+
+
+def product_operands(dtype):
+    # products large enough for the kernels of jit/dgemm_kernels.py and jit/matmul_kernels.py
+    return rand((128, 256), dtype=dtype), rand((256, 256), seed=1, dtype=dtype) / 16
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_products_start_on_matmul_and_their_kernels_follow(dtype, monkeypatch):
+    """The products' kernels took most of a cold compile (W1: 6.5-11 s of it): the program
+    is put in place with its products on np.matmul, calls stop waiting then, and each
+    product's kernel is compiled by a job of its own and replaces np.matmul."""
+    from tangents.jit import kernels
+    gate, bind_now = threading.Event(), kernels._bind_now
+
+    def held(ns, name, make):
+        assert gate.wait(60)
+        bind_now(ns, name, make)
+    monkeypatch.setattr(kernels, "_bind_now", held)
+    a, w = product_operands(dtype)
+    step = tg.jit(tg.value_and_grad(product_loss, argnums=1))
+    want = tg.value_and_grad(product_loss, argnums=1)(a, w)
+    try:
+        step(a, w)
+        on_matmul = step(a, w)  # waits for the program, not for its products' kernels
+        run = variant(step).run
+        names = [n for n in run.__globals__ if n.startswith(("_dk", "_mk"))]
+        assert fused(run) and len(run.later) == len(names) >= 2
+        assert all(run.__globals__[n] is np.matmul for n in names)
+        assert background.wait_compiled(0) is False  # the products' jobs are held
+    finally:
+        gate.set()
+    assert background.wait_compiled(60)
+    on_kernels = step(a, w)
+    if dtype == np.float32:
+        assert not any(run.__globals__[n] is np.matmul for n in names)
+    rtol = tol("roundoff", dtype)["rtol"]
+    for got in (on_matmul, on_kernels):  # float32 kernels sum in their own order: each entry
+        for g, e in zip(tg.tree.leaves(got), tg.tree.leaves(want)):  # near the largest's
+            np.testing.assert_allclose(g, e, rtol=rtol, atol=rtol * float(np.abs(e).max()))
+    if dtype == np.float64:  # a float64 kernel is used only where it gives matmul's bits
+        for g, e in zip(tg.tree.leaves(on_kernels), tg.tree.leaves(on_matmul)):
+            np.testing.assert_array_equal(g, e)
+
+
+def test_a_failed_product_kernel_warns_and_keeps_matmul(monkeypatch):
+    from tangents.jit import matmul_kernels
+
+    def broken(*args):
+        raise MemoryError("no room for a product")
+    monkeypatch.setattr(matmul_kernels, "_bound", broken)
+    a, w = product_operands(np.float32)
+    step = tg.jit(tg.value_and_grad(product_loss, argnums=1))
+    with pytest.warns(RuntimeWarning, match=r"a matrix product\): compiling .* failed "
+                                            r"\(MemoryError: no room for a product"):
+        step(a, w)
+        assert background.wait_compiled(60)
+    run = variant(step).run
+    assert fused(run) and run.__globals__["_mk" + run.source.split("_mk")[1].split("(")[0]] \
+        is np.matmul
+    want = tg.value_and_grad(product_loss, argnums=1)(a, w)
+    for g, e in zip(tg.tree.leaves(step(a, w)), tg.tree.leaves(want)):
+        np.testing.assert_allclose(g, e, **tol("roundoff", np.float32))
+
+
 @pytest.mark.parametrize("env", [{"TANGENTS_JIT_COMPILE": "sync"},
                                  {"TANGENTS_JIT_EXECUTOR": "fused"}])
 def test_sync_first_call_runs_fused(env, monkeypatch):
@@ -146,7 +215,7 @@ def test_bad_mode_names_the_variable(monkeypatch):
 def test_failed_compile_warns_and_keeps_numpy(monkeypatch):
     from tangents.jit import fused as fused_module
 
-    def broken(program, alias_ok=()):
+    def broken(program, alias_ok=(), defer=False):
         raise MemoryError("no room for kernels")
     monkeypatch.setattr(fused_module, "compile_fused", broken)
     x, y = rand((4,)), rand((4,), seed=1)

@@ -120,7 +120,7 @@ def test_matrix_vector_products_are_numpys_bits(m, k):
     fun = tg.jit(lambda a, x: a @ x)
     run = compile_fused(fun.lower(a, rand((k,), seed=2, dtype=np.float64)).program)
     if HASWELL_OPENBLAS and k % 4 == 0:
-        assert "= _dmv(" in run.source
+        assert "= _dmv" in run.source
     x = rand((k,), seed=3, dtype=np.float64)
     got, = run(a, x)
     assert np.array_equal(got.view(np.int64), (a @ x).view(np.int64))

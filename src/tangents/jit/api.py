@@ -405,7 +405,7 @@ class Jitted(Generic[P, R]):
             if later:  # this call's values come from tracing; later calls wait for the fused
                 variant.pending = background.submit(
                     _name(self.fun), functools.partial(compile_program, simplified, alias_ok,
-                                                       "fused"),
+                                                       "fused", defer=True),
                     functools.partial(_install, variant))
                 self._jobs.append(variant.pending)
             entry.variants.append(variant)

@@ -12,6 +12,13 @@ each other several times over.  Both give eager's values within the tolerances o
 docs/jit.md, so the result of the first call and the later ones may differ in the last
 bits.  `wait_compiled` waits for the compiles queued so far.
 
+A program's matrix-product kernels take longest to compile (about 1 s each, and as much
+again for their threaded loop: W1's float64 step took 6.5-11 s cold with them, 1.5-2 s
+without).  So the compile here installs the program with its products on ``np.matmul``
+(the same values: jit/dgemm_kernels.py's kernels reproduce its bits, and float32 is within
+its tolerance), and then queues one more job per product (``run.later``) that compiles the
+kernel and puts it in place; the program's calls do not wait for those.
+
 The worker thread exists only while there is work; at interpreter exit the compiles still
 queued are dropped and the one under way is waited for, so no thread outlives the process.
 """
@@ -61,17 +68,25 @@ class Job:
 
     def run(self):
         try:
-            self.install(self.make())
+            made = self.make()
+            self.install(made)
+            for step in getattr(made, "later", ()):  # its products' kernels, one job each
+                submit(f"{self.name}, a matrix product", step, _done)
         except Exception as exc:  # noqa: BLE001 - kept, warned, raised by wait_compiled
             self.error = exc
             warnings.warn(
                 f"tg.jit({self.name}): compiling its fused kernels failed ({type(exc).__name__}: "
-                f"{exc}); it keeps running on the NumPy executor. Set TANGENTS_JIT_COMPILE=sync "
-                "to see the error where it happens, or TANGENTS_JIT_EXECUTOR=numpy to skip the "
-                "fused executor.", RuntimeWarning, stacklevel=2)
+                f"{exc}); it keeps running without them (on the NumPy executor, or NumPy's "
+                "matmul). Set TANGENTS_JIT_COMPILE=sync to see the error where it happens, or "
+                "TANGENTS_JIT_EXECUTOR=numpy to skip the fused executor.", RuntimeWarning,
+                stacklevel=2)
         finally:
             self.make = self.install = None  # the program and its variant can go
             self.done.set()
+
+
+def _done(_):
+    """A later step installs its kernel itself (jit/kernels.py's ``bind``)."""
 
 
 _lock = threading.Lock()
@@ -135,10 +150,17 @@ def wait_compiled(timeout=None, jobs=None):
     True
     """
     raising = jobs is not None
-    if jobs is None:
-        with _lock:
-            jobs = [] if _last[0] is None else [_last[0]]
     end = None if timeout is None else time.monotonic() + timeout
+    if jobs is None:  # the last one queued, until no job queues more (``run.later``) as it ends
+        while True:
+            with _lock:
+                job = _last[0]
+            left = None if end is None else max(0.0, end - time.monotonic())
+            if job is not None and not job.done.wait(left):
+                return False
+            with _lock:
+                if _last[0] is job:
+                    return True
     for job in jobs:
         left = None if end is None else max(0.0, end - time.monotonic())
         if not job.done.wait(left):

@@ -190,24 +190,34 @@ def _source(m, n, a_transposed):
     return "\n".join(lines) + "\n"
 
 
-def direct_lines(e, direct, pos, ns):
+def direct_lines(e, direct, pos, ns, later=None):
     """The generated line computing ``e`` (covered, as ``direct``): a kernel when `order_of`
-    (`matvec_order`) finds BLAS's order for its shape, else ``np.matmul``."""
+    (`matvec_order`) finds BLAS's order for its shape, else ``np.matmul``; compiled and
+    measured now, or by a step appended to ``later`` (`kernels.bind`)."""
     a, b = e.ins
     out = e.outs[0]
     if direct[0] == "matvec":
-        if not matvec_order(*a.shape):
-            return [f"    {out!r} = np.matmul({a!r}, {b!r})"]
-        ns["_dmv"] = matvec
-        return [f"    {out!r} = _dmv({a!r}, {b!r})"]
-    (m, k), n = a.shape, b.shape[1]
+        call = kernels.bind(ns, f"_dmv{pos}", functools.partial(_matvec_or_blas, *a.shape),
+                            np.matmul, later)
+    else:
+        call = kernels.bind(ns, f"_dk{pos}", functools.partial(_product_or_blas, a.shape,
+                                                               out.shape, direct),
+                            np.matmul, later)
+    return [f"    {out!r} = {call}({a!r}, {b!r})"]
+
+
+def _product_or_blas(a_shape, shape, direct):
+    """``(a, b) -> a @ b``: `product` by a kernel in BLAS's order, or ``np.matmul`` itself."""
     at, bt, threads = direct[1:]
-    cuts = order_of(m, k, n, at, bt)
+    cuts = order_of(*a_shape, shape[1], at, bt)
     if cuts is None:
-        return [f"    {out!r} = np.matmul({a!r}, {b!r})"]
-    ns[f"_dk{pos}"] = functools.partial(product, _kernel(m, n, at), cuts, (at, bt), threads,
-                                        out.shape)
-    return [f"    {out!r} = _dk{pos}({a!r}, {b!r})"]
+        return np.matmul
+    return functools.partial(product, _kernel(shape[0], shape[1], at), cuts, (at, bt), threads,
+                             shape)
+
+
+def _matvec_or_blas(m, k):
+    return matvec if matvec_order(m, k) else np.matmul
 
 
 # -- matrix times vector ------------------------------------------------------------------------

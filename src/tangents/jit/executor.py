@@ -93,17 +93,18 @@ _READS = {
 }
 
 
-def compile_program(program, alias_ok=(), executor=None):
+def compile_program(program, alias_ok=(), executor=None, defer=False):
     """A Python function ``run(*inputs) -> list of outputs`` for ``program``.
 
     Outputs that the simplification turned into an input or into an output listed twice
     are copied, unless ``alias_ok`` (the Vars the unsimplified program returned) holds
     them: a result the caller may write into then never shares memory with an argument
     when eager's did not.  With the fused executor (``executor``, else `executor_name`), the
-    elementwise parts and their reductions run as numba kernels (tangents.jit.fused)."""
+    elementwise parts and their reductions run as numba kernels (tangents.jit.fused), and
+    ``defer`` leaves its matrix products' kernels to ``run.later`` (compile_fused)."""
     if (executor or executor_name()) == "fused":
         from .fused import compile_fused
-        return compile_fused(program, alias_ok)
+        return compile_fused(program, alias_ok, defer)
     ns = {"np": np, "_Miss": GuardMiss, "_same_number": _same_number,
           "_same_array": _same_array, "_read_item": _read_item, "_index": operator.index,
           "_copy": _copy}

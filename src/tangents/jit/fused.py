@@ -113,10 +113,12 @@ def _place(e, shape, k, loc):
 
 
 # -- the program ------------------------------------------------------------------------------
-def compile_fused(program, alias_ok=()):
+def compile_fused(program, alias_ok=(), defer=False):
     """A Python function ``run(*inputs) -> list of outputs`` for ``program``, computing its
     elementwise parts and their reductions in numba kernels (see the module's docstring);
-    ``alias_ok`` as for the NumPy executor's ``compile_program``."""
+    ``alias_ok`` as for the NumPy executor's ``compile_program``.  With ``defer``, matrix
+    products start on ``np.matmul`` and ``run.later`` lists the steps that compile their
+    kernels and put them in place (jit/background.py runs them)."""
     items, kernels, loc = _partition(program.body)
     outside, materialize = _uses(program, items, kernels, loc)
     ns = {"np": np, "_Miss": GuardMiss, "run_rows": pool.run_rows, "_same_number": _same_number,
@@ -131,6 +133,7 @@ def compile_fused(program, alias_ok=()):
     writes_over = in_place(program, fresh, SIMD)  # jit/inplace.py
     lines = [f"def run({', '.join(repr(v) for v in program.invars)}):"]
     kernels_used = []  # numba dispatchers; each one's source is its py_source
+    later = [] if defer else None
     screen = {v for v in program.outvars if type(v) is Var and v.dtype in FLOATS
               and math.prod(v.shape) >= _SCREEN_MIN}
     flagged = set()
@@ -140,7 +143,7 @@ def compile_fused(program, alias_ok=()):
             if type(e) is Eqn:
                 partner, over = pairs.get(id(e)), writes_over.get(id(e))
                 line = _call_line(e, pos, ns)
-                lines += pair_lines(e, partner, pos, ns) if partner is not None else \
+                lines += pair_lines(e, partner, pos, ns, later) if partner is not None else \
                     ["    " + (line if over is None else f"{line[:-1]}, out={over!r})")]
                 continue
             g = guard_no[id(e)]
@@ -180,6 +183,7 @@ def compile_fused(program, alias_ok=()):
     run = ns["run"]
     run.source = source
     run.kernels = kernels_used
+    run.later = tuple(later or ())
     run.screened = frozenset(i for i, v in enumerate(program.outvars)
                              if type(v) is Var and v in flagged)
     return run

@@ -2,6 +2,7 @@
 named by its hash under `cache_dir`, where numba keeps the compiled code for the next process."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.util
 import os
@@ -11,7 +12,7 @@ import threading
 
 import numpy as np
 
-__all__ = ["cache_dir", "load_kernel", "load_source"]
+__all__ = ["bind", "cache_dir", "load_kernel", "load_source"]
 
 _F64 = np.dtype(np.float64)
 # the first line names the code generation: change it when _compiler() changes what numba
@@ -67,6 +68,25 @@ def _compiler():
                     config.SLP_VECTORIZE = slp
     _COMPILER.append(KernelCompiler)
     return KernelCompiler
+
+
+def bind(ns, name, make, meanwhile, later=None):
+    """The name that a program's generated code calls: ``name``, with ``ns[name]`` the
+    function ``make()`` gives (one computing with a kernel that it compiles) made now, or,
+    when ``later`` is a list (the program is compiled on the background thread,
+    jit/background.py), ``meanwhile`` (a NumPy function with the same results) until the
+    step that this appends to ``later`` has run.  ``meanwhile``'s own name when ``make()``
+    made now gives it (no kernel fits)."""
+    if later is None:
+        ns[name] = made = make()
+        return f"np.{made.__name__}" if made is meanwhile else name
+    ns[name] = meanwhile
+    later.append(functools.partial(_bind_now, ns, name, make))
+    return name
+
+
+def _bind_now(ns, name, make):
+    ns[name] = make()  # one store: a call running meanwhile reads one function or the other
 
 
 def load_kernel(src, consts):

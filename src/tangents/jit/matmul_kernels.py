@@ -17,7 +17,7 @@ import functools
 
 import numpy as np
 
-from . import dgemm_kernels, spread
+from . import dgemm_kernels, kernels, spread
 from .ir import Eqn, Var
 
 __all__ = ["Direct", "covers", "direct_lines"]
@@ -129,20 +129,27 @@ def block_sums(pad, rows, cols, read, zero, ks):
     return lines
 
 
-def direct_lines(e, direct, pos, ns):
-    """The generated line computing ``e`` (one that `covers`, as ``direct``) with a kernel."""
+def direct_lines(e, direct, pos, ns, later=None):
+    """The generated line computing ``e`` (one that `covers`, as ``direct``) with a kernel,
+    compiled now or by a step appended to ``later`` (`kernels.bind`)."""
     if type(direct) is dgemm_kernels.Ordered:
-        return dgemm_kernels.direct_lines(e, direct, pos, ns)
+        return dgemm_kernels.direct_lines(e, direct, pos, ns, later)
+    a, b = e.ins
+    out = e.outs[0]
+    kernels.bind(ns, f"_mk{pos}", functools.partial(_bound, a.shape, out.shape, direct),
+                 np.matmul, later)
+    return [f"    {out!r} = _mk{pos}({a!r}, {b!r})"]
+
+
+def _bound(a_shape, shape, direct):
+    """``(a, b) -> a @ b`` by the kernel for these shapes, compiled (or loaded) now."""
     from numba import types
 
     from .conv_kernels import _load
-    a, b = e.ins
-    out = e.outs[0]
-    (m, k), n = a.shape, b.shape[1]
+    (m, k), n = a_shape, shape[1]
     kernel = _load(_source(m, k, n, direct[0]) + spread.spread_source("a, b, c"), (2, 2, 2))
     spread.compile_spread(kernel, (types.Array(types.float32, 2, "C"),) * 3)
-    ns[f"_mk{pos}"] = functools.partial(_product, kernel, direct, -(-m // _ROWS), out.shape)
-    return [f"    {out!r} = _mk{pos}({a!r}, {b!r})"]
+    return functools.partial(_product, kernel, direct, -(-m // _ROWS), shape)
 
 
 def _product(kernel, direct, blocks, shape, a, b):

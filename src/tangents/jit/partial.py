@@ -186,12 +186,12 @@ def _split(handle, idx, joint, traced_first, raw, ct_types):
     split.bwd_handle = ProgramHandle(f"vjp of {handle.name}", bwd, split.backward)
     split.pending = None
     if later:
+        fused = functools.partial(compile_program, executor="fused", defer=True)
         split.pending = [
             background.submit(f"{handle.name} forward keeping residuals",
-                              functools.partial(compile_program, fwd, alias_ok, "fused"),
+                              functools.partial(fused, fwd, alias_ok),
                               functools.partial(setattr, split, "forward")),
-            background.submit(f"{handle.name} backward",
-                              functools.partial(compile_program, bwd, (), "fused"),
+            background.submit(f"{handle.name} backward", functools.partial(fused, bwd, ()),
                               functools.partial(_install_backward, split))]
     return split
 

@@ -83,14 +83,15 @@ def _key(x, kernel, params):
     return key
 
 
-def pair_lines(e, partner, pos, ns):
+def pair_lines(e, partner, pos, ns, later=None):
     """The generated line of ``e``, one of a pair from `conv_pairs`: the forward call also
-    returns its columns (``_c<id>``), which the gradient multiplies and then frees."""
+    returns its columns (``_c<id>``), which the gradient multiplies and then frees.  A
+    product's kernel may be compiled by a step appended to ``later`` (`kernels.bind`)."""
     from ..nn import conv
     if partner is DIRECT:
         return conv_kernels.direct_lines(e, pos, ns)
     if type(partner) in (matmul_kernels.Direct, dgemm_kernels.Ordered):
-        return matmul_kernels.direct_lines(e, partner, pos, ns)
+        return matmul_kernels.direct_lines(e, partner, pos, ns, later)
     out = e.outs[0]
     if e.prim is conv.conv2d_p:
         ns[f"_pc{pos}"] = functools.partial(conv._conv2d_forward, (False, True), **e.params)
