@@ -1,15 +1,17 @@
-"""scipy.ndimage's interpolation at ``order=1``, differentiable in the input and in the
-coordinates: ``map_coordinates``, ``shift`` (in the shift too) and ``zoom``.  Re-exported
-by `tangents.scipy.ndimage`.
+"""scipy.ndimage's spline interpolation, differentiable in the input and in the
+coordinates: ``map_coordinates``, ``shift`` (in the shift too) and ``zoom``, for every SciPy
+order 0..5 and ``prefilter``.  Re-exported by `tangents.scipy.ndimage`.  Orders other than 1
+are in `tangents.scipy._ndimage_spline`; order 1 is here.
 
-A sample at coordinate ``c`` (per axis) is the linear interpolation of the two neighbours
-``floor(c)`` and ``floor(c) + 1``: ``(1 - t) x[i] + t x[i + 1]`` with ``t = c - floor(c)``,
-the product of such weights over the axes (the 2^d corners of the cell).  Outside the input
-a neighbour is read by the mode's extension of the integer index, as SciPy does: 'reflect'
-= 'grid-mirror', 'mirror', 'nearest', 'grid-wrap', and ``cval`` for 'grid-constant';
-'wrap' first wraps the coordinate with period ``n - 1`` and 'constant' gives ``cval`` where
-a coordinate is outside ``[0, n - 1]``.  ``floor`` is piecewise constant, so its derivative
-is 0 and ``t`` carries the derivative in ``c`` (one-sided at the integers, the kinks).
+At order 1 a sample at coordinate ``c`` (per axis) is the linear interpolation of the two
+neighbours ``floor(c)`` and ``floor(c) + 1``: ``(1 - t) x[i] + t x[i + 1]`` with
+``t = c - floor(c)``, the product of such weights over the axes (the 2^d corners of the cell).
+Outside the input a neighbour is read by the mode's extension of the integer index, as
+SciPy does: 'reflect' = 'grid-mirror', 'mirror', 'nearest', 'grid-wrap', and ``cval`` for
+'grid-constant'; 'wrap' first wraps the coordinate with period ``n - 1`` and 'constant'
+gives ``cval`` where a coordinate is outside ``[0, n - 1]``.  ``floor`` is piecewise
+constant, so its derivative is 0 and ``t`` carries the derivative in ``c`` (one-sided at
+the integers, the kinks).
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ import numpy as np
 
 from .. import numpy as tnp
 from ..numpy._dispatch import dtype_of, is_traced, shape_of
+from ._ndimage_spline import _neighbour, _wrap, interpolate_spline
 from ._ndimage_support import _float, _no_output, _plain, _sequence
 
 __all__ = ["map_coordinates", "shift", "zoom"]
@@ -26,9 +29,11 @@ _INTERP_MODES = ("reflect", "grid-mirror", "mirror", "nearest", "wrap", "grid-wr
 
 
 def _check(op, order, mode, x):
-    if order != 1:
-        raise NotImplementedError(f"{op}: derivatives take order=1 (linear interpolation), "
-                                  f"got order={order}; pass order=1")
+    if not isinstance(order, (int, np.integer)):  # as SciPy: TypeError, then RuntimeError
+        raise TypeError(f"{op}: order must be an integer in 0..5, got order={order!r}")
+    if not 0 <= order <= 5:
+        raise RuntimeError(f"{op}: spline order not supported: order must be an integer in "
+                           f"0..5, got order={order}")
     if mode not in _INTERP_MODES:
         raise ValueError(f"{op}: mode must be one of {list(_INTERP_MODES)}, got {mode!r}")
     if dtype_of(x).kind == "c":
@@ -36,31 +41,6 @@ def _check(op, order, mode, x):
                         f"real and imaginary parts (got dtype {dtype_of(x)})")
     if len(shape_of(x)) < 1:
         raise ValueError(f"{op}: the input must have at least one axis, got shape ()")
-
-
-def _neighbour(k, n, mode):
-    """The index that the integer position ``k`` reads in an axis of length ``n``."""
-    if mode in ("reflect", "grid-mirror"):  # period 2n, the edge sample repeated
-        k = k % (2 * n)
-        return tnp.where(k >= n, 2 * n - 1 - k, k)
-    if mode == "mirror":  # period 2(n - 1), the edge sample not repeated
-        if n == 1:
-            return k * 0
-        k = k % (2 * (n - 1))
-        return tnp.where(k >= n, 2 * (n - 1) - k, k)
-    if mode == "grid-wrap":
-        return k % n
-    return tnp.clip(k, 0, n - 1)  # nearest; and 'wrap'/'constant', whose c is inside
-
-
-def _wrap(c, n):
-    """SciPy's 'wrap' of a coordinate: period ``n - 1`` into ``[0, n - 1]``."""
-    if n == 1:
-        return c * 0
-    sz = n - 1
-    below = c + sz * (tnp.trunc(-c / sz) + 1)
-    above = c - sz * tnp.trunc(c / sz)
-    return tnp.where(c < 0, below, tnp.where(c > sz, above, c))
 
 
 def _interpolate(x, coords, mode, cval):
@@ -94,6 +74,12 @@ def _interpolate(x, coords, mode, cval):
     return out
 
 
+def _sample(x, coords, order, mode, cval, prefilter):
+    if order == 1:  # SciPy prefilters only orders 2..5
+        return _interpolate(x, coords, mode, cval)
+    return interpolate_spline(x, coords, order, mode, cval, prefilter)
+
+
 def _coords_dtype(x, coords):
     """Plain coordinates in the input's float precision, so float32 stays float32."""
     if is_traced(coords):
@@ -104,8 +90,8 @@ def _coords_dtype(x, coords):
 def map_coordinates(input, coordinates, output=None, order=3, mode='constant', cval=0.0,
                     prefilter=True):
     """``scipy.ndimage.map_coordinates``: ``input`` sampled at ``coordinates`` (shape
-    ``(input.ndim, ...)``) by linear interpolation; differentiable in ``input`` and
-    ``coordinates`` (traced calls take ``order=1``).
+    ``(input.ndim, ...)``) by the spline of ``order`` (0..5); differentiable in ``input`` and
+    ``coordinates`` (order 0: derivative 0 in the coordinates).
 
     >>> map_coordinates(np.array([0.0, 10.0, 30.0]), np.array([[0.5, 1.25]]), order=1)
     array([ 5., 15.])
@@ -124,12 +110,12 @@ def map_coordinates(input, coordinates, output=None, order=3, mode='constant', c
                          f"shape {shape_of(x)}")
     if any(s == 0 for s in shape_of(c)) or any(s == 0 for s in shape_of(x)):
         return tnp.zeros(shape_of(c)[1:], dtype_of(x)) + cval
-    return _interpolate(x, [c[d] for d in range(len(shape_of(x)))], mode, cval)
+    return _sample(x, [c[d] for d in range(len(shape_of(x)))], order, mode, cval, prefilter)
 
 
 def shift(input, shift, output=None, order=3, mode='constant', cval=0.0, prefilter=True):
-    """``scipy.ndimage.shift``: ``out[i] = input[i - shift]`` by linear interpolation;
-    differentiable in ``input`` and ``shift`` (traced calls take ``order=1``).
+    """``scipy.ndimage.shift``: ``out[i] = input[i - shift]`` by the spline of ``order``
+    (0..5); differentiable in ``input`` and ``shift`` (order 0: derivative 0 in the shift).
 
     >>> shift(np.array([0.0, 10.0, 30.0]), 0.5, order=1, mode="nearest")
     array([ 0.,  5., 20.])
@@ -152,14 +138,14 @@ def shift(input, shift, output=None, order=3, mode='constant', cval=0.0, prefilt
     if any(n == 0 for n in shape):
         return x
     grid = np.indices(shape, np.result_type(dtype_of(x), np.float32))
-    return _interpolate(x, [grid[d] - s[d] for d in range(nd)], mode, cval)
+    return _sample(x, [grid[d] - s[d] for d in range(nd)], order, mode, cval, prefilter)
 
 
 def zoom(input, zoom, output=None, order=3, mode='constant', cval=0.0, prefilter=True, *,
          grid_mode=False):
     """``scipy.ndimage.zoom``: ``input`` resampled to ``round(shape * zoom)`` samples per
-    axis by linear interpolation, the end samples aligned (or, with ``grid_mode=True``, the
-    pixels' outer edges); differentiable in ``input`` (traced calls take ``order=1``).
+    axis by the spline of ``order`` (0..5), the end samples aligned (or, with
+    ``grid_mode=True``, the pixels' outer edges); differentiable in ``input``.
 
     >>> zoom(np.array([0.0, 10.0, 30.0]), 5 / 3, order=1)
     array([ 0.,  5., 10., 20., 30.])
@@ -174,7 +160,7 @@ def zoom(input, zoom, output=None, order=3, mode='constant', cval=0.0, prefilter
     shape = shape_of(x)
     factors = _sequence(op, "zoom", zoom, len(shape))
     out_shape = tuple(int(round(n * z)) for n, z in zip(shape, factors))
-    if all(z == 1 for z in factors):  # SciPy returns the input
+    if all(z == 1 for z in factors) and (prefilter or order < 2):  # SciPy returns the input
         return x
     if any(n == 0 for n in shape + out_shape):
         return tnp.zeros(out_shape, dtype_of(x))
@@ -187,4 +173,4 @@ def zoom(input, zoom, output=None, order=3, mode='constant', cval=0.0, prefilter
         c = (i + 0.5) * step - 0.5 if grid_mode else i * step
         coords.append(c.astype(dt).reshape([m if a == d else 1 for a in range(len(shape))]))
     coords = [np.broadcast_to(c, out_shape) for c in coords]
-    return _interpolate(x, coords, mode, cval)
+    return _sample(x, coords, order, mode, cval, prefilter)

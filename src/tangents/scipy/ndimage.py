@@ -3,8 +3,8 @@
 ``gaussian_filter1d``, ``gaussian_filter``, ``uniform_filter1d``, ``uniform_filter`` and the
 rank filters (``median_filter``, ``minimum_filter``, ``maximum_filter``, ``rank_filter``,
 ``percentile_filter``: the derivative reaches the sample each window picks, as `medfilt`'s);
-order-1 interpolation (``map_coordinates``, ``shift``, ``zoom``: in the input, the
-coordinates and the shift) is in `tangents.scipy._ndimage_interp`, re-exported here.
+spline interpolation of orders 0..5 (``map_coordinates``, ``shift``, ``zoom``: in the input,
+the coordinates and the shift) is in `tangents.scipy._ndimage_interp`, re-exported here.
 
 Every filter extends the input by SciPy's boundary ``mode`` (an index map: 'reflect' =
 'grid-mirror' ``d c b a | a b c d | d c b a``, 'mirror' ``d c b | a b c d | c b a``,
@@ -64,9 +64,9 @@ COVERAGE.update({n: f"input (the sample each window picks); size/footprint, {_MO
                     "axes" for n in ("median_filter", "minimum_filter", "maximum_filter",
                                      "rank_filter", "percentile_filter")})
 COVERAGE.update({
-    "map_coordinates": "input, coordinates; order=1, every mode (cval)",
-    "shift": "input, shift; order=1, every mode (cval)",
-    "zoom": "input; order=1, every mode (cval), grid_mode",
+    "map_coordinates": "input, coordinates; orders 0-5, prefilter, every mode (cval)",
+    "shift": "input, shift; orders 0-5, prefilter, every mode (cval)",
+    "zoom": "input; orders 0-5, prefilter, every mode (cval), grid_mode",
 })
 
 
