@@ -12,6 +12,8 @@ from tangents.jit.fused import _SCREEN_MIN, compile_fused
 
 pytest.importorskip("numba")
 
+from .test_fused_simd import softmax_vjp  # noqa: E402 - W2's function; needs numba
+
 pytestmark = pytest.mark.executor("fused")  # this file tests that executor alone
 
 
@@ -19,14 +21,6 @@ def masked(x):
     # sqrt'(0) is inf; the where gives it a zero cotangent: eager's gradient is finite,
     # the program's 0 * inf is NaN
     return np.sum(np.where(x > 0, np.sqrt(np.abs(x)), x ** 2))
-
-
-def softmax_vjp(x, g):
-    def softmax(x):
-        e = np.exp(x - np.max(x, axis=1, keepdims=True))
-        return e / np.sum(e, axis=1, keepdims=True)
-    s, back = tg.vjp(softmax, x)
-    return s, back(g)[0]
 
 
 def _flags(run, *args):

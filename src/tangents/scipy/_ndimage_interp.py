@@ -19,7 +19,7 @@ import numpy as np
 
 from .. import numpy as tnp
 from ..numpy._dispatch import dtype_of, is_traced, shape_of
-from ._ndimage_spline import _neighbour, _wrap, interpolate_spline
+from ._ndimage_spline import _neighbour, _wrap, cval_outside, interpolate_spline
 from ._ndimage_support import _float, _no_output, _plain, _sequence
 
 __all__ = ["map_coordinates", "shift", "zoom"]
@@ -66,12 +66,7 @@ def _interpolate(x, coords, mode, cval):
         if mode == "grid-constant":
             value = tnp.where(inside, value, cval)
         out = weight * value if out is None else out + weight * value
-    if mode == "constant":  # no interpolation beyond the edges
-        inside = True
-        for c, n in zip(coords, shape):
-            inside = inside & (c >= 0) & (c <= n - 1)
-        out = tnp.where(inside, out, cval)
-    return out
+    return cval_outside(out, coords, shape, cval) if mode == "constant" else out
 
 
 def _sample(x, coords, order, mode, cval, prefilter):

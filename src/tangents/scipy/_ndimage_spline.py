@@ -183,9 +183,13 @@ def interpolate_spline(x, coords, order, mode, cval, prefilter):
     if mode == "grid-constant":
         value = tnp.where(inside, value, cval)
     out = tnp.sum(value * weight, axis=tuple(range(-nd, 0)))
-    if mode == "constant":  # no interpolation beyond the edges
-        inside = True
-        for c, n in zip(coords, shape):
-            inside = inside & (c >= 0) & (c <= n - 1)
-        out = tnp.where(inside, out, cval)
-    return out
+    return cval_outside(out, coords, shape, cval) if mode == "constant" else out
+
+
+def cval_outside(out, coords, shape, cval):
+    """``out`` with ``cval`` where a coordinate is outside ``[0, n - 1]``: mode 'constant'
+    does not interpolate beyond the edges."""
+    inside = True
+    for c, n in zip(coords, shape):
+        inside = inside & (c >= 0) & (c <= n - 1)
+    return tnp.where(inside, out, cval)
