@@ -70,6 +70,27 @@ def test_products_are_numpys_bits(any_size, m, k, n, left_t):
         assert np.array_equal(got.view(np.int64), want.view(np.int64))
 
 
+@pytest.mark.skipif(not HASWELL_OPENBLAS, reason="the rules are OpenBLAS Haswell's")
+def test_a_thread_count_changed_after_compile_gets_blas_order_for_it():
+    """(300, 702) @ (702, 300): after one panel of 256, OpenBLAS halves the last 446 of k as
+    223 + 223 when threaded and as 224 + 222 on one thread, so the two give other bits; a
+    program compiled under one count follows BLAS to the other (threadpoolctl)."""
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    fun = product(False)
+    args = operands(300, 702, 300, False, seed=1)
+    run = compile_fused(tg.jit(fun).lower(*args).program)
+    assert "= _dk" in run.source
+    wants = []
+    for threads in (1, 2, 1):
+        with threadpoolctl.threadpool_limits(threads, user_api="blas"):
+            assert dgemm_kernels.blas_threads() == threads
+            want = fun(*args)
+            wants.append(want)
+            assert np.array_equal(run(*args)[0].view(np.int64), want.view(np.int64))
+    if (os.cpu_count() or 1) > 1:  # the orders differ, so the test can tell them apart
+        assert not np.array_equal(wants[0], wants[1])
+
+
 def test_a_blas_whose_order_no_rule_matches_stays_on_numpy(any_size, monkeypatch):
     """A BLAS that sums pairwise (np.einsum's order here): no rule gives its bits, so the
     product is np.matmul's call."""

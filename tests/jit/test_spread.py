@@ -22,9 +22,8 @@ def test_a_forked_child_computes_on_one_thread(monkeypatch):
     monkeypatch.setattr(spread, "_layer", [os.getpid() + 1, True])  # as seen from a child
     assert spread.awake() is False
     a, b = rand((300, 600), seed=1), rand((600, 256), seed=2)
-    got = dgemm_kernels.product(dgemm_kernels._kernel(300, 256, False),
-                                dgemm_kernels._splits(600, 256, 4, False), (False, False),
-                                True, (300, 256), a, b)
+    got = dgemm_kernels.product(dgemm_kernels._kernel(300, 256, False), (False, False), True,
+                                (300, 256), a, b)
     np.testing.assert_allclose(got, a @ b, **tol("roundoff"))
 
 

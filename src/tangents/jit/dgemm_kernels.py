@@ -15,8 +15,9 @@ settings, for each candidate rule, and keeps the first that gives the same bits 
 entry.  If none does (another BLAS, or a shape whose edge columns OpenBLAS sums otherwise,
 such as the one-column edges of odd widths), the product stays on ``np.matmul``.  The
 operations do not depend on the values, so agreement on the probe is agreement on every
-input.  Changing BLAS's thread count after a program was compiled may change the order
-BLAS uses; the kernel keeps the order measured when it was compiled.
+input.  The order depends on BLAS's thread count (threaded, the rest of ``k`` is halved
+without rounding), which a user may change at any time (threadpoolctl): each product reads
+the count (`blas_threads`) and uses the order measured for it, measuring it on first use.
 
 The kernels are faster because numba compiles for the host (AVX-512) where numpy's OpenBLAS
 runs its AVX2 kernels here: ``c`` is computed in blocks of 6 rows x 32 columns whose 24
@@ -34,7 +35,7 @@ import numpy as np
 
 from . import kernels, spread
 
-__all__ = ["Ordered", "covers", "direct_lines", "order_of"]
+__all__ = ["Ordered", "blas_threads", "covers", "direct_lines", "order_of"]
 
 _F64 = np.dtype(np.float64)
 _ROWS, _COLS, _PANEL = 6, 32, 256  # a block of c: 6 rows (as matmul_kernels.row_cases) x 4 vectors
@@ -93,14 +94,45 @@ def _splits(k, q, u, halve):
 
 _orders: dict = {}
 _orders_lock = threading.Lock()
+_thread_count: list = []  # [a function reading OpenBLAS's thread count, or None]
+
+
+def blas_threads():
+    """The number of threads numpy's OpenBLAS uses now, or None where it cannot be read
+    (another BLAS): read from the loaded library by ctypes, about a microsecond."""
+    if not _thread_count:
+        _thread_count.append(_thread_reader())
+    read = _thread_count[0]
+    return None if read is None else read()
+
+
+def _thread_reader():
+    import ctypes
+    try:
+        with open("/proc/self/maps") as maps:
+            paths = {line.split()[-1] for line in maps if "openblas" in line.lower()}
+    except OSError:
+        return None
+    for path in sorted(paths):
+        try:
+            lib = ctypes.CDLL(path)  # loaded already: the same library
+        except OSError:
+            continue
+        for name in ("scipy_openblas_get_num_threads64_", "scipy_openblas_get_num_threads",
+                     "openblas_get_num_threads64_", "openblas_get_num_threads"):
+            read = getattr(lib, name, None)
+            if read is not None:
+                read.restype, read.argtypes = ctypes.c_int, []
+                return read
+    return None
 
 
 def order_of(m, k, n, a_transposed, b_transposed=False):
     """The panel cuts of ``k`` with which the kernel gives ``np.matmul``'s bits for an
     ``(m, k) @ (k, n)`` product whose operands are views of C-ordered arrays (transposed
-    ones when ``a_transposed``, ``b_transposed``), measured on random operands; None when
-    no candidate rule does."""
-    key = (m, k, n, a_transposed, b_transposed)
+    ones when ``a_transposed``, ``b_transposed``), under BLAS's thread count now, measured
+    on random operands; None when no candidate rule does."""
+    key = (m, k, n, a_transposed, b_transposed, blas_threads())
     with _orders_lock:
         if key in _orders:
             return _orders[key]
@@ -126,14 +158,19 @@ def order_of(m, k, n, a_transposed, b_transposed=False):
     return found
 
 
-def product(kernel, cuts, layout, threads, shape, a, b):
-    """``a @ b`` by ``kernel`` with the panel ``cuts``, spread over threads if ``threads``.
-    ``layout`` is ``(a_transposed, b_transposed)``, the views `order_of` measured; operands
-    of another layout go to ``np.matmul`` (numpy may then take another path than BLAS's)."""
+def product(kernel, layout, threads, shape, a, b):
+    """``a @ b`` by ``kernel`` with the panel cuts `order_of` finds for BLAS's thread count
+    now, spread over threads if ``threads``.  ``layout`` is ``(a_transposed, b_transposed)``,
+    the views `order_of` measured; operands of another layout, and a thread count under
+    which no rule gives BLAS's bits, go to ``np.matmul`` (numpy may then take another path
+    than BLAS's)."""
     a, b = np.asarray(a), np.asarray(b)
     ar, br = (a.T if layout[0] else a), (b.T if layout[1] else b)
     if not (ar.flags.c_contiguous and br.flags.c_contiguous) or a.dtype != _F64 \
             or b.dtype != _F64:
+        return np.matmul(a, b)
+    cuts = order_of(shape[0], a.shape[1], shape[1], *layout)  # a: (m, k), ar its memory
+    if cuts is None or cuts[-1] != a.shape[1]:
         return np.matmul(a, b)
     c = np.empty(shape, _F64)
     # a transposed b (``delta @ W.T``) is copied to rows: k x n entries against m x k x n
@@ -209,11 +246,9 @@ def direct_lines(e, direct, pos, ns, later=None):
 def _product_or_blas(a_shape, shape, direct):
     """``(a, b) -> a @ b``: `product` by a kernel in BLAS's order, or ``np.matmul`` itself."""
     at, bt, threads = direct[1:]
-    cuts = order_of(*a_shape, shape[1], at, bt)
-    if cuts is None:
+    if order_of(*a_shape, shape[1], at, bt) is None:
         return np.matmul
-    return functools.partial(product, _kernel(shape[0], shape[1], at), cuts, (at, bt), threads,
-                             shape)
+    return functools.partial(product, _kernel(shape[0], shape[1], at), (at, bt), threads, shape)
 
 
 def _matvec_or_blas(m, k):
