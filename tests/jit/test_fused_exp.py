@@ -58,8 +58,9 @@ def test_softmax_and_its_vjp_are_one_kernel_that_reads_its_inputs_once():
     call, = [line for line in run.source.splitlines() if "_K0" in line]
     program = tg.jit(softmax_vjp).lower(x, g).program
     ends = [repr(v) for v in list(program.invars) + list(program.outvars)]
-    # x and g in, s and the cotangent out, then the NaN flag of those two (jit/kernel_source.py)
-    assert call.rstrip(")").split(", ")[-5:] == ends + ["_nf0"]
+    # x and g in, s and the cotangent out, then the NaN flag of those two and the
+    # floating-point flags (jit/kernel_source.py)
+    assert call.rstrip(")").split(", ")[-6:] == ends + ["_nf0", "_ff0"]
 
 
 def test_a_large_float32_exp_stays_numpys():

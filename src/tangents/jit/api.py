@@ -17,7 +17,7 @@ from typing import Any, Generic, ParamSpec, TypeVar
 import numpy as np
 
 from ..core import Tracer, tree
-from . import background, reuse
+from . import background, fperrors, reuse
 from .call import ProgramHandle, concrete, eval_program, jit_call_p
 from .executor import GuardMiss, compile_program, executor_forced, executor_name
 from .ir import Program, Var
@@ -316,8 +316,7 @@ class Jitted(Generic[P, R]):
             if variant.pending is not None:
                 _await_fused(variant)
             try:
-                outs, nan = _run_screened(variant.run, dyn) if variant.check_nan else \
-                    (variant.run(*dyn), False)
+                outs, again = _run_checked(variant.run, dyn, variant.check_nan)
             except GuardMiss as miss:
                 missed = (variant, miss.index)
                 kind = variant.kinds[miss.index]
@@ -325,7 +324,7 @@ class Jitted(Generic[P, R]):
                 variant = entry.find(prefix)
                 continue
             entry.last = variant
-            if nan:
+            if again:  # a NaN to compute as eager does, or a floating-point error to report
                 return build(*dyn), variant
             return variant.unpack(outs), variant
         with self._lock:
@@ -509,18 +508,27 @@ def _unpacker(out_tree: tree.TreeDef) -> Callable[[list[Any]], Any]:
 _ONE = tree.structure(0.0)
 
 
-def _run_screened(run: Callable[..., list[Any]], dyn: Sequence[Any]) -> tuple[list[Any], bool]:
-    """``run(*dyn)``'s outputs, and whether one holds a NaN.  Outputs that fused kernels
-    tested as they wrote them (``run.screened``, jit/fused.py) are judged by the kernels'
-    flags, without reading them again (1 ms of W2's 4); the others by `_has_nan`."""
-    screened = getattr(run, "screened", None)
-    if not screened:
-        outs = run(*dyn)
-        return outs, _has_nan(outs)
-    flags: list[np.ndarray] = []
-    outs = run(*dyn, _nan=flags)
-    return outs, any(f.any() for f in flags) or _has_nan(
-        [o for i, o in enumerate(outs) if i not in screened])
+def _run_checked(run: Callable[..., list[Any]], dyn: Sequence[Any], check_nan: bool
+                 ) -> tuple[list[Any], bool]:
+    """``run(*dyn)``'s outputs, and whether the call must be computed again eagerly: with
+    ``check_nan``, when an output holds a NaN (outputs that fused kernels tested as they
+    wrote them, ``run.screened``, by the kernels' flags, without reading them again: 1 ms
+    of W2's 4; the others by `_has_nan`); and when the fused kernels raised a floating-point
+    flag that NumPy would report (jit/fperrors.py), so that the report is eager's."""
+    screened = getattr(run, "screened", None) if check_nan else None
+    fp: list[np.ndarray] | None = [] if getattr(run, "fp_flagged", False) else None
+    nan: list[np.ndarray] = []
+    if screened:
+        outs = run(*dyn, _nan=nan, _fp=fp) if fp is not None else run(*dyn, _nan=nan)
+    else:
+        outs = run(*dyn, _fp=fp) if fp is not None else run(*dyn)
+    if check_nan and (any(f.any() for f in nan) or _has_nan(
+            [o for i, o in enumerate(outs) if not screened or i not in screened])):
+        return outs, True
+    if fp:
+        bits = fperrors.raised(fp)
+        return outs, bool(bits) and fperrors.reported(bits, dyn, _has_nan)
+    return outs, False
 
 
 def _has_nan(values: Iterable[Any]) -> bool:

@@ -136,7 +136,7 @@ def compile_fused(program, alias_ok=(), defer=False):
     later = [] if defer else None
     screen = {v for v in program.outvars if type(v) is Var and v.dtype in FLOATS
               and math.prod(v.shape) >= _SCREEN_MIN}
-    flagged = set()
+    flagged, fp_flagged = set(), False
     for item in items:
         if item[0] == "py":
             _, e, pos = item
@@ -161,21 +161,24 @@ def compile_fused(program, alias_ok=(), defer=False):
             lines += [f"    {a}" for a in src.allocs]
             call = [_arg(v) for v in src.args] + [py for py, _ in src.outs]
             n = src.rows if src.rows is not None else 1
-            if src.rows and src.size >= pool.PARALLEL_MIN and pool.threads() > 1:
+            if src.threaded:
                 lines.append(f"    run_rows({name}, {n}, {', '.join(call)})")
             else:
                 lines.append(f"    {name}(0, {n}, {', '.join(call)})")
             if src.flagged:
                 lines.append(f"    if _nan is not None: _nan.append(_nf{k.number})")
                 flagged.update(src.flagged)
+            lines.append(f"    if _fp is not None: _fp.append(_ff{k.number})")
+            fp_flagged = True
             lines += [f"    {a}" for a in src.post]
         for j, e in enumerate(k.aliases):
             if e.outs[0] in outside:
                 lines.append("    " + _call_line(e, f"{k.number}a{j}", ns))
     for i, v in getattr(program, "writebacks", ()):
         lines.append(f"    {program.invars[i]!r}[...] = {v!r}")
-    if flagged:
-        lines[0] = lines[0][:-2] + (", " if program.invars else "") + "_nan=None):"
+    extra = (["_nan=None"] if flagged else []) + (["_fp=None"] if fp_flagged else [])
+    if extra:
+        lines[0] = f"{lines[0][:-2]}{', ' if program.invars else ''}{', '.join(extra)}):"
     lines = _free_dead(program, reuse_outputs(lines, program, ns))  # jit/outputs.py
     lines.append(f"    return [{', '.join(_outputs(program, alias_ok, ns))}]")
     source = "\n".join(lines) + "\n"
@@ -184,6 +187,7 @@ def compile_fused(program, alias_ok=(), defer=False):
     run.source = source
     run.kernels = kernels_used
     run.later = tuple(later or ())
+    run.fp_flagged = fp_flagged  # run(*inputs, _fp=flags) appends each kernel's (jit/fperrors.py)
     run.screened = frozenset(i for i, v in enumerate(program.outvars)
                              if type(v) is Var and v in flagged)
     return run

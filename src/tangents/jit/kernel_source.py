@@ -6,6 +6,7 @@ import re
 
 import numpy as np
 
+from . import pool
 from .contract import nest_lines
 from .fusible import (
     ARITH,
@@ -76,8 +77,12 @@ class KernelSource:
             self.lines = self._row_scratch([s for lines in nests for s in lines[1:]])
         else:
             self.lines = [re.sub(r"@(\d+)@", r"\1", s) for lines in nests for s in lines]
+        # row blocks on the pool's threads (else one call over every row)
+        self.threaded = bool(self.rows) and self.size >= pool.PARALLEL_MIN and pool.threads() > 1
+        self.blocks = self.rows if self.threaded else 1  # entries of each flag array
         if self.flagged:
             self._flag_nan()
+        self._flag_fp()
         for v in self.rets:
             if v in self.sums32:
                 self.post.append(f"{v!r} = _s{v.id}.astype(np.float32)")
@@ -100,8 +105,17 @@ class KernelSource:
         much as reading them again."""
         self.lines = ["    nf = False"] + self.lines + ["    nanflag[lo] = nf"]
         py = f"_nf{self.k.number}"
-        self.allocs.append(f"{py} = np.zeros({self.rows or 1}, np.bool_)")
+        self.allocs.append(f"{py} = np.zeros({self.blocks}, np.bool_)")
         self.outs.append((py, "nanflag"))
+
+    def _flag_fp(self):
+        """Each row block's floating-point exception flags (jit/fpstatus.py), cleared before
+        its loops and read after them into ``fpflag[lo]``, so that jit/fperrors.py can tell
+        what NumPy would have reported."""
+        self.lines = ["    _fp_status()"] + self.lines + ["    fpflag[lo] = _fp_status()"]
+        py = f"_ff{self.k.number}"
+        self.allocs.append(f"{py} = np.zeros({self.blocks}, np.uint32)")
+        self.outs.append((py, "fpflag"))
 
     def _row_scratch(self, body):
         """The loop over rows around ``body``.  An array that nothing reads after the kernel

@@ -18,8 +18,9 @@ _F64 = np.dtype(np.float64)
 # the first line names the code generation: change it when _compiler() changes what numba
 # makes of the same source, or when jit/vecmath.py changes (numba's cache of a kernel does not
 # see its callees), so that no process loads machine code compiled the old way
-_HEADER = ("# tangents kernel, codegen 3: noalias, SLP, vecmath 3\n"
+_HEADER = ("# tangents kernel, codegen 4: noalias, SLP, vecmath 3, fpstatus 1\n"
            "import numpy as np\nimport numba\n"
+           "from tangents.jit.fpstatus import status as _fp_status\n"
            "from tangents.jit.vecmath import exp as _exp, tanh as _tanh\n\n\n")
 _kernels = {}  # source hash -> dispatcher
 _lock = threading.Lock()  # numba compiles one at a time anyway (its own global lock)
@@ -162,6 +163,9 @@ def _compile_now(disp, src, consts):
     for py, _ in src.outs:
         if py.startswith("_nf"):  # the NaN flag (KernelSource._flag_nan)
             sig.append(types.Array(types.boolean, 1, "C"))
+            continue
+        if py.startswith("_ff"):  # the floating-point flags (KernelSource._flag_fp)
+            sig.append(types.Array(types.uint32, 1, "C"))
             continue
         v = int(py.lstrip("_sv"))
         var = next(x for x in src.made if x.id == v)
