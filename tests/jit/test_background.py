@@ -140,6 +140,7 @@ def test_products_start_on_matmul_and_their_kernels_follow(dtype, monkeypatch):
         assert gate.wait(60)
         bind_now(ns, name, make)
     monkeypatch.setattr(kernels, "_bind_now", held)
+    monkeypatch.setattr(kernels, "on_disk", lambda text, header=True: False)  # a cold cache
     a, w = product_operands(dtype)
     step = tg.jit(tg.value_and_grad(product_loss, argnums=1))
     want = tg.value_and_grad(product_loss, argnums=1)(a, w)
@@ -166,12 +167,27 @@ def test_products_start_on_matmul_and_their_kernels_follow(dtype, monkeypatch):
             np.testing.assert_array_equal(g, e)
 
 
+def test_product_kernels_already_on_disk_are_bound_with_the_program(monkeypatch):
+    """Loading a kernel that numba keeps on disk is quick: it is not left for later."""
+    from tangents.jit import kernels
+    monkeypatch.setattr(kernels, "on_disk", lambda text, header=True: True)
+    a, w = product_operands(np.float32)
+    step = tg.jit(tg.value_and_grad(product_loss, argnums=1))
+    step(a, w)
+    step(a, w)
+    run = variant(step).run
+    names = [n for n in run.__globals__ if n.startswith("_mk")]
+    assert fused(run) and not run.later and names
+    assert not any(run.__globals__[n] is np.matmul for n in names)
+
+
 def test_a_failed_product_kernel_warns_and_keeps_matmul(monkeypatch):
     from tangents.jit import matmul_kernels
 
     def broken(*args):
         raise MemoryError("no room for a product")
     monkeypatch.setattr(matmul_kernels, "_bound", broken)
+    monkeypatch.setattr(matmul_kernels.kernels, "on_disk", lambda text, header=True: False)
     a, w = product_operands(np.float32)
     step = tg.jit(tg.value_and_grad(product_loss, argnums=1))
     with pytest.warns(RuntimeWarning, match=r"a matrix product\): compiling .* failed "

@@ -185,14 +185,17 @@ def _run(kernel, a, b, c, cuts, threads=False):
 @functools.cache
 def _kernel(m, n, a_transposed):
     from numba import types
-
-    from .conv_kernels import _DECO
     args = (types.Array(types.float64, 2, "C"),) * 3 + (types.Array(types.intp, 1, "C"),)
-    disp = kernels.load_source(_DECO + "\n" + _source(m, n, a_transposed)
-                               + spread.spread_source("a, b, c, cuts"),
+    disp = kernels.load_source(_text(m, n, a_transposed),
                                lambda disp: disp.compile((types.intp, types.intp, *args)))
     spread.compile_spread(disp, args)  # not under load_source's lock: it may load its probe
     return disp
+
+
+def _text(m, n, a_transposed):
+    """The kernel module's source: `_source` and its `spread` loop."""
+    from .conv_kernels import _DECO
+    return _DECO + "\n" + _source(m, n, a_transposed) + spread.spread_source("a, b, c, cuts")
 
 
 def _source(m, n, a_transposed):
@@ -235,11 +238,11 @@ def direct_lines(e, direct, pos, ns, later=None):
     out = e.outs[0]
     if direct[0] == "matvec":
         call = kernels.bind(ns, f"_dmv{pos}", functools.partial(_matvec_or_blas, *a.shape),
-                            np.matmul, later)
+                            np.matmul, later, kernels.on_disk(_MATVEC))
     else:
         call = kernels.bind(ns, f"_dk{pos}", functools.partial(_product_or_blas, a.shape,
                                                                out.shape, direct),
-                            np.matmul, later)
+                            np.matmul, later, kernels.on_disk(_text(*out.shape, direct[1])))
     return [f"    {out!r} = {call}({a!r}, {b!r})"]
 
 

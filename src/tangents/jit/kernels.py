@@ -71,14 +71,14 @@ def _compiler():
     return KernelCompiler
 
 
-def bind(ns, name, make, meanwhile, later=None):
+def bind(ns, name, make, meanwhile, later=None, quick=False):
     """The name that a program's generated code calls: ``name``, with ``ns[name]`` the
     function ``make()`` gives (one computing with a kernel that it compiles) made now, or,
     when ``later`` is a list (the program is compiled on the background thread,
-    jit/background.py), ``meanwhile`` (a NumPy function with the same results) until the
-    step that this appends to ``later`` has run.  ``meanwhile``'s own name when ``make()``
-    made now gives it (no kernel fits)."""
-    if later is None:
+    jit/background.py) and ``make()`` is not ``quick`` (its kernel `on_disk`), ``meanwhile``
+    (a NumPy function with the same results) until the step that this appends to ``later``
+    has run.  ``meanwhile``'s own name when ``make()`` made now gives it (no kernel fits)."""
+    if later is None or quick:
         ns[name] = made = make()
         return f"np.{made.__name__}" if made is meanwhile else name
     ns[name] = meanwhile
@@ -104,12 +104,23 @@ def load_kernel(src, consts):
     return load_source(text, lambda disp: _compile_now(disp, src, consts), header=False)
 
 
+def on_disk(text, header=True):
+    """Whether `load_source` of ``text`` is quick: its kernel is loaded in this process, or
+    its source is in `cache_dir`, where numba keeps the code compiled from it."""
+    digest = _digest(_HEADER + text if header else text)
+    return digest in _kernels or os.path.exists(os.path.join(cache_dir(), f"k_{digest}.py"))
+
+
+def _digest(text):
+    return hashlib.sha1(text.encode()).hexdigest()[:24]  # noqa: S324 - a file name
+
+
 def load_source(text, compile_now=None, header=True):
     """The numba dispatcher ``kernel`` of module source ``text`` (after `_HEADER` unless
     ``header`` is False), written to `cache_dir` and imported once per process, even when two
     threads load it; ``compile_now(disp)`` runs on the first load (eager compiles)."""
     text = _HEADER + text if header else text
-    digest = hashlib.sha1(text.encode()).hexdigest()[:24]  # noqa: S324 - a file name
+    digest = _digest(text)
     with _lock:
         disp = _kernels.get(digest)
         if disp is None:

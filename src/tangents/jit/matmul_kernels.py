@@ -84,6 +84,12 @@ def _transposed(v, made_by):
         tuple(e.params.get("axes", ())) == (1, 0)
 
 
+def _text(a_shape, shape, direct):
+    """The kernel module's source (before its decorator): `_source` and its `spread` loop."""
+    (m, k), n = a_shape, shape[1]
+    return _source(m, k, n, direct[0]) + spread.spread_source("a, b, c")
+
+
 def _source(m, k, n, a_transposed):
     """Source of ``kernel(lo, hi, a, b, c)``: row blocks lo..hi of ``c = a @ b`` (``a.T @ b``
     when ``a_transposed``), blocks of `_ROWS` rows, `_COLS` columns and a narrower last one."""
@@ -136,8 +142,10 @@ def direct_lines(e, direct, pos, ns, later=None):
         return dgemm_kernels.direct_lines(e, direct, pos, ns, later)
     a, b = e.ins
     out = e.outs[0]
+    from .conv_kernels import _DECO
+    quick = kernels.on_disk(_DECO + "\n" + _text(a.shape, out.shape, direct))
     kernels.bind(ns, f"_mk{pos}", functools.partial(_bound, a.shape, out.shape, direct),
-                 np.matmul, later)
+                 np.matmul, later, quick)
     return [f"    {out!r} = _mk{pos}({a!r}, {b!r})"]
 
 
@@ -146,10 +154,9 @@ def _bound(a_shape, shape, direct):
     from numba import types
 
     from .conv_kernels import _load
-    (m, k), n = a_shape, shape[1]
-    kernel = _load(_source(m, k, n, direct[0]) + spread.spread_source("a, b, c"), (2, 2, 2))
+    kernel = _load(_text(a_shape, shape, direct), (2, 2, 2))
     spread.compile_spread(kernel, (types.Array(types.float32, 2, "C"),) * 3)
-    return functools.partial(_product, kernel, direct, -(-m // _ROWS), shape)
+    return functools.partial(_product, kernel, direct, -(-shape[0] // _ROWS), shape)
 
 
 def _product(kernel, direct, blocks, shape, a, b):
