@@ -516,15 +516,18 @@ def _run_checked(run: Callable[..., list[Any]], dyn: Sequence[Any], check_nan: b
     of W2's 4; the others by `_has_nan`); and when the fused kernels raised a floating-point
     flag that NumPy would report (jit/fperrors.py), so that the report is eager's."""
     screened = getattr(run, "screened", None) if check_nan else None
-    fp: list[np.ndarray] | None = [] if getattr(run, "fp_flagged", False) else None
     nan: list[np.ndarray] = []
+    fp: list[np.ndarray] = []
+    flags = {}
     if screened:
-        outs = run(*dyn, _nan=nan, _fp=fp) if fp is not None else run(*dyn, _nan=nan)
-    else:
-        outs = run(*dyn, _fp=fp) if fp is not None else run(*dyn)
-    if check_nan and (any(f.any() for f in nan) or _has_nan(
-            [o for i, o in enumerate(outs) if not screened or i not in screened])):
-        return outs, True
+        flags["_nan"] = nan
+    if getattr(run, "fp_flagged", False):
+        flags["_fp"] = fp
+    outs = run(*dyn, **flags) if flags else run(*dyn)
+    if check_nan:
+        rest = [o for i, o in enumerate(outs) if i not in screened] if screened else outs
+        if any(f.any() for f in nan) or _has_nan(rest):
+            return outs, True
     if fp:
         bits = fperrors.raised(fp)
         return outs, bool(bits) and fperrors.reported(bits, dyn, _has_nan)

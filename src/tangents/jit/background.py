@@ -16,8 +16,9 @@ A program's matrix-product kernels take longest to compile (about 1 s each, and 
 again for their threaded loop: W1's float64 step took 6.5-11 s cold with them, 1.5-2 s
 without).  So the compile here installs the program with its products on ``np.matmul``
 (the same values: jit/dgemm_kernels.py's kernels reproduce its bits, and float32 is within
-its tolerance), and then queues one more job per product (``run.later``) that compiles the
-kernel and puts it in place; the program's calls do not wait for those.
+its tolerance) when a product's kernel is not yet on disk, and then queues one more job per
+such product (``run.later``) that compiles the kernel and puts it in place; the program's
+calls do not wait for those.
 
 The worker thread exists only while there is work; at interpreter exit the compiles still
 queued are dropped and the one under way is waited for, so no thread outlives the process.

@@ -94,6 +94,7 @@ def _splits(k, q, u, halve):
 
 _orders: dict = {}
 _orders_lock = threading.Lock()
+_UNKNOWN = object()
 _thread_count: list = []  # [a function reading OpenBLAS's thread count, or None]
 
 
@@ -133,9 +134,9 @@ def order_of(m, k, n, a_transposed, b_transposed=False):
     ones when ``a_transposed``, ``b_transposed``), under BLAS's thread count now, measured
     on random operands; None when no candidate rule does."""
     key = (m, k, n, a_transposed, b_transposed, blas_threads())
-    with _orders_lock:
-        if key in _orders:
-            return _orders[key]
+    found = _orders.get(key, _UNKNOWN)  # each product's call reads it: no lock
+    if found is not _UNKNOWN:
+        return found
     rng = np.random.default_rng(0)
     a = rng.standard_normal((k, m) if a_transposed else (m, k))
     b = rng.standard_normal((n, k)).T if b_transposed else rng.standard_normal((k, n))

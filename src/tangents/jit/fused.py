@@ -230,4 +230,3 @@ def _uses(program, items, kernels, loc):
                 outside.add(e.ins[0])
     materialize.update(v for v, w in loc.items() if w[2] == "temp" and v in outside)
     return outside, materialize
-

@@ -12,7 +12,7 @@ import threading
 
 import numpy as np
 
-__all__ = ["bind", "cache_dir", "load_kernel", "load_source"]
+__all__ = ["bind", "cache_dir", "load_kernel", "load_source", "on_disk"]
 
 _F64 = np.dtype(np.float64)
 # the first line names the code generation: change it when _compiler() changes what numba

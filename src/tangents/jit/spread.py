@@ -1,6 +1,6 @@
 """Row blocks of a product kernel spread over numba's threads, which stay awake between calls.
 
-jit's own pool (jit/fused.py's ``_rows``) wakes a sleeping thread for each call, and on this
+jit's own pool (jit/pool.py's ``run_rows``) wakes a sleeping thread for each call, and on this
 machine a sleeping CPU took about a millisecond to start: in W1's step the caller had done
 every block of a product before the pool's thread began one.  OpenMP's threads wait spinning
 for a while after a parallel loop (as OpenBLAS's do after a BLAS call), so products a few
